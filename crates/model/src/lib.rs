@@ -1,0 +1,19 @@
+//! # netpath-model
+//!
+//! The data model of netpath: the AWS network resources of one account
+//! ([`Snapshot`]), the netpath snapshot file format (`docs/snapshot-format.md`),
+//! and the import of AWS CLI `describe-*` JSON output ([`import::load`]).
+//!
+//! Data flows one way: collect/import → model → engine → cli. This crate knows
+//! nothing about evaluation; it only reads, validates and writes data.
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod import;
+pub mod resources;
+pub mod snapshot;
+
+pub use error::{ModelError, Warning};
+pub use import::{load, Imported};
+pub use resources::*;
+pub use snapshot::{Gap, Metadata, Snapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};

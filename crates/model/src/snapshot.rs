@@ -1,0 +1,460 @@
+//! The snapshot: every resource netpath knows of one account, and the netpath
+//! snapshot file format (`"format": "netpath-snapshot", "version": 1`,
+//! documented in `docs/snapshot-format.md`).
+//!
+//! Each collection is an `Option`: `None` means the input did not contain that
+//! kind of resource at all (for example no `NetworkAcls` output), which the
+//! engine reports as missing data rather than as "no ACLs".
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{ModelError, Warning};
+use crate::resources::*;
+
+/// The value of the `format` field of a snapshot file.
+pub const SNAPSHOT_FORMAT: &str = "netpath-snapshot";
+/// The snapshot format version this build writes and reads.
+pub const SNAPSHOT_VERSION: u64 = 1;
+
+/// Where a snapshot came from and what is known to be missing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// `aws-cli-json` (imported from describe-* output) or `collect` (live).
+    pub source: String,
+    /// Regions the resources were read from, when known.
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Account ids seen in the input.
+    #[serde(default)]
+    pub account_ids: Vec<String>,
+    /// Collection time, RFC 3339, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<String>,
+    /// The netpath version that wrote the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_version: Option<String>,
+    /// API operations that were called (live collection).
+    #[serde(default)]
+    pub operations: Vec<String>,
+    /// Operations that failed, so their data is missing.
+    #[serde(default)]
+    pub gaps: Vec<Gap>,
+}
+
+/// One operation whose data is missing from the snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gap {
+    /// The API operation, e.g. `DescribeNetworkAcls`.
+    pub operation: String,
+    /// The region, if the call was regional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The error the call ended with.
+    pub error: String,
+}
+
+/// All resources of a snapshot. `None` collections were absent from the input.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Provenance.
+    pub metadata: Metadata,
+    /// `DescribeVpcs`.
+    pub vpcs: Option<Vec<Vpc>>,
+    /// `DescribeSubnets`.
+    pub subnets: Option<Vec<Subnet>>,
+    /// `DescribeSecurityGroups`.
+    pub security_groups: Option<Vec<SecurityGroup>>,
+    /// `DescribeNetworkAcls`.
+    pub network_acls: Option<Vec<NetworkAcl>>,
+    /// `DescribeRouteTables`.
+    pub route_tables: Option<Vec<RouteTable>>,
+    /// `DescribeNetworkInterfaces` (plus interfaces embedded in `DescribeInstances`).
+    pub network_interfaces: Option<Vec<NetworkInterface>>,
+    /// `DescribeInstances`.
+    pub instances: Option<Vec<Instance>>,
+    /// `DescribeVpcPeeringConnections`.
+    pub vpc_peering_connections: Option<Vec<VpcPeeringConnection>>,
+    /// `DescribeInternetGateways`.
+    pub internet_gateways: Option<Vec<InternetGateway>>,
+    /// `DescribeNatGateways`.
+    pub nat_gateways: Option<Vec<NatGateway>>,
+    /// `DescribePrefixLists` / managed prefix lists.
+    pub prefix_lists: Option<Vec<PrefixList>>,
+    /// RDS `DescribeDBInstances`.
+    pub db_instances: Option<Vec<DbInstance>>,
+}
+
+/// The on-disk envelope: format marker, version, then the snapshot.
+#[derive(Serialize)]
+struct Envelope<'a> {
+    format: &'static str,
+    version: u64,
+    #[serde(flatten)]
+    snapshot: &'a Snapshot,
+}
+
+impl Snapshot {
+    /// Serializes to the snapshot file format (pretty JSON, resources sorted by id
+    /// so the same input always gives the same bytes).
+    pub fn to_json(&self) -> String {
+        let mut sorted = self.clone();
+        sorted.sort();
+        let env = Envelope {
+            format: SNAPSHOT_FORMAT,
+            version: SNAPSHOT_VERSION,
+            snapshot: &sorted,
+        };
+        // Serializing plain data with string keys cannot fail.
+        serde_json::to_string_pretty(&env).expect("snapshot serializes") + "\n"
+    }
+
+    /// Sorts every collection by resource id.
+    pub fn sort(&mut self) {
+        fn by<T>(v: &mut Option<Vec<T>>, key: impl Fn(&T) -> &str) {
+            if let Some(v) = v {
+                v.sort_by(|a, b| key(a).cmp(key(b)));
+            }
+        }
+        by(&mut self.vpcs, |x| &x.vpc_id);
+        by(&mut self.subnets, |x| &x.subnet_id);
+        by(&mut self.security_groups, |x| &x.group_id);
+        by(&mut self.network_acls, |x| &x.network_acl_id);
+        by(&mut self.route_tables, |x| &x.route_table_id);
+        by(&mut self.network_interfaces, |x| &x.network_interface_id);
+        by(&mut self.instances, |x| &x.instance_id);
+        by(&mut self.vpc_peering_connections, |x| &x.vpc_peering_connection_id);
+        by(&mut self.internet_gateways, |x| &x.internet_gateway_id);
+        by(&mut self.nat_gateways, |x| &x.nat_gateway_id);
+        by(&mut self.prefix_lists, |x| &x.prefix_list_id);
+        by(&mut self.db_instances, |x| &x.db_instance_identifier);
+    }
+
+    /// Parses a snapshot file's bytes. `path` is used only in error messages.
+    ///
+    /// Errors: [`ModelError::Json`] for malformed JSON (with line and column),
+    /// [`ModelError::Format`] for a wrong `format` or unsupported `version`,
+    /// [`ModelError::Field`] naming the resource id and field for a missing or
+    /// invalid field.
+    pub fn from_json_bytes(path: &Path, bytes: &[u8]) -> Result<Snapshot, ModelError> {
+        let value = parse_json(path, bytes)?;
+        Snapshot::from_value(path, value)
+    }
+
+    /// Like [`Snapshot::from_json_bytes`], from an already parsed JSON value.
+    pub fn from_value(path: &Path, value: Value) -> Result<Snapshot, ModelError> {
+        let Value::Object(mut obj) = value else {
+            return Err(format_err(path, "a netpath snapshot is a JSON object"));
+        };
+        match obj.get("format").and_then(Value::as_str) {
+            Some(SNAPSHOT_FORMAT) => {}
+            _ => {
+                return Err(format_err(
+                    path,
+                    "not a netpath snapshot (no \"format\": \"netpath-snapshot\"); \
+                     pass a folder of aws describe-* JSON instead, or create a snapshot with `netpath import`",
+                ))
+            }
+        }
+        match obj.get("version").and_then(Value::as_u64) {
+            Some(SNAPSHOT_VERSION) => {}
+            other => {
+                return Err(format_err(
+                    path,
+                    &format!(
+                        "snapshot version {} is not supported by this netpath (it reads version {SNAPSHOT_VERSION}); upgrade netpath or re-import",
+                        other.map_or("(missing)".to_string(), |v| v.to_string())
+                    ),
+                ))
+            }
+        }
+        let metadata = match obj.remove("metadata") {
+            Some(v) => deserialize_field(path, "metadata", "metadata", v)?,
+            None => Metadata::default(),
+        };
+        let mut snap = Snapshot {
+            metadata,
+            ..Snapshot::default()
+        };
+        snap.vpcs = collection(path, &mut obj, "vpcs", "vpc_id")?;
+        snap.subnets = collection(path, &mut obj, "subnets", "subnet_id")?;
+        snap.security_groups = collection(path, &mut obj, "security_groups", "group_id")?;
+        snap.network_acls = collection(path, &mut obj, "network_acls", "network_acl_id")?;
+        snap.route_tables = collection(path, &mut obj, "route_tables", "route_table_id")?;
+        snap.network_interfaces =
+            collection(path, &mut obj, "network_interfaces", "network_interface_id")?;
+        snap.instances = collection(path, &mut obj, "instances", "instance_id")?;
+        snap.vpc_peering_connections = collection(
+            path,
+            &mut obj,
+            "vpc_peering_connections",
+            "vpc_peering_connection_id",
+        )?;
+        snap.internet_gateways =
+            collection(path, &mut obj, "internet_gateways", "internet_gateway_id")?;
+        snap.nat_gateways = collection(path, &mut obj, "nat_gateways", "nat_gateway_id")?;
+        snap.prefix_lists = collection(path, &mut obj, "prefix_lists", "prefix_list_id")?;
+        snap.db_instances = collection(path, &mut obj, "db_instances", "db_instance_identifier")?;
+        snap.validate(path)?;
+        Ok(snap)
+    }
+
+    /// Reads a snapshot file from disk. Errors as [`Snapshot::from_json_bytes`],
+    /// plus [`ModelError::Io`].
+    pub fn read(path: &Path) -> Result<Snapshot, ModelError> {
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Snapshot::from_json_bytes(path, &bytes)
+    }
+
+    /// Checks the constraints serde's types cannot: NACL rule numbers 1-32767,
+    /// TCP/UDP ports 0-65535 with `from <= to`. `path` names the file in errors.
+    ///
+    /// Source for the ranges: <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>
+    /// and <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html>.
+    pub fn validate(&self, path: &Path) -> Result<(), ModelError> {
+        let field_err = |resource: &str, field: String, message: String| ModelError::Field {
+            path: path.to_path_buf(),
+            resource: resource.to_string(),
+            field,
+            message,
+        };
+        for acl in self.network_acls.iter().flatten() {
+            for (i, e) in acl.entries.iter().enumerate() {
+                if e.rule_number == 0 || e.rule_number > 32767 {
+                    return Err(field_err(
+                        &acl.network_acl_id,
+                        format!("Entries[{i}].RuleNumber"),
+                        format!("rule number {} is outside 1-32767", e.rule_number),
+                    ));
+                }
+                if let Some(pr) = e.port_range {
+                    if e.protocol.has_ports() && pr.from > pr.to {
+                        return Err(field_err(
+                            &acl.network_acl_id,
+                            format!("Entries[{i}].PortRange"),
+                            format!("From {} is greater than To {}", pr.from, pr.to),
+                        ));
+                    }
+                }
+            }
+        }
+        for sg in self.security_groups.iter().flatten() {
+            for (dir, perms) in [
+                ("IpPermissions", &sg.ip_permissions),
+                ("IpPermissionsEgress", &sg.ip_permissions_egress),
+            ] {
+                for (i, p) in perms.iter().enumerate() {
+                    if !p.ip_protocol.has_ports() {
+                        continue;
+                    }
+                    let (from, to) = (p.from_port.unwrap_or(0), p.to_port.unwrap_or(65535));
+                    for (name, v) in [("FromPort", from), ("ToPort", to)] {
+                        if !(0..=65535).contains(&v) {
+                            return Err(field_err(
+                                &sg.group_id,
+                                format!("{dir}[{i}].{name}"),
+                                format!("port {v} is outside 0-65535"),
+                            ));
+                        }
+                    }
+                    if from > to {
+                        return Err(field_err(
+                            &sg.group_id,
+                            format!("{dir}[{i}].FromPort"),
+                            format!("FromPort {from} is greater than ToPort {to}"),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Warnings for references that point at nothing in the snapshot: an ENI in
+    /// an unknown subnet, a group id nobody defines, a route to an unknown
+    /// peering, a DB subnet in another VPC. Only collections present in the
+    /// input are checked (a missing collection is reported by the engine).
+    pub fn dangling_references(&self) -> Vec<Warning> {
+        let mut out = Vec::new();
+        let mut warn = |resource: &str, message: String| {
+            out.push(Warning {
+                file: None,
+                resource: Some(resource.to_string()),
+                message,
+            })
+        };
+        fn ids<'a, T>(v: &'a Option<Vec<T>>, id: impl Fn(&'a T) -> &'a str) -> Option<HashSet<&'a str>> {
+            v.as_ref().map(|v| v.iter().map(id).collect())
+        }
+        let subnets = ids(&self.subnets, |s| s.subnet_id.as_str());
+        let groups = ids(&self.security_groups, |s| s.group_id.as_str());
+        let vpcs = ids(&self.vpcs, |s| s.vpc_id.as_str());
+        let pcxs = ids(&self.vpc_peering_connections, |s| s.vpc_peering_connection_id.as_str());
+        let subnet_vpc: HashMap<&str, &str> = self
+            .subnets
+            .iter()
+            .flatten()
+            .map(|s| (s.subnet_id.as_str(), s.vpc_id.as_str()))
+            .collect();
+        let mut undefined_groups = BTreeSet::new();
+        for eni in self.network_interfaces.iter().flatten() {
+            if let Some(s) = &subnets {
+                if !s.contains(eni.subnet_id.as_str()) {
+                    warn(
+                        &eni.network_interface_id,
+                        format!("its subnet {} is not in the snapshot", eni.subnet_id),
+                    );
+                }
+            }
+            if let Some(g) = &groups {
+                for gid in &eni.groups {
+                    if !g.contains(gid.as_str()) {
+                        undefined_groups.insert((gid.clone(), eni.network_interface_id.clone()));
+                    }
+                }
+            }
+        }
+        for (gid, eni) in undefined_groups {
+            warn(
+                &gid,
+                format!("security group is used by {eni} but not defined in the snapshot"),
+            );
+        }
+        if let Some(v) = &vpcs {
+            for s in self.subnets.iter().flatten() {
+                if !v.contains(s.vpc_id.as_str()) {
+                    warn(
+                        &s.subnet_id,
+                        format!("its VPC {} is not in the snapshot", s.vpc_id),
+                    );
+                }
+            }
+        }
+        if let Some(p) = &pcxs {
+            for rt in self.route_tables.iter().flatten() {
+                for r in &rt.routes {
+                    if let Some(pcx) = &r.vpc_peering_connection_id {
+                        if !p.contains(pcx.as_str()) {
+                            warn(
+                                &rt.route_table_id,
+                                format!("routes to peering connection {pcx}, which is not in the snapshot"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for db in self.db_instances.iter().flatten() {
+            let Some(group) = &db.db_subnet_group else {
+                continue;
+            };
+            for sid in &group.subnet_ids {
+                match (subnet_vpc.get(sid.as_str()), &group.vpc_id) {
+                    (Some(v), Some(gv)) if v != gv => warn(
+                        &db.db_instance_identifier,
+                        format!("subnet group {} lists {sid}, which is in {v}, not the DB's VPC {gv}; it is ignored", group.name),
+                    ),
+                    (None, _) if subnets.is_some() => warn(
+                        &db.db_instance_identifier,
+                        format!("subnet group {} lists {sid}, which is not in the snapshot", group.name),
+                    ),
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Parses bytes as JSON, turning a syntax error into [`ModelError::Json`] with
+/// the file, line and column.
+pub fn parse_json(path: &Path, bytes: &[u8]) -> Result<Value, ModelError> {
+    serde_json::from_slice(bytes).map_err(|e| ModelError::Json {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })
+}
+
+fn format_err(path: &Path, message: &str) -> ModelError {
+    ModelError::Format {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+/// Deserializes one JSON value into `T`, turning a failure into
+/// [`ModelError::Field`] naming `resource` and the path of the bad field.
+pub(crate) fn deserialize_field<T: DeserializeOwned>(
+    path: &Path,
+    resource: &str,
+    field_prefix: &str,
+    value: Value,
+) -> Result<T, ModelError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = e.path().to_string();
+        let field = match (field_prefix.is_empty(), inner.as_str()) {
+            (true, _) => inner.clone(),
+            (false, ".") => field_prefix.to_string(),
+            (false, _) => format!("{field_prefix}.{inner}"),
+        };
+        ModelError::Field {
+            path: path.to_path_buf(),
+            resource: resource.to_string(),
+            field,
+            message: e.into_inner().to_string(),
+        }
+    })
+}
+
+/// The id of a resource in raw JSON, for error messages: `obj[id_field]` when
+/// it is a string, else `"<what> #<index>"`.
+pub(crate) fn resource_label(value: &Value, id_field: &str, what: &str, index: usize) -> String {
+    value
+        .get(id_field)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{what} #{index}"))
+}
+
+/// Deserializes `obj[key]` (an array or absent/null) item by item so that an
+/// error names the failing resource.
+fn collection<T: DeserializeOwned>(
+    path: &Path,
+    obj: &mut serde_json::Map<String, Value>,
+    key: &str,
+    id_field: &str,
+) -> Result<Option<Vec<T>>, ModelError> {
+    let Some(v) = obj.remove(key) else {
+        return Ok(None);
+    };
+    let items = match v {
+        Value::Null => return Ok(None),
+        Value::Array(items) => items,
+        _ => {
+            return Err(ModelError::Field {
+                path: path.to_path_buf(),
+                resource: key.to_string(),
+                field: key.to_string(),
+                message: "expected an array".to_string(),
+            })
+        }
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let label = resource_label(&item, id_field, &format!("{key} item"), i);
+            deserialize_field(path, &label, "", item)
+        })
+        .collect::<Result<Vec<T>, _>>()
+        .map(Some)
+}
