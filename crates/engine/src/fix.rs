@@ -1,0 +1,295 @@
+//! The smallest safe fix for each blocker, as an `aws` CLI command.
+//!
+//! - A security-group fix admits the client's own group (same VPC, or a
+//!   same-region active peering) or its `/32`, never `0.0.0.0/0`
+//!   (<https://docs.aws.amazon.com/cli/latest/reference/ec2/authorize-security-group-ingress.html>).
+//! - A NACL fix adds an allow entry with a free rule number before the
+//!   blocking one, for exactly the blocked ports and the peer's `/32`
+//!   (<https://docs.aws.amazon.com/cli/latest/reference/ec2/create-network-acl-entry.html>).
+//! - A route fix points the destination CIDR at the right peering or gateway
+//!   (`create-route`, or `replace-route` over a blackhole).
+//! - A stopped DB gets `aws rds start-db-instance`, a stopped instance
+//!   `aws ec2 start-instances`.
+
+use netpath_model::{IpProtocol, RouteState};
+
+use crate::addr::Quantifier;
+use crate::explain::{Blocking, Direction, Fix, Hop, HopKind, PathLeg};
+use crate::network_acl::free_rule_number;
+use crate::resolve::{Endpoint, Placement};
+use crate::security_group::SgDirection;
+use crate::topology::Topology;
+use crate::walk::{peer_cidr, Flow};
+
+/// What a fix needs to know about the flow.
+pub struct FixContext<'t, 'a> {
+    /// The topology.
+    pub topo: &'t Topology<'a>,
+    /// The flow.
+    pub flow: &'t Flow,
+    /// Source endpoint and the placement walked.
+    pub src: &'t Endpoint<'a>,
+    /// Source placement (`None` for an outside source).
+    pub sp: Option<&'t Placement<'a>>,
+    /// Destination endpoint.
+    pub dst: &'t Endpoint<'a>,
+    /// Destination placement (`None` for an outside destination).
+    pub dp: Option<&'t Placement<'a>>,
+}
+
+fn proto_number(p: IpProtocol) -> String {
+    match p {
+        IpProtocol::Tcp => "6".into(),
+        IpProtocol::Udp => "17".into(),
+        other => other.to_string(),
+    }
+}
+
+impl FixContext<'_, '_> {
+    fn sg_fix(&self, h: &Hop, dir: SgDirection) -> (String, Option<String>) {
+        let (own, peer) = match dir {
+            SgDirection::Ingress => (self.dp, self.sp),
+            SgDirection::Egress => (self.sp, self.dp),
+        };
+        let Some(own) = own else {
+            return ("change the security groups of the interface".into(), None);
+        };
+        let port = self.flow.port;
+        let proto = self.flow.protocol;
+        // The group to change: one that already opens this port (drift), else the first.
+        let group = own
+            .groups
+            .iter()
+            .find(|g| {
+                self.topo.security_group(g).is_some_and(|sg| {
+                    let perms = match dir {
+                        SgDirection::Ingress => &sg.ip_permissions,
+                        SgDirection::Egress => &sg.ip_permissions_egress,
+                    };
+                    perms.iter().any(|p| {
+                        p.ip_protocol == proto
+                            && p.from_port.unwrap_or(0) <= i32::from(port)
+                            && i32::from(port) <= p.to_port.unwrap_or(65535)
+                    })
+                })
+            })
+            .or(own.groups.first())
+            .cloned()
+            .unwrap_or_else(|| h.component.clone());
+        let verb = match dir {
+            SgDirection::Ingress => "authorize-security-group-ingress",
+            SgDirection::Egress => "authorize-security-group-egress",
+        };
+        let word = match dir {
+            SgDirection::Ingress => "from",
+            SgDirection::Egress => "to",
+        };
+        let same_realm = |p: &Placement| {
+            p.vpc_id == own.vpc_id
+                || self
+                    .topo
+                    .peerings_between(&p.vpc_id, &own.vpc_id)
+                    .iter()
+                    .any(|x| x.status_code == "active" && x.requester_vpc_info.region == x.accepter_vpc_info.region)
+        };
+        let peer_spec = match peer {
+            Some(p) if !p.groups.is_empty() && same_realm(p) && !(dir == SgDirection::Egress && self.dst.via_public_ip) => {
+                let g = &p.groups[0];
+                (format!("group {g}"), format!("UserIdGroupPairs=[{{GroupId={g}}}]"))
+            }
+            Some(p) => {
+                let c = peer_cidr(&p.addr);
+                (c.clone(), format!("IpRanges=[{{CidrIp={c}}}]"))
+            }
+            None => {
+                let addr = match dir {
+                    SgDirection::Ingress => self.src.address.clone(),
+                    SgDirection::Egress => self.dst.address.clone(),
+                };
+                match addr {
+                    Some(a) if a.quantifier() != Quantifier::Every => {
+                        let c = peer_cidr(&a);
+                        (c.clone(), format!("IpRanges=[{{CidrIp={c}}}]"))
+                    }
+                    _ => (
+                        "the clients' CIDR (replace <CLIENT_CIDR>; 0.0.0.0/0 would open it to everyone)".into(),
+                        "IpRanges=[{CidrIp=<CLIENT_CIDR>}]".into(),
+                    ),
+                }
+            }
+        };
+        (
+            format!("allow {proto} {port} {word} {} in {group}", peer_spec.0),
+            Some(format!(
+                "aws ec2 {verb} --group-id {group} --ip-permissions 'IpProtocol={proto},FromPort={port},ToPort={port},{}'",
+                peer_spec.1
+            )),
+        )
+    }
+
+    fn acl_fix(&self, h: &Hop, b: &Blocking) -> (String, Option<String>) {
+        let Some(acl) = self.topo.network_acl(&h.component) else {
+            return (format!("allow the traffic in {}", h.component), None);
+        };
+        let egress = h.direction == Some(Direction::Egress);
+        let blocking = b.rule_number.unwrap_or(32767);
+        let Some(n) = free_rule_number(acl, egress, blocking) else {
+            return (format!("no free rule number before {blocking} in {}: renumber its entries", acl.network_acl_id), None);
+        };
+        let cidr = h.peer.clone().unwrap_or_else(|| "0.0.0.0/0".into());
+        let ports = match (h.path, h.blocked_ports.as_slice()) {
+            (PathLeg::Return, [first, ..]) => {
+                let last = h.blocked_ports.last().expect("non-empty");
+                netpath_model::PortRange::new(first.from, last.to)
+            }
+            _ => netpath_model::PortRange::new(self.flow.port, self.flow.port),
+        };
+        let flag = if egress { "--egress" } else { "--ingress" };
+        let dir_word = if egress { "outbound" } else { "inbound" };
+        (
+            format!(
+                "add {dir_word} rule {n} to {} allowing {} ports {ports} {} {cidr}{}",
+                acl.network_acl_id,
+                self.flow.protocol,
+                if egress { "to" } else { "from" },
+                if h.path == PathLeg::Return { " (the reply to the client's ephemeral ports)" } else { "" }
+            ),
+            Some(format!(
+                "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {n} --protocol {} --port-range From={},To={} --cidr-block {cidr} --rule-action allow",
+                acl.network_acl_id,
+                proto_number(self.flow.protocol),
+                ports.from,
+                ports.to
+            )),
+        )
+    }
+
+    fn route_fix(&self, h: &Hop) -> (String, Option<String>) {
+        let rtb = &h.component;
+        let (from, to) = match h.path {
+            PathLeg::Forward => (self.sp, self.dp),
+            PathLeg::Return => (self.dp, self.sp),
+        };
+        let Some(from) = from else {
+            return (format!("add a route in {rtb}"), None);
+        };
+        let replace = self.topo.route_table(rtb).is_some_and(|rt| {
+            rt.routes.iter().any(|r| r.state == RouteState::Blackhole && h.matched.as_ref().and_then(|m| m.destination.as_deref()) == r.destination_cidr_block.map(|c| c.to_string()).as_deref())
+        });
+        let verb = if replace { "replace-route" } else { "create-route" };
+        match to {
+            Some(to) if to.vpc_id != from.vpc_id && !(h.path == PathLeg::Forward && self.dst.via_public_ip) => {
+                let dest_cidr = self
+                    .topo
+                    .vpc(&to.vpc_id)
+                    .and_then(|v| v.cidr_blocks.iter().find(|c| to.addr.within(c)).copied())
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| peer_cidr(&to.addr));
+                let active = self.topo.peerings_between(&from.vpc_id, &to.vpc_id).into_iter().find(|p| p.status_code == "active");
+                match active {
+                    Some(p) => (
+                        format!("route {dest_cidr} in {rtb} to {}", p.vpc_peering_connection_id),
+                        Some(format!(
+                            "aws ec2 {verb} --route-table-id {rtb} --destination-cidr-block {dest_cidr} --vpc-peering-connection-id {}",
+                            p.vpc_peering_connection_id
+                        )),
+                    ),
+                    None => (
+                        format!(
+                            "no active peering joins {} and {}: create one, accept it, then route {dest_cidr} to it in {rtb} (and the way back on the other side)",
+                            from.vpc_id, to.vpc_id
+                        ),
+                        Some(format!("aws ec2 create-vpc-peering-connection --vpc-id {} --peer-vpc-id {}", from.vpc_id, to.vpc_id)),
+                    ),
+                }
+            }
+            Some(_) if !(h.path == PathLeg::Forward && self.dst.via_public_ip) => {
+                (format!("restore the local route of {} in {rtb}", from.vpc_id), None)
+            }
+            _ => {
+                let dest = match h.path {
+                    PathLeg::Forward => self.dst.address.as_ref().filter(|a| a.quantifier() != Quantifier::Every).map(peer_cidr).or_else(|| self.dp.and_then(|d| d.public_ip).map(|ip| format!("{ip}/32"))),
+                    PathLeg::Return => self.src.address.as_ref().filter(|a| a.quantifier() != Quantifier::Every).map(peer_cidr),
+                }
+                .unwrap_or_else(|| "0.0.0.0/0".into());
+                match self.topo.attached_internet_gateways(&from.vpc_id).first() {
+                    Some(igw) => (
+                        format!("route {dest} in {rtb} to {}", igw.internet_gateway_id),
+                        Some(format!(
+                            "aws ec2 {verb} --route-table-id {rtb} --destination-cidr-block {dest} --gateway-id {}",
+                            igw.internet_gateway_id
+                        )),
+                    ),
+                    None => (format!("{} has no internet gateway: attach one, then route {dest} in {rtb} to it", from.vpc_id), None),
+                }
+            }
+        }
+    }
+
+    /// The fix for blocker `index`, whose hop is `h`.
+    pub fn fix(&self, index: usize, h: &Hop, b: &Blocking) -> Fix {
+        let (summary, command) = match (h.kind, b.code) {
+            (HopKind::SecurityGroup, _) => self.sg_fix(h, if h.direction == Some(Direction::Ingress) { SgDirection::Ingress } else { SgDirection::Egress }),
+            (HopKind::NetworkAcl, _) => self.acl_fix(h, b),
+            (HopKind::RouteTable, "NO_ROUTE_TO_DESTINATION" | "BAD_STATE_ROUTE") => self.route_fix(h),
+            (HopKind::RouteTable, _) => (h.detail.clone(), None),
+            (HopKind::VpcPeeringConnection, _) => match self.topo.peering(&h.component) {
+                Some(p) if p.status_code == "pending-acceptance" => (
+                    format!("accept {}", p.vpc_peering_connection_id),
+                    Some(format!("aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id {}", p.vpc_peering_connection_id)),
+                ),
+                Some(p) if p.status_code != "active" => (
+                    format!("{} is {}: create a new peering, accept it, and point the routes at it", p.vpc_peering_connection_id, p.status_code),
+                    Some(format!(
+                        "aws ec2 create-vpc-peering-connection --vpc-id {} --peer-vpc-id {}",
+                        p.requester_vpc_info.vpc_id, p.accepter_vpc_info.vpc_id
+                    )),
+                ),
+                _ => (h.detail.clone(), None),
+            },
+            (HopKind::InternetGateway, "NETPATH_NO_PUBLIC_IP") => {
+                let eni = match h.path {
+                    PathLeg::Forward if self.sp.is_some_and(|s| s.public_ip.is_none()) && self.src.address.is_none() => self.sp,
+                    _ => self.dp,
+                };
+                let eni_id = eni.and_then(|p| p.eni).map_or("<ENI_ID>", |e| e.network_interface_id.as_str());
+                (
+                    format!("give {eni_id} a public IP (an Elastic IP)"),
+                    Some(format!("aws ec2 allocate-address --domain vpc && aws ec2 associate-address --allocation-id <ALLOCATION_ID> --network-interface-id {eni_id}")),
+                )
+            }
+            (HopKind::InternetGateway, "NETPATH_NO_INTERNET_GATEWAY") => (
+                format!("create an internet gateway and attach it to {}", h.component),
+                Some(format!("aws ec2 create-internet-gateway && aws ec2 attach-internet-gateway --internet-gateway-id <IGW_ID> --vpc-id {}", h.component)),
+            ),
+            (HopKind::Instance, _) => match self.topo.instance(&h.component) {
+                Some(i) if i.state == "stopped" => (
+                    format!("start {}", i.instance_id),
+                    Some(format!("aws ec2 start-instances --instance-ids {}", i.instance_id)),
+                ),
+                _ => (h.detail.clone(), None),
+            },
+            (HopKind::DbInstance, "NETPATH_NO_LISTENER") => {
+                let port = self.dst.db.and_then(|d| d.endpoint.as_ref()).map(|e| e.port);
+                (
+                    format!("connect to port {} (the DB's endpoint port), or change the DB's port", port.map_or("?".into(), |p| p.to_string())),
+                    None,
+                )
+            }
+            (HopKind::DbInstance, _) => match self.topo.db_instance(&h.component) {
+                Some(d) if d.db_instance_status == "stopped" => (
+                    format!("start {}", d.db_instance_identifier),
+                    Some(format!("aws rds start-db-instance --db-instance-identifier {}", d.db_instance_identifier)),
+                ),
+                Some(d) => (format!("wait for {} to become available (it is {})", d.db_instance_identifier, d.db_instance_status), None),
+                None => (h.detail.clone(), None),
+            },
+            (HopKind::NoDestination, _) => (
+                format!("nothing holds the address in {}: check the address (the host may have been replaced and got a new IP)", h.component),
+                None,
+            ),
+            _ => (h.detail.clone(), None),
+        };
+        Fix { blocker: index, summary, command }
+    }
+}

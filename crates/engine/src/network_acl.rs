@@ -1,0 +1,213 @@
+//! Network ACL evaluation.
+//!
+//! AWS semantics implemented here
+//! (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>):
+//! - A subnet uses its explicitly associated ACL, else the VPC's default ACL.
+//! - ACLs apply only to traffic entering or leaving the subnet; traffic
+//!   between two ENIs of one subnet never meets them.
+//! - Entries are evaluated in ascending `RuleNumber` (never in the order the
+//!   API lists them); the first entry that matches decides. The `*` entry
+//!   (32767) denies whatever no entry matched.
+//! - ACLs are stateless: the reply of a connection is evaluated again, and
+//!   its destination port is the client's *ephemeral* port
+//!   (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html>).
+//! - Inbound entries match the packet's source address; outbound entries its
+//!   destination. Port ranges match the destination port. An entry with
+//!   protocol `-1` matches every protocol and port; an ICMP entry never
+//!   matches TCP or UDP.
+
+use netpath_model::{IpProtocol, NetworkAcl, NetworkAclEntry, PortRange, RuleAction, Subnet};
+
+use crate::addr::{AddrSet, PortSet, Quantifier};
+use crate::topology::Topology;
+
+/// The ACL that applies to `subnet`: the explicit association, else the VPC's
+/// default ACL.
+///
+/// Errors: a sentence naming what is missing (no ACL data at all, or neither
+/// an association nor a default ACL for the subnet's VPC).
+pub fn network_acl_for_subnet<'a>(topo: &Topology<'a>, subnet: &Subnet) -> Result<&'a NetworkAcl, String> {
+    if topo.snapshot.network_acls.is_none() {
+        return Err("network ACLs (no DescribeNetworkAcls output)".to_string());
+    }
+    topo.explicit_network_acl(&subnet.subnet_id)
+        .or_else(|| topo.default_network_acl(&subnet.vpc_id))
+        .ok_or_else(|| {
+            format!(
+                "the network ACL of {} (no association, and no default ACL for {})",
+                subnet.subnet_id, subnet.vpc_id
+            )
+        })
+}
+
+/// One piece of an evaluated port range: what decided it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortDecision {
+    /// The ports this piece covers.
+    pub ports: PortRange,
+    /// Allow or deny; `None` when it depends on an unknown address.
+    pub action: Option<RuleAction>,
+    /// The deciding rule number (32767 for the `*` default).
+    pub rule_number: Option<u16>,
+}
+
+/// The outcome for a range of destination ports.
+#[derive(Debug, Clone)]
+pub struct AclOutcome {
+    /// The ports that pass.
+    pub allowed: PortSet,
+    /// The ports that are dropped.
+    pub denied: PortSet,
+    /// The ports whose fate depends on an address we do not know.
+    pub unknown: PortSet,
+    /// Every piece with its deciding rule, ascending by port.
+    pub pieces: Vec<PortDecision>,
+}
+
+impl AclOutcome {
+    /// The rule number that denied the first denied port, if any.
+    pub fn first_deny_rule(&self) -> Option<u16> {
+        self.pieces
+            .iter()
+            .find(|p| p.action == Some(RuleAction::Deny))
+            .and_then(|p| p.rule_number)
+    }
+    /// The rule number that allowed the first allowed port, if any.
+    pub fn first_allow_rule(&self) -> Option<u16> {
+        self.pieces
+            .iter()
+            .find(|p| p.action == Some(RuleAction::Allow))
+            .and_then(|p| p.rule_number)
+    }
+}
+
+/// The entries of `acl` in one direction, sorted by rule number.
+pub fn sorted_entries(acl: &NetworkAcl, egress: bool) -> Vec<&NetworkAclEntry> {
+    let mut v: Vec<&NetworkAclEntry> = acl.entries.iter().filter(|e| e.egress == egress).collect();
+    v.sort_by_key(|e| e.rule_number);
+    v
+}
+
+/// First-match evaluation for one concrete peer address over `ports`.
+fn partition(
+    entries: &[&NetworkAclEntry],
+    ip: std::net::Ipv4Addr,
+    proto: IpProtocol,
+    ports: PortRange,
+) -> Vec<(PortRange, RuleAction, u16)> {
+    let mut remaining: PortSet = ports.into();
+    let mut out = Vec::new();
+    for e in entries {
+        if remaining.is_empty() {
+            break;
+        }
+        if e.protocol != IpProtocol::All && e.protocol != proto {
+            continue;
+        }
+        if !e.cidr_block.is_some_and(|c| c.contains(&ip)) {
+            continue;
+        }
+        let range: PortSet = if e.protocol == IpProtocol::All || !proto.has_ports() {
+            PortRange::ALL.into()
+        } else {
+            e.port_range.unwrap_or(PortRange::ALL).into()
+        };
+        for r in remaining.intersect(&range).0 {
+            out.push((r, e.rule_action, e.rule_number));
+        }
+        remaining = remaining.minus(&range);
+    }
+    for r in remaining.0 {
+        out.push((r, RuleAction::Deny, 32767));
+    }
+    out.sort_by_key(|(r, _, _)| r.from);
+    out
+}
+
+/// Evaluates `acl` in one direction (`egress` true for outbound) for packets
+/// to or from `peer` with protocol `proto` and destination ports `ports`.
+///
+/// Input: for inbound, `peer` is the packet's source; for outbound, its
+/// destination. Output: the allowed, denied and unknown port sets, exact for
+/// every port of `ports`, with the deciding rule of each piece.
+pub fn evaluate(acl: &NetworkAcl, egress: bool, peer: &AddrSet, proto: IpProtocol, ports: PortRange) -> AclOutcome {
+    let entries = sorted_entries(acl, egress);
+    let cuts: Vec<_> = entries.iter().filter_map(|e| e.cidr_block).collect();
+    let atoms = peer.atoms(cuts.iter());
+    let per_atom: Vec<_> = atoms.iter().map(|ip| partition(&entries, *ip, proto, ports)).collect();
+    // Elementary port pieces: cut at every piece boundary of every atom.
+    let mut bounds: Vec<u32> = vec![u32::from(ports.from), u32::from(ports.to) + 1];
+    for p in &per_atom {
+        for (r, _, _) in p {
+            bounds.push(u32::from(r.from));
+            bounds.push(u32::from(r.to) + 1);
+        }
+    }
+    bounds.sort_unstable();
+    bounds.dedup();
+    let mut out = AclOutcome {
+        allowed: PortSet::empty(),
+        denied: PortSet::empty(),
+        unknown: PortSet::empty(),
+        pieces: Vec::new(),
+    };
+    for w in bounds.windows(2) {
+        let (lo, hi) = (w[0], w[1] - 1);
+        if lo < u32::from(ports.from) || hi > u32::from(ports.to) {
+            continue;
+        }
+        let r = PortRange::new(lo as u16, hi as u16);
+        let decisions: Vec<(RuleAction, u16)> = per_atom
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .find(|(pr, _, _)| pr.contains(r.from))
+                    .map(|(_, a, n)| (*a, *n))
+                    .unwrap_or((RuleAction::Deny, 32767))
+            })
+            .collect();
+        let first = decisions[0];
+        let uniform = decisions.iter().all(|d| d.0 == first.0);
+        let (action, rule) = if uniform {
+            (Some(first.0), Some(first.1))
+        } else if peer.quantifier() == Quantifier::Every {
+            let deny = decisions.iter().find(|d| d.0 == RuleAction::Deny).copied().unwrap_or(first);
+            (Some(RuleAction::Deny), Some(deny.1))
+        } else {
+            (None, None)
+        };
+        match action {
+            Some(RuleAction::Allow) => out.allowed.insert(r),
+            Some(RuleAction::Deny) => out.denied.insert(r),
+            None => out.unknown.insert(r),
+        }
+        match out.pieces.last_mut() {
+            Some(last) if last.action == action && last.rule_number == rule && u32::from(last.ports.to) + 1 == lo => {
+                last.ports.to = r.to
+            }
+            _ => out.pieces.push(PortDecision {
+                ports: r,
+                action,
+                rule_number: rule,
+            }),
+        }
+    }
+    out
+}
+
+/// A free rule number before `blocking` in the direction `egress`, for a fix:
+/// for the `*` rule, 10 above the highest user rule (rounded to tens); else
+/// the highest free multiple of 10 below `blocking`, else the highest free number.
+pub fn free_rule_number(acl: &NetworkAcl, egress: bool, blocking: u16) -> Option<u16> {
+    let used: Vec<u16> = acl.entries.iter().filter(|e| e.egress == egress).map(|e| e.rule_number).collect();
+    if blocking == 32767 {
+        let max = used.iter().copied().filter(|n| *n < 32767).max().unwrap_or(0);
+        let candidate = (max / 10 + 1) * 10;
+        if candidate < 32767 {
+            return Some(candidate);
+        }
+    }
+    let tens = (1..blocking).rev().filter(|n| n % 10 == 0).find(|n| !used.contains(n));
+    tens.or_else(|| (1..blocking).rev().find(|n| !used.contains(n)))
+}

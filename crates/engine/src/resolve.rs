@@ -1,0 +1,356 @@
+//! Resolution of `--from` / `--to` references to places in the network.
+//!
+//! A reference is an instance id, an ENI id, an RDS DB identifier (or its
+//! endpoint address), a `Name` tag, an IPv4 address, or the word `internet`.
+//! An RDS DB instance is located through the ENIs RDS creates for it:
+//! description `RDSNetworkInterface`, in a subnet of its DB subnet group,
+//! carrying its VPC security groups
+//! (<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html>).
+//! When no such ENI is in the snapshot, the DB is somewhere in the subnets of
+//! its subnet group that belong to its VPC, at an unknown address.
+
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+
+use netpath_model::{DbInstance, Instance, NetworkInterface};
+
+use crate::addr::AddrSet;
+use crate::explain::EndpointInfo;
+use crate::topology::Topology;
+
+/// Why a reference could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    /// Nothing in the snapshot matches.
+    #[error("`{0}` matches no instance, network interface, DB instance, Name tag or IP in the snapshot; use an id, a Name tag, an RDS identifier, an IPv4 address or `internet`")]
+    NotFound(String),
+    /// Several resources match; the user must pick one.
+    #[error("`{reference}` matches several resources: {}. Pass one of these ids instead", .candidates.join(", "))]
+    Ambiguous {
+        /// What the user typed.
+        reference: String,
+        /// The matching ids.
+        candidates: Vec<String>,
+    },
+    /// The resource exists but cannot be placed in the network.
+    #[error("`{reference}`: {message}")]
+    Unplaceable {
+        /// What the user typed.
+        reference: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Where an end of the flow sits: an ENI (or, for a DB with no ENI in the
+/// snapshot, a subnet at an unknown address).
+#[derive(Debug, Clone)]
+pub struct Placement<'a> {
+    /// The ENI, when known.
+    pub eni: Option<&'a NetworkInterface>,
+    /// Its subnet.
+    pub subnet_id: String,
+    /// Its VPC.
+    pub vpc_id: String,
+    /// Its private address (one address, or the subnet CIDR when unknown).
+    pub addr: AddrSet,
+    /// Its public IPv4 address, if any.
+    pub public_ip: Option<Ipv4Addr>,
+    /// Its security groups.
+    pub groups: Vec<String>,
+}
+
+impl<'a> Placement<'a> {
+    /// The placement of an ENI, at its primary private IP (or `ip` when given).
+    pub fn of_eni(eni: &'a NetworkInterface, ip: Option<Ipv4Addr>) -> Option<Placement<'a>> {
+        let ip = ip.or_else(|| eni.primary_ip())?;
+        Some(Placement {
+            eni: Some(eni),
+            subnet_id: eni.subnet_id.clone(),
+            vpc_id: eni.vpc_id.clone(),
+            addr: AddrSet::single(ip),
+            public_ip: eni.public_ip(),
+            groups: eni.groups.clone(),
+        })
+    }
+
+    /// The id to show: the ENI, else the subnet.
+    pub fn label(&self) -> &str {
+        self.eni.map_or(self.subnet_id.as_str(), |e| e.network_interface_id.as_str())
+    }
+}
+
+/// What kind of thing a reference named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointKind {
+    /// An EC2 instance (its primary ENI).
+    Instance,
+    /// A network interface.
+    NetworkInterface,
+    /// An RDS DB instance.
+    DbInstance,
+    /// An IPv4 address (private, with or without an ENI, or outside AWS).
+    Ip,
+    /// Every address on the internet.
+    Internet,
+}
+
+/// A resolved reference.
+#[derive(Debug, Clone)]
+pub struct Endpoint<'a> {
+    /// What the user typed.
+    pub reference: String,
+    /// What it named.
+    pub kind: EndpointKind,
+    /// Where it sits in the network; empty for outside addresses, `internet`,
+    /// and private IPs that no ENI holds. Several for a DB with several ENIs
+    /// or unknown placement.
+    pub placements: Vec<Placement<'a>>,
+    /// The address, for an IP or `internet` reference.
+    pub address: Option<AddrSet>,
+    /// True when the user named the resource by its public IP.
+    pub via_public_ip: bool,
+    /// The instance, if any.
+    pub instance: Option<&'a Instance>,
+    /// The DB instance, if any.
+    pub db: Option<&'a DbInstance>,
+    /// Notes about the resolution (unknown DB address, several ENIs).
+    pub warnings: Vec<String>,
+}
+
+impl<'a> Endpoint<'a> {
+    fn new(reference: &str, kind: EndpointKind) -> Endpoint<'a> {
+        Endpoint {
+            reference: reference.to_string(),
+            kind,
+            placements: Vec::new(),
+            address: None,
+            via_public_ip: false,
+            instance: None,
+            db: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// True for `internet` and addresses outside every VPC.
+    pub fn is_outside(&self) -> bool {
+        self.placements.is_empty() && matches!(self.kind, EndpointKind::Internet | EndpointKind::Ip)
+    }
+
+    /// The summary shown in the output.
+    pub fn info(&self, topo: &Topology) -> EndpointInfo {
+        let p = self.placements.first();
+        let kind = match self.kind {
+            EndpointKind::Instance => "instance",
+            EndpointKind::NetworkInterface => "network-interface",
+            EndpointKind::DbInstance => "db-instance",
+            EndpointKind::Ip => "ip",
+            EndpointKind::Internet => "internet",
+        };
+        let instance = self.instance.or_else(|| p.and_then(|p| p.eni).and_then(|e| topo.instance_of(e)));
+        EndpointInfo {
+            reference: self.reference.clone(),
+            kind: kind.to_string(),
+            instance_id: instance.map(|i| i.instance_id.clone()),
+            db_instance_identifier: self.db.map(|d| d.db_instance_identifier.clone()),
+            name: instance.and_then(|i| i.tags.get("Name").cloned()),
+            eni: p.and_then(|p| p.eni).map(|e| e.network_interface_id.clone()),
+            ip: p
+                .map(|p| p.addr.to_string())
+                .or_else(|| self.address.as_ref().map(|a| a.to_string())),
+            public_ip: p.and_then(|p| p.public_ip).map(|i| i.to_string()),
+            subnet: p.map(|p| p.subnet_id.clone()),
+            vpc: p.map(|p| p.vpc_id.clone()),
+            security_groups: p.map(|p| p.groups.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+fn primary_eni<'a>(topo: &Topology<'a>, inst: &Instance) -> Option<&'a NetworkInterface> {
+    let enis: Vec<&NetworkInterface> = inst.network_interface_ids.iter().filter_map(|e| topo.eni(e)).collect();
+    enis.iter()
+        .find(|e| e.attachment.as_ref().and_then(|a| a.device_index) == Some(0))
+        .or_else(|| enis.iter().find(|e| inst.private_ip_address.is_some_and(|ip| e.has_private_ip(ip))))
+        .or_else(|| enis.first())
+        .copied()
+}
+
+fn instance_endpoint<'a>(topo: &Topology<'a>, reference: &str, inst: &'a Instance) -> Result<Endpoint<'a>, ResolveError> {
+    let eni = primary_eni(topo, inst).ok_or_else(|| ResolveError::Unplaceable {
+        reference: reference.to_string(),
+        message: format!(
+            "instance {} has no network interface in the snapshot; add DescribeNetworkInterfaces output",
+            inst.instance_id
+        ),
+    })?;
+    let mut ep = Endpoint::new(reference, EndpointKind::Instance);
+    ep.instance = Some(inst);
+    ep.placements.extend(Placement::of_eni(eni, None));
+    Ok(ep)
+}
+
+fn eni_endpoint<'a>(topo: &Topology<'a>, reference: &str, eni: &'a NetworkInterface, ip: Option<Ipv4Addr>) -> Endpoint<'a> {
+    let mut ep = Endpoint::new(reference, EndpointKind::NetworkInterface);
+    ep.instance = topo.instance_of(eni);
+    ep.placements.extend(Placement::of_eni(eni, ip));
+    if ep.placements.is_empty() {
+        ep.warnings.push(format!("{} has no private IPv4 address", eni.network_interface_id));
+    }
+    ep
+}
+
+/// The ENIs RDS created for `db`, found by description, subnet group and groups.
+pub fn db_enis<'a>(topo: &Topology<'a>, db: &DbInstance) -> Vec<&'a NetworkInterface> {
+    let Some(group) = &db.db_subnet_group else {
+        return Vec::new();
+    };
+    let want: BTreeSet<&str> = db.vpc_security_group_ids.iter().map(String::as_str).collect();
+    topo.snapshot
+        .network_interfaces
+        .iter()
+        .flatten()
+        .filter(|e| e.description == "RDSNetworkInterface")
+        .filter(|e| group.subnet_ids.contains(&e.subnet_id))
+        .filter(|e| group.vpc_id.as_ref().is_none_or(|v| v == &e.vpc_id))
+        .filter(|e| e.groups.iter().map(String::as_str).collect::<BTreeSet<_>>() == want)
+        .collect()
+}
+
+fn db_endpoint<'a>(topo: &Topology<'a>, reference: &str, db: &'a DbInstance) -> Result<Endpoint<'a>, ResolveError> {
+    let mut ep = Endpoint::new(reference, EndpointKind::DbInstance);
+    ep.db = Some(db);
+    let enis = db_enis(topo, db);
+    if !enis.is_empty() {
+        ep.placements.extend(enis.iter().filter_map(|e| Placement::of_eni(e, None)));
+        if enis.len() > 1 {
+            ep.warnings.push(format!(
+                "{} ENIs match {} ({}); the answer covers each, since the snapshot cannot say which one the endpoint points at",
+                enis.len(),
+                db.db_instance_identifier,
+                enis.iter().map(|e| e.network_interface_id.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        return Ok(ep);
+    }
+    let Some(group) = &db.db_subnet_group else {
+        return Err(ResolveError::Unplaceable {
+            reference: reference.to_string(),
+            message: format!("DB instance {} has no DB subnet group, so netpath cannot place it in a VPC", db.db_instance_identifier),
+        });
+    };
+    for sid in &group.subnet_ids {
+        let Some(subnet) = topo.subnet(sid) else { continue };
+        if group.vpc_id.as_ref().is_some_and(|v| v != &subnet.vpc_id) {
+            continue;
+        }
+        ep.placements.push(Placement {
+            eni: None,
+            subnet_id: subnet.subnet_id.clone(),
+            vpc_id: subnet.vpc_id.clone(),
+            addr: AddrSet::one_of(&[subnet.cidr_block]),
+            public_ip: None,
+            groups: db.vpc_security_group_ids.clone(),
+        });
+    }
+    if ep.placements.is_empty() {
+        return Err(ResolveError::Unplaceable {
+            reference: reference.to_string(),
+            message: format!(
+                "DB instance {} has no RDSNetworkInterface ENI and none of its subnet group's subnets ({}) is in the snapshot",
+                db.db_instance_identifier,
+                group.subnet_ids.join(", ")
+            ),
+        });
+    }
+    ep.warnings.push(format!(
+        "{} has no RDSNetworkInterface ENI in the snapshot; its address is unknown, so every subnet of its subnet group in {} is considered ({})",
+        db.db_instance_identifier,
+        group.vpc_id.as_deref().unwrap_or("its VPC"),
+        ep.placements.iter().map(|p| p.subnet_id.as_str()).collect::<Vec<_>>().join(", ")
+    ));
+    Ok(ep)
+}
+
+/// Resolves one reference. `prefer_vpc` breaks ties between ENIs that hold the
+/// same private IP in different VPCs (the other end's VPC wins).
+///
+/// Errors: [`ResolveError::NotFound`], [`ResolveError::Ambiguous`] (listing the
+/// candidates), [`ResolveError::Unplaceable`].
+pub fn resolve<'a>(topo: &Topology<'a>, reference: &str, prefer_vpc: Option<&str>) -> Result<Endpoint<'a>, ResolveError> {
+    let r = reference.trim();
+    if r.eq_ignore_ascii_case("internet") {
+        let mut ep = Endpoint::new(r, EndpointKind::Internet);
+        ep.address = Some(AddrSet::internet());
+        return Ok(ep);
+    }
+    if let Ok(ip) = r.parse::<Ipv4Addr>() {
+        return Ok(resolve_ip(topo, r, ip, prefer_vpc));
+    }
+    if let Some(inst) = topo.instance(r) {
+        return instance_endpoint(topo, r, inst);
+    }
+    if let Some(eni) = topo.eni(r) {
+        return Ok(eni_endpoint(topo, r, eni, None));
+    }
+    // Name tags and DB identifiers: collect every match, then insist on one.
+    let mut candidates: Vec<String> = Vec::new();
+    let mut found: Option<Endpoint<'a>> = None;
+    for db in topo.snapshot.db_instances.iter().flatten() {
+        let by_endpoint = db.endpoint.as_ref().is_some_and(|e| e.address.eq_ignore_ascii_case(r));
+        if db.db_instance_identifier == r || by_endpoint {
+            candidates.push(format!("DB instance {}", db.db_instance_identifier));
+            found = Some(db_endpoint(topo, r, db)?);
+        }
+    }
+    for inst in topo.snapshot.instances.iter().flatten() {
+        if inst.tags.get("Name").map(String::as_str) == Some(r) {
+            candidates.push(format!("instance {}", inst.instance_id));
+            found = Some(instance_endpoint(topo, r, inst)?);
+        }
+    }
+    for eni in topo.snapshot.network_interfaces.iter().flatten() {
+        if eni.tags.get("Name").map(String::as_str) == Some(r) {
+            candidates.push(format!("network interface {}", eni.network_interface_id));
+            found = Some(eni_endpoint(topo, r, eni, None));
+        }
+    }
+    match (candidates.len(), found) {
+        (1, Some(ep)) => Ok(ep),
+        (0, _) => Err(ResolveError::NotFound(r.to_string())),
+        _ => Err(ResolveError::Ambiguous {
+            reference: r.to_string(),
+            candidates,
+        }),
+    }
+}
+
+fn resolve_ip<'a>(topo: &Topology<'a>, r: &str, ip: Ipv4Addr, prefer_vpc: Option<&str>) -> Endpoint<'a> {
+    let private = topo.enis_with_private_ip(ip);
+    let chosen: Vec<&NetworkInterface> = match prefer_vpc {
+        Some(v) if private.len() > 1 && private.iter().any(|e| e.vpc_id == v) => {
+            private.iter().filter(|e| e.vpc_id == v).copied().collect()
+        }
+        _ => private.to_vec(),
+    };
+    if chosen.len() == 1 {
+        let mut ep = eni_endpoint(topo, r, chosen[0], Some(ip));
+        ep.kind = EndpointKind::Ip;
+        return ep;
+    }
+    let mut ep = Endpoint::new(r, EndpointKind::Ip);
+    ep.address = Some(AddrSet::single(ip));
+    if chosen.len() > 1 {
+        ep.warnings.push(format!(
+            "{ip} is held by several ENIs ({}); routing decides which one is reached",
+            chosen.iter().map(|e| e.network_interface_id.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+        return ep;
+    }
+    if let [eni] = topo.enis_with_public_ip(ip) {
+        let mut ep = eni_endpoint(topo, r, eni, None);
+        ep.kind = EndpointKind::Ip;
+        ep.via_public_ip = true;
+        return ep;
+    }
+    ep
+}

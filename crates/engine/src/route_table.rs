@@ -1,0 +1,173 @@
+//! Route-table selection and lookup.
+//!
+//! AWS semantics implemented here
+//! (<https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#route-table-priority>):
+//! - A subnet uses its explicitly associated route table, else the VPC's main
+//!   route table.
+//! - The most specific route that matches the destination wins (longest
+//!   prefix match). On equal prefixes the `local` route wins, then static
+//!   routes, then prefix-list routes, then propagated routes.
+//! - A route in state `blackhole` drops the packet (its target is gone).
+//! - Traffic within one subnet is delivered directly, without a lookup.
+
+use std::net::Ipv4Addr;
+
+use ipnet::{IpNet, Ipv4Net};
+use netpath_model::{Route, RouteState, RouteTable, Subnet};
+
+use crate::addr::AddrSet;
+use crate::topology::Topology;
+
+/// The route table that applies to `subnet`, and whether it is explicitly
+/// associated (`true`) or the main table (`false`).
+///
+/// Errors: a sentence naming what is missing (no route-table data at all, or
+/// no association and no main table for the VPC).
+pub fn route_table_for_subnet<'a>(topo: &Topology<'a>, subnet: &Subnet) -> Result<(&'a RouteTable, bool), String> {
+    if topo.snapshot.route_tables.is_none() {
+        return Err("route tables (no DescribeRouteTables output)".to_string());
+    }
+    if let Some(rt) = topo.explicit_route_table(&subnet.subnet_id) {
+        return Ok((rt, true));
+    }
+    topo.main_route_table(&subnet.vpc_id).map(|rt| (rt, false)).ok_or_else(|| {
+        format!(
+            "the route table of {} (no association, and no main table for {})",
+            subnet.subnet_id, subnet.vpc_id
+        )
+    })
+}
+
+/// What a route sends traffic to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteTarget {
+    /// `local`: inside the VPC.
+    Local,
+    /// `igw-...`.
+    InternetGateway(String),
+    /// `pcx-...`.
+    VpcPeeringConnection(String),
+    /// `nat-...`.
+    NatGateway(String),
+    /// Any other target netpath does not follow (transit gateway, virtual
+    /// private gateway, ENI, instance, endpoint, ...), with its kind and id.
+    Other(&'static str, String),
+    /// No target field is set (a blackhole route whose target was deleted).
+    None,
+}
+
+/// Classifies the target of a route.
+pub fn target(route: &Route) -> RouteTarget {
+    if let Some(g) = &route.gateway_id {
+        return match g.as_str() {
+            "local" => RouteTarget::Local,
+            g if g.starts_with("igw-") => RouteTarget::InternetGateway(g.to_string()),
+            g if g.starts_with("vgw-") => RouteTarget::Other("virtual private gateway", g.to_string()),
+            g if g.starts_with("vpce-") => RouteTarget::Other("VPC endpoint", g.to_string()),
+            g => RouteTarget::Other("gateway", g.to_string()),
+        };
+    }
+    if let Some(p) = &route.vpc_peering_connection_id {
+        return RouteTarget::VpcPeeringConnection(p.clone());
+    }
+    if let Some(n) = &route.nat_gateway_id {
+        return RouteTarget::NatGateway(n.clone());
+    }
+    let others: [(&'static str, &Option<String>); 7] = [
+        ("transit gateway", &route.transit_gateway_id),
+        ("network interface", &route.network_interface_id),
+        ("instance", &route.instance_id),
+        ("egress-only internet gateway", &route.egress_only_internet_gateway_id),
+        ("local gateway", &route.local_gateway_id),
+        ("carrier gateway", &route.carrier_gateway_id),
+        ("core network", &route.core_network_arn),
+    ];
+    for (kind, v) in others {
+        if let Some(id) = v {
+            return RouteTarget::Other(kind, id.clone());
+        }
+    }
+    RouteTarget::None
+}
+
+/// Describes a route as `DEST -> TARGET (state)`.
+pub fn describe(route: &Route) -> String {
+    let dest = route
+        .destination_cidr_block
+        .map(|c| c.to_string())
+        .or_else(|| route.destination_prefix_list_id.clone())
+        .or_else(|| route.destination_ipv6_cidr_block.map(|c| c.to_string()))
+        .unwrap_or_else(|| "?".to_string());
+    let state = match route.state {
+        RouteState::Active => "",
+        RouteState::Blackhole => " (blackhole)",
+    };
+    format!("{dest} -> {}{state}", route.target_id().unwrap_or("(no target)"))
+}
+
+/// The IPv4 prefixes a route matches: its CIDR, or its prefix list's CIDRs.
+/// `None` when the route's prefix-list entries are unknown.
+fn route_prefixes(topo: &Topology, route: &Route) -> Option<Vec<Ipv4Net>> {
+    if let Some(c) = route.destination_cidr_block {
+        return Some(vec![c]);
+    }
+    if let Some(pl) = &route.destination_prefix_list_id {
+        let cidrs = topo.prefix_list(pl)?.cidrs.as_ref()?;
+        return Some(
+            cidrs
+                .iter()
+                .filter_map(|c| match c {
+                    IpNet::V4(n) => Some(*n),
+                    IpNet::V6(_) => None,
+                })
+                .collect(),
+        );
+    }
+    Some(Vec::new())
+}
+
+fn tie_rank(route: &Route) -> u8 {
+    if route.gateway_id.as_deref() == Some("local") {
+        0
+    } else if route.origin.as_deref() == Some("EnableVgwRoutePropagation") {
+        3
+    } else if route.destination_prefix_list_id.is_some() {
+        2
+    } else {
+        1
+    }
+}
+
+/// Longest-prefix match of `ip` in `rt`. Returns the winning route, or `None`
+/// when no route matches.
+pub fn lookup<'a>(topo: &Topology, rt: &'a RouteTable, ip: Ipv4Addr) -> Option<&'a Route> {
+    rt.routes
+        .iter()
+        .filter_map(|r| {
+            let best = route_prefixes(topo, r)?
+                .into_iter()
+                .filter(|n| n.contains(&ip))
+                .map(|n| n.prefix_len())
+                .max()?;
+            Some((best, r))
+        })
+        .max_by(|(la, ra), (lb, rb)| la.cmp(lb).then(tie_rank(rb).cmp(&tie_rank(ra))))
+        .map(|(_, r)| r)
+}
+
+/// Route prefixes whose entries could not be read, for a missing-data note.
+pub fn unknown_prefix_lists(topo: &Topology, rt: &RouteTable) -> Vec<String> {
+    rt.routes
+        .iter()
+        .filter(|r| route_prefixes(topo, r).is_none())
+        .filter_map(|r| r.destination_prefix_list_id.clone())
+        .collect()
+}
+
+/// Looks up every atom of `dest` (see [`AddrSet::atoms`]); returns each
+/// representative address with its winning route.
+pub fn lookup_set<'a>(topo: &Topology, rt: &'a RouteTable, dest: &AddrSet) -> Vec<(Ipv4Addr, Option<&'a Route>)> {
+    let cuts: Vec<Ipv4Net> = rt.routes.iter().filter_map(|r| route_prefixes(topo, r)).flatten().collect();
+    dest.atoms(cuts.iter()).into_iter().map(|ip| (ip, lookup(topo, rt, ip))).collect()
+}

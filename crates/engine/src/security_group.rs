@@ -1,0 +1,335 @@
+//! Security-group evaluation.
+//!
+//! AWS semantics implemented here
+//! (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html>):
+//! - Rules only allow. The groups on an ENI act as one: the union of all their
+//!   rules. Traffic no rule allows is dropped silently.
+//! - Groups are stateful: the reply to an allowed request is allowed whatever
+//!   the rules say, so only the request direction is evaluated.
+//! - Protocol `-1` means every protocol and port.
+//! - A rule whose peer is a security group matches the **private** IPv4
+//!   addresses of the ENIs carrying that group, never their public IPs.
+//! - A reference to a group in a peered VPC works only across an `active`
+//!   peering in the same region
+//!   (<https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html>).
+//! - A prefix-list peer matches the CIDRs of that list
+//!   (<https://docs.aws.amazon.com/vpc/latest/userguide/managed-prefix-lists.html>).
+
+use std::net::Ipv4Addr;
+
+use ipnet::{IpNet, Ipv4Net};
+use netpath_model::{IpPermission, IpProtocol, SecurityGroup};
+
+use crate::addr::{AddrSet, Quantifier};
+use crate::explain::{Decision, Matched};
+use crate::topology::Topology;
+
+/// Ingress (into the ENI) or egress (out of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SgDirection {
+    /// `IpPermissions`: the peer is the source.
+    Ingress,
+    /// `IpPermissionsEgress`: the peer is the destination.
+    Egress,
+}
+
+/// The other end of the packet, as a security group sees it.
+#[derive(Debug, Clone)]
+pub struct SgPeer<'p> {
+    /// The peer's address(es) as they appear in the packet.
+    pub addr: &'p AddrSet,
+    /// Groups of the peer ENI, when `addr` is that ENI's private IP; empty for
+    /// public or outside addresses, which group references never match.
+    pub groups: &'p [String],
+    /// VPC of the peer ENI, when it is one.
+    pub vpc_id: Option<&'p str>,
+}
+
+/// The outcome of evaluating one ENI's security groups for one packet.
+#[derive(Debug, Clone)]
+pub struct SgOutcome {
+    /// Allow, deny or unknown.
+    pub decision: Decision,
+    /// The rule that allowed it.
+    pub matched: Option<Matched>,
+    /// What data was missing, when the decision is unknown.
+    pub missing: Vec<String>,
+    /// One sentence for a human.
+    pub detail: String,
+}
+
+enum Tri {
+    Yes,
+    No,
+    Maybe(String),
+}
+
+fn ports_match(p: &IpPermission, proto: IpProtocol, port: u16) -> bool {
+    match p.ip_protocol {
+        IpProtocol::All => true,
+        rp if rp == proto => {
+            let from = p.from_port.filter(|v| *v >= 0).unwrap_or(0);
+            let to = p.to_port.filter(|v| *v >= 0).unwrap_or(65535);
+            (from..=to).contains(&i32::from(port))
+        }
+        _ => false,
+    }
+}
+
+/// Describes a rule's protocol and ports, e.g. `tcp 5432` or `all traffic`.
+pub fn describe_ports(p: &IpPermission) -> String {
+    match p.ip_protocol {
+        IpProtocol::All => "all traffic".to_string(),
+        proto if proto.has_ports() => {
+            let from = p.from_port.filter(|v| *v >= 0).unwrap_or(0);
+            let to = p.to_port.filter(|v| *v >= 0).unwrap_or(65535);
+            if from == to {
+                format!("{proto} {from}")
+            } else {
+                format!("{proto} {from}-{to}")
+            }
+        }
+        proto => proto.to_string(),
+    }
+}
+
+/// True when a group reference from a rule of `sg` can match an ENI in `peer_vpc`.
+fn reference_usable(topo: &Topology, sg: &SecurityGroup, peer_vpc: Option<&str>) -> bool {
+    let (Some(own), Some(peer)) = (sg.vpc_id.as_deref(), peer_vpc) else {
+        return true;
+    };
+    if own == peer {
+        return true;
+    }
+    topo.peerings_between(own, peer).iter().any(|p| {
+        p.status_code == "active"
+            && match (&p.requester_vpc_info.region, &p.accepter_vpc_info.region) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    })
+}
+
+fn peer_match(topo: &Topology, sg: &SecurityGroup, p: &IpPermission, ip: Ipv4Addr, peer: &SgPeer) -> Tri {
+    if p.ip_ranges.iter().any(|n| n.contains(&ip)) {
+        return Tri::Yes;
+    }
+    if p
+        .user_id_group_pairs
+        .iter()
+        .any(|g| peer.groups.contains(&g.group_id) && reference_usable(topo, sg, peer.vpc_id))
+    {
+        return Tri::Yes;
+    }
+    let mut maybe = None;
+    for pl in &p.prefix_list_ids {
+        match topo.prefix_list(pl).and_then(|l| l.cidrs.as_ref()) {
+            Some(cidrs) => {
+                if cidrs.iter().any(|c| matches!(c, IpNet::V4(n) if n.contains(&ip))) {
+                    return Tri::Yes;
+                }
+            }
+            None => maybe = Some(format!("entries of prefix list {pl} (used by {})", sg.group_id)),
+        }
+    }
+    match maybe {
+        Some(m) => Tri::Maybe(m),
+        None => Tri::No,
+    }
+}
+
+/// The CIDRs of every rule in `groups` for `dir`, to cut an address set into atoms.
+fn cuts(topo: &Topology, groups: &[&SecurityGroup], dir: SgDirection) -> Vec<Ipv4Net> {
+    let mut out = Vec::new();
+    for sg in groups {
+        for p in perms(sg, dir) {
+            out.extend(p.ip_ranges.iter().copied());
+            for pl in &p.prefix_list_ids {
+                if let Some(cidrs) = topo.prefix_list(pl).and_then(|l| l.cidrs.as_ref()) {
+                    out.extend(cidrs.iter().filter_map(|c| match c {
+                        IpNet::V4(n) => Some(*n),
+                        IpNet::V6(_) => None,
+                    }));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn perms(sg: &SecurityGroup, dir: SgDirection) -> &[IpPermission] {
+    match dir {
+        SgDirection::Ingress => &sg.ip_permissions,
+        SgDirection::Egress => &sg.ip_permissions_egress,
+    }
+}
+
+fn describe_peer(p: &IpPermission) -> String {
+    let mut parts: Vec<String> = p.ip_ranges.iter().map(|n| n.to_string()).collect();
+    parts.extend(p.user_id_group_pairs.iter().map(|g| g.group_id.clone()));
+    parts.extend(p.prefix_list_ids.iter().cloned());
+    if parts.is_empty() {
+        "nothing (IPv6 peers only)".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Evaluates the security groups `group_ids` of one ENI in `dir` for a packet
+/// with protocol `proto` and destination port `port` (units: TCP/UDP port).
+///
+/// `interface_type` is the ENI's `InterfaceType`: ENIs with no groups that are
+/// not plain `interface`s (NAT gateways, for instance) are not filtered.
+/// Returns allow when any rule of any group allows; unknown when none does and
+/// a group's definition or a prefix list's entries are missing; deny otherwise.
+pub fn evaluate(
+    topo: &Topology,
+    group_ids: &[String],
+    interface_type: Option<&str>,
+    dir: SgDirection,
+    peer: &SgPeer,
+    proto: IpProtocol,
+    port: u16,
+) -> SgOutcome {
+    let dir_word = match dir {
+        SgDirection::Ingress => "inbound",
+        SgDirection::Egress => "outbound",
+    };
+    if topo.snapshot.security_groups.is_none() {
+        return SgOutcome {
+            decision: Decision::Unknown,
+            matched: None,
+            missing: vec!["security groups (no DescribeSecurityGroups output)".to_string()],
+            detail: "the snapshot holds no security groups, so this cannot be decided".to_string(),
+        };
+    }
+    if group_ids.is_empty() {
+        let filtered = interface_type.is_none_or(|t| t == "interface");
+        return SgOutcome {
+            decision: if filtered { Decision::Deny } else { Decision::Allow },
+            matched: None,
+            missing: Vec::new(),
+            detail: if filtered {
+                "the interface has no security groups, so nothing is allowed".to_string()
+            } else {
+                format!("security groups do not apply to {} interfaces", interface_type.unwrap_or("?"))
+            },
+        };
+    }
+    let defined: Vec<&SecurityGroup> = group_ids
+        .iter()
+        .filter_map(|g| topo.security_group(g))
+        .collect();
+    let undefined: Vec<String> = group_ids
+        .iter()
+        .filter(|g| topo.security_group(g).is_none())
+        .cloned()
+        .collect();
+    let atoms = peer.addr.atoms(cuts(topo, &defined, dir).iter());
+    let mut results = Vec::with_capacity(atoms.len());
+    for ip in &atoms {
+        let mut allowed = None;
+        let mut maybe = Vec::new();
+        'groups: for sg in &defined {
+            for p in perms(sg, dir) {
+                if !ports_match(p, proto, port) {
+                    continue;
+                }
+                match peer_match(topo, sg, p, *ip, peer) {
+                    Tri::Yes => {
+                        allowed = Some(Matched {
+                            text: format!(
+                                "{} {dir_word} {} {} {}",
+                                sg.group_id,
+                                describe_ports(p),
+                                if dir == SgDirection::Ingress { "from" } else { "to" },
+                                describe_peer(p)
+                            ),
+                            group_id: Some(sg.group_id.clone()),
+                            ..Matched::default()
+                        });
+                        break 'groups;
+                    }
+                    Tri::Maybe(m) => maybe.push(m),
+                    Tri::No => {}
+                }
+            }
+        }
+        results.push((allowed, maybe));
+    }
+    let all_allow = results.iter().all(|(a, _)| a.is_some());
+    let none_allow = results.iter().all(|(a, _)| a.is_none());
+    let peer_word = if dir == SgDirection::Ingress { "from" } else { "to" };
+    let groups_text = group_ids.join(", ");
+    if all_allow {
+        return SgOutcome {
+            decision: Decision::Allow,
+            matched: results.into_iter().next().and_then(|(a, _)| a),
+            missing: Vec::new(),
+            detail: format!("{groups_text} allow {proto} {port} {dir_word} {peer_word} {}", peer.addr),
+        };
+    }
+    let mut missing: Vec<String> = undefined
+        .iter()
+        .map(|g| format!("definition of security group {g}"))
+        .collect();
+    for (_, m) in &results {
+        for x in m {
+            if !missing.contains(x) {
+                missing.push(x.clone());
+            }
+        }
+    }
+    if none_allow {
+        if missing.is_empty() {
+            return SgOutcome {
+                decision: Decision::Deny,
+                matched: None,
+                missing,
+                detail: format!(
+                    "no {dir_word} rule of {groups_text} allows {proto} {port} {peer_word} {}",
+                    peer.addr
+                ),
+            };
+        }
+        return SgOutcome {
+            decision: Decision::Unknown,
+            matched: None,
+            detail: format!(
+                "no known {dir_word} rule of {groups_text} allows {proto} {port} {peer_word} {}, but {} is missing",
+                peer.addr,
+                missing.join(", ")
+            ),
+            missing,
+        };
+    }
+    // Split: some addresses of the peer set are allowed, others not.
+    let allowed_from: Vec<String> = atoms
+        .iter()
+        .zip(&results)
+        .filter(|(_, (a, _))| a.is_some())
+        .map(|(ip, _)| ip.to_string())
+        .collect();
+    match peer.addr.quantifier() {
+        Quantifier::Every => SgOutcome {
+            decision: Decision::Deny,
+            matched: None,
+            missing: Vec::new(),
+            detail: format!(
+                "{groups_text} allow {proto} {port} {dir_word} only for part of {} (e.g. {}); pass --from <IP> to check one client",
+                peer.addr,
+                allowed_from.join(", ")
+            ),
+        },
+        Quantifier::OneOf => SgOutcome {
+            decision: Decision::Unknown,
+            matched: None,
+            missing: vec![format!("the exact address of the peer ({})", peer.addr)],
+            detail: format!(
+                "{groups_text} allow {proto} {port} {dir_word} for some addresses of {} but not others",
+                peer.addr
+            ),
+        },
+    }
+}

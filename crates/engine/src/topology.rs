@@ -1,0 +1,316 @@
+//! The topology: a read-only index over a [`Snapshot`] and a petgraph graph of
+//! VPCs joined by peering connections and attached internet gateways.
+//!
+//! Built once per snapshot in O(resources); every lookup the walk needs is a
+//! hash-map hit afterwards. The engine never does I/O: the snapshot comes in
+//! already loaded.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+use netpath_model::*;
+use petgraph::graph::{NodeIndex, UnGraph};
+
+/// A node of the topology graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// A VPC, by id.
+    Vpc(String),
+    /// An internet gateway, by id.
+    InternetGateway(String),
+}
+
+/// An edge of the topology graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edge {
+    /// A VPC peering connection (any status), by id.
+    Peering(String),
+    /// An internet gateway attachment, with its state.
+    Attachment(String),
+}
+
+/// Index over one snapshot. Borrowed from it; cheap to query.
+pub struct Topology<'a> {
+    /// The snapshot.
+    pub snapshot: &'a Snapshot,
+    vpcs: HashMap<&'a str, &'a Vpc>,
+    subnets: HashMap<&'a str, &'a Subnet>,
+    groups: HashMap<&'a str, &'a SecurityGroup>,
+    acls: HashMap<&'a str, &'a NetworkAcl>,
+    acl_by_subnet: HashMap<&'a str, &'a NetworkAcl>,
+    default_acl_by_vpc: HashMap<&'a str, &'a NetworkAcl>,
+    route_tables: HashMap<&'a str, &'a RouteTable>,
+    rt_by_subnet: HashMap<&'a str, &'a RouteTable>,
+    main_rt_by_vpc: HashMap<&'a str, &'a RouteTable>,
+    enis: HashMap<&'a str, &'a NetworkInterface>,
+    enis_by_ip: HashMap<Ipv4Addr, Vec<&'a NetworkInterface>>,
+    enis_by_public_ip: HashMap<Ipv4Addr, Vec<&'a NetworkInterface>>,
+    group_members: HashMap<&'a str, Vec<&'a NetworkInterface>>,
+    instances: HashMap<&'a str, &'a Instance>,
+    peerings: HashMap<&'a str, &'a VpcPeeringConnection>,
+    igws: HashMap<&'a str, &'a InternetGateway>,
+    nats: HashMap<&'a str, &'a NatGateway>,
+    prefix_lists: HashMap<&'a str, &'a PrefixList>,
+    dbs: HashMap<&'a str, &'a DbInstance>,
+    graph: UnGraph<Node, Edge>,
+    vpc_nodes: HashMap<&'a str, NodeIndex>,
+}
+
+fn index<'a, T>(v: &'a Option<Vec<T>>, id: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, &'a T> {
+    v.iter().flatten().map(|x| (id(x), x)).collect()
+}
+
+impl<'a> Topology<'a> {
+    /// Indexes `snapshot`. Never fails: inconsistencies are left for the walk
+    /// to report as missing data.
+    pub fn new(snapshot: &'a Snapshot) -> Topology<'a> {
+        let acls = index(&snapshot.network_acls, |a| a.network_acl_id.as_str());
+        let mut acl_by_subnet = HashMap::new();
+        let mut default_acl_by_vpc = HashMap::new();
+        for acl in snapshot.network_acls.iter().flatten() {
+            for s in &acl.associated_subnet_ids {
+                acl_by_subnet.insert(s.as_str(), acl);
+            }
+            if acl.is_default {
+                default_acl_by_vpc.insert(acl.vpc_id.as_str(), acl);
+            }
+        }
+        let mut rt_by_subnet = HashMap::new();
+        let mut main_rt_by_vpc = HashMap::new();
+        for rt in snapshot.route_tables.iter().flatten() {
+            for a in &rt.associations {
+                if a.state.as_deref().is_some_and(|s| s != "associated") {
+                    continue;
+                }
+                if a.main {
+                    main_rt_by_vpc.insert(rt.vpc_id.as_str(), rt);
+                }
+                if let Some(s) = &a.subnet_id {
+                    rt_by_subnet.insert(s.as_str(), rt);
+                }
+            }
+        }
+        let mut enis_by_ip: HashMap<Ipv4Addr, Vec<&NetworkInterface>> = HashMap::new();
+        let mut enis_by_public_ip: HashMap<Ipv4Addr, Vec<&NetworkInterface>> = HashMap::new();
+        let mut group_members: HashMap<&str, Vec<&NetworkInterface>> = HashMap::new();
+        for eni in snapshot.network_interfaces.iter().flatten() {
+            for p in &eni.private_ip_addresses {
+                enis_by_ip.entry(p.private_ip_address).or_default().push(eni);
+                if let Some(pub_ip) = p.public_ip {
+                    enis_by_public_ip.entry(pub_ip).or_default().push(eni);
+                }
+            }
+            for g in &eni.groups {
+                group_members.entry(g.as_str()).or_default().push(eni);
+            }
+        }
+        let mut graph = UnGraph::new_undirected();
+        let mut vpc_nodes = HashMap::new();
+        let mut vpc_node = |graph: &mut UnGraph<Node, Edge>, id: &'a str| {
+            *vpc_nodes
+                .entry(id)
+                .or_insert_with(|| graph.add_node(Node::Vpc(id.to_string())))
+        };
+        for v in snapshot.vpcs.iter().flatten() {
+            vpc_node(&mut graph, &v.vpc_id);
+        }
+        for p in snapshot.vpc_peering_connections.iter().flatten() {
+            let a = vpc_node(&mut graph, &p.requester_vpc_info.vpc_id);
+            let b = vpc_node(&mut graph, &p.accepter_vpc_info.vpc_id);
+            graph.add_edge(a, b, Edge::Peering(p.vpc_peering_connection_id.clone()));
+        }
+        for g in snapshot.internet_gateways.iter().flatten() {
+            let n = graph.add_node(Node::InternetGateway(g.internet_gateway_id.clone()));
+            for att in &g.attachments {
+                let v = vpc_node(&mut graph, &att.vpc_id);
+                graph.add_edge(v, n, Edge::Attachment(att.state.clone()));
+            }
+        }
+        Topology {
+            snapshot,
+            vpcs: index(&snapshot.vpcs, |v| v.vpc_id.as_str()),
+            subnets: index(&snapshot.subnets, |s| s.subnet_id.as_str()),
+            groups: index(&snapshot.security_groups, |g| g.group_id.as_str()),
+            acls,
+            acl_by_subnet,
+            default_acl_by_vpc,
+            route_tables: index(&snapshot.route_tables, |r| r.route_table_id.as_str()),
+            rt_by_subnet,
+            main_rt_by_vpc,
+            enis: index(&snapshot.network_interfaces, |e| e.network_interface_id.as_str()),
+            enis_by_ip,
+            enis_by_public_ip,
+            group_members,
+            instances: index(&snapshot.instances, |i| i.instance_id.as_str()),
+            peerings: index(&snapshot.vpc_peering_connections, |p| {
+                p.vpc_peering_connection_id.as_str()
+            }),
+            igws: index(&snapshot.internet_gateways, |g| g.internet_gateway_id.as_str()),
+            nats: index(&snapshot.nat_gateways, |n| n.nat_gateway_id.as_str()),
+            prefix_lists: index(&snapshot.prefix_lists, |p| p.prefix_list_id.as_str()),
+            dbs: index(&snapshot.db_instances, |d| d.db_instance_identifier.as_str()),
+            graph,
+            vpc_nodes,
+        }
+    }
+
+    /// A VPC by id.
+    pub fn vpc(&self, id: &str) -> Option<&'a Vpc> {
+        self.vpcs.get(id).copied()
+    }
+    /// A subnet by id.
+    pub fn subnet(&self, id: &str) -> Option<&'a Subnet> {
+        self.subnets.get(id).copied()
+    }
+    /// A security group by id.
+    pub fn security_group(&self, id: &str) -> Option<&'a SecurityGroup> {
+        self.groups.get(id).copied()
+    }
+    /// A network ACL by id.
+    pub fn network_acl(&self, id: &str) -> Option<&'a NetworkAcl> {
+        self.acls.get(id).copied()
+    }
+    /// The ACL explicitly associated with a subnet.
+    pub fn explicit_network_acl(&self, subnet_id: &str) -> Option<&'a NetworkAcl> {
+        self.acl_by_subnet.get(subnet_id).copied()
+    }
+    /// The default ACL of a VPC.
+    pub fn default_network_acl(&self, vpc_id: &str) -> Option<&'a NetworkAcl> {
+        self.default_acl_by_vpc.get(vpc_id).copied()
+    }
+    /// A route table by id.
+    pub fn route_table(&self, id: &str) -> Option<&'a RouteTable> {
+        self.route_tables.get(id).copied()
+    }
+    /// The route table explicitly associated with a subnet.
+    pub fn explicit_route_table(&self, subnet_id: &str) -> Option<&'a RouteTable> {
+        self.rt_by_subnet.get(subnet_id).copied()
+    }
+    /// The main route table of a VPC.
+    pub fn main_route_table(&self, vpc_id: &str) -> Option<&'a RouteTable> {
+        self.main_rt_by_vpc.get(vpc_id).copied()
+    }
+    /// An ENI by id.
+    pub fn eni(&self, id: &str) -> Option<&'a NetworkInterface> {
+        self.enis.get(id).copied()
+    }
+    /// ENIs holding `ip` as a private address (several when VPC CIDRs overlap).
+    pub fn enis_with_private_ip(&self, ip: Ipv4Addr) -> &[&'a NetworkInterface] {
+        self.enis_by_ip.get(&ip).map_or(&[], Vec::as_slice)
+    }
+    /// ENIs whose public IP is `ip`.
+    pub fn enis_with_public_ip(&self, ip: Ipv4Addr) -> &[&'a NetworkInterface] {
+        self.enis_by_public_ip.get(&ip).map_or(&[], Vec::as_slice)
+    }
+    /// ENIs carrying a security group.
+    pub fn group_members(&self, group_id: &str) -> &[&'a NetworkInterface] {
+        self.group_members.get(group_id).map_or(&[], Vec::as_slice)
+    }
+    /// An instance by id.
+    pub fn instance(&self, id: &str) -> Option<&'a Instance> {
+        self.instances.get(id).copied()
+    }
+    /// A peering connection by id.
+    pub fn peering(&self, id: &str) -> Option<&'a VpcPeeringConnection> {
+        self.peerings.get(id).copied()
+    }
+    /// An internet gateway by id.
+    pub fn internet_gateway(&self, id: &str) -> Option<&'a InternetGateway> {
+        self.igws.get(id).copied()
+    }
+    /// A NAT gateway by id.
+    pub fn nat_gateway(&self, id: &str) -> Option<&'a NatGateway> {
+        self.nats.get(id).copied()
+    }
+    /// A prefix list by id.
+    pub fn prefix_list(&self, id: &str) -> Option<&'a PrefixList> {
+        self.prefix_lists.get(id).copied()
+    }
+    /// A DB instance by identifier.
+    pub fn db_instance(&self, id: &str) -> Option<&'a DbInstance> {
+        self.dbs.get(id).copied()
+    }
+
+    /// The instance an ENI is attached to, if any and if known.
+    pub fn instance_of(&self, eni: &NetworkInterface) -> Option<&'a Instance> {
+        eni.attachment
+            .as_ref()
+            .and_then(|a| a.instance_id.as_deref())
+            .and_then(|i| self.instance(i))
+    }
+
+    /// Every peering connection joining VPCs `a` and `b`, whatever its status,
+    /// found through the topology graph.
+    pub fn peerings_between(&self, a: &str, b: &str) -> Vec<&'a VpcPeeringConnection> {
+        let (Some(&na), Some(&nb)) = (self.vpc_nodes.get(a), self.vpc_nodes.get(b)) else {
+            return Vec::new();
+        };
+        self.graph
+            .edges_connecting(na, nb)
+            .filter_map(|e| match e.weight() {
+                Edge::Peering(id) => self.peering(id),
+                Edge::Attachment(_) => None,
+            })
+            .collect()
+    }
+
+    /// Internet gateways attached (state `available`) to a VPC, found through
+    /// the topology graph.
+    pub fn attached_internet_gateways(&self, vpc_id: &str) -> Vec<&'a InternetGateway> {
+        let Some(&n) = self.vpc_nodes.get(vpc_id) else {
+            return Vec::new();
+        };
+        self.graph
+            .edges(n)
+            .filter_map(|e| {
+                use petgraph::visit::EdgeRef;
+                match (e.weight(), &self.graph[e.target()], &self.graph[e.source()]) {
+                    (Edge::Attachment(state), Node::InternetGateway(id), _)
+                    | (Edge::Attachment(state), _, Node::InternetGateway(id))
+                        if state == "available" || state == "attached" =>
+                    {
+                        self.internet_gateway(id)
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
+    /// The graph in Graphviz DOT, for `--output dot`.
+    pub fn to_dot(&self) -> String {
+        use petgraph::dot::{Config, Dot};
+        format!(
+            "{:?}",
+            Dot::with_attr_getters(
+                &self.graph,
+                &[Config::EdgeNoLabel, Config::NodeNoLabel],
+                &|_, e| match e.weight() {
+                    Edge::Peering(id) => format!("label=\"{id}\""),
+                    Edge::Attachment(s) => format!("label=\"{s}\" style=dashed"),
+                },
+                &|_, (_, n)| match n {
+                    Node::Vpc(id) => format!("label=\"{id}\" shape=box"),
+                    Node::InternetGateway(id) => format!("label=\"{id}\" shape=ellipse"),
+                },
+            )
+        )
+    }
+
+    /// The subnet of `vpc_id` whose CIDR contains `ip`, if any.
+    pub fn subnet_containing(&self, vpc_id: &str, ip: Ipv4Addr) -> Option<&'a Subnet> {
+        self.snapshot
+            .subnets
+            .iter()
+            .flatten()
+            .filter(|s| s.vpc_id == vpc_id && s.cidr_block.contains(&ip))
+            .max_by_key(|s| s.cidr_block.prefix_len())
+    }
+
+    /// The Name tag of an instance or ENI, if any.
+    pub fn name_of_eni(&self, eni: &NetworkInterface) -> Option<&'a str> {
+        self.instance_of(eni)
+            .and_then(|i| i.tags.get("Name"))
+            .map(String::as_str)
+    }
+}
