@@ -283,12 +283,28 @@ pub fn evaluate(
     }
     if none_allow {
         if missing.is_empty() {
+            // Say so when a group reference would match but cannot cross VPCs.
+            let unusable = defined.iter().find_map(|sg| {
+                perms(sg, dir).iter().filter(|p| ports_match(p, proto, port)).find_map(|p| {
+                    p.user_id_group_pairs
+                        .iter()
+                        .find(|g| peer.groups.contains(&g.group_id) && !reference_usable(topo, sg, peer.vpc_id))
+                        .map(|g| (sg.group_id.clone(), g.group_id.clone(), sg.vpc_id.clone().unwrap_or_default()))
+                })
+            });
+            let why = match unusable {
+                Some((sg, g, vpc)) => format!(
+                    "; {sg} admits group {g}, which the peer carries, but the peer is in {} and no active same-region peering joins it to {vpc}, so the reference does not match",
+                    peer.vpc_id.unwrap_or("?")
+                ),
+                None => String::new(),
+            };
             return SgOutcome {
                 decision: Decision::Deny,
                 matched: None,
                 missing,
                 detail: format!(
-                    "no {dir_word} rule of {groups_text} allows {proto} {port} {peer_word} {}",
+                    "no {dir_word} rule of {groups_text} allows {proto} {port} {peer_word} {}{why}",
                     peer.addr
                 ),
             };
