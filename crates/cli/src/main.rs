@@ -85,13 +85,22 @@ enum Output {
 }
 
 fn parse_client_os(s: &str) -> Result<ClientOs, String> {
-    ClientOs::parse(s).ok_or_else(|| format!("`{s}` is not one of linux, windows, nat-gateway, elb, lambda"))
+    ClientOs::parse(s)
+        .ok_or_else(|| format!("`{s}` is not one of linux, windows, nat-gateway, elb, lambda"))
 }
 
 fn parse_port_range(s: &str) -> Result<PortRange, String> {
-    let (lo, hi) = s.split_once('-').ok_or_else(|| format!("`{s}` is not LO-HI, e.g. 32768-60999"))?;
-    let lo: u16 = lo.trim().parse().map_err(|_| format!("`{lo}` is not a port 0-65535"))?;
-    let hi: u16 = hi.trim().parse().map_err(|_| format!("`{hi}` is not a port 0-65535"))?;
+    let (lo, hi) = s
+        .split_once('-')
+        .ok_or_else(|| format!("`{s}` is not LO-HI, e.g. 32768-60999"))?;
+    let lo: u16 = lo
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{lo}` is not a port 0-65535"))?;
+    let hi: u16 = hi
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{hi}` is not a port 0-65535"))?;
     if lo > hi {
         return Err(format!("{lo} is greater than {hi}"));
     }
@@ -136,10 +145,12 @@ fn run_explain(args: ExplainArgs) -> anyhow::Result<u8> {
     let mut exp = match explain(&topo, &args.from, &args.to, &opts) {
         Ok(e) => e,
         Err(e @ (ExplainError::Resolve(_) | ExplainError::Usage(_))) => {
-            return Err(anyhow::anyhow!(e)).with_context(|| format!("in {}", args.snapshot.display()))
+            return Err(anyhow::anyhow!(e))
+                .with_context(|| format!("in {}", args.snapshot.display()))
         }
     };
-    exp.warnings.extend(imported.warnings.iter().map(|w| w.to_string()));
+    exp.warnings
+        .extend(imported.warnings.iter().map(|w| w.to_string()));
     match args.output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&exp)?),
         Output::Table | Output::Dot => print!("{}", render::table(&exp)),
@@ -160,7 +171,8 @@ fn run_import(args: ImportArgs) -> anyhow::Result<()> {
     if args.output.as_os_str() == "-" {
         print!("{json}");
     } else {
-        std::fs::write(&args.output, json).with_context(|| format!("cannot write {}", args.output.display()))?;
+        std::fs::write(&args.output, json)
+            .with_context(|| format!("cannot write {}", args.output.display()))?;
         eprintln!("netpath: wrote {}", args.output.display());
     }
     Ok(())

@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use netpath_engine::{Decision, Explanation, Symptom, Verdict};
-use tabled::settings::{Modify, Style, Width};
 use tabled::settings::object::Columns;
+use tabled::settings::{Modify, Style, Width};
 use tabled::{Table, Tabled};
 
 #[derive(Tabled)]
@@ -76,7 +76,8 @@ pub fn table(exp: &Explanation) -> String {
         })
         .collect();
     let mut t = Table::new(rows);
-    t.with(Style::sharp()).with(Modify::new(Columns::last()).with(Width::wrap(72).keep_words(true)));
+    t.with(Style::sharp())
+        .with(Modify::new(Columns::last()).with(Width::wrap(72).keep_words(true)));
     let _ = writeln!(out, "{t}\n");
     let verdict = match exp.verdict {
         Verdict::Reachable => "REACHABLE",
@@ -86,9 +87,15 @@ pub fn table(exp: &Explanation) -> String {
     };
     let symptom = match exp.symptom {
         Symptom::Connects => "the connection is established",
-        Symptom::Timeout => "the client hangs, then times out (packets are dropped silently, no reset)",
-        Symptom::Refused => "connection refused (the host answers with a reset: nothing listens on that port)",
-        Symptom::Intermittent => "some connections work and some time out, depending on the client's source port",
+        Symptom::Timeout => {
+            "the client hangs, then times out (packets are dropped silently, no reset)"
+        }
+        Symptom::Refused => {
+            "connection refused (the host answers with a reset: nothing listens on that port)"
+        }
+        Symptom::Intermittent => {
+            "some connections work and some time out, depending on the client's source port"
+        }
         Symptom::Unknown => "cannot be said until the missing data is supplied",
     };
     let _ = writeln!(out, "verdict: {verdict}");
@@ -100,13 +107,19 @@ pub fn table(exp: &Explanation) -> String {
             word(&b.path),
             word(&b.kind),
             b.component,
-            b.rule_number.map(|n| format!(" rule {n}")).unwrap_or_default(),
+            b.rule_number
+                .map(|n| format!(" rule {n}"))
+                .unwrap_or_default(),
             b.code,
             b.detail
         );
     }
     if exp.blockers.len() > 1 {
-        let _ = writeln!(out, "blockers: {} (each found as if the earlier ones were fixed)", exp.blockers.len());
+        let _ = writeln!(
+            out,
+            "blockers: {} (each found as if the earlier ones were fixed)",
+            exp.blockers.len()
+        );
     }
     if !exp.fixes.is_empty() {
         let _ = writeln!(out, "\nfixes:");

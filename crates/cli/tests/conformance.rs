@@ -27,7 +27,10 @@ fn batfish_reference_flows() {
             "reference set not found at {} but NETPATH_REQUIRE_REFERENCE=1",
             dir.display()
         );
-        eprintln!("skipping conformance: no reference set at {}", dir.display());
+        eprintln!(
+            "skipping conformance: no reference set at {}",
+            dir.display()
+        );
         return;
     }
     let mut scenarios: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -36,12 +39,17 @@ fn batfish_reference_flows() {
         .filter(|p| p.join("expected.json").is_file())
         .collect();
     scenarios.sort();
-    assert!(!scenarios.is_empty(), "no scenarios under {}", dir.display());
+    assert!(
+        !scenarios.is_empty(),
+        "no scenarios under {}",
+        dir.display()
+    );
     let mut failures = Vec::new();
     let mut checked = 0;
     for scenario in scenarios {
         let expected: Vec<Value> =
-            serde_json::from_str(&std::fs::read_to_string(scenario.join("expected.json")).unwrap()).unwrap();
+            serde_json::from_str(&std::fs::read_to_string(scenario.join("expected.json")).unwrap())
+                .unwrap();
         for flow in expected {
             checked += 1;
             let id = flow["id"].as_str().unwrap();
@@ -59,7 +67,10 @@ fn batfish_reference_flows() {
             let got: Value = match serde_json::from_slice(&out.stdout) {
                 Ok(v) => v,
                 Err(_) => {
-                    failures.push(format!("{id}: no JSON; stderr: {}", String::from_utf8_lossy(&out.stderr)));
+                    failures.push(format!(
+                        "{id}: no JSON; stderr: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    ));
                     continue;
                 }
             };
@@ -70,7 +81,9 @@ fn batfish_reference_flows() {
             if got["verdict"] != flow["verdict"] || out.status.code() != Some(want_code) {
                 failures.push(format!(
                     "{id}: verdict {} (exit {:?}), expected {}",
-                    got["verdict"], out.status.code(), flow["verdict"]
+                    got["verdict"],
+                    out.status.code(),
+                    flow["verdict"]
                 ));
                 continue;
             }
@@ -86,6 +99,11 @@ fn batfish_reference_flows() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {checked} reference flows disagree:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} reference flows disagree:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     eprintln!("conformance: {checked} reference flows agree");
 }

@@ -7,7 +7,10 @@ use std::process::Command;
 use serde_json::Value;
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
@@ -33,11 +36,17 @@ fn fixtures_give_documented_answers() {
         .map(|e| e.file_name().to_string_lossy().to_string())
         .collect();
     names.sort();
-    assert!(names.len() >= 9, "expected at least 9 fixture scenarios, found {}", names.len());
+    assert!(
+        names.len() >= 9,
+        "expected at least 9 fixture scenarios, found {}",
+        names.len()
+    );
     let mut failures = Vec::new();
     for name in names {
-        let flows: Vec<Value> =
-            serde_json::from_str(&std::fs::read_to_string(root.join(&name).join("flows.json")).unwrap()).unwrap();
+        let flows: Vec<Value> = serde_json::from_str(
+            &std::fs::read_to_string(root.join(&name).join("flows.json")).unwrap(),
+        )
+        .unwrap();
         for (i, flow) in flows.iter().enumerate() {
             let snap = format!("fixtures/{name}/aws");
             let mut args = vec!["explain", "--snapshot", &snap];
@@ -52,7 +61,8 @@ fn fixtures_give_documented_answers() {
                 args.extend(["--client-os", os]);
             }
             let (code, json, stderr) = run(&[args.as_slice(), &["--output", "json"]].concat());
-            let got: Value = serde_json::from_str(&json).unwrap_or_else(|_| panic!("{name}#{i}: no JSON: {stderr}"));
+            let got: Value = serde_json::from_str(&json)
+                .unwrap_or_else(|_| panic!("{name}#{i}: no JSON: {stderr}"));
             let want = &flow["expect"];
             let want_code = match want["verdict"].as_str().unwrap() {
                 "reachable" => 0,
@@ -64,17 +74,26 @@ fn fixtures_give_documented_answers() {
             }
             for key in ["verdict", "symptom"] {
                 if got[key] != want[key] {
-                    failures.push(format!("{name}#{i}: {key} = {}, expected {}", got[key], want[key]));
+                    failures.push(format!(
+                        "{name}#{i}: {key} = {}, expected {}",
+                        got[key], want[key]
+                    ));
                 }
             }
             if want["blocking"].is_null() {
                 if !got["blocking"].is_null() {
-                    failures.push(format!("{name}#{i}: blocking = {}, expected null", got["blocking"]));
+                    failures.push(format!(
+                        "{name}#{i}: blocking = {}, expected null",
+                        got["blocking"]
+                    ));
                 }
             } else {
                 for key in ["path", "kind", "component", "direction"] {
                     if got["blocking"][key] != want["blocking"][key] {
-                        failures.push(format!("{name}#{i}: blocking.{key} = {}, expected {}", got["blocking"][key], want["blocking"][key]));
+                        failures.push(format!(
+                            "{name}#{i}: blocking.{key} = {}, expected {}",
+                            got["blocking"][key], want["blocking"][key]
+                        ));
                     }
                 }
             }
@@ -83,5 +102,9 @@ fn fixtures_give_documented_answers() {
             insta::assert_snapshot!(format!("{name}-{i}-json"), json);
         }
     }
-    assert!(failures.is_empty(), "fixture answers differ:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "fixture answers differ:\n{}",
+        failures.join("\n")
+    );
 }

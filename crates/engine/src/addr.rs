@@ -316,9 +316,15 @@ mod tests {
 
     #[test]
     fn range_to_cidrs_is_minimal() {
-        let v = range_to_cidrs(u32::from(Ipv4Addr::new(10, 0, 0, 0)), u32::from(Ipv4Addr::new(10, 0, 1, 255)));
+        let v = range_to_cidrs(
+            u32::from(Ipv4Addr::new(10, 0, 0, 0)),
+            u32::from(Ipv4Addr::new(10, 0, 1, 255)),
+        );
         assert_eq!(v, vec!["10.0.0.0/23".parse::<Ipv4Net>().unwrap()]);
-        assert_eq!(range_to_cidrs(0, u32::MAX), vec!["0.0.0.0/0".parse::<Ipv4Net>().unwrap()]);
+        assert_eq!(
+            range_to_cidrs(0, u32::MAX),
+            vec!["0.0.0.0/0".parse::<Ipv4Net>().unwrap()]
+        );
     }
 
     #[test]
@@ -326,7 +332,10 @@ mod tests {
         let eph: PortSet = PortRange::new(32768, 60999).into();
         let allowed: PortSet = PortRange::new(49152, 65535).into();
         assert_eq!(eph.minus(&allowed).0, vec![PortRange::new(32768, 49151)]);
-        assert_eq!(eph.intersect(&allowed).0, vec![PortRange::new(49152, 60999)]);
+        assert_eq!(
+            eph.intersect(&allowed).0,
+            vec![PortRange::new(49152, 60999)]
+        );
         assert_eq!(eph.count(), 28232);
     }
 }

@@ -76,7 +76,11 @@ fn of_eni(eni: &NetworkInterface) -> Option<ClientOs> {
 /// other client is treated as Linux.
 pub fn client_os_of(src: &Endpoint) -> ClientOs {
     if let Some(inst) = src.instance {
-        if inst.platform.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("windows")) {
+        if inst
+            .platform
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case("windows"))
+        {
             return ClientOs::Windows;
         }
     }

@@ -90,12 +90,22 @@ impl FixContext<'_, '_> {
                     .topo
                     .peerings_between(&p.vpc_id, &own.vpc_id)
                     .iter()
-                    .any(|x| x.status_code == "active" && x.requester_vpc_info.region == x.accepter_vpc_info.region)
+                    .any(|x| {
+                        x.status_code == "active"
+                            && x.requester_vpc_info.region == x.accepter_vpc_info.region
+                    })
         };
         let peer_spec = match peer {
-            Some(p) if !p.groups.is_empty() && same_realm(p) && !(dir == SgDirection::Egress && self.dst.via_public_ip) => {
+            Some(p)
+                if !p.groups.is_empty()
+                    && same_realm(p)
+                    && !(dir == SgDirection::Egress && self.dst.via_public_ip) =>
+            {
                 let g = &p.groups[0];
-                (format!("group {g}"), format!("UserIdGroupPairs=[{{GroupId={g}}}]"))
+                (
+                    format!("group {g}"),
+                    format!("UserIdGroupPairs=[{{GroupId={g}}}]"),
+                )
             }
             Some(p) => {
                 let c = peer_cidr(&p.addr);
@@ -134,7 +144,13 @@ impl FixContext<'_, '_> {
         let egress = h.direction == Some(Direction::Egress);
         let blocking = b.rule_number.unwrap_or(32767);
         let Some(n) = free_rule_number(acl, egress, blocking) else {
-            return (format!("no free rule number before {blocking} in {}: renumber its entries", acl.network_acl_id), None);
+            return (
+                format!(
+                    "no free rule number before {blocking} in {}: renumber its entries",
+                    acl.network_acl_id
+                ),
+                None,
+            );
         };
         let cidr = h.peer.clone().unwrap_or_else(|| "0.0.0.0/0".into());
         let ports = match (h.path, h.blocked_ports.as_slice()) {
@@ -174,18 +190,33 @@ impl FixContext<'_, '_> {
             return (format!("add a route in {rtb}"), None);
         };
         let replace = self.topo.route_table(rtb).is_some_and(|rt| {
-            rt.routes.iter().any(|r| r.state == RouteState::Blackhole && h.matched.as_ref().and_then(|m| m.destination.as_deref()) == r.destination_cidr_block.map(|c| c.to_string()).as_deref())
+            rt.routes.iter().any(|r| {
+                r.state == RouteState::Blackhole
+                    && h.matched.as_ref().and_then(|m| m.destination.as_deref())
+                        == r.destination_cidr_block.map(|c| c.to_string()).as_deref()
+            })
         });
-        let verb = if replace { "replace-route" } else { "create-route" };
+        let verb = if replace {
+            "replace-route"
+        } else {
+            "create-route"
+        };
         match to {
-            Some(to) if to.vpc_id != from.vpc_id && !(h.path == PathLeg::Forward && self.dst.via_public_ip) => {
+            Some(to)
+                if to.vpc_id != from.vpc_id
+                    && !(h.path == PathLeg::Forward && self.dst.via_public_ip) =>
+            {
                 let dest_cidr = self
                     .topo
                     .vpc(&to.vpc_id)
                     .and_then(|v| v.cidr_blocks.iter().find(|c| to.addr.within(c)).copied())
                     .map(|c| c.to_string())
                     .unwrap_or_else(|| peer_cidr(&to.addr));
-                let active = self.topo.peerings_between(&from.vpc_id, &to.vpc_id).into_iter().find(|p| p.status_code == "active");
+                let active = self
+                    .topo
+                    .peerings_between(&from.vpc_id, &to.vpc_id)
+                    .into_iter()
+                    .find(|p| p.status_code == "active");
                 match active {
                     Some(p) => (
                         format!("route {dest_cidr} in {rtb} to {}", p.vpc_peering_connection_id),
@@ -203,13 +234,29 @@ impl FixContext<'_, '_> {
                     ),
                 }
             }
-            Some(_) if !(h.path == PathLeg::Forward && self.dst.via_public_ip) => {
-                (format!("restore the local route of {} in {rtb}", from.vpc_id), None)
-            }
+            Some(_) if !(h.path == PathLeg::Forward && self.dst.via_public_ip) => (
+                format!("restore the local route of {} in {rtb}", from.vpc_id),
+                None,
+            ),
             _ => {
                 let dest = match h.path {
-                    PathLeg::Forward => self.dst.address.as_ref().filter(|a| a.quantifier() != Quantifier::Every).map(peer_cidr).or_else(|| self.dp.and_then(|d| d.public_ip).map(|ip| format!("{ip}/32"))),
-                    PathLeg::Return => self.src.address.as_ref().filter(|a| a.quantifier() != Quantifier::Every).map(peer_cidr),
+                    PathLeg::Forward => self
+                        .dst
+                        .address
+                        .as_ref()
+                        .filter(|a| a.quantifier() != Quantifier::Every)
+                        .map(peer_cidr)
+                        .or_else(|| {
+                            self.dp
+                                .and_then(|d| d.public_ip)
+                                .map(|ip| format!("{ip}/32"))
+                        }),
+                    PathLeg::Return => self
+                        .src
+                        .address
+                        .as_ref()
+                        .filter(|a| a.quantifier() != Quantifier::Every)
+                        .map(peer_cidr),
                 }
                 .unwrap_or_else(|| "0.0.0.0/0".into());
                 match self.topo.attached_internet_gateways(&from.vpc_id).first() {
@@ -290,6 +337,10 @@ impl FixContext<'_, '_> {
             ),
             _ => (h.detail.clone(), None),
         };
-        Fix { blocker: index, summary, command }
+        Fix {
+            blocker: index,
+            summary,
+            command,
+        }
     }
 }

@@ -98,7 +98,12 @@ fn judge(hops: &[Hop], ephemeral: PortRange) -> Judged {
 /// Errors: [`ExplainError::Resolve`] when a reference matches nothing or
 /// several things; [`ExplainError::Usage`] when `--port` is needed and
 /// missing, or neither end is inside the snapshot.
-pub fn explain(topo: &Topology, from: &str, to: &str, opts: &ExplainOptions) -> Result<Explanation, ExplainError> {
+pub fn explain(
+    topo: &Topology,
+    from: &str,
+    to: &str,
+    opts: &ExplainOptions,
+) -> Result<Explanation, ExplainError> {
     let src = resolve(topo, from, None)?;
     let dst = resolve(topo, to, src.placements.first().map(|p| p.vpc_id.as_str()))?;
     if src.is_outside() && dst.is_outside() {
@@ -120,15 +125,31 @@ pub fn explain(topo: &Topology, from: &str, to: &str, opts: &ExplainOptions) -> 
         }
     };
     let mut warnings: Vec<String> = src.warnings.iter().chain(&dst.warnings).cloned().collect();
-    let client_os = opts.client_os.unwrap_or_else(|| ephemeral::client_os_of(&src));
+    let client_os = opts
+        .client_os
+        .unwrap_or_else(|| ephemeral::client_os_of(&src));
     if opts.client_os.is_none() && opts.ephemeral_ports.is_none() && src.is_outside() {
         warnings.push("the client's OS is unknown: its ephemeral ports are assumed to be Linux's 32768-60999; pass --client-os or --ephemeral-ports to change that".into());
     }
-    let ephemeral = opts.ephemeral_ports.unwrap_or_else(|| client_os.ephemeral_ports());
-    let flow = Flow { protocol, port, ephemeral };
+    let ephemeral = opts
+        .ephemeral_ports
+        .unwrap_or_else(|| client_os.ephemeral_ports());
+    let flow = Flow {
+        protocol,
+        port,
+        ephemeral,
+    };
 
-    let sps: Vec<Option<&Placement>> = if src.placements.is_empty() { vec![None] } else { src.placements.iter().map(Some).collect() };
-    let dps: Vec<Option<&Placement>> = if dst.placements.is_empty() { vec![None] } else { dst.placements.iter().map(Some).collect() };
+    let sps: Vec<Option<&Placement>> = if src.placements.is_empty() {
+        vec![None]
+    } else {
+        src.placements.iter().map(Some).collect()
+    };
+    let dps: Vec<Option<&Placement>> = if dst.placements.is_empty() {
+        vec![None]
+    } else {
+        dst.placements.iter().map(Some).collect()
+    };
     let mut walks = Vec::new();
     for sp in &sps {
         for dp in &dps {
@@ -138,19 +159,33 @@ pub fn explain(topo: &Topology, from: &str, to: &str, opts: &ExplainOptions) -> 
         }
     }
     let verdicts: Vec<Verdict> = walks.iter().map(|w| w.3.verdict).collect();
-    let merged = if verdicts.iter().all(|v| *v == verdicts[0]) { verdicts[0] } else { Verdict::Unknown };
-    let rep = walks.iter().position(|w| w.3.verdict == merged).unwrap_or(0);
+    let merged = if verdicts.iter().all(|v| *v == verdicts[0]) {
+        verdicts[0]
+    } else {
+        Verdict::Unknown
+    };
+    let rep = walks
+        .iter()
+        .position(|w| w.3.verdict == merged)
+        .unwrap_or(0);
     let mut missing: Vec<String> = Vec::new();
     if walks.len() > 1 {
         let label = |sp: Option<&Placement>, dp: Option<&Placement>| {
-            format!("{} -> {}", sp.map_or("outside", |p| p.label()), dp.map_or("outside", |p| p.label()))
+            format!(
+                "{} -> {}",
+                sp.map_or("outside", |p| p.label()),
+                dp.map_or("outside", |p| p.label())
+            )
         };
         let summary: Vec<String> = walks
             .iter()
             .map(|(sp, dp, _, j)| format!("{}: {:?}", label(*sp, *dp), j.verdict).to_lowercase())
             .collect();
         if merged == Verdict::Unknown && verdicts.iter().any(|v| *v != Verdict::Unknown) {
-            missing.push(format!("which placement is in use; the answers differ ({})", summary.join("; ")));
+            missing.push(format!(
+                "which placement is in use; the answers differ ({})",
+                summary.join("; ")
+            ));
         } else {
             warnings.push(format!("answer per placement: {}", summary.join("; ")));
         }
@@ -163,8 +198,16 @@ pub fn explain(topo: &Topology, from: &str, to: &str, opts: &ExplainOptions) -> 
             }
         }
     }
-    let blockers: Vec<Blocking> = j.blockers.iter().map(|&i| Blocking::from_hop(&hops[i])).collect();
-    let blocking = if merged == Verdict::Unknown && walks.len() > 1 { None } else { j.blocking.map(|i| Blocking::from_hop(&hops[i])) };
+    let blockers: Vec<Blocking> = j
+        .blockers
+        .iter()
+        .map(|&i| Blocking::from_hop(&hops[i]))
+        .collect();
+    let blocking = if merged == Verdict::Unknown && walks.len() > 1 {
+        None
+    } else {
+        j.blocking.map(|i| Blocking::from_hop(&hops[i]))
+    };
     let symptom = match merged {
         Verdict::Reachable => Symptom::Connects,
         Verdict::Partial => Symptom::Intermittent,
@@ -177,15 +220,32 @@ pub fn explain(topo: &Topology, from: &str, to: &str, opts: &ExplainOptions) -> 
     if merged == Verdict::Reachable && dst.db.is_none() && !dst.is_outside() {
         warnings.push(format!("the network allows it; whether a process listens on {protocol} {port} on the destination is not in the snapshot"));
     }
-    let ctx = fix::FixContext { topo, flow: &flow, src: &src, sp: *sp, dst: &dst, dp: *dp };
-    let fixes = j.blockers.iter().zip(&blockers).enumerate().map(|(n, (&i, b))| ctx.fix(n, &hops[i], b)).collect();
+    let ctx = fix::FixContext {
+        topo,
+        flow: &flow,
+        src: &src,
+        sp: *sp,
+        dst: &dst,
+        dp: *dp,
+    };
+    let fixes = j
+        .blockers
+        .iter()
+        .zip(&blockers)
+        .enumerate()
+        .map(|(n, (&i, b))| ctx.fix(n, &hops[i], b))
+        .collect();
     Ok(Explanation {
         verdict: merged,
         source: src.info(topo),
         destination: dst.info(topo),
         protocol: protocol.to_string(),
         port,
-        client_os: if opts.ephemeral_ports.is_some() { "custom".into() } else { client_os.name().into() },
+        client_os: if opts.ephemeral_ports.is_some() {
+            "custom".into()
+        } else {
+            client_os.name().into()
+        },
         ephemeral_ports: ephemeral,
         hops: hops.clone(),
         blocking,

@@ -27,7 +27,10 @@ use crate::topology::Topology;
 ///
 /// Errors: a sentence naming what is missing (no ACL data at all, or neither
 /// an association nor a default ACL for the subnet's VPC).
-pub fn network_acl_for_subnet<'a>(topo: &Topology<'a>, subnet: &Subnet) -> Result<&'a NetworkAcl, String> {
+pub fn network_acl_for_subnet<'a>(
+    topo: &Topology<'a>,
+    subnet: &Subnet,
+) -> Result<&'a NetworkAcl, String> {
     if topo.snapshot.network_acls.is_none() {
         return Err("network ACLs (no DescribeNetworkAcls output)".to_string());
     }
@@ -131,11 +134,20 @@ fn partition(
 /// Input: for inbound, `peer` is the packet's source; for outbound, its
 /// destination. Output: the allowed, denied and unknown port sets, exact for
 /// every port of `ports`, with the deciding rule of each piece.
-pub fn evaluate(acl: &NetworkAcl, egress: bool, peer: &AddrSet, proto: IpProtocol, ports: PortRange) -> AclOutcome {
+pub fn evaluate(
+    acl: &NetworkAcl,
+    egress: bool,
+    peer: &AddrSet,
+    proto: IpProtocol,
+    ports: PortRange,
+) -> AclOutcome {
     let entries = sorted_entries(acl, egress);
     let cuts: Vec<_> = entries.iter().filter_map(|e| e.cidr_block).collect();
     let atoms = peer.atoms(cuts.iter());
-    let per_atom: Vec<_> = atoms.iter().map(|ip| partition(&entries, *ip, proto, ports)).collect();
+    let per_atom: Vec<_> = atoms
+        .iter()
+        .map(|ip| partition(&entries, *ip, proto, ports))
+        .collect();
     // Elementary port pieces: cut at every piece boundary of every atom.
     let mut bounds: Vec<u32> = vec![u32::from(ports.from), u32::from(ports.to) + 1];
     for p in &per_atom {
@@ -172,7 +184,11 @@ pub fn evaluate(acl: &NetworkAcl, egress: bool, peer: &AddrSet, proto: IpProtoco
         let (action, rule) = if uniform {
             (Some(first.0), Some(first.1))
         } else if peer.quantifier() == Quantifier::Every {
-            let deny = decisions.iter().find(|d| d.0 == RuleAction::Deny).copied().unwrap_or(first);
+            let deny = decisions
+                .iter()
+                .find(|d| d.0 == RuleAction::Deny)
+                .copied()
+                .unwrap_or(first);
             (Some(RuleAction::Deny), Some(deny.1))
         } else {
             (None, None)
@@ -183,7 +199,11 @@ pub fn evaluate(acl: &NetworkAcl, egress: bool, peer: &AddrSet, proto: IpProtoco
             None => out.unknown.insert(r),
         }
         match out.pieces.last_mut() {
-            Some(last) if last.action == action && last.rule_number == rule && u32::from(last.ports.to) + 1 == lo => {
+            Some(last)
+                if last.action == action
+                    && last.rule_number == rule
+                    && u32::from(last.ports.to) + 1 == lo =>
+            {
                 last.ports.to = r.to
             }
             _ => out.pieces.push(PortDecision {
@@ -200,14 +220,27 @@ pub fn evaluate(acl: &NetworkAcl, egress: bool, peer: &AddrSet, proto: IpProtoco
 /// for the `*` rule, 10 above the highest user rule (rounded to tens); else
 /// the highest free multiple of 10 below `blocking`, else the highest free number.
 pub fn free_rule_number(acl: &NetworkAcl, egress: bool, blocking: u16) -> Option<u16> {
-    let used: Vec<u16> = acl.entries.iter().filter(|e| e.egress == egress).map(|e| e.rule_number).collect();
+    let used: Vec<u16> = acl
+        .entries
+        .iter()
+        .filter(|e| e.egress == egress)
+        .map(|e| e.rule_number)
+        .collect();
     if blocking == 32767 {
-        let max = used.iter().copied().filter(|n| *n < 32767).max().unwrap_or(0);
+        let max = used
+            .iter()
+            .copied()
+            .filter(|n| *n < 32767)
+            .max()
+            .unwrap_or(0);
         let candidate = (max / 10 + 1) * 10;
         if candidate < 32767 {
             return Some(candidate);
         }
     }
-    let tens = (1..blocking).rev().filter(|n| n % 10 == 0).find(|n| !used.contains(n));
+    let tens = (1..blocking)
+        .rev()
+        .filter(|n| n % 10 == 0)
+        .find(|n| !used.contains(n));
     tens.or_else(|| (1..blocking).rev().find(|n| !used.contains(n)))
 }

@@ -76,7 +76,8 @@ impl<'a> Placement<'a> {
 
     /// The id to show: the ENI, else the subnet.
     pub fn label(&self) -> &str {
-        self.eni.map_or(self.subnet_id.as_str(), |e| e.network_interface_id.as_str())
+        self.eni
+            .map_or(self.subnet_id.as_str(), |e| e.network_interface_id.as_str())
     }
 }
 
@@ -147,14 +148,18 @@ impl<'a> Endpoint<'a> {
             EndpointKind::Ip => "ip",
             EndpointKind::Internet => "internet",
         };
-        let instance = self.instance.or_else(|| p.and_then(|p| p.eni).and_then(|e| topo.instance_of(e)));
+        let instance = self
+            .instance
+            .or_else(|| p.and_then(|p| p.eni).and_then(|e| topo.instance_of(e)));
         EndpointInfo {
             reference: self.reference.clone(),
             kind: kind.to_string(),
             instance_id: instance.map(|i| i.instance_id.clone()),
             db_instance_identifier: self.db.map(|d| d.db_instance_identifier.clone()),
             name: instance.and_then(|i| i.tags.get("Name").cloned()),
-            eni: p.and_then(|p| p.eni).map(|e| e.network_interface_id.clone()),
+            eni: p
+                .and_then(|p| p.eni)
+                .map(|e| e.network_interface_id.clone()),
             ip: p
                 .map(|p| p.addr.to_string())
                 .or_else(|| self.address.as_ref().map(|a| a.to_string())),
@@ -167,15 +172,28 @@ impl<'a> Endpoint<'a> {
 }
 
 fn primary_eni<'a>(topo: &Topology<'a>, inst: &Instance) -> Option<&'a NetworkInterface> {
-    let enis: Vec<&NetworkInterface> = inst.network_interface_ids.iter().filter_map(|e| topo.eni(e)).collect();
+    let enis: Vec<&NetworkInterface> = inst
+        .network_interface_ids
+        .iter()
+        .filter_map(|e| topo.eni(e))
+        .collect();
     enis.iter()
         .find(|e| e.attachment.as_ref().and_then(|a| a.device_index) == Some(0))
-        .or_else(|| enis.iter().find(|e| inst.private_ip_address.is_some_and(|ip| e.has_private_ip(ip))))
+        .or_else(|| {
+            enis.iter().find(|e| {
+                inst.private_ip_address
+                    .is_some_and(|ip| e.has_private_ip(ip))
+            })
+        })
         .or_else(|| enis.first())
         .copied()
 }
 
-fn instance_endpoint<'a>(topo: &Topology<'a>, reference: &str, inst: &'a Instance) -> Result<Endpoint<'a>, ResolveError> {
+fn instance_endpoint<'a>(
+    topo: &Topology<'a>,
+    reference: &str,
+    inst: &'a Instance,
+) -> Result<Endpoint<'a>, ResolveError> {
     let eni = primary_eni(topo, inst).ok_or_else(|| ResolveError::Unplaceable {
         reference: reference.to_string(),
         message: format!(
@@ -189,12 +207,20 @@ fn instance_endpoint<'a>(topo: &Topology<'a>, reference: &str, inst: &'a Instanc
     Ok(ep)
 }
 
-fn eni_endpoint<'a>(topo: &Topology<'a>, reference: &str, eni: &'a NetworkInterface, ip: Option<Ipv4Addr>) -> Endpoint<'a> {
+fn eni_endpoint<'a>(
+    topo: &Topology<'a>,
+    reference: &str,
+    eni: &'a NetworkInterface,
+    ip: Option<Ipv4Addr>,
+) -> Endpoint<'a> {
     let mut ep = Endpoint::new(reference, EndpointKind::NetworkInterface);
     ep.instance = topo.instance_of(eni);
     ep.placements.extend(Placement::of_eni(eni, ip));
     if ep.placements.is_empty() {
-        ep.warnings.push(format!("{} has no private IPv4 address", eni.network_interface_id));
+        ep.warnings.push(format!(
+            "{} has no private IPv4 address",
+            eni.network_interface_id
+        ));
     }
     ep
 }
@@ -204,7 +230,11 @@ pub fn db_enis<'a>(topo: &Topology<'a>, db: &DbInstance) -> Vec<&'a NetworkInter
     let Some(group) = &db.db_subnet_group else {
         return Vec::new();
     };
-    let want: BTreeSet<&str> = db.vpc_security_group_ids.iter().map(String::as_str).collect();
+    let want: BTreeSet<&str> = db
+        .vpc_security_group_ids
+        .iter()
+        .map(String::as_str)
+        .collect();
     topo.snapshot
         .network_interfaces
         .iter()
@@ -216,12 +246,17 @@ pub fn db_enis<'a>(topo: &Topology<'a>, db: &DbInstance) -> Vec<&'a NetworkInter
         .collect()
 }
 
-fn db_endpoint<'a>(topo: &Topology<'a>, reference: &str, db: &'a DbInstance) -> Result<Endpoint<'a>, ResolveError> {
+fn db_endpoint<'a>(
+    topo: &Topology<'a>,
+    reference: &str,
+    db: &'a DbInstance,
+) -> Result<Endpoint<'a>, ResolveError> {
     let mut ep = Endpoint::new(reference, EndpointKind::DbInstance);
     ep.db = Some(db);
     let enis = db_enis(topo, db);
     if !enis.is_empty() {
-        ep.placements.extend(enis.iter().filter_map(|e| Placement::of_eni(e, None)));
+        ep.placements
+            .extend(enis.iter().filter_map(|e| Placement::of_eni(e, None)));
         if enis.len() > 1 {
             ep.warnings.push(format!(
                 "{} ENIs match {} ({}); the answer covers each, since the snapshot cannot say which one the endpoint points at",
@@ -235,11 +270,16 @@ fn db_endpoint<'a>(topo: &Topology<'a>, reference: &str, db: &'a DbInstance) -> 
     let Some(group) = &db.db_subnet_group else {
         return Err(ResolveError::Unplaceable {
             reference: reference.to_string(),
-            message: format!("DB instance {} has no DB subnet group, so netpath cannot place it in a VPC", db.db_instance_identifier),
+            message: format!(
+                "DB instance {} has no DB subnet group, so netpath cannot place it in a VPC",
+                db.db_instance_identifier
+            ),
         });
     };
     for sid in &group.subnet_ids {
-        let Some(subnet) = topo.subnet(sid) else { continue };
+        let Some(subnet) = topo.subnet(sid) else {
+            continue;
+        };
         if group.vpc_id.as_ref().is_some_and(|v| v != &subnet.vpc_id) {
             continue;
         }
@@ -276,7 +316,11 @@ fn db_endpoint<'a>(topo: &Topology<'a>, reference: &str, db: &'a DbInstance) -> 
 ///
 /// Errors: [`ResolveError::NotFound`], [`ResolveError::Ambiguous`] (listing the
 /// candidates), [`ResolveError::Unplaceable`].
-pub fn resolve<'a>(topo: &Topology<'a>, reference: &str, prefer_vpc: Option<&str>) -> Result<Endpoint<'a>, ResolveError> {
+pub fn resolve<'a>(
+    topo: &Topology<'a>,
+    reference: &str,
+    prefer_vpc: Option<&str>,
+) -> Result<Endpoint<'a>, ResolveError> {
     let r = reference.trim();
     if r.eq_ignore_ascii_case("internet") {
         let mut ep = Endpoint::new(r, EndpointKind::Internet);
@@ -296,7 +340,10 @@ pub fn resolve<'a>(topo: &Topology<'a>, reference: &str, prefer_vpc: Option<&str
     let mut candidates: Vec<String> = Vec::new();
     let mut found: Option<Endpoint<'a>> = None;
     for db in topo.snapshot.db_instances.iter().flatten() {
-        let by_endpoint = db.endpoint.as_ref().is_some_and(|e| e.address.eq_ignore_ascii_case(r));
+        let by_endpoint = db
+            .endpoint
+            .as_ref()
+            .is_some_and(|e| e.address.eq_ignore_ascii_case(r));
         if db.db_instance_identifier == r || by_endpoint {
             candidates.push(format!("DB instance {}", db.db_instance_identifier));
             found = Some(db_endpoint(topo, r, db)?);
@@ -324,7 +371,12 @@ pub fn resolve<'a>(topo: &Topology<'a>, reference: &str, prefer_vpc: Option<&str
     }
 }
 
-fn resolve_ip<'a>(topo: &Topology<'a>, r: &str, ip: Ipv4Addr, prefer_vpc: Option<&str>) -> Endpoint<'a> {
+fn resolve_ip<'a>(
+    topo: &Topology<'a>,
+    r: &str,
+    ip: Ipv4Addr,
+    prefer_vpc: Option<&str>,
+) -> Endpoint<'a> {
     let private = topo.enis_with_private_ip(ip);
     let chosen: Vec<&NetworkInterface> = match prefer_vpc {
         Some(v) if private.len() > 1 && private.iter().any(|e| e.vpc_id == v) => {
@@ -342,7 +394,11 @@ fn resolve_ip<'a>(topo: &Topology<'a>, r: &str, ip: Ipv4Addr, prefer_vpc: Option
     if chosen.len() > 1 {
         ep.warnings.push(format!(
             "{ip} is held by several ENIs ({}); routing decides which one is reached",
-            chosen.iter().map(|e| e.network_interface_id.as_str()).collect::<Vec<_>>().join(", ")
+            chosen
+                .iter()
+                .map(|e| e.network_interface_id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         return ep;
     }

@@ -24,19 +24,24 @@ use crate::topology::Topology;
 ///
 /// Errors: a sentence naming what is missing (no route-table data at all, or
 /// no association and no main table for the VPC).
-pub fn route_table_for_subnet<'a>(topo: &Topology<'a>, subnet: &Subnet) -> Result<(&'a RouteTable, bool), String> {
+pub fn route_table_for_subnet<'a>(
+    topo: &Topology<'a>,
+    subnet: &Subnet,
+) -> Result<(&'a RouteTable, bool), String> {
     if topo.snapshot.route_tables.is_none() {
         return Err("route tables (no DescribeRouteTables output)".to_string());
     }
     if let Some(rt) = topo.explicit_route_table(&subnet.subnet_id) {
         return Ok((rt, true));
     }
-    topo.main_route_table(&subnet.vpc_id).map(|rt| (rt, false)).ok_or_else(|| {
-        format!(
-            "the route table of {} (no association, and no main table for {})",
-            subnet.subnet_id, subnet.vpc_id
-        )
-    })
+    topo.main_route_table(&subnet.vpc_id)
+        .map(|rt| (rt, false))
+        .ok_or_else(|| {
+            format!(
+                "the route table of {} (no association, and no main table for {})",
+                subnet.subnet_id, subnet.vpc_id
+            )
+        })
 }
 
 /// What a route sends traffic to.
@@ -63,7 +68,9 @@ pub fn target(route: &Route) -> RouteTarget {
         return match g.as_str() {
             "local" => RouteTarget::Local,
             g if g.starts_with("igw-") => RouteTarget::InternetGateway(g.to_string()),
-            g if g.starts_with("vgw-") => RouteTarget::Other("virtual private gateway", g.to_string()),
+            g if g.starts_with("vgw-") => {
+                RouteTarget::Other("virtual private gateway", g.to_string())
+            }
             g if g.starts_with("vpce-") => RouteTarget::Other("VPC endpoint", g.to_string()),
             g => RouteTarget::Other("gateway", g.to_string()),
         };
@@ -78,7 +85,10 @@ pub fn target(route: &Route) -> RouteTarget {
         ("transit gateway", &route.transit_gateway_id),
         ("network interface", &route.network_interface_id),
         ("instance", &route.instance_id),
-        ("egress-only internet gateway", &route.egress_only_internet_gateway_id),
+        (
+            "egress-only internet gateway",
+            &route.egress_only_internet_gateway_id,
+        ),
         ("local gateway", &route.local_gateway_id),
         ("carrier gateway", &route.carrier_gateway_id),
         ("core network", &route.core_network_arn),
@@ -103,7 +113,10 @@ pub fn describe(route: &Route) -> String {
         RouteState::Active => "",
         RouteState::Blackhole => " (blackhole)",
     };
-    format!("{dest} -> {}{state}", route.target_id().unwrap_or("(no target)"))
+    format!(
+        "{dest} -> {}{state}",
+        route.target_id().unwrap_or("(no target)")
+    )
 }
 
 /// The IPv4 prefixes a route matches: its CIDR, or its prefix list's CIDRs.
@@ -167,7 +180,19 @@ pub fn unknown_prefix_lists(topo: &Topology, rt: &RouteTable) -> Vec<String> {
 
 /// Looks up every atom of `dest` (see [`AddrSet::atoms`]); returns each
 /// representative address with its winning route.
-pub fn lookup_set<'a>(topo: &Topology, rt: &'a RouteTable, dest: &AddrSet) -> Vec<(Ipv4Addr, Option<&'a Route>)> {
-    let cuts: Vec<Ipv4Net> = rt.routes.iter().filter_map(|r| route_prefixes(topo, r)).flatten().collect();
-    dest.atoms(cuts.iter()).into_iter().map(|ip| (ip, lookup(topo, rt, ip))).collect()
+pub fn lookup_set<'a>(
+    topo: &Topology,
+    rt: &'a RouteTable,
+    dest: &AddrSet,
+) -> Vec<(Ipv4Addr, Option<&'a Route>)> {
+    let cuts: Vec<Ipv4Net> = rt
+        .routes
+        .iter()
+        .filter_map(|r| route_prefixes(topo, r))
+        .flatten()
+        .collect();
+    dest.atoms(cuts.iter())
+        .into_iter()
+        .map(|ip| (ip, lookup(topo, rt, ip)))
+        .collect()
 }

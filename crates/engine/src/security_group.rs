@@ -111,12 +111,17 @@ fn reference_usable(topo: &Topology, sg: &SecurityGroup, peer_vpc: Option<&str>)
     })
 }
 
-fn peer_match(topo: &Topology, sg: &SecurityGroup, p: &IpPermission, ip: Ipv4Addr, peer: &SgPeer) -> Tri {
+fn peer_match(
+    topo: &Topology,
+    sg: &SecurityGroup,
+    p: &IpPermission,
+    ip: Ipv4Addr,
+    peer: &SgPeer,
+) -> Tri {
     if p.ip_ranges.iter().any(|n| n.contains(&ip)) {
         return Tri::Yes;
     }
-    if p
-        .user_id_group_pairs
+    if p.user_id_group_pairs
         .iter()
         .any(|g| peer.groups.contains(&g.group_id) && reference_usable(topo, sg, peer.vpc_id))
     {
@@ -126,11 +131,19 @@ fn peer_match(topo: &Topology, sg: &SecurityGroup, p: &IpPermission, ip: Ipv4Add
     for pl in &p.prefix_list_ids {
         match topo.prefix_list(pl).and_then(|l| l.cidrs.as_ref()) {
             Some(cidrs) => {
-                if cidrs.iter().any(|c| matches!(c, IpNet::V4(n) if n.contains(&ip))) {
+                if cidrs
+                    .iter()
+                    .any(|c| matches!(c, IpNet::V4(n) if n.contains(&ip)))
+                {
                     return Tri::Yes;
                 }
             }
-            None => maybe = Some(format!("entries of prefix list {pl} (used by {})", sg.group_id)),
+            None => {
+                maybe = Some(format!(
+                    "entries of prefix list {pl} (used by {})",
+                    sg.group_id
+                ))
+            }
         }
     }
     match maybe {
@@ -207,13 +220,20 @@ pub fn evaluate(
     if group_ids.is_empty() {
         let filtered = interface_type.is_none_or(|t| t == "interface");
         return SgOutcome {
-            decision: if filtered { Decision::Deny } else { Decision::Allow },
+            decision: if filtered {
+                Decision::Deny
+            } else {
+                Decision::Allow
+            },
             matched: None,
             missing: Vec::new(),
             detail: if filtered {
                 "the interface has no security groups, so nothing is allowed".to_string()
             } else {
-                format!("security groups do not apply to {} interfaces", interface_type.unwrap_or("?"))
+                format!(
+                    "security groups do not apply to {} interfaces",
+                    interface_type.unwrap_or("?")
+                )
             },
         };
     }
@@ -243,7 +263,11 @@ pub fn evaluate(
                                 "{} {dir_word} {} {} {}",
                                 sg.group_id,
                                 describe_ports(p),
-                                if dir == SgDirection::Ingress { "from" } else { "to" },
+                                if dir == SgDirection::Ingress {
+                                    "from"
+                                } else {
+                                    "to"
+                                },
                                 describe_peer(p)
                             ),
                             group_id: Some(sg.group_id.clone()),
@@ -260,14 +284,21 @@ pub fn evaluate(
     }
     let all_allow = results.iter().all(|(a, _)| a.is_some());
     let none_allow = results.iter().all(|(a, _)| a.is_none());
-    let peer_word = if dir == SgDirection::Ingress { "from" } else { "to" };
+    let peer_word = if dir == SgDirection::Ingress {
+        "from"
+    } else {
+        "to"
+    };
     let groups_text = group_ids.join(", ");
     if all_allow {
         return SgOutcome {
             decision: Decision::Allow,
             matched: results.into_iter().next().and_then(|(a, _)| a),
             missing: Vec::new(),
-            detail: format!("{groups_text} allow {proto} {port} {dir_word} {peer_word} {}", peer.addr),
+            detail: format!(
+                "{groups_text} allow {proto} {port} {dir_word} {peer_word} {}",
+                peer.addr
+            ),
         };
     }
     let mut missing: Vec<String> = undefined
@@ -285,12 +316,24 @@ pub fn evaluate(
         if missing.is_empty() {
             // Say so when a group reference would match but cannot cross VPCs.
             let unusable = defined.iter().find_map(|sg| {
-                perms(sg, dir).iter().filter(|p| ports_match(p, proto, port)).find_map(|p| {
-                    p.user_id_group_pairs
-                        .iter()
-                        .find(|g| peer.groups.contains(&g.group_id) && !reference_usable(topo, sg, peer.vpc_id))
-                        .map(|g| (sg.group_id.clone(), g.group_id.clone(), sg.vpc_id.clone().unwrap_or_default()))
-                })
+                perms(sg, dir)
+                    .iter()
+                    .filter(|p| ports_match(p, proto, port))
+                    .find_map(|p| {
+                        p.user_id_group_pairs
+                            .iter()
+                            .find(|g| {
+                                peer.groups.contains(&g.group_id)
+                                    && !reference_usable(topo, sg, peer.vpc_id)
+                            })
+                            .map(|g| {
+                                (
+                                    sg.group_id.clone(),
+                                    g.group_id.clone(),
+                                    sg.vpc_id.clone().unwrap_or_default(),
+                                )
+                            })
+                    })
             });
             let why = match unusable {
                 Some((sg, g, vpc)) => format!(

@@ -95,7 +95,10 @@ impl<'a> Topology<'a> {
         let mut group_members: HashMap<&str, Vec<&NetworkInterface>> = HashMap::new();
         for eni in snapshot.network_interfaces.iter().flatten() {
             for p in &eni.private_ip_addresses {
-                enis_by_ip.entry(p.private_ip_address).or_default().push(eni);
+                enis_by_ip
+                    .entry(p.private_ip_address)
+                    .or_default()
+                    .push(eni);
                 if let Some(pub_ip) = p.public_ip {
                     enis_by_public_ip.entry(pub_ip).or_default().push(eni);
                 }
@@ -137,7 +140,9 @@ impl<'a> Topology<'a> {
             route_tables: index(&snapshot.route_tables, |r| r.route_table_id.as_str()),
             rt_by_subnet,
             main_rt_by_vpc,
-            enis: index(&snapshot.network_interfaces, |e| e.network_interface_id.as_str()),
+            enis: index(&snapshot.network_interfaces, |e| {
+                e.network_interface_id.as_str()
+            }),
             enis_by_ip,
             enis_by_public_ip,
             group_members,
@@ -145,10 +150,14 @@ impl<'a> Topology<'a> {
             peerings: index(&snapshot.vpc_peering_connections, |p| {
                 p.vpc_peering_connection_id.as_str()
             }),
-            igws: index(&snapshot.internet_gateways, |g| g.internet_gateway_id.as_str()),
+            igws: index(&snapshot.internet_gateways, |g| {
+                g.internet_gateway_id.as_str()
+            }),
             nats: index(&snapshot.nat_gateways, |n| n.nat_gateway_id.as_str()),
             prefix_lists: index(&snapshot.prefix_lists, |p| p.prefix_list_id.as_str()),
-            dbs: index(&snapshot.db_instances, |d| d.db_instance_identifier.as_str()),
+            dbs: index(&snapshot.db_instances, |d| {
+                d.db_instance_identifier.as_str()
+            }),
             graph,
             vpc_nodes,
         }

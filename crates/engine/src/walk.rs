@@ -78,13 +78,17 @@ pub fn walk<'a>(
     dst: &Endpoint<'a>,
     dp: Option<&Placement<'a>>,
 ) -> Vec<Hop> {
-    let mut w = Walker { topo, flow, hops: Vec::new() };
+    let mut w = Walker {
+        topo,
+        flow,
+        hops: Vec::new(),
+    };
     match sp {
-        Some(sp) => w.from_placement(src, sp, dst, dp),
+        Some(sp) => w.walk_from_eni(src, sp, dst, dp),
         None => {
             let addr = src.address.clone().unwrap_or_else(AddrSet::internet);
             if let Some(dp) = dp {
-                w.from_outside(&addr, dst, dp);
+                w.outside_leg(&addr, dst, dp);
             }
         }
     }
@@ -125,7 +129,11 @@ pub fn peer_cidr(addr: &AddrSet) -> String {
         return "0.0.0.0/0".to_string();
     }
     let s = addr.to_string();
-    s.trim_start_matches("an address in ").split(", ").next().unwrap_or("0.0.0.0/0").to_string()
+    s.trim_start_matches("an address in ")
+        .split(", ")
+        .next()
+        .unwrap_or("0.0.0.0/0")
+        .to_string()
 }
 
 impl<'t, 'a> Walker<'t, 'a> {
@@ -137,7 +145,13 @@ impl<'t, 'a> Walker<'t, 'a> {
     }
 
     fn unknown(&mut self, path: PathLeg, kind: HopKind, component: &str, missing: String) {
-        let mut h = hop(path, kind, component, Decision::Unknown, format!("cannot be decided: the snapshot lacks {missing}"));
+        let mut h = hop(
+            path,
+            kind,
+            component,
+            Decision::Unknown,
+            format!("cannot be decided: the snapshot lacks {missing}"),
+        );
         h.missing.push(missing);
         self.hops.push(h);
     }
@@ -153,7 +167,11 @@ impl<'t, 'a> Walker<'t, 'a> {
             self.db_state(PathLeg::Forward, db, false);
             return;
         }
-        if let Some(inst) = sp.eni.and_then(|e| self.topo.instance_of(e)).or(src.instance) {
+        if let Some(inst) = sp
+            .eni
+            .and_then(|e| self.topo.instance_of(e))
+            .or(src.instance)
+        {
             self.instance_state(PathLeg::Forward, inst);
         }
     }
@@ -166,11 +184,18 @@ impl<'t, 'a> Walker<'t, 'a> {
             path,
             HopKind::Instance,
             &inst.instance_id,
-            if running { Decision::Allow } else { Decision::Deny },
+            if running {
+                Decision::Allow
+            } else {
+                Decision::Deny
+            },
             if running {
                 format!("{} is running", inst.instance_id)
             } else {
-                format!("{} is {}, not running: nothing sends or answers on its interfaces", inst.instance_id, inst.state)
+                format!(
+                    "{} is {}, not running: nothing sends or answers on its interfaces",
+                    inst.instance_id, inst.state
+                )
             },
         );
         self.push(h, "BAD_STATE");
@@ -187,7 +212,10 @@ impl<'t, 'a> Walker<'t, 'a> {
                 HopKind::DbInstance,
                 id,
                 Decision::Deny,
-                format!("DB instance {id} is {}, not available: nothing answers", db.db_instance_status),
+                format!(
+                    "DB instance {id} is {}, not available: nothing answers",
+                    db.db_instance_status
+                ),
             );
             self.push(h, "BAD_STATE");
             return;
@@ -210,7 +238,13 @@ impl<'t, 'a> Walker<'t, 'a> {
                 }
             }
         }
-        let h = hop(path, HopKind::DbInstance, id, Decision::Allow, format!("DB instance {id} is available on port {}", self.flow.port));
+        let h = hop(
+            path,
+            HopKind::DbInstance,
+            id,
+            Decision::Allow,
+            format!("DB instance {id} is available on port {}", self.flow.port),
+        );
         self.push(h, "");
     }
 
@@ -228,7 +262,13 @@ impl<'t, 'a> Walker<'t, 'a> {
             [one] => one.clone(),
             _ => p.label().to_string(),
         };
-        let mut h = hop(PathLeg::Forward, HopKind::SecurityGroup, &component, out.decision, out.detail);
+        let mut h = hop(
+            PathLeg::Forward,
+            HopKind::SecurityGroup,
+            &component,
+            out.decision,
+            out.detail,
+        );
         h.direction = Some(match dir {
             SgDirection::Ingress => Direction::Ingress,
             SgDirection::Egress => Direction::Egress,
@@ -240,11 +280,24 @@ impl<'t, 'a> Walker<'t, 'a> {
     }
 
     /// Evaluates the NACL of `subnet_id` for `ports`; returns nothing, pushes a hop.
-    fn network_acl(&mut self, path: PathLeg, subnet_id: &str, egress: bool, peer: &AddrSet, ports: PortRange, proto: IpProtocol) {
+    fn network_acl(
+        &mut self,
+        path: PathLeg,
+        subnet_id: &str,
+        egress: bool,
+        peer: &AddrSet,
+        ports: PortRange,
+        proto: IpProtocol,
+    ) {
         let subnet = match self.topo.subnet(subnet_id) {
             Some(s) => s,
             None => {
-                return self.unknown(path, HopKind::NetworkAcl, subnet_id, format!("subnet {subnet_id} (its network ACL is unknown)"));
+                return self.unknown(
+                    path,
+                    HopKind::NetworkAcl,
+                    subnet_id,
+                    format!("subnet {subnet_id} (its network ACL is unknown)"),
+                );
             }
         };
         let acl = match network_acl::network_acl_for_subnet(self.topo, subnet) {
@@ -259,13 +312,35 @@ impl<'t, 'a> Walker<'t, 'a> {
         } else {
             format!("{proto} {ports} {peer_word} {peer}")
         };
-        let rule_text = |n: u16| if n == 32767 { "*".to_string() } else { n.to_string() };
+        let rule_text = |n: u16| {
+            if n == 32767 {
+                "*".to_string()
+            } else {
+                n.to_string()
+            }
+        };
         let (decision, detail, rule) = if out.denied.is_empty() && out.unknown.is_empty() {
             let r = out.first_allow_rule();
-            (Decision::Allow, format!("{} {dir_word} rule {} allows {what}", acl.network_acl_id, r.map_or("?".into(), rule_text)), r)
+            (
+                Decision::Allow,
+                format!(
+                    "{} {dir_word} rule {} allows {what}",
+                    acl.network_acl_id,
+                    r.map_or("?".into(), rule_text)
+                ),
+                r,
+            )
         } else if out.allowed.is_empty() && out.unknown.is_empty() {
             let r = out.first_deny_rule();
-            (Decision::Deny, format!("{} {dir_word} rule {} denies {what}", acl.network_acl_id, r.map_or("?".into(), rule_text)), r)
+            (
+                Decision::Deny,
+                format!(
+                    "{} {dir_word} rule {} denies {what}",
+                    acl.network_acl_id,
+                    r.map_or("?".into(), rule_text)
+                ),
+                r,
+            )
         } else if out.unknown.is_empty() {
             let r = out.first_deny_rule();
             (
@@ -282,12 +357,25 @@ impl<'t, 'a> Walker<'t, 'a> {
         } else {
             (
                 Decision::Unknown,
-                format!("{} {dir_word}: whether it allows {what} depends on the exact address", acl.network_acl_id),
+                format!(
+                    "{} {dir_word}: whether it allows {what} depends on the exact address",
+                    acl.network_acl_id
+                ),
                 None,
             )
         };
-        let mut h = hop(path, HopKind::NetworkAcl, &acl.network_acl_id, decision, detail);
-        h.direction = Some(if egress { Direction::Egress } else { Direction::Ingress });
+        let mut h = hop(
+            path,
+            HopKind::NetworkAcl,
+            &acl.network_acl_id,
+            decision,
+            detail,
+        );
+        h.direction = Some(if egress {
+            Direction::Egress
+        } else {
+            Direction::Ingress
+        });
         h.matched = rule.map(|n| Matched {
             text: format!("{} {dir_word} rule {}", acl.network_acl_id, rule_text(n)),
             rule_number: Some(n),
@@ -319,9 +407,19 @@ impl<'t, 'a> Walker<'t, 'a> {
 
     /// Route lookup of `dest` in the table of `subnet_id`. Pushes a
     /// route-table hop; returns the chosen route's target when it is usable.
-    fn route(&mut self, path: PathLeg, subnet_id: &str, dest: &AddrSet) -> Option<(RouteTarget, Matched)> {
+    fn route(
+        &mut self,
+        path: PathLeg,
+        subnet_id: &str,
+        dest: &AddrSet,
+    ) -> Option<(RouteTarget, Matched)> {
         let Some(subnet) = self.topo.subnet(subnet_id) else {
-            self.unknown(path, HopKind::RouteTable, subnet_id, format!("subnet {subnet_id} (its route table is unknown)"));
+            self.unknown(
+                path,
+                HopKind::RouteTable,
+                subnet_id,
+                format!("subnet {subnet_id} (its route table is unknown)"),
+            );
             return None;
         };
         let (rt, explicit) = match route_table::route_table_for_subnet(self.topo, subnet) {
@@ -331,38 +429,75 @@ impl<'t, 'a> Walker<'t, 'a> {
                 return None;
             }
         };
-        let how = if explicit { "explicitly associated" } else { "main" };
+        let how = if explicit {
+            "explicitly associated"
+        } else {
+            "main"
+        };
         let results = route_table::lookup_set(self.topo, rt, dest);
         let first = results[0].1;
-        let uniform = results.iter().all(|(_, r)| std::ptr::eq(r.map_or(std::ptr::null(), |r| r as *const _), first.map_or(std::ptr::null(), |r| r as *const _)));
-        if !uniform {
-            if dest.quantifier() == Quantifier::OneOf {
-                let mut h = hop(path, HopKind::RouteTable, &rt.route_table_id, Decision::Unknown,
-                    format!("{} ({how}) routes {dest} differently depending on the exact address", rt.route_table_id));
-                h.missing.push(format!("the exact address of {dest}"));
-                self.hops.push(h);
-                return None;
-            }
+        let uniform = results.iter().all(|(_, r)| {
+            std::ptr::eq(
+                r.map_or(std::ptr::null(), |r| r as *const _),
+                first.map_or(std::ptr::null(), |r| r as *const _),
+            )
+        });
+        if !uniform && dest.quantifier() == Quantifier::OneOf {
+            let mut h = hop(
+                path,
+                HopKind::RouteTable,
+                &rt.route_table_id,
+                Decision::Unknown,
+                format!(
+                    "{} ({how}) routes {dest} differently depending on the exact address",
+                    rt.route_table_id
+                ),
+            );
+            h.missing.push(format!("the exact address of {dest}"));
+            self.hops.push(h);
+            return None;
         }
         // For `Every` sets, the first atom without a usable route decides.
-        let chosen = if uniform { first } else { results.iter().find(|(_, r)| r.is_none()).map_or(first, |(_, r)| *r) };
+        let chosen = if uniform {
+            first
+        } else {
+            results
+                .iter()
+                .find(|(_, r)| r.is_none())
+                .map_or(first, |(_, r)| *r)
+        };
         let Some(route) = chosen else {
             let unknown_pl = route_table::unknown_prefix_lists(self.topo, rt);
             if !unknown_pl.is_empty() {
                 let mut h = hop(path, HopKind::RouteTable, &rt.route_table_id, Decision::Unknown,
                     format!("no CIDR route of {} matches {dest}; prefix-list routes could not be checked", rt.route_table_id));
-                h.missing.extend(unknown_pl.into_iter().map(|p| format!("entries of prefix list {p}")));
+                h.missing.extend(
+                    unknown_pl
+                        .into_iter()
+                        .map(|p| format!("entries of prefix list {p}")),
+                );
                 self.hops.push(h);
                 return None;
             }
-            let h = hop(path, HopKind::RouteTable, &rt.route_table_id, Decision::Deny,
-                format!("{} ({how} route table of {subnet_id}) has no route to {dest}", rt.route_table_id));
+            let h = hop(
+                path,
+                HopKind::RouteTable,
+                &rt.route_table_id,
+                Decision::Deny,
+                format!(
+                    "{} ({how} route table of {subnet_id}) has no route to {dest}",
+                    rt.route_table_id
+                ),
+            );
             self.push(h, "NO_ROUTE_TO_DESTINATION");
             return None;
         };
         let matched = Matched {
             text: route_table::describe(route),
-            destination: route.destination_cidr_block.map(|c| c.to_string()).or_else(|| route.destination_prefix_list_id.clone()),
+            destination: route
+                .destination_cidr_block
+                .map(|c| c.to_string())
+                .or_else(|| route.destination_prefix_list_id.clone()),
             target: route.target_id().map(str::to_string),
             ..Matched::default()
         };
@@ -373,22 +508,46 @@ impl<'t, 'a> Walker<'t, 'a> {
             self.push(h, "BAD_STATE_ROUTE");
             return None;
         }
-        let mut h = hop(path, HopKind::RouteTable, &rt.route_table_id, Decision::Allow,
-            format!("{} ({how}) routes {dest} via {}", rt.route_table_id, matched.text));
+        let mut h = hop(
+            path,
+            HopKind::RouteTable,
+            &rt.route_table_id,
+            Decision::Allow,
+            format!(
+                "{} ({how}) routes {dest} via {}",
+                rt.route_table_id, matched.text
+            ),
+        );
         h.matched = Some(matched.clone());
         self.hops.push(h);
         Some((route_table::target(route), matched))
     }
 
     /// Follows a peering connection from `from_vpc`; returns the VPC on the other side.
-    fn peering(&mut self, path: PathLeg, pcx_id: &str, from_vpc: &str, dest: &AddrSet) -> Option<String> {
+    fn peering(
+        &mut self,
+        path: PathLeg,
+        pcx_id: &str,
+        from_vpc: &str,
+        dest: &AddrSet,
+    ) -> Option<String> {
         if self.topo.snapshot.vpc_peering_connections.is_none() {
-            self.unknown(path, HopKind::VpcPeeringConnection, pcx_id, "VPC peering connections (no DescribeVpcPeeringConnections output)".to_string());
+            self.unknown(
+                path,
+                HopKind::VpcPeeringConnection,
+                pcx_id,
+                "VPC peering connections (no DescribeVpcPeeringConnections output)".to_string(),
+            );
             return None;
         }
         let Some(pcx) = self.topo.peering(pcx_id) else {
-            let h = hop(path, HopKind::VpcPeeringConnection, pcx_id, Decision::Deny,
-                format!("the route targets {pcx_id}, which does not exist in the snapshot"));
+            let h = hop(
+                path,
+                HopKind::VpcPeeringConnection,
+                pcx_id,
+                Decision::Deny,
+                format!("the route targets {pcx_id}, which does not exist in the snapshot"),
+            );
             self.push(h, "BAD_STATE");
             return None;
         };
@@ -397,21 +556,40 @@ impl<'t, 'a> Walker<'t, 'a> {
         } else if pcx.accepter_vpc_info.vpc_id == from_vpc {
             (&pcx.accepter_vpc_info, &pcx.requester_vpc_info)
         } else {
-            let h = hop(path, HopKind::VpcPeeringConnection, pcx_id, Decision::Deny,
-                format!("{pcx_id} joins {} and {}, not {from_vpc}", pcx.requester_vpc_info.vpc_id, pcx.accepter_vpc_info.vpc_id));
+            let h = hop(
+                path,
+                HopKind::VpcPeeringConnection,
+                pcx_id,
+                Decision::Deny,
+                format!(
+                    "{pcx_id} joins {} and {}, not {from_vpc}",
+                    pcx.requester_vpc_info.vpc_id, pcx.accepter_vpc_info.vpc_id
+                ),
+            );
             self.push(h, "BAD_STATE");
             return None;
         };
         let _ = here;
         if pcx.status_code != "active" {
-            let h = hop(path, HopKind::VpcPeeringConnection, pcx_id, Decision::Deny,
-                format!("{pcx_id} ({from_vpc} <-> {}) is {}, not active", there.vpc_id, pcx.status_code));
+            let h = hop(
+                path,
+                HopKind::VpcPeeringConnection,
+                pcx_id,
+                Decision::Deny,
+                format!(
+                    "{pcx_id} ({from_vpc} <-> {}) is {}, not active",
+                    there.vpc_id, pcx.status_code
+                ),
+            );
             self.push(h, "BAD_STATE");
             return None;
         }
         // Not transitive: the peer VPC delivers only to its own CIDRs.
         let cidrs = if there.cidr_blocks.is_empty() {
-            self.topo.vpc(&there.vpc_id).map(|v| v.cidr_blocks.clone()).unwrap_or_default()
+            self.topo
+                .vpc(&there.vpc_id)
+                .map(|v| v.cidr_blocks.clone())
+                .unwrap_or_default()
         } else {
             there.cidr_blocks.clone()
         };
@@ -422,8 +600,16 @@ impl<'t, 'a> Walker<'t, 'a> {
             self.push(h, "CANNOT_ROUTE");
             return None;
         }
-        let h = hop(path, HopKind::VpcPeeringConnection, pcx_id, Decision::Allow,
-            format!("{pcx_id} is active and carries the packet from {from_vpc} to {}", there.vpc_id));
+        let h = hop(
+            path,
+            HopKind::VpcPeeringConnection,
+            pcx_id,
+            Decision::Allow,
+            format!(
+                "{pcx_id} is active and carries the packet from {from_vpc} to {}",
+                there.vpc_id
+            ),
+        );
         self.hops.push(h);
         Some(there.vpc_id.clone())
     }
@@ -431,11 +617,27 @@ impl<'t, 'a> Walker<'t, 'a> {
     /// Checks that `igw_id` is attached to `vpc_id`. Returns false after pushing a deny/unknown.
     fn igw_attached(&mut self, path: PathLeg, igw_id: &str, vpc_id: &str) -> bool {
         if self.topo.snapshot.internet_gateways.is_none() {
-            self.unknown(path, HopKind::InternetGateway, igw_id, "internet gateways (no DescribeInternetGateways output)".to_string());
+            self.unknown(
+                path,
+                HopKind::InternetGateway,
+                igw_id,
+                "internet gateways (no DescribeInternetGateways output)".to_string(),
+            );
             return false;
         }
-        if !self.topo.attached_internet_gateways(vpc_id).iter().any(|g| g.internet_gateway_id == igw_id) {
-            let h = hop(path, HopKind::InternetGateway, igw_id, Decision::Deny, format!("{igw_id} is not attached to {vpc_id}"));
+        if !self
+            .topo
+            .attached_internet_gateways(vpc_id)
+            .iter()
+            .any(|g| g.internet_gateway_id == igw_id)
+        {
+            let h = hop(
+                path,
+                HopKind::InternetGateway,
+                igw_id,
+                Decision::Deny,
+                format!("{igw_id} is not attached to {vpc_id}"),
+            );
             self.push(h, "BAD_STATE_ATTACHMENT");
             return false;
         }
@@ -444,7 +646,13 @@ impl<'t, 'a> Walker<'t, 'a> {
 
     // ----- paths ------------------------------------------------------------
 
-    fn from_placement(&mut self, src: &Endpoint<'a>, sp: &Placement<'a>, dst: &Endpoint<'a>, dp: Option<&Placement<'a>>) {
+    fn walk_from_eni(
+        &mut self,
+        src: &Endpoint<'a>,
+        sp: &Placement<'a>,
+        dst: &Endpoint<'a>,
+        dp: Option<&Placement<'a>>,
+    ) {
         self.source_state(src, sp);
         let via_public = dst.via_public_ip && dp.is_some_and(|d| d.public_ip.is_some());
         let daddr = match (dp, via_public) {
@@ -454,11 +662,15 @@ impl<'t, 'a> Walker<'t, 'a> {
         };
         let private_dp = dp.filter(|_| !via_public);
         let peer_groups = private_dp.map(|d| d.groups.clone()).unwrap_or_default();
-        self.security_groups(sp, SgDirection::Egress, &SgPeer {
-            addr: &daddr,
-            groups: &peer_groups,
-            vpc_id: private_dp.map(|d| d.vpc_id.as_str()),
-        });
+        self.security_groups(
+            sp,
+            SgDirection::Egress,
+            &SgPeer {
+                addr: &daddr,
+                groups: &peer_groups,
+                vpc_id: private_dp.map(|d| d.vpc_id.as_str()),
+            },
+        );
         // Same subnet: delivered directly, no NACL, no route lookup.
         let same_subnet = match (private_dp, self.topo.subnet(&sp.subnet_id)) {
             (Some(d), _) => d.subnet_id == sp.subnet_id,
@@ -473,16 +685,25 @@ impl<'t, 'a> Walker<'t, 'a> {
             }
             return;
         }
-        self.network_acl(PathLeg::Forward, &sp.subnet_id, true, &daddr, PortRange::new(self.flow.port, self.flow.port), self.proto());
+        self.network_acl(
+            PathLeg::Forward,
+            &sp.subnet_id,
+            true,
+            &daddr,
+            PortRange::new(self.flow.port, self.flow.port),
+            self.proto(),
+        );
         let next = match self.route(PathLeg::Forward, &sp.subnet_id, &daddr) {
             None => Next::Lost,
             Some((RouteTarget::Local, _)) => Next::Vpc(sp.vpc_id.clone()),
-            Some((RouteTarget::VpcPeeringConnection(pcx), _)) => match self.peering(PathLeg::Forward, &pcx, &sp.vpc_id, &daddr) {
-                Some(v) => Next::Vpc(v),
-                None => Next::Lost,
-            },
+            Some((RouteTarget::VpcPeeringConnection(pcx), _)) => {
+                match self.peering(PathLeg::Forward, &pcx, &sp.vpc_id, &daddr) {
+                    Some(v) => Next::Vpc(v),
+                    None => Next::Lost,
+                }
+            }
             Some((RouteTarget::InternetGateway(igw), _)) => {
-                if self.to_internet(sp, &igw, &daddr, dst, dp, via_public) {
+                if self.exit_to_internet(sp, &igw, &daddr, dst, dp, via_public) {
                     Next::Internet
                 } else {
                     Next::Lost
@@ -495,20 +716,25 @@ impl<'t, 'a> Walker<'t, 'a> {
             Some((RouteTarget::Other(kind, id), _)) => {
                 let mut h = hop(PathLeg::Forward, HopKind::RouteTable, &id, Decision::Unknown,
                     format!("the packet leaves the VPC through {kind} {id}; netpath does not follow paths beyond it"));
-                h.missing.push(format!("what lies beyond {kind} {id} (not modelled)"));
+                h.missing
+                    .push(format!("what lies beyond {kind} {id} (not modelled)"));
                 self.hops.push(h);
                 Next::Done
             }
             Some((RouteTarget::None, _)) => Next::Lost,
         };
         match next {
-            Next::Vpc(vpc) => self.into_vpc(sp, &vpc, &daddr, dst, private_dp),
+            Next::Vpc(vpc) => self.enter_vpc(sp, &vpc, &daddr, dst, private_dp),
             Next::Internet | Next::Done => {}
             Next::Lost => {
                 // Walk on as if the route were fixed, to find the other blockers.
                 if let Some(d) = dp {
                     if via_public {
-                        self.from_outside_leg(&AddrSet::single(sp.public_ip.unwrap_or_else(|| sp.addr.atoms([])[0])), dst, d);
+                        self.outside_leg(
+                            &AddrSet::single(sp.public_ip.unwrap_or_else(|| sp.addr.atoms([])[0])),
+                            dst,
+                            d,
+                        );
                     } else {
                         self.arrive(sp, d, dst, true);
                     }
@@ -518,14 +744,29 @@ impl<'t, 'a> Walker<'t, 'a> {
     }
 
     /// The packet entered `vpc` (by `local` or a peering): find who holds the address.
-    fn into_vpc(&mut self, sp: &Placement<'a>, vpc: &str, daddr: &AddrSet, dst: &Endpoint<'a>, dp: Option<&Placement<'a>>) {
+    fn enter_vpc(
+        &mut self,
+        sp: &Placement<'a>,
+        vpc: &str,
+        daddr: &AddrSet,
+        dst: &Endpoint<'a>,
+        dp: Option<&Placement<'a>>,
+    ) {
         let Some(ip) = daddr.as_single() else {
             // Unknown DB address: the placement says where it is.
             match dp {
                 Some(d) if d.vpc_id == vpc => self.arrive(sp, d, dst, true),
                 Some(d) => {
-                    let h = hop(PathLeg::Forward, HopKind::RouteTable, vpc, Decision::Deny,
-                        format!("the route leads into {vpc}, but {} is in {}", dst.reference, d.vpc_id));
+                    let h = hop(
+                        PathLeg::Forward,
+                        HopKind::RouteTable,
+                        vpc,
+                        Decision::Deny,
+                        format!(
+                            "the route leads into {vpc}, but {} is in {}",
+                            dst.reference, d.vpc_id
+                        ),
+                    );
                     self.push(h, "CANNOT_ROUTE");
                     self.arrive(sp, d, dst, true);
                 }
@@ -534,22 +775,37 @@ impl<'t, 'a> Walker<'t, 'a> {
             return;
         };
         if self.topo.snapshot.subnets.is_none() {
-            self.unknown(PathLeg::Forward, HopKind::NoDestination, vpc, "subnets (no DescribeSubnets output)".to_string());
+            self.unknown(
+                PathLeg::Forward,
+                HopKind::NoDestination,
+                vpc,
+                "subnets (no DescribeSubnets output)".to_string(),
+            );
             if let Some(d) = dp {
                 self.arrive(sp, d, dst, true);
             }
             return;
         }
         let Some(subnet) = self.topo.subnet_containing(vpc, ip) else {
-            let h = hop(PathLeg::Forward, HopKind::NoDestination, vpc, Decision::Deny,
-                format!("{ip} is routed into {vpc}, but no subnet of {vpc} contains it"));
+            let h = hop(
+                PathLeg::Forward,
+                HopKind::NoDestination,
+                vpc,
+                Decision::Deny,
+                format!("{ip} is routed into {vpc}, but no subnet of {vpc} contains it"),
+            );
             self.push(h, "NETPATH_NO_SUBNET");
             if let Some(d) = dp {
                 self.arrive(sp, d, dst, true);
             }
             return;
         };
-        let holder = self.topo.enis_with_private_ip(ip).iter().find(|e| e.subnet_id == subnet.subnet_id).copied();
+        let holder = self
+            .topo
+            .enis_with_private_ip(ip)
+            .iter()
+            .find(|e| e.subnet_id == subnet.subnet_id)
+            .copied();
         match (holder, dp) {
             (None, _) => {
                 self.no_destination(&subnet.subnet_id, daddr);
@@ -557,9 +813,21 @@ impl<'t, 'a> Walker<'t, 'a> {
                     self.arrive(sp, d, dst, true);
                 }
             }
-            (Some(e), Some(d)) if d.eni.is_some_and(|de| de.network_interface_id != e.network_interface_id) => {
-                let h = hop(PathLeg::Forward, HopKind::RouteTable, &subnet.subnet_id, Decision::Deny,
-                    format!("{ip} is routed to {} in {vpc}, not to the intended {}", e.network_interface_id, d.label()));
+            (Some(e), Some(d))
+                if d.eni
+                    .is_some_and(|de| de.network_interface_id != e.network_interface_id) =>
+            {
+                let h = hop(
+                    PathLeg::Forward,
+                    HopKind::RouteTable,
+                    &subnet.subnet_id,
+                    Decision::Deny,
+                    format!(
+                        "{ip} is routed to {} in {vpc}, not to the intended {}",
+                        e.network_interface_id,
+                        d.label()
+                    ),
+                );
                 self.push(h, "CANNOT_ROUTE");
                 self.arrive(sp, d, dst, true);
             }
@@ -573,30 +841,66 @@ impl<'t, 'a> Walker<'t, 'a> {
     }
 
     fn no_destination(&mut self, subnet_id: &str, daddr: &AddrSet) {
-        let h = hop(PathLeg::Forward, HopKind::NoDestination, subnet_id, Decision::Deny,
-            format!("the packet reaches {subnet_id}, but no network interface holds {daddr}"));
+        let h = hop(
+            PathLeg::Forward,
+            HopKind::NoDestination,
+            subnet_id,
+            Decision::Deny,
+            format!("the packet reaches {subnet_id}, but no network interface holds {daddr}"),
+        );
         self.push(h, "NETPATH_NO_DESTINATION");
     }
 
     /// The packet reached the destination's subnet from a source ENI.
-    fn arrive(&mut self, sp: &Placement<'a>, ap: &Placement<'a>, dst: &Endpoint<'a>, crossing: bool) {
+    fn arrive(
+        &mut self,
+        sp: &Placement<'a>,
+        ap: &Placement<'a>,
+        dst: &Endpoint<'a>,
+        crossing: bool,
+    ) {
         let port = PortRange::new(self.flow.port, self.flow.port);
         if crossing {
-            self.network_acl(PathLeg::Forward, &ap.subnet_id, false, &sp.addr, port, self.proto());
+            self.network_acl(
+                PathLeg::Forward,
+                &ap.subnet_id,
+                false,
+                &sp.addr,
+                port,
+                self.proto(),
+            );
         }
-        self.security_groups(ap, SgDirection::Ingress, &SgPeer {
-            addr: &sp.addr,
-            groups: &sp.groups,
-            vpc_id: Some(&sp.vpc_id),
-        });
+        self.security_groups(
+            ap,
+            SgDirection::Ingress,
+            &SgPeer {
+                addr: &sp.addr,
+                groups: &sp.groups,
+                vpc_id: Some(&sp.vpc_id),
+            },
+        );
         self.destination_state(ap, dst);
         if !crossing {
             return;
         }
         let eph = self.flow.ephemeral;
-        self.network_acl(PathLeg::Return, &ap.subnet_id, true, &sp.addr, eph, self.proto());
+        self.network_acl(
+            PathLeg::Return,
+            &ap.subnet_id,
+            true,
+            &sp.addr,
+            eph,
+            self.proto(),
+        );
         self.route_back(ap, sp);
-        self.network_acl(PathLeg::Return, &sp.subnet_id, false, &ap.addr, eph, self.proto());
+        self.network_acl(
+            PathLeg::Return,
+            &sp.subnet_id,
+            false,
+            &ap.addr,
+            eph,
+            self.proto(),
+        );
     }
 
     fn destination_state(&mut self, ap: &Placement<'a>, dst: &Endpoint<'a>) {
@@ -610,32 +914,59 @@ impl<'t, 'a> Walker<'t, 'a> {
     /// The reply must be routed from the destination subnet back to the source:
     /// `local` within a VPC, the same active peering across VPCs.
     fn route_back(&mut self, ap: &Placement<'a>, sp: &Placement<'a>) {
-        let Some((target, _)) = self.route(PathLeg::Return, &ap.subnet_id, &sp.addr) else { return };
+        let Some((target, _)) = self.route(PathLeg::Return, &ap.subnet_id, &sp.addr) else {
+            return;
+        };
         let ok = match &target {
             RouteTarget::Local => ap.vpc_id == sp.vpc_id,
             RouteTarget::VpcPeeringConnection(pcx) => self.topo.peering(pcx).is_some_and(|p| {
                 let ends = [&p.requester_vpc_info.vpc_id, &p.accepter_vpc_info.vpc_id];
-                p.status_code == "active" && ends.contains(&&ap.vpc_id) && ends.contains(&&sp.vpc_id)
+                p.status_code == "active"
+                    && ends.contains(&&ap.vpc_id)
+                    && ends.contains(&&sp.vpc_id)
             }),
             _ => false,
         };
         if !ok {
             let last = self.hops.last_mut().expect("route pushed a hop");
             last.decision = Decision::Deny;
-            last.code = Some(if matches!(target, RouteTarget::VpcPeeringConnection(_)) { "CANNOT_ROUTE" } else { "NO_ROUTE_TO_DESTINATION" });
-            last.detail = format!("{}; the reply to {} in {} does not get back that way", last.detail, sp.addr, sp.vpc_id);
+            last.code = Some(if matches!(target, RouteTarget::VpcPeeringConnection(_)) {
+                "CANNOT_ROUTE"
+            } else {
+                "NO_ROUTE_TO_DESTINATION"
+            });
+            last.detail = format!(
+                "{}; the reply to {} in {} does not get back that way",
+                last.detail, sp.addr, sp.vpc_id
+            );
         }
     }
 
     /// Out through an internet gateway. Returns true when the flow left AWS
     /// (or reached a public IP of a snapshot ENI and was walked on).
-    fn to_internet(&mut self, sp: &Placement<'a>, igw: &str, daddr: &AddrSet, dst: &Endpoint<'a>, dp: Option<&Placement<'a>>, via_public: bool) -> bool {
+    fn exit_to_internet(
+        &mut self,
+        sp: &Placement<'a>,
+        igw: &str,
+        daddr: &AddrSet,
+        dst: &Endpoint<'a>,
+        dp: Option<&Placement<'a>>,
+        via_public: bool,
+    ) -> bool {
         if !self.igw_attached(PathLeg::Forward, igw, &sp.vpc_id) {
             return false;
         }
         let Some(public) = sp.public_ip else {
-            let h = hop(PathLeg::Forward, HopKind::InternetGateway, igw, Decision::Deny,
-                format!("{} has no public IP, so {igw} cannot carry its traffic to the internet", sp.label()));
+            let h = hop(
+                PathLeg::Forward,
+                HopKind::InternetGateway,
+                igw,
+                Decision::Deny,
+                format!(
+                    "{} has no public IP, so {igw} cannot carry its traffic to the internet",
+                    sp.label()
+                ),
+            );
             self.push(h, "NETPATH_NO_PUBLIC_IP");
             return false;
         };
@@ -646,14 +977,30 @@ impl<'t, 'a> Walker<'t, 'a> {
             self.push(h, "CANNOT_ROUTE");
             return false;
         }
-        let h = hop(PathLeg::Forward, HopKind::InternetGateway, igw, Decision::Allow,
-            format!("{igw} is attached to {} and translates {} to its public IP {public}", sp.vpc_id, sp.label()));
+        let h = hop(
+            PathLeg::Forward,
+            HopKind::InternetGateway,
+            igw,
+            Decision::Allow,
+            format!(
+                "{igw} is attached to {} and translates {} to its public IP {public}",
+                sp.vpc_id,
+                sp.label()
+            ),
+        );
         self.hops.push(h);
         match dp {
-            Some(d) if via_public => self.from_outside_leg(&AddrSet::single(public), dst, d),
+            Some(d) if via_public => self.outside_leg(&AddrSet::single(public), dst, d),
             _ => {
                 // Outside AWS: nothing more can be seen. The reply must pass the source NACL.
-                self.network_acl(PathLeg::Return, &sp.subnet_id, false, daddr, self.flow.ephemeral, self.proto());
+                self.network_acl(
+                    PathLeg::Return,
+                    &sp.subnet_id,
+                    false,
+                    daddr,
+                    self.flow.ephemeral,
+                    self.proto(),
+                );
             }
         }
         true
@@ -662,76 +1009,201 @@ impl<'t, 'a> Walker<'t, 'a> {
     /// Through a NAT gateway to the internet.
     fn via_nat(&mut self, sp: &Placement<'a>, nat_id: &str, daddr: &AddrSet) {
         if self.topo.snapshot.nat_gateways.is_none() {
-            return self.unknown(PathLeg::Forward, HopKind::NatGateway, nat_id, "NAT gateways (no DescribeNatGateways output)".to_string());
+            return self.unknown(
+                PathLeg::Forward,
+                HopKind::NatGateway,
+                nat_id,
+                "NAT gateways (no DescribeNatGateways output)".to_string(),
+            );
         }
         let Some(nat) = self.topo.nat_gateway(nat_id) else {
-            let h = hop(PathLeg::Forward, HopKind::NatGateway, nat_id, Decision::Deny, format!("the route targets {nat_id}, which is not in the snapshot"));
+            let h = hop(
+                PathLeg::Forward,
+                HopKind::NatGateway,
+                nat_id,
+                Decision::Deny,
+                format!("the route targets {nat_id}, which is not in the snapshot"),
+            );
             return self.push(h, "BAD_STATE");
         };
         if nat.state != "available" {
-            let h = hop(PathLeg::Forward, HopKind::NatGateway, nat_id, Decision::Deny, format!("{nat_id} is {}, not available", nat.state));
+            let h = hop(
+                PathLeg::Forward,
+                HopKind::NatGateway,
+                nat_id,
+                Decision::Deny,
+                format!("{nat_id} is {}, not available", nat.state),
+            );
             return self.push(h, "BAD_STATE");
         }
-        if nat.connectivity_type.as_deref() == Some("private") || daddr.atoms([]).iter().all(|ip| is_private(*ip)) {
+        if nat.connectivity_type.as_deref() == Some("private")
+            || daddr.atoms([]).iter().all(|ip| is_private(*ip))
+        {
             let mut h = hop(PathLeg::Forward, HopKind::NatGateway, nat_id, Decision::Unknown,
                 format!("{nat_id} forwards {daddr} onward; netpath follows NAT gateways only to the internet"));
-            h.missing.push(format!("the path beyond {nat_id} to a private address (not modelled)"));
+            h.missing.push(format!(
+                "the path beyond {nat_id} to a private address (not modelled)"
+            ));
             return self.hops.push(h);
         }
-        let h = hop(PathLeg::Forward, HopKind::NatGateway, nat_id, Decision::Allow,
-            format!("{nat_id} in {} is available and translates the source to its public address", nat.subnet_id));
+        let h = hop(
+            PathLeg::Forward,
+            HopKind::NatGateway,
+            nat_id,
+            Decision::Allow,
+            format!(
+                "{nat_id} in {} is available and translates the source to its public address",
+                nat.subnet_id
+            ),
+        );
         self.hops.push(h);
         let port = PortRange::new(self.flow.port, self.flow.port);
         let crosses = nat.subnet_id != sp.subnet_id;
         if crosses {
-            self.network_acl(PathLeg::Forward, &nat.subnet_id, false, &sp.addr, port, self.proto());
+            self.network_acl(
+                PathLeg::Forward,
+                &nat.subnet_id,
+                false,
+                &sp.addr,
+                port,
+                self.proto(),
+            );
         }
-        if let Some((RouteTarget::InternetGateway(igw), _)) = self.route(PathLeg::Forward, &nat.subnet_id, daddr) {
+        if let Some((RouteTarget::InternetGateway(igw), _)) =
+            self.route(PathLeg::Forward, &nat.subnet_id, daddr)
+        {
             if self.igw_attached(PathLeg::Forward, &igw, &nat.vpc_id) {
-                let h = hop(PathLeg::Forward, HopKind::InternetGateway, &igw, Decision::Allow, format!("{igw} carries {nat_id}'s traffic to the internet"));
+                let h = hop(
+                    PathLeg::Forward,
+                    HopKind::InternetGateway,
+                    &igw,
+                    Decision::Allow,
+                    format!("{igw} carries {nat_id}'s traffic to the internet"),
+                );
                 self.hops.push(h);
             }
-        } else if let Some(last) = self.hops.last_mut().filter(|h| h.kind == HopKind::RouteTable && h.decision == Decision::Allow) {
+        } else if let Some(last) = self
+            .hops
+            .last_mut()
+            .filter(|h| h.kind == HopKind::RouteTable && h.decision == Decision::Allow)
+        {
             last.decision = Decision::Deny;
             last.code = Some("NO_ROUTE_TO_DESTINATION");
-            last.detail = format!("{}; a NAT gateway needs a route to an internet gateway to reach the internet", last.detail);
+            last.detail = format!(
+                "{}; a NAT gateway needs a route to an internet gateway to reach the internet",
+                last.detail
+            );
         }
-        self.network_acl(PathLeg::Forward, &nat.subnet_id, true, daddr, port, self.proto());
-        self.network_acl(PathLeg::Return, &nat.subnet_id, false, daddr, NAT_GATEWAY_PORTS, self.proto());
+        self.network_acl(
+            PathLeg::Forward,
+            &nat.subnet_id,
+            true,
+            daddr,
+            port,
+            self.proto(),
+        );
+        self.network_acl(
+            PathLeg::Return,
+            &nat.subnet_id,
+            false,
+            daddr,
+            NAT_GATEWAY_PORTS,
+            self.proto(),
+        );
         if crosses {
-            self.network_acl(PathLeg::Return, &nat.subnet_id, true, &sp.addr, self.flow.ephemeral, self.proto());
+            self.network_acl(
+                PathLeg::Return,
+                &nat.subnet_id,
+                true,
+                &sp.addr,
+                self.flow.ephemeral,
+                self.proto(),
+            );
         }
-        self.network_acl(PathLeg::Return, &sp.subnet_id, false, daddr, self.flow.ephemeral, self.proto());
+        self.network_acl(
+            PathLeg::Return,
+            &sp.subnet_id,
+            false,
+            daddr,
+            self.flow.ephemeral,
+            self.proto(),
+        );
     }
 
     /// From an outside source (`internet` or an outside IP) to a placement.
-    fn from_outside(&mut self, src: &AddrSet, dst: &Endpoint<'a>, dp: &Placement<'a>) {
-        self.from_outside_leg(src, dst, dp);
-    }
-
-    fn from_outside_leg(&mut self, src: &AddrSet, dst: &Endpoint<'a>, dp: &Placement<'a>) {
+    fn outside_leg(&mut self, src: &AddrSet, dst: &Endpoint<'a>, dp: &Placement<'a>) {
         let igws = self.topo.attached_internet_gateways(&dp.vpc_id);
-        let igw_label = igws.first().map_or_else(|| dp.vpc_id.clone(), |g| g.internet_gateway_id.clone());
+        let igw_label = igws
+            .first()
+            .map_or_else(|| dp.vpc_id.clone(), |g| g.internet_gateway_id.clone());
         if self.topo.snapshot.internet_gateways.is_none() {
-            self.unknown(PathLeg::Forward, HopKind::InternetGateway, &dp.vpc_id, "internet gateways (no DescribeInternetGateways output)".to_string());
+            self.unknown(
+                PathLeg::Forward,
+                HopKind::InternetGateway,
+                &dp.vpc_id,
+                "internet gateways (no DescribeInternetGateways output)".to_string(),
+            );
         } else if igws.is_empty() {
-            let h = hop(PathLeg::Forward, HopKind::InternetGateway, &dp.vpc_id, Decision::Deny,
-                format!("{} has no attached internet gateway, so nothing on the internet reaches it", dp.vpc_id));
+            let h = hop(
+                PathLeg::Forward,
+                HopKind::InternetGateway,
+                &dp.vpc_id,
+                Decision::Deny,
+                format!(
+                    "{} has no attached internet gateway, so nothing on the internet reaches it",
+                    dp.vpc_id
+                ),
+            );
             self.push(h, "NETPATH_NO_INTERNET_GATEWAY");
-        } else if dp.public_ip.is_none() {
-            let h = hop(PathLeg::Forward, HopKind::InternetGateway, &igw_label, Decision::Deny,
-                format!("{} has no public IP, so the internet cannot address it", dp.label()));
-            self.push(h, "NETPATH_NO_PUBLIC_IP");
-        } else {
-            let h = hop(PathLeg::Forward, HopKind::InternetGateway, &igw_label, Decision::Allow,
-                format!("{igw_label} translates {} to {}", dp.public_ip.expect("checked"), dp.addr));
+        } else if let Some(public) = dp.public_ip {
+            let h = hop(
+                PathLeg::Forward,
+                HopKind::InternetGateway,
+                &igw_label,
+                Decision::Allow,
+                format!("{igw_label} translates {public} to {}", dp.addr),
+            );
             self.hops.push(h);
+        } else {
+            let h = hop(
+                PathLeg::Forward,
+                HopKind::InternetGateway,
+                &igw_label,
+                Decision::Deny,
+                format!(
+                    "{} has no public IP, so the internet cannot address it",
+                    dp.label()
+                ),
+            );
+            self.push(h, "NETPATH_NO_PUBLIC_IP");
         }
         let port = PortRange::new(self.flow.port, self.flow.port);
-        self.network_acl(PathLeg::Forward, &dp.subnet_id, false, src, port, self.proto());
-        self.security_groups(dp, SgDirection::Ingress, &SgPeer { addr: src, groups: &[], vpc_id: None });
+        self.network_acl(
+            PathLeg::Forward,
+            &dp.subnet_id,
+            false,
+            src,
+            port,
+            self.proto(),
+        );
+        self.security_groups(
+            dp,
+            SgDirection::Ingress,
+            &SgPeer {
+                addr: src,
+                groups: &[],
+                vpc_id: None,
+            },
+        );
         self.destination_state(dp, dst);
-        self.network_acl(PathLeg::Return, &dp.subnet_id, true, src, self.flow.ephemeral, self.proto());
+        self.network_acl(
+            PathLeg::Return,
+            &dp.subnet_id,
+            true,
+            src,
+            self.flow.ephemeral,
+            self.proto(),
+        );
         // The reply needs a route to an attached internet gateway.
         if let Some((target, _)) = self.route(PathLeg::Return, &dp.subnet_id, src) {
             let ok = matches!(&target, RouteTarget::InternetGateway(g) if igws.iter().any(|x| &x.internet_gateway_id == g));
@@ -739,7 +1211,10 @@ impl<'t, 'a> Walker<'t, 'a> {
                 let last = self.hops.last_mut().expect("route pushed a hop");
                 last.decision = Decision::Deny;
                 last.code = Some("NO_ROUTE_TO_DESTINATION");
-                last.detail = format!("{}; the reply to {src} needs a route to an attached internet gateway", last.detail);
+                last.detail = format!(
+                    "{}; the reply to {src} needs a route to an attached internet gateway",
+                    last.detail
+                );
             }
         }
     }
@@ -748,7 +1223,10 @@ impl<'t, 'a> Walker<'t, 'a> {
 /// The allowed part of the ephemeral range after every return-path NACL hop.
 pub fn return_ports_allowed(hops: &[Hop], ephemeral: PortRange) -> PortSet {
     let mut allowed: PortSet = ephemeral.into();
-    for h in hops.iter().filter(|h| h.path == PathLeg::Return && h.kind == HopKind::NetworkAcl) {
+    for h in hops
+        .iter()
+        .filter(|h| h.path == PathLeg::Return && h.kind == HopKind::NetworkAcl)
+    {
         let blocked = PortSet(h.blocked_ports.clone());
         let Some(ports) = h.ports else { continue };
         // Hops over another range (a NAT gateway's ports) are judged on their own.

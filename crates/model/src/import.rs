@@ -170,7 +170,10 @@ struct RawTag {
 }
 
 fn tags(raw: Option<Vec<RawTag>>) -> Tags {
-    raw.into_iter().flatten().map(|t| (t.key, t.value)).collect()
+    raw.into_iter()
+        .flatten()
+        .map(|t| (t.key, t.value))
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -935,12 +938,18 @@ impl Accumulator {
         Ok(out)
     }
 
-    fn add_file(&mut self, path: &Path, value: Value, region: Option<String>) -> Result<(), ModelError> {
+    fn add_file(
+        &mut self,
+        path: &Path,
+        value: Value,
+        region: Option<String>,
+    ) -> Result<(), ModelError> {
         let Value::Object(obj) = value else {
             self.warn(
                 path,
                 None,
-                "skipped: the top level is not a JSON object, so it is not describe-* output".to_string(),
+                "skipped: the top level is not a JSON object, so it is not describe-* output"
+                    .to_string(),
             );
             return Ok(());
         };
@@ -948,7 +957,8 @@ impl Accumulator {
             self.warn(
                 path,
                 None,
-                "skipped: this is a netpath snapshot; pass it on its own with --snapshot".to_string(),
+                "skipped: this is a netpath snapshot; pass it on its own with --snapshot"
+                    .to_string(),
             );
             return Ok(());
         }
@@ -968,18 +978,29 @@ impl Accumulator {
         Ok(())
     }
 
-    fn add_key(&mut self, path: &Path, key: &str, value: Value, region: Option<String>) -> Result<(), ModelError> {
+    fn add_key(
+        &mut self,
+        path: &Path,
+        key: &str,
+        value: Value,
+        region: Option<String>,
+    ) -> Result<(), ModelError> {
         match key {
             "Vpcs" => {
                 let raw: Vec<RawVpc> = self.items(path, key, value, "VpcId")?;
                 push_all(
                     &mut self.snap.vpcs,
-                    raw.into_iter().map(|v| v.into_model(region.clone())).collect(),
+                    raw.into_iter()
+                        .map(|v| v.into_model(region.clone()))
+                        .collect(),
                 );
             }
             "Subnets" => {
                 let raw: Vec<RawSubnet> = self.items(path, key, value, "SubnetId")?;
-                push_all(&mut self.snap.subnets, raw.into_iter().map(RawSubnet::into_model).collect());
+                push_all(
+                    &mut self.snap.subnets,
+                    raw.into_iter().map(RawSubnet::into_model).collect(),
+                );
             }
             "SecurityGroups" => {
                 let raw: Vec<RawSecurityGroup> = self.items(path, key, value, "GroupId")?;
@@ -1003,7 +1024,8 @@ impl Accumulator {
                 );
             }
             "NetworkInterfaces" => {
-                let raw: Vec<RawNetworkInterface> = self.items(path, key, value, "NetworkInterfaceId")?;
+                let raw: Vec<RawNetworkInterface> =
+                    self.items(path, key, value, "NetworkInterfaceId")?;
                 let enis = raw
                     .into_iter()
                     .map(|r| r.into_model(path, "", None))
@@ -1012,7 +1034,8 @@ impl Accumulator {
             }
             "Reservations" => self.add_reservations(path, value)?,
             "VpcPeeringConnections" => {
-                let raw: Vec<RawPeering> = self.items(path, key, value, "VpcPeeringConnectionId")?;
+                let raw: Vec<RawPeering> =
+                    self.items(path, key, value, "VpcPeeringConnectionId")?;
                 push_all(
                     &mut self.snap.vpc_peering_connections,
                     raw.into_iter()
@@ -1027,7 +1050,8 @@ impl Accumulator {
                 );
             }
             "InternetGateways" => {
-                let raw: Vec<RawInternetGateway> = self.items(path, key, value, "InternetGatewayId")?;
+                let raw: Vec<RawInternetGateway> =
+                    self.items(path, key, value, "InternetGatewayId")?;
                 push_all(
                     &mut self.snap.internet_gateways,
                     raw.into_iter()
@@ -1087,7 +1111,8 @@ impl Accumulator {
                 );
             }
             "DBInstances" => {
-                let raw: Vec<RawDbInstance> = self.items(path, key, value, "DBInstanceIdentifier")?;
+                let raw: Vec<RawDbInstance> =
+                    self.items(path, key, value, "DBInstanceIdentifier")?;
                 push_all(
                     &mut self.snap.db_instances,
                     raw.into_iter().map(RawDbInstance::into_model).collect(),
@@ -1099,7 +1124,8 @@ impl Accumulator {
     }
 
     fn add_reservations(&mut self, path: &Path, value: Value) -> Result<(), ModelError> {
-        let reservations: Vec<RawReservation> = self.items(path, "Reservations", value, "ReservationId")?;
+        let reservations: Vec<RawReservation> =
+            self.items(path, "Reservations", value, "ReservationId")?;
         let mut instances = Vec::new();
         for (ri, r) in reservations.into_iter().enumerate() {
             for (ii, inst) in r.instances.into_iter().enumerate() {
@@ -1108,13 +1134,16 @@ impl Accumulator {
                 let raw: RawInstance = deserialize_field(path, &label, &prefix, inst)?;
                 let mut eni_ids = Vec::new();
                 for (ni, eni) in raw.network_interfaces.into_iter().flatten().enumerate() {
-                    let eni_label = resource_label(&eni, "NetworkInterfaceId", "network interface", ni);
+                    let eni_label =
+                        resource_label(&eni, "NetworkInterfaceId", "network interface", ni);
                     let eni_prefix = format!("{prefix}.NetworkInterfaces[{ni}]");
-                    let reni: RawNetworkInterface = deserialize_field(path, &eni_label, &eni_prefix, eni)?;
+                    let reni: RawNetworkInterface =
+                        deserialize_field(path, &eni_label, &eni_prefix, eni)?;
                     if reni.subnet_id.is_none() {
                         continue; // EC2-Classic: not in a VPC
                     }
-                    let m = reni.into_model(path, &format!("{eni_prefix}."), Some(&raw.instance_id))?;
+                    let m =
+                        reni.into_model(path, &format!("{eni_prefix}."), Some(&raw.instance_id))?;
                     eni_ids.push(m.network_interface_id.clone());
                     self.embedded_enis.push(m);
                 }
@@ -1167,8 +1196,12 @@ impl Accumulator {
                     continue;
                 };
                 if let Some(inst) = instances.iter_mut().find(|i| &i.instance_id == iid) {
-                    if !inst.network_interface_ids.contains(&eni.network_interface_id) {
-                        inst.network_interface_ids.push(eni.network_interface_id.clone());
+                    if !inst
+                        .network_interface_ids
+                        .contains(&eni.network_interface_id)
+                    {
+                        inst.network_interface_ids
+                            .push(eni.network_interface_id.clone());
                     }
                 }
             }
@@ -1208,15 +1241,35 @@ impl Accumulator {
         dd(&mut s.security_groups, |x| &x.group_id, &mut dups);
         dd(&mut s.network_acls, |x| &x.network_acl_id, &mut dups);
         dd(&mut s.route_tables, |x| &x.route_table_id, &mut dups);
-        dd(&mut s.network_interfaces, |x| &x.network_interface_id, &mut dups);
+        dd(
+            &mut s.network_interfaces,
+            |x| &x.network_interface_id,
+            &mut dups,
+        );
         dd(&mut s.instances, |x| &x.instance_id, &mut dups);
-        dd(&mut s.vpc_peering_connections, |x| &x.vpc_peering_connection_id, &mut dups);
-        dd(&mut s.internet_gateways, |x| &x.internet_gateway_id, &mut dups);
+        dd(
+            &mut s.vpc_peering_connections,
+            |x| &x.vpc_peering_connection_id,
+            &mut dups,
+        );
+        dd(
+            &mut s.internet_gateways,
+            |x| &x.internet_gateway_id,
+            &mut dups,
+        );
         dd(&mut s.nat_gateways, |x| &x.nat_gateway_id, &mut dups);
         dd(&mut s.prefix_lists, |x| &x.prefix_list_id, &mut dups);
-        dd(&mut s.db_instances, |x| &x.db_instance_identifier, &mut dups);
+        dd(
+            &mut s.db_instances,
+            |x| &x.db_instance_identifier,
+            &mut dups,
+        );
         for id in dups {
-            self.warn(root, Some(id), "appears more than once in the input; the first copy is kept".to_string());
+            self.warn(
+                root,
+                Some(id),
+                "appears more than once in the input; the first copy is kept".to_string(),
+            );
         }
     }
 }

@@ -531,7 +531,11 @@ impl NetworkInterface {
         self.private_ip_addresses
             .iter()
             .find(|p| p.primary && p.public_ip.is_some())
-            .or_else(|| self.private_ip_addresses.iter().find(|p| p.public_ip.is_some()))
+            .or_else(|| {
+                self.private_ip_addresses
+                    .iter()
+                    .find(|p| p.public_ip.is_some())
+            })
             .and_then(|p| p.public_ip)
     }
 

@@ -127,7 +127,9 @@ impl Snapshot {
         by(&mut self.route_tables, |x| &x.route_table_id);
         by(&mut self.network_interfaces, |x| &x.network_interface_id);
         by(&mut self.instances, |x| &x.instance_id);
-        by(&mut self.vpc_peering_connections, |x| &x.vpc_peering_connection_id);
+        by(&mut self.vpc_peering_connections, |x| {
+            &x.vpc_peering_connection_id
+        });
         by(&mut self.internet_gateways, |x| &x.internet_gateway_id);
         by(&mut self.nat_gateways, |x| &x.nat_gateway_id);
         by(&mut self.prefix_lists, |x| &x.prefix_list_id);
@@ -290,13 +292,18 @@ impl Snapshot {
                 message,
             })
         };
-        fn ids<'a, T>(v: &'a Option<Vec<T>>, id: impl Fn(&'a T) -> &'a str) -> Option<HashSet<&'a str>> {
+        fn ids<'a, T>(
+            v: &'a Option<Vec<T>>,
+            id: impl Fn(&'a T) -> &'a str,
+        ) -> Option<HashSet<&'a str>> {
             v.as_ref().map(|v| v.iter().map(id).collect())
         }
         let subnets = ids(&self.subnets, |s| s.subnet_id.as_str());
         let groups = ids(&self.security_groups, |s| s.group_id.as_str());
         let vpcs = ids(&self.vpcs, |s| s.vpc_id.as_str());
-        let pcxs = ids(&self.vpc_peering_connections, |s| s.vpc_peering_connection_id.as_str());
+        let pcxs = ids(&self.vpc_peering_connections, |s| {
+            s.vpc_peering_connection_id.as_str()
+        });
         let subnet_vpc: HashMap<&str, &str> = self
             .subnets
             .iter()
