@@ -551,10 +551,10 @@ impl<'t, 'a> Walker<'t, 'a> {
             self.push(h, "BAD_STATE");
             return None;
         };
-        let (here, there) = if pcx.requester_vpc_info.vpc_id == from_vpc {
-            (&pcx.requester_vpc_info, &pcx.accepter_vpc_info)
+        let there = if pcx.requester_vpc_info.vpc_id == from_vpc {
+            &pcx.accepter_vpc_info
         } else if pcx.accepter_vpc_info.vpc_id == from_vpc {
-            (&pcx.accepter_vpc_info, &pcx.requester_vpc_info)
+            &pcx.requester_vpc_info
         } else {
             let h = hop(
                 path,
@@ -569,7 +569,6 @@ impl<'t, 'a> Walker<'t, 'a> {
             self.push(h, "BAD_STATE");
             return None;
         };
-        let _ = here;
         if pcx.status_code != "active" {
             let h = hop(
                 path,
