@@ -29,6 +29,52 @@ enum Command {
     /// Convert a folder of `aws ec2 describe-*` / `aws rds describe-db-instances`
     /// JSON into one netpath snapshot file.
     Import(ImportArgs),
+    /// Compare two snapshots: which flows a change breaks, opens or changes, and which edits caused it.
+    Diff(DiffArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct DiffArgs {
+    /// The snapshot before the change (a snapshot file or a folder of describe-* JSON).
+    before: PathBuf,
+    /// The snapshot after the change.
+    after: PathBuf,
+    /// Only flows from this source (instance id, ENI id, Name tag, DB identifier, IPv4 or `internet`).
+    #[arg(long)]
+    from: Option<String>,
+    /// Only flows to this destination.
+    #[arg(long)]
+    to: Option<String>,
+    /// Only this destination port (every destination is compared on it).
+    #[arg(long)]
+    port: Option<u16>,
+    /// Protocol for --port.
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    protocol: Proto,
+    /// Which changes make the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Any)]
+    fail_on: FailOnArg,
+    /// Output format: a table, or the JSON contract of docs/diff-json.md.
+    #[arg(long, short = 'o', value_enum, default_value_t = DiffOutput::Table)]
+    output: DiffOutput,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum FailOnArg {
+    /// Broken flows, and changed flows that got worse or became unknown.
+    Broken,
+    /// Opened flows, and changed flows that got better or became unknown.
+    Opened,
+    /// Any changed flow.
+    Any,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum DiffOutput {
+    /// Edit summary, then a table of changed flows.
+    Table,
+    /// docs/diff-json.md.
+    Json,
 }
 
 #[derive(clap::Args, Debug)]
@@ -116,6 +162,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Explain(args) => run_explain(args),
         Command::Import(args) => run_import(args).map(|()| 0),
+        Command::Diff(args) => run_diff(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -134,10 +181,7 @@ fn run_explain(args: ExplainArgs) -> anyhow::Result<u8> {
         return Ok(0);
     }
     let opts = ExplainOptions {
-        protocol: Some(match args.protocol {
-            Proto::Tcp => IpProtocol::Tcp,
-            Proto::Udp => IpProtocol::Udp,
-        }),
+        protocol: Some(proto(args.protocol)),
         port: args.port,
         client_os: args.client_os,
         ephemeral_ports: args.ephemeral_ports,
@@ -160,6 +204,83 @@ fn run_explain(args: ExplainArgs) -> anyhow::Result<u8> {
         Verdict::Blocked | Verdict::Partial => 1,
         Verdict::Unknown => 3,
     })
+}
+
+fn proto(p: Proto) -> IpProtocol {
+    match p {
+        Proto::Tcp => IpProtocol::Tcp,
+        Proto::Udp => IpProtocol::Udp,
+    }
+}
+
+/// The JSON document of `netpath diff --output json` (docs/diff-json.md).
+#[derive(serde::Serialize)]
+struct DiffDocument<'a> {
+    format: &'static str,
+    version: u32,
+    before: String,
+    after: String,
+    summary: &'a netpath_engine::diff::DiffSummary,
+    edits: &'a [netpath_engine::edits::Edit],
+    changes: &'a [netpath_engine::diff::FlowChange],
+    warnings: &'a [String],
+}
+
+fn run_diff(args: DiffArgs) -> anyhow::Result<u8> {
+    let before = netpath_model::load(&args.before)?;
+    let after = netpath_model::load(&args.after)?;
+    let (tb, ta) = (
+        Topology::new(&before.snapshot),
+        Topology::new(&after.snapshot),
+    );
+    let opts = netpath_engine::DiffOptions {
+        from: args.from,
+        to: args.to,
+        port: args.port,
+        protocol: Some(proto(args.protocol)),
+    };
+    let mut d = netpath_engine::diff(&tb, &ta, &opts)?;
+    for (label, imp) in [("BEFORE", &before), ("AFTER", &after)] {
+        d.warnings
+            .extend(imp.warnings.iter().map(|w| format!("{label}: {w}")));
+        for g in &imp.snapshot.metadata.gaps {
+            d.warnings.push(format!(
+                "{label}: collection gap: {} in {} failed ({}); flows that need it may show as unknown",
+                g.operation,
+                g.region.as_deref().unwrap_or("?"),
+                g.error
+            ));
+        }
+    }
+    match args.output {
+        DiffOutput::Json => {
+            let doc = DiffDocument {
+                format: "netpath-diff",
+                version: 1,
+                before: args.before.display().to_string(),
+                after: args.after.display().to_string(),
+                summary: &d.summary,
+                edits: &d.edits,
+                changes: &d.changes,
+                warnings: &d.warnings,
+            };
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        DiffOutput::Table => print!(
+            "{}",
+            render::diff(
+                &d,
+                &args.before.display().to_string(),
+                &args.after.display().to_string()
+            )
+        ),
+    }
+    let fail_on = match args.fail_on {
+        FailOnArg::Broken => netpath_engine::FailOn::Broken,
+        FailOnArg::Opened => netpath_engine::FailOn::Opened,
+        FailOnArg::Any => netpath_engine::FailOn::Any,
+    };
+    Ok(u8::from(d.fails(fail_on)))
 }
 
 fn run_import(args: ImportArgs) -> anyhow::Result<()> {

@@ -12,6 +12,8 @@
 #![warn(missing_docs)]
 
 pub mod addr;
+pub mod diff;
+pub mod edits;
 pub mod ephemeral;
 pub mod explain;
 pub mod fix;
@@ -24,6 +26,7 @@ pub mod walk;
 
 use netpath_model::{IpProtocol, PortRange};
 
+pub use diff::{diff, Diff, DiffOptions, FailOn};
 pub use ephemeral::ClientOs;
 pub use explain::*;
 pub use resolve::{resolve, Endpoint, Placement, ResolveError};

@@ -1,0 +1,949 @@
+//! `netpath diff`: which flows a change between two snapshots opens, breaks
+//! or changes, and which resource edits caused each.
+//!
+//! # Relevant flows
+//! Without filters the diff compares every *relevant flow*:
+//! - every source ENI (instances, load balancers, Lambda, ...; not the ENIs
+//!   RDS owns) to every destination ENI, on every TCP/UDP port any
+//!   security-group ingress rule of the destination opens, in BEFORE or
+//!   AFTER;
+//! - every source ENI to every DB instance, on its endpoint port (a DB
+//!   listens on nothing else; without an endpoint, on its groups' ports);
+//! - `internet` to every ENI or DB with a public IP, on the same ports.
+//!
+//! A rule that opens a port range (or all traffic) is compared over the whole
+//! range: the range is cut wherever a security-group rule or network ACL
+//! entry on the path starts or ends, and one port per piece is evaluated.
+//! Within a piece every rule on the path decides alike, so this is exact.
+//!
+//! # Speed
+//! ENIs that share a subnet, a set of groups, the address cuts of every rule
+//! CIDR inside their subnet, an instance state and platform, and public-IP
+//! presence are evaluated alike by every layer (security groups match
+//! private IPs of group members and CIDRs; NACLs and routes match CIDRs), so
+//! they form one equivalence class per snapshot. The diff walks one
+//! representative pair per (BEFORE class, AFTER class) pair and expands the
+//! answer to every member. Pairs whose VPCs no edit touched are not walked:
+//! nothing on their path changed.
+//!
+//! Flows are keyed by stable names (instance id, DB identifier, ENI id,
+//! `internet`), so they line up across snapshots when addresses change.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::Ipv4Addr;
+
+use netpath_model::{IpProtocol, NetworkInterface, PortRange, Snapshot};
+use serde::Serialize;
+
+use crate::edits::{self, Edit, FlowFootprint};
+use crate::explain::{Blocking, Decision, Explanation, Symptom, Verdict};
+use crate::network_acl::network_acl_for_subnet;
+use crate::resolve::db_enis;
+use crate::{explain, ExplainOptions, Topology};
+
+/// What `diff` is asked to compare.
+#[derive(Debug, Clone, Default)]
+pub struct DiffOptions {
+    /// Only flows from this reference (as in `explain`: instance id, ENI id,
+    /// Name tag, DB identifier, IPv4 address or `internet`).
+    pub from: Option<String>,
+    /// Only flows to this reference.
+    pub to: Option<String>,
+    /// Only this destination port (every destination is compared on it).
+    pub port: Option<u16>,
+    /// Protocol for `port` (default TCP).
+    pub protocol: Option<IpProtocol>,
+}
+
+/// How a flow changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    /// Was blocked (or the source or destination did not exist), now reachable.
+    Opened,
+    /// Was reachable, now blocked.
+    Broken,
+    /// Any other change: to or from partial or unknown, or another blocker.
+    Changed,
+}
+
+/// Which way reachability moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trend {
+    /// More connections succeed (blocked → partial → reachable).
+    Better,
+    /// Fewer connections succeed.
+    Worse,
+    /// Same verdict, different blocking hop or blocked ports.
+    Same,
+    /// One side is unknown.
+    Unknown,
+}
+
+/// One side (BEFORE or AFTER) of a changed flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlowSide {
+    /// The verdict; `null` when the source or destination does not exist on this side.
+    pub verdict: Option<Verdict>,
+    /// What the client sees.
+    pub symptom: Option<Symptom>,
+    /// The first blocking hop.
+    pub blocking: Option<Blocking>,
+    /// The rules and routes that let the flow through (reachable or partial
+    /// verdicts), in path order, e.g.
+    /// `forward security-group sg-1: sg-1 inbound tcp 5432 from 0.0.0.0/0`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed_by: Vec<String>,
+    /// Data the answer needed but the snapshot lacks (unknown verdicts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+}
+
+/// A set of flows that changed alike: every source in `from` to every
+/// destination in `to`, on `protocol` and every port in `ports`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlowChange {
+    /// Opened, broken or changed.
+    pub change: ChangeKind,
+    /// Which way reachability moved.
+    pub trend: Trend,
+    /// Source names (instance id, ENI id, DB identifier, `internet`).
+    pub from: Vec<String>,
+    /// Destination names.
+    pub to: Vec<String>,
+    /// `tcp` or `udp`.
+    pub protocol: String,
+    /// Destination ports (inclusive).
+    pub ports: PortRange,
+    /// BEFORE.
+    pub before: FlowSide,
+    /// AFTER.
+    pub after: FlowSide,
+    /// Indexes into [`Diff::edits`] of the edits on this flow's path.
+    pub caused_by: Vec<usize>,
+}
+
+impl FlowChange {
+    /// Number of individual (source, destination) flows in this change.
+    pub fn flow_count(&self) -> usize {
+        self.from.len() * self.to.len()
+    }
+}
+
+/// Counts of changed flows (source, destination, port range).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DiffSummary {
+    /// Flows compared.
+    pub flows_compared: usize,
+    /// Flows opened.
+    pub opened: usize,
+    /// Flows broken.
+    pub broken: usize,
+    /// Flows changed otherwise.
+    pub changed: usize,
+    /// Representative pairs actually walked (the rest were equivalent or untouched).
+    pub pairs_walked: usize,
+}
+
+/// The answer of `netpath diff`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diff {
+    /// Resource-level edits, BEFORE to AFTER.
+    pub edits: Vec<Edit>,
+    /// Changed flows: broken first, then changed, then opened.
+    pub changes: Vec<FlowChange>,
+    /// Counts.
+    pub summary: DiffSummary,
+    /// Warnings (references that exist on one side only, unknown data).
+    pub warnings: Vec<String>,
+}
+
+/// Which changes make `--fail-on` fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// `broken`, and `changed` flows that got worse or became unknown.
+    Broken,
+    /// `opened`, and `changed` flows that got better or became unknown.
+    Opened,
+    /// Any change.
+    Any,
+}
+
+impl Diff {
+    /// True when some change counts under `fail_on`.
+    pub fn fails(&self, fail_on: FailOn) -> bool {
+        self.changes.iter().any(|c| match fail_on {
+            FailOn::Any => true,
+            FailOn::Broken => {
+                c.change == ChangeKind::Broken
+                    || (c.change == ChangeKind::Changed
+                        && matches!(c.trend, Trend::Worse | Trend::Unknown))
+            }
+            FailOn::Opened => {
+                c.change == ChangeKind::Opened
+                    || (c.change == ChangeKind::Changed
+                        && matches!(c.trend, Trend::Better | Trend::Unknown))
+            }
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EndKind {
+    Eni,
+    Db,
+    Internet,
+    Address,
+}
+
+/// One end of flows, on both sides.
+#[derive(Debug, Clone)]
+struct End {
+    key: String,
+    kind: EndKind,
+    /// The reference to pass to `explain`, per side; `None` when absent.
+    refs: [Option<String>; 2],
+    /// Equivalence class per side.
+    class: [Option<String>; 2],
+    /// VPC per side.
+    vpc: [Option<String>; 2],
+    /// Groups per side.
+    groups: [Vec<String>; 2],
+    /// Subnets per side.
+    subnets: [Vec<String>; 2],
+    /// Destination ports per side.
+    ports: [Vec<(IpProtocol, PortRange)>; 2],
+    /// Reachable from the internet at all (a public IP), per side.
+    public: [bool; 2],
+    /// ENI ids and instance ids, for attribution.
+    ids: BTreeSet<String>,
+}
+
+impl End {
+    fn new(key: String, kind: EndKind) -> End {
+        End {
+            key,
+            kind,
+            refs: [None, None],
+            class: [None, None],
+            vpc: [None, None],
+            groups: [Vec::new(), Vec::new()],
+            subnets: [Vec::new(), Vec::new()],
+            ports: [Vec::new(), Vec::new()],
+            public: [false, false],
+            ids: BTreeSet::new(),
+        }
+    }
+}
+
+fn is_rds(eni: &NetworkInterface) -> bool {
+    eni.description == "RDSNetworkInterface"
+}
+
+/// The stable name of an ENI: its instance when it is the instance's
+/// primary (device 0) interface, else the ENI id.
+fn eni_key(eni: &NetworkInterface) -> String {
+    match &eni.attachment {
+        Some(a) if a.instance_id.is_some() && a.device_index.unwrap_or(0) == 0 => {
+            a.instance_id.clone().unwrap_or_default()
+        }
+        _ => eni.network_interface_id.clone(),
+    }
+}
+
+/// Ingress ports opened by `groups` in `topo`: TCP/UDP ranges; an all-traffic
+/// rule opens every TCP and UDP port.
+fn ingress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtocol, PortRange)> {
+    let mut out = BTreeSet::new();
+    for g in groups {
+        let Some(sg) = topo.security_group(g) else {
+            continue;
+        };
+        for p in &sg.ip_permissions {
+            match p.ip_protocol {
+                IpProtocol::All => {
+                    out.insert((IpProtocol::Tcp, PortRange::ALL));
+                    out.insert((IpProtocol::Udp, PortRange::ALL));
+                }
+                proto if proto.has_ports() => {
+                    let from = p.from_port.filter(|v| *v >= 0).unwrap_or(0);
+                    let to = p.to_port.filter(|v| *v >= 0).unwrap_or(65535);
+                    let c = |v: i32| u16::try_from(v.clamp(0, 65535)).unwrap_or(65535);
+                    out.insert((proto, PortRange::new(c(from), c(to).max(c(from)))));
+                }
+                _ => {}
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// CIDRs that cut a subnet: rule, entry and route CIDRs strictly inside it.
+fn subnet_cuts(snap: &Snapshot) -> HashMap<&str, Vec<ipnet::Ipv4Net>> {
+    let mut all: BTreeSet<ipnet::Ipv4Net> = BTreeSet::new();
+    for sg in snap.security_groups.iter().flatten() {
+        for p in sg.ip_permissions.iter().chain(&sg.ip_permissions_egress) {
+            all.extend(p.ip_ranges.iter().copied());
+        }
+    }
+    for acl in snap.network_acls.iter().flatten() {
+        all.extend(acl.entries.iter().filter_map(|e| e.cidr_block));
+    }
+    for rt in snap.route_tables.iter().flatten() {
+        all.extend(rt.routes.iter().filter_map(|r| r.destination_cidr_block));
+    }
+    for pl in snap.prefix_lists.iter().flatten() {
+        for c in pl.cidrs.iter().flatten() {
+            if let ipnet::IpNet::V4(c) = c {
+                all.insert(*c);
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    for s in snap.subnets.iter().flatten() {
+        let inner: Vec<_> = all
+            .iter()
+            .filter(|c| c.prefix_len() > s.cidr_block.prefix_len() && s.cidr_block.contains(*c))
+            .copied()
+            .collect();
+        if !inner.is_empty() {
+            out.insert(s.subnet_id.as_str(), inner);
+        }
+    }
+    out
+}
+
+/// Collects every end of `topo` into `ends` (side `side`).
+fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<String, End>) {
+    let snap = topo.snapshot;
+    let cuts = subnet_cuts(snap);
+    for eni in snap.network_interfaces.iter().flatten() {
+        if is_rds(eni) {
+            continue;
+        }
+        let key = eni_key(eni);
+        let e = ends
+            .entry(key.clone())
+            .or_insert_with(|| End::new(key, EndKind::Eni));
+        if e.refs[side].is_some() {
+            continue; // an instance's primary ENI was already taken
+        }
+        let mut groups = eni.groups.clone();
+        groups.sort();
+        let inst = topo.instance_of(eni);
+        let sig: Vec<String> = match (eni.primary_ip(), cuts.get(eni.subnet_id.as_str())) {
+            (Some(ip), Some(cs)) => cs
+                .iter()
+                .filter(|c| c.contains(&ip))
+                .map(|c| c.to_string())
+                .collect(),
+            _ => Vec::new(),
+        };
+        e.refs[side] = Some(eni.network_interface_id.clone());
+        e.class[side] = Some(format!(
+            "eni|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            eni.subnet_id,
+            groups.join(","),
+            sig.join(","),
+            inst.map_or("-", |i| i.state.as_str()),
+            inst.and_then(|i| i.platform.as_deref()).unwrap_or("-"),
+            eni.interface_type.as_deref().unwrap_or("-"),
+            eni.public_ip().is_some(),
+            eni.primary_ip().is_some(),
+            eni.requester_id.as_deref().unwrap_or("-"),
+        ));
+        e.vpc[side] = Some(eni.vpc_id.clone());
+        e.ports[side] = ingress_ports(topo, &groups);
+        e.groups[side] = groups;
+        e.subnets[side] = vec![eni.subnet_id.clone()];
+        e.public[side] = eni.public_ip().is_some();
+        e.ids.insert(eni.network_interface_id.clone());
+        if let Some(i) = inst {
+            e.ids.insert(i.instance_id.clone());
+        }
+    }
+    for db in snap.db_instances.iter().flatten() {
+        let key = db.db_instance_identifier.clone();
+        let e = ends
+            .entry(format!("db:{key}"))
+            .or_insert_with(|| End::new(key.clone(), EndKind::Db));
+        let enis = db_enis(topo, db);
+        e.refs[side] = Some(key.clone());
+        e.class[side] = Some(format!("db|{key}"));
+        e.vpc[side] = db
+            .db_subnet_group
+            .as_ref()
+            .and_then(|g| g.vpc_id.clone())
+            .or_else(|| enis.first().map(|x| x.vpc_id.clone()));
+        let mut groups = db.vpc_security_group_ids.clone();
+        groups.sort();
+        e.ports[side] = match &db.endpoint {
+            Some(ep) => vec![(IpProtocol::Tcp, PortRange::new(ep.port, ep.port))],
+            None => ingress_ports(topo, &groups),
+        };
+        e.groups[side] = groups;
+        e.subnets[side] = db
+            .db_subnet_group
+            .as_ref()
+            .map(|g| g.subnet_ids.clone())
+            .unwrap_or_default();
+        e.public[side] = enis.iter().any(|x| x.public_ip().is_some());
+        e.ids.insert(key.clone());
+        e.ids
+            .extend(enis.iter().map(|x| x.network_interface_id.clone()));
+    }
+    let inet = ends
+        .entry("internet".into())
+        .or_insert_with(|| End::new("internet".into(), EndKind::Internet));
+    inet.refs[side] = Some("internet".into());
+    inet.class[side] = Some("internet".into());
+}
+
+/// Port boundaries (first port of each piece) of the rules on a pair's path.
+fn port_cuts(topo: &Topology, src: &End, dst: &End, side: usize, out: &mut BTreeSet<u32>) {
+    let mut add = |proto_ok: bool, r: PortRange| {
+        if proto_ok {
+            out.insert(u32::from(r.from));
+            out.insert(u32::from(r.to) + 1);
+        }
+    };
+    for (groups, egress) in [(&src.groups[side], true), (&dst.groups[side], false)] {
+        for g in groups {
+            let Some(sg) = topo.security_group(g) else {
+                continue;
+            };
+            let perms = if egress {
+                &sg.ip_permissions_egress
+            } else {
+                &sg.ip_permissions
+            };
+            for p in perms.iter().filter(|p| p.ip_protocol.has_ports()) {
+                let from = p.from_port.filter(|v| *v >= 0).unwrap_or(0);
+                let to = p.to_port.filter(|v| *v >= 0).unwrap_or(65535);
+                let c = |v: i32| u16::try_from(v.clamp(0, 65535)).unwrap_or(65535);
+                add(true, PortRange::new(c(from), c(to).max(c(from))));
+            }
+        }
+    }
+    for sid in src.subnets[side].iter().chain(&dst.subnets[side]) {
+        let Some(subnet) = topo.subnet(sid) else {
+            continue;
+        };
+        if let Ok(acl) = network_acl_for_subnet(topo, subnet) {
+            for e in &acl.entries {
+                if let (true, Some(r)) = (e.protocol.has_ports(), e.port_range) {
+                    add(true, r);
+                }
+            }
+        }
+    }
+    for (proto, r) in &dst.ports[side] {
+        if *proto == IpProtocol::Tcp && r.from == r.to {
+            add(true, *r);
+        }
+    }
+}
+
+/// Splits `r` at every cut inside it.
+fn pieces(r: PortRange, cuts: &BTreeSet<u32>) -> Vec<PortRange> {
+    let mut starts = vec![u32::from(r.from)];
+    if r.from < r.to {
+        starts.extend(cuts.range(u32::from(r.from) + 1..=u32::from(r.to)).copied());
+    }
+    let mut out = Vec::with_capacity(starts.len());
+    for (i, s) in starts.iter().enumerate() {
+        let e = starts.get(i + 1).map_or(u32::from(r.to), |n| n - 1);
+        out.push(PortRange::new(*s as u16, e as u16));
+    }
+    out
+}
+
+/// Merges overlapping ranges per protocol.
+fn merge_ranges(mut v: Vec<(IpProtocol, PortRange)>) -> Vec<(IpProtocol, PortRange)> {
+    v.sort();
+    let mut out: Vec<(IpProtocol, PortRange)> = Vec::new();
+    for (p, r) in v {
+        match out.last_mut() {
+            Some((lp, lr)) if *lp == p && u32::from(r.from) <= u32::from(lr.to) + 1 => {
+                lr.to = lr.to.max(r.to)
+            }
+            _ => out.push((p, r)),
+        }
+    }
+    out
+}
+
+/// Verdict, blocker identity (component, rule number, code), blocked ports.
+type OutcomeKey<'a> = (
+    Verdict,
+    Option<(String, Option<u16>, &'static str)>,
+    &'a [PortRange],
+);
+
+/// What one walk gave, reduced to what the diff compares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Outcome {
+    verdict: Verdict,
+    symptom: Symptom,
+    blocking: Option<Blocking>,
+    blocked_ports: Vec<PortRange>,
+    allowed_by: Vec<String>,
+    missing: Vec<String>,
+    footprint_ids: BTreeSet<String>,
+    addrs: Vec<Ipv4Addr>,
+    ephemeral: PortRange,
+}
+
+impl Outcome {
+    /// The comparable part: verdict, blocker identity, blocked ports.
+    fn key(&self) -> OutcomeKey<'_> {
+        (
+            self.verdict,
+            self.blocking
+                .as_ref()
+                .map(|b| (b.component.clone(), b.rule_number, b.code)),
+            &self.blocked_ports,
+        )
+    }
+}
+
+fn outcome(e: &Explanation) -> Outcome {
+    let mut ids = BTreeSet::new();
+    for h in &e.hops {
+        ids.insert(h.component.clone());
+        ids.extend(h.security_groups.iter().cloned());
+        if let Some(t) = h.matched.as_ref().and_then(|m| m.target.clone()) {
+            ids.insert(t);
+        }
+    }
+    for ep in [&e.source, &e.destination] {
+        ids.extend(ep.eni.iter().cloned());
+        ids.extend(ep.subnet.iter().cloned());
+        ids.extend(ep.vpc.iter().cloned());
+        ids.extend(ep.instance_id.iter().cloned());
+        ids.extend(ep.db_instance_identifier.iter().cloned());
+        ids.extend(ep.security_groups.iter().cloned());
+    }
+    let addrs = [&e.source, &e.destination]
+        .iter()
+        .filter_map(|ep| ep.ip.as_deref().and_then(|ip| ip.parse().ok()))
+        .collect();
+    let allowed_by = if matches!(e.verdict, Verdict::Reachable | Verdict::Partial) {
+        e.hops
+            .iter()
+            .filter(|h| h.decision == Decision::Allow)
+            .filter_map(|h| {
+                h.matched.as_ref().map(|m| {
+                    let kind = serde_json::to_value(h.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default();
+                    let leg = serde_json::to_value(h.path)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default();
+                    format!("{leg} {kind} {}: {}", h.component, m.text)
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Outcome {
+        verdict: e.verdict,
+        symptom: e.symptom,
+        blocked_ports: e
+            .blocking
+            .as_ref()
+            .map(|b| b.blocked_ports.clone())
+            .unwrap_or_default(),
+        blocking: e.blocking.clone(),
+        allowed_by,
+        missing: e.missing.clone(),
+        footprint_ids: ids,
+        addrs,
+        ephemeral: e.ephemeral_ports,
+    }
+}
+
+fn rank(v: Verdict) -> Option<u8> {
+    match v {
+        Verdict::Blocked => Some(0),
+        Verdict::Partial => Some(1),
+        Verdict::Reachable => Some(2),
+        Verdict::Unknown => None,
+    }
+}
+
+/// Classifies a BEFORE/AFTER pair; `None` when nothing changed.
+fn classify(before: Option<&Outcome>, after: &Outcome) -> Option<(ChangeKind, Trend)> {
+    let Some(b) = before else {
+        return match after.verdict {
+            Verdict::Reachable => Some((ChangeKind::Opened, Trend::Better)),
+            Verdict::Partial => Some((ChangeKind::Changed, Trend::Better)),
+            _ => None,
+        };
+    };
+    if b.key() == after.key() {
+        return None;
+    }
+    let kind = match (b.verdict, after.verdict) {
+        (Verdict::Blocked, Verdict::Reachable) => ChangeKind::Opened,
+        (Verdict::Reachable, Verdict::Blocked) => ChangeKind::Broken,
+        _ => ChangeKind::Changed,
+    };
+    let trend = match (rank(b.verdict), rank(after.verdict)) {
+        (Some(x), Some(y)) if x < y => Trend::Better,
+        (Some(x), Some(y)) if x > y => Trend::Worse,
+        (Some(_), Some(_)) => Trend::Same,
+        _ => Trend::Unknown,
+    };
+    Some((kind, trend))
+}
+
+fn side(o: Option<&Outcome>) -> FlowSide {
+    match o {
+        None => FlowSide {
+            verdict: None,
+            symptom: None,
+            blocking: None,
+            allowed_by: Vec::new(),
+            missing: Vec::new(),
+        },
+        Some(o) => FlowSide {
+            verdict: Some(o.verdict),
+            symptom: Some(o.symptom),
+            blocking: o.blocking.clone(),
+            allowed_by: o.allowed_by.clone(),
+            missing: o.missing.clone(),
+        },
+    }
+}
+
+/// Why `diff` could not answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DiffError {
+    /// `--from` or `--to` named nothing in either snapshot.
+    #[error("`{0}` matches nothing in BEFORE or AFTER; use an instance id, ENI id, Name tag, DB identifier, IPv4 address or `internet`")]
+    NotFound(String),
+    /// `--protocol` was not TCP or UDP.
+    #[error("--protocol must be tcp or udp")]
+    Protocol,
+}
+
+/// Finds the ends a reference names, adding an address end when needed.
+fn select(
+    reference: &str,
+    topos: [&Topology; 2],
+    ends: &mut BTreeMap<String, End>,
+) -> Result<BTreeSet<String>, DiffError> {
+    let mut found = BTreeSet::new();
+    if reference == "internet" {
+        found.insert("internet".to_string());
+        return Ok(found);
+    }
+    for (s, topo) in topos.iter().enumerate() {
+        let Ok(ep) = crate::resolve(topo, reference, None) else {
+            continue;
+        };
+        let mut ids: Vec<String> = ep
+            .placements
+            .iter()
+            .filter_map(|p| p.eni.map(|e| e.network_interface_id.clone()))
+            .collect();
+        if let Some(db) = ep.db {
+            found.insert(format!("db:{}", db.db_instance_identifier));
+            continue;
+        }
+        if let Some(i) = ep.instance {
+            ids.push(i.instance_id.clone());
+        }
+        let before = found.len();
+        for (k, e) in ends.iter() {
+            if e.kind == EndKind::Eni
+                && e.refs[s]
+                    .as_ref()
+                    .is_some_and(|r| ids.contains(r) || ids.contains(&e.key))
+            {
+                found.insert(k.clone());
+            }
+        }
+        if found.len() == before && ep.placements.is_empty() {
+            // An address outside every ENI: a flow end of its own.
+            let key = format!("addr:{reference}");
+            let e = ends
+                .entry(key.clone())
+                .or_insert_with(|| End::new(reference.to_string(), EndKind::Address));
+            e.refs = [Some(reference.to_string()), Some(reference.to_string())];
+            e.class = [Some(key.clone()), Some(key.clone())];
+            found.insert(key);
+        }
+    }
+    if found.is_empty() {
+        return Err(DiffError::NotFound(reference.to_string()));
+    }
+    Ok(found)
+}
+
+/// Compares every relevant flow of `before` and `after`.
+///
+/// Input: the two topologies and [`DiffOptions`] (filters). Output: a
+/// [`Diff`]: resource edits, then each changed set of flows with its BEFORE
+/// and AFTER verdict, the blocking hop or allowing rules, and the edits on
+/// its path. Errors: [`DiffError`] for a filter that names nothing.
+pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<Diff, DiffError> {
+    let edits = edits::compare(before.snapshot, after.snapshot);
+    let topos = [before, after];
+    let mut ends: BTreeMap<String, End> = BTreeMap::new();
+    collect_ends(before, 0, &mut ends);
+    collect_ends(after, 1, &mut ends);
+    let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
+    if !protocol.has_ports() {
+        return Err(DiffError::Protocol);
+    }
+    let from_sel = opts
+        .from
+        .as_deref()
+        .map(|r| select(r, topos, &mut ends))
+        .transpose()?;
+    let to_sel = opts
+        .to
+        .as_deref()
+        .map(|r| select(r, topos, &mut ends))
+        .transpose()?;
+
+    // A VPC is touched when any edit can affect it; `None` = every VPC.
+    let mut touched: Option<BTreeSet<String>> = Some(BTreeSet::new());
+    for e in &edits {
+        match (&e.vpcs, &mut touched) {
+            (None, _) => touched = None,
+            (Some(v), Some(t)) => t.extend(v.iter().cloned()),
+            _ => {}
+        }
+    }
+    let vpc_touched = |e: &End| match &touched {
+        None => true,
+        Some(t) => e.vpc.iter().flatten().any(|v| t.contains(v)),
+    };
+
+    // Sources and destinations, grouped by (BEFORE class, AFTER class).
+    type Groups = BTreeMap<(Option<String>, Option<String>), Vec<String>>;
+    let mut srcs: Groups = BTreeMap::new();
+    let mut dsts: Groups = BTreeMap::new();
+    for (k, e) in &ends {
+        let joint = (e.class[0].clone(), e.class[1].clone());
+        let as_src = match &from_sel {
+            Some(sel) => sel.contains(k),
+            None => matches!(e.kind, EndKind::Eni | EndKind::Internet),
+        };
+        let as_dst = match &to_sel {
+            Some(sel) => sel.contains(k),
+            None => matches!(e.kind, EndKind::Eni | EndKind::Db),
+        };
+        if as_src {
+            srcs.entry(joint.clone()).or_default().push(k.clone());
+        }
+        if as_dst {
+            dsts.entry(joint).or_default().push(k.clone());
+        }
+    }
+
+    let mut warnings = Vec::new();
+    let mut changes = Vec::new();
+    let mut summary = DiffSummary::default();
+    for smembers in srcs.values() {
+        let s0 = &ends[&smembers[0]];
+        for dmembers in dsts.values() {
+            let d0 = &ends[&dmembers[0]];
+            if matches!(s0.kind, EndKind::Internet | EndKind::Address)
+                && d0.kind == EndKind::Address
+            {
+                continue;
+            }
+            if s0.kind == EndKind::Internet && !d0.public.iter().any(|p| *p) && to_sel.is_none() {
+                continue; // no public IP on either side: not an internet flow
+            }
+            // Representatives: distinct ends (a class pair with itself needs two members).
+            let (sk, dk) = if smembers[0] != dmembers[0] {
+                (&smembers[0], &dmembers[0])
+            } else if smembers.len() > 1 {
+                (&smembers[1], &dmembers[0])
+            } else {
+                continue;
+            };
+            let (s, d) = (&ends[sk], &ends[dk]);
+            let mut pair_flows = smembers.len() * dmembers.len();
+            if smembers == dmembers {
+                pair_flows -= smembers.len();
+            }
+            let ranges = match opts.port {
+                Some(p) => vec![(protocol, PortRange::new(p, p))],
+                None => merge_ranges(d.ports[0].iter().chain(&d.ports[1]).copied().collect()),
+            };
+            if ranges.is_empty() {
+                continue;
+            }
+            let mut cuts = BTreeSet::new();
+            for (sd, topo) in topos.iter().enumerate() {
+                port_cuts(topo, s, d, sd, &mut cuts);
+            }
+            let skip = !(vpc_touched(s) || vpc_touched(d))
+                && s.refs.iter().all(Option::is_some)
+                && d.refs.iter().all(Option::is_some);
+            // Sides where both ends exist.
+            let present = |sd: usize| s.refs[sd].is_some() && d.refs[sd].is_some();
+            if !present(1) {
+                continue; // gone in AFTER: reported as a removed resource
+            }
+            for (proto, range) in ranges {
+                let mut last: Option<FlowChange> = None;
+                for piece in pieces(range, &cuts) {
+                    summary.flows_compared += pair_flows;
+                    if skip {
+                        continue;
+                    }
+                    let port = if piece.from == 0 && piece.to > 0 {
+                        1
+                    } else {
+                        piece.from
+                    };
+                    let opts = ExplainOptions {
+                        protocol: Some(proto),
+                        port: Some(port),
+                        client_os: None,
+                        ephemeral_ports: None,
+                    };
+                    let run = |sd: usize| -> Option<Outcome> {
+                        if !present(sd) {
+                            return None;
+                        }
+                        let (from, to) = (s.refs[sd].as_deref()?, d.refs[sd].as_deref()?);
+                        Some(match explain(topos[sd], from, to, &opts) {
+                            Ok(e) => outcome(&e),
+                            Err(err) => Outcome {
+                                verdict: Verdict::Unknown,
+                                symptom: Symptom::Unknown,
+                                blocking: None,
+                                blocked_ports: Vec::new(),
+                                allowed_by: Vec::new(),
+                                missing: vec![err.to_string()],
+                                footprint_ids: BTreeSet::new(),
+                                addrs: Vec::new(),
+                                ephemeral: PortRange::ALL,
+                            },
+                        })
+                    };
+                    let (ob, oa) = (run(0), run(1));
+                    summary.pairs_walked += 1;
+                    let Some(oa) = oa else { continue };
+                    let Some((kind, trend)) = classify(ob.as_ref(), &oa) else {
+                        if let Some(c) = last.take() {
+                            changes.push(c);
+                        }
+                        continue;
+                    };
+                    let fp = FlowFootprint {
+                        ids: oa
+                            .footprint_ids
+                            .iter()
+                            .chain(ob.iter().flat_map(|o| o.footprint_ids.iter()))
+                            .chain(smembers.iter().flat_map(|m| ends[m].ids.iter()))
+                            .chain(dmembers.iter().flat_map(|m| ends[m].ids.iter()))
+                            .cloned()
+                            .collect(),
+                        protocol: Some(proto),
+                        ports: vec![piece, oa.ephemeral],
+                        addrs: oa.addrs.clone(),
+                    };
+                    let caused_by: Vec<usize> = edits
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, e)| e.relevant_to(&fp))
+                        .map(|(i, _)| i)
+                        .collect();
+                    let change = FlowChange {
+                        change: kind,
+                        trend,
+                        from: smembers.iter().map(|m| ends[m].key.clone()).collect(),
+                        to: dmembers.iter().map(|m| ends[m].key.clone()).collect(),
+                        protocol: proto.to_string(),
+                        ports: piece,
+                        before: side(ob.as_ref()),
+                        after: side(Some(&oa)),
+                        caused_by,
+                    };
+                    match &mut last {
+                        Some(l)
+                            if l.change == change.change
+                                && l.trend == change.trend
+                                && l.before == change.before
+                                && l.after == change.after
+                                && u32::from(l.ports.to) + 1 == u32::from(piece.from) =>
+                        {
+                            l.ports.to = piece.to;
+                            for c in change.caused_by {
+                                if !l.caused_by.contains(&c) {
+                                    l.caused_by.push(c);
+                                }
+                            }
+                            l.caused_by.sort();
+                        }
+                        _ => {
+                            if let Some(c) = last.replace(change) {
+                                changes.push(c);
+                            }
+                        }
+                    }
+                }
+                if let Some(c) = last.take() {
+                    changes.push(c);
+                }
+            }
+        }
+    }
+    for c in &changes {
+        let n = c.flow_count() - if c.from == c.to { c.from.len() } else { 0 };
+        match c.change {
+            ChangeKind::Opened => summary.opened += n,
+            ChangeKind::Broken => summary.broken += n,
+            ChangeKind::Changed => summary.changed += n,
+        }
+    }
+    changes.sort_by(|a, b| {
+        let order = |k: ChangeKind| match k {
+            ChangeKind::Broken => 0,
+            ChangeKind::Changed => 1,
+            ChangeKind::Opened => 2,
+        };
+        (order(a.change), &a.from, &a.to, &a.protocol, a.ports).cmp(&(
+            order(b.change),
+            &b.from,
+            &b.to,
+            &b.protocol,
+            b.ports,
+        ))
+    });
+    for (k, e) in &ends {
+        let selected = from_sel.as_ref().is_some_and(|s| s.contains(k))
+            || to_sel.as_ref().is_some_and(|s| s.contains(k));
+        if !selected || e.kind == EndKind::Internet {
+            continue;
+        }
+        if e.refs[0].is_none() && e.refs[1].is_some() {
+            warnings.push(format!("{} exists only in AFTER", e.key));
+        }
+        if e.refs[1].is_none() && e.refs[0].is_some() {
+            warnings.push(format!(
+                "{} exists only in BEFORE; its flows are not compared",
+                e.key
+            ));
+        }
+    }
+    Ok(Diff {
+        edits,
+        changes,
+        summary,
+        warnings,
+    })
+}
