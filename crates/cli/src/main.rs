@@ -31,6 +31,30 @@ enum Command {
     Import(ImportArgs),
     /// Compare two snapshots: which flows a change breaks, opens or changes, and which edits caused it.
     Diff(DiffArgs),
+    /// Check a snapshot against a TOML policy of reach / isolate / no-internet-exposure intents.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// A netpath snapshot file, or a folder of AWS CLI describe-* JSON output.
+    #[arg(long, short = 's')]
+    snapshot: PathBuf,
+    /// The policy file (TOML; see docs/policy.md).
+    policy: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = CheckOutput::Table)]
+    output: CheckOutput,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum CheckOutput {
+    /// One PASS/FAIL line per intent, with the reasons for failures.
+    Table,
+    /// The JSON document of docs/policy.md.
+    Json,
+    /// JUnit XML: one test case per intent, for CI systems.
+    Junit,
 }
 
 #[derive(clap::Args, Debug)]
@@ -163,6 +187,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => run_explain(args),
         Command::Import(args) => run_import(args).map(|()| 0),
         Command::Diff(args) => run_diff(args),
+        Command::Check(args) => run_check(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -281,6 +306,59 @@ fn run_diff(args: DiffArgs) -> anyhow::Result<u8> {
         FailOnArg::Any => netpath_engine::FailOn::Any,
     };
     Ok(u8::from(d.fails(fail_on)))
+}
+
+fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
+    let text = std::fs::read_to_string(&args.policy)
+        .with_context(|| format!("cannot read policy {}", args.policy.display()))?;
+    let policy = netpath_engine::policy::Policy::parse(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.policy.display()))?;
+    let imported = netpath_model::load(&args.snapshot)?;
+    let topo = Topology::new(&imported.snapshot);
+    let report = netpath_engine::policy::check(&topo, &policy);
+    for w in &imported.warnings {
+        eprintln!("netpath: warning: {w}");
+    }
+    for g in &imported.snapshot.metadata.gaps {
+        eprintln!(
+            "netpath: warning: collection gap: {} in {} failed ({}); intents that need it fail as unknown",
+            g.operation,
+            g.region.as_deref().unwrap_or("?"),
+            g.error
+        );
+    }
+    match args.output {
+        CheckOutput::Table => print!(
+            "{}",
+            render::check(&report, &args.policy.display().to_string())
+        ),
+        CheckOutput::Json => {
+            let doc = CheckDocument {
+                format: "netpath-check",
+                version: 1,
+                snapshot: args.snapshot.display().to_string(),
+                policy: args.policy.display().to_string(),
+                report: &report,
+            };
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        CheckOutput::Junit => print!(
+            "{}",
+            render::junit(&report, &args.policy.display().to_string())?
+        ),
+    }
+    Ok(u8::from(report.failed > 0))
+}
+
+/// The JSON document of `netpath check --output json` (docs/policy.md).
+#[derive(serde::Serialize)]
+struct CheckDocument<'a> {
+    format: &'static str,
+    version: u32,
+    snapshot: String,
+    policy: String,
+    #[serde(flatten)]
+    report: &'a netpath_engine::policy::CheckReport,
 }
 
 fn run_import(args: ImportArgs) -> anyhow::Result<()> {

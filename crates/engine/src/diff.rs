@@ -237,13 +237,13 @@ impl End {
     }
 }
 
-fn is_rds(eni: &NetworkInterface) -> bool {
+pub(crate) fn is_rds(eni: &NetworkInterface) -> bool {
     eni.description == "RDSNetworkInterface"
 }
 
 /// The stable name of an ENI: its instance when it is the instance's
 /// primary (device 0) interface, else the ENI id.
-fn eni_key(eni: &NetworkInterface) -> String {
+pub(crate) fn eni_key(eni: &NetworkInterface) -> String {
     match &eni.attachment {
         Some(a) if a.instance_id.is_some() && a.device_index.unwrap_or(0) == 0 => {
             a.instance_id.clone().unwrap_or_default()
@@ -254,7 +254,7 @@ fn eni_key(eni: &NetworkInterface) -> String {
 
 /// Ingress ports opened by `groups` in `topo`: TCP/UDP ranges; an all-traffic
 /// rule opens every TCP and UDP port.
-fn ingress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtocol, PortRange)> {
+pub(crate) fn ingress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtocol, PortRange)> {
     let mut out = BTreeSet::new();
     for g in groups {
         let Some(sg) = topo.security_group(g) else {
@@ -446,7 +446,7 @@ fn port_cuts(topo: &Topology, src: &End, dst: &End, side: usize, out: &mut BTree
 }
 
 /// Splits `r` at every cut inside it.
-fn pieces(r: PortRange, cuts: &BTreeSet<u32>) -> Vec<PortRange> {
+pub(crate) fn pieces(r: PortRange, cuts: &BTreeSet<u32>) -> Vec<PortRange> {
     let mut starts = vec![u32::from(r.from)];
     if r.from < r.to {
         starts.extend(cuts.range(u32::from(r.from) + 1..=u32::from(r.to)).copied());

@@ -18,6 +18,7 @@ pub mod ephemeral;
 pub mod explain;
 pub mod fix;
 pub mod network_acl;
+pub mod policy;
 pub mod resolve;
 pub mod route_table;
 pub mod security_group;
