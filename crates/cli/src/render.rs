@@ -257,7 +257,21 @@ pub fn diff(d: &netpath_engine::Diff, before: &str, after: &str) -> String {
                 after: side(&c.after),
                 why: match (&c.after.blocking, c.after.allowed_by.is_empty()) {
                     (Some(b), _) => blocking_text(b),
-                    (None, false) => format!("allowed by: {}", c.after.allowed_by.join("; ")),
+                    (None, false) => format!(
+                        "allowed by: {}",
+                        c.after
+                            .allowed_by
+                            .iter()
+                            .filter(|a| {
+                                // The table keeps the forward security-group and
+                                // routing decisions; JSON has every hop.
+                                a.starts_with("forward security-group")
+                                    || a.starts_with("forward route-table")
+                            })
+                            .map(|a| a.trim_start_matches("forward "))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
                     (None, true) if !c.after.missing.is_empty() => {
                         format!("missing: {}", c.after.missing.join("; "))
                     }
