@@ -33,6 +33,27 @@ enum Command {
     Diff(DiffArgs),
     /// Check a snapshot against a TOML policy of reach / isolate / no-internet-exposure intents.
     Check(CheckArgs),
+    /// Write a synthetic snapshot (for benchmarks): same arguments, same bytes.
+    Synth(SynthArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct SynthArgs {
+    /// Number of ENIs.
+    #[arg(long, default_value_t = 10_000)]
+    enis: usize,
+    /// Number of VPCs (1-250).
+    #[arg(long, default_value_t = 10)]
+    vpcs: usize,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Apply this many random rule edits (security-group rules, NACL entries) to the result.
+    #[arg(long, default_value_t = 0)]
+    edits: usize,
+    /// Where to write the snapshot (`-` for standard output).
+    #[arg(long, short = 'o')]
+    output: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -188,6 +209,7 @@ fn main() -> ExitCode {
         Command::Import(args) => run_import(args).map(|()| 0),
         Command::Diff(args) => run_diff(args),
         Command::Check(args) => run_check(args),
+        Command::Synth(args) => run_synth(args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -361,18 +383,37 @@ struct CheckDocument<'a> {
     report: &'a netpath_engine::policy::CheckReport,
 }
 
+fn run_synth(args: SynthArgs) -> anyhow::Result<()> {
+    use netpath_model::synth;
+    let mut snap = synth::generate(&synth::SynthParams {
+        enis: args.enis,
+        vpcs: args.vpcs,
+        seed: args.seed,
+    });
+    if args.edits > 0 {
+        let (edited, log) = synth::perturb(&snap, args.edits, args.seed.wrapping_add(1));
+        for l in log {
+            eprintln!("netpath: edit: {l}");
+        }
+        snap = edited;
+    }
+    write_output(&args.output, &snap.to_json())
+}
+
+fn write_output(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    if path.as_os_str() == "-" {
+        print!("{text}");
+    } else {
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("netpath: wrote {}", path.display());
+    }
+    Ok(())
+}
+
 fn run_import(args: ImportArgs) -> anyhow::Result<()> {
     let imported = netpath_model::import::import_dir(&args.dir)?;
     for w in &imported.warnings {
         eprintln!("netpath: warning: {w}");
     }
-    let json = imported.snapshot.to_json();
-    if args.output.as_os_str() == "-" {
-        print!("{json}");
-    } else {
-        std::fs::write(&args.output, json)
-            .with_context(|| format!("cannot write {}", args.output.display()))?;
-        eprintln!("netpath: wrote {}", args.output.display());
-    }
-    Ok(())
+    write_output(&args.output, &imported.snapshot.to_json())
 }

@@ -29,16 +29,17 @@
 //! Flows are keyed by stable names (instance id, DB identifier, ENI id,
 //! `internet`), so they line up across snapshots when addresses change.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::Ipv4Addr;
 
 use netpath_model::{IpProtocol, NetworkInterface, PortRange, Snapshot};
 use serde::Serialize;
 
-use crate::edits::{self, Edit, FlowFootprint};
+use crate::edits::{self, Edit, EditRole, FlowFootprint};
 use crate::explain::{Blocking, Decision, Explanation, Symptom, Verdict};
 use crate::network_acl::network_acl_for_subnet;
 use crate::resolve::db_enis;
+use crate::route_table::route_table_for_subnet;
 use crate::{explain, ExplainOptions, Topology};
 
 /// What `diff` is asked to compare.
@@ -400,6 +401,33 @@ fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<String, End>) 
     inet.class[side] = Some("internet".into());
 }
 
+/// Every component an end's flows can consult on side `side`: its groups,
+/// subnets, VPC, the subnets' network ACLs and route tables and every route
+/// target in them (gateways, peerings), and its own ids.
+fn footprint(topo: &Topology, e: &End, side: usize, out: &mut Vec<String>) {
+    out.extend(e.groups[side].iter().cloned());
+    out.extend(e.subnets[side].iter().cloned());
+    out.extend(e.vpc[side].iter().cloned());
+    out.extend(e.refs[side].iter().cloned());
+    out.push(e.key.clone());
+    for sid in &e.subnets[side] {
+        let Some(subnet) = topo.subnet(sid) else {
+            continue;
+        };
+        if let Ok(acl) = network_acl_for_subnet(topo, subnet) {
+            out.push(acl.network_acl_id.clone());
+        }
+        if let Ok((rt, _)) = route_table_for_subnet(topo, subnet) {
+            out.push(rt.route_table_id.clone());
+            out.extend(
+                rt.routes
+                    .iter()
+                    .filter_map(|r| r.target_id().map(String::from)),
+            );
+        }
+    }
+}
+
 /// Port boundaries (first port of each piece) of the rules on a pair's path.
 fn port_cuts(topo: &Topology, src: &End, dst: &End, side: usize, out: &mut BTreeSet<u32>) {
     let mut add = |proto_ok: bool, r: PortRange| {
@@ -713,18 +741,40 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
         .map(|r| select(r, topos, &mut ends))
         .transpose()?;
 
-    // A VPC is touched when any edit can affect it; `None` = every VPC.
-    let mut touched: Option<BTreeSet<String>> = Some(BTreeSet::new());
+    // Components the edits touch, by the end of a flow they act on. ENI and
+    // instance edits are left out: they change the ENI's class instead.
+    let mut t_src: HashSet<&str> = HashSet::new();
+    let mut t_dst: HashSet<&str> = HashSet::new();
+    let mut global = false;
     for e in &edits {
-        match (&e.vpcs, &mut touched) {
-            (None, _) => touched = None,
-            (Some(v), Some(t)) => t.extend(v.iter().cloned()),
-            _ => {}
+        if matches!(e.resource_type, "network-interface" | "instance") {
+            continue;
+        }
+        if e.resource_type == "prefix-list" {
+            global = true;
+        }
+        for t in &e.touches {
+            if e.role != EditRole::Destination {
+                t_src.insert(t);
+            }
+            if e.role != EditRole::Source {
+                t_dst.insert(t);
+            }
         }
     }
-    let vpc_touched = |e: &End| match &touched {
-        None => true,
-        Some(t) => e.vpc.iter().flatten().any(|v| t.contains(v)),
+    // Is a class (by its representative) touched, as a source and as a destination?
+    let hot = |e: &End| -> (bool, bool) {
+        if global || e.class[0] != e.class[1] || e.kind == EndKind::Address {
+            return (true, true);
+        }
+        let mut fp: Vec<String> = Vec::new();
+        for (sd, topo) in topos.iter().enumerate() {
+            footprint(topo, e, sd, &mut fp);
+        }
+        (
+            fp.iter().any(|x| t_src.contains(x.as_str())),
+            fp.iter().any(|x| t_dst.contains(x.as_str())),
+        )
     };
 
     // Sources and destinations, grouped by (BEFORE class, AFTER class).
@@ -752,17 +802,44 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
     let mut warnings = Vec::new();
     let mut changes = Vec::new();
     let mut summary = DiffSummary::default();
+    // Per destination class: its ports (both sides) and whether it is touched.
+    type DstInfo<'m> = (&'m Vec<String>, Vec<(IpProtocol, PortRange)>, bool);
+    let dinfo: Vec<DstInfo> = dsts
+        .values()
+        .map(|m| {
+            let d = &ends[&m[0]];
+            let ranges = match opts.port {
+                Some(p) => vec![(protocol, PortRange::new(p, p))],
+                None => merge_ranges(d.ports[0].iter().chain(&d.ports[1]).copied().collect()),
+            };
+            (m, ranges, hot(d).1)
+        })
+        .collect();
     for smembers in srcs.values() {
         let s0 = &ends[&smembers[0]];
-        for dmembers in dsts.values() {
+        let src_hot = hot(s0).0;
+        for (dmembers, ranges, dst_hot) in &dinfo {
             let d0 = &ends[&dmembers[0]];
-            if matches!(s0.kind, EndKind::Internet | EndKind::Address)
-                && d0.kind == EndKind::Address
+            if ranges.is_empty()
+                || matches!(s0.kind, EndKind::Internet | EndKind::Address)
+                    && d0.kind == EndKind::Address
             {
                 continue;
             }
             if s0.kind == EndKind::Internet && !d0.public.iter().any(|p| *p) && to_sel.is_none() {
                 continue; // no public IP on either side: not an internet flow
+            }
+            if d0.refs[1].is_none() || s0.refs[1].is_none() {
+                continue; // gone in AFTER: reported as a removed resource
+            }
+            let mut pair_flows = smembers.len() * dmembers.len();
+            let same_class = smembers[0] == dmembers[0];
+            if same_class {
+                pair_flows -= smembers.len();
+            }
+            summary.flows_compared += pair_flows * ranges.len();
+            if !(src_hot || *dst_hot) {
+                continue; // nothing on this pair's path changed
             }
             // Representatives: distinct ends (a class pair with itself needs two members).
             let (sk, dk) = if smembers[0] != dmembers[0] {
@@ -773,36 +850,15 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
                 continue;
             };
             let (s, d) = (&ends[sk], &ends[dk]);
-            let mut pair_flows = smembers.len() * dmembers.len();
-            if smembers == dmembers {
-                pair_flows -= smembers.len();
-            }
-            let ranges = match opts.port {
-                Some(p) => vec![(protocol, PortRange::new(p, p))],
-                None => merge_ranges(d.ports[0].iter().chain(&d.ports[1]).copied().collect()),
-            };
-            if ranges.is_empty() {
-                continue;
-            }
             let mut cuts = BTreeSet::new();
             for (sd, topo) in topos.iter().enumerate() {
                 port_cuts(topo, s, d, sd, &mut cuts);
             }
-            let skip = !(vpc_touched(s) || vpc_touched(d))
-                && s.refs.iter().all(Option::is_some)
-                && d.refs.iter().all(Option::is_some);
             // Sides where both ends exist.
             let present = |sd: usize| s.refs[sd].is_some() && d.refs[sd].is_some();
-            if !present(1) {
-                continue; // gone in AFTER: reported as a removed resource
-            }
-            for (proto, range) in ranges {
+            for &(proto, range) in ranges {
                 let mut last: Option<FlowChange> = None;
                 for piece in pieces(range, &cuts) {
-                    summary.flows_compared += pair_flows;
-                    if skip {
-                        continue;
-                    }
                     let port = if piece.from == 0 && piece.to > 0 {
                         1
                     } else {

@@ -74,6 +74,23 @@ pub struct Edit {
     /// The destination CIDR of a route edit.
     #[serde(skip)]
     pub cidr: Option<Ipv4Net>,
+    /// Which end of a flow must carry a touched component for the edit to
+    /// matter: ingress rules act on destinations, egress rules on sources,
+    /// everything else on both.
+    #[serde(skip)]
+    pub role: EditRole,
+}
+
+/// Which end of a flow an edit acts on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EditRole {
+    /// Only when the flow's source carries the component (egress rules).
+    Source,
+    /// Only when the destination carries it (ingress rules).
+    Destination,
+    /// Either end, or the path between them.
+    #[default]
+    Both,
 }
 
 /// What a flow's evaluation touched, for attribution.
@@ -104,6 +121,7 @@ impl Edit {
             touches: vec![id.to_string()],
             ports: None,
             cidr: None,
+            role: EditRole::Both,
         }
     }
 
@@ -350,6 +368,11 @@ fn security_groups(out: &mut Vec<Edit>, before: &Snapshot, after: &Snapshot) {
             let mut e = Edit::new(change, "security-group-rule", id, r.text.clone())
                 .vpc(g.vpc_id.as_deref());
             e.ports = Some((r.proto, r.range));
+            e.role = if r.egress {
+                EditRole::Source
+            } else {
+                EditRole::Destination
+            };
             e
         };
         out.extend(

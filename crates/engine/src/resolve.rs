@@ -235,11 +235,9 @@ pub fn db_enis<'a>(topo: &Topology<'a>, db: &DbInstance) -> Vec<&'a NetworkInter
         .iter()
         .map(String::as_str)
         .collect();
-    topo.snapshot
-        .network_interfaces
+    topo.rds_network_interfaces()
         .iter()
-        .flatten()
-        .filter(|e| e.description == "RDSNetworkInterface")
+        .copied()
         .filter(|e| group.subnet_ids.contains(&e.subnet_id))
         .filter(|e| group.vpc_id.as_ref().is_none_or(|v| v == &e.vpc_id))
         .filter(|e| e.groups.iter().map(String::as_str).collect::<BTreeSet<_>>() == want)
@@ -349,17 +347,13 @@ pub fn resolve<'a>(
             found = Some(db_endpoint(topo, r, db)?);
         }
     }
-    for inst in topo.snapshot.instances.iter().flatten() {
-        if inst.tags.get("Name").map(String::as_str) == Some(r) {
-            candidates.push(format!("instance {}", inst.instance_id));
-            found = Some(instance_endpoint(topo, r, inst)?);
-        }
+    for inst in topo.instances_named(r) {
+        candidates.push(format!("instance {}", inst.instance_id));
+        found = Some(instance_endpoint(topo, r, inst)?);
     }
-    for eni in topo.snapshot.network_interfaces.iter().flatten() {
-        if eni.tags.get("Name").map(String::as_str) == Some(r) {
-            candidates.push(format!("network interface {}", eni.network_interface_id));
-            found = Some(eni_endpoint(topo, r, eni, None));
-        }
+    for eni in topo.enis_named(r) {
+        candidates.push(format!("network interface {}", eni.network_interface_id));
+        found = Some(eni_endpoint(topo, r, eni, None));
     }
     match (candidates.len(), found) {
         (1, Some(ep)) => Ok(ep),

@@ -46,6 +46,9 @@ pub struct Topology<'a> {
     enis_by_ip: HashMap<Ipv4Addr, Vec<&'a NetworkInterface>>,
     enis_by_public_ip: HashMap<Ipv4Addr, Vec<&'a NetworkInterface>>,
     group_members: HashMap<&'a str, Vec<&'a NetworkInterface>>,
+    rds_enis: Vec<&'a NetworkInterface>,
+    instances_by_name: HashMap<&'a str, Vec<&'a Instance>>,
+    enis_by_name: HashMap<&'a str, Vec<&'a NetworkInterface>>,
     instances: HashMap<&'a str, &'a Instance>,
     peerings: HashMap<&'a str, &'a VpcPeeringConnection>,
     igws: HashMap<&'a str, &'a InternetGateway>,
@@ -93,6 +96,24 @@ impl<'a> Topology<'a> {
         let mut enis_by_ip: HashMap<Ipv4Addr, Vec<&NetworkInterface>> = HashMap::new();
         let mut enis_by_public_ip: HashMap<Ipv4Addr, Vec<&NetworkInterface>> = HashMap::new();
         let mut group_members: HashMap<&str, Vec<&NetworkInterface>> = HashMap::new();
+        let rds_enis: Vec<&NetworkInterface> = snapshot
+            .network_interfaces
+            .iter()
+            .flatten()
+            .filter(|e| e.description == "RDSNetworkInterface")
+            .collect();
+        let mut instances_by_name: HashMap<&str, Vec<&Instance>> = HashMap::new();
+        for i in snapshot.instances.iter().flatten() {
+            if let Some(n) = i.tags.get("Name") {
+                instances_by_name.entry(n.as_str()).or_default().push(i);
+            }
+        }
+        let mut enis_by_name: HashMap<&str, Vec<&NetworkInterface>> = HashMap::new();
+        for e in snapshot.network_interfaces.iter().flatten() {
+            if let Some(n) = e.tags.get("Name") {
+                enis_by_name.entry(n.as_str()).or_default().push(e);
+            }
+        }
         for eni in snapshot.network_interfaces.iter().flatten() {
             for p in &eni.private_ip_addresses {
                 enis_by_ip
@@ -146,6 +167,9 @@ impl<'a> Topology<'a> {
             enis_by_ip,
             enis_by_public_ip,
             group_members,
+            rds_enis,
+            instances_by_name,
+            enis_by_name,
             instances: index(&snapshot.instances, |i| i.instance_id.as_str()),
             peerings: index(&snapshot.vpc_peering_connections, |p| {
                 p.vpc_peering_connection_id.as_str()
@@ -214,6 +238,18 @@ impl<'a> Topology<'a> {
     /// ENIs carrying a security group.
     pub fn group_members(&self, group_id: &str) -> &[&'a NetworkInterface] {
         self.group_members.get(group_id).map_or(&[], Vec::as_slice)
+    }
+    /// Instances whose `Name` tag is `name`, in snapshot order.
+    pub fn instances_named(&self, name: &str) -> &[&'a Instance] {
+        self.instances_by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+    /// ENIs whose `Name` tag is `name`, in snapshot order.
+    pub fn enis_named(&self, name: &str) -> &[&'a NetworkInterface] {
+        self.enis_by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+    /// The ENIs whose description is `RDSNetworkInterface` (created by RDS).
+    pub fn rds_network_interfaces(&self) -> &[&'a NetworkInterface] {
+        &self.rds_enis
     }
     /// An instance by id.
     pub fn instance(&self, id: &str) -> Option<&'a Instance> {

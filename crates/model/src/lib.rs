@@ -12,6 +12,7 @@ pub mod error;
 pub mod import;
 pub mod resources;
 pub mod snapshot;
+pub mod synth;
 
 pub use error::{ModelError, Warning};
 pub use import::{load, Imported};
