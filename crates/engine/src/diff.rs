@@ -29,7 +29,7 @@
 //! Flows are keyed by stable names (instance id, DB identifier, ENI id,
 //! `internet`), so they line up across snapshots when addresses change.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 
 use netpath_model::{IpProtocol, NetworkInterface, PortRange, Snapshot};
@@ -401,6 +401,35 @@ fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<String, End>) 
     inet.class[side] = Some("internet".into());
 }
 
+/// Whether and on which ports a class's flows may have changed.
+#[derive(Debug, Clone, Default)]
+struct Hot {
+    /// On every port.
+    all: bool,
+    /// On these (protocol, ports) only.
+    ranges: Vec<(IpProtocol, PortRange)>,
+}
+
+impl Hot {
+    fn all() -> Hot {
+        Hot {
+            all: true,
+            ranges: Vec::new(),
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.all || !self.ranges.is_empty()
+    }
+
+    fn covers(&self, proto: IpProtocol, piece: PortRange) -> bool {
+        self.all
+            || self.ranges.iter().any(|(p, r)| {
+                (*p == IpProtocol::All || *p == proto) && r.from <= piece.to && piece.from <= r.to
+            })
+    }
+}
+
 /// Every component an end's flows can consult on side `side`: its groups,
 /// subnets, VPC, the subnets' network ACLs and route tables and every route
 /// target in them (gateways, peerings), and its own ids.
@@ -741,10 +770,14 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
         .map(|r| select(r, topos, &mut ends))
         .transpose()?;
 
-    // Components the edits touch, by the end of a flow they act on. ENI and
-    // instance edits are left out: they change the ENI's class instead.
-    let mut t_src: HashSet<&str> = HashSet::new();
-    let mut t_dst: HashSet<&str> = HashSet::new();
+    // Components the edits touch, by the end of a flow they act on, and on
+    // which ports: a security-group rule edit matters only to flows on the
+    // ports it covers (groups are stateful: replies never meet the rules),
+    // a NACL entry below port 1024 only to requests on its ports; every
+    // other edit may matter on any port. ENI and instance edits are
+    // left out: they change the ENI's class instead.
+    let mut t_src: HashMap<&str, Vec<Option<(IpProtocol, PortRange)>>> = HashMap::new();
+    let mut t_dst: HashMap<&str, Vec<Option<(IpProtocol, PortRange)>>> = HashMap::new();
     let mut global = false;
     for e in &edits {
         if matches!(e.resource_type, "network-interface" | "instance") {
@@ -753,28 +786,45 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
         if e.resource_type == "prefix-list" {
             global = true;
         }
+        let ports = match (e.resource_type, e.ports) {
+            ("security-group-rule", p) => p,
+            // A NACL entry matches destination ports: the request's port,
+            // and on the return leg the client's ephemeral port (1024 and up
+            // for every client kind). An entry below 1024 can only act on
+            // requests to those ports.
+            ("network-acl-entry", Some((p, r))) if r.to < 1024 => Some((p, r)),
+            _ => None,
+        };
         for t in &e.touches {
             if e.role != EditRole::Destination {
-                t_src.insert(t);
+                t_src.entry(t).or_default().push(ports);
             }
             if e.role != EditRole::Source {
-                t_dst.insert(t);
+                t_dst.entry(t).or_default().push(ports);
             }
         }
     }
-    // Is a class (by its representative) touched, as a source and as a destination?
-    let hot = |e: &End| -> (bool, bool) {
+    // How a class (by its representative) is touched, as a source and as a destination.
+    let hot = |e: &End| -> (Hot, Hot) {
         if global || e.class[0] != e.class[1] || e.kind == EndKind::Address {
-            return (true, true);
+            return (Hot::all(), Hot::all());
         }
         let mut fp: Vec<String> = Vec::new();
         for (sd, topo) in topos.iter().enumerate() {
             footprint(topo, e, sd, &mut fp);
         }
-        (
-            fp.iter().any(|x| t_src.contains(x.as_str())),
-            fp.iter().any(|x| t_dst.contains(x.as_str())),
-        )
+        let mut out = (Hot::default(), Hot::default());
+        for x in &fp {
+            for (t, h) in [(&t_src, &mut out.0), (&t_dst, &mut out.1)] {
+                for p in t.get(x.as_str()).into_iter().flatten() {
+                    match p {
+                        None => h.all = true,
+                        Some(r) => h.ranges.push(*r),
+                    }
+                }
+            }
+        }
+        out
     };
 
     // Sources and destinations, grouped by (BEFORE class, AFTER class).
@@ -803,7 +853,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
     let mut changes = Vec::new();
     let mut summary = DiffSummary::default();
     // Per destination class: its ports (both sides) and whether it is touched.
-    type DstInfo<'m> = (&'m Vec<String>, Vec<(IpProtocol, PortRange)>, bool);
+    type DstInfo<'m> = (&'m Vec<String>, Vec<(IpProtocol, PortRange)>, Hot);
     let dinfo: Vec<DstInfo> = dsts
         .values()
         .map(|m| {
@@ -838,7 +888,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
                 pair_flows -= smembers.len();
             }
             summary.flows_compared += pair_flows * ranges.len();
-            if !(src_hot || *dst_hot) {
+            if !(src_hot.any() || dst_hot.any()) {
                 continue; // nothing on this pair's path changed
             }
             // Representatives: distinct ends (a class pair with itself needs two members).
@@ -859,6 +909,14 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
             for &(proto, range) in ranges {
                 let mut last: Option<FlowChange> = None;
                 for piece in pieces(range, &cuts) {
+                    if !(src_hot.covers(proto, piece) || dst_hot.covers(proto, piece)) {
+                        // Nothing that acts on this port changed; the answer
+                        // stands, and it closes any run of merged changes.
+                        if let Some(c) = last.take() {
+                            changes.push(c);
+                        }
+                        continue;
+                    }
                     let port = if piece.from == 0 && piece.to > 0 {
                         1
                     } else {

@@ -221,11 +221,11 @@ pub fn generate(p: &SynthParams) -> Snapshot {
             sgs.push(json!({ "group_id": gid, "group_name": format!("role-{v}-{r}"), "vpc_id": vid, "owner_id": acct,
                 "ip_permissions": ingress, "ip_permissions_egress": egress }));
         }
-        // Network ACLs: the default allows all; every fourth subnet gets a custom one.
+        // Network ACLs: the default allows all; every fourth subnet (from the second) gets a custom one.
         let default_acl = id("acl", next());
         let mut default_subnets = Vec::new();
         for (s, sid) in sub_ids.iter().enumerate() {
-            if s % 4 != 3 {
+            if s % 4 != 1 {
                 default_subnets.push(sid.clone());
                 continue;
             }
