@@ -656,10 +656,11 @@ fn result(
     } else {
         Status::Fail
     };
+    let plural = |n: usize| if n == 1 { "flow" } else { "flows" };
     let summary = if total == 0 {
-        format!("{flows} flows checked; all {verb}")
+        format!("{flows} {} checked; all {verb}", plural(flows))
     } else {
-        format!("{total} of {flows} flows checked do not {verb}")
+        format!("{total} of {flows} {} checked do not {verb}", plural(flows))
     };
     IntentResult {
         kind,
