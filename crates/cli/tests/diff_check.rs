@@ -462,3 +462,74 @@ fn selectors_by_group_and_kind_expand_to_members() {
         "network-acl"
     );
 }
+
+/// `check` on a reference snapshot, before and after deleting a peering:
+/// the must-reach intent across the peering fails only after, and the
+/// non-transitive isolation holds throughout.
+#[test]
+fn check_on_a_reference_snapshot_and_its_edit() {
+    let Some(refdir) = reference_dir() else {
+        return;
+    };
+    let src = refdir.join("test-vpc-peering/aws_configs");
+    let tmp = tempfile::tempdir().unwrap();
+    let edited = tmp.path().join("edited");
+    std::fs::create_dir(&edited).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), edited.join(e.file_name())).unwrap();
+    }
+    edit_json(&edited.join("VpcPeeringConnections.json"), |v| {
+        let p = v["VpcPeeringConnections"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|p| p["VpcPeeringConnectionId"] == "pcx-0d5b836985ac8ca8c")
+            .unwrap();
+        p["Status"] = serde_json::json!({"Code": "deleted", "Message": "Deleted"});
+    });
+    let policy = tmp.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        r#"
+[[reach]]
+name = "A reaches B over the peering (reference test-vpc-peering/3)"
+from = "i-06ba034d88c84ef07"
+to = "i-04a292ff83b3aa833"
+port = 22
+
+[[isolate]]
+name = "peering is not transitive: C cannot reach B (reference test-vpc-peering/8)"
+from = "i-0b14080af811fda3d"
+to = "i-04a292ff83b3aa833"
+ports = [22]
+"#,
+    )
+    .unwrap();
+    let statuses = |snap: &Path| -> (Option<i32>, Vec<String>) {
+        let (code, json, stderr) = run(&[
+            "check",
+            "-s",
+            snap.to_str().unwrap(),
+            policy.to_str().unwrap(),
+            "-o",
+            "json",
+        ]);
+        let got: Value = serde_json::from_str(&json).unwrap_or_else(|_| panic!("{stderr}"));
+        let s = got["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .collect();
+        (code, s)
+    };
+    assert_eq!(
+        statuses(&src),
+        (Some(0), vec!["pass".into(), "pass".into()])
+    );
+    assert_eq!(
+        statuses(&edited),
+        (Some(1), vec!["fail".into(), "pass".into()])
+    );
+}
