@@ -40,6 +40,7 @@ use crate::explain::{Blocking, Decision, Explanation, Symptom, Verdict};
 use crate::network_acl::network_acl_for_subnet;
 use crate::resolve::db_enis;
 use crate::route_table::route_table_for_subnet;
+use crate::security_group::permission_ports;
 use crate::{explain, ExplainOptions, Topology};
 
 /// What `diff` is asked to compare.
@@ -268,10 +269,7 @@ pub(crate) fn ingress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtoc
                     out.insert((IpProtocol::Udp, PortRange::ALL));
                 }
                 proto if proto.has_ports() => {
-                    let from = p.from_port.filter(|v| *v >= 0).unwrap_or(0);
-                    let to = p.to_port.filter(|v| *v >= 0).unwrap_or(65535);
-                    let c = |v: i32| u16::try_from(v.clamp(0, 65535)).unwrap_or(65535);
-                    out.insert((proto, PortRange::new(c(from), c(to).max(c(from)))));
+                    out.insert((proto, permission_ports(p)));
                 }
                 _ => {}
             }
@@ -476,10 +474,7 @@ fn port_cuts(topo: &Topology, src: &End, dst: &End, side: usize, out: &mut BTree
                 &sg.ip_permissions
             };
             for p in perms.iter().filter(|p| p.ip_protocol.has_ports()) {
-                let from = p.from_port.filter(|v| *v >= 0).unwrap_or(0);
-                let to = p.to_port.filter(|v| *v >= 0).unwrap_or(65535);
-                let c = |v: i32| u16::try_from(v.clamp(0, 65535)).unwrap_or(65535);
-                add(true, PortRange::new(c(from), c(to).max(c(from))));
+                add(true, permission_ports(p));
             }
         }
     }
@@ -499,6 +494,21 @@ fn port_cuts(topo: &Topology, src: &End, dst: &End, side: usize, out: &mut BTree
         if *proto == IpProtocol::Tcp && r.from == r.to {
             add(true, *r);
         }
+    }
+}
+
+/// The question for one piece of a port range: its first port (port 0, which
+/// no client connects to, only when the piece holds nothing else).
+pub(crate) fn piece_options(protocol: IpProtocol, piece: PortRange) -> ExplainOptions {
+    ExplainOptions {
+        protocol: Some(protocol),
+        port: Some(if piece.from == 0 && piece.to > 0 {
+            1
+        } else {
+            piece.from
+        }),
+        client_os: None,
+        ephemeral_ports: None,
     }
 }
 
@@ -917,17 +927,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
                         }
                         continue;
                     }
-                    let port = if piece.from == 0 && piece.to > 0 {
-                        1
-                    } else {
-                        piece.from
-                    };
-                    let opts = ExplainOptions {
-                        protocol: Some(proto),
-                        port: Some(port),
-                        client_os: None,
-                        ephemeral_ports: None,
-                    };
+                    let opts = piece_options(proto, piece);
                     let run = |sd: usize| -> Option<Outcome> {
                         if !present(sd) {
                             return None;

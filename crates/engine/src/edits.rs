@@ -24,7 +24,7 @@ use netpath_model::*;
 use serde::Serialize;
 
 use crate::route_table;
-use crate::security_group::describe_ports;
+use crate::security_group::{describe_ports, permission_ports};
 
 /// Added, removed or modified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -292,18 +292,6 @@ struct AtomicRule {
     range: PortRange,
 }
 
-fn rule_range(p: &IpPermission) -> PortRange {
-    if !p.ip_protocol.has_ports() {
-        return PortRange::ALL;
-    }
-    let clamp = |v: Option<i32>, d: u16| {
-        v.filter(|v| *v >= 0)
-            .map_or(d, |v| u16::try_from(v).unwrap_or(65535))
-    };
-    let from = clamp(p.from_port, 0);
-    PortRange::new(from, clamp(p.to_port, 65535).max(from))
-}
-
 fn atomic_rules(sg: &SecurityGroup) -> BTreeSet<AtomicRule> {
     let mut out = BTreeSet::new();
     for (egress, perms) in [
@@ -326,7 +314,7 @@ fn atomic_rules(sg: &SecurityGroup) -> BTreeSet<AtomicRule> {
                     egress,
                     text: format!("{} {dir} {ports} {prep} {peer}", sg.group_id),
                     proto: p.ip_protocol,
-                    range: rule_range(p),
+                    range: permission_ports(p),
                 });
             }
         }

@@ -26,9 +26,10 @@ use std::collections::BTreeSet;
 use netpath_model::{IpProtocol, PortRange, Snapshot};
 use serde::{Deserialize, Serialize};
 
-use crate::diff::{eni_key, ingress_ports, is_rds, pieces};
+use crate::diff::{eni_key, ingress_ports, is_rds, piece_options, pieces};
 use crate::explain::{Decision, Explanation, Verdict};
-use crate::{explain, ExplainOptions, Topology};
+use crate::security_group::permission_ports;
+use crate::{explain, Topology};
 
 /// A policy file: lists of intents by kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -420,12 +421,7 @@ fn port_pieces(snap: &Snapshot, r: PortRange) -> Vec<PortRange> {
     for sg in snap.security_groups.iter().flatten() {
         for p in sg.ip_permissions.iter().chain(&sg.ip_permissions_egress) {
             if p.ip_protocol.has_ports() {
-                let c = |v: Option<i32>, d: i32| {
-                    u16::try_from(v.filter(|v| *v >= 0).unwrap_or(d).clamp(0, 65535))
-                        .unwrap_or(65535)
-                };
-                let from = c(p.from_port, 0);
-                add(PortRange::new(from, c(p.to_port, 65535).max(from)));
+                add(permission_ports(p));
             }
         }
     }
@@ -512,59 +508,48 @@ impl Checker<'_, '_> {
                     };
                     for piece in ps {
                         flows += 1;
-                        let port = if piece.from == 0 && piece.to > 0 {
-                            1
-                        } else {
-                            piece.from
-                        };
-                        let opts = ExplainOptions {
-                            protocol: Some(proto),
-                            port: Some(port),
-                            ..ExplainOptions::default()
-                        };
-                        let exp = match explain(self.topo, &s.reference, &d.reference, &opts) {
-                            Ok(e) => e,
-                            Err(err) => {
-                                total += 1;
-                                if violations.len() < MAX_VIOLATIONS {
-                                    violations.push(Violation {
-                                        from: s.name.clone(),
-                                        to: d.name.clone(),
-                                        protocol: proto.to_string(),
-                                        ports: piece,
-                                        verdict: Verdict::Unknown,
-                                        reason: err.to_string(),
-                                        allowed_by: Vec::new(),
-                                        explanation: Box::new(empty_explanation(proto, port)),
-                                    });
-                                }
-                                continue;
-                            }
-                        };
-                        let ok = match want {
-                            Want::Reachable => exp.verdict == Verdict::Reachable,
-                            Want::Blocked => exp.verdict == Verdict::Blocked,
+                        let opts = piece_options(proto, piece);
+                        let exp = explain(self.topo, &s.reference, &d.reference, &opts);
+                        let ok = match (&exp, want) {
+                            (Ok(e), Want::Reachable) => e.verdict == Verdict::Reachable,
+                            (Ok(e), Want::Blocked) => e.verdict == Verdict::Blocked,
+                            (Err(_), _) => false,
                         };
                         if ok {
                             continue;
                         }
                         total += 1;
-                        if violations.len() < MAX_VIOLATIONS {
-                            violations.push(Violation {
-                                from: s.name.clone(),
-                                to: d.name.clone(),
-                                protocol: proto.to_string(),
-                                ports: piece,
-                                verdict: exp.verdict,
-                                reason: reason(&exp),
-                                allowed_by: if want == Want::Blocked {
-                                    allowed_by(&exp)
+                        if violations.len() >= MAX_VIOLATIONS {
+                            continue;
+                        }
+                        let (verdict, reason, allowed, explanation) = match exp {
+                            Ok(e) => (
+                                e.verdict,
+                                reason(&e),
+                                if want == Want::Blocked {
+                                    allowed_by(&e)
                                 } else {
                                     Vec::new()
                                 },
-                                explanation: Box::new(exp),
-                            });
-                        }
+                                e,
+                            ),
+                            Err(err) => (
+                                Verdict::Unknown,
+                                err.to_string(),
+                                Vec::new(),
+                                empty_explanation(proto, opts.port.unwrap_or(piece.from)),
+                            ),
+                        };
+                        violations.push(Violation {
+                            from: s.name.clone(),
+                            to: d.name.clone(),
+                            protocol: proto.to_string(),
+                            ports: piece,
+                            verdict,
+                            reason,
+                            allowed_by: allowed,
+                            explanation: Box::new(explanation),
+                        });
                     }
                 }
             }

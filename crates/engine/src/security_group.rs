@@ -19,7 +19,7 @@
 use std::net::Ipv4Addr;
 
 use ipnet::{IpNet, Ipv4Net};
-use netpath_model::{IpPermission, IpProtocol, SecurityGroup};
+use netpath_model::{IpPermission, IpProtocol, PortRange, SecurityGroup};
 
 use crate::addr::{AddrSet, Quantifier};
 use crate::explain::{Decision, Matched};
@@ -75,6 +75,21 @@ fn ports_match(p: &IpPermission, proto: IpProtocol, port: u16) -> bool {
         }
         _ => false,
     }
+}
+
+/// The port range a rule covers: `FromPort..=ToPort` for TCP/UDP (a missing
+/// or `-1` bound is open; values are clamped to 0-65535), every port for any
+/// other protocol (`-1` means all traffic).
+pub fn permission_ports(p: &IpPermission) -> PortRange {
+    if !p.ip_protocol.has_ports() {
+        return PortRange::ALL;
+    }
+    let clamp = |v: Option<i32>, open: u16| {
+        v.filter(|v| *v >= 0)
+            .map_or(open, |v| u16::try_from(v.min(65535)).unwrap_or(65535))
+    };
+    let from = clamp(p.from_port, 0);
+    PortRange::new(from, clamp(p.to_port, 65535).max(from))
 }
 
 /// Describes a rule's protocol and ports, e.g. `tcp 5432` or `all traffic`.
