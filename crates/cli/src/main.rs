@@ -3,6 +3,7 @@
 //! Exit status: 0 reachable; 1 blocked or partial; 2 bad usage or bad input;
 //! 3 unknown.
 
+mod live;
 mod render;
 
 use std::path::PathBuf;
@@ -26,6 +27,8 @@ struct Cli {
 enum Command {
     /// Explain whether --from can reach --to, hop by hop.
     Explain(ExplainArgs),
+    /// Collect a read-only snapshot of the account's network with the AWS SDK.
+    Snapshot(SnapshotArgs),
     /// Convert a folder of `aws ec2 describe-*` / `aws rds describe-db-instances`
     /// JSON into one netpath snapshot file.
     Import(ImportArgs),
@@ -125,8 +128,18 @@ enum DiffOutput {
 #[derive(clap::Args, Debug)]
 struct ExplainArgs {
     /// A netpath snapshot file, or a folder of AWS CLI describe-* JSON output.
+    /// Without it, netpath collects live with the default AWS credentials and
+    /// caches the snapshot (see --max-age, --refresh).
     #[arg(long, short = 's')]
-    snapshot: PathBuf,
+    snapshot: Option<PathBuf>,
+    /// Without --snapshot: reuse a cached live snapshot younger than this many seconds.
+    #[arg(long, default_value_t = 900)]
+    max_age: u64,
+    /// Without --snapshot: collect again even when a cached snapshot is fresh.
+    #[arg(long)]
+    refresh: bool,
+    #[command(flatten)]
+    live: live::LiveArgs,
     /// The client: instance id, ENI id, Name tag, RDS identifier, IPv4 address or `internet`.
     #[arg(long)]
     from: String,
@@ -148,6 +161,18 @@ struct ExplainArgs {
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
     output: Output,
+}
+
+#[derive(clap::Args, Debug)]
+struct SnapshotArgs {
+    /// Where to write the snapshot (written atomically, mode 0600; `-` for standard output).
+    #[arg(long, short = 'o')]
+    output: PathBuf,
+    /// Exit 0 even when some calls failed (the gaps are still recorded and printed).
+    #[arg(long)]
+    allow_partial: bool,
+    #[command(flatten)]
+    live: live::LiveArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -206,6 +231,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Explain(args) => run_explain(args),
+        Command::Snapshot(args) => run_snapshot(args),
         Command::Import(args) => run_import(args).map(|()| 0),
         Command::Diff(args) => run_diff(args),
         Command::Check(args) => run_check(args),
@@ -221,7 +247,24 @@ fn main() -> ExitCode {
 }
 
 fn run_explain(args: ExplainArgs) -> anyhow::Result<u8> {
-    let imported = netpath_model::load(&args.snapshot)?;
+    let imported = match &args.snapshot {
+        Some(path) => netpath_model::load(path)?,
+        None => {
+            let (snapshot, _) = live::cached_or_collect(
+                &args.live,
+                std::time::Duration::from_secs(args.max_age),
+                args.refresh,
+            )?;
+            netpath_model::Imported {
+                snapshot,
+                warnings: Vec::new(),
+            }
+        }
+    };
+    let source = args.snapshot.as_ref().map_or_else(
+        || "the live snapshot".to_string(),
+        |p| p.display().to_string(),
+    );
     let topo = Topology::new(&imported.snapshot);
     if args.output == Output::Dot {
         print!("{}", topo.to_dot());
@@ -236,8 +279,19 @@ fn run_explain(args: ExplainArgs) -> anyhow::Result<u8> {
     let mut exp = match explain(&topo, &args.from, &args.to, &opts) {
         Ok(e) => e,
         Err(e @ (ExplainError::Resolve(_) | ExplainError::Usage(_))) => {
-            return Err(anyhow::anyhow!(e))
-                .with_context(|| format!("in {}", args.snapshot.display()))
+            let gaps: Vec<String> = imported
+                .snapshot
+                .metadata
+                .gaps
+                .iter()
+                .map(|g| format!("{} in {}", g.operation, g.region.as_deref().unwrap_or("?")))
+                .collect();
+            let partial = if gaps.is_empty() {
+                String::new()
+            } else {
+                format!(" (the snapshot is partial: {} failed)", gaps.join(", "))
+            };
+            return Err(anyhow::anyhow!(e)).with_context(|| format!("in {source}{partial}"));
         }
     };
     exp.warnings
@@ -408,6 +462,27 @@ fn write_output(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
         eprintln!("netpath: wrote {}", path.display());
     }
     Ok(())
+}
+
+fn run_snapshot(args: SnapshotArgs) -> anyhow::Result<u8> {
+    let snap = live::collect_live(&args.live)?;
+    let json = snap.to_json();
+    if args.output.as_os_str() == "-" {
+        print!("{json}");
+        live::report(&snap, "collected");
+    } else {
+        live::write_private(&args.output, &json)?;
+        live::report(&snap, &format!("wrote {}", args.output.display()));
+    }
+    let gaps = snap.metadata.gaps.len();
+    if gaps > 0 && !args.allow_partial {
+        eprintln!(
+            "netpath: the snapshot is partial ({gaps} failed call{}); paths that need the missing data will be `unknown`. Pass --allow-partial to exit 0 anyway",
+            if gaps == 1 { "" } else { "s" }
+        );
+        return Ok(1);
+    }
+    Ok(0)
 }
 
 fn run_import(args: ImportArgs) -> anyhow::Result<()> {

@@ -129,6 +129,14 @@ pub fn explain(
         }
     };
     let mut warnings: Vec<String> = src.warnings.iter().chain(&dst.warnings).cloned().collect();
+    for g in &topo.snapshot.metadata.gaps {
+        warnings.push(format!(
+            "the snapshot is partial: {} failed in {} ({}); hops that need it are unknown",
+            g.operation,
+            g.region.as_deref().unwrap_or("an unknown region"),
+            g.error
+        ));
+    }
     let client_os = opts
         .client_os
         .unwrap_or_else(|| ephemeral::client_os_of(&src));

@@ -31,8 +31,13 @@ pub fn network_acl_for_subnet<'a>(
     topo: &Topology<'a>,
     subnet: &Subnet,
 ) -> Result<&'a NetworkAcl, String> {
-    if topo.snapshot.network_acls.is_none() {
-        return Err("network ACLs (no DescribeNetworkAcls output)".to_string());
+    if let Some(m) = topo.missing(
+        topo.snapshot.network_acls.is_some(),
+        "ec2:DescribeNetworkAcls",
+        "network ACLs",
+        Some(&subnet.vpc_id),
+    ) {
+        return Err(m);
     }
     topo.explicit_network_acl(&subnet.subnet_id)
         .or_else(|| topo.default_network_acl(&subnet.vpc_id))

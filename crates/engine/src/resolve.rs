@@ -252,6 +252,34 @@ fn db_endpoint<'a>(
     let mut ep = Endpoint::new(reference, EndpointKind::DbInstance);
     ep.db = Some(db);
     let enis = db_enis(topo, db);
+    if let Some(endpoint) = db
+        .endpoint
+        .as_ref()
+        .filter(|e| !e.resolved_addresses.is_empty())
+    {
+        // The endpoint's DNS answer at collection time against the ENIs in the
+        // snapshot: a mismatch means clients may still connect to a stale
+        // address (e.g. after a failover), which the snapshot cannot model.
+        let held: Vec<Ipv4Addr> = enis
+            .iter()
+            .flat_map(|e| e.private_ip_addresses.iter().map(|p| p.private_ip_address))
+            .collect();
+        if !enis.is_empty() && !endpoint.resolved_addresses.iter().any(|a| held.contains(a)) {
+            let show = |v: &[Ipv4Addr]| {
+                v.iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            ep.warnings.push(format!(
+                "{} resolved to {} when the snapshot was taken, but {}'s ENIs in the snapshot hold {}: a client that still uses a stale address (after a failover, or a cached DNS answer) is not what this answer describes",
+                endpoint.address,
+                show(&endpoint.resolved_addresses),
+                db.db_instance_identifier,
+                show(&held)
+            ));
+        }
+    }
     if !enis.is_empty() {
         ep.placements
             .extend(enis.iter().filter_map(|e| Placement::of_eni(e, None)));

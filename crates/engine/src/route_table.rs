@@ -28,8 +28,13 @@ pub fn route_table_for_subnet<'a>(
     topo: &Topology<'a>,
     subnet: &Subnet,
 ) -> Result<(&'a RouteTable, bool), String> {
-    if topo.snapshot.route_tables.is_none() {
-        return Err("route tables (no DescribeRouteTables output)".to_string());
+    if let Some(m) = topo.missing(
+        topo.snapshot.route_tables.is_some(),
+        "ec2:DescribeRouteTables",
+        "route tables",
+        Some(&subnet.vpc_id),
+    ) {
+        return Err(m);
     }
     if let Some(rt) = topo.explicit_route_table(&subnet.subnet_id) {
         return Ok((rt, true));

@@ -224,12 +224,26 @@ pub fn evaluate(
         SgDirection::Ingress => "inbound",
         SgDirection::Egress => "outbound",
     };
-    if topo.snapshot.security_groups.is_none() {
+    let own_vpc = group_ids
+        .iter()
+        .find_map(|g| topo.security_group(g))
+        .and_then(|g| g.vpc_id.as_deref());
+    if let Some(m) = topo.missing(
+        topo.snapshot.security_groups.is_some(),
+        "ec2:DescribeSecurityGroups",
+        "security groups",
+        own_vpc,
+    ) {
+        let detail = if topo.snapshot.security_groups.is_none() {
+            "the snapshot holds no security groups, so this cannot be decided".to_string()
+        } else {
+            format!("the security groups could not all be read ({m}), so this cannot be decided")
+        };
         return SgOutcome {
             decision: Decision::Unknown,
             matched: None,
-            missing: vec!["security groups (no DescribeSecurityGroups output)".to_string()],
-            detail: "the snapshot holds no security groups, so this cannot be decided".to_string(),
+            missing: vec![m],
+            detail,
         };
     }
     if group_ids.is_empty() {

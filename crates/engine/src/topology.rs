@@ -247,6 +247,47 @@ impl<'a> Topology<'a> {
     pub fn enis_named(&self, name: &str) -> &[&'a NetworkInterface] {
         self.enis_by_name.get(name).map_or(&[], Vec::as_slice)
     }
+    /// What is missing to evaluate a layer, or `None` when its data is there.
+    ///
+    /// Input: whether the collection is present at all, the IAM-style
+    /// operation that reads it (`ec2:DescribeRouteTables`), a human name
+    /// (`route tables`), and the VPC the evaluation concerns. Output: `Some`
+    /// sentence when the collection is absent (`route tables (no
+    /// DescribeRouteTables output)`) or when the snapshot records a
+    /// collection gap for that operation in the VPC's region (or in an
+    /// unknown region), naming the region and the error.
+    pub fn missing(
+        &self,
+        present: bool,
+        operation: &str,
+        what: &str,
+        vpc_id: Option<&str>,
+    ) -> Option<String> {
+        let short = operation.split(':').next_back().unwrap_or(operation);
+        if !present {
+            return Some(format!("{what} (no {short} output)"));
+        }
+        let region = vpc_id
+            .and_then(|v| self.vpc(v))
+            .and_then(|v| v.region.as_deref());
+        self.snapshot
+            .metadata
+            .gaps
+            .iter()
+            .find(|g| {
+                g.operation == operation
+                    && (g.region.is_none() || region.is_none() || g.region.as_deref() == region)
+            })
+            .map(|g| {
+                format!(
+                    "{what} of {}: {operation} failed in {} ({})",
+                    vpc_id.unwrap_or("this VPC"),
+                    g.region.as_deref().unwrap_or("an unknown region"),
+                    g.error
+                )
+            })
+    }
+
     /// The ENIs whose description is `RDSNetworkInterface` (created by RDS).
     pub fn rds_network_interfaces(&self) -> &[&'a NetworkInterface] {
         &self.rds_enis

@@ -531,13 +531,13 @@ impl<'t, 'a> Walker<'t, 'a> {
         from_vpc: &str,
         dest: &AddrSet,
     ) -> Option<String> {
-        if self.topo.snapshot.vpc_peering_connections.is_none() {
-            self.unknown(
-                path,
-                HopKind::VpcPeeringConnection,
-                pcx_id,
-                "VPC peering connections (no DescribeVpcPeeringConnections output)".to_string(),
-            );
+        if let Some(m) = self.topo.missing(
+            self.topo.snapshot.vpc_peering_connections.is_some(),
+            "ec2:DescribeVpcPeeringConnections",
+            "VPC peering connections",
+            Some(from_vpc),
+        ) {
+            self.unknown(path, HopKind::VpcPeeringConnection, pcx_id, m);
             return None;
         }
         let Some(pcx) = self.topo.peering(pcx_id) else {
@@ -615,13 +615,13 @@ impl<'t, 'a> Walker<'t, 'a> {
 
     /// Checks that `igw_id` is attached to `vpc_id`. Returns false after pushing a deny/unknown.
     fn igw_attached(&mut self, path: PathLeg, igw_id: &str, vpc_id: &str) -> bool {
-        if self.topo.snapshot.internet_gateways.is_none() {
-            self.unknown(
-                path,
-                HopKind::InternetGateway,
-                igw_id,
-                "internet gateways (no DescribeInternetGateways output)".to_string(),
-            );
+        if let Some(m) = self.topo.missing(
+            self.topo.snapshot.internet_gateways.is_some(),
+            "ec2:DescribeInternetGateways",
+            "internet gateways",
+            Some(vpc_id),
+        ) {
+            self.unknown(path, HopKind::InternetGateway, igw_id, m);
             return false;
         }
         if !self
@@ -773,13 +773,13 @@ impl<'t, 'a> Walker<'t, 'a> {
             }
             return;
         };
-        if self.topo.snapshot.subnets.is_none() {
-            self.unknown(
-                PathLeg::Forward,
-                HopKind::NoDestination,
-                vpc,
-                "subnets (no DescribeSubnets output)".to_string(),
-            );
+        if let Some(m) = self.topo.missing(
+            self.topo.snapshot.subnets.is_some(),
+            "ec2:DescribeSubnets",
+            "subnets",
+            Some(vpc),
+        ) {
+            self.unknown(PathLeg::Forward, HopKind::NoDestination, vpc, m);
             if let Some(d) = dp {
                 self.arrive(sp, d, dst, true);
             }
@@ -1007,13 +1007,13 @@ impl<'t, 'a> Walker<'t, 'a> {
 
     /// Through a NAT gateway to the internet.
     fn via_nat(&mut self, sp: &Placement<'a>, nat_id: &str, daddr: &AddrSet) {
-        if self.topo.snapshot.nat_gateways.is_none() {
-            return self.unknown(
-                PathLeg::Forward,
-                HopKind::NatGateway,
-                nat_id,
-                "NAT gateways (no DescribeNatGateways output)".to_string(),
-            );
+        if let Some(m) = self.topo.missing(
+            self.topo.snapshot.nat_gateways.is_some(),
+            "ec2:DescribeNatGateways",
+            "NAT gateways",
+            Some(&sp.vpc_id),
+        ) {
+            return self.unknown(PathLeg::Forward, HopKind::NatGateway, nat_id, m);
         }
         let Some(nat) = self.topo.nat_gateway(nat_id) else {
             let h = hop(
@@ -1135,13 +1135,13 @@ impl<'t, 'a> Walker<'t, 'a> {
         let igw_label = igws
             .first()
             .map_or_else(|| dp.vpc_id.clone(), |g| g.internet_gateway_id.clone());
-        if self.topo.snapshot.internet_gateways.is_none() {
-            self.unknown(
-                PathLeg::Forward,
-                HopKind::InternetGateway,
-                &dp.vpc_id,
-                "internet gateways (no DescribeInternetGateways output)".to_string(),
-            );
+        if let Some(m) = self.topo.missing(
+            self.topo.snapshot.internet_gateways.is_some(),
+            "ec2:DescribeInternetGateways",
+            "internet gateways",
+            Some(&dp.vpc_id),
+        ) {
+            self.unknown(PathLeg::Forward, HopKind::InternetGateway, &dp.vpc_id, m);
         } else if igws.is_empty() {
             let h = hop(
                 PathLeg::Forward,

@@ -859,6 +859,7 @@ impl RawDbInstance {
                 Some(DbEndpoint {
                     address: e.address.unwrap_or_default(),
                     port: e.port?,
+                    resolved_addresses: Vec::new(),
                 })
             }),
             db_subnet_group: self.db_subnet_group.map(|g| DbSubnetGroup {

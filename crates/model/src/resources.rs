@@ -714,6 +714,10 @@ pub struct DbEndpoint {
     pub address: String,
     /// TCP port the engine listens on.
     pub port: u16,
+    /// The IPv4 addresses `address` resolved to when the snapshot was
+    /// collected live (empty when not resolved, e.g. for imported JSON).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resolved_addresses: Vec<Ipv4Addr>,
 }
 
 /// An RDS DB subnet group (`DBSubnetGroup`).

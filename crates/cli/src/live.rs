@@ -1,0 +1,228 @@
+//! Live collection from the CLI: `netpath snapshot`, and `explain` without
+//! `--snapshot` (collect, then keep the snapshot in the user's cache
+//! directory so the next question is instant).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use netpath_collect::{collect, CollectOptions, Progress};
+use netpath_model::Snapshot;
+
+/// The flags that say where and how to collect (shared by `snapshot` and `explain`).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct LiveArgs {
+    /// Use this named profile from ~/.aws/config and ~/.aws/credentials.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// A region to read; repeat for several. Default: the profile's or AWS_REGION.
+    #[arg(long = "region")]
+    pub regions: Vec<String>,
+    /// Read every region enabled in the account (ec2:DescribeRegions).
+    #[arg(long, conflicts_with = "regions")]
+    pub all_regions: bool,
+    /// Send every API call to this URL (e.g. an emulator), as the AWS CLI's --endpoint-url.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// API calls in flight at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Timeout of one attempt of one API call, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub call_timeout: u64,
+    /// Attempts per API call (standard retry with backoff on throttling and 5xx).
+    #[arg(long, default_value_t = 6)]
+    pub max_attempts: u32,
+    /// Items per page (EC2 MaxResults, clamped to each operation's range).
+    #[arg(long, hide = true)]
+    pub page_size: Option<i32>,
+}
+
+impl LiveArgs {
+    fn options(&self) -> CollectOptions {
+        CollectOptions {
+            profile: self.profile.clone(),
+            regions: self.regions.clone(),
+            all_regions: self.all_regions,
+            endpoint_url: self.endpoint_url.clone(),
+            concurrency: self.concurrency.max(1),
+            call_timeout: Duration::from_secs(self.call_timeout.max(1)),
+            max_attempts: self.max_attempts.max(1),
+            page_size: self.page_size,
+            ..CollectOptions::default()
+        }
+    }
+}
+
+/// Collects with a progress bar on stderr (drawn only when stderr is a terminal).
+pub fn collect_live(args: &LiveArgs) -> anyhow::Result<Snapshot> {
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} collecting [{bar:30}] {pos}/{len} calls {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let b = bar.clone();
+    let progress: Arc<dyn Fn(Progress) + Send + Sync> = Arc::new(move |p| match p {
+        Progress::Planned(n) => b.set_length(n as u64),
+        Progress::Finished {
+            operation,
+            region,
+            result,
+        } => {
+            b.inc(1);
+            match result {
+                Ok(n) => b.set_message(format!("{operation} {region}: {n}")),
+                Err(e) => b.println(format!("netpath: {operation} in {region} failed: {e}")),
+            }
+        }
+    });
+    let opts = args.options();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let snap = rt.block_on(collect(&opts, progress));
+    bar.finish_and_clear();
+    Ok(snap?)
+}
+
+/// Writes `text` to `path` atomically (a temporary file in the same folder,
+/// then a rename) with mode 0600: snapshots describe an account's network.
+pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".netpath-snapshot")
+        .tempfile_in(&dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot set permissions on {}", tmp.path().display()))?;
+    }
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot rename the snapshot into {}", path.display()))?;
+    Ok(())
+}
+
+/// One line per collection gap, and a summary of what was read.
+pub fn report(snap: &Snapshot, wrote: &str) {
+    eprintln!(
+        "netpath: {wrote}: {} VPCs, {} subnets, {} security groups, {} network ACLs, {} route tables, {} ENIs, {} instances, {} DB instances in {} ({})",
+        snap.vpcs.as_ref().map_or(0, Vec::len),
+        snap.subnets.as_ref().map_or(0, Vec::len),
+        snap.security_groups.as_ref().map_or(0, Vec::len),
+        snap.network_acls.as_ref().map_or(0, Vec::len),
+        snap.route_tables.as_ref().map_or(0, Vec::len),
+        snap.network_interfaces.as_ref().map_or(0, Vec::len),
+        snap.instances.as_ref().map_or(0, Vec::len),
+        snap.db_instances.as_ref().map_or(0, Vec::len),
+        snap.metadata.regions.join(", "),
+        snap.metadata.account_ids.join(", "),
+    );
+    for g in &snap.metadata.gaps {
+        eprintln!(
+            "netpath: gap: {} in {} failed: {}",
+            g.operation,
+            g.region.as_deref().unwrap_or("?"),
+            g.error
+        );
+    }
+}
+
+/// Where `explain` keeps live snapshots: `$XDG_CACHE_HOME/netpath` (or the
+/// platform's cache folder), one file per profile, region set and endpoint.
+pub fn cache_path(args: &LiveArgs) -> anyhow::Result<PathBuf> {
+    let base = dirs::cache_dir()
+        .context("no cache directory (set XDG_CACHE_HOME or HOME), or pass --snapshot")?
+        .join("netpath");
+    let mut key = format!(
+        "{}--{}",
+        args.profile.as_deref().unwrap_or("default"),
+        if args.all_regions {
+            "all-regions".to_string()
+        } else if args.regions.is_empty() {
+            std::env::var("AWS_REGION")
+                .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+                .unwrap_or_else(|_| "default-region".into())
+        } else {
+            args.regions.join("+")
+        }
+    );
+    if let Some(u) = &args.endpoint_url {
+        key.push_str("--");
+        key.push_str(u);
+    } else if let Ok(u) = std::env::var("AWS_ENDPOINT_URL") {
+        key.push_str("--");
+        key.push_str(&u);
+    }
+    let safe: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-+_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok(base.join(format!("{safe}.json")))
+}
+
+/// The snapshot `explain` uses without `--snapshot`: the cached one when it
+/// is younger than `max_age` (and `refresh` is off), else a fresh collection,
+/// which is then cached.
+pub fn cached_or_collect(
+    args: &LiveArgs,
+    max_age: Duration,
+    refresh: bool,
+) -> anyhow::Result<(Snapshot, PathBuf)> {
+    let path = cache_path(args)?;
+    if !refresh {
+        if let Ok(meta) = std::fs::metadata(&path) {
+            let age = meta
+                .modified()
+                .ok()
+                .and_then(|m| SystemTime::now().duration_since(m).ok())
+                .unwrap_or(Duration::MAX);
+            if age <= max_age {
+                let snap = Snapshot::read(&path)?;
+                eprintln!(
+                    "netpath: using the cached snapshot {} (collected {}s ago; --refresh collects again)",
+                    path.display(),
+                    age.as_secs()
+                );
+                return Ok((snap, path));
+            }
+        }
+    }
+    eprintln!("netpath: no --snapshot given: collecting live with the default AWS credentials");
+    let snap = collect_live(args)?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the cache folder {}", dir.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
+    }
+    write_private(&path, &snap.to_json())?;
+    report(&snap, &format!("cached {}", path.display()));
+    Ok((snap, path))
+}

@@ -1,0 +1,582 @@
+//! # netpath-collect
+//!
+//! Live, read-only collection of an AWS account's network configuration into
+//! a [`netpath_model::Snapshot`], through the AWS SDK for Rust.
+//!
+//! - **Credentials and region** come from the standard chain (environment,
+//!   shared config and credentials files, profiles, SSO, IMDS), as the AWS
+//!   CLI resolves them, with optional profile, regions and endpoint URL
+//!   (<https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html>).
+//! - **Read-only**: only the Describe*/Get* operations in [`OPERATIONS`] are
+//!   called; `docs/iam-policy.json` grants exactly these.
+//! - **Pagination**: every paginator is followed to its end.
+//! - **Concurrency**: every (region, operation) runs as its own task, at most
+//!   [`CollectOptions::concurrency`] at a time.
+//! - **Retries**: the SDK's standard retry mode, with exponential backoff and
+//!   jitter on throttling (`RequestLimitExceeded`, `Throttling`) and 5xx
+//!   errors, up to [`CollectOptions::max_attempts`] attempts, each bounded by
+//!   [`CollectOptions::call_timeout`]
+//!   (<https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>).
+//! - **Partial failure**: an operation that still fails (AccessDenied,
+//!   UnauthorizedOperation, timeout) becomes a [`Gap`] in the snapshot's
+//!   metadata; the others complete. The engine answers `unknown` for paths
+//!   that need the missing data.
+//! - **No secrets**: errors are recorded as the service's error code and
+//!   message, never the request, its headers or a signed URL.
+//!
+//! The SDK types are converted into the model directly ([`convert`]), never
+//! through JSON text.
+
+pub mod convert;
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata};
+use netpath_model::{Gap, Metadata, Snapshot};
+use tokio::sync::Semaphore;
+
+use convert::Issues;
+
+/// Every API operation the collector may call, as IAM actions. The
+/// least-privilege policy in `docs/iam-policy.json` grants exactly these;
+/// a test keeps the three in step (this list, the policy, and the calls in
+/// this crate's source).
+pub const OPERATIONS: &[&str] = &[
+    "ec2:DescribeRegions",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeNetworkAcls",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeVpcPeeringConnections",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeInstances",
+    "ec2:DescribeInternetGateways",
+    "ec2:DescribeNatGateways",
+    "ec2:DescribeManagedPrefixLists",
+    "ec2:GetManagedPrefixListEntries",
+    "rds:DescribeDBInstances",
+];
+
+/// What to collect and how.
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    /// A named profile from the shared config files (`--profile`).
+    pub profile: Option<String>,
+    /// Regions to read; empty means the region of the credential chain.
+    pub regions: Vec<String>,
+    /// Read every region the account has enabled (`DescribeRegions`).
+    pub all_regions: bool,
+    /// Send every request to this endpoint (`--endpoint-url`), e.g. an emulator.
+    pub endpoint_url: Option<String>,
+    /// Calls in flight at once, across operations and regions (1 or more).
+    pub concurrency: usize,
+    /// Timeout of one attempt of one call.
+    pub call_timeout: Duration,
+    /// Attempts per call, the first included (standard retry mode).
+    pub max_attempts: u32,
+    /// Backoff before the first retry; later retries double it, with jitter.
+    pub initial_backoff: Duration,
+    /// `MaxResults` per page for EC2 (clamped to each operation's allowed
+    /// range); `None` uses 1000 (100 where that is the operation's maximum).
+    pub page_size: Option<i32>,
+    /// Resolve each DB endpoint's DNS name and record its addresses.
+    pub resolve_dns: bool,
+}
+
+impl Default for CollectOptions {
+    fn default() -> Self {
+        CollectOptions {
+            profile: None,
+            regions: Vec::new(),
+            all_regions: false,
+            endpoint_url: None,
+            concurrency: 16,
+            call_timeout: Duration::from_secs(30),
+            max_attempts: 6,
+            initial_backoff: Duration::from_millis(500),
+            page_size: None,
+            resolve_dns: true,
+        }
+    }
+}
+
+/// Why collection could not even start.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    /// No region was given and none is configured.
+    #[error("no AWS region: pass --region (or --all-regions), or set AWS_REGION / a region in your profile")]
+    NoRegion,
+    /// `--all-regions` and `DescribeRegions` failed.
+    #[error("cannot list regions (ec2:DescribeRegions): {0}")]
+    Regions(String),
+    /// Every operation failed: nothing was read.
+    #[error("every call failed, nothing was collected; first error: {0}. Check the credentials (profile, environment, SSO login) and the region")]
+    NothingCollected(String),
+}
+
+/// What the collector reports as it goes (for a progress bar).
+#[derive(Debug, Clone)]
+pub enum Progress {
+    /// The number of (region, operation) calls planned so far.
+    Planned(usize),
+    /// One (region, operation) finished: items read, or the error.
+    Finished {
+        /// `ec2:DescribeVpcs`, ...
+        operation: &'static str,
+        /// Region.
+        region: String,
+        /// Items read, or the error recorded as a gap.
+        result: Result<usize, String>,
+    },
+}
+
+/// The resources one call returned.
+enum Part {
+    Vpcs(Vec<netpath_model::Vpc>),
+    Subnets(Vec<netpath_model::Subnet>),
+    SecurityGroups(Vec<netpath_model::SecurityGroup>),
+    NetworkAcls(Vec<netpath_model::NetworkAcl>),
+    RouteTables(Vec<netpath_model::RouteTable>),
+    Peerings(Vec<netpath_model::VpcPeeringConnection>),
+    NetworkInterfaces(Vec<netpath_model::NetworkInterface>),
+    Instances(Vec<netpath_model::Instance>),
+    InternetGateways(Vec<netpath_model::InternetGateway>),
+    NatGateways(Vec<netpath_model::NatGateway>),
+    PrefixLists(Vec<netpath_model::PrefixList>, Vec<Gap>),
+    DbInstances(Vec<netpath_model::DbInstance>),
+}
+
+impl Part {
+    fn len(&self) -> usize {
+        match self {
+            Part::Vpcs(v) => v.len(),
+            Part::Subnets(v) => v.len(),
+            Part::SecurityGroups(v) => v.len(),
+            Part::NetworkAcls(v) => v.len(),
+            Part::RouteTables(v) => v.len(),
+            Part::Peerings(v) => v.len(),
+            Part::NetworkInterfaces(v) => v.len(),
+            Part::Instances(v) => v.len(),
+            Part::InternetGateways(v) => v.len(),
+            Part::NatGateways(v) => v.len(),
+            Part::PrefixLists(v, _) => v.len(),
+            Part::DbInstances(v) => v.len(),
+        }
+    }
+}
+
+/// The per-region operations, in the order they are started.
+const REGION_OPERATIONS: &[&str] = &[
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeInstances",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeNetworkAcls",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeVpcPeeringConnections",
+    "ec2:DescribeInternetGateways",
+    "ec2:DescribeNatGateways",
+    "ec2:DescribeManagedPrefixLists",
+    "rds:DescribeDBInstances",
+];
+
+/// The error of a failed call as one line: the service's code and message
+/// when there is one, else the SDK's description (timeout, connection).
+fn error_line<E>(e: &E) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error,
+{
+    match (e.code(), e.message()) {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (Some(c), None) => c.to_string(),
+        _ => DisplayErrorContext(e).to_string(),
+    }
+}
+
+/// Page size for an operation whose `MaxResults` lies in `min..=max`.
+fn page(opts: &CollectOptions, min: i32, max: i32) -> i32 {
+    opts.page_size.unwrap_or(1000).clamp(min, max)
+}
+
+async fn run(
+    op: &'static str,
+    ec2: &aws_sdk_ec2::Client,
+    rds: &aws_sdk_rds::Client,
+    region: &str,
+    opts: &CollectOptions,
+    is: &mut Issues,
+) -> Result<Part, String> {
+    macro_rules! all {
+        ($req:expr) => {
+            $req.into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| error_line(&e))?
+        };
+    }
+    Ok(match op {
+        "ec2:DescribeVpcs" => Part::Vpcs(
+            all!(ec2.describe_vpcs().max_results(page(opts, 5, 1000)))
+                .into_iter()
+                .filter_map(|v| convert::vpc(v, region, is))
+                .collect(),
+        ),
+        "ec2:DescribeSubnets" => Part::Subnets(
+            all!(ec2.describe_subnets().max_results(page(opts, 5, 1000)))
+                .into_iter()
+                .filter_map(|v| convert::subnet(v, is))
+                .collect(),
+        ),
+        "ec2:DescribeSecurityGroups" => Part::SecurityGroups(
+            all!(ec2
+                .describe_security_groups()
+                .max_results(page(opts, 5, 1000)))
+            .into_iter()
+            .filter_map(|v| convert::security_group(v, is))
+            .collect(),
+        ),
+        "ec2:DescribeNetworkAcls" => Part::NetworkAcls(
+            all!(ec2.describe_network_acls().max_results(page(opts, 5, 100)))
+                .into_iter()
+                .filter_map(|v| convert::network_acl(v, is))
+                .collect(),
+        ),
+        "ec2:DescribeRouteTables" => Part::RouteTables(
+            all!(ec2.describe_route_tables().max_results(page(opts, 5, 100)))
+                .into_iter()
+                .filter_map(|v| convert::route_table(v, is))
+                .collect(),
+        ),
+        "ec2:DescribeVpcPeeringConnections" => Part::Peerings(
+            all!(ec2
+                .describe_vpc_peering_connections()
+                .max_results(page(opts, 5, 1000)))
+            .into_iter()
+            .filter_map(|v| convert::peering(v, is))
+            .collect(),
+        ),
+        "ec2:DescribeNetworkInterfaces" => Part::NetworkInterfaces(
+            all!(ec2
+                .describe_network_interfaces()
+                .max_results(page(opts, 5, 1000)))
+            .into_iter()
+            .filter_map(|v| convert::network_interface(v, is))
+            .collect(),
+        ),
+        "ec2:DescribeInstances" => Part::Instances(
+            all!(ec2.describe_instances().max_results(page(opts, 5, 1000)))
+                .into_iter()
+                .flat_map(|r| r.instances.unwrap_or_default())
+                .filter_map(|v| convert::instance(v, is))
+                .collect(),
+        ),
+        "ec2:DescribeInternetGateways" => Part::InternetGateways(
+            all!(ec2
+                .describe_internet_gateways()
+                .max_results(page(opts, 5, 1000)))
+            .into_iter()
+            .filter_map(convert::internet_gateway)
+            .collect(),
+        ),
+        "ec2:DescribeNatGateways" => Part::NatGateways(
+            all!(ec2.describe_nat_gateways().max_results(page(opts, 5, 1000)))
+                .into_iter()
+                .filter_map(|v| convert::nat_gateway(v, is))
+                .collect(),
+        ),
+        "ec2:DescribeManagedPrefixLists" => {
+            let lists = all!(ec2
+                .describe_managed_prefix_lists()
+                .max_results(page(opts, 1, 100)));
+            let mut out = Vec::new();
+            let mut gaps = Vec::new();
+            for pl in lists {
+                let id = pl.prefix_list_id.clone().unwrap_or_default();
+                let entries = ec2
+                    .get_managed_prefix_list_entries()
+                    .prefix_list_id(&id)
+                    .max_results(page(opts, 1, 100))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await;
+                let entries = match entries {
+                    Ok(e) => Some(e),
+                    Err(e) => {
+                        gaps.push(Gap {
+                            operation: "ec2:GetManagedPrefixListEntries".into(),
+                            region: Some(region.to_string()),
+                            error: format!("{id}: {}", error_line(&e)),
+                        });
+                        None
+                    }
+                };
+                out.extend(convert::prefix_list(pl, entries, is));
+            }
+            Part::PrefixLists(out, gaps)
+        }
+        "rds:DescribeDBInstances" => Part::DbInstances(
+            rds.describe_db_instances()
+                .max_records(page(opts, 20, 100))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| error_line(&e))?
+                .into_iter()
+                .filter_map(convert::db_instance)
+                .collect(),
+        ),
+        other => return Err(format!("netpath bug: unknown operation {other}")),
+    })
+}
+
+async fn base_config(opts: &CollectOptions, region: Option<String>) -> SdkConfig {
+    let retry = RetryConfig::standard()
+        .with_max_attempts(opts.max_attempts.max(1))
+        .with_initial_backoff(opts.initial_backoff);
+    let timeouts = TimeoutConfig::builder()
+        .operation_attempt_timeout(opts.call_timeout)
+        .connect_timeout(Duration::from_secs(10))
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry)
+        .timeout_config(timeouts);
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = region {
+        loader = loader.region(Region::new(r));
+    }
+    if let Some(u) = &opts.endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    loader.load().await
+}
+
+fn now_rfc3339() -> String {
+    aws_smithy_types::DateTime::from(SystemTime::now())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}
+
+/// Collects a snapshot of every region asked for.
+///
+/// Input: [`CollectOptions`], and `progress`, called from the collecting
+/// tasks as calls are planned and finish. Output: a [`Snapshot`] whose
+/// metadata holds the account ids, regions, collection time (RFC 3339), tool
+/// version, the operations called, and one [`Gap`] per call that failed after
+/// its retries. Errors: [`CollectError`] when no region is known, when
+/// `--all-regions` cannot list regions, or when every call failed.
+pub async fn collect(
+    opts: &CollectOptions,
+    progress: Arc<dyn Fn(Progress) + Send + Sync>,
+) -> Result<Snapshot, CollectError> {
+    let base = base_config(opts, opts.regions.first().cloned()).await;
+    let mut called: BTreeSet<&'static str> = BTreeSet::new();
+    let regions: Vec<String> = if opts.all_regions {
+        called.insert("ec2:DescribeRegions");
+        let ec2 = aws_sdk_ec2::Client::new(&base);
+        let out = ec2
+            .describe_regions()
+            .send()
+            .await
+            .map_err(|e| CollectError::Regions(error_line(&e)))?;
+        let mut r: Vec<String> = out
+            .regions
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|r| r.region_name)
+            .collect();
+        r.sort();
+        r
+    } else if !opts.regions.is_empty() {
+        opts.regions.clone()
+    } else {
+        vec![base
+            .region()
+            .ok_or(CollectError::NoRegion)?
+            .as_ref()
+            .to_string()]
+    };
+    let sem = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    progress(Progress::Planned(regions.len() * REGION_OPERATIONS.len()));
+    for region in &regions {
+        let cfg = base_config(opts, Some(region.clone())).await;
+        let ec2 = aws_sdk_ec2::Client::new(&cfg);
+        let rds = aws_sdk_rds::Client::new(&cfg);
+        for &op in REGION_OPERATIONS {
+            let (ec2, rds, sem, region, opts, progress) = (
+                ec2.clone(),
+                rds.clone(),
+                sem.clone(),
+                region.clone(),
+                opts.clone(),
+                progress.clone(),
+            );
+            tasks.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                let mut issues = Issues::default();
+                tracing::debug!(operation = op, region = %region, "calling");
+                let result = run(op, &ec2, &rds, &region, &opts, &mut issues).await;
+                progress(Progress::Finished {
+                    operation: op,
+                    region: region.clone(),
+                    result: result.as_ref().map(Part::len).map_err(Clone::clone),
+                });
+                (op, region, result, issues)
+            });
+        }
+    }
+    let mut snap = Snapshot::default();
+    let mut gaps: Vec<Gap> = Vec::new();
+    let mut ok = 0usize;
+    let mut first_error: Option<String> = None;
+    fn push<T>(slot: &mut Option<Vec<T>>, items: Vec<T>) {
+        slot.get_or_insert_with(Vec::new).extend(items);
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let (op, region, result, issues) = match joined {
+            Ok(x) => x,
+            Err(e) => {
+                gaps.push(Gap {
+                    operation: "(task)".into(),
+                    region: None,
+                    error: format!("a collection task failed: {e}"),
+                });
+                continue;
+            }
+        };
+        called.insert(op);
+        for i in issues.0 {
+            tracing::warn!(operation = op, region = %region, "{i}");
+        }
+        match result {
+            Ok(part) => {
+                ok += 1;
+                match part {
+                    Part::Vpcs(v) => push(&mut snap.vpcs, v),
+                    Part::Subnets(v) => push(&mut snap.subnets, v),
+                    Part::SecurityGroups(v) => push(&mut snap.security_groups, v),
+                    Part::NetworkAcls(v) => push(&mut snap.network_acls, v),
+                    Part::RouteTables(v) => push(&mut snap.route_tables, v),
+                    Part::Peerings(v) => push(&mut snap.vpc_peering_connections, v),
+                    Part::NetworkInterfaces(v) => push(&mut snap.network_interfaces, v),
+                    Part::Instances(v) => push(&mut snap.instances, v),
+                    Part::InternetGateways(v) => push(&mut snap.internet_gateways, v),
+                    Part::NatGateways(v) => push(&mut snap.nat_gateways, v),
+                    Part::PrefixLists(v, g) => {
+                        called.insert("ec2:GetManagedPrefixListEntries");
+                        push(&mut snap.prefix_lists, v);
+                        gaps.extend(g);
+                    }
+                    Part::DbInstances(v) => push(&mut snap.db_instances, v),
+                }
+            }
+            Err(e) => {
+                tracing::warn!(operation = op, region = %region, "failed: {e}");
+                first_error.get_or_insert_with(|| format!("{op} in {region}: {e}"));
+                gaps.push(Gap {
+                    operation: op.to_string(),
+                    region: Some(region),
+                    error: e,
+                });
+            }
+        }
+    }
+    if ok == 0 {
+        return Err(CollectError::NothingCollected(
+            first_error.unwrap_or_else(|| "no call was made".into()),
+        ));
+    }
+    if opts.resolve_dns {
+        resolve_db_endpoints(&mut snap).await;
+    }
+    let mut accounts: BTreeSet<String> = BTreeSet::new();
+    accounts.extend(
+        snap.vpcs
+            .iter()
+            .flatten()
+            .filter_map(|v| v.owner_id.clone()),
+    );
+    accounts.extend(
+        snap.security_groups
+            .iter()
+            .flatten()
+            .filter_map(|g| g.owner_id.clone()),
+    );
+    gaps.sort_by(|a, b| (&a.operation, &a.region).cmp(&(&b.operation, &b.region)));
+    snap.metadata = Metadata {
+        source: "aws-sdk".into(),
+        regions,
+        account_ids: accounts.into_iter().collect(),
+        collected_at: Some(now_rfc3339()),
+        tool_version: Some(env!("CARGO_PKG_VERSION").into()),
+        operations: called.into_iter().map(String::from).collect(),
+        gaps,
+    };
+    snap.sort();
+    Ok(snap)
+}
+
+/// Resolves every DB endpoint's DNS name (IPv4 only, 3 s each, all at once)
+/// and records the addresses. A name that does not resolve is logged and
+/// left empty: it is not an API failure.
+async fn resolve_db_endpoints(snap: &mut Snapshot) {
+    let mut lookups = tokio::task::JoinSet::new();
+    for (i, db) in snap.db_instances.iter().flatten().enumerate() {
+        if let Some(ep) = &db.endpoint {
+            let target = (ep.address.clone(), ep.port);
+            lookups.spawn(async move {
+                let r = tokio::time::timeout(
+                    Duration::from_secs(3),
+                    tokio::net::lookup_host(target.clone()),
+                )
+                .await;
+                (i, target.0, r)
+            });
+        }
+    }
+    while let Some(Ok((i, name, r))) = lookups.join_next().await {
+        let addrs: Vec<Ipv4Addr> = match r {
+            Ok(Ok(it)) => it
+                .filter_map(|sa| match sa.ip() {
+                    IpAddr::V4(a) => Some(a),
+                    IpAddr::V6(_) => None,
+                })
+                .collect(),
+            Ok(Err(e)) => {
+                tracing::info!("DB endpoint {name} does not resolve: {e}");
+                Vec::new()
+            }
+            Err(_) => {
+                tracing::info!("DB endpoint {name}: DNS lookup timed out");
+                Vec::new()
+            }
+        };
+        if let Some(ep) = snap
+            .db_instances
+            .as_mut()
+            .and_then(|d| d.get_mut(i))
+            .and_then(|d| d.endpoint.as_mut())
+        {
+            let mut addrs = addrs;
+            addrs.sort();
+            addrs.dedup();
+            ep.resolved_addresses = addrs;
+        }
+    }
+}
