@@ -384,7 +384,11 @@ pub async fn collect(
     opts: &CollectOptions,
     progress: Arc<dyn Fn(Progress) + Send + Sync>,
 ) -> Result<Snapshot, CollectError> {
-    let base = base_config(opts, opts.regions.first().cloned()).await;
+    let mut base = base_config(opts, opts.regions.first().cloned()).await;
+    if opts.all_regions && base.region().is_none() {
+        // DescribeRegions must be sent to some region; any enabled one lists them all.
+        base = base_config(opts, Some("us-east-1".into())).await;
+    }
     let mut called: BTreeSet<&'static str> = BTreeSet::new();
     let regions: Vec<String> = if opts.all_regions {
         called.insert("ec2:DescribeRegions");
