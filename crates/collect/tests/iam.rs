@@ -1,0 +1,98 @@
+//! `docs/iam-policy.json` is the least-privilege policy for `netpath
+//! snapshot`: it must grant exactly the operations the collector calls. Three
+//! lists are kept in step: the policy, [`netpath_collect::OPERATIONS`], and
+//! the SDK calls written in this crate's source (`ec2.describe_vpcs()`,
+//! `rds.describe_db_instances()`, ...), found by reading the source.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use netpath_collect::OPERATIONS;
+
+fn pascal(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<String>()
+        // The API spells these acronyms in capitals.
+        .replace("Db", "DB")
+}
+
+/// `service:Operation` for every `ec2.<op>(` / `rds.<op>(` call in the source.
+fn calls_in_source() -> BTreeSet<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = BTreeSet::new();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        // Method chains span lines: drop whitespace, then look for `client.op(`.
+        let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        for service in ["ec2", "rds"] {
+            let needle = format!("{service}.");
+            let mut rest = flat.as_str();
+            while let Some(i) = rest.find(&needle) {
+                let after = &rest[i + needle.len()..];
+                let name: String = after
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                let preceded_ok = i == 0
+                    || !rest.as_bytes()[i - 1].is_ascii_alphanumeric()
+                        && rest.as_bytes()[i - 1] != b'_'
+                        && rest.as_bytes()[i - 1] != b':';
+                if preceded_ok
+                    && !name.is_empty()
+                    && after[name.len()..].starts_with('(')
+                    && name != "clone"
+                {
+                    out.insert(format!("{service}:{}", pascal(&name)));
+                }
+                rest = &rest[i + needle.len()..];
+            }
+        }
+    }
+    out
+}
+
+fn policy_actions() -> BTreeSet<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/iam-policy.json");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut out = BTreeSet::new();
+    for st in doc["Statement"].as_array().unwrap() {
+        assert_eq!(st["Effect"], "Allow", "the policy only allows");
+        for a in st["Action"].as_array().unwrap() {
+            let a = a.as_str().unwrap();
+            assert!(!a.contains('*'), "no wildcards: {a}");
+            out.insert(a.to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn the_policy_grants_exactly_the_operations_called() {
+    let listed: BTreeSet<String> = OPERATIONS.iter().map(|s| s.to_string()).collect();
+    let called = calls_in_source();
+    let granted = policy_actions();
+    assert_eq!(
+        called, listed,
+        "the SDK calls in crates/collect/src and OPERATIONS differ"
+    );
+    assert_eq!(
+        granted, listed,
+        "docs/iam-policy.json and OPERATIONS differ"
+    );
+    for op in &listed {
+        let name = op.split(':').nth(1).unwrap();
+        assert!(
+            name.starts_with("Describe") || name.starts_with("Get") || name.starts_with("List"),
+            "{op} is not read-only"
+        );
+    }
+}
