@@ -223,9 +223,35 @@ fn parse_port_range(s: &str) -> Result<PortRange, String> {
     Ok(PortRange::new(lo, hi))
 }
 
+/// `RUST_LOG`, except that the SDK's request signing, HTTP and
+/// orchestration layers never log below `info`: at `debug`/`trace` they can
+/// print signed requests, whose headers carry session tokens. Credentials,
+/// tokens and signed URLs must never reach the logs.
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    let mut f = tracing_subscriber::EnvFilter::from_default_env();
+    for d in [
+        "aws_sigv4=off",
+        "aws_runtime=info",
+        "aws_smithy_runtime=info",
+        "aws_smithy_runtime_api=info",
+        "aws_smithy_http_client=info",
+        "aws_config=info",
+        "aws_credential_types=info",
+        "hyper=info",
+        "hyper_util=info",
+        "h2=info",
+        "rustls=info",
+    ] {
+        if let Ok(d) = d.parse() {
+            f = f.add_directive(d);
+        }
+    }
+    f
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(log_filter())
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();

@@ -143,3 +143,32 @@ async fn explain_without_snapshot_collects_then_uses_the_cache() {
     let e2: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(e2["verdict"], "blocked");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_never_reach_the_logs_or_the_snapshot() {
+    let m = moto();
+    build_world(&m.url).await;
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("s.json");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netpath"));
+    for (k, v) in env_vars(&m.url, home.path()) {
+        cmd.env(k, v);
+    }
+    let secret_key = "netpath-secret-key-DO-NOT-LOG";
+    let token = "netpath-session-token-DO-NOT-LOG";
+    let o = cmd
+        .env("AWS_SECRET_ACCESS_KEY", secret_key)
+        .env("AWS_SESSION_TOKEN", token)
+        .env("RUST_LOG", "trace")
+        .args(["snapshot", "-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("calling"), "trace logs are on: {stderr}");
+    let snapshot = std::fs::read_to_string(&out).unwrap();
+    for s in [secret_key, token, "X-Amz-Signature", "Signature="] {
+        assert!(!stderr.contains(s), "{s} in the logs");
+        assert!(!snapshot.contains(s), "{s} in the snapshot");
+    }
+}

@@ -346,3 +346,66 @@ proptest! {
         prop_assert_eq!(a.denied, b.denied);
     }
 }
+
+#[test]
+fn a_stale_db_endpoint_address_is_warned_about() {
+    let mut s = load("nacl-windows-range-linux-client");
+    let ep = s.db_instances.as_mut().unwrap()[0]
+        .endpoint
+        .as_mut()
+        .unwrap();
+    // The DNS answer at collection time matches the DB's ENI: no warning.
+    ep.resolved_addresses = vec![Ipv4Addr::new(10, 0, 2, 20)];
+    let e = ask(&s, "app-server", "prod-db", None);
+    assert!(
+        !e.warnings.iter().any(|w| w.contains("stale")),
+        "{:?}",
+        e.warnings
+    );
+    // After a failover the name points elsewhere than the ENI in the snapshot.
+    let ep = s.db_instances.as_mut().unwrap()[0]
+        .endpoint
+        .as_mut()
+        .unwrap();
+    ep.resolved_addresses = vec![Ipv4Addr::new(10, 0, 3, 99)];
+    let e = ask(&s, "app-server", "prod-db", None);
+    let w = e
+        .warnings
+        .iter()
+        .find(|w| w.contains("stale"))
+        .expect("a warning");
+    assert!(w.contains("10.0.3.99") && w.contains("10.0.2.20"), "{w}");
+}
+
+#[test]
+fn a_collection_gap_makes_the_layer_unknown_in_its_region_only() {
+    let mut s = load("war-story-sg-drift");
+    // Only the DB's route table matters to this flow; its VPC is in us-east-1.
+    for v in s.vpcs.as_mut().unwrap() {
+        v.region = Some("us-east-1".into());
+    }
+    // A gap in another region changes nothing.
+    s.metadata.gaps = vec![Gap {
+        operation: "ec2:DescribeRouteTables".into(),
+        region: Some("eu-west-1".into()),
+        error: "UnauthorizedOperation: denied".into(),
+    }];
+    let e = ask(&s, "app-server", "prod-db", None);
+    assert!(e.missing.is_empty(), "{:?}", e.missing);
+    // The same gap in the VPC's region makes the route hops unknown, names
+    // the gap, and still lets the certain block at the DB's group win.
+    s.metadata.gaps[0].region = Some("us-east-1".into());
+    let e = ask(&s, "app-server", "prod-db", None);
+    assert!(
+        e.missing
+            .iter()
+            .any(|m| m.contains("ec2:DescribeRouteTables failed in us-east-1")),
+        "{:?}",
+        e.missing
+    );
+    assert_eq!(e.verdict, Verdict::Blocked);
+    assert!(e
+        .warnings
+        .iter()
+        .any(|w| w.contains("the snapshot is partial")));
+}

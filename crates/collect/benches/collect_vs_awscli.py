@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Benchmark: `netpath snapshot` against the AWS CLI making the same describe
+calls one after another, on the same moto server holding ~2,000 resources.
+
+    python3 crates/collect/benches/collect_vs_awscli.py [--runs 3] [--netpath target/release/netpath]
+
+It creates (or reuses) the virtualenv the tests use (target/moto-venv) and adds
+awscli and boto3 to it, builds netpath in release mode when the binary is
+missing, starts moto_server on a free port, builds the world with boto3, then
+times both sides (median of --runs) and prints the ratio. Target: netpath at
+least 3x faster in wall time. Not a test: timing depends on the machine.
+"""
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+VENV = os.environ.get("NETPATH_MOTO_VENV", os.path.join(ROOT, "target", "moto-venv"))
+MOTO = "moto[server]==5.2.5"
+
+
+def sh(*cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def ensure_venv():
+    py = os.path.join(VENV, "bin", "python")
+    if not os.path.exists(py):
+        sh(sys.executable, "-m", "venv", VENV)
+    if not os.path.exists(os.path.join(VENV, "bin", "moto_server")):
+        sh(os.path.join(VENV, "bin", "pip"), "install", "--quiet", MOTO)
+    if not os.path.exists(os.path.join(VENV, "bin", "aws")):
+        sh(os.path.join(VENV, "bin", "pip"), "install", "--quiet", "awscli", "boto3")
+    return py
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+WORLD = r'''
+import boto3, sys
+url = sys.argv[1]
+kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+ec2, rds = boto3.client("ec2", **kw), boto3.client("rds", **kw)
+n = 0
+vpcs = []
+for v in range(5):
+    vid = ec2.create_vpc(CidrBlock=f"10.{v}.0.0/16")["Vpc"]["VpcId"]; n += 1
+    vpcs.append(vid)
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]; n += 1
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vid)
+    subnets = []
+    for s in range(10):
+        subnets.append(ec2.create_subnet(VpcId=vid, CidrBlock=f"10.{v}.{s}.0/24")["Subnet"]["SubnetId"]); n += 1
+    for r in range(4):
+        rt = ec2.create_route_table(VpcId=vid)["RouteTable"]["RouteTableId"]; n += 1
+        ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+        ec2.associate_route_table(RouteTableId=rt, SubnetId=subnets[r])
+    for a in range(2):
+        acl = ec2.create_network_acl(VpcId=vid)["NetworkAcl"]["NetworkAclId"]; n += 1
+        for e in range(10):
+            ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100 + e * 10, Egress=bool(e % 2), Protocol="6",
+                                         RuleAction="allow", CidrBlock="10.0.0.0/8", PortRange={"From": 1024, "To": 65535})
+    groups = []
+    for g in range(80):
+        gid = ec2.create_security_group(VpcId=vid, GroupName=f"g{v}-{g}", Description="bench")["GroupId"]; n += 1
+        perms = [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        if groups:
+            perms.append({"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": groups[-1]}]})
+        ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=perms)
+        groups.append(gid)
+    for e in range(220):
+        ec2.create_network_interface(SubnetId=subnets[e % 10], Groups=[groups[e % 80]]); n += 1
+    ec2.run_instances(ImageId="ami-785db401", MinCount=40, MaxCount=40, SubnetId=subnets[5], SecurityGroupIds=[groups[0]]); n += 40
+    rds.create_db_subnet_group(DBSubnetGroupName=f"sg{v}", DBSubnetGroupDescription="bench", SubnetIds=subnets[8:10])
+    for d in range(2):
+        rds.create_db_instance(DBInstanceIdentifier=f"db-{v}-{d}", Engine="postgres", DBInstanceClass="db.t3.micro",
+                               AllocatedStorage=20, MasterUsername="bench", MasterUserPassword="bench-password-1",
+                               DBSubnetGroupName=f"sg{v}", VpcSecurityGroupIds=[groups[1]]); n += 1
+for v in range(0, 4, 2):
+    p = ec2.create_vpc_peering_connection(VpcId=vpcs[v], PeerVpcId=vpcs[v + 1])["VpcPeeringConnection"]["VpcPeeringConnectionId"]; n += 1
+    ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=p)
+print(n)
+'''
+
+EC2_CALLS = ["describe-vpcs", "describe-subnets", "describe-security-groups", "describe-network-acls",
+             "describe-route-tables", "describe-vpc-peering-connections", "describe-network-interfaces",
+             "describe-instances", "describe-internet-gateways", "describe-nat-gateways",
+             "describe-managed-prefix-lists"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--netpath", default=os.path.join(ROOT, "target", "release", "netpath"))
+    args = ap.parse_args()
+    py = ensure_venv()
+    if not os.path.exists(args.netpath):
+        sh("cargo", "build", "--release", "-p", "netpath-cli", cwd=ROOT)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    moto = subprocess.Popen([os.path.join(VENV, "bin", "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        t = time.time()
+        n = int(subprocess.run([py, "-c", WORLD, url], check=True, capture_output=True, text=True).stdout.strip())
+        print(f"moto world: {n} resources created in {time.time() - t:.1f} s")
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                   AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
+        out = tempfile.mkdtemp()
+        aws = os.path.join(VENV, "bin", "aws")
+
+        def netpath_once():
+            t = time.perf_counter()
+            sh(args.netpath, "snapshot", "-o", os.path.join(out, "s.json"), "--endpoint-url", url,
+               "--region", "us-east-1", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return time.perf_counter() - t
+
+        def awscli_once():
+            t = time.perf_counter()
+            for c in EC2_CALLS:
+                sh(aws, "--endpoint-url", url, "ec2", c, "--output", "json", env=env, stdout=subprocess.DEVNULL)
+            lists = subprocess.run([aws, "--endpoint-url", url, "ec2", "describe-managed-prefix-lists",
+                                    "--query", "PrefixLists[].PrefixListId", "--output", "text"],
+                                   env=env, check=True, capture_output=True, text=True).stdout.split()
+            for pl in lists:
+                sh(aws, "--endpoint-url", url, "ec2", "get-managed-prefix-list-entries", "--prefix-list-id", pl,
+                   "--output", "json", env=env, stdout=subprocess.DEVNULL)
+            sh(aws, "--endpoint-url", url, "rds", "describe-db-instances", "--output", "json", env=env,
+               stdout=subprocess.DEVNULL)
+            return time.perf_counter() - t
+
+        netpath_once()  # warm moto's lazily created defaults
+        np = statistics.median(netpath_once() for _ in range(args.runs))
+        cli = statistics.median(awscli_once() for _ in range(args.runs))
+        ratio = cli / np
+        print(f"{'netpath snapshot':<28}{np:8.2f} s")
+        print(f"{'aws cli, call after call':<28}{cli:8.2f} s")
+        print(f"ratio: netpath is {ratio:.1f}x faster (target: 3x) -> {'OK' if ratio >= 3 else 'BELOW TARGET'}")
+    finally:
+        moto.terminate()
+        moto.wait()
+
+
+if __name__ == "__main__":
+    main()
