@@ -36,8 +36,106 @@ enum Command {
     Diff(DiffArgs),
     /// Check a snapshot against a TOML policy of reach / isolate / no-internet-exposure intents.
     Check(CheckArgs),
+    /// Who can reach --to, or what --from can reach: every source or destination, grouped.
+    Reach(ReachArgs),
+    /// Every ENI, instance and DB instance reachable from the internet, on which ports and through which gateway and rules.
+    Exposure(ExposureArgs),
     /// Write a synthetic snapshot (for benchmarks): same arguments, same bytes.
     Synth(SynthArgs),
+}
+
+/// Where the snapshot comes from: a file or folder, else live collection (cached).
+#[derive(clap::Args, Debug)]
+struct SourceArgs {
+    /// A netpath snapshot file, or a folder of AWS CLI describe-* JSON output.
+    /// Without it, netpath collects live with the default AWS credentials and
+    /// caches the snapshot (see --max-age, --refresh).
+    #[arg(long, short = 's')]
+    snapshot: Option<PathBuf>,
+    /// Without --snapshot: reuse a cached live snapshot younger than this many seconds.
+    #[arg(long, default_value_t = 900)]
+    max_age: u64,
+    /// Without --snapshot: collect again even when a cached snapshot is fresh.
+    #[arg(long)]
+    refresh: bool,
+    #[command(flatten)]
+    live: live::LiveArgs,
+}
+
+impl SourceArgs {
+    /// Loads the snapshot; returns it and a name for messages.
+    fn load(&self) -> anyhow::Result<(netpath_model::Imported, String)> {
+        let imported = match &self.snapshot {
+            Some(path) => netpath_model::load(path)?,
+            None => {
+                let (snapshot, _) = live::cached_or_collect(
+                    &self.live,
+                    std::time::Duration::from_secs(self.max_age),
+                    self.refresh,
+                )?;
+                netpath_model::Imported {
+                    snapshot,
+                    warnings: Vec::new(),
+                }
+            }
+        };
+        let name = self.snapshot.as_ref().map_or_else(
+            || "the live snapshot".to_string(),
+            |p| p.display().to_string(),
+        );
+        Ok((imported, name))
+    }
+}
+
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("end").required(true).args(["to", "from"])))]
+struct ReachArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    /// List every source that can reach this destination (instance id, ENI id, Name tag, DB identifier or endpoint, IPv4 address or `internet`).
+    #[arg(long)]
+    to: Option<String>,
+    /// List every destination this source can reach.
+    #[arg(long)]
+    from: Option<String>,
+    /// Only this destination port (default: a DB's endpoint port, else every port the destination's inbound rules open).
+    #[arg(long)]
+    port: Option<u16>,
+    /// Protocol for --port.
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    protocol: Proto,
+    /// In the table, list every member of each group (JSON always does).
+    #[arg(long)]
+    members: bool,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = ReachOutput::Table)]
+    output: ReachOutput,
+}
+
+#[derive(clap::Args, Debug)]
+struct ExposureArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    /// Only this destination port (default: every port each end's inbound rules open).
+    #[arg(long)]
+    port: Option<u16>,
+    /// Protocol for --port.
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    protocol: Proto,
+    /// In the table, list every member of each group (JSON always does).
+    #[arg(long)]
+    members: bool,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = ReachOutput::Table)]
+    output: ReachOutput,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ReachOutput {
+    /// One block per group of ends: answer, who, ports and the rules on the way.
+    Table,
+    /// The JSON document of docs/reach-json.md.
+    Json,
 }
 
 #[derive(clap::Args, Debug)]
@@ -261,6 +359,29 @@ fn main() -> ExitCode {
         Command::Import(args) => run_import(args).map(|()| 0),
         Command::Diff(args) => run_diff(args),
         Command::Check(args) => run_check(args),
+        Command::Reach(args) => {
+            let query = match (args.to.clone(), args.from.clone()) {
+                (Some(t), _) => netpath_engine::ReachQuery::To(t),
+                (None, Some(f)) => netpath_engine::ReachQuery::From(f),
+                (None, None) => unreachable!("clap requires --to or --from"),
+            };
+            run_reach(
+                &args.source,
+                query,
+                args.port,
+                args.protocol,
+                args.members,
+                args.output,
+            )
+        }
+        Command::Exposure(args) => run_reach(
+            &args.source,
+            netpath_engine::ReachQuery::Exposure,
+            args.port,
+            args.protocol,
+            args.members,
+            args.output,
+        ),
         Command::Synth(args) => run_synth(args).map(|()| 0),
     };
     match result {
@@ -331,6 +452,56 @@ fn run_explain(args: ExplainArgs) -> anyhow::Result<u8> {
         Verdict::Blocked | Verdict::Partial => 1,
         Verdict::Unknown => 3,
     })
+}
+
+/// The JSON document of `netpath reach` / `netpath exposure --output json`
+/// (docs/reach-json.md).
+#[derive(serde::Serialize)]
+struct ReachDocument<'a> {
+    format: &'static str,
+    version: u32,
+    snapshot: String,
+    #[serde(flatten)]
+    reach: &'a netpath_engine::Reach,
+}
+
+fn run_reach(
+    source: &SourceArgs,
+    query: netpath_engine::ReachQuery,
+    port: Option<u16>,
+    protocol: Proto,
+    members: bool,
+    output: ReachOutput,
+) -> anyhow::Result<u8> {
+    use std::io::Write;
+    let (imported, name) = source.load()?;
+    let topo = Topology::new(&imported.snapshot);
+    let opts = netpath_engine::ReachOptions {
+        port,
+        protocol: Some(proto(protocol)),
+    };
+    let mut r = netpath_engine::reach(&topo, &query, &opts)
+        .map_err(anyhow::Error::new)
+        .with_context(|| format!("in {name}"))?;
+    r.warnings
+        .extend(imported.warnings.iter().map(|w| w.to_string()));
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match output {
+        ReachOutput::Json => {
+            let doc = ReachDocument {
+                format: "netpath-reach",
+                version: 1,
+                snapshot: name,
+                reach: &r,
+            };
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+        ReachOutput::Table => render::reach(&mut out, &r, members)?,
+    }
+    out.flush()?;
+    Ok(0)
 }
 
 fn proto(p: Proto) -> IpProtocol {

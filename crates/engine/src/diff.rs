@@ -192,7 +192,7 @@ impl Diff {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum EndKind {
+pub(crate) enum EndKind {
     Eni,
     Db,
     Internet,
@@ -201,29 +201,29 @@ enum EndKind {
 
 /// One end of flows, on both sides.
 #[derive(Debug, Clone)]
-struct End {
-    key: String,
-    kind: EndKind,
+pub(crate) struct End {
+    pub(crate) key: String,
+    pub(crate) kind: EndKind,
     /// The reference to pass to `explain`, per side; `None` when absent.
-    refs: [Option<String>; 2],
+    pub(crate) refs: [Option<String>; 2],
     /// Equivalence class per side.
-    class: [Option<String>; 2],
+    pub(crate) class: [Option<String>; 2],
     /// VPC per side.
-    vpc: [Option<String>; 2],
+    pub(crate) vpc: [Option<String>; 2],
     /// Groups per side.
-    groups: [Vec<String>; 2],
+    pub(crate) groups: [Vec<String>; 2],
     /// Subnets per side.
-    subnets: [Vec<String>; 2],
+    pub(crate) subnets: [Vec<String>; 2],
     /// Destination ports per side.
-    ports: [Vec<(IpProtocol, PortRange)>; 2],
+    pub(crate) ports: [Vec<(IpProtocol, PortRange)>; 2],
     /// Reachable from the internet at all (a public IP), per side.
-    public: [bool; 2],
+    pub(crate) public: [bool; 2],
     /// ENI ids and instance ids, for attribution.
-    ids: BTreeSet<String>,
+    pub(crate) ids: BTreeSet<String>,
 }
 
 impl End {
-    fn new(key: String, kind: EndKind) -> End {
+    pub(crate) fn new(key: String, kind: EndKind) -> End {
         End {
             key,
             kind,
@@ -279,7 +279,7 @@ pub(crate) fn ingress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtoc
 }
 
 /// CIDRs that cut a subnet: rule, entry and route CIDRs strictly inside it.
-fn subnet_cuts(snap: &Snapshot) -> HashMap<&str, Vec<ipnet::Ipv4Net>> {
+pub(crate) fn subnet_cuts(snap: &Snapshot) -> HashMap<&str, Vec<ipnet::Ipv4Net>> {
     let mut all: BTreeSet<ipnet::Ipv4Net> = BTreeSet::new();
     for sg in snap.security_groups.iter().flatten() {
         for p in sg.ip_permissions.iter().chain(&sg.ip_permissions_egress) {
@@ -313,8 +313,41 @@ fn subnet_cuts(snap: &Snapshot) -> HashMap<&str, Vec<ipnet::Ipv4Net>> {
     out
 }
 
+/// The equivalence class of an ENI: every ENI with the same key is treated
+/// alike by every layer, as a source and as a destination (see the module
+/// docs). `cuts` comes from [`subnet_cuts`].
+pub(crate) fn eni_class(
+    topo: &Topology,
+    eni: &NetworkInterface,
+    cuts: &HashMap<&str, Vec<ipnet::Ipv4Net>>,
+) -> String {
+    let mut groups: Vec<&str> = eni.groups.iter().map(String::as_str).collect();
+    groups.sort_unstable();
+    let inst = topo.instance_of(eni);
+    let sig: Vec<String> = match (eni.primary_ip(), cuts.get(eni.subnet_id.as_str())) {
+        (Some(ip), Some(cs)) => cs
+            .iter()
+            .filter(|c| c.contains(&ip))
+            .map(|c| c.to_string())
+            .collect(),
+        _ => Vec::new(),
+    };
+    format!(
+        "eni|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+        eni.subnet_id,
+        groups.join(","),
+        sig.join(","),
+        inst.map_or("-", |i| i.state.as_str()),
+        inst.and_then(|i| i.platform.as_deref()).unwrap_or("-"),
+        eni.interface_type.as_deref().unwrap_or("-"),
+        eni.public_ip().is_some(),
+        eni.primary_ip().is_some(),
+        eni.requester_id.as_deref().unwrap_or("-"),
+    )
+}
+
 /// Collects every end of `topo` into `ends` (side `side`).
-fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<String, End>) {
+pub(crate) fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<String, End>) {
     let snap = topo.snapshot;
     let cuts = subnet_cuts(snap);
     for eni in snap.network_interfaces.iter().flatten() {
@@ -331,27 +364,8 @@ fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<String, End>) 
         let mut groups = eni.groups.clone();
         groups.sort();
         let inst = topo.instance_of(eni);
-        let sig: Vec<String> = match (eni.primary_ip(), cuts.get(eni.subnet_id.as_str())) {
-            (Some(ip), Some(cs)) => cs
-                .iter()
-                .filter(|c| c.contains(&ip))
-                .map(|c| c.to_string())
-                .collect(),
-            _ => Vec::new(),
-        };
         e.refs[side] = Some(eni.network_interface_id.clone());
-        e.class[side] = Some(format!(
-            "eni|{}|{}|{}|{}|{}|{}|{}|{}|{}",
-            eni.subnet_id,
-            groups.join(","),
-            sig.join(","),
-            inst.map_or("-", |i| i.state.as_str()),
-            inst.and_then(|i| i.platform.as_deref()).unwrap_or("-"),
-            eni.interface_type.as_deref().unwrap_or("-"),
-            eni.public_ip().is_some(),
-            eni.primary_ip().is_some(),
-            eni.requester_id.as_deref().unwrap_or("-"),
-        ));
+        e.class[side] = Some(eni_class(topo, eni, &cuts));
         e.vpc[side] = Some(eni.vpc_id.clone());
         e.ports[side] = ingress_ports(topo, &groups);
         e.groups[side] = groups;
@@ -456,7 +470,13 @@ fn footprint(topo: &Topology, e: &End, side: usize, out: &mut Vec<String>) {
 }
 
 /// Port boundaries (first port of each piece) of the rules on a pair's path.
-fn port_cuts(topo: &Topology, src: &End, dst: &End, side: usize, out: &mut BTreeSet<u32>) {
+pub(crate) fn port_cuts(
+    topo: &Topology,
+    src: &End,
+    dst: &End,
+    side: usize,
+    out: &mut BTreeSet<u32>,
+) {
     let mut add = |proto_ok: bool, r: PortRange| {
         if proto_ok {
             out.insert(u32::from(r.from));
@@ -527,7 +547,7 @@ pub(crate) fn pieces(r: PortRange, cuts: &BTreeSet<u32>) -> Vec<PortRange> {
 }
 
 /// Merges overlapping ranges per protocol.
-fn merge_ranges(mut v: Vec<(IpProtocol, PortRange)>) -> Vec<(IpProtocol, PortRange)> {
+pub(crate) fn merge_ranges(mut v: Vec<(IpProtocol, PortRange)>) -> Vec<(IpProtocol, PortRange)> {
     v.sort();
     let mut out: Vec<(IpProtocol, PortRange)> = Vec::new();
     for (p, r) in v {

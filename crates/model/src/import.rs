@@ -70,6 +70,16 @@ pub fn load(path: &Path) -> Result<Imported, ModelError> {
     if meta.is_dir() {
         return import_dir(path);
     }
+    // A netpath snapshot file is read in one typed pass, streamed from the
+    // file; anything else (or any error) takes the general path below, whose
+    // messages name the file, line and column or the resource and field.
+    if let Ok(file) = std::fs::File::open(path) {
+        let reader = std::io::BufReader::with_capacity(1 << 16, file);
+        if let Some(snapshot) = Snapshot::from_reader_fast(path, reader)? {
+            let warnings = snapshot.dangling_references();
+            return Ok(Imported { snapshot, warnings });
+        }
+    }
     let bytes = read(path)?;
     let value = parse_json(path, &bytes)?;
     if value.get("format").and_then(Value::as_str) == Some(SNAPSHOT_FORMAT) {

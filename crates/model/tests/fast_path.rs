@@ -1,0 +1,69 @@
+//! The typed one-pass reader of snapshot files must give exactly what the
+//! general (JSON tree) path gives, and must step aside for anything else so
+//! the general path's precise errors are kept.
+
+use std::path::Path;
+
+use netpath_model::snapshot::parse_json;
+use netpath_model::synth::{generate, SynthParams};
+use netpath_model::{Snapshot, Tags};
+
+#[test]
+fn fast_and_general_paths_agree_on_a_synthetic_snapshot() {
+    let snap = generate(&SynthParams {
+        enis: 800,
+        vpcs: 3,
+        seed: 9,
+    });
+    let json = snap.to_json();
+    let p = Path::new("synth.json");
+    let fast = Snapshot::from_json_bytes_fast(p, json.as_bytes())
+        .unwrap()
+        .expect("a snapshot file takes the fast path");
+    let fast_reader = Snapshot::from_reader_fast(p, json.as_bytes())
+        .unwrap()
+        .expect("and the streaming one");
+    let general = Snapshot::from_value(p, parse_json(p, json.as_bytes()).unwrap()).unwrap();
+    assert_eq!(fast, general);
+    assert_eq!(fast_reader, general);
+    // Same bytes back out.
+    assert_eq!(fast.to_json(), json);
+}
+
+#[test]
+fn fast_path_steps_aside_for_other_input() {
+    let p = Path::new("x.json");
+    for text in [
+        "{\"Vpcs\": []}",
+        "{\"format\": \"netpath-snapshot\", \"version\": 2}",
+        "{\"format\": \"netpath-snapshot\", \"version\": 1, \"subnets\": [{\"subnet_id\": \"subnet-1\"}]}",
+        "{\"format\": \"netpath-snapshot\", \"version\": 1, ",
+        "[]",
+    ] {
+        assert!(
+            Snapshot::from_json_bytes_fast(p, text.as_bytes())
+                .unwrap()
+                .is_none(),
+            "{text}"
+        );
+    }
+    // The general path still names the resource and the field.
+    let err = Snapshot::from_json_bytes(
+        p,
+        b"{\"format\": \"netpath-snapshot\", \"version\": 1, \"subnets\": [{\"subnet_id\": \"subnet-1\"}]}",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("subnet-1") && err.contains("vpc_id"), "{err}");
+}
+
+#[test]
+fn tags_behave_as_a_map() {
+    let t: Tags = serde_json::from_str(r#"{"b": "2", "a": "1", "b": "3"}"#).unwrap();
+    assert_eq!(t.get("a").map(String::as_str), Some("1"));
+    assert_eq!(t.get("b").map(String::as_str), Some("3"));
+    assert_eq!(t.get("c"), None);
+    assert_eq!(t.len(), 2);
+    assert_eq!(serde_json::to_string(&t).unwrap(), r#"{"a":"1","b":"3"}"#);
+    assert!(serde_json::from_str::<Tags>(r#"{"a": 1}"#).is_err());
+}
