@@ -410,7 +410,12 @@ pub fn reach(
         (None, _) => writeln!(out, "reachable from the internet:\n")?,
     }
     if r.entries.is_empty() {
-        writeln!(out, "nothing")?;
+        let none = match r.query {
+            "to" => "no source reaches it on any port considered",
+            "from" => "it reaches no destination on any port considered",
+            _ => "nothing is reachable from the internet",
+        };
+        writeln!(out, "{none}")?;
     }
     for e in &r.entries {
         let best = e
@@ -424,7 +429,15 @@ pub fn reach(
             })
             .unwrap_or(Verdict::Unknown);
         writeln!(out, "{:<10} {}", word(&best).to_uppercase(), e.summary)?;
-        if members && e.kind != netpath_engine::reach::EntryKind::Internet {
+        // Small groups always name their members.
+        if (members || e.count <= 8)
+            && !matches!(
+                e.kind,
+                netpath_engine::reach::EntryKind::Internet
+                    | netpath_engine::reach::EntryKind::Cidr
+                    | netpath_engine::reach::EntryKind::DbInstances
+            )
+        {
             writeln!(out, "{:<10} members: {}", "", e.members.join(", "))?;
         }
         for a in &e.access {
@@ -467,7 +480,7 @@ pub fn reach(
     };
     writeln!(
         out,
-        "\n{} {noun} considered: {} reachable, {} partial, {} unknown, {} blocked ({} classes, {} walks)",
+        "\n{} {noun} considered: {} reachable, {} partial, {} unknown, {} blocked ({} equivalence classes, {} walks)",
         s.considered, s.reachable, s.partial, s.unknown, s.blocked, s.classes, s.walks
     )?;
     for w in &r.warnings {
