@@ -35,7 +35,7 @@ use std::net::Ipv4Addr;
 use netpath_model::{IpProtocol, NetworkInterface, PortRange, Snapshot};
 use serde::Serialize;
 
-use crate::edits::{self, Edit, EditRole, FlowFootprint};
+use crate::edits::{self, Edit, EditPeer, EditRole, FlowFootprint};
 use crate::explain::{Blocking, Decision, Explanation, Symptom, Verdict};
 use crate::network_acl::network_acl_for_subnet;
 use crate::resolve::db_enis;
@@ -220,6 +220,9 @@ pub(crate) struct End {
     pub(crate) public: [bool; 2],
     /// ENI ids and instance ids, for attribution.
     pub(crate) ids: BTreeSet<String>,
+    /// Private addresses per side (an ENI's primary IP, a DB's ENIs' IPs);
+    /// empty when unknown.
+    pub(crate) addrs: [Vec<Ipv4Addr>; 2],
 }
 
 impl End {
@@ -235,6 +238,7 @@ impl End {
             ports: [Vec::new(), Vec::new()],
             public: [false, false],
             ids: BTreeSet::new(),
+            addrs: [Vec::new(), Vec::new()],
         }
     }
 }
@@ -370,6 +374,7 @@ pub(crate) fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<Str
         e.ports[side] = ingress_ports(topo, &groups);
         e.groups[side] = groups;
         e.subnets[side] = vec![eni.subnet_id.clone()];
+        e.addrs[side] = eni.primary_ip().into_iter().collect();
         e.public[side] = eni.public_ip().is_some();
         e.ids.insert(eni.network_interface_id.clone());
         if let Some(i) = inst {
@@ -402,6 +407,7 @@ pub(crate) fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<Str
             .map(|g| g.subnet_ids.clone())
             .unwrap_or_default();
         e.public[side] = enis.iter().any(|x| x.public_ip().is_some());
+        e.addrs[side] = enis.iter().filter_map(|x| x.primary_ip()).collect();
         e.ids.insert(key.clone());
         e.ids
             .extend(enis.iter().map(|x| x.network_interface_id.clone()));
@@ -413,32 +419,72 @@ pub(crate) fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<Str
     inet.class[side] = Some("internet".into());
 }
 
-/// Whether and on which ports a class's flows may have changed.
+/// An edit's reach over a class's flows: on which ports (`None`: all), and
+/// which far ends its rule or entry can match (empty: any).
+type HotItem = (Option<(IpProtocol, PortRange)>, Vec<EditPeer>);
+
+/// Whether, on which ports and towards which far ends a class's flows may
+/// have changed.
 #[derive(Debug, Clone, Default)]
 struct Hot {
-    /// On every port.
+    /// On every port, towards every end.
     all: bool,
-    /// On these (protocol, ports) only.
-    ranges: Vec<(IpProtocol, PortRange)>,
+    /// Otherwise, one item per edit that touches the class.
+    items: Vec<HotItem>,
 }
 
 impl Hot {
     fn all() -> Hot {
         Hot {
             all: true,
-            ranges: Vec::new(),
+            items: Vec::new(),
         }
     }
 
     fn any(&self) -> bool {
-        self.all || !self.ranges.is_empty()
+        self.all || !self.items.is_empty()
     }
 
-    fn covers(&self, proto: IpProtocol, piece: PortRange) -> bool {
+    /// Whether an edit may change the flows between this class and `other`
+    /// (the far end) on `proto`/`piece`.
+    fn covers(&self, proto: IpProtocol, piece: PortRange, other: &End) -> bool {
         self.all
-            || self.ranges.iter().any(|(p, r)| {
-                (*p == IpProtocol::All || *p == proto) && r.from <= piece.to && piece.from <= r.to
+            || self.items.iter().any(|(ports, peers)| {
+                ports.is_none_or(|(p, r)| {
+                    (p == IpProtocol::All || p == proto) && r.from <= piece.to && piece.from <= r.to
+                }) && (peers.is_empty() || peers.iter().any(|x| peer_matches(x, other)))
             })
+    }
+}
+
+/// Whether a rule or entry with peer `peer` can match packets whose far end
+/// is `end`, on either side. A security-group rule or NACL entry that
+/// cannot match a flow's packets cannot change its answer: security groups
+/// match their peer CIDR or the private IPs of the peer group's members
+/// (<https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html>),
+/// NACL entries their CIDR
+/// (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>).
+/// Unknown addresses match.
+fn peer_matches(peer: &EditPeer, end: &End) -> bool {
+    match peer {
+        EditPeer::Any => true,
+        EditPeer::Group(g) => end.groups.iter().any(|gs| gs.contains(g)),
+        EditPeer::Cidr(c) => match end.kind {
+            // The internet stands for every address outside the snapshot;
+            // which of them a CIDR catches is left to the walk.
+            EndKind::Internet => true,
+            EndKind::Address => end
+                .refs
+                .iter()
+                .flatten()
+                .next()
+                .and_then(|r| r.parse::<Ipv4Addr>().ok())
+                .is_none_or(|ip| c.contains(&ip)),
+            EndKind::Eni | EndKind::Db => {
+                let known: Vec<&Ipv4Addr> = end.addrs.iter().flatten().collect();
+                known.is_empty() || known.iter().any(|ip| c.contains(*ip))
+            }
+        },
     }
 }
 
@@ -806,8 +852,8 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
     // a NACL entry below port 1024 only to requests on its ports; every
     // other edit may matter on any port. ENI and instance edits are
     // left out: they change the ENI's class instead.
-    let mut t_src: HashMap<&str, Vec<Option<(IpProtocol, PortRange)>>> = HashMap::new();
-    let mut t_dst: HashMap<&str, Vec<Option<(IpProtocol, PortRange)>>> = HashMap::new();
+    let mut t_src: HashMap<&str, Vec<HotItem>> = HashMap::new();
+    let mut t_dst: HashMap<&str, Vec<HotItem>> = HashMap::new();
     let mut global = false;
     for e in &edits {
         if matches!(e.resource_type, "network-interface" | "instance") {
@@ -827,10 +873,10 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
         };
         for t in &e.touches {
             if e.role != EditRole::Destination {
-                t_src.entry(t).or_default().push(ports);
+                t_src.entry(t).or_default().push((ports, e.peers.clone()));
             }
             if e.role != EditRole::Source {
-                t_dst.entry(t).or_default().push(ports);
+                t_dst.entry(t).or_default().push((ports, e.peers.clone()));
             }
         }
     }
@@ -846,12 +892,8 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
         let mut out = (Hot::default(), Hot::default());
         for x in &fp {
             for (t, h) in [(&t_src, &mut out.0), (&t_dst, &mut out.1)] {
-                for p in t.get(x.as_str()).into_iter().flatten() {
-                    match p {
-                        None => h.all = true,
-                        Some(r) => h.ranges.push(*r),
-                    }
-                }
+                h.items
+                    .extend(t.get(x.as_str()).into_iter().flatten().cloned());
             }
         }
         out
@@ -883,7 +925,10 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
     let mut changes = Vec::new();
     let mut summary = DiffSummary::default();
     // Per destination class: its ports (both sides) and whether it is touched.
-    type DstInfo<'m> = (&'m Vec<String>, Vec<(IpProtocol, PortRange)>, Hot);
+    // (members, first member's end, ranges, hot as a destination); the
+    // inner loop below runs once per class pair, so nothing in it may look
+    // anything up by name.
+    type DstInfo<'m> = (&'m Vec<String>, &'m End, Vec<(IpProtocol, PortRange)>, Hot);
     let dinfo: Vec<DstInfo> = dsts
         .values()
         .map(|m| {
@@ -892,37 +937,62 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
                 Some(p) => vec![(protocol, PortRange::new(p, p))],
                 None => merge_ranges(d.ports[0].iter().chain(&d.ports[1]).copied().collect()),
             };
-            (m, ranges, hot(d).1)
+            (m, d, ranges, hot(d).1)
+        })
+        .collect();
+    /// What the pair loop needs of a destination class, packed so that the
+    /// loop over every (source class, destination class) stays cheap.
+    struct Lite {
+        end: *const End,
+        address: bool,
+        public: bool,
+        present: bool,
+        members: usize,
+        ranges: usize,
+        hot: bool,
+    }
+    let lite: Vec<Lite> = dinfo
+        .iter()
+        .map(|(m, d, r, h)| Lite {
+            end: *d as *const End,
+            address: d.kind == EndKind::Address,
+            public: d.public.iter().any(|p| *p),
+            present: d.refs[1].is_some(),
+            members: m.len(),
+            ranges: r.len(),
+            hot: h.any(),
         })
         .collect();
     for smembers in srcs.values() {
         let s0 = &ends[&smembers[0]];
         let src_hot = hot(s0).0;
-        for (dmembers, ranges, dst_hot) in &dinfo {
-            let d0 = &ends[&dmembers[0]];
-            if ranges.is_empty()
-                || matches!(s0.kind, EndKind::Internet | EndKind::Address)
-                    && d0.kind == EndKind::Address
-            {
-                continue;
+        let (s_outside, s_internet) = (
+            matches!(s0.kind, EndKind::Internet | EndKind::Address),
+            s0.kind == EndKind::Internet,
+        );
+        if s0.refs[1].is_none() {
+            continue; // gone in AFTER: reported as a removed resource
+        }
+        let s_ptr = s0 as *const End;
+        for (i, dl) in lite.iter().enumerate() {
+            if dl.ranges == 0 || s_outside && dl.address || !dl.present {
+                continue; // a destination gone in AFTER is reported as a removed resource
             }
-            if s0.kind == EndKind::Internet && !d0.public.iter().any(|p| *p) && to_sel.is_none() {
+            if s_internet && !dl.public && to_sel.is_none() {
                 continue; // no public IP on either side: not an internet flow
             }
-            if d0.refs[1].is_none() || s0.refs[1].is_none() {
-                continue; // gone in AFTER: reported as a removed resource
-            }
-            let mut pair_flows = smembers.len() * dmembers.len();
-            let same_class = smembers[0] == dmembers[0];
+            let same_class = std::ptr::eq(s_ptr, dl.end);
+            let mut pair_flows = smembers.len() * dl.members;
             if same_class {
                 pair_flows -= smembers.len();
             }
-            summary.flows_compared += pair_flows * ranges.len();
-            if !(src_hot.any() || dst_hot.any()) {
+            summary.flows_compared += pair_flows * dl.ranges;
+            if !(dl.hot || src_hot.any()) {
                 continue; // nothing on this pair's path changed
             }
+            let (dmembers, _, ranges, dst_hot) = &dinfo[i];
             // Representatives: distinct ends (a class pair with itself needs two members).
-            let (sk, dk) = if smembers[0] != dmembers[0] {
+            let (sk, dk) = if !same_class {
                 (&smembers[0], &dmembers[0])
             } else if smembers.len() > 1 {
                 (&smembers[1], &dmembers[0])
@@ -930,6 +1000,13 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
                 continue;
             };
             let (s, d) = (&ends[sk], &ends[dk]);
+            // No edit can act on this pair on any of its ports: skip it
+            // before cutting ranges.
+            if !ranges.iter().any(|&(proto, range)| {
+                src_hot.covers(proto, range, d) || dst_hot.covers(proto, range, s)
+            }) {
+                continue;
+            }
             let mut cuts = BTreeSet::new();
             for (sd, topo) in topos.iter().enumerate() {
                 port_cuts(topo, s, d, sd, &mut cuts);
@@ -939,7 +1016,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
             for &(proto, range) in ranges {
                 let mut last: Option<FlowChange> = None;
                 for piece in pieces(range, &cuts) {
-                    if !(src_hot.covers(proto, piece) || dst_hot.covers(proto, piece)) {
+                    if !(src_hot.covers(proto, piece, d) || dst_hot.covers(proto, piece, s)) {
                         // Nothing that acts on this port changed; the answer
                         // stands, and it closes any run of merged changes.
                         if let Some(c) = last.take() {

@@ -79,6 +79,22 @@ pub struct Edit {
     /// everything else on both.
     #[serde(skip)]
     pub role: EditRole,
+    /// The packets' far end the edited rule or entry can match: the peer
+    /// of a security-group rule, the CIDR of a NACL entry. Empty: any.
+    #[serde(skip)]
+    pub(crate) peers: Vec<EditPeer>,
+}
+
+/// What a rule or entry matches at the far end of a packet.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum EditPeer {
+    /// Addresses in an IPv4 CIDR.
+    Cidr(Ipv4Net),
+    /// Private IPs of ENIs carrying a group.
+    Group(String),
+    /// Anything (prefix lists, IPv6 ranges, which IPv4 flows never match,
+    /// are kept here to stay on the safe side).
+    Any,
 }
 
 /// Which end of a flow an edit acts on.
@@ -121,6 +137,7 @@ impl Edit {
             touches: vec![id.to_string()],
             ports: None,
             cidr: None,
+            peers: Vec::new(),
             role: EditRole::Both,
         }
     }
@@ -290,6 +307,7 @@ struct AtomicRule {
     text: String,
     proto: IpProtocol,
     range: PortRange,
+    peer: EditPeer,
 }
 
 fn atomic_rules(sg: &SecurityGroup) -> BTreeSet<AtomicRule> {
@@ -305,16 +323,21 @@ fn atomic_rules(sg: &SecurityGroup) -> BTreeSet<AtomicRule> {
             let peers = p
                 .ip_ranges
                 .iter()
-                .map(|c| c.to_string())
-                .chain(p.ipv6_ranges.iter().map(|c| c.to_string()))
-                .chain(p.prefix_list_ids.iter().cloned())
-                .chain(p.user_id_group_pairs.iter().map(|g| g.group_id.clone()));
-            for peer in peers {
+                .map(|c| (c.to_string(), EditPeer::Cidr(*c)))
+                .chain(p.ipv6_ranges.iter().map(|c| (c.to_string(), EditPeer::Any)))
+                .chain(p.prefix_list_ids.iter().map(|c| (c.clone(), EditPeer::Any)))
+                .chain(
+                    p.user_id_group_pairs
+                        .iter()
+                        .map(|g| (g.group_id.clone(), EditPeer::Group(g.group_id.clone()))),
+                );
+            for (peer, matches) in peers {
                 out.insert(AtomicRule {
                     egress,
                     text: format!("{} {dir} {ports} {prep} {peer}", sg.group_id),
                     proto: p.ip_protocol,
                     range: permission_ports(p),
+                    peer: matches,
                 });
             }
         }
@@ -356,6 +379,7 @@ fn security_groups(out: &mut Vec<Edit>, before: &Snapshot, after: &Snapshot) {
             let mut e = Edit::new(change, "security-group-rule", id, r.text.clone())
                 .vpc(g.vpc_id.as_deref());
             e.ports = Some((r.proto, r.range));
+            e.peers = vec![r.peer.clone()];
             e.role = if r.egress {
                 EditRole::Source
             } else {
@@ -391,6 +415,10 @@ fn entry_text(acl: &str, e: &NetworkAclEntry) -> String {
         "{acl} {dir} rule {} {} {proto}{ports} {cidr}",
         e.rule_number, e.rule_action
     )
+}
+
+fn entry_peer(e: &NetworkAclEntry) -> EditPeer {
+    e.cidr_block.map_or(EditPeer::Any, EditPeer::Cidr)
 }
 
 fn entry_ports(e: &NetworkAclEntry) -> (IpProtocol, PortRange) {
@@ -441,6 +469,7 @@ fn network_acls(out: &mut Vec<Edit>, before: &Snapshot, after: &Snapshot) {
         let mk = |change, e: &NetworkAclEntry, text: String| {
             let mut ed = Edit::new(change, "network-acl-entry", id, text).vpc(Some(&acl.vpc_id));
             ed.ports = Some(entry_ports(e));
+            ed.peers = vec![entry_peer(e)];
             ed
         };
         for (k, e) in &eb {
@@ -456,6 +485,7 @@ fn network_acls(out: &mut Vec<Edit>, before: &Snapshot, after: &Snapshot) {
                         format!("{} (was: {})", entry_text(id, n), entry_text(id, e)),
                     )
                     .values(entry_text(id, e), entry_text(id, n));
+                    ed.peers = vec![entry_peer(e), entry_peer(n)];
                     let proto = if p1 == p2 { p1 } else { IpProtocol::All };
                     ed.ports = Some((
                         proto,
