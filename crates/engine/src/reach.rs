@@ -36,7 +36,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 
 use ipnet::{Ipv4Net, Ipv4Subnets};
-use netpath_model::{IpProtocol, PortRange};
+use netpath_model::{IpProtocol, NetworkInterface, PortRange};
 use serde::Serialize;
 
 use crate::diff::{
@@ -180,14 +180,45 @@ pub struct Reach {
     pub warnings: Vec<String>,
 }
 
+/// A far end: an ENI (named only when listed, to keep memory per ENI
+/// small), or a named end (DB instance, `internet`, CIDR) with its ENI ids.
+#[derive(Clone)]
+enum Member<'a> {
+    Eni(&'a NetworkInterface),
+    /// Name and ENI ids (boxed: members are many, named ones few).
+    Named(Box<(String, Vec<String>)>),
+}
+
+impl Member<'_> {
+    fn named(name: String, ids: Vec<String>) -> Self {
+        Member::Named(Box::new((name, ids)))
+    }
+}
+
+impl Member<'_> {
+    fn name(&self) -> String {
+        match self {
+            Member::Eni(e) => eni_key(e),
+            Member::Named(b) => b.0.clone(),
+        }
+    }
+
+    /// True when this member is (part of) the fixed end.
+    fn is_in(&self, fixed: &BTreeSet<String>) -> bool {
+        match self {
+            Member::Eni(e) => fixed.contains(&e.network_interface_id),
+            Member::Named(b) => b.1.iter().any(|i| fixed.contains(i)),
+        }
+    }
+}
+
 /// An equivalence class of far ends.
-struct Class {
+struct Class<'a> {
     kind: EntryKind,
     /// References to pass to `explain`, best first (the first that is not
     /// the fixed end itself is used).
     refs: Vec<String>,
-    /// (member name, ENI ids) per member.
-    members: Vec<(String, Vec<String>)>,
+    members: Vec<Member<'a>>,
     end: End,
 }
 
@@ -228,7 +259,7 @@ fn egress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtocol, PortRang
 
 /// Every ENI (not RDS-owned), grouped into classes, then every DB instance
 /// (one class each).
-fn classes(topo: &Topology) -> Vec<Class> {
+fn classes<'a>(topo: &Topology<'a>) -> Vec<Class<'a>> {
     let snap = topo.snapshot;
     let cuts = subnet_cuts(snap);
     let mut by_key: HashMap<String, usize> = HashMap::new();
@@ -266,8 +297,7 @@ fn classes(topo: &Topology) -> Vec<Class> {
         if c.refs.len() < 2 {
             c.refs.push(eni.network_interface_id.clone());
         }
-        c.members
-            .push((eni_key(eni), vec![eni.network_interface_id.clone()]));
+        c.members.push(Member::Eni(eni));
     }
     for db in snap.db_instances.iter().flatten() {
         let enis = db_enis(topo, db);
@@ -296,7 +326,7 @@ fn classes(topo: &Topology) -> Vec<Class> {
         out.push(Class {
             kind: EntryKind::DbInstances,
             refs: vec![db.db_instance_identifier.clone()],
-            members: vec![(
+            members: vec![Member::named(
                 db.db_instance_identifier.clone(),
                 enis.iter()
                     .map(|e| e.network_interface_id.clone())
@@ -551,10 +581,14 @@ fn list(items: &[String], max: usize) -> String {
     }
 }
 
+/// One class's answer: kind, class, every port range's answer, the members
+/// it stands for.
+type Answered<'c, 'a> = (EntryKind, &'c Class<'a>, Vec<PortAccess>, Vec<Member<'a>>);
+
 /// Merges class answers with the same kind, groups and access into entries.
 fn entries(
     topo: &Topology,
-    answered: Vec<(EntryKind, &Class, Vec<PortAccess>, Vec<String>)>,
+    answered: Vec<Answered>,
     summary: &mut ReachSummary,
 ) -> Vec<ReachEntry> {
     // ENIs per exact group set, to say "all".
@@ -601,6 +635,7 @@ fn entries(
             continue;
         }
         let groups = class.end.groups[0].clone();
+        let members: Vec<String> = members.iter().map(Member::name).collect();
         // DB instances are listed one by one; ENIs merge across subnets.
         let merge_key = match kind {
             EntryKind::DbInstances | EntryKind::Cidr | EntryKind::Internet => {
@@ -727,12 +762,12 @@ fn entries(
     out
 }
 
-fn ends_of(c: &Class, fixed: &BTreeSet<String>) -> (Option<String>, Vec<String>) {
-    let members: Vec<String> = c
+fn ends_of<'a>(c: &Class<'a>, fixed: &BTreeSet<String>) -> (Option<String>, Vec<Member<'a>>) {
+    let members: Vec<Member> = c
         .members
         .iter()
-        .filter(|(_, ids)| !ids.iter().any(|i| fixed.contains(i)))
-        .map(|(m, _)| m.clone())
+        .filter(|m| !m.is_in(fixed))
+        .cloned()
         .collect();
     let rep = c.refs.iter().find(|r| !fixed.contains(*r)).cloned();
     (rep, members)
@@ -774,10 +809,10 @@ pub fn reach(
     let internet = Class {
         kind: EntryKind::Internet,
         refs: vec!["internet".into()],
-        members: vec![("internet".into(), Vec::new())],
+        members: vec![Member::named("internet".into(), Vec::new())],
         end: End::new("internet".into(), EndKind::Internet),
     };
-    let mut answered: Vec<(EntryKind, &Class, Vec<PortAccess>, Vec<String>)> = Vec::new();
+    let mut answered: Vec<Answered> = Vec::new();
     let mut walks = 0usize;
     let (name, target) = match query {
         ReachQuery::To(reference) => {
@@ -816,7 +851,12 @@ pub fn reach(
                     &ranges,
                     &mut walks,
                 );
-                answered.push((EntryKind::Internet, &internet, acc, vec!["internet".into()]));
+                answered.push((
+                    EntryKind::Internet,
+                    &internet,
+                    acc,
+                    vec![Member::named("internet".into(), Vec::new())],
+                ));
             }
             // Address ranges outside the snapshot that the groups name.
             let mut cidr_classes: Vec<(Class, Vec<String>)> = Vec::new();
@@ -832,7 +872,7 @@ pub fn reach(
                     Class {
                         kind: EntryKind::Cidr,
                         refs: vec![addr],
-                        members: vec![(key.clone(), Vec::new())],
+                        members: vec![Member::named(key.clone(), Vec::new())],
                         end,
                     },
                     vec![key],
@@ -843,7 +883,11 @@ pub fn reach(
                 let acc = evaluate(
                     topo, &c.refs[0], &c.end, reference, &fixed, &ranges, &mut walks,
                 );
-                cidr_answers.push((EntryKind::Cidr, c, acc, members.clone()));
+                let members = members
+                    .iter()
+                    .map(|m| Member::named(m.clone(), Vec::new()))
+                    .collect();
+                cidr_answers.push((EntryKind::Cidr, c, acc, members));
             }
             summary.classes = answered.len() + cidr_answers.len();
             let mut entries_out = entries(topo, answered, &mut summary);
@@ -893,7 +937,12 @@ pub fn reach(
                     &r,
                     &mut walks,
                 );
-                answered.push((EntryKind::Internet, &internet, acc, vec!["internet".into()]));
+                answered.push((
+                    EntryKind::Internet,
+                    &internet,
+                    acc,
+                    vec![Member::named("internet".into(), Vec::new())],
+                ));
             }
             ("from", Some(ep.info(topo)))
         }

@@ -226,7 +226,21 @@ fn eni_endpoint<'a>(
 }
 
 /// The ENIs RDS created for `db`, found by description, subnet group and groups.
+///
+/// Input: a DB instance (from this topology's snapshot or another). Output:
+/// its ENIs in this topology, computed once per DB in [`Topology::new`].
 pub fn db_enis<'a>(topo: &Topology<'a>, db: &DbInstance) -> Vec<&'a NetworkInterface> {
+    if let Some(cached) = topo.cached_db_enis(db) {
+        return cached.to_vec();
+    }
+    db_enis_uncached(topo, db)
+}
+
+/// [`db_enis`] without the cache, for [`Topology::new`].
+pub(crate) fn db_enis_uncached<'a>(
+    topo: &Topology<'a>,
+    db: &DbInstance,
+) -> Vec<&'a NetworkInterface> {
     let Some(group) = &db.db_subnet_group else {
         return Vec::new();
     };

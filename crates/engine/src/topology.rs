@@ -29,6 +29,30 @@ pub enum Edge {
     Attachment(String),
 }
 
+/// ENIs by address: addresses sorted, with the ENIs in the same order, so a
+/// lookup is a binary search that returns a slice (no allocation per
+/// address: 100,000 ENIs cost 1.2 MB here, against 8 MB as a hash map of
+/// vectors).
+struct AddrIndex<'a> {
+    addrs: Vec<Ipv4Addr>,
+    enis: Vec<&'a NetworkInterface>,
+}
+
+impl<'a> AddrIndex<'a> {
+    fn new(mut pairs: Vec<(Ipv4Addr, &'a NetworkInterface)>) -> AddrIndex<'a> {
+        // Stable: ENIs sharing an address keep snapshot order.
+        pairs.sort_by_key(|(a, _)| *a);
+        let (addrs, enis) = pairs.into_iter().unzip();
+        AddrIndex { addrs, enis }
+    }
+
+    fn get(&self, ip: Ipv4Addr) -> &[&'a NetworkInterface] {
+        let lo = self.addrs.partition_point(|a| *a < ip);
+        let hi = self.addrs.partition_point(|a| *a <= ip);
+        &self.enis[lo..hi]
+    }
+}
+
 /// Index over one snapshot. Borrowed from it; cheap to query.
 pub struct Topology<'a> {
     /// The snapshot.
@@ -43,8 +67,8 @@ pub struct Topology<'a> {
     rt_by_subnet: HashMap<&'a str, &'a RouteTable>,
     main_rt_by_vpc: HashMap<&'a str, &'a RouteTable>,
     enis: HashMap<&'a str, &'a NetworkInterface>,
-    enis_by_ip: HashMap<Ipv4Addr, Vec<&'a NetworkInterface>>,
-    enis_by_public_ip: HashMap<Ipv4Addr, Vec<&'a NetworkInterface>>,
+    enis_by_ip: AddrIndex<'a>,
+    enis_by_public_ip: AddrIndex<'a>,
     group_members: HashMap<&'a str, Vec<&'a NetworkInterface>>,
     rds_enis: Vec<&'a NetworkInterface>,
     instances_by_name: HashMap<&'a str, Vec<&'a Instance>>,
@@ -57,6 +81,7 @@ pub struct Topology<'a> {
     dbs: HashMap<&'a str, &'a DbInstance>,
     graph: UnGraph<Node, Edge>,
     vpc_nodes: HashMap<&'a str, NodeIndex>,
+    db_enis: HashMap<&'a str, Vec<&'a NetworkInterface>>,
 }
 
 fn index<'a, T>(v: &'a Option<Vec<T>>, id: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, &'a T> {
@@ -93,8 +118,8 @@ impl<'a> Topology<'a> {
                 }
             }
         }
-        let mut enis_by_ip: HashMap<Ipv4Addr, Vec<&NetworkInterface>> = HashMap::new();
-        let mut enis_by_public_ip: HashMap<Ipv4Addr, Vec<&NetworkInterface>> = HashMap::new();
+        let mut enis_by_ip: Vec<(Ipv4Addr, &NetworkInterface)> = Vec::new();
+        let mut enis_by_public_ip: Vec<(Ipv4Addr, &NetworkInterface)> = Vec::new();
         let mut group_members: HashMap<&str, Vec<&NetworkInterface>> = HashMap::new();
         let rds_enis: Vec<&NetworkInterface> = snapshot
             .network_interfaces
@@ -116,12 +141,9 @@ impl<'a> Topology<'a> {
         }
         for eni in snapshot.network_interfaces.iter().flatten() {
             for p in &eni.private_ip_addresses {
-                enis_by_ip
-                    .entry(p.private_ip_address)
-                    .or_default()
-                    .push(eni);
+                enis_by_ip.push((p.private_ip_address, eni));
                 if let Some(pub_ip) = p.public_ip {
-                    enis_by_public_ip.entry(pub_ip).or_default().push(eni);
+                    enis_by_public_ip.push((pub_ip, eni));
                 }
             }
             for g in &eni.groups {
@@ -150,7 +172,7 @@ impl<'a> Topology<'a> {
                 graph.add_edge(v, n, Edge::Attachment(att.state.clone()));
             }
         }
-        Topology {
+        let mut topo = Topology {
             snapshot,
             vpcs: index(&snapshot.vpcs, |v| v.vpc_id.as_str()),
             subnets: index(&snapshot.subnets, |s| s.subnet_id.as_str()),
@@ -164,8 +186,8 @@ impl<'a> Topology<'a> {
             enis: index(&snapshot.network_interfaces, |e| {
                 e.network_interface_id.as_str()
             }),
-            enis_by_ip,
-            enis_by_public_ip,
+            enis_by_ip: AddrIndex::new(enis_by_ip),
+            enis_by_public_ip: AddrIndex::new(enis_by_public_ip),
             group_members,
             rds_enis,
             instances_by_name,
@@ -184,7 +206,34 @@ impl<'a> Topology<'a> {
             }),
             graph,
             vpc_nodes,
+            db_enis: HashMap::new(),
+        };
+        // The ENIs of each DB instance, found once (every DB question needs them).
+        let db_enis = snapshot
+            .db_instances
+            .iter()
+            .flatten()
+            .map(|d| {
+                (
+                    d.db_instance_identifier.as_str(),
+                    crate::resolve::db_enis_uncached(&topo, d),
+                )
+            })
+            .collect();
+        topo.db_enis = db_enis;
+        topo
+    }
+
+    /// The ENIs of `db` found by [`Topology::new`], when `db` is this
+    /// snapshot's own DB instance.
+    pub(crate) fn cached_db_enis(&self, db: &DbInstance) -> Option<&[&'a NetworkInterface]> {
+        let own = self.dbs.get(db.db_instance_identifier.as_str())?;
+        if !std::ptr::eq(*own, db) {
+            return None;
         }
+        self.db_enis
+            .get(db.db_instance_identifier.as_str())
+            .map(Vec::as_slice)
     }
 
     /// A VPC by id.
@@ -229,11 +278,11 @@ impl<'a> Topology<'a> {
     }
     /// ENIs holding `ip` as a private address (several when VPC CIDRs overlap).
     pub fn enis_with_private_ip(&self, ip: Ipv4Addr) -> &[&'a NetworkInterface] {
-        self.enis_by_ip.get(&ip).map_or(&[], Vec::as_slice)
+        self.enis_by_ip.get(ip)
     }
     /// ENIs whose public IP is `ip`.
     pub fn enis_with_public_ip(&self, ip: Ipv4Addr) -> &[&'a NetworkInterface] {
-        self.enis_by_public_ip.get(&ip).map_or(&[], Vec::as_slice)
+        self.enis_by_public_ip.get(ip)
     }
     /// ENIs carrying a security group.
     pub fn group_members(&self, group_id: &str) -> &[&'a NetworkInterface] {
