@@ -1,4 +1,5 @@
-//! Criterion benchmark: `diff` of two synthetic snapshots of 10,000 ENIs
+//! Criterion benchmark: `diff` of two synthetic snapshots of 1,000, 10,000
+//! and 100,000 ENIs
 //! that differ by 10 rule edits (security-group rules and NACL entries),
 //! every relevant flow compared. The snapshots come from
 //! `netpath_model::synth` (same seed, same bytes; `netpath synth` writes
@@ -11,7 +12,7 @@ use netpath_model::synth::{generate, perturb, SynthParams};
 fn bench_diff(c: &mut Criterion) {
     let mut group = c.benchmark_group("diff");
     group.sample_size(10);
-    for enis in [1_000usize, 10_000] {
+    for enis in [1_000usize, 10_000, 100_000] {
         let before = generate(&SynthParams {
             enis,
             vpcs: 6,

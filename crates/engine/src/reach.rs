@@ -415,11 +415,15 @@ fn evaluate(
                         if h.decision == Decision::Allow {
                             // Rule texts name their group or ACL; a route
                             // names only its destination and target.
-                            via.push(if h.kind == HopKind::RouteTable {
+                            let v = if h.kind == HopKind::RouteTable {
                                 format!("{}: {}", h.component, m.text)
                             } else {
                                 m.text.clone()
-                            });
+                            };
+                            // A route table met on both legs is named once.
+                            if !via.contains(&v) {
+                                via.push(v);
+                            }
                         }
                     }
                     PortAccess {
