@@ -1,0 +1,334 @@
+//! One flow, two judges: `netpath explain` and a real TCP handshake in the
+//! lab. The expected kernel outcome follows from the verdict and symptom:
+//!
+//! | explain | probes |
+//! |---|---|
+//! | reachable | connects, from an ephemeral port, and from the first and last port of the client's ephemeral range |
+//! | blocked, symptom timeout | times out |
+//! | blocked, symptom refused | is refused (a reset from a host with no listener) |
+//! | partial | connects from a source port outside every blocked sub-range; times out from the first and last port of each blocked sub-range |
+//! | unknown | not probed: the lab cannot decide what the snapshot does not say |
+
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use netpath_engine::{explain, ExplainOptions, HopKind, Symptom, Topology, Verdict};
+use netpath_model::PortRange;
+
+use crate::{Lab, Outcome};
+
+/// One connection attempt: from which source port (0: ephemeral), what
+/// explain implies, what the kernel did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// Source port; 0 lets the kernel pick from the client's ephemeral range.
+    pub sport: u16,
+    /// What explain's verdict implies.
+    pub expect: Outcome,
+    /// What happened.
+    pub got: Outcome,
+}
+
+/// The result of checking one flow.
+#[derive(Debug, Clone)]
+pub struct FlowCheck {
+    /// `FROM -> TO tcp PORT`.
+    pub flow: String,
+    /// explain's verdict.
+    pub verdict: Verdict,
+    /// explain's symptom.
+    pub symptom: Symptom,
+    /// The probes made (empty when skipped).
+    pub probes: Vec<Probe>,
+    /// Why the flow was not probed, if it was not.
+    pub skipped: Option<String>,
+    /// explain's blocking hop, for the report.
+    pub blocking: Option<String>,
+}
+
+impl FlowCheck {
+    /// True when every probe saw what explain implies.
+    pub fn agrees(&self) -> bool {
+        self.probes.iter().all(|p| p.expect == p.got)
+    }
+
+    /// A report of the disagreement, one line per probe.
+    pub fn report(&self) -> String {
+        let mut s = format!(
+            "{}: explain says {:?} ({:?}){}\n",
+            self.flow,
+            self.verdict,
+            self.symptom,
+            self.blocking
+                .as_ref()
+                .map_or(String::new(), |b| format!(", blocked at {b}"))
+        );
+        for p in &self.probes {
+            s.push_str(&format!(
+                "  source port {:>5}: expected {:?}, kernel {:?}{}\n",
+                p.sport,
+                p.expect,
+                p.got,
+                if p.expect == p.got {
+                    ""
+                } else {
+                    "   <-- disagreement"
+                }
+            ));
+        }
+        s
+    }
+}
+
+fn outside(r: PortRange, blocked: &[PortRange]) -> Option<u16> {
+    (r.from..=r.to).find(|p| !blocked.iter().any(|b| b.contains(*p)))
+}
+
+/// A flow ready to probe: its check (probes not yet run) and the probes to
+/// make: (source ENI, source port, destination, port, expected outcome).
+struct Planned {
+    check: FlowCheck,
+    probes: Vec<(String, u16, Ipv4Addr, u16, Outcome)>,
+}
+
+/// Checks the flow `from -> to` on TCP `port` (default: a DB's endpoint
+/// port) against the lab. Starts a listener on the destination when it is
+/// not a DB (a DB listens on its endpoint port only).
+///
+/// Errors: explain refusing the question, or a lab command failing.
+pub fn check_flow(
+    lab: &mut Lab,
+    topo: &Topology,
+    from: &str,
+    to: &str,
+    port: Option<u16>,
+    timeout: Duration,
+) -> Result<FlowCheck> {
+    let flows = [(from.to_string(), to.to_string(), port)];
+    Ok(check_flows(lab, topo, &flows, timeout)?.remove(0))
+}
+
+/// Checks several flows: explains and listeners first, then every probe,
+/// in parallel across sources (one source's probes run one after another,
+/// so explicit source ports never collide). Output: one [`FlowCheck`] per
+/// flow, in order.
+///
+/// Errors: as [`check_flow`].
+pub fn check_flows(
+    lab: &mut Lab,
+    topo: &Topology,
+    flows: &[(String, String, Option<u16>)],
+    timeout: Duration,
+) -> Result<Vec<FlowCheck>> {
+    let mut planned = Vec::new();
+    for (from, to, port) in flows {
+        planned.push(plan(lab, topo, from, to, *port)?);
+    }
+    // Probes by source ENI.
+    let mut by_src: std::collections::BTreeMap<String, Vec<(usize, usize)>> =
+        std::collections::BTreeMap::new();
+    for (f, p) in planned.iter().enumerate() {
+        for (k, probe) in p.probes.iter().enumerate() {
+            by_src.entry(probe.0.clone()).or_default().push((f, k));
+        }
+    }
+    let lab_ref: &Lab = lab;
+    /// (flow index, probe index) and what the probe saw.
+    type Seen = ((usize, usize), Result<Outcome>);
+    let results: Vec<Vec<Seen>> = std::thread::scope(|sc| {
+        let handles: Vec<_> = by_src
+            .values()
+            .map(|items| {
+                let planned = &planned;
+                sc.spawn(move || {
+                    items
+                        .iter()
+                        .map(|&(f, k)| {
+                            let (src, sport, dst, port, _) = &planned[f].probes[k];
+                            ((f, k), lab_ref.connect(src, *sport, *dst, *port, timeout))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut got: std::collections::HashMap<(usize, usize), Outcome> =
+        std::collections::HashMap::new();
+    for r in results.into_iter().flatten() {
+        got.insert(r.0, r.1?);
+    }
+    Ok(planned
+        .into_iter()
+        .enumerate()
+        .map(|(f, p)| {
+            let mut check = p.check;
+            for (k, (_, sport, _, _, expect)) in p.probes.into_iter().enumerate() {
+                let got = got
+                    .remove(&(f, k))
+                    .unwrap_or(Outcome::Other("not run".into()));
+                check.probes.push(Probe { sport, expect, got });
+            }
+            check
+        })
+        .collect())
+}
+
+fn plan(
+    lab: &mut Lab,
+    topo: &Topology,
+    from: &str,
+    to: &str,
+    port: Option<u16>,
+) -> Result<Planned> {
+    let exp = explain(
+        topo,
+        from,
+        to,
+        &ExplainOptions {
+            port,
+            ..ExplainOptions::default()
+        },
+    )
+    .with_context(|| format!("explain {from} -> {to}"))?;
+    let mut fc = FlowCheck {
+        flow: format!("{from} -> {to} tcp {}", exp.port),
+        verdict: exp.verdict,
+        symptom: exp.symptom,
+        probes: Vec::new(),
+        skipped: None,
+        blocking: exp
+            .blocking
+            .as_ref()
+            .map(|b| format!("{:?} {} [{}]", b.kind, b.component, b.code)),
+    };
+    let skip = |fc: &mut FlowCheck, why: String| {
+        fc.skipped = Some(why);
+    };
+    if let Some(why) = lab.incomplete() {
+        skip(&mut fc, why.to_string());
+        return Ok(Planned {
+            check: fc,
+            probes: Vec::new(),
+        });
+    }
+    if exp.verdict == Verdict::Unknown {
+        skip(&mut fc, "explain says unknown".into());
+        return Ok(Planned {
+            check: fc,
+            probes: Vec::new(),
+        });
+    }
+    let Some(src) = exp.source.eni.clone() else {
+        skip(&mut fc, "the source has no ENI in the snapshot".into());
+        return Ok(Planned {
+            check: fc,
+            probes: Vec::new(),
+        });
+    };
+    // A destination address no ENI holds is probed as it is: nothing answers.
+    let dst = exp.destination.eni.clone();
+    let Some(dst_ip) = exp
+        .destination
+        .ip
+        .as_deref()
+        .and_then(|i| i.parse::<Ipv4Addr>().ok())
+        .or_else(|| dst.as_deref().and_then(|d| lab.eni(d)).map(|e| e.ip))
+    else {
+        skip(&mut fc, "the destination has no single address".into());
+        return Ok(Planned {
+            check: fc,
+            probes: Vec::new(),
+        });
+    };
+    if let Some(h) = exp.hops.iter().find(|h| {
+        matches!(h.kind, HopKind::InternetGateway | HopKind::NatGateway)
+            || h.matched
+                .as_ref()
+                .and_then(|m| m.target.as_deref())
+                .is_some_and(|t| !(t == "local" || t.starts_with("pcx-")))
+    }) {
+        skip(
+            &mut fc,
+            format!("the path uses {} (not built in the lab)", h.component),
+        );
+        return Ok(Planned {
+            check: fc,
+            probes: Vec::new(),
+        });
+    }
+    let Some(s) = lab.eni(&src).cloned() else {
+        skip(&mut fc, "the source's ENI was not built".into());
+        return Ok(Planned {
+            check: fc,
+            probes: Vec::new(),
+        });
+    };
+    if dst.as_deref().is_some_and(|d| lab.eni(d).is_none()) {
+        skip(&mut fc, "the destination's ENI was not built".into());
+        return Ok(Planned {
+            check: fc,
+            probes: Vec::new(),
+        });
+    }
+    if !s.up {
+        skip(
+            &mut fc,
+            format!("the source {src} is not running: it sends nothing"),
+        );
+        return Ok(Planned {
+            check: fc,
+            probes: Vec::new(),
+        });
+    }
+    if let (Some(d), None) = (&dst, &exp.destination.db_instance_identifier) {
+        lab.listen(d, exp.port)?;
+    }
+    let eph = exp.ephemeral_ports;
+    let plan: Vec<(u16, Outcome)> = match exp.verdict {
+        Verdict::Reachable => vec![
+            (0, Outcome::Connects),
+            (eph.from, Outcome::Connects),
+            (eph.to, Outcome::Connects),
+        ],
+        Verdict::Blocked => vec![(
+            0,
+            if exp.symptom == Symptom::Refused {
+                Outcome::Refused
+            } else {
+                Outcome::Timeout
+            },
+        )],
+        Verdict::Partial => {
+            let blocked: Vec<PortRange> = exp
+                .blockers
+                .iter()
+                .flat_map(|b| b.blocked_ports.iter().copied())
+                .collect();
+            let mut v = Vec::new();
+            if let Some(ok) = outside(eph, &blocked) {
+                v.push((ok, Outcome::Connects));
+            }
+            for b in &blocked {
+                for p in [b.from.max(eph.from), b.to.min(eph.to)] {
+                    if eph.contains(p) && !v.iter().any(|(q, _)| *q == p) {
+                        v.push((p, Outcome::Timeout));
+                    }
+                }
+            }
+            v
+        }
+        Verdict::Unknown => Vec::new(),
+    };
+    Ok(Planned {
+        check: fc,
+        probes: plan
+            .into_iter()
+            .map(|(sport, expect)| (src.clone(), sport, dst_ip, exp.port, expect))
+            .collect(),
+    })
+}

@@ -1,0 +1,223 @@
+//! Ground truth: every fixture, the reference snapshots, and random
+//! topologies are rebuilt in network namespaces, and every flow's real TCP
+//! outcome must match `netpath explain`'s verdict and symptom.
+//!
+//! Needs root (or CAP_NET_ADMIN + CAP_SYS_ADMIN), iproute2 and nftables.
+//! Without them each test prints one line and passes, unless
+//! `NETPATH_REQUIRE_LAB=1` (as `.ci/run` sets), when it fails.
+//! `NETPATH_LAB_WORLDS` sets the number of random topologies (default 300).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use netpath_engine::Topology;
+use netpath_lab::{check_flows, netns, random, FlowCheck, Lab};
+use netpath_model::Snapshot;
+use serde_json::Value;
+
+const TIMEOUT: Duration = Duration::from_millis(250);
+
+fn lab_available() -> bool {
+    match netns::unavailable() {
+        None => true,
+        Some(why) => {
+            assert!(
+                std::env::var("NETPATH_REQUIRE_LAB").as_deref() != Ok("1"),
+                "the lab cannot run ({why}) but NETPATH_REQUIRE_LAB=1"
+            );
+            eprintln!("skipping the lab: {why}");
+            false
+        }
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    probed: usize,
+    probes: usize,
+    skipped: Vec<String>,
+    disagreements: Vec<String>,
+    verdicts: std::collections::BTreeMap<String, usize>,
+}
+
+impl Tally {
+    fn add(&mut self, where_: &str, fc: FlowCheck) {
+        if let Some(why) = &fc.skipped {
+            self.skipped.push(format!("{where_}: {}: {why}", fc.flow));
+            return;
+        }
+        self.probed += 1;
+        self.probes += fc.probes.len();
+        *self
+            .verdicts
+            .entry(format!("{:?}", fc.verdict))
+            .or_default() += 1;
+        if !fc.agrees() {
+            self.disagreements
+                .push(format!("{where_}: {}", fc.report()));
+        }
+    }
+
+    fn finish(&self, what: &str) {
+        eprintln!(
+            "{what}: {} flows probed ({} probes), verdicts {:?}, {} skipped",
+            self.probed,
+            self.probes,
+            self.verdicts,
+            self.skipped.len()
+        );
+        for s in &self.skipped {
+            eprintln!("  skipped {s}");
+        }
+        assert!(
+            self.disagreements.is_empty(),
+            "{} disagreement(s) between explain and the kernel:\n{}",
+            self.disagreements.len(),
+            self.disagreements.join("\n")
+        );
+    }
+}
+
+fn run_flows(
+    snap: &Snapshot,
+    where_: &str,
+    flows: &[(String, String, Option<u16>)],
+    tally: &mut Tally,
+) {
+    let topo = Topology::new(snap);
+    let mut lab = Lab::build(snap).unwrap_or_else(|e| panic!("{where_}: building the lab: {e:#}"));
+    let checks =
+        check_flows(&mut lab, &topo, flows, TIMEOUT).unwrap_or_else(|e| panic!("{where_}: {e:#}"));
+    for fc in checks {
+        tally.add(where_, fc);
+    }
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn every_fixture_agrees_with_the_kernel() {
+    if !lab_available() {
+        return;
+    }
+    let mut tally = Tally::default();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(workspace().join("fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("flows.json").is_file())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 10);
+    for dir in dirs {
+        let snap = netpath_model::load(&dir.join("aws")).unwrap().snapshot;
+        let flows: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("flows.json")).unwrap())
+                .unwrap();
+        let flows: Vec<(String, String, Option<u16>)> = flows
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f.get("client_os").is_none() && f.get("ephemeral_ports").is_none())
+            .map(|f| {
+                (
+                    f["from"].as_str().unwrap().to_string(),
+                    f["to"].as_str().unwrap().to_string(),
+                    f["port"].as_u64().map(|p| p as u16),
+                )
+            })
+            .collect();
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        run_flows(&snap, &name, &flows, &mut tally);
+    }
+    tally.finish("fixtures");
+    assert!(
+        tally.probed >= 10,
+        "only {} fixture flows probed",
+        tally.probed
+    );
+}
+
+#[test]
+fn reference_snapshots_agree_with_the_kernel() {
+    if !lab_available() {
+        return;
+    }
+    let dir = std::env::var("NETPATH_REFERENCE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace().join("../shared/reference/batfish"));
+    if !dir.is_dir() {
+        assert!(
+            std::env::var("NETPATH_REQUIRE_REFERENCE").as_deref() != Ok("1"),
+            "reference set not found at {}",
+            dir.display()
+        );
+        eprintln!("skipping reference snapshots: none at {}", dir.display());
+        return;
+    }
+    let mut tally = Tally::default();
+    let mut scenarios: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("expected.json").is_file())
+        .collect();
+    scenarios.sort();
+    for s in scenarios {
+        let snap = netpath_model::load(&s.join("aws_configs"))
+            .unwrap()
+            .snapshot;
+        let expected: Value =
+            serde_json::from_str(&std::fs::read_to_string(s.join("expected.json")).unwrap())
+                .unwrap();
+        let flows: Vec<(String, String, Option<u16>)> = expected
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["from"].as_str().unwrap().to_string(),
+                    f["to"].as_str().unwrap().to_string(),
+                    f["port"].as_u64().map(|p| p as u16),
+                )
+            })
+            .collect();
+        let name = s.file_name().unwrap().to_string_lossy().to_string();
+        run_flows(&snap, &name, &flows, &mut tally);
+    }
+    tally.finish("reference snapshots");
+    assert!(
+        tally.probed >= 5,
+        "only {} reference flows probed",
+        tally.probed
+    );
+}
+
+#[test]
+fn random_topologies_agree_with_the_kernel() {
+    if !lab_available() {
+        return;
+    }
+    let worlds: u64 = std::env::var("NETPATH_LAB_WORLDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let mut tally = Tally::default();
+    for seed in 0..worlds {
+        let w = random::world(seed);
+        run_flows(
+            &w.snapshot,
+            &format!("random world {seed}"),
+            &w.flows,
+            &mut tally,
+        );
+    }
+    tally.finish(&format!("{worlds} random topologies"));
+    let verdicts = &tally.verdicts;
+    for v in ["Reachable", "Blocked", "Partial"] {
+        assert!(
+            verdicts.get(v).copied().unwrap_or(0) >= (worlds as usize / 50).max(1),
+            "too few {v} flows in {worlds} worlds: {verdicts:?}"
+        );
+    }
+}
