@@ -93,6 +93,9 @@ pub fn table(exp: &Explanation) -> String {
         Symptom::Refused => {
             "connection refused (the host answers with a reset: nothing listens on that port)"
         }
+        Symptom::Intermittent if exp.verdict == Verdict::Blocked => {
+            "some attempts are refused and some time out, depending on the client's source port (the reset is dropped on the way back for part of the range)"
+        }
         Symptom::Intermittent => {
             "some connections work and some time out, depending on the client's source port"
         }

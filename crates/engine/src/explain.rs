@@ -201,7 +201,10 @@ pub enum Symptom {
     Timeout,
     /// The packet reached a host with nothing listening: TCP reset.
     Refused,
-    /// Some connections work and some hang, depending on the ephemeral port.
+    /// The outcome depends on the client's ephemeral port: with a partial
+    /// verdict some connections work and some hang; with a refused
+    /// connection whose reset the return path drops on part of the range,
+    /// some attempts are refused and the others hang.
     Intermittent,
     /// Cannot be said, because the verdict is unknown.
     Unknown,

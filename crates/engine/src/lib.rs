@@ -227,7 +227,25 @@ pub fn explain(
         Verdict::Partial => Symptom::Intermittent,
         Verdict::Unknown => Symptom::Unknown,
         Verdict::Blocked => match &blocking {
-            Some(b) if b.code == "NETPATH_NO_LISTENER" => Symptom::Refused,
+            // The host answers with a TCP reset, but the reset travels the
+            // return path like any reply: where that path drops it, the
+            // client only ever sees silence. (Found by the lab: a DB on
+            // the wrong port behind a missing return route times out.)
+            Some(b) if b.code == "NETPATH_NO_LISTENER" => {
+                let ret = hops.iter().filter(|h| h.path == explain::PathLeg::Return);
+                let mut worst = Symptom::Refused;
+                for h in ret {
+                    match h.decision {
+                        Decision::Deny => worst = Symptom::Timeout,
+                        Decision::Partial if worst == Symptom::Refused => {
+                            worst = Symptom::Intermittent
+                        }
+                        Decision::Unknown if worst == Symptom::Refused => worst = Symptom::Unknown,
+                        _ => {}
+                    }
+                }
+                worst
+            }
             _ => Symptom::Timeout,
         },
     };

@@ -6,6 +6,7 @@
 //! | reachable | connects, from an ephemeral port, and from the first and last port of the client's ephemeral range |
 //! | blocked, symptom timeout | times out |
 //! | blocked, symptom refused | is refused (a reset from a host with no listener) |
+//! | blocked, symptom intermittent (a reset dropped on part of the return range) | refused from a port outside the dropped sub-ranges, times out from inside them |
 //! | partial | connects from a source port outside every blocked sub-range; times out from the first and last port of each blocked sub-range |
 //! | unknown | not probed: the lab cannot decide what the snapshot does not say |
 
@@ -295,6 +296,27 @@ fn plan(
             (eph.from, Outcome::Connects),
             (eph.to, Outcome::Connects),
         ],
+        // A reset dropped on part of the return range: refused from a port
+        // outside the dropped sub-ranges, silence from inside them.
+        Verdict::Blocked if exp.symptom == Symptom::Intermittent => {
+            let dropped: Vec<PortRange> = exp
+                .hops
+                .iter()
+                .filter(|h| h.path == netpath_engine::PathLeg::Return)
+                .flat_map(|h| h.blocked_ports.iter().copied())
+                .collect();
+            let mut v = Vec::new();
+            if let Some(ok) = outside(eph, &dropped) {
+                v.push((ok, Outcome::Refused));
+            }
+            for b in &dropped {
+                let p = b.from.max(eph.from);
+                if eph.contains(p) {
+                    v.push((p, Outcome::Timeout));
+                }
+            }
+            v
+        }
         Verdict::Blocked => vec![(
             0,
             if exp.symptom == Symptom::Refused {

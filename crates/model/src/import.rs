@@ -28,7 +28,20 @@ use serde_json::Value;
 
 use crate::error::{ModelError, Warning};
 use crate::resources::*;
-use crate::snapshot::{deserialize_field, parse_json, resource_label, Snapshot, SNAPSHOT_FORMAT};
+use crate::snapshot::{
+    deserialize_field, parse_object, raw_items, raw_value, resource_label, RawObject, Snapshot,
+    SNAPSHOT_FORMAT,
+};
+use serde_json::value::RawValue;
+
+/// True when a top-level object is a netpath snapshot (`"format"`).
+fn is_snapshot(o: &RawObject<'_>) -> bool {
+    o.get("format")
+        .map(|r| raw_value(r))
+        .as_ref()
+        .and_then(Value::as_str)
+        == Some(SNAPSHOT_FORMAT)
+}
 
 /// What an import produced: the snapshot and every warning met on the way.
 #[derive(Debug, Clone)]
@@ -81,14 +94,26 @@ pub fn load(path: &Path) -> Result<Imported, ModelError> {
         }
     }
     let bytes = read(path)?;
-    let value = parse_json(path, &bytes)?;
-    if value.get("format").and_then(Value::as_str) == Some(SNAPSHOT_FORMAT) {
-        let snapshot = Snapshot::from_value(path, value)?;
+    import_bytes(path, &bytes)
+}
+
+/// Imports one file's bytes, already in memory: a netpath snapshot file or
+/// one describe-* output. `path` names the file in messages only.
+///
+/// Output and errors as [`load`] (without [`ModelError::Io`]).
+pub fn import_bytes(path: &Path, bytes: &[u8]) -> Result<Imported, ModelError> {
+    if let Some(snapshot) = Snapshot::from_json_bytes_fast(path, bytes)? {
+        let warnings = snapshot.dangling_references();
+        return Ok(Imported { snapshot, warnings });
+    }
+    let obj = parse_object(path, bytes)?;
+    if let Some(o) = obj.as_ref().filter(|o| is_snapshot(o)) {
+        let snapshot = Snapshot::from_raw(path, o.clone())?;
         let warnings = snapshot.dangling_references();
         return Ok(Imported { snapshot, warnings });
     }
     let mut acc = Accumulator::default();
-    acc.add_file(path, value, None)?;
+    acc.add_file(path, obj, None)?;
     acc.finish(path)
 }
 
@@ -102,7 +127,7 @@ pub fn import_dir(dir: &Path) -> Result<Imported, ModelError> {
     for file in files {
         let region = region_of(dir, &file);
         let bytes = read(&file)?;
-        let value = parse_json(&file, &bytes)?;
+        let value = parse_object(&file, &bytes)?;
         acc.add_file(&file, value, region)?;
     }
     acc.finish(dir)
@@ -927,10 +952,10 @@ impl Accumulator {
         &mut self,
         path: &Path,
         key: &str,
-        value: Value,
+        value: &RawValue,
         id_field: &str,
     ) -> Result<Vec<R>, ModelError> {
-        let Value::Array(items) = value else {
+        let Some(items) = raw_items(value) else {
             return Err(ModelError::Field {
                 path: path.to_path_buf(),
                 resource: key.to_string(),
@@ -939,7 +964,9 @@ impl Accumulator {
             });
         };
         let mut out = Vec::with_capacity(items.len());
-        for (i, item) in items.into_iter().enumerate() {
+        for (i, raw) in items.into_iter().enumerate() {
+            // One resource at a time, so memory stays near the file's size.
+            let item = raw_value(raw);
             if let Some(owner) = item.get("OwnerId").and_then(Value::as_str) {
                 self.accounts.insert(owner.to_string());
             }
@@ -952,10 +979,10 @@ impl Accumulator {
     fn add_file(
         &mut self,
         path: &Path,
-        value: Value,
+        value: Option<RawObject<'_>>,
         region: Option<String>,
     ) -> Result<(), ModelError> {
-        let Value::Object(obj) = value else {
+        let Some(obj) = value else {
             self.warn(
                 path,
                 None,
@@ -964,7 +991,7 @@ impl Accumulator {
             );
             return Ok(());
         };
-        if obj.get("format").and_then(Value::as_str) == Some(SNAPSHOT_FORMAT) {
+        if is_snapshot(&obj) {
             self.warn(
                 path,
                 None,
@@ -993,7 +1020,7 @@ impl Accumulator {
         &mut self,
         path: &Path,
         key: &str,
-        value: Value,
+        value: &RawValue,
         region: Option<String>,
     ) -> Result<(), ModelError> {
         match key {
@@ -1134,7 +1161,7 @@ impl Accumulator {
         Ok(())
     }
 
-    fn add_reservations(&mut self, path: &Path, value: Value) -> Result<(), ModelError> {
+    fn add_reservations(&mut self, path: &Path, value: &RawValue) -> Result<(), ModelError> {
         let reservations: Vec<RawReservation> =
             self.items(path, "Reservations", value, "ReservationId")?;
         let mut instances = Vec::new();

@@ -169,8 +169,10 @@ impl Snapshot {
         if let Some(snap) = Snapshot::from_json_bytes_fast(path, bytes)? {
             return Ok(snap);
         }
-        let value = parse_json(path, bytes)?;
-        Snapshot::from_value(path, value)
+        match parse_object(path, bytes)? {
+            Some(obj) => Snapshot::from_raw(path, obj),
+            None => Err(format_err(path, "a netpath snapshot is a JSON object")),
+        }
     }
 
     /// The fast path of [`Snapshot::from_json_bytes`]: one typed pass over
@@ -235,10 +237,19 @@ impl SnapshotFile {
 impl Snapshot {
     /// Like [`Snapshot::from_json_bytes`], from an already parsed JSON value.
     pub fn from_value(path: &Path, value: Value) -> Result<Snapshot, ModelError> {
-        let Value::Object(mut obj) = value else {
-            return Err(format_err(path, "a netpath snapshot is a JSON object"));
+        // Serializing a `Value` cannot fail.
+        let bytes = serde_json::to_vec(&value).expect("a JSON value serializes");
+        Snapshot::from_json_bytes(path, &bytes)
+    }
+
+    /// The general path: the top-level object with its members still as
+    /// raw text, so that memory stays near the file's size whatever it
+    /// holds; each resource is parsed on its own, and an error names it.
+    pub(crate) fn from_raw(path: &Path, mut obj: RawObject<'_>) -> Result<Snapshot, ModelError> {
+        let text = |obj: &RawObject, k: &str| -> Option<Value> {
+            obj.get(k).and_then(|r| serde_json::from_str(r.get()).ok())
         };
-        match obj.get("format").and_then(Value::as_str) {
+        match text(&obj, "format").as_ref().and_then(Value::as_str) {
             Some(SNAPSHOT_FORMAT) => {}
             _ => {
                 return Err(format_err(
@@ -248,7 +259,7 @@ impl Snapshot {
                 ))
             }
         }
-        match obj.get("version").and_then(Value::as_u64) {
+        match text(&obj, "version").as_ref().and_then(Value::as_u64) {
             Some(SNAPSHOT_VERSION) => {}
             other => {
                 return Err(format_err(
@@ -261,7 +272,7 @@ impl Snapshot {
             }
         }
         let metadata = match obj.remove("metadata") {
-            Some(v) => deserialize_field(path, "metadata", "metadata", v)?,
+            Some(v) => deserialize_field(path, "metadata", "metadata", raw_value(v))?,
             None => Metadata::default(),
         };
         let mut snap = Snapshot {
@@ -466,6 +477,46 @@ impl Snapshot {
     }
 }
 
+/// A JSON object whose members are still raw text (borrowed from the input).
+pub(crate) type RawObject<'a> = std::collections::BTreeMap<String, &'a serde_json::value::RawValue>;
+
+/// Parses raw JSON text that is known to be valid into a `Value`.
+pub(crate) fn raw_value(r: &serde_json::value::RawValue) -> Value {
+    serde_json::from_str(r.get()).unwrap_or(Value::Null)
+}
+
+/// Checks that `bytes` are JSON (errors carry file, line and column, as
+/// [`parse_json`]) and returns the top-level object with its members as raw
+/// text, or `None` when the top level is not an object. Nothing is built
+/// for the members, so a 100 MB file costs about 100 MB here.
+pub(crate) fn parse_object<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+) -> Result<Option<RawObject<'a>>, ModelError> {
+    let json_err = |e: serde_json::Error| ModelError::Json {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    };
+    let raw: &serde_json::value::RawValue = serde_json::from_slice(bytes).map_err(json_err)?;
+    if !raw.get().starts_with('{') {
+        return Ok(None);
+    }
+    serde_json::from_str(raw.get()).map(Some).map_err(json_err)
+}
+
+/// The items of a JSON array given as raw text, each still raw; `None` when
+/// it is not an array.
+pub(crate) fn raw_items(
+    r: &serde_json::value::RawValue,
+) -> Option<Vec<&serde_json::value::RawValue>> {
+    if !r.get().starts_with('[') {
+        return None;
+    }
+    serde_json::from_str(r.get()).ok()
+}
+
 /// Parses bytes as JSON, turning a syntax error into [`ModelError::Json`] with
 /// the file, line and column.
 pub fn parse_json(path: &Path, bytes: &[u8]) -> Result<Value, ModelError> {
@@ -522,29 +573,30 @@ pub(crate) fn resource_label(value: &Value, id_field: &str, what: &str, index: u
 /// error names the failing resource.
 fn collection<T: DeserializeOwned>(
     path: &Path,
-    obj: &mut serde_json::Map<String, Value>,
+    obj: &mut RawObject<'_>,
     key: &str,
     id_field: &str,
 ) -> Result<Option<Vec<T>>, ModelError> {
     let Some(v) = obj.remove(key) else {
         return Ok(None);
     };
-    let items = match v {
-        Value::Null => return Ok(None),
-        Value::Array(items) => items,
-        _ => {
-            return Err(ModelError::Field {
-                path: path.to_path_buf(),
-                resource: key.to_string(),
-                field: key.to_string(),
-                message: "expected an array".to_string(),
-            })
-        }
+    if v.get() == "null" {
+        return Ok(None);
+    }
+    let Some(items) = raw_items(v) else {
+        return Err(ModelError::Field {
+            path: path.to_path_buf(),
+            resource: key.to_string(),
+            field: key.to_string(),
+            message: "expected an array".to_string(),
+        });
     };
     items
         .into_iter()
         .enumerate()
-        .map(|(i, item)| {
+        .map(|(i, raw)| {
+            // One resource at a time: its tree is dropped before the next.
+            let item = raw_value(raw);
             let label = resource_label(&item, id_field, &format!("{key} item"), i);
             deserialize_field(path, &label, "", item)
         })

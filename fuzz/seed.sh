@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Rebuilds the checked-in seed corpus from the fixtures:
+#   import_aws_json: every describe-* file of every fixture;
+#   snapshot_file:   every fixture imported into a netpath snapshot file;
+#   policy:          the policy fixtures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rm -rf fuzz/corpus && mkdir -p fuzz/corpus/{import_aws_json,snapshot_file,policy}
+for d in fixtures/*/aws fixtures/diff/*/*/aws; do
+  name=$(echo "$d" | tr '/' '_')
+  for f in "$d"/*.json; do cp "$f" "fuzz/corpus/import_aws_json/${name}_$(basename "$f")"; done
+done
+for d in fixtures/*/aws; do
+  n=$(basename "$(dirname "$d")")
+  cargo run -q -p netpath-cli -- import "$d" -o "fuzz/corpus/snapshot_file/$n.json" 2>/dev/null
+done
+cp fixtures/policies/*.toml fuzz/corpus/policy/
