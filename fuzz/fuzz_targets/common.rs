@@ -31,7 +31,15 @@ pub fn exercise(snap: &Snapshot) {
     for a in &ends {
         for b in &ends {
             for port in [Some(22), None] {
-                let _ = explain(&topo, a, b, &ExplainOptions { port, ..ExplainOptions::default() });
+                let _ = explain(
+                    &topo,
+                    a,
+                    b,
+                    &ExplainOptions {
+                        port,
+                        ..ExplainOptions::default()
+                    },
+                );
             }
         }
     }

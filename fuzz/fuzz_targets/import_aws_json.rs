@@ -8,7 +8,9 @@ use libfuzzer_sys::fuzz_target;
 mod common;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(imported) = netpath_model::import::import_bytes(std::path::Path::new("fuzz.json"), data) {
+    if let Ok(imported) =
+        netpath_model::import::import_bytes(std::path::Path::new("fuzz.json"), data)
+    {
         common::exercise(&imported.snapshot);
     }
 });

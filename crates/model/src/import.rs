@@ -29,8 +29,8 @@ use serde_json::Value;
 use crate::error::{ModelError, Warning};
 use crate::resources::*;
 use crate::snapshot::{
-    deserialize_field, parse_object, raw_items, raw_value, resource_label, RawObject, Snapshot,
-    SNAPSHOT_FORMAT,
+    deserialize_field, deserialize_raw, each_item, parse_object, raw_value, resource_label,
+    RawObject, Snapshot, SNAPSHOT_FORMAT,
 };
 use serde_json::value::RawValue;
 
@@ -107,6 +107,12 @@ pub fn import_bytes(path: &Path, bytes: &[u8]) -> Result<Imported, ModelError> {
         return Ok(Imported { snapshot, warnings });
     }
     let obj = parse_object(path, bytes)?;
+    if obj.is_none() {
+        return Err(ModelError::Format {
+            path: path.to_path_buf(),
+            message: "the top level is not a JSON object, so this is neither a netpath snapshot nor aws describe-* output".into(),
+        });
+    }
     if let Some(o) = obj.as_ref().filter(|o| is_snapshot(o)) {
         let snapshot = Snapshot::from_raw(path, o.clone())?;
         let warnings = snapshot.dangling_references();
@@ -955,25 +961,31 @@ impl Accumulator {
         value: &RawValue,
         id_field: &str,
     ) -> Result<Vec<R>, ModelError> {
-        let Some(items) = raw_items(value) else {
-            return Err(ModelError::Field {
+        let mut out = Vec::new();
+        let accounts = &mut self.accounts;
+        #[derive(Deserialize)]
+        struct Owner {
+            #[serde(rename = "OwnerId")]
+            owner_id: Option<String>,
+        }
+        let done = each_item(value, |i, raw| {
+            // One resource at a time, straight from its text, so memory
+            // stays near the file's size.
+            if let Ok(Owner { owner_id: Some(o) }) = serde_json::from_str::<Owner>(raw.get()) {
+                accounts.insert(o);
+            }
+            out.push(deserialize_raw(path, raw, id_field, key, i)?);
+            Ok(())
+        });
+        match done {
+            None => Err(ModelError::Field {
                 path: path.to_path_buf(),
                 resource: key.to_string(),
                 field: key.to_string(),
                 message: "expected an array".to_string(),
-            });
-        };
-        let mut out = Vec::with_capacity(items.len());
-        for (i, raw) in items.into_iter().enumerate() {
-            // One resource at a time, so memory stays near the file's size.
-            let item = raw_value(raw);
-            if let Some(owner) = item.get("OwnerId").and_then(Value::as_str) {
-                self.accounts.insert(owner.to_string());
-            }
-            let label = resource_label(&item, id_field, key, i);
-            out.push(deserialize_field(path, &label, "", item)?);
+            }),
+            Some(r) => r.map(|()| out),
         }
-        Ok(out)
     }
 
     fn add_file(

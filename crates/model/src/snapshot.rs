@@ -506,15 +506,50 @@ pub(crate) fn parse_object<'a>(
     serde_json::from_str(raw.get()).map(Some).map_err(json_err)
 }
 
-/// The items of a JSON array given as raw text, each still raw; `None` when
-/// it is not an array.
-pub(crate) fn raw_items(
-    r: &serde_json::value::RawValue,
-) -> Option<Vec<&serde_json::value::RawValue>> {
+/// Calls `f` on each item of a JSON array given as raw text, as the array
+/// is read (no list of items is built, so a 50-million-item array costs
+/// nothing before the first bad item stops it). Output: `None` when `r` is
+/// not an array, else the first error `f` returned, if any.
+pub(crate) fn each_item<'a>(
+    r: &'a serde_json::value::RawValue,
+    mut f: impl FnMut(usize, &'a serde_json::value::RawValue) -> Result<(), ModelError>,
+) -> Option<Result<(), ModelError>> {
+    use serde::de::{Deserializer, Error as _, SeqAccess, Visitor};
+    struct Items<'f, F> {
+        f: &'f mut F,
+        err: &'f mut Option<ModelError>,
+    }
+    impl<'de, F> Visitor<'de> for Items<'_, F>
+    where
+        F: FnMut(usize, &'de serde_json::value::RawValue) -> Result<(), ModelError>,
+    {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0;
+            while let Some(item) = seq.next_element::<&'de serde_json::value::RawValue>()? {
+                if let Err(e) = (self.f)(i, item) {
+                    *self.err = Some(e);
+                    return Err(A::Error::custom("stopped"));
+                }
+                i += 1;
+            }
+            Ok(())
+        }
+    }
     if !r.get().starts_with('[') {
         return None;
     }
-    serde_json::from_str(r.get()).ok()
+    let mut err = None;
+    let mut de = serde_json::Deserializer::from_str(r.get());
+    // The text was validated when the file was parsed: the only error is ours.
+    let _ = de.deserialize_seq(Items {
+        f: &mut f,
+        err: &mut err,
+    });
+    Some(err.map_or(Ok(()), Err))
 }
 
 /// Parses bytes as JSON, turning a syntax error into [`ModelError::Json`] with
@@ -559,6 +594,43 @@ pub(crate) fn deserialize_field<T: DeserializeOwned>(
     })
 }
 
+/// Deserializes one resource from its raw text straight into `T` (no JSON
+/// tree, so even a single 100 MB resource costs only what `T` holds). A
+/// failure becomes [`ModelError::Field`] naming the resource (its
+/// `id_field`, else `"<what> #<index>"`) and the path of the bad field.
+pub(crate) fn deserialize_raw<T: DeserializeOwned>(
+    path: &Path,
+    raw: &serde_json::value::RawValue,
+    id_field: &str,
+    what: &str,
+    index: usize,
+) -> Result<T, ModelError> {
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = e.path().to_string();
+        let mut message = e.into_inner().to_string();
+        // The position is inside this one resource, not the file: drop it.
+        if let Some(i) = message.find(" at line ") {
+            message.truncate(i);
+        }
+        let resource = serde_json::from_str::<
+            std::collections::BTreeMap<String, &serde_json::value::RawValue>,
+        >(raw.get())
+        .ok()
+        .and_then(|m| {
+            m.get(id_field)
+                .and_then(|v| serde_json::from_str::<String>(v.get()).ok())
+        })
+        .unwrap_or_else(|| format!("{what} #{index}"));
+        ModelError::Field {
+            path: path.to_path_buf(),
+            resource,
+            field,
+            message,
+        }
+    })
+}
+
 /// The id of a resource in raw JSON, for error messages: `obj[id_field]` when
 /// it is a string, else `"<what> #<index>"`.
 pub(crate) fn resource_label(value: &Value, id_field: &str, what: &str, index: usize) -> String {
@@ -583,23 +655,19 @@ fn collection<T: DeserializeOwned>(
     if v.get() == "null" {
         return Ok(None);
     }
-    let Some(items) = raw_items(v) else {
-        return Err(ModelError::Field {
+    let mut out = Vec::new();
+    let what = format!("{key} item");
+    let done = each_item(v, |i, raw| {
+        out.push(deserialize_raw(path, raw, id_field, &what, i)?);
+        Ok(())
+    });
+    match done {
+        None => Err(ModelError::Field {
             path: path.to_path_buf(),
             resource: key.to_string(),
             field: key.to_string(),
             message: "expected an array".to_string(),
-        });
-    };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, raw)| {
-            // One resource at a time: its tree is dropped before the next.
-            let item = raw_value(raw);
-            let label = resource_label(&item, id_field, &format!("{key} item"), i);
-            deserialize_field(path, &label, "", item)
-        })
-        .collect::<Result<Vec<T>, _>>()
-        .map(Some)
+        }),
+        Some(r) => r.map(|()| Some(out)),
+    }
 }
