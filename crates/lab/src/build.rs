@@ -57,7 +57,12 @@ pub struct Lab {
     listeners: Vec<TcpListener>,
     unsupported: BTreeSet<String>,
     incomplete: Option<String>,
+    /// The internet's namespace, when some VPC has an internet gateway.
+    internet: Option<String>,
 }
+
+/// The address the internet namespace connects from for `internet` (TEST-NET-1).
+pub const INTERNET_CLIENT: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 77);
 
 fn first_host(net: &Ipv4Net) -> Ipv4Addr {
     Ipv4Addr::from(u32::from(net.network()) + 1)
@@ -108,6 +113,7 @@ impl Lab {
             listeners: Vec::new(),
             unsupported: BTreeSet::new(),
             incomplete: None,
+            internet: None,
         };
         let absent: Vec<&str> = [
             ("VPCs", snap.vpcs.is_some()),
@@ -273,6 +279,84 @@ impl Lab {
             out
         };
 
+        // Internet gateways: one namespace stands for the internet, linked to
+        // each VPC router whose VPC has an attached gateway. The gateway's
+        // one-to-one NAT between an ENI's public and private address is
+        // done on the router, on the gateway link, so network ACLs and
+        // security groups see private addresses, as in AWS.
+        // <https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html>
+        let mut igw_link: HashMap<String, (usize, Ipv4Addr)> = HashMap::new();
+        for g in snap.internet_gateways.iter().flatten() {
+            for a in &g.attachments {
+                let Some(&v) = vidx.get(a.vpc_id.as_str()) else {
+                    continue;
+                };
+                if !matches!(a.state.as_str(), "available" | "attached") {
+                    continue;
+                }
+                let inet = format!("{tag}i");
+                if lab.internet.is_none() {
+                    lab.ns.add(&inet)?;
+                    lab.ns.sysctl(
+                        &inet,
+                        &[
+                            "net.ipv4.ip_forward=1",
+                            "net.ipv4.ip_local_port_range=32768 60999",
+                        ],
+                    )?;
+                    // Addresses the internet does not route (a VPC's private
+                    // ones) are dropped silently, as an internet gateway does.
+                    lab.ns.ip_batch(
+                        &inet,
+                        &[
+                            format!("addr add {INTERNET_CLIENT}/32 dev lo"),
+                            "route add blackhole default".to_string(),
+                        ],
+                    )?;
+                    lab.internet = Some(inet.clone());
+                }
+                let (rip, iip) = (
+                    Ipv4Addr::new(100, 127, v as u8, 1),
+                    Ipv4Addr::new(100, 127, v as u8, 2),
+                );
+                crate::netns::run(
+                    "ip",
+                    &[
+                        "link",
+                        "add",
+                        "name",
+                        &format!("g{v}"),
+                        "netns",
+                        &router(v),
+                        "type",
+                        "veth",
+                        "peer",
+                        "name",
+                        &format!("r{v}"),
+                        "netns",
+                        &inet,
+                    ],
+                    None,
+                )?;
+                lab.ns.ip_batch(
+                    &router(v),
+                    &[
+                        format!("addr add {rip}/30 dev g{v}"),
+                        format!("link set g{v} up"),
+                    ],
+                )?;
+                lab.ns.ip_batch(
+                    &inet,
+                    &[
+                        format!("addr add {iip}/30 dev r{v}"),
+                        format!("link set r{v} up"),
+                    ],
+                )?;
+                igw_link.insert(g.internet_gateway_id.clone(), (v, iip));
+            }
+        }
+        let mut nat_rules: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+
         // ENIs.
         for (i, eni) in snap.network_interfaces.iter().flatten().enumerate() {
             let (Some(&s), Some(ip)) = (sidx.get(eni.subnet_id.as_str()), eni.primary_ip()) else {
@@ -414,6 +498,25 @@ impl Lab {
             lab.ns
                 .nft(&ns, &script)
                 .with_context(|| format!("security groups of {}", eni.network_interface_id))?;
+            if let Some(pubip) = eni.public_ip() {
+                if igw_link.values().any(|(w, _)| *w == v) {
+                    let inet = lab.internet.clone().expect("internet namespace");
+                    lab.ns.ip_batch(
+                        &inet,
+                        &[format!(
+                            "route add {pubip}/32 via {} dev r{v}",
+                            Ipv4Addr::new(100, 127, v as u8, 1)
+                        )],
+                    )?;
+                    let r = nat_rules.entry(v).or_default();
+                    r.push(format!(
+                        "    iifname \"g{v}\" ip daddr {pubip} dnat to {ip}"
+                    ));
+                    r.push(format!(
+                        "    oifname \"g{v}\" ip saddr {ip} snat to {pubip}"
+                    ));
+                }
+            }
             if let (true, Some(port)) = (up, db_port) {
                 let l = probe::listen(&ns, ip, port)?;
                 lab.listeners.push(l);
@@ -446,6 +549,12 @@ impl Lab {
             for (k, _, _) in peer_links.get(*vpc_id).into_iter().flatten() {
                 lines.push(format!(
                     "rule add iif p{k} lookup {local_table} priority 100"
+                ));
+            }
+            // Traffic in from the internet gateway is delivered by local routes.
+            if igw_link.values().any(|(w, _)| *w == v) {
+                lines.push(format!(
+                    "rule add iif g{v} lookup {local_table} priority 100"
                 ));
             }
             for rt in rtbs.iter().filter(|r| r.vpc_id == *vpc_id) {
@@ -486,6 +595,13 @@ impl Lab {
                             None => lines.push(format!("route replace blackhole {dest} table {t}")),
                         }
                         continue;
+                    }
+                    if let Some((w, via)) = r.gateway_id.as_ref().and_then(|g| igw_link.get(g)) {
+                        if *w == v {
+                            lines
+                                .push(format!("route replace {dest} via {via} dev g{v} table {t}"));
+                            continue;
+                        }
                     }
                     lab.unsupported.insert(format!(
                         "route {dest} -> {} in {}",
@@ -567,6 +683,18 @@ impl Lab {
                 script,
                 "  chain route_filter {{\n    type filter hook forward priority 0; policy accept;\n{fwd_out}{fwd_in}  }}\n  chain router_input {{\n    type filter hook input priority 0; policy drop;\n  }}\n}}"
             );
+            if let Some(rules) = nat_rules.get(&v) {
+                let (pre, post): (Vec<&String>, Vec<&String>) =
+                    rules.iter().partition(|r| r.contains("dnat"));
+                let join =
+                    |v: Vec<&String>| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n");
+                let _ = writeln!(
+                    script,
+                    "table ip igw {{\n  chain pre {{\n    type nat hook prerouting priority -100; policy accept;\n{}\n  }}\n  chain post {{\n    type nat hook postrouting priority 100; policy accept;\n{}\n  }}\n}}",
+                    join(pre),
+                    join(post)
+                );
+            }
             lab.ns.nft(&router(v), &script).context("network ACLs")?;
         }
         Ok(lab)
@@ -581,6 +709,48 @@ impl Lab {
     /// if it cannot.
     pub fn incomplete(&self) -> Option<&str> {
         self.incomplete.as_deref()
+    }
+
+    /// The internet's namespace, when the snapshot has an attached internet gateway.
+    pub fn internet(&self) -> Option<&str> {
+        self.internet.as_deref()
+    }
+
+    /// Listens on `ip:port` in the internet's namespace (an internet server).
+    pub fn listen_internet(&mut self, ip: Ipv4Addr, port: u16) -> Result<()> {
+        let Some(inet) = self.internet.clone() else {
+            return Ok(());
+        };
+        // The address may be added already (a second flow to it).
+        let _ = self
+            .ns
+            .ip_batch(&inet, &[format!("addr add {ip}/32 dev lo")]);
+        match probe::listen(&inet, ip, port) {
+            Ok(l) => self.listeners.push(l),
+            Err(err) if err.chain().any(|c| c.to_string().contains("in use")) => {}
+            Err(err) => return Err(err),
+        }
+        Ok(())
+    }
+
+    /// Connects from the internet (from `src`, added to the internet's
+    /// namespace) to `dst:port`.
+    pub fn connect_from_internet(
+        &self,
+        src: Ipv4Addr,
+        sport: u16,
+        dst: Ipv4Addr,
+        port: u16,
+        timeout: Duration,
+    ) -> Result<Outcome> {
+        let inet = self
+            .internet
+            .as_deref()
+            .context("no internet gateway in the lab")?;
+        let _ = self
+            .ns
+            .ip_batch(inet, &[format!("addr add {src}/32 dev lo")]);
+        probe::connect(inet, src, sport, dst, port, timeout)
     }
 
     /// Features the snapshot uses that the lab does not build.

@@ -90,7 +90,16 @@ fn outside(r: PortRange, blocked: &[PortRange]) -> Option<u16> {
 /// make: (source ENI, source port, destination, port, expected outcome).
 struct Planned {
     check: FlowCheck,
-    probes: Vec<(String, u16, Ipv4Addr, u16, Outcome)>,
+    probes: Vec<(Src, u16, Ipv4Addr, u16, Outcome)>,
+}
+
+/// Where a probe connects from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Src {
+    /// An ENI of the snapshot, by id.
+    Eni(String),
+    /// An address on the internet.
+    Internet(Ipv4Addr),
 }
 
 /// Checks the flow `from -> to` on TCP `port` (default: a DB's endpoint
@@ -127,7 +136,7 @@ pub fn check_flows(
         planned.push(plan(lab, topo, from, to, *port)?);
     }
     // Probes by source ENI.
-    let mut by_src: std::collections::BTreeMap<String, Vec<(usize, usize)>> =
+    let mut by_src: std::collections::BTreeMap<Src, Vec<(usize, usize)>> =
         std::collections::BTreeMap::new();
     for (f, p) in planned.iter().enumerate() {
         for (k, probe) in p.probes.iter().enumerate() {
@@ -147,7 +156,13 @@ pub fn check_flows(
                         .iter()
                         .map(|&(f, k)| {
                             let (src, sport, dst, port, _) = &planned[f].probes[k];
-                            ((f, k), lab_ref.connect(src, *sport, *dst, *port, timeout))
+                            let r = match src {
+                                Src::Eni(e) => lab_ref.connect(e, *sport, *dst, *port, timeout),
+                                Src::Internet(a) => {
+                                    lab_ref.connect_from_internet(*a, *sport, *dst, *port, timeout)
+                                }
+                            };
+                            ((f, k), r)
                         })
                         .collect::<Vec<_>>()
                 })
@@ -224,70 +239,102 @@ fn plan(
             probes: Vec::new(),
         });
     }
-    let Some(src) = exp.source.eni.clone() else {
-        skip(&mut fc, "the source has no ENI in the snapshot".into());
-        return Ok(Planned {
+    let skipped = |mut fc: FlowCheck, why: String| -> Result<Planned> {
+        fc.skipped = Some(why);
+        Ok(Planned {
             check: fc,
             probes: Vec::new(),
-        });
+        })
     };
-    // A destination address no ENI holds is probed as it is: nothing answers.
-    let dst = exp.destination.eni.clone();
-    let Some(dst_ip) = exp
-        .destination
-        .ip
-        .as_deref()
-        .and_then(|i| i.parse::<Ipv4Addr>().ok())
-        .or_else(|| dst.as_deref().and_then(|d| lab.eni(d)).map(|e| e.ip))
-    else {
-        skip(&mut fc, "the destination has no single address".into());
-        return Ok(Planned {
-            check: fc,
-            probes: Vec::new(),
-        });
-    };
+    let has_internet = lab.internet().is_some();
     if let Some(h) = exp.hops.iter().find(|h| {
-        matches!(h.kind, HopKind::InternetGateway | HopKind::NatGateway)
+        h.kind == HopKind::NatGateway
+            || (h.kind == HopKind::InternetGateway && !has_internet)
             || h.matched
                 .as_ref()
                 .and_then(|m| m.target.as_deref())
-                .is_some_and(|t| !(t == "local" || t.starts_with("pcx-")))
+                .is_some_and(|t| {
+                    !(t == "local"
+                        || t.starts_with("pcx-")
+                        || (has_internet && t.starts_with("igw-")))
+                })
     }) {
-        skip(
-            &mut fc,
-            format!("the path uses {} (not built in the lab)", h.component),
-        );
-        return Ok(Planned {
-            check: fc,
-            probes: Vec::new(),
-        });
+        let why = format!("the path uses {} (not built in the lab)", h.component);
+        return skipped(fc, why);
     }
-    let Some(s) = lab.eni(&src).cloned() else {
-        skip(&mut fc, "the source's ENI was not built".into());
-        return Ok(Planned {
-            check: fc,
-            probes: Vec::new(),
-        });
+    // Outside: `internet`, or an address in no VPC of the snapshot.
+    let vpc_cidrs: Vec<ipnet::Ipv4Net> = topo
+        .snapshot
+        .vpcs
+        .iter()
+        .flatten()
+        .flat_map(|v| v.cidr_blocks.iter().copied())
+        .collect();
+    let is_outside = |e: &netpath_engine::EndpointInfo| {
+        e.eni.is_none()
+            && (e.kind == "internet"
+                || e.ip
+                    .as_deref()
+                    .and_then(|i| i.parse::<Ipv4Addr>().ok())
+                    .is_some_and(|ip| !vpc_cidrs.iter().any(|c| c.contains(&ip))))
     };
-    if dst.as_deref().is_some_and(|d| lab.eni(d).is_none()) {
-        skip(&mut fc, "the destination's ENI was not built".into());
-        return Ok(Planned {
-            check: fc,
-            probes: Vec::new(),
-        });
-    }
-    if !s.up {
-        skip(
-            &mut fc,
-            format!("the source {src} is not running: it sends nothing"),
+    let (src_outside, dst_outside) = (is_outside(&exp.source), is_outside(&exp.destination));
+    if (src_outside || dst_outside) && !has_internet {
+        return skipped(
+            fc,
+            "an end is outside the snapshot, which has no internet gateway".into(),
         );
-        return Ok(Planned {
-            check: fc,
-            probes: Vec::new(),
-        });
+    }
+    let src = if src_outside {
+        // `internet` is probed from one public address.
+        Src::Internet(
+            exp.source
+                .ip
+                .as_deref()
+                .and_then(|i| i.parse().ok())
+                .unwrap_or(crate::build::INTERNET_CLIENT),
+        )
+    } else {
+        match exp.source.eni.clone() {
+            Some(e) => Src::Eni(e),
+            None => return skipped(fc, "the source has no ENI in the snapshot".into()),
+        }
+    };
+    // A destination address no ENI holds is probed as it is: nothing answers.
+    let dst = exp.destination.eni.clone();
+    let dst_addr = if src_outside {
+        exp.destination
+            .public_ip
+            .as_deref()
+            .or(exp.destination.ip.as_deref())
+    } else {
+        exp.destination.ip.as_deref()
+    };
+    let Some(dst_ip) = dst_addr
+        .and_then(|i| i.parse::<Ipv4Addr>().ok())
+        .or_else(|| dst.as_deref().and_then(|d| lab.eni(d)).map(|e| e.ip))
+    else {
+        return skipped(fc, "the destination has no single address".into());
+    };
+    if let Src::Eni(id) = &src {
+        match lab.eni(id) {
+            None => return skipped(fc, "the source's ENI was not built".into()),
+            Some(s) if !s.up => {
+                let why = format!("the source {id} is not running: it sends nothing");
+                return skipped(fc, why);
+            }
+            Some(_) => {}
+        }
+    }
+    if dst.as_deref().is_some_and(|d| lab.eni(d).is_none()) {
+        return skipped(fc, "the destination's ENI was not built".into());
     }
     if let (Some(d), None) = (&dst, &exp.destination.db_instance_identifier) {
         lab.listen(d, exp.port)?;
+    }
+    if dst_outside {
+        // A server on the internet that listens on the port.
+        lab.listen_internet(dst_ip, exp.port)?;
     }
     let eph = exp.ephemeral_ports;
     let plan: Vec<(u16, Outcome)> = match exp.verdict {

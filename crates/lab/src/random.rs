@@ -63,6 +63,14 @@ pub fn world(seed: u64) -> RandomWorld {
             "accepter_vpc_info": { "vpc_id": "vpc-1", "cidr_blocks": ["10.1.0.0/16"] } }),
         );
     }
+    // VPC 0 may have an internet gateway, a default route to it in its main
+    // table, and instances with public IPs.
+    let igw = rng.gen_bool(0.5);
+    let mut igws = Vec::new();
+    if igw {
+        igws.push(json!({ "internet_gateway_id": "igw-0", "attachments": [{ "vpc_id": "vpc-0", "state": "available" }] }));
+    }
+    let mut public: Vec<String> = Vec::new();
     let mut all_groups: Vec<(usize, String)> = Vec::new();
     let mut sub_cidrs: Vec<String> = Vec::new();
     let mut eni_n = 0;
@@ -106,6 +114,9 @@ pub fn world(seed: u64) -> RandomWorld {
             json!({ "destination_cidr_block": vcidr, "gateway_id": "local", "state": "active" });
         let mut main = vec![local.clone()];
         main.extend(peer_route(&mut rng));
+        if igw && v == 0 {
+            main.push(json!({ "destination_cidr_block": "0.0.0.0/0", "gateway_id": "igw-0", "state": "active" }));
+        }
         rtbs.push(
             json!({ "route_table_id": format!("rtb-{v}0"), "vpc_id": vid, "routes": main,
             "associations": [{ "main": true, "state": "associated" }] }),
@@ -204,9 +215,14 @@ pub fn world(seed: u64) -> RandomWorld {
                     }
                 }
                 let ip = format!("10.{v}.{s}.{}", 10 + k);
+                let mut addr = json!({ "private_ip_address": ip, "primary": true });
+                if igw && v == 0 && rng.gen_bool(0.5) {
+                    addr["public_ip"] = json!(format!("198.18.{s}.{}", 10 + k));
+                    public.push(iid.clone());
+                }
                 enis.push(json!({ "network_interface_id": eid, "subnet_id": sid, "vpc_id": vid,
                     "interface_type": "interface", "status": "in-use",
-                    "private_ip_addresses": [{ "private_ip_address": ip, "primary": true }], "groups": groups,
+                    "private_ip_addresses": [addr], "groups": groups,
                     "attachment": { "instance_id": iid, "device_index": 0, "status": "attached" } }));
                 let mut inst = json!({ "instance_id": iid, "state": if rng.gen_bool(0.95) { "running" } else { "stopped" },
                     "subnet_id": sid, "vpc_id": vid, "private_ip_address": ip, "network_interface_ids": [eid] });
@@ -268,6 +284,11 @@ pub fn world(seed: u64) -> RandomWorld {
             }
             if rng.gen_bool(0.15) {
                 p = json!({ "ip_protocol": "-1", "ip_ranges": ["10.0.0.0/8"] });
+            } else if igw && rng.gen_bool(0.2) {
+                p["ip_ranges"] = json!(["0.0.0.0/0"]);
+                if let Some(o) = p.as_object_mut() {
+                    o.remove("user_id_group_pairs");
+                }
             }
             ingress.push(p);
         }
@@ -326,6 +347,24 @@ pub fn world(seed: u64) -> RandomWorld {
             flows.push(f);
         }
     }
+    // Internet flows: into public instances, and out to a server.
+    if igw {
+        for _ in 0..rng.gen_range(1..=3) {
+            if let Some(b) = public.choose(&mut rng).cloned() {
+                let open = open_ports(&groups_of(&b));
+                let port = match open.choose(&mut rng) {
+                    Some(&(x, y)) if rng.gen_bool(0.75) => rng.gen_range(x.max(1)..=y.max(1)),
+                    _ => SERVICE_PORTS[rng.gen_range(0..SERVICE_PORTS.len())],
+                };
+                let f = ("internet".to_string(), b, Some(port));
+                if !flows.contains(&f) {
+                    flows.push(f);
+                }
+            }
+        }
+        let a = insts[rng.gen_range(0..insts.len())].clone();
+        flows.push((a, "203.0.113.50".to_string(), Some(443)));
+    }
     for db in &dbs {
         let a = insts[rng.gen_range(0..insts.len())].clone();
         let ident = db["db_instance_identifier"]
@@ -341,7 +380,7 @@ pub fn world(seed: u64) -> RandomWorld {
         "metadata": { "source": "netpath-lab-random", "regions": ["us-east-1"] },
         "vpcs": vpcs, "subnets": subnets, "security_groups": sgs, "network_acls": acls, "route_tables": rtbs,
         "network_interfaces": enis, "instances": instances, "vpc_peering_connections": peerings,
-        "internet_gateways": [], "nat_gateways": [], "prefix_lists": [], "db_instances": dbs });
+        "internet_gateways": igws, "nat_gateways": [], "prefix_lists": [], "db_instances": dbs });
     let snapshot = Snapshot::from_value(std::path::Path::new("<lab-random>"), doc)
         .expect("the lab generator writes valid snapshots");
     RandomWorld { snapshot, flows }
