@@ -12,10 +12,12 @@
 //! | VPC peering | a veth between two VPC routers, only when `active`; traffic arriving over it is delivered by the VPC's local routes only (peering is not transitive) |
 //! | stopped instance, unavailable DB | the ENI's link stays down: nothing answers |
 //! | DB instance | a listener on its endpoint port only |
+//! | internet gateway | a veth from the VPC router to one "internet" namespace; the gateway's one-to-one NAT between an ENI's public and private address on the router's gateway link (so NACLs and groups see private addresses); traffic in from the gateway is delivered by local routes; the internet drops what it cannot route |
 //!
-//! Internet gateways, NAT gateways, transit gateways, VPN gateways,
-//! endpoints and prefix-list routes are not built; [`Lab::unsupported`]
-//! names them, and flows whose walk meets them are not probed.
+//! NAT gateways, transit gateways, VPN gateways, endpoints and prefix-list
+//! routes are not built; [`Lab::unsupported`] names them, and flows whose
+//! walk meets them are not probed. `internet` as a source is probed from
+//! one address ([`INTERNET_CLIENT`]).
 //! Sources: <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html>,
 //! <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>,
 //! <https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html>,
