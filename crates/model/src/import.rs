@@ -32,7 +32,6 @@ use crate::snapshot::{
     deserialize_field, deserialize_raw, each_item, parse_object, raw_value, resource_label,
     RawObject, Snapshot, SNAPSHOT_FORMAT,
 };
-use serde_json::value::RawValue;
 
 /// True when a top-level object is a netpath snapshot (`"format"`).
 fn is_snapshot(o: &RawObject<'_>) -> bool {
@@ -958,7 +957,7 @@ impl Accumulator {
         &mut self,
         path: &Path,
         key: &str,
-        value: &RawValue,
+        value: &str,
         id_field: &str,
     ) -> Result<Vec<R>, ModelError> {
         let mut out = Vec::new();
@@ -971,7 +970,7 @@ impl Accumulator {
         let done = each_item(value, |i, raw| {
             // One resource at a time, straight from its text, so memory
             // stays near the file's size.
-            if let Ok(Owner { owner_id: Some(o) }) = serde_json::from_str::<Owner>(raw.get()) {
+            if let Ok(Owner { owner_id: Some(o) }) = serde_json::from_str::<Owner>(raw) {
                 accounts.insert(o);
             }
             out.push(deserialize_raw(path, raw, id_field, key, i)?);
@@ -1032,7 +1031,7 @@ impl Accumulator {
         &mut self,
         path: &Path,
         key: &str,
-        value: &RawValue,
+        value: &str,
         region: Option<String>,
     ) -> Result<(), ModelError> {
         match key {
@@ -1173,7 +1172,7 @@ impl Accumulator {
         Ok(())
     }
 
-    fn add_reservations(&mut self, path: &Path, value: &RawValue) -> Result<(), ModelError> {
+    fn add_reservations(&mut self, path: &Path, value: &str) -> Result<(), ModelError> {
         let reservations: Vec<RawReservation> =
             self.items(path, "Reservations", value, "ReservationId")?;
         let mut instances = Vec::new();

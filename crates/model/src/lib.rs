@@ -12,6 +12,7 @@ pub mod error;
 pub mod import;
 pub mod resources;
 pub mod snapshot;
+mod split;
 pub mod synth;
 
 pub use error::{ModelError, Warning};

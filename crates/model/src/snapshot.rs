@@ -247,7 +247,7 @@ impl Snapshot {
     /// holds; each resource is parsed on its own, and an error names it.
     pub(crate) fn from_raw(path: &Path, mut obj: RawObject<'_>) -> Result<Snapshot, ModelError> {
         let text = |obj: &RawObject, k: &str| -> Option<Value> {
-            obj.get(k).and_then(|r| serde_json::from_str(r.get()).ok())
+            obj.get(k).and_then(|r| serde_json::from_str(r).ok())
         };
         match text(&obj, "format").as_ref().and_then(Value::as_str) {
             Some(SNAPSHOT_FORMAT) => {}
@@ -478,11 +478,11 @@ impl Snapshot {
 }
 
 /// A JSON object whose members are still raw text (borrowed from the input).
-pub(crate) type RawObject<'a> = std::collections::BTreeMap<String, &'a serde_json::value::RawValue>;
+pub(crate) type RawObject<'a> = std::collections::BTreeMap<String, &'a str>;
 
 /// Parses raw JSON text that is known to be valid into a `Value`.
-pub(crate) fn raw_value(r: &serde_json::value::RawValue) -> Value {
-    serde_json::from_str(r.get()).unwrap_or(Value::Null)
+pub(crate) fn raw_value(r: &str) -> Value {
+    serde_json::from_str(r).unwrap_or(Value::Null)
 }
 
 /// Checks that `bytes` are JSON (errors carry file, line and column, as
@@ -499,11 +499,26 @@ pub(crate) fn parse_object<'a>(
         column: e.column(),
         message: e.to_string(),
     };
-    let raw: &serde_json::value::RawValue = serde_json::from_slice(bytes).map_err(json_err)?;
-    if !raw.get().starts_with('{') {
-        return Ok(None);
-    }
-    serde_json::from_str(raw.get()).map(Some).map_err(json_err)
+    // Validate the whole text first (errors carry line and column); nothing
+    // is built, and nesting depth costs nothing.
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(json_err)?;
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        let column = at
+            - bytes[..at]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        ModelError::Json {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: format!("invalid UTF-8 at line {line} column {column}"),
+        }
+    })?;
+    Ok(crate::split::object_members(text))
 }
 
 /// Calls `f` on each item of a JSON array given as raw text, as the array
@@ -511,45 +526,10 @@ pub(crate) fn parse_object<'a>(
 /// nothing before the first bad item stops it). Output: `None` when `r` is
 /// not an array, else the first error `f` returned, if any.
 pub(crate) fn each_item<'a>(
-    r: &'a serde_json::value::RawValue,
-    mut f: impl FnMut(usize, &'a serde_json::value::RawValue) -> Result<(), ModelError>,
+    r: &'a str,
+    f: impl FnMut(usize, &'a str) -> Result<(), ModelError>,
 ) -> Option<Result<(), ModelError>> {
-    use serde::de::{Deserializer, Error as _, SeqAccess, Visitor};
-    struct Items<'f, F> {
-        f: &'f mut F,
-        err: &'f mut Option<ModelError>,
-    }
-    impl<'de, F> Visitor<'de> for Items<'_, F>
-    where
-        F: FnMut(usize, &'de serde_json::value::RawValue) -> Result<(), ModelError>,
-    {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an array")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            let mut i = 0;
-            while let Some(item) = seq.next_element::<&'de serde_json::value::RawValue>()? {
-                if let Err(e) = (self.f)(i, item) {
-                    *self.err = Some(e);
-                    return Err(A::Error::custom("stopped"));
-                }
-                i += 1;
-            }
-            Ok(())
-        }
-    }
-    if !r.get().starts_with('[') {
-        return None;
-    }
-    let mut err = None;
-    let mut de = serde_json::Deserializer::from_str(r.get());
-    // The text was validated when the file was parsed: the only error is ours.
-    let _ = de.deserialize_seq(Items {
-        f: &mut f,
-        err: &mut err,
-    });
-    Some(err.map_or(Ok(()), Err))
+    crate::split::each_item(r, f)
 }
 
 /// Parses bytes as JSON, turning a syntax error into [`ModelError::Json`] with
@@ -600,12 +580,12 @@ pub(crate) fn deserialize_field<T: DeserializeOwned>(
 /// `id_field`, else `"<what> #<index>"`) and the path of the bad field.
 pub(crate) fn deserialize_raw<T: DeserializeOwned>(
     path: &Path,
-    raw: &serde_json::value::RawValue,
+    raw: &str,
     id_field: &str,
     what: &str,
     index: usize,
 ) -> Result<T, ModelError> {
-    let mut de = serde_json::Deserializer::from_str(raw.get());
+    let mut de = serde_json::Deserializer::from_str(raw);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let field = e.path().to_string();
         let mut message = e.into_inner().to_string();
@@ -613,15 +593,12 @@ pub(crate) fn deserialize_raw<T: DeserializeOwned>(
         if let Some(i) = message.find(" at line ") {
             message.truncate(i);
         }
-        let resource = serde_json::from_str::<
-            std::collections::BTreeMap<String, &serde_json::value::RawValue>,
-        >(raw.get())
-        .ok()
-        .and_then(|m| {
-            m.get(id_field)
-                .and_then(|v| serde_json::from_str::<String>(v.get()).ok())
-        })
-        .unwrap_or_else(|| format!("{what} #{index}"));
+        let resource = crate::split::object_members(raw)
+            .and_then(|m| {
+                m.get(id_field)
+                    .and_then(|v| serde_json::from_str::<String>(v).ok())
+            })
+            .unwrap_or_else(|| format!("{what} #{index}"));
         ModelError::Field {
             path: path.to_path_buf(),
             resource,
@@ -652,7 +629,7 @@ fn collection<T: DeserializeOwned>(
     let Some(v) = obj.remove(key) else {
         return Ok(None);
     };
-    if v.get() == "null" {
+    if v.trim() == "null" {
         return Ok(None);
     }
     let mut out = Vec::new();
