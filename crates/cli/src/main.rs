@@ -225,19 +225,8 @@ enum DiffOutput {
 
 #[derive(clap::Args, Debug)]
 struct ExplainArgs {
-    /// A netpath snapshot file, or a folder of AWS CLI describe-* JSON output.
-    /// Without it, netpath collects live with the default AWS credentials and
-    /// caches the snapshot (see --max-age, --refresh).
-    #[arg(long, short = 's')]
-    snapshot: Option<PathBuf>,
-    /// Without --snapshot: reuse a cached live snapshot younger than this many seconds.
-    #[arg(long, default_value_t = 900)]
-    max_age: u64,
-    /// Without --snapshot: collect again even when a cached snapshot is fresh.
-    #[arg(long)]
-    refresh: bool,
     #[command(flatten)]
-    live: live::LiveArgs,
+    source: SourceArgs,
     /// The client: instance id, ENI id, Name tag, RDS identifier, IPv4 address or `internet`.
     #[arg(long)]
     from: String,
@@ -394,24 +383,7 @@ fn main() -> ExitCode {
 }
 
 fn run_explain(args: ExplainArgs) -> anyhow::Result<u8> {
-    let imported = match &args.snapshot {
-        Some(path) => netpath_model::load(path)?,
-        None => {
-            let (snapshot, _) = live::cached_or_collect(
-                &args.live,
-                std::time::Duration::from_secs(args.max_age),
-                args.refresh,
-            )?;
-            netpath_model::Imported {
-                snapshot,
-                warnings: Vec::new(),
-            }
-        }
-    };
-    let source = args.snapshot.as_ref().map_or_else(
-        || "the live snapshot".to_string(),
-        |p| p.display().to_string(),
-    );
+    let (imported, source) = args.source.load()?;
     let topo = Topology::new(&imported.snapshot);
     if args.output == Output::Dot {
         print!("{}", topo.to_dot());
