@@ -261,12 +261,28 @@ pub(crate) fn eni_key(eni: &NetworkInterface) -> String {
 /// Ingress ports opened by `groups` in `topo`: TCP/UDP ranges; an all-traffic
 /// rule opens every TCP and UDP port.
 pub(crate) fn ingress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtocol, PortRange)> {
+    rule_ports(topo, groups, false)
+}
+
+/// TCP/UDP port ranges opened by the inbound (`egress` false) or outbound
+/// rules of `groups`, sorted and deduplicated; an all-traffic rule opens
+/// every TCP and UDP port.
+pub(crate) fn rule_ports(
+    topo: &Topology,
+    groups: &[String],
+    egress: bool,
+) -> Vec<(IpProtocol, PortRange)> {
     let mut out = BTreeSet::new();
     for g in groups {
         let Some(sg) = topo.security_group(g) else {
             continue;
         };
-        for p in &sg.ip_permissions {
+        let perms = if egress {
+            &sg.ip_permissions_egress
+        } else {
+            &sg.ip_permissions
+        };
+        for p in perms {
             match p.ip_protocol {
                 IpProtocol::All => {
                     out.insert((IpProtocol::Tcp, PortRange::ALL));
@@ -282,8 +298,9 @@ pub(crate) fn ingress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtoc
     out.into_iter().collect()
 }
 
-/// CIDRs that cut a subnet: rule, entry and route CIDRs strictly inside it.
-pub(crate) fn subnet_cuts(snap: &Snapshot) -> HashMap<&str, Vec<ipnet::Ipv4Net>> {
+/// Every IPv4 CIDR a rule, NACL entry, route or prefix list of `snap` names:
+/// the address boundaries where any layer may decide differently.
+pub(crate) fn rule_cidrs(snap: &Snapshot) -> BTreeSet<ipnet::Ipv4Net> {
     let mut all: BTreeSet<ipnet::Ipv4Net> = BTreeSet::new();
     for sg in snap.security_groups.iter().flatten() {
         for p in sg.ip_permissions.iter().chain(&sg.ip_permissions_egress) {
@@ -303,6 +320,12 @@ pub(crate) fn subnet_cuts(snap: &Snapshot) -> HashMap<&str, Vec<ipnet::Ipv4Net>>
             }
         }
     }
+    all
+}
+
+/// CIDRs that cut a subnet: rule, entry and route CIDRs strictly inside it.
+pub(crate) fn subnet_cuts(snap: &Snapshot) -> HashMap<&str, Vec<ipnet::Ipv4Net>> {
+    let all = rule_cidrs(snap);
     let mut out = HashMap::new();
     for s in snap.subnets.iter().flatten() {
         let inner: Vec<_> = all
@@ -942,8 +965,8 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
         .collect();
     /// What the pair loop needs of a destination class, packed so that the
     /// loop over every (source class, destination class) stays cheap.
-    struct Lite {
-        end: *const End,
+    struct Lite<'e> {
+        end: &'e End,
         address: bool,
         public: bool,
         present: bool,
@@ -954,7 +977,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
     let lite: Vec<Lite> = dinfo
         .iter()
         .map(|(m, d, r, h)| Lite {
-            end: *d as *const End,
+            end: d,
             address: d.kind == EndKind::Address,
             public: d.public.iter().any(|p| *p),
             present: d.refs[1].is_some(),
@@ -973,7 +996,6 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
         if s0.refs[1].is_none() {
             continue; // gone in AFTER: reported as a removed resource
         }
-        let s_ptr = s0 as *const End;
         for (i, dl) in lite.iter().enumerate() {
             if dl.ranges == 0 || s_outside && dl.address || !dl.present {
                 continue; // a destination gone in AFTER is reported as a removed resource
@@ -981,7 +1003,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
             if s_internet && !dl.public && to_sel.is_none() {
                 continue; // no public IP on either side: not an internet flow
             }
-            let same_class = std::ptr::eq(s_ptr, dl.end);
+            let same_class = std::ptr::eq(s0, dl.end);
             let mut pair_flows = smembers.len() * dl.members;
             if same_class {
                 pair_flows -= smembers.len();

@@ -41,11 +41,10 @@ use serde::Serialize;
 
 use crate::diff::{
     eni_class, eni_key, ingress_ports, is_rds, merge_ranges, piece_options, pieces, port_cuts,
-    subnet_cuts, End, EndKind,
+    rule_cidrs, rule_ports, subnet_cuts, End, EndKind,
 };
 use crate::explain::{Decision, EndpointInfo, HopKind, Verdict};
 use crate::resolve::{db_enis, resolve, Endpoint, ResolveError};
-use crate::security_group::permission_ports;
 use crate::{explain, Topology};
 
 /// What to ask.
@@ -236,25 +235,9 @@ fn end_of(
     e
 }
 
-/// Outbound TCP/UDP ports opened by `groups`.
+/// Outbound TCP/UDP ports opened by `groups`, merged.
 fn egress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtocol, PortRange)> {
-    let mut out = Vec::new();
-    for g in groups {
-        let Some(sg) = topo.security_group(g) else {
-            continue;
-        };
-        for p in &sg.ip_permissions_egress {
-            match p.ip_protocol {
-                IpProtocol::All => {
-                    out.push((IpProtocol::Tcp, PortRange::ALL));
-                    out.push((IpProtocol::Udp, PortRange::ALL));
-                }
-                proto if proto.has_ports() => out.push((proto, permission_ports(p))),
-                _ => {}
-            }
-        }
-    }
-    merge_ranges(out)
+    merge_ranges(rule_ports(topo, groups, true))
 }
 
 /// Every ENI (not RDS-owned), grouped into classes, then every DB instance
@@ -506,19 +489,8 @@ fn outside_ranges(topo: &Topology, groups: &[String]) -> Vec<(Ipv4Addr, Ipv4Addr
             }
         }
     }
-    // Every CIDR the snapshot's rules, entries and routes name.
-    let mut all: BTreeSet<Ipv4Net> = BTreeSet::new();
-    for sg in snap.security_groups.iter().flatten() {
-        for p in sg.ip_permissions.iter().chain(&sg.ip_permissions_egress) {
-            all.extend(p.ip_ranges.iter().copied());
-        }
-    }
-    for acl in snap.network_acls.iter().flatten() {
-        all.extend(acl.entries.iter().filter_map(|e| e.cidr_block));
-    }
-    for rt in snap.route_tables.iter().flatten() {
-        all.extend(rt.routes.iter().filter_map(|r| r.destination_cidr_block));
-    }
+    // Every CIDR the snapshot's rules, entries, routes and prefix lists name.
+    let all = rule_cidrs(snap);
     let mut out = Vec::new();
     let mut covered: Vec<(u32, u32)> = Vec::new();
     for r in &ranges {
