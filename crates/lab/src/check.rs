@@ -211,7 +211,7 @@ fn plan(
         },
     )
     .with_context(|| format!("explain {from} -> {to}"))?;
-    let mut fc = FlowCheck {
+    let fc = FlowCheck {
         flow: format!("{from} -> {to} tcp {}", exp.port),
         verdict: exp.verdict,
         symptom: exp.symptom,
@@ -222,23 +222,6 @@ fn plan(
             .as_ref()
             .map(|b| format!("{:?} {} [{}]", b.kind, b.component, b.code)),
     };
-    let skip = |fc: &mut FlowCheck, why: String| {
-        fc.skipped = Some(why);
-    };
-    if let Some(why) = lab.incomplete() {
-        skip(&mut fc, why.to_string());
-        return Ok(Planned {
-            check: fc,
-            probes: Vec::new(),
-        });
-    }
-    if exp.verdict == Verdict::Unknown {
-        skip(&mut fc, "explain says unknown".into());
-        return Ok(Planned {
-            check: fc,
-            probes: Vec::new(),
-        });
-    }
     let skipped = |mut fc: FlowCheck, why: String| -> Result<Planned> {
         fc.skipped = Some(why);
         Ok(Planned {
@@ -246,6 +229,12 @@ fn plan(
             probes: Vec::new(),
         })
     };
+    if let Some(why) = lab.incomplete() {
+        return skipped(fc, why.to_string());
+    }
+    if exp.verdict == Verdict::Unknown {
+        return skipped(fc, "explain says unknown".into());
+    }
     let has_internet = lab.internet().is_some();
     if let Some(h) = exp.hops.iter().find(|h| {
         h.kind == HopKind::NatGateway
