@@ -6,30 +6,12 @@
 //! reference snapshot from `../shared/reference/batfish` is edited in a
 //! temporary folder and diffed against the original.
 
+mod common;
+
+use common::{run, workspace};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_netpath"))
-        .current_dir(workspace())
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
 
 fn diff_fixtures() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(workspace().join("fixtures/diff"))

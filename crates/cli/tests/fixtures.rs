@@ -1,30 +1,11 @@
 //! Every scenario in `fixtures/` gives its documented answer (`flows.json`),
 //! and its table and JSON outputs match the golden files (insta).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use common::{run, workspace};
 
 use serde_json::Value;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_netpath"))
-        .current_dir(workspace())
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
 
 #[test]
 fn fixtures_give_documented_answers() {

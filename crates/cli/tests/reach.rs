@@ -4,30 +4,11 @@
 //! when a collection gap hides the NACLs, usage errors, and the table and
 //! JSON outputs (insta goldens).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use common::{run, workspace};
 
 use serde_json::Value;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_netpath"))
-        .current_dir(workspace())
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
 
 fn json(args: &[&str]) -> Value {
     let mut a = args.to_vec();
