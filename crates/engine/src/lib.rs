@@ -231,6 +231,8 @@ pub fn explain(
             // return path like any reply: where that path drops it, the
             // client only ever sees silence. (Found by the lab: a DB on
             // the wrong port behind a missing return route times out.)
+            // NACLs and routes act on the reply like on any packet:
+            // <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html>.
             Some(b) if b.code == "NETPATH_NO_LISTENER" => {
                 let ret = hops.iter().filter(|h| h.path == explain::PathLeg::Return);
                 let mut worst = Symptom::Refused;

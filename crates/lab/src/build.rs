@@ -92,9 +92,9 @@ fn proto_match(proto: IpProtocol, ports: Option<(u16, u16)>) -> String {
     }
 }
 
-fn perm_ports(p: &IpPermission) -> Option<(u16, u16)> {
+fn perm_ports(p: &IpPermission) -> (u16, u16) {
     let r = netpath_engine::security_group::permission_ports(p);
-    Some((r.from, r.to))
+    (r.from, r.to)
 }
 
 impl Lab {
@@ -469,7 +469,7 @@ impl Lab {
                         &sg.ip_permissions
                     };
                     for p in perms {
-                        let m = proto_match(p.ip_protocol, perm_ports(p));
+                        let m = proto_match(p.ip_protocol, Some(perm_ports(p)));
                         let dir = if egress { "daddr" } else { "saddr" };
                         let mut peers: Vec<String> =
                             p.ip_ranges.iter().map(|c| c.to_string()).collect();
