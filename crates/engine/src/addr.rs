@@ -269,6 +269,7 @@ impl PortSet {
     }
 
     /// Number of ports in the set.
+    #[cfg(test)]
     pub fn count(&self) -> u32 {
         self.0.iter().map(PortRange::len).sum()
     }

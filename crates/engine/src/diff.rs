@@ -32,16 +32,18 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 
-use netpath_model::{IpProtocol, NetworkInterface, PortRange, Snapshot};
+use netpath_model::{IpProtocol, PortRange};
 use serde::Serialize;
 
+use crate::answer::{Blocking, Decision, Explanation, ExplanationCode, Symptom, Verdict};
+use crate::classes::{
+    collect_ends, merge_ranges, piece_options, pieces, port_cuts, ClassKey, End, EndKind,
+};
 use crate::edits::{self, Edit, EditPeer, EditRole, FlowFootprint};
-use crate::explain::{Blocking, Decision, Explanation, Symptom, Verdict};
+use crate::explain::explain;
 use crate::network_acl::network_acl_for_subnet;
-use crate::resolve::db_enis;
 use crate::route_table::route_table_for_subnet;
-use crate::security_group::permission_ports;
-use crate::{explain, ExplainOptions, Topology};
+use crate::topology::Topology;
 
 /// What `diff` is asked to compare.
 #[derive(Debug, Clone, Default)]
@@ -191,257 +193,6 @@ impl Diff {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum EndKind {
-    Eni,
-    Db,
-    Internet,
-    Address,
-}
-
-/// One end of flows, on both sides.
-#[derive(Debug, Clone)]
-pub(crate) struct End {
-    pub(crate) key: String,
-    pub(crate) kind: EndKind,
-    /// The reference to pass to `explain`, per side; `None` when absent.
-    pub(crate) refs: [Option<String>; 2],
-    /// Equivalence class per side.
-    pub(crate) class: [Option<String>; 2],
-    /// VPC per side.
-    pub(crate) vpc: [Option<String>; 2],
-    /// Groups per side.
-    pub(crate) groups: [Vec<String>; 2],
-    /// Subnets per side.
-    pub(crate) subnets: [Vec<String>; 2],
-    /// Destination ports per side.
-    pub(crate) ports: [Vec<(IpProtocol, PortRange)>; 2],
-    /// Reachable from the internet at all (a public IP), per side.
-    pub(crate) public: [bool; 2],
-    /// ENI ids and instance ids, for attribution.
-    pub(crate) ids: BTreeSet<String>,
-    /// Private addresses per side (an ENI's primary IP, a DB's ENIs' IPs);
-    /// empty when unknown.
-    pub(crate) addrs: [Vec<Ipv4Addr>; 2],
-}
-
-impl End {
-    pub(crate) fn new(key: String, kind: EndKind) -> End {
-        End {
-            key,
-            kind,
-            refs: [None, None],
-            class: [None, None],
-            vpc: [None, None],
-            groups: [Vec::new(), Vec::new()],
-            subnets: [Vec::new(), Vec::new()],
-            ports: [Vec::new(), Vec::new()],
-            public: [false, false],
-            ids: BTreeSet::new(),
-            addrs: [Vec::new(), Vec::new()],
-        }
-    }
-}
-
-pub(crate) fn is_rds(eni: &NetworkInterface) -> bool {
-    eni.description == "RDSNetworkInterface"
-}
-
-/// The stable name of an ENI: its instance when it is the instance's
-/// primary (device 0) interface, else the ENI id.
-pub(crate) fn eni_key(eni: &NetworkInterface) -> String {
-    match &eni.attachment {
-        Some(a) if a.instance_id.is_some() && a.device_index.unwrap_or(0) == 0 => {
-            a.instance_id.clone().unwrap_or_default()
-        }
-        _ => eni.network_interface_id.clone(),
-    }
-}
-
-/// Ingress ports opened by `groups` in `topo`: TCP/UDP ranges; an all-traffic
-/// rule opens every TCP and UDP port.
-pub(crate) fn ingress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtocol, PortRange)> {
-    rule_ports(topo, groups, false)
-}
-
-/// TCP/UDP port ranges opened by the inbound (`egress` false) or outbound
-/// rules of `groups`, sorted and deduplicated; an all-traffic rule opens
-/// every TCP and UDP port.
-pub(crate) fn rule_ports(
-    topo: &Topology,
-    groups: &[String],
-    egress: bool,
-) -> Vec<(IpProtocol, PortRange)> {
-    let mut out = BTreeSet::new();
-    for g in groups {
-        let Some(sg) = topo.security_group(g) else {
-            continue;
-        };
-        let perms = if egress {
-            &sg.ip_permissions_egress
-        } else {
-            &sg.ip_permissions
-        };
-        for p in perms {
-            match p.ip_protocol {
-                IpProtocol::All => {
-                    out.insert((IpProtocol::Tcp, PortRange::ALL));
-                    out.insert((IpProtocol::Udp, PortRange::ALL));
-                }
-                proto if proto.has_ports() => {
-                    out.insert((proto, permission_ports(p)));
-                }
-                _ => {}
-            }
-        }
-    }
-    out.into_iter().collect()
-}
-
-/// Every IPv4 CIDR a rule, NACL entry, route or prefix list of `snap` names:
-/// the address boundaries where any layer may decide differently.
-pub(crate) fn rule_cidrs(snap: &Snapshot) -> BTreeSet<ipnet::Ipv4Net> {
-    let mut all: BTreeSet<ipnet::Ipv4Net> = BTreeSet::new();
-    for sg in snap.security_groups.iter().flatten() {
-        for p in sg.ip_permissions.iter().chain(&sg.ip_permissions_egress) {
-            all.extend(p.ip_ranges.iter().copied());
-        }
-    }
-    for acl in snap.network_acls.iter().flatten() {
-        all.extend(acl.entries.iter().filter_map(|e| e.cidr_block));
-    }
-    for rt in snap.route_tables.iter().flatten() {
-        all.extend(rt.routes.iter().filter_map(|r| r.destination_cidr_block));
-    }
-    for pl in snap.prefix_lists.iter().flatten() {
-        for c in pl.cidrs.iter().flatten() {
-            if let ipnet::IpNet::V4(c) = c {
-                all.insert(*c);
-            }
-        }
-    }
-    all
-}
-
-/// CIDRs that cut a subnet: rule, entry and route CIDRs strictly inside it.
-pub(crate) fn subnet_cuts(snap: &Snapshot) -> HashMap<&str, Vec<ipnet::Ipv4Net>> {
-    let all = rule_cidrs(snap);
-    let mut out = HashMap::new();
-    for s in snap.subnets.iter().flatten() {
-        let inner: Vec<_> = all
-            .iter()
-            .filter(|c| c.prefix_len() > s.cidr_block.prefix_len() && s.cidr_block.contains(*c))
-            .copied()
-            .collect();
-        if !inner.is_empty() {
-            out.insert(s.subnet_id.as_str(), inner);
-        }
-    }
-    out
-}
-
-/// The equivalence class of an ENI: every ENI with the same key is treated
-/// alike by every layer, as a source and as a destination (see the module
-/// docs). `cuts` comes from [`subnet_cuts`].
-pub(crate) fn eni_class(
-    topo: &Topology,
-    eni: &NetworkInterface,
-    cuts: &HashMap<&str, Vec<ipnet::Ipv4Net>>,
-) -> String {
-    let mut groups: Vec<&str> = eni.groups.iter().map(String::as_str).collect();
-    groups.sort_unstable();
-    let inst = topo.instance_of(eni);
-    let sig: Vec<String> = match (eni.primary_ip(), cuts.get(eni.subnet_id.as_str())) {
-        (Some(ip), Some(cs)) => cs
-            .iter()
-            .filter(|c| c.contains(&ip))
-            .map(|c| c.to_string())
-            .collect(),
-        _ => Vec::new(),
-    };
-    format!(
-        "eni|{}|{}|{}|{}|{}|{}|{}|{}|{}",
-        eni.subnet_id,
-        groups.join(","),
-        sig.join(","),
-        inst.map_or("-", |i| i.state.as_str()),
-        inst.and_then(|i| i.platform.as_deref()).unwrap_or("-"),
-        eni.interface_type.as_deref().unwrap_or("-"),
-        eni.public_ip().is_some(),
-        eni.primary_ip().is_some(),
-        eni.requester_id.as_deref().unwrap_or("-"),
-    )
-}
-
-/// Collects every end of `topo` into `ends` (side `side`).
-pub(crate) fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<String, End>) {
-    let snap = topo.snapshot;
-    let cuts = subnet_cuts(snap);
-    for eni in snap.network_interfaces.iter().flatten() {
-        if is_rds(eni) {
-            continue;
-        }
-        let key = eni_key(eni);
-        let e = ends
-            .entry(key.clone())
-            .or_insert_with(|| End::new(key, EndKind::Eni));
-        if e.refs[side].is_some() {
-            continue; // an instance's primary ENI was already taken
-        }
-        let mut groups = eni.groups.clone();
-        groups.sort();
-        let inst = topo.instance_of(eni);
-        e.refs[side] = Some(eni.network_interface_id.clone());
-        e.class[side] = Some(eni_class(topo, eni, &cuts));
-        e.vpc[side] = Some(eni.vpc_id.clone());
-        e.ports[side] = ingress_ports(topo, &groups);
-        e.groups[side] = groups;
-        e.subnets[side] = vec![eni.subnet_id.clone()];
-        e.addrs[side] = eni.primary_ip().into_iter().collect();
-        e.public[side] = eni.public_ip().is_some();
-        e.ids.insert(eni.network_interface_id.clone());
-        if let Some(i) = inst {
-            e.ids.insert(i.instance_id.clone());
-        }
-    }
-    for db in snap.db_instances.iter().flatten() {
-        let key = db.db_instance_identifier.clone();
-        let e = ends
-            .entry(format!("db:{key}"))
-            .or_insert_with(|| End::new(key.clone(), EndKind::Db));
-        let enis = db_enis(topo, db);
-        e.refs[side] = Some(key.clone());
-        e.class[side] = Some(format!("db|{key}"));
-        e.vpc[side] = db
-            .db_subnet_group
-            .as_ref()
-            .and_then(|g| g.vpc_id.clone())
-            .or_else(|| enis.first().map(|x| x.vpc_id.clone()));
-        let mut groups = db.vpc_security_group_ids.clone();
-        groups.sort();
-        e.ports[side] = match &db.endpoint {
-            Some(ep) => vec![(IpProtocol::Tcp, PortRange::new(ep.port, ep.port))],
-            None => ingress_ports(topo, &groups),
-        };
-        e.groups[side] = groups;
-        e.subnets[side] = db
-            .db_subnet_group
-            .as_ref()
-            .map(|g| g.subnet_ids.clone())
-            .unwrap_or_default();
-        e.public[side] = enis.iter().any(|x| x.public_ip().is_some());
-        e.addrs[side] = enis.iter().filter_map(|x| x.primary_ip()).collect();
-        e.ids.insert(key.clone());
-        e.ids
-            .extend(enis.iter().map(|x| x.network_interface_id.clone()));
-    }
-    let inet = ends
-        .entry("internet".into())
-        .or_insert_with(|| End::new("internet".into(), EndKind::Internet));
-    inet.refs[side] = Some("internet".into());
-    inet.class[side] = Some("internet".into());
-}
-
 /// An edit's reach over a class's flows: on which ports (`None`: all), and
 /// which far ends its rule or entry can match (empty: any).
 type HotItem = (Option<(IpProtocol, PortRange)>, Vec<EditPeer>);
@@ -538,102 +289,10 @@ fn footprint(topo: &Topology, e: &End, side: usize, out: &mut Vec<String>) {
     }
 }
 
-/// Port boundaries (first port of each piece) of the rules on a pair's path.
-pub(crate) fn port_cuts(
-    topo: &Topology,
-    src: &End,
-    dst: &End,
-    side: usize,
-    out: &mut BTreeSet<u32>,
-) {
-    let mut add = |proto_ok: bool, r: PortRange| {
-        if proto_ok {
-            out.insert(u32::from(r.from));
-            out.insert(u32::from(r.to) + 1);
-        }
-    };
-    for (groups, egress) in [(&src.groups[side], true), (&dst.groups[side], false)] {
-        for g in groups {
-            let Some(sg) = topo.security_group(g) else {
-                continue;
-            };
-            let perms = if egress {
-                &sg.ip_permissions_egress
-            } else {
-                &sg.ip_permissions
-            };
-            for p in perms.iter().filter(|p| p.ip_protocol.has_ports()) {
-                add(true, permission_ports(p));
-            }
-        }
-    }
-    for sid in src.subnets[side].iter().chain(&dst.subnets[side]) {
-        let Some(subnet) = topo.subnet(sid) else {
-            continue;
-        };
-        if let Ok(acl) = network_acl_for_subnet(topo, subnet) {
-            for e in &acl.entries {
-                if let (true, Some(r)) = (e.protocol.has_ports(), e.port_range) {
-                    add(true, r);
-                }
-            }
-        }
-    }
-    for (proto, r) in &dst.ports[side] {
-        if *proto == IpProtocol::Tcp && r.from == r.to {
-            add(true, *r);
-        }
-    }
-}
-
-/// The question for one piece of a port range: its first port (port 0, which
-/// no client connects to, only when the piece holds nothing else).
-pub(crate) fn piece_options(protocol: IpProtocol, piece: PortRange) -> ExplainOptions {
-    ExplainOptions {
-        protocol: Some(protocol),
-        port: Some(if piece.from == 0 && piece.to > 0 {
-            1
-        } else {
-            piece.from
-        }),
-        client_os: None,
-        ephemeral_ports: None,
-    }
-}
-
-/// Splits `r` at every cut inside it.
-pub(crate) fn pieces(r: PortRange, cuts: &BTreeSet<u32>) -> Vec<PortRange> {
-    let mut starts = vec![u32::from(r.from)];
-    if r.from < r.to {
-        starts.extend(cuts.range(u32::from(r.from) + 1..=u32::from(r.to)).copied());
-    }
-    let mut out = Vec::with_capacity(starts.len());
-    for (i, s) in starts.iter().enumerate() {
-        let e = starts.get(i + 1).map_or(u32::from(r.to), |n| n - 1);
-        out.push(PortRange::new(*s as u16, e as u16));
-    }
-    out
-}
-
-/// Merges overlapping ranges per protocol.
-pub(crate) fn merge_ranges(mut v: Vec<(IpProtocol, PortRange)>) -> Vec<(IpProtocol, PortRange)> {
-    v.sort();
-    let mut out: Vec<(IpProtocol, PortRange)> = Vec::new();
-    for (p, r) in v {
-        match out.last_mut() {
-            Some((lp, lr)) if *lp == p && u32::from(r.from) <= u32::from(lr.to) + 1 => {
-                lr.to = lr.to.max(r.to)
-            }
-            _ => out.push((p, r)),
-        }
-    }
-    out
-}
-
 /// Verdict, blocker identity (component, rule number, code), blocked ports.
 type OutcomeKey<'a> = (
     Verdict,
-    Option<(String, Option<u16>, &'static str)>,
+    Option<(String, Option<u16>, ExplanationCode)>,
     &'a [PortRange],
 );
 
@@ -832,7 +491,10 @@ fn select(
                 .entry(key.clone())
                 .or_insert_with(|| End::new(reference.to_string(), EndKind::Address));
             e.refs = [Some(reference.to_string()), Some(reference.to_string())];
-            e.class = [Some(key.clone()), Some(key.clone())];
+            e.class = [
+                Some(ClassKey::Address(reference.to_string())),
+                Some(ClassKey::Address(reference.to_string())),
+            ];
             found.insert(key);
         }
     }
@@ -923,7 +585,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
     };
 
     // Sources and destinations, grouped by (BEFORE class, AFTER class).
-    type Groups = BTreeMap<(Option<String>, Option<String>), Vec<String>>;
+    type Groups = BTreeMap<(Option<ClassKey>, Option<ClassKey>), Vec<String>>;
     let mut srcs: Groups = BTreeMap::new();
     let mut dsts: Groups = BTreeMap::new();
     for (k, e) in &ends {

@@ -1,287 +1,277 @@
-//! The answer to `netpath explain`: verdict, hops, blocking hop, symptom and
-//! fixes. Serialized as the stable JSON contract of `docs/explain-json.md`.
+//! `explain()`: one question, every walk, one verdict.
 //!
-//! Symptoms follow how AWS drops packets: security groups and network ACLs
-//! drop silently, so the client times out
-//! (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html>);
-//! "connection refused" needs a host that answers with a TCP reset, i.e. a
-//! packet that reached a host with nothing listening on the port.
+//! Input: a [`Topology`], two references and [`ExplainOptions`]. It resolves
+//! both ends, walks every (source placement, destination placement) pair
+//! with [`crate::walk`], judges each walk, merges the verdicts, and builds the
+//! [`Explanation`]: the blocking hop, every blocker, the symptom and the fixes.
+//!
+//! Verdict rules: a certain block beats unknown; a return path that drops
+//! part of the client's ephemeral range is `partial`, all of it `blocked`
+//! (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html>);
+//! placements that disagree make the answer `unknown`.
 
-use netpath_model::PortRange;
-use serde::Serialize;
+use netpath_model::{IpProtocol, PortRange};
 
-/// The overall answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    /// Every hop allows the connection and its reply.
-    Reachable,
-    /// Some hop blocks it for certain.
-    Blocked,
-    /// The reply is allowed on only part of the client's ephemeral range.
-    Partial,
-    /// No hop blocks for certain, but some hop cannot be decided from the data.
-    Unknown,
+use crate::answer::{
+    Blocking, Decision, Explanation, ExplanationCode, Hop, PathLeg, Symptom, Verdict,
+};
+use crate::ephemeral::{self, ClientOs};
+use crate::fix;
+use crate::resolve::{resolve, Placement, ResolveError};
+use crate::topology::Topology;
+use crate::walk::{self, Flow};
+
+/// What `explain` is asked, besides the two references.
+#[derive(Debug, Clone, Default)]
+pub struct ExplainOptions {
+    /// `tcp` (default) or `udp`.
+    pub protocol: Option<IpProtocol>,
+    /// Destination port; defaults to a DB destination's endpoint port.
+    pub port: Option<u16>,
+    /// Overrides the client kind (and so the ephemeral range).
+    pub client_os: Option<ClientOs>,
+    /// Overrides the ephemeral range outright.
+    pub ephemeral_ports: Option<PortRange>,
 }
 
-/// What one hop decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Decision {
-    /// Passes.
-    Allow,
-    /// Drops.
-    Deny,
-    /// Passes part of the ephemeral port range.
-    Partial,
-    /// Cannot be decided from the snapshot.
-    Unknown,
-    /// Not evaluated on this path (a NACL between two ENIs of one subnet).
-    NotApplicable,
+/// Why `explain` could not answer (bad usage, not a network verdict).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExplainError {
+    /// A reference did not resolve.
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    /// The question itself is incomplete or contradictory.
+    #[error("{0}")]
+    Usage(String),
 }
 
-/// Forward (request) or return (reply) leg.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PathLeg {
-    /// Client to destination.
-    Forward,
-    /// Destination back to the client.
-    Return,
+struct Judged {
+    verdict: Verdict,
+    blockers: Vec<usize>,
+    blocking: Option<usize>,
 }
 
-/// The kind of component a hop evaluates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum HopKind {
-    /// Security groups of an ENI.
-    SecurityGroup,
-    /// A subnet's network ACL.
-    NetworkAcl,
-    /// A subnet's route table.
-    RouteTable,
-    /// A VPC peering connection.
-    VpcPeeringConnection,
-    /// An internet gateway.
-    InternetGateway,
-    /// A NAT gateway.
-    NatGateway,
-    /// An EC2 instance (its state).
-    Instance,
-    /// An RDS DB instance (its state and port).
-    DbInstance,
-    /// The packet reached a subnet, but nothing holds the address.
-    NoDestination,
-}
-
-/// Ingress or egress, for security groups and network ACLs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// Into the ENI or subnet.
-    Ingress,
-    /// Out of the ENI or subnet.
-    Egress,
-}
-
-/// The rule or route a hop matched.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Matched {
-    /// Human text, e.g. `sg-1 inbound tcp 5432 from sg-2` or `10.0.0.0/16 -> local`.
-    pub text: String,
-    /// NACL rule number.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule_number: Option<u16>,
-    /// Security group holding the rule.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_id: Option<String>,
-    /// Route destination (CIDR or prefix list).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub destination: Option<String>,
-    /// Route target id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
-}
-
-/// One evaluated step of the path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Hop {
-    /// Forward or return.
-    pub path: PathLeg,
-    /// What kind of component.
-    pub kind: HopKind,
-    /// The AWS id of the component (for security groups: the group when the
-    /// ENI has one, else the ENI).
-    pub component: String,
-    /// Ingress or egress for SGs and NACLs; `null` otherwise.
-    pub direction: Option<Direction>,
-    /// What it decided.
-    pub decision: Decision,
-    /// The matched rule or route.
-    pub matched: Option<Matched>,
-    /// The security groups evaluated (security-group hops).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub security_groups: Vec<String>,
-    /// The ports evaluated, for return-path NACL hops (the ephemeral range).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ports: Option<PortRange>,
-    /// Ports dropped, for partial or denied return-path NACL hops.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub blocked_ports: Vec<PortRange>,
-    /// Reachability Analyzer explanation code, for a deny.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<&'static str>,
-    /// Data that was missing, for an unknown.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub missing: Vec<String>,
-    /// The peer address the rules were checked against, as a CIDR (NACL hops).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub peer: Option<String>,
-    /// One sentence for a human.
-    pub detail: String,
-}
-
-/// A hop that blocks (or, for a partial verdict, blocks part of the range).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Blocking {
-    /// Forward or return.
-    pub path: PathLeg,
-    /// Kind of component.
-    pub kind: HopKind,
-    /// AWS id (a DB's identifier for a DB; for SGs the group if the ENI has one, else the ENI).
-    pub component: String,
-    /// Groups on the ENI, for a security-group block.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub security_groups: Vec<String>,
-    /// Ingress or egress for SGs and NACLs.
-    pub direction: Option<Direction>,
-    /// The NACL rule number that denies.
-    pub rule_number: Option<u16>,
-    /// Reachability Analyzer explanation code (netpath-only codes start with `NETPATH_`).
-    pub code: &'static str,
-    /// Ports dropped, for a return-path NACL.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub blocked_ports: Vec<PortRange>,
-    /// One sentence for a human.
-    pub detail: String,
-}
-
-impl Blocking {
-    /// The blocking view of a hop.
-    pub fn from_hop(h: &Hop) -> Blocking {
-        Blocking {
-            path: h.path,
-            kind: h.kind,
-            component: h.component.clone(),
-            security_groups: if h.kind == HopKind::SecurityGroup {
-                h.security_groups.clone()
-            } else {
-                Vec::new()
-            },
-            direction: h.direction,
-            rule_number: if h.kind == HopKind::NetworkAcl {
-                h.matched.as_ref().and_then(|m| m.rule_number)
-            } else {
-                None
-            },
-            code: h.code.unwrap_or("NETPATH_BLOCKED"),
-            blocked_ports: h.blocked_ports.clone(),
-            detail: h.detail.clone(),
+fn judge(hops: &[Hop], ephemeral: PortRange) -> Judged {
+    let blockers: Vec<usize> = hops
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| matches!(h.decision, Decision::Deny | Decision::Partial))
+        .map(|(i, _)| i)
+        .collect();
+    let any = |d: Decision| hops.iter().any(|h| h.decision == d);
+    let verdict = if any(Decision::Deny) {
+        Verdict::Blocked
+    } else if any(Decision::Partial) {
+        if walk::return_ports_allowed(hops, ephemeral).is_empty() {
+            Verdict::Blocked
+        } else {
+            Verdict::Partial
         }
+    } else if any(Decision::Unknown) {
+        Verdict::Unknown
+    } else {
+        Verdict::Reachable
+    };
+    Judged {
+        verdict,
+        blocking: blockers.first().copied(),
+        blockers,
     }
 }
 
-/// What the client sees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Symptom {
-    /// The connection is established.
-    Connects,
-    /// Packets are dropped silently; the client hangs, then times out.
-    Timeout,
-    /// The packet reached a host with nothing listening: TCP reset.
-    Refused,
-    /// The outcome depends on the client's ephemeral port: with a partial
-    /// verdict some connections work and some hang; with a refused
-    /// connection whose reset the return path drops on part of the range,
-    /// some attempts are refused and the others hang.
-    Intermittent,
-    /// Cannot be said, because the verdict is unknown.
-    Unknown,
-}
+/// Answers "can `from` reach `to`?" on `topo`.
+///
+/// Input: two references (instance id, ENI id, Name tag, RDS identifier or
+/// endpoint, IPv4 address, or `internet`) and [`ExplainOptions`]. Output: an
+/// [`Explanation`] with the verdict, every hop, the first blocking hop, every
+/// blocker, the symptom, one fix per blocker, missing data and warnings.
+///
+/// Errors: [`ExplainError::Resolve`] when a reference matches nothing or
+/// several things; [`ExplainError::Usage`] when `--port` is needed and
+/// missing, or neither end is inside the snapshot.
+pub fn explain(
+    topo: &Topology,
+    from: &str,
+    to: &str,
+    opts: &ExplainOptions,
+) -> Result<Explanation, ExplainError> {
+    let src = resolve(topo, from, None)?;
+    let dst = resolve(topo, to, src.placements.first().map(|p| p.vpc_id.as_str()))?;
+    if src.is_outside() && dst.is_outside() {
+        return Err(ExplainError::Usage(format!(
+            "neither `{from}` nor `{to}` is inside the snapshot; one end must be an instance, ENI, DB instance or private IP"
+        )));
+    }
+    let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
+    if !protocol.has_ports() {
+        return Err(ExplainError::Usage("--protocol must be tcp or udp".into()));
+    }
+    let port = match (opts.port, dst.db.and_then(|d| d.endpoint.as_ref())) {
+        (Some(p), _) => p,
+        (None, Some(ep)) => ep.port,
+        (None, None) => {
+            return Err(ExplainError::Usage(format!(
+                "--port is required: `{to}` is not a DB instance with an endpoint port"
+            )))
+        }
+    };
+    let mut warnings: Vec<String> = src.warnings.iter().chain(&dst.warnings).cloned().collect();
+    for g in &topo.snapshot.metadata.gaps {
+        warnings.push(format!(
+            "the snapshot is partial: {} failed in {} ({}); hops that need it are unknown",
+            g.operation,
+            g.region.as_deref().unwrap_or("an unknown region"),
+            g.error
+        ));
+    }
+    let client_os = opts
+        .client_os
+        .unwrap_or_else(|| ephemeral::client_os_of(&src));
+    if opts.client_os.is_none() && opts.ephemeral_ports.is_none() && src.is_outside() {
+        warnings.push("the client's OS is unknown: its ephemeral ports are assumed to be Linux's 32768-60999; pass --client-os or --ephemeral-ports to change that".into());
+    }
+    let ephemeral = opts
+        .ephemeral_ports
+        .unwrap_or_else(|| client_os.ephemeral_ports());
+    let flow = Flow {
+        protocol,
+        port,
+        ephemeral,
+    };
 
-/// The smallest change that removes one blocker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Fix {
-    /// Index into `blockers`.
-    pub blocker: usize,
-    /// What to change, in a sentence.
-    pub summary: String,
-    /// The `aws` CLI command that applies it, when one exists.
-    pub command: Option<String>,
-}
-
-/// A resolved end of the flow.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct EndpointInfo {
-    /// What the user typed.
-    pub reference: String,
-    /// `instance`, `network-interface`, `db-instance`, `ip` or `internet`.
-    pub kind: String,
-    /// Instance id, when it is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub instance_id: Option<String>,
-    /// DB identifier, when it is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub db_instance_identifier: Option<String>,
-    /// Name tag.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// ENI id (`null` when outside AWS or unknown).
-    pub eni: Option<String>,
-    /// IPv4 address, or a description of the set (`an address in 10.0.1.0/24`).
-    pub ip: Option<String>,
-    /// Public IP of the ENI, when it has one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub public_ip: Option<String>,
-    /// Subnet id.
-    pub subnet: Option<String>,
-    /// VPC id.
-    pub vpc: Option<String>,
-    /// Security groups on the ENI.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub security_groups: Vec<String>,
-}
-
-/// The full answer of `netpath explain`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Explanation {
-    /// `reachable`, `blocked`, `partial` or `unknown`.
-    pub verdict: Verdict,
-    /// The client.
-    pub source: EndpointInfo,
-    /// The server.
-    pub destination: EndpointInfo,
-    /// `tcp` or `udp`.
-    pub protocol: String,
-    /// Destination port.
-    pub port: u16,
-    /// The client OS the ephemeral range was taken from.
-    pub client_os: String,
-    /// The client's ephemeral port range, used for the return path.
-    pub ephemeral_ports: PortRange,
-    /// Every hop, forward path then return path.
-    pub hops: Vec<Hop>,
-    /// The first blocking hop (`null` when none).
-    pub blocking: Option<Blocking>,
-    /// Every blocking hop, in path order.
-    pub blockers: Vec<Blocking>,
-    /// What the client sees.
-    pub symptom: Symptom,
-    /// One fix per blocker.
-    pub fixes: Vec<Fix>,
-    /// Data the answer needed but the snapshot lacks.
-    pub missing: Vec<String>,
-    /// Warnings about the input or the answer.
-    pub warnings: Vec<String>,
+    let sps: Vec<Option<&Placement>> = if src.placements.is_empty() {
+        vec![None]
+    } else {
+        src.placements.iter().map(Some).collect()
+    };
+    let dps: Vec<Option<&Placement>> = if dst.placements.is_empty() {
+        vec![None]
+    } else {
+        dst.placements.iter().map(Some).collect()
+    };
+    let mut walks = Vec::new();
+    for sp in &sps {
+        for dp in &dps {
+            let hops = walk::walk(topo, &flow, &src, *sp, &dst, *dp);
+            let j = judge(&hops, ephemeral);
+            walks.push((*sp, *dp, hops, j));
+        }
+    }
+    let verdicts: Vec<Verdict> = walks.iter().map(|w| w.3.verdict).collect();
+    let merged = if verdicts.iter().all(|v| *v == verdicts[0]) {
+        verdicts[0]
+    } else {
+        Verdict::Unknown
+    };
+    let rep = walks
+        .iter()
+        .position(|w| w.3.verdict == merged)
+        .unwrap_or(0);
+    let mut missing: Vec<String> = Vec::new();
+    if walks.len() > 1 {
+        let label = |sp: Option<&Placement>, dp: Option<&Placement>| {
+            format!(
+                "{} -> {}",
+                sp.map_or("outside", |p| p.label()),
+                dp.map_or("outside", |p| p.label())
+            )
+        };
+        let summary: Vec<String> = walks
+            .iter()
+            .map(|(sp, dp, _, j)| format!("{}: {:?}", label(*sp, *dp), j.verdict).to_lowercase())
+            .collect();
+        if merged == Verdict::Unknown && verdicts.iter().any(|v| *v != Verdict::Unknown) {
+            missing.push(format!(
+                "which placement is in use; the answers differ ({})",
+                summary.join("; ")
+            ));
+        } else {
+            warnings.push(format!("answer per placement: {}", summary.join("; ")));
+        }
+    }
+    let (sp, dp, hops, j) = &walks[rep];
+    for h in hops {
+        for m in &h.missing {
+            if !missing.contains(m) {
+                missing.push(m.clone());
+            }
+        }
+    }
+    let blockers: Vec<Blocking> = j
+        .blockers
+        .iter()
+        .map(|&i| Blocking::from_hop(&hops[i]))
+        .collect();
+    let blocking = if merged == Verdict::Unknown && walks.len() > 1 {
+        None
+    } else {
+        j.blocking.map(|i| Blocking::from_hop(&hops[i]))
+    };
+    let symptom = match merged {
+        Verdict::Reachable => Symptom::Connects,
+        Verdict::Partial => Symptom::Intermittent,
+        Verdict::Unknown => Symptom::Unknown,
+        Verdict::Blocked => match &blocking {
+            // The host answers with a TCP reset, but the reset travels the
+            // return path like any reply: where that path drops it, the
+            // client only ever sees silence. (Found by the lab: a DB on
+            // the wrong port behind a missing return route times out.)
+            // NACLs and routes act on the reply like on any packet:
+            // <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html>.
+            Some(b) if b.code == ExplanationCode::NetpathNoListener => {
+                let ret = hops.iter().filter(|h| h.path == PathLeg::Return);
+                let mut worst = Symptom::Refused;
+                for h in ret {
+                    match h.decision {
+                        Decision::Deny => worst = Symptom::Timeout,
+                        Decision::Partial if worst == Symptom::Refused => {
+                            worst = Symptom::Intermittent
+                        }
+                        Decision::Unknown if worst == Symptom::Refused => worst = Symptom::Unknown,
+                        _ => {}
+                    }
+                }
+                worst
+            }
+            _ => Symptom::Timeout,
+        },
+    };
+    if merged == Verdict::Reachable && dst.db.is_none() && !dst.is_outside() {
+        warnings.push(format!("the network allows it; whether a process listens on {protocol} {port} on the destination is not in the snapshot"));
+    }
+    let ctx = fix::FixContext {
+        topo,
+        flow: &flow,
+        src: &src,
+        sp: *sp,
+        dst: &dst,
+        dp: *dp,
+    };
+    let fixes = j
+        .blockers
+        .iter()
+        .zip(&blockers)
+        .enumerate()
+        .map(|(n, (&i, b))| ctx.fix(n, &hops[i], b))
+        .collect();
+    Ok(Explanation {
+        verdict: merged,
+        source: src.info(topo),
+        destination: dst.info(topo),
+        protocol: protocol.to_string(),
+        port,
+        client_os: if opts.ephemeral_ports.is_some() {
+            "custom".into()
+        } else {
+            client_os.name().into()
+        },
+        ephemeral_ports: ephemeral,
+        hops: hops.clone(),
+        blocking,
+        blockers,
+        symptom,
+        fixes,
+        missing,
+        warnings,
+    })
 }

@@ -14,7 +14,7 @@
 use netpath_model::{IpProtocol, RouteState};
 
 use crate::addr::Quantifier;
-use crate::explain::{Blocking, Direction, Fix, Hop, HopKind, PathLeg};
+use crate::answer::{Blocking, Direction, ExplanationCode, Fix, Hop, HopKind, PathLeg};
 use crate::network_acl::free_rule_number;
 use crate::resolve::{Endpoint, Placement};
 use crate::security_group::SgDirection;
@@ -278,7 +278,7 @@ impl FixContext<'_, '_> {
         let (summary, command) = match (h.kind, b.code) {
             (HopKind::SecurityGroup, _) => self.sg_fix(h, if h.direction == Some(Direction::Ingress) { SgDirection::Ingress } else { SgDirection::Egress }),
             (HopKind::NetworkAcl, _) => self.acl_fix(h, b),
-            (HopKind::RouteTable, "NO_ROUTE_TO_DESTINATION" | "BAD_STATE_ROUTE") => self.route_fix(h),
+            (HopKind::RouteTable, ExplanationCode::NoRouteToDestination | ExplanationCode::BadStateRoute) => self.route_fix(h),
             (HopKind::RouteTable, _) => (h.detail.clone(), None),
             (HopKind::VpcPeeringConnection, _) => match self.topo.peering(&h.component) {
                 Some(p) if p.status_code == "pending-acceptance" => (
@@ -294,7 +294,7 @@ impl FixContext<'_, '_> {
                 ),
                 _ => (h.detail.clone(), None),
             },
-            (HopKind::InternetGateway, "NETPATH_NO_PUBLIC_IP") => {
+            (HopKind::InternetGateway, ExplanationCode::NetpathNoPublicIp) => {
                 let eni = match h.path {
                     PathLeg::Forward if self.sp.is_some_and(|s| s.public_ip.is_none()) && self.src.address.is_none() => self.sp,
                     _ => self.dp,
@@ -305,7 +305,7 @@ impl FixContext<'_, '_> {
                     Some(format!("aws ec2 allocate-address --domain vpc && aws ec2 associate-address --allocation-id <ALLOCATION_ID> --network-interface-id {eni_id}")),
                 )
             }
-            (HopKind::InternetGateway, "NETPATH_NO_INTERNET_GATEWAY") => (
+            (HopKind::InternetGateway, ExplanationCode::NetpathNoInternetGateway) => (
                 format!("create an internet gateway and attach it to {}", h.component),
                 Some(format!("aws ec2 create-internet-gateway && aws ec2 attach-internet-gateway --internet-gateway-id <IGW_ID> --vpc-id {}", h.component)),
             ),
@@ -316,7 +316,7 @@ impl FixContext<'_, '_> {
                 ),
                 _ => (h.detail.clone(), None),
             },
-            (HopKind::DbInstance, "NETPATH_NO_LISTENER") => {
+            (HopKind::DbInstance, ExplanationCode::NetpathNoListener) => {
                 let port = self.dst.db.and_then(|d| d.endpoint.as_ref()).map(|e| e.port);
                 (
                     format!("connect to port {} (the DB's endpoint port), or change the DB's port", port.map_or("?".into(), |p| p.to_string())),

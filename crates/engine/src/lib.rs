@@ -1,292 +1,58 @@
 //! # netpath-engine
 //!
 //! Evaluates whether a client can reach a destination in an AWS snapshot,
-//! layer by layer: security groups ([`security_group`]), network ACLs
-//! ([`network_acl`]), route tables ([`route_table`]), peering and gateways,
-//! walked forward and back by [`walk`]. The answer is an [`Explanation`].
+//! layer by layer: security groups, network ACLs and route tables (one
+//! evaluator each, of one shape: the decision, a detail and the matched rule
+//! or route), then peering connections and gateways, walked forward and back
+//! (one file per gateway kind under `walk/`, and one return path). The
+//! answer of [`explain`] is an [`Explanation`]; [`diff`], [`reach`] and
+//! [`check`] ask [`explain`] once per equivalence class of ENIs.
 //!
 //! The engine is pure: it reads a [`netpath_model::Snapshot`] already in
 //! memory and never does I/O. Every rule it implements cites its AWS
-//! documentation page in the module that implements it; `docs/semantics.md`
-//! collects them.
+//! documentation page at the check itself; `docs/semantics.md` collects them,
+//! with the test that pins each one.
+//!
+//! The modules are private; this page is the whole public API.
 #![warn(missing_docs)]
 
-pub mod addr;
-pub mod diff;
-pub mod edits;
-pub mod ephemeral;
-pub mod explain;
-pub mod fix;
-pub mod network_acl;
-pub mod policy;
-pub mod reach;
-pub mod resolve;
-pub mod route_table;
-pub mod security_group;
-pub mod topology;
-pub mod walk;
+mod addr;
+mod answer;
+mod classes;
+mod diff;
+mod edits;
+mod ephemeral;
+mod explain;
+mod fix;
+mod network_acl;
+mod policy;
+mod reach;
+mod resolve;
+mod route_table;
+mod security_group;
+mod topology;
+mod walk;
 
-use netpath_model::{IpProtocol, PortRange};
-
-pub use diff::{diff, Diff, DiffOptions, FailOn};
+pub use addr::AddrSet;
+pub use answer::{
+    Blocking, Decision, Direction, EndpointInfo, Explanation, ExplanationCode, Fix, Hop, HopKind,
+    Matched, PathLeg, Symptom, Verdict,
+};
+pub use diff::{
+    diff, ChangeKind, Diff, DiffError, DiffOptions, DiffSummary, FailOn, FlowChange, FlowSide,
+    Trend,
+};
+pub use edits::{compare, Edit, EditChange, EditRole, FlowFootprint};
 pub use ephemeral::ClientOs;
-pub use explain::*;
-pub use reach::{reach, Reach, ReachOptions, ReachQuery};
-pub use resolve::{resolve, Endpoint, Placement, ResolveError};
-pub use topology::Topology;
+pub use explain::{explain, ExplainError, ExplainOptions};
+pub use policy::{
+    check, select, CheckReport, ExposureIntent, IntentResult, IsolateIntent, Policy, PolicyError,
+    PortSpec, ReachIntent, Selected, Status, Violation, MAX_VIOLATIONS,
+};
+pub use reach::{
+    reach, EntryKind, PortAccess, Reach, ReachEntry, ReachError, ReachOptions, ReachQuery,
+    ReachSummary,
+};
+pub use resolve::{resolve, Endpoint, EndpointKind, Placement, ResolveError};
+pub use topology::{Edge, Node, Topology};
 pub use walk::Flow;
-
-/// What `explain` is asked, besides the two references.
-#[derive(Debug, Clone, Default)]
-pub struct ExplainOptions {
-    /// `tcp` (default) or `udp`.
-    pub protocol: Option<IpProtocol>,
-    /// Destination port; defaults to a DB destination's endpoint port.
-    pub port: Option<u16>,
-    /// Overrides the client kind (and so the ephemeral range).
-    pub client_os: Option<ClientOs>,
-    /// Overrides the ephemeral range outright.
-    pub ephemeral_ports: Option<PortRange>,
-}
-
-/// Why `explain` could not answer (bad usage, not a network verdict).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ExplainError {
-    /// A reference did not resolve.
-    #[error(transparent)]
-    Resolve(#[from] ResolveError),
-    /// The question itself is incomplete or contradictory.
-    #[error("{0}")]
-    Usage(String),
-}
-
-struct Judged {
-    verdict: Verdict,
-    blockers: Vec<usize>,
-    blocking: Option<usize>,
-}
-
-fn judge(hops: &[Hop], ephemeral: PortRange) -> Judged {
-    let blockers: Vec<usize> = hops
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| matches!(h.decision, Decision::Deny | Decision::Partial))
-        .map(|(i, _)| i)
-        .collect();
-    let any = |d: Decision| hops.iter().any(|h| h.decision == d);
-    let verdict = if any(Decision::Deny) {
-        Verdict::Blocked
-    } else if any(Decision::Partial) {
-        if walk::return_ports_allowed(hops, ephemeral).is_empty() {
-            Verdict::Blocked
-        } else {
-            Verdict::Partial
-        }
-    } else if any(Decision::Unknown) {
-        Verdict::Unknown
-    } else {
-        Verdict::Reachable
-    };
-    Judged {
-        verdict,
-        blocking: blockers.first().copied(),
-        blockers,
-    }
-}
-
-/// Answers "can `from` reach `to`?" on `topo`.
-///
-/// Input: two references (instance id, ENI id, Name tag, RDS identifier or
-/// endpoint, IPv4 address, or `internet`) and [`ExplainOptions`]. Output: an
-/// [`Explanation`] with the verdict, every hop, the first blocking hop, every
-/// blocker, the symptom, one fix per blocker, missing data and warnings.
-///
-/// Errors: [`ExplainError::Resolve`] when a reference matches nothing or
-/// several things; [`ExplainError::Usage`] when `--port` is needed and
-/// missing, or neither end is inside the snapshot.
-pub fn explain(
-    topo: &Topology,
-    from: &str,
-    to: &str,
-    opts: &ExplainOptions,
-) -> Result<Explanation, ExplainError> {
-    let src = resolve(topo, from, None)?;
-    let dst = resolve(topo, to, src.placements.first().map(|p| p.vpc_id.as_str()))?;
-    if src.is_outside() && dst.is_outside() {
-        return Err(ExplainError::Usage(format!(
-            "neither `{from}` nor `{to}` is inside the snapshot; one end must be an instance, ENI, DB instance or private IP"
-        )));
-    }
-    let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
-    if !protocol.has_ports() {
-        return Err(ExplainError::Usage("--protocol must be tcp or udp".into()));
-    }
-    let port = match (opts.port, dst.db.and_then(|d| d.endpoint.as_ref())) {
-        (Some(p), _) => p,
-        (None, Some(ep)) => ep.port,
-        (None, None) => {
-            return Err(ExplainError::Usage(format!(
-                "--port is required: `{to}` is not a DB instance with an endpoint port"
-            )))
-        }
-    };
-    let mut warnings: Vec<String> = src.warnings.iter().chain(&dst.warnings).cloned().collect();
-    for g in &topo.snapshot.metadata.gaps {
-        warnings.push(format!(
-            "the snapshot is partial: {} failed in {} ({}); hops that need it are unknown",
-            g.operation,
-            g.region.as_deref().unwrap_or("an unknown region"),
-            g.error
-        ));
-    }
-    let client_os = opts
-        .client_os
-        .unwrap_or_else(|| ephemeral::client_os_of(&src));
-    if opts.client_os.is_none() && opts.ephemeral_ports.is_none() && src.is_outside() {
-        warnings.push("the client's OS is unknown: its ephemeral ports are assumed to be Linux's 32768-60999; pass --client-os or --ephemeral-ports to change that".into());
-    }
-    let ephemeral = opts
-        .ephemeral_ports
-        .unwrap_or_else(|| client_os.ephemeral_ports());
-    let flow = Flow {
-        protocol,
-        port,
-        ephemeral,
-    };
-
-    let sps: Vec<Option<&Placement>> = if src.placements.is_empty() {
-        vec![None]
-    } else {
-        src.placements.iter().map(Some).collect()
-    };
-    let dps: Vec<Option<&Placement>> = if dst.placements.is_empty() {
-        vec![None]
-    } else {
-        dst.placements.iter().map(Some).collect()
-    };
-    let mut walks = Vec::new();
-    for sp in &sps {
-        for dp in &dps {
-            let hops = walk::walk(topo, &flow, &src, *sp, &dst, *dp);
-            let j = judge(&hops, ephemeral);
-            walks.push((*sp, *dp, hops, j));
-        }
-    }
-    let verdicts: Vec<Verdict> = walks.iter().map(|w| w.3.verdict).collect();
-    let merged = if verdicts.iter().all(|v| *v == verdicts[0]) {
-        verdicts[0]
-    } else {
-        Verdict::Unknown
-    };
-    let rep = walks
-        .iter()
-        .position(|w| w.3.verdict == merged)
-        .unwrap_or(0);
-    let mut missing: Vec<String> = Vec::new();
-    if walks.len() > 1 {
-        let label = |sp: Option<&Placement>, dp: Option<&Placement>| {
-            format!(
-                "{} -> {}",
-                sp.map_or("outside", |p| p.label()),
-                dp.map_or("outside", |p| p.label())
-            )
-        };
-        let summary: Vec<String> = walks
-            .iter()
-            .map(|(sp, dp, _, j)| format!("{}: {:?}", label(*sp, *dp), j.verdict).to_lowercase())
-            .collect();
-        if merged == Verdict::Unknown && verdicts.iter().any(|v| *v != Verdict::Unknown) {
-            missing.push(format!(
-                "which placement is in use; the answers differ ({})",
-                summary.join("; ")
-            ));
-        } else {
-            warnings.push(format!("answer per placement: {}", summary.join("; ")));
-        }
-    }
-    let (sp, dp, hops, j) = &walks[rep];
-    for h in hops {
-        for m in &h.missing {
-            if !missing.contains(m) {
-                missing.push(m.clone());
-            }
-        }
-    }
-    let blockers: Vec<Blocking> = j
-        .blockers
-        .iter()
-        .map(|&i| Blocking::from_hop(&hops[i]))
-        .collect();
-    let blocking = if merged == Verdict::Unknown && walks.len() > 1 {
-        None
-    } else {
-        j.blocking.map(|i| Blocking::from_hop(&hops[i]))
-    };
-    let symptom = match merged {
-        Verdict::Reachable => Symptom::Connects,
-        Verdict::Partial => Symptom::Intermittent,
-        Verdict::Unknown => Symptom::Unknown,
-        Verdict::Blocked => match &blocking {
-            // The host answers with a TCP reset, but the reset travels the
-            // return path like any reply: where that path drops it, the
-            // client only ever sees silence. (Found by the lab: a DB on
-            // the wrong port behind a missing return route times out.)
-            // NACLs and routes act on the reply like on any packet:
-            // <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html>.
-            Some(b) if b.code == "NETPATH_NO_LISTENER" => {
-                let ret = hops.iter().filter(|h| h.path == explain::PathLeg::Return);
-                let mut worst = Symptom::Refused;
-                for h in ret {
-                    match h.decision {
-                        Decision::Deny => worst = Symptom::Timeout,
-                        Decision::Partial if worst == Symptom::Refused => {
-                            worst = Symptom::Intermittent
-                        }
-                        Decision::Unknown if worst == Symptom::Refused => worst = Symptom::Unknown,
-                        _ => {}
-                    }
-                }
-                worst
-            }
-            _ => Symptom::Timeout,
-        },
-    };
-    if merged == Verdict::Reachable && dst.db.is_none() && !dst.is_outside() {
-        warnings.push(format!("the network allows it; whether a process listens on {protocol} {port} on the destination is not in the snapshot"));
-    }
-    let ctx = fix::FixContext {
-        topo,
-        flow: &flow,
-        src: &src,
-        sp: *sp,
-        dst: &dst,
-        dp: *dp,
-    };
-    let fixes = j
-        .blockers
-        .iter()
-        .zip(&blockers)
-        .enumerate()
-        .map(|(n, (&i, b))| ctx.fix(n, &hops[i], b))
-        .collect();
-    Ok(Explanation {
-        verdict: merged,
-        source: src.info(topo),
-        destination: dst.info(topo),
-        protocol: protocol.to_string(),
-        port,
-        client_os: if opts.ephemeral_ports.is_some() {
-            "custom".into()
-        } else {
-            client_os.name().into()
-        },
-        ephemeral_ports: ephemeral,
-        hops: hops.clone(),
-        blocking,
-        blockers,
-        symptom,
-        fixes,
-        missing,
-        warnings,
-    })
-}

@@ -39,13 +39,14 @@ use ipnet::{Ipv4Net, Ipv4Subnets};
 use netpath_model::{IpProtocol, NetworkInterface, PortRange};
 use serde::Serialize;
 
-use crate::diff::{
+use crate::answer::{Decision, EndpointInfo, HopKind, Verdict};
+use crate::classes::{
     eni_class, eni_key, ingress_ports, is_rds, merge_ranges, piece_options, pieces, port_cuts,
-    rule_cidrs, rule_ports, subnet_cuts, End, EndKind,
+    rule_cidrs, rule_ports, subnet_cuts, ClassKey, End, EndKind,
 };
-use crate::explain::{Decision, EndpointInfo, HopKind, Verdict};
+use crate::explain::explain;
 use crate::resolve::{db_enis, resolve, Endpoint, ResolveError};
-use crate::{explain, Topology};
+use crate::topology::Topology;
 
 /// What to ask.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,7 +246,7 @@ fn egress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtocol, PortRang
 fn classes<'a>(topo: &Topology<'a>) -> Vec<Class<'a>> {
     let snap = topo.snapshot;
     let cuts = subnet_cuts(snap);
-    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut by_key: HashMap<ClassKey, usize> = HashMap::new();
     let mut out: Vec<Class> = Vec::new();
     let mut ports_by_groups: HashMap<Vec<String>, Vec<(IpProtocol, PortRange)>> = HashMap::new();
     for eni in snap.network_interfaces.iter().flatten() {

@@ -15,7 +15,7 @@ use std::net::Ipv4Addr;
 use netpath_model::{DbInstance, Instance, NetworkInterface};
 
 use crate::addr::AddrSet;
-use crate::explain::EndpointInfo;
+use crate::answer::EndpointInfo;
 use crate::topology::Topology;
 
 /// Why a reference could not be resolved.

@@ -201,3 +201,59 @@ pub fn lookup_set<'a>(
         .map(|ip| (ip, lookup(topo, rt, ip)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    //! Longest prefix wins; a blackhole route still matches (and drops)
+    //! (<https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html>).
+    use std::net::Ipv4Addr;
+
+    use netpath_model::{RouteState, Snapshot};
+
+    use super::*;
+    use crate::topology::Topology;
+
+    fn load(name: &str) -> Snapshot {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures")
+            .join(name)
+            .join("aws");
+        netpath_model::load(&p).unwrap().snapshot
+    }
+
+    #[test]
+    fn longest_prefix_wins_and_blackhole_drops() {
+        let s = load("peering-deleted-blackhole");
+        let topo = Topology::new(&s);
+        let rt = topo.route_table("rtb-0b0000000000000a01").unwrap();
+        let r = lookup(&topo, rt, Ipv4Addr::new(10, 20, 1, 10)).unwrap();
+        assert_eq!(
+            r.destination_cidr_block.unwrap().to_string(),
+            "10.20.0.0/16"
+        );
+        assert_eq!(r.state, RouteState::Blackhole);
+        let r = lookup(&topo, rt, Ipv4Addr::new(10, 10, 9, 9)).unwrap();
+        assert_eq!(r.gateway_id.as_deref(), Some("local"));
+        assert!(lookup(&topo, rt, Ipv4Addr::new(8, 8, 8, 8)).is_none());
+    }
+
+    #[test]
+    fn a_subnet_without_an_explicit_association_uses_the_main_table() {
+        let s = load("war-story-sg-drift");
+        let topo = Topology::new(&s);
+        for subnet in s.subnets.iter().flatten() {
+            let (rt, explicit) = route_table_for_subnet(&topo, subnet).unwrap();
+            assert_eq!(
+                explicit,
+                topo.explicit_route_table(&subnet.subnet_id).is_some()
+            );
+            if !explicit {
+                assert_eq!(
+                    Some(rt.route_table_id.as_str()),
+                    topo.main_route_table(&subnet.vpc_id)
+                        .map(|r| r.route_table_id.as_str())
+                );
+            }
+        }
+    }
+}

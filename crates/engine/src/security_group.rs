@@ -22,7 +22,7 @@ use ipnet::{IpNet, Ipv4Net};
 use netpath_model::{IpPermission, IpProtocol, PortRange, SecurityGroup};
 
 use crate::addr::{AddrSet, Quantifier};
-use crate::explain::{Decision, Matched};
+use crate::answer::{Decision, Matched};
 use crate::topology::Topology;
 
 /// Ingress (into the ENI) or egress (out of it).
@@ -419,5 +419,56 @@ pub fn evaluate(
                 peer.addr
             ),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! A group reference matches the private IPs of the group's members only
+    //! (<https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html>).
+    use std::net::Ipv4Addr;
+
+    use netpath_model::{IpProtocol, Snapshot};
+
+    use super::*;
+    use crate::addr::AddrSet;
+    use crate::answer::Decision;
+    use crate::topology::Topology;
+
+    fn load(name: &str) -> Snapshot {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures")
+            .join(name)
+            .join("aws");
+        netpath_model::load(&p).unwrap().snapshot
+    }
+
+    #[test]
+    fn group_reference_matches_private_ips_only() {
+        let s = load("war-story-sg-drift");
+        let topo = Topology::new(&s);
+        let groups = vec!["sg-0a00000000000d001".to_string()];
+        let member = vec!["sg-0a00000000000a001".to_string()];
+        let private = AddrSet::single(Ipv4Addr::new(10, 0, 1, 10));
+        let public = AddrSet::single(Ipv4Addr::new(203, 0, 113, 9));
+        let ev = |addr: &AddrSet, peer_groups: &[String]| {
+            evaluate(
+                &topo,
+                &groups,
+                None,
+                SgDirection::Ingress,
+                &SgPeer {
+                    addr,
+                    groups: peer_groups,
+                    vpc_id: Some("vpc-0a1b2c3d4e5f60001"),
+                },
+                IpProtocol::Tcp,
+                5432,
+            )
+            .decision
+        };
+        assert_eq!(ev(&private, &member), Decision::Allow);
+        // The same ENI seen by its public address (no group context) does not match.
+        assert_eq!(ev(&public, &[]), Decision::Deny);
     }
 }

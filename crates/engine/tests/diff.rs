@@ -5,9 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use netpath_engine::diff::{ChangeKind, FlowChange};
-use netpath_engine::edits::{compare, EditChange};
+use netpath_engine::{compare, EditChange};
 use netpath_engine::{diff, explain, DiffOptions, ExplainOptions, Topology, Verdict};
+use netpath_engine::{ChangeKind, FlowChange};
 use netpath_model::synth::{generate, perturb, SynthParams};
 use netpath_model::{IpProtocol, Snapshot};
 

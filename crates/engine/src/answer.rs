@@ -1,0 +1,352 @@
+//! The answer to `netpath explain`: verdict, hops, blocking hop, symptom,
+//! fixes and explanation codes. Serialized as the stable JSON contract of
+//! `docs/explain-json.md`.
+//!
+//! Symptoms follow how AWS drops packets: security groups and network ACLs
+//! drop silently, so the client times out
+//! (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html>);
+//! "connection refused" needs a host that answers with a TCP reset, i.e. a
+//! packet that reached a host with nothing listening on the port.
+
+use netpath_model::PortRange;
+use serde::Serialize;
+
+/// The overall answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every hop allows the connection and its reply.
+    Reachable,
+    /// Some hop blocks it for certain.
+    Blocked,
+    /// The reply is allowed on only part of the client's ephemeral range.
+    Partial,
+    /// No hop blocks for certain, but some hop cannot be decided from the data.
+    Unknown,
+}
+
+/// Why a hop blocks: an AWS Reachability Analyzer explanation code
+/// (<https://docs.aws.amazon.com/vpc/latest/reachability/explanation-codes.html>),
+/// or, where Reachability Analyzer has none, a documented netpath code
+/// prefixed `NETPATH_` (`docs/explain-json.md`).
+///
+/// Serialized as its name (`as_str()`), e.g. `"ENI_SG_RULES_MISMATCH"`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, strum::IntoStaticStr, strum::EnumIter,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExplanationCode {
+    /// A component is in a state that carries no traffic: an instance that
+    /// is not running, a DB that is not available, a peering that is not
+    /// active, a gateway that does not exist.
+    BadState,
+    /// The internet gateway a route names is not attached to the VPC.
+    BadStateAttachment,
+    /// The matching route is a blackhole: its target no longer exists.
+    BadStateRoute,
+    /// The packet is routed somewhere that cannot deliver it (a peering
+    /// whose far VPC does not hold the address, a private address sent to
+    /// the internet, another ENI than the intended one).
+    CannotRoute,
+    /// No security-group rule of the ENI allows the traffic.
+    EniSgRulesMismatch,
+    /// The route table has no route for the destination.
+    NoRouteToDestination,
+    /// A network ACL entry denies the traffic.
+    SubnetAclRestriction,
+    /// netpath: a hop blocks without a more specific code.
+    NetpathBlocked,
+    /// netpath: the subnet was reached, but no ENI holds the address.
+    NetpathNoDestination,
+    /// netpath: the VPC has no attached internet gateway.
+    NetpathNoInternetGateway,
+    /// netpath: the host was reached on a port nothing listens on (a DB on
+    /// another port): the connection is refused.
+    NetpathNoListener,
+    /// netpath: the ENI has no public IP, so the internet cannot address it
+    /// and an internet gateway cannot carry its traffic.
+    NetpathNoPublicIp,
+    /// netpath: the address is inside the VPC but in none of its subnets.
+    NetpathNoSubnet,
+}
+
+impl ExplanationCode {
+    /// The code's name, e.g. `ENI_SG_RULES_MISMATCH` or `NETPATH_NO_LISTENER`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl std::fmt::Display for ExplanationCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ExplanationCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// What one hop decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decision {
+    /// Passes.
+    Allow,
+    /// Drops.
+    Deny,
+    /// Passes part of the ephemeral port range.
+    Partial,
+    /// Cannot be decided from the snapshot.
+    Unknown,
+    /// Not evaluated on this path (a NACL between two ENIs of one subnet).
+    NotApplicable,
+}
+
+/// Forward (request) or return (reply) leg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PathLeg {
+    /// Client to destination.
+    Forward,
+    /// Destination back to the client.
+    Return,
+}
+
+/// The kind of component a hop evaluates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HopKind {
+    /// Security groups of an ENI.
+    SecurityGroup,
+    /// A subnet's network ACL.
+    NetworkAcl,
+    /// A subnet's route table.
+    RouteTable,
+    /// A VPC peering connection.
+    VpcPeeringConnection,
+    /// An internet gateway.
+    InternetGateway,
+    /// A NAT gateway.
+    NatGateway,
+    /// An EC2 instance (its state).
+    Instance,
+    /// An RDS DB instance (its state and port).
+    DbInstance,
+    /// The packet reached a subnet, but nothing holds the address.
+    NoDestination,
+}
+
+/// Ingress or egress, for security groups and network ACLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Into the ENI or subnet.
+    Ingress,
+    /// Out of the ENI or subnet.
+    Egress,
+}
+
+/// The rule or route a hop matched.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Matched {
+    /// Human text, e.g. `sg-1 inbound tcp 5432 from sg-2` or `10.0.0.0/16 -> local`.
+    pub text: String,
+    /// NACL rule number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_number: Option<u16>,
+    /// Security group holding the rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    /// Route destination (CIDR or prefix list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+    /// Route target id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// One evaluated step of the path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hop {
+    /// Forward or return.
+    pub path: PathLeg,
+    /// What kind of component.
+    pub kind: HopKind,
+    /// The AWS id of the component (for security groups: the group when the
+    /// ENI has one, else the ENI).
+    pub component: String,
+    /// Ingress or egress for SGs and NACLs; `null` otherwise.
+    pub direction: Option<Direction>,
+    /// What it decided.
+    pub decision: Decision,
+    /// The matched rule or route.
+    pub matched: Option<Matched>,
+    /// The security groups evaluated (security-group hops).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+    /// The ports evaluated, for return-path NACL hops (the ephemeral range).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ports: Option<PortRange>,
+    /// Ports dropped, for partial or denied return-path NACL hops.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_ports: Vec<PortRange>,
+    /// Reachability Analyzer explanation code, for a deny.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<ExplanationCode>,
+    /// Data that was missing, for an unknown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// The peer address the rules were checked against, as a CIDR (NACL hops).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+    /// One sentence for a human.
+    pub detail: String,
+}
+
+/// A hop that blocks (or, for a partial verdict, blocks part of the range).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Blocking {
+    /// Forward or return.
+    pub path: PathLeg,
+    /// Kind of component.
+    pub kind: HopKind,
+    /// AWS id (a DB's identifier for a DB; for SGs the group if the ENI has one, else the ENI).
+    pub component: String,
+    /// Groups on the ENI, for a security-group block.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+    /// Ingress or egress for SGs and NACLs.
+    pub direction: Option<Direction>,
+    /// The NACL rule number that denies.
+    pub rule_number: Option<u16>,
+    /// Reachability Analyzer explanation code (netpath-only codes start with `NETPATH_`).
+    pub code: ExplanationCode,
+    /// Ports dropped, for a return-path NACL.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_ports: Vec<PortRange>,
+    /// One sentence for a human.
+    pub detail: String,
+}
+
+impl Blocking {
+    /// The blocking view of a hop.
+    pub fn from_hop(h: &Hop) -> Blocking {
+        Blocking {
+            path: h.path,
+            kind: h.kind,
+            component: h.component.clone(),
+            security_groups: if h.kind == HopKind::SecurityGroup {
+                h.security_groups.clone()
+            } else {
+                Vec::new()
+            },
+            direction: h.direction,
+            rule_number: if h.kind == HopKind::NetworkAcl {
+                h.matched.as_ref().and_then(|m| m.rule_number)
+            } else {
+                None
+            },
+            code: h.code.unwrap_or(ExplanationCode::NetpathBlocked),
+            blocked_ports: h.blocked_ports.clone(),
+            detail: h.detail.clone(),
+        }
+    }
+}
+
+/// What the client sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Symptom {
+    /// The connection is established.
+    Connects,
+    /// Packets are dropped silently; the client hangs, then times out.
+    Timeout,
+    /// The packet reached a host with nothing listening: TCP reset.
+    Refused,
+    /// The outcome depends on the client's ephemeral port: with a partial
+    /// verdict some connections work and some hang; with a refused
+    /// connection whose reset the return path drops on part of the range,
+    /// some attempts are refused and the others hang.
+    Intermittent,
+    /// Cannot be said, because the verdict is unknown.
+    Unknown,
+}
+
+/// The smallest change that removes one blocker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// Index into `blockers`.
+    pub blocker: usize,
+    /// What to change, in a sentence.
+    pub summary: String,
+    /// The `aws` CLI command that applies it, when one exists.
+    pub command: Option<String>,
+}
+
+/// A resolved end of the flow.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EndpointInfo {
+    /// What the user typed.
+    pub reference: String,
+    /// `instance`, `network-interface`, `db-instance`, `ip` or `internet`.
+    pub kind: String,
+    /// Instance id, when it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    /// DB identifier, when it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_instance_identifier: Option<String>,
+    /// Name tag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// ENI id (`null` when outside AWS or unknown).
+    pub eni: Option<String>,
+    /// IPv4 address, or a description of the set (`an address in 10.0.1.0/24`).
+    pub ip: Option<String>,
+    /// Public IP of the ENI, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+    /// Subnet id.
+    pub subnet: Option<String>,
+    /// VPC id.
+    pub vpc: Option<String>,
+    /// Security groups on the ENI.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+}
+
+/// The full answer of `netpath explain`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// `reachable`, `blocked`, `partial` or `unknown`.
+    pub verdict: Verdict,
+    /// The client.
+    pub source: EndpointInfo,
+    /// The server.
+    pub destination: EndpointInfo,
+    /// `tcp` or `udp`.
+    pub protocol: String,
+    /// Destination port.
+    pub port: u16,
+    /// The client OS the ephemeral range was taken from.
+    pub client_os: String,
+    /// The client's ephemeral port range, used for the return path.
+    pub ephemeral_ports: PortRange,
+    /// Every hop, forward path then return path.
+    pub hops: Vec<Hop>,
+    /// The first blocking hop (`null` when none).
+    pub blocking: Option<Blocking>,
+    /// Every blocking hop, in path order.
+    pub blockers: Vec<Blocking>,
+    /// What the client sees.
+    pub symptom: Symptom,
+    /// One fix per blocker.
+    pub fixes: Vec<Fix>,
+    /// Data the answer needed but the snapshot lacks.
+    pub missing: Vec<String>,
+    /// Warnings about the input or the answer.
+    pub warnings: Vec<String>,
+}

@@ -1,0 +1,400 @@
+//! Equivalence classes of flow ends, and the port pieces of a path: the
+//! machinery `diff`, `reach` and `check` share.
+//!
+//! ENIs that share a subnet, a set of security groups, the address cuts of
+//! every rule, entry and route CIDR inside their subnet, an instance state
+//! and platform, an interface type, the requester that manages them and
+//! public-IP presence are evaluated alike by every layer: security groups
+//! match their peer CIDRs and the private IPs of a peer group's members
+//! (<https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html>),
+//! network ACL entries and routes match CIDRs
+//! (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html>).
+//! So they form one class, keyed by [`ClassKey`], and a question is answered
+//! once per class on one representative.
+//!
+//! Port ranges are cut wherever a security-group rule or network ACL entry
+//! on the path starts or ends ([`port_cuts`], [`pieces`]): within a piece
+//! every rule decides alike, so one port per piece decides the piece.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::Ipv4Addr;
+
+use ipnet::Ipv4Net;
+use netpath_model::{IpProtocol, NetworkInterface, PortRange, Snapshot};
+
+use crate::explain::ExplainOptions;
+use crate::network_acl::network_acl_for_subnet;
+use crate::resolve::db_enis;
+use crate::security_group::permission_ports;
+use crate::topology::Topology;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EndKind {
+    Eni,
+    Db,
+    Internet,
+    Address,
+}
+
+/// One end of flows, on both sides.
+#[derive(Debug, Clone)]
+pub(crate) struct End {
+    pub(crate) key: String,
+    pub(crate) kind: EndKind,
+    /// The reference to pass to `explain`, per side; `None` when absent.
+    pub(crate) refs: [Option<String>; 2],
+    /// Equivalence class per side.
+    pub(crate) class: [Option<ClassKey>; 2],
+    /// VPC per side.
+    pub(crate) vpc: [Option<String>; 2],
+    /// Groups per side.
+    pub(crate) groups: [Vec<String>; 2],
+    /// Subnets per side.
+    pub(crate) subnets: [Vec<String>; 2],
+    /// Destination ports per side.
+    pub(crate) ports: [Vec<(IpProtocol, PortRange)>; 2],
+    /// Reachable from the internet at all (a public IP), per side.
+    pub(crate) public: [bool; 2],
+    /// ENI ids and instance ids, for attribution.
+    pub(crate) ids: BTreeSet<String>,
+    /// Private addresses per side (an ENI's primary IP, a DB's ENIs' IPs);
+    /// empty when unknown.
+    pub(crate) addrs: [Vec<Ipv4Addr>; 2],
+}
+
+impl End {
+    pub(crate) fn new(key: String, kind: EndKind) -> End {
+        End {
+            key,
+            kind,
+            refs: [None, None],
+            class: [None, None],
+            vpc: [None, None],
+            groups: [Vec::new(), Vec::new()],
+            subnets: [Vec::new(), Vec::new()],
+            ports: [Vec::new(), Vec::new()],
+            public: [false, false],
+            ids: BTreeSet::new(),
+            addrs: [Vec::new(), Vec::new()],
+        }
+    }
+}
+
+pub(crate) fn is_rds(eni: &NetworkInterface) -> bool {
+    eni.description == "RDSNetworkInterface"
+}
+
+/// The stable name of an ENI: its instance when it is the instance's
+/// primary (device 0) interface, else the ENI id.
+pub(crate) fn eni_key(eni: &NetworkInterface) -> String {
+    match &eni.attachment {
+        Some(a) if a.instance_id.is_some() && a.device_index.unwrap_or(0) == 0 => {
+            a.instance_id.clone().unwrap_or_default()
+        }
+        _ => eni.network_interface_id.clone(),
+    }
+}
+
+/// Ingress ports opened by `groups` in `topo`: TCP/UDP ranges; an all-traffic
+/// rule opens every TCP and UDP port.
+pub(crate) fn ingress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtocol, PortRange)> {
+    rule_ports(topo, groups, false)
+}
+
+/// TCP/UDP port ranges opened by the inbound (`egress` false) or outbound
+/// rules of `groups`, sorted and deduplicated; an all-traffic rule opens
+/// every TCP and UDP port.
+pub(crate) fn rule_ports(
+    topo: &Topology,
+    groups: &[String],
+    egress: bool,
+) -> Vec<(IpProtocol, PortRange)> {
+    let mut out = BTreeSet::new();
+    for g in groups {
+        let Some(sg) = topo.security_group(g) else {
+            continue;
+        };
+        let perms = if egress {
+            &sg.ip_permissions_egress
+        } else {
+            &sg.ip_permissions
+        };
+        for p in perms {
+            match p.ip_protocol {
+                IpProtocol::All => {
+                    out.insert((IpProtocol::Tcp, PortRange::ALL));
+                    out.insert((IpProtocol::Udp, PortRange::ALL));
+                }
+                proto if proto.has_ports() => {
+                    out.insert((proto, permission_ports(p)));
+                }
+                _ => {}
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Every IPv4 CIDR a rule, NACL entry, route or prefix list of `snap` names:
+/// the address boundaries where any layer may decide differently.
+pub(crate) fn rule_cidrs(snap: &Snapshot) -> BTreeSet<Ipv4Net> {
+    let mut all: BTreeSet<Ipv4Net> = BTreeSet::new();
+    for sg in snap.security_groups.iter().flatten() {
+        for p in sg.ip_permissions.iter().chain(&sg.ip_permissions_egress) {
+            all.extend(p.ip_ranges.iter().copied());
+        }
+    }
+    for acl in snap.network_acls.iter().flatten() {
+        all.extend(acl.entries.iter().filter_map(|e| e.cidr_block));
+    }
+    for rt in snap.route_tables.iter().flatten() {
+        all.extend(rt.routes.iter().filter_map(|r| r.destination_cidr_block));
+    }
+    for pl in snap.prefix_lists.iter().flatten() {
+        for c in pl.cidrs.iter().flatten() {
+            if let ipnet::IpNet::V4(c) = c {
+                all.insert(*c);
+            }
+        }
+    }
+    all
+}
+
+/// CIDRs that cut a subnet: rule, entry and route CIDRs strictly inside it.
+pub(crate) fn subnet_cuts(snap: &Snapshot) -> HashMap<&str, Vec<Ipv4Net>> {
+    let all = rule_cidrs(snap);
+    let mut out = HashMap::new();
+    for s in snap.subnets.iter().flatten() {
+        let inner: Vec<_> = all
+            .iter()
+            .filter(|c| c.prefix_len() > s.cidr_block.prefix_len() && s.cidr_block.contains(*c))
+            .copied()
+            .collect();
+        if !inner.is_empty() {
+            out.insert(s.subnet_id.as_str(), inner);
+        }
+    }
+    out
+}
+
+/// The key of an equivalence class (see the module docs): two ends with
+/// equal keys are treated alike by every layer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum ClassKey {
+    /// ENIs alike in every property a layer looks at.
+    Eni(EniClass),
+    /// A DB instance: a class of its own (its ENIs are placed by RDS).
+    Db(String),
+    /// `internet`.
+    Internet,
+    /// An address outside every ENI, by the reference that named it.
+    Address(String),
+}
+
+/// What makes two ENIs alike for every layer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct EniClass {
+    subnet_id: String,
+    /// Sorted group ids.
+    groups: Vec<String>,
+    /// The rule, entry and route CIDRs inside the subnet that hold the ENI's
+    /// primary address.
+    cuts: Vec<Ipv4Net>,
+    /// The instance's state and platform (the platform picks the ephemeral range).
+    instance_state: Option<String>,
+    platform: Option<String>,
+    interface_type: Option<String>,
+    public_ip: bool,
+    private_ip: bool,
+    requester_id: Option<String>,
+}
+
+/// The equivalence class of an ENI: every ENI with the same key is treated
+/// alike by every layer, as a source and as a destination (see the module
+/// docs). `cuts` comes from [`subnet_cuts`].
+pub(crate) fn eni_class(
+    topo: &Topology,
+    eni: &NetworkInterface,
+    cuts: &HashMap<&str, Vec<Ipv4Net>>,
+) -> ClassKey {
+    let mut groups = eni.groups.clone();
+    groups.sort_unstable();
+    let inst = topo.instance_of(eni);
+    let cuts = match (eni.primary_ip(), cuts.get(eni.subnet_id.as_str())) {
+        (Some(ip), Some(cs)) => cs.iter().filter(|c| c.contains(&ip)).copied().collect(),
+        _ => Vec::new(),
+    };
+    ClassKey::Eni(EniClass {
+        subnet_id: eni.subnet_id.clone(),
+        groups,
+        cuts,
+        instance_state: inst.map(|i| i.state.to_string()),
+        platform: inst.and_then(|i| i.platform.clone()),
+        interface_type: eni.interface_type.clone(),
+        public_ip: eni.public_ip().is_some(),
+        private_ip: eni.primary_ip().is_some(),
+        requester_id: eni.requester_id.clone(),
+    })
+}
+
+/// Collects every end of `topo` into `ends` (side `side`).
+pub(crate) fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<String, End>) {
+    let snap = topo.snapshot;
+    let cuts = subnet_cuts(snap);
+    for eni in snap.network_interfaces.iter().flatten() {
+        if is_rds(eni) {
+            continue;
+        }
+        let key = eni_key(eni);
+        let e = ends
+            .entry(key.clone())
+            .or_insert_with(|| End::new(key, EndKind::Eni));
+        if e.refs[side].is_some() {
+            continue; // an instance's primary ENI was already taken
+        }
+        let mut groups = eni.groups.clone();
+        groups.sort();
+        let inst = topo.instance_of(eni);
+        e.refs[side] = Some(eni.network_interface_id.clone());
+        e.class[side] = Some(eni_class(topo, eni, &cuts));
+        e.vpc[side] = Some(eni.vpc_id.clone());
+        e.ports[side] = ingress_ports(topo, &groups);
+        e.groups[side] = groups;
+        e.subnets[side] = vec![eni.subnet_id.clone()];
+        e.addrs[side] = eni.primary_ip().into_iter().collect();
+        e.public[side] = eni.public_ip().is_some();
+        e.ids.insert(eni.network_interface_id.clone());
+        if let Some(i) = inst {
+            e.ids.insert(i.instance_id.clone());
+        }
+    }
+    for db in snap.db_instances.iter().flatten() {
+        let key = db.db_instance_identifier.clone();
+        let e = ends
+            .entry(format!("db:{key}"))
+            .or_insert_with(|| End::new(key.clone(), EndKind::Db));
+        let enis = db_enis(topo, db);
+        e.refs[side] = Some(key.clone());
+        e.class[side] = Some(ClassKey::Db(key.clone()));
+        e.vpc[side] = db
+            .db_subnet_group
+            .as_ref()
+            .and_then(|g| g.vpc_id.clone())
+            .or_else(|| enis.first().map(|x| x.vpc_id.clone()));
+        let mut groups = db.vpc_security_group_ids.clone();
+        groups.sort();
+        e.ports[side] = match &db.endpoint {
+            Some(ep) => vec![(IpProtocol::Tcp, PortRange::new(ep.port, ep.port))],
+            None => ingress_ports(topo, &groups),
+        };
+        e.groups[side] = groups;
+        e.subnets[side] = db
+            .db_subnet_group
+            .as_ref()
+            .map(|g| g.subnet_ids.clone())
+            .unwrap_or_default();
+        e.public[side] = enis.iter().any(|x| x.public_ip().is_some());
+        e.addrs[side] = enis.iter().filter_map(|x| x.primary_ip()).collect();
+        e.ids.insert(key.clone());
+        e.ids
+            .extend(enis.iter().map(|x| x.network_interface_id.clone()));
+    }
+    let inet = ends
+        .entry("internet".into())
+        .or_insert_with(|| End::new("internet".into(), EndKind::Internet));
+    inet.refs[side] = Some("internet".into());
+    inet.class[side] = Some(ClassKey::Internet);
+}
+
+/// Port boundaries (first port of each piece) of the rules on a pair's path.
+pub(crate) fn port_cuts(
+    topo: &Topology,
+    src: &End,
+    dst: &End,
+    side: usize,
+    out: &mut BTreeSet<u32>,
+) {
+    let mut add = |proto_ok: bool, r: PortRange| {
+        if proto_ok {
+            out.insert(u32::from(r.from));
+            out.insert(u32::from(r.to) + 1);
+        }
+    };
+    for (groups, egress) in [(&src.groups[side], true), (&dst.groups[side], false)] {
+        for g in groups {
+            let Some(sg) = topo.security_group(g) else {
+                continue;
+            };
+            let perms = if egress {
+                &sg.ip_permissions_egress
+            } else {
+                &sg.ip_permissions
+            };
+            for p in perms.iter().filter(|p| p.ip_protocol.has_ports()) {
+                add(true, permission_ports(p));
+            }
+        }
+    }
+    for sid in src.subnets[side].iter().chain(&dst.subnets[side]) {
+        let Some(subnet) = topo.subnet(sid) else {
+            continue;
+        };
+        if let Ok(acl) = network_acl_for_subnet(topo, subnet) {
+            for e in &acl.entries {
+                if let (true, Some(r)) = (e.protocol.has_ports(), e.port_range) {
+                    add(true, r);
+                }
+            }
+        }
+    }
+    for (proto, r) in &dst.ports[side] {
+        if *proto == IpProtocol::Tcp && r.from == r.to {
+            add(true, *r);
+        }
+    }
+}
+
+/// The question for one piece of a port range: its first port (port 0, which
+/// no client connects to, only when the piece holds nothing else).
+pub(crate) fn piece_options(protocol: IpProtocol, piece: PortRange) -> ExplainOptions {
+    ExplainOptions {
+        protocol: Some(protocol),
+        port: Some(if piece.from == 0 && piece.to > 0 {
+            1
+        } else {
+            piece.from
+        }),
+        client_os: None,
+        ephemeral_ports: None,
+    }
+}
+
+/// Splits `r` at every cut inside it.
+pub(crate) fn pieces(r: PortRange, cuts: &BTreeSet<u32>) -> Vec<PortRange> {
+    let mut starts = vec![u32::from(r.from)];
+    if r.from < r.to {
+        starts.extend(cuts.range(u32::from(r.from) + 1..=u32::from(r.to)).copied());
+    }
+    let mut out = Vec::with_capacity(starts.len());
+    for (i, s) in starts.iter().enumerate() {
+        let e = starts.get(i + 1).map_or(u32::from(r.to), |n| n - 1);
+        out.push(PortRange::new(*s as u16, e as u16));
+    }
+    out
+}
+
+/// Merges overlapping ranges per protocol.
+pub(crate) fn merge_ranges(mut v: Vec<(IpProtocol, PortRange)>) -> Vec<(IpProtocol, PortRange)> {
+    v.sort();
+    let mut out: Vec<(IpProtocol, PortRange)> = Vec::new();
+    for (p, r) in v {
+        match out.last_mut() {
+            Some((lp, lr)) if *lp == p && u32::from(r.from) <= u32::from(lr.to) + 1 => {
+                lr.to = lr.to.max(r.to)
+            }
+            _ => out.push((p, r)),
+        }
+    }
+    out
+}

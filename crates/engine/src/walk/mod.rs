@@ -1,0 +1,439 @@
+//! The path walk: client to server and back, layer by layer.
+//!
+//! Forward path (request):
+//! 1. the source's state (a stopped instance sends nothing): `state.rs`;
+//! 2. source ENI security groups, egress;
+//! 3. source subnet NACL outbound, only when the packet leaves the subnet;
+//! 4. route lookup in the source subnet's route table, and the next hop:
+//!    `local`, a VPC peering connection (`vpc_peering_connection.rs`), an
+//!    internet gateway (`internet_gateway.rs`), a NAT gateway
+//!    (`nat_gateway.rs`);
+//! 5. destination subnet NACL inbound;
+//! 6. destination ENI security groups, ingress;
+//! 7. the destination itself (instance running; DB `available`, right port).
+//!
+//! The layers of steps 2-6 are the evaluators as hops (`layers.rs`).
+//!
+//! Return path (reply, `return_path.rs`): the forward walk records every
+//! subnet boundary it crossed and every delivery whose reply needs a route
+//! back; the return path replays them in reverse. Security groups are
+//! stateful, so the reply needs no SG rule; NACLs are stateless, so the reply
+//! crosses each boundary again, the other way, on the client's ephemeral
+//! ports (or a NAT gateway's ports beyond it).
+//!
+//! The walk goes on past a hop it cannot decide and past a hop that blocks,
+//! as if that block were fixed, so every blocker on the path is found.
+//!
+//! Adding a gateway kind means one file here and one arm in
+//! [`Walker::walk_from_eni`]'s match on the route target.
+//!
+//! Sources: <https://docs.aws.amazon.com/vpc/latest/userguide/infrastructure-security.html>
+//! (SGs vs NACLs), <https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-routing.html>
+//! (peering routes on both sides), <https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html>
+//! (no transitive peering, no edge-to-edge routing),
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html>
+//! (internet access needs a public IP and a route to an attached internet gateway),
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html>
+//! (NAT gateways, and their 1024-65535 source ports).
+
+mod internet_gateway;
+mod layers;
+mod nat_gateway;
+mod return_path;
+mod state;
+mod vpc_peering_connection;
+
+use netpath_model::{IpProtocol, PortRange};
+
+use crate::addr::{AddrSet, Quantifier};
+use crate::answer::{Decision, ExplanationCode, Hop, HopKind, PathLeg};
+use crate::resolve::{Endpoint, Placement};
+use crate::route_table::RouteTarget;
+use crate::security_group::{SgDirection, SgPeer};
+use crate::topology::Topology;
+
+pub(crate) use return_path::return_ports_allowed;
+use return_path::Step;
+
+/// The connection being asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flow {
+    /// `tcp` or `udp`.
+    pub protocol: IpProtocol,
+    /// Destination port.
+    pub port: u16,
+    /// The client's ephemeral port range (the reply's destination ports).
+    pub ephemeral: PortRange,
+}
+
+/// Where the forward route lookup sent the packet.
+enum Next {
+    /// Into this VPC (by `local` or a peering).
+    Vpc(String),
+    /// Out through an internet gateway (already checked).
+    Internet,
+    /// Through a NAT gateway (already walked).
+    Done,
+    /// Dropped or undecidable: continue to the intended destination, if known.
+    Lost,
+}
+
+/// Walks one (source placement, destination placement) pair and returns its hops.
+///
+/// `sp` is `None` for an outside source (`internet` or an outside IP), `dp`
+/// for an address no ENI holds or an outside destination. Never panics on
+/// missing data: undecidable hops come back as [`Decision::Unknown`].
+pub fn walk<'a>(
+    topo: &Topology<'a>,
+    flow: &Flow,
+    src: &Endpoint<'a>,
+    sp: Option<&Placement<'a>>,
+    dst: &Endpoint<'a>,
+    dp: Option<&Placement<'a>>,
+) -> Vec<Hop> {
+    let mut w = Walker {
+        topo,
+        flow,
+        hops: Vec::new(),
+        steps: Vec::new(),
+        delivered: false,
+    };
+    match sp {
+        Some(sp) => w.walk_from_eni(src, sp, dst, dp),
+        None => {
+            let addr = src.address.clone().unwrap_or_else(AddrSet::internet);
+            if let Some(dp) = dp {
+                w.outside_leg(&addr, dst, dp);
+            }
+        }
+    }
+    if w.delivered {
+        w.return_path();
+    }
+    w.hops
+}
+
+/// The walk of one (source placement, destination placement) pair.
+struct Walker<'t, 'a> {
+    topo: &'t Topology<'a>,
+    flow: &'t Flow,
+    /// Every hop so far, forward then return.
+    hops: Vec<Hop>,
+    /// What the reply must undo, in forward order (see `return_path.rs`).
+    steps: Vec<Step>,
+    /// The request reached its destination or left AWS, so there is a reply
+    /// to walk back. A request lost on the way (no route and no known
+    /// destination, a gateway netpath does not follow) has none.
+    delivered: bool,
+}
+
+fn hop(path: PathLeg, kind: HopKind, component: &str, decision: Decision, detail: String) -> Hop {
+    Hop {
+        path,
+        kind,
+        component: component.to_string(),
+        direction: None,
+        decision,
+        matched: None,
+        security_groups: Vec::new(),
+        ports: None,
+        blocked_ports: Vec::new(),
+        code: None,
+        missing: Vec::new(),
+        peer: None,
+        detail,
+    }
+}
+
+/// The CIDR a fix should name for `addr`: `/32` for one address, the first
+/// covering CIDR for an unknown one, `0.0.0.0/0` for the internet.
+pub(crate) fn peer_cidr(addr: &AddrSet) -> String {
+    if let Some(ip) = addr.as_single() {
+        return format!("{ip}/32");
+    }
+    if addr.quantifier() == Quantifier::Every {
+        return "0.0.0.0/0".to_string();
+    }
+    let s = addr.to_string();
+    s.trim_start_matches("an address in ")
+        .split(", ")
+        .next()
+        .unwrap_or("0.0.0.0/0")
+        .to_string()
+}
+
+impl<'t, 'a> Walker<'t, 'a> {
+    fn push(&mut self, mut h: Hop, code: ExplanationCode) {
+        if matches!(h.decision, Decision::Deny | Decision::Partial) {
+            h.code = Some(code);
+        }
+        self.hops.push(h);
+    }
+
+    fn unknown(&mut self, path: PathLeg, kind: HopKind, component: &str, missing: String) {
+        let mut h = hop(
+            path,
+            kind,
+            component,
+            Decision::Unknown,
+            format!("cannot be decided: the snapshot lacks {missing}"),
+        );
+        h.missing.push(missing);
+        self.hops.push(h);
+    }
+
+    fn proto(&self) -> IpProtocol {
+        self.flow.protocol
+    }
+
+    /// The request crosses the NACL of `subnet_id` (outbound when `egress`)
+    /// with `peer` at the far end: evaluates it on the request's port and
+    /// records the boundary, which the reply crosses the other way on
+    /// `reply_ports` (see `return_path.rs`).
+    fn cross(&mut self, subnet_id: &str, egress: bool, peer: &AddrSet, reply_ports: PortRange) {
+        self.network_acl(
+            PathLeg::Forward,
+            subnet_id,
+            egress,
+            peer,
+            PortRange::new(self.flow.port, self.flow.port),
+            self.proto(),
+        );
+        self.steps.push(Step::Boundary {
+            subnet_id: subnet_id.to_string(),
+            egress,
+            peer: peer.clone(),
+            reply_ports,
+        });
+    }
+
+    fn walk_from_eni(
+        &mut self,
+        src: &Endpoint<'a>,
+        sp: &Placement<'a>,
+        dst: &Endpoint<'a>,
+        dp: Option<&Placement<'a>>,
+    ) {
+        self.source_state(src, sp);
+        let via_public = dst.via_public_ip && dp.is_some_and(|d| d.public_ip.is_some());
+        let daddr = match (dp, via_public) {
+            (Some(d), true) => AddrSet::single(d.public_ip.expect("checked")),
+            (Some(d), false) => d.addr.clone(),
+            (None, _) => dst.address.clone().unwrap_or_else(AddrSet::internet),
+        };
+        let private_dp = dp.filter(|_| !via_public);
+        let peer_groups = private_dp.map(|d| d.groups.clone()).unwrap_or_default();
+        self.security_groups(
+            sp,
+            SgDirection::Egress,
+            &SgPeer {
+                addr: &daddr,
+                groups: &peer_groups,
+                vpc_id: private_dp.map(|d| d.vpc_id.as_str()),
+            },
+        );
+        // Same subnet: delivered directly, no NACL, no route lookup.
+        let same_subnet = match (private_dp, self.topo.subnet(&sp.subnet_id)) {
+            (Some(d), _) => d.subnet_id == sp.subnet_id,
+            (None, Some(s)) => daddr.within(&s.cidr_block),
+            (None, None) => false,
+        };
+        if same_subnet {
+            self.acl_not_crossed(&sp.subnet_id);
+            match private_dp {
+                Some(d) => self.arrive(sp, d, dst, false),
+                None => self.no_destination(&sp.subnet_id, &daddr),
+            }
+            return;
+        }
+        self.cross(&sp.subnet_id, true, &daddr, self.flow.ephemeral);
+        let next = match self.route(PathLeg::Forward, &sp.subnet_id, &daddr) {
+            None => Next::Lost,
+            Some((RouteTarget::Local, _)) => Next::Vpc(sp.vpc_id.clone()),
+            Some((RouteTarget::VpcPeeringConnection(pcx), _)) => {
+                match self.peering(PathLeg::Forward, &pcx, &sp.vpc_id, &daddr) {
+                    Some(v) => Next::Vpc(v),
+                    None => Next::Lost,
+                }
+            }
+            Some((RouteTarget::InternetGateway(igw), _)) => {
+                if self.exit_to_internet(sp, &igw, &daddr, dst, dp, via_public) {
+                    Next::Internet
+                } else {
+                    Next::Lost
+                }
+            }
+            Some((RouteTarget::NatGateway(nat), _)) => {
+                self.via_nat(sp, &nat, &daddr);
+                Next::Done
+            }
+            Some((RouteTarget::Other(kind, id), _)) => {
+                let mut h = hop(PathLeg::Forward, HopKind::RouteTable, &id, Decision::Unknown,
+                    format!("the packet leaves the VPC through {kind} {id}; netpath does not follow paths beyond it"));
+                h.missing
+                    .push(format!("what lies beyond {kind} {id} (not modelled)"));
+                self.hops.push(h);
+                Next::Done
+            }
+            Some((RouteTarget::None, _)) => Next::Lost,
+        };
+        match next {
+            Next::Vpc(vpc) => self.enter_vpc(sp, &vpc, &daddr, dst, private_dp),
+            Next::Internet | Next::Done => {}
+            Next::Lost => {
+                // Walk on as if the route were fixed, to find the other blockers.
+                if let Some(d) = dp {
+                    if via_public {
+                        self.outside_leg(
+                            &AddrSet::single(sp.public_ip.unwrap_or_else(|| sp.addr.atoms([])[0])),
+                            dst,
+                            d,
+                        );
+                    } else {
+                        self.arrive(sp, d, dst, true);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The packet entered `vpc` (by `local` or a peering): find who holds the address.
+    fn enter_vpc(
+        &mut self,
+        sp: &Placement<'a>,
+        vpc: &str,
+        daddr: &AddrSet,
+        dst: &Endpoint<'a>,
+        dp: Option<&Placement<'a>>,
+    ) {
+        let Some(ip) = daddr.as_single() else {
+            // Unknown DB address: the placement says where it is.
+            match dp {
+                Some(d) if d.vpc_id == vpc => self.arrive(sp, d, dst, true),
+                Some(d) => {
+                    let h = hop(
+                        PathLeg::Forward,
+                        HopKind::RouteTable,
+                        vpc,
+                        Decision::Deny,
+                        format!(
+                            "the route leads into {vpc}, but {} is in {}",
+                            dst.reference, d.vpc_id
+                        ),
+                    );
+                    self.push(h, ExplanationCode::CannotRoute);
+                    self.arrive(sp, d, dst, true);
+                }
+                None => {}
+            }
+            return;
+        };
+        if let Some(m) = self.topo.missing(
+            self.topo.snapshot.subnets.is_some(),
+            "ec2:DescribeSubnets",
+            "subnets",
+            Some(vpc),
+        ) {
+            self.unknown(PathLeg::Forward, HopKind::NoDestination, vpc, m);
+            if let Some(d) = dp {
+                self.arrive(sp, d, dst, true);
+            }
+            return;
+        }
+        let Some(subnet) = self.topo.subnet_containing(vpc, ip) else {
+            let h = hop(
+                PathLeg::Forward,
+                HopKind::NoDestination,
+                vpc,
+                Decision::Deny,
+                format!("{ip} is routed into {vpc}, but no subnet of {vpc} contains it"),
+            );
+            self.push(h, ExplanationCode::NetpathNoSubnet);
+            if let Some(d) = dp {
+                self.arrive(sp, d, dst, true);
+            }
+            return;
+        };
+        let holder = self
+            .topo
+            .enis_with_private_ip(ip)
+            .iter()
+            .find(|e| e.subnet_id == subnet.subnet_id)
+            .copied();
+        match (holder, dp) {
+            (None, _) => {
+                self.no_destination(&subnet.subnet_id, daddr);
+                if let Some(d) = dp {
+                    self.arrive(sp, d, dst, true);
+                }
+            }
+            (Some(e), Some(d))
+                if d.eni
+                    .is_some_and(|de| de.network_interface_id != e.network_interface_id) =>
+            {
+                let h = hop(
+                    PathLeg::Forward,
+                    HopKind::RouteTable,
+                    &subnet.subnet_id,
+                    Decision::Deny,
+                    format!(
+                        "{ip} is routed to {} in {vpc}, not to the intended {}",
+                        e.network_interface_id,
+                        d.label()
+                    ),
+                );
+                self.push(h, ExplanationCode::CannotRoute);
+                self.arrive(sp, d, dst, true);
+            }
+            (Some(_), Some(d)) => self.arrive(sp, d, dst, true),
+            (Some(e), None) => {
+                if let Some(p) = Placement::of_eni(e, Some(ip)) {
+                    self.arrive(sp, &p, dst, true);
+                }
+            }
+        }
+    }
+
+    fn no_destination(&mut self, subnet_id: &str, daddr: &AddrSet) {
+        let h = hop(
+            PathLeg::Forward,
+            HopKind::NoDestination,
+            subnet_id,
+            Decision::Deny,
+            format!("the packet reaches {subnet_id}, but no network interface holds {daddr}"),
+        );
+        self.push(h, ExplanationCode::NetpathNoDestination);
+    }
+
+    /// The packet reached the destination's subnet from a source ENI
+    /// (`crossing`: from another subnet, through both NACLs).
+    fn arrive(
+        &mut self,
+        sp: &Placement<'a>,
+        ap: &Placement<'a>,
+        dst: &Endpoint<'a>,
+        crossing: bool,
+    ) {
+        if crossing {
+            self.steps
+                .push(Step::RouteBack(return_path::RouteBack::Vpc {
+                    subnet_id: ap.subnet_id.clone(),
+                    vpc_id: ap.vpc_id.clone(),
+                    to: sp.addr.clone(),
+                    to_vpc: sp.vpc_id.clone(),
+                }));
+            self.cross(&ap.subnet_id, false, &sp.addr, self.flow.ephemeral);
+            self.delivered = true;
+        }
+        self.security_groups(
+            ap,
+            SgDirection::Ingress,
+            &SgPeer {
+                addr: &sp.addr,
+                groups: &sp.groups,
+                vpc_id: Some(&sp.vpc_id),
+            },
+        );
+        self.destination_state(ap, dst);
+    }
+}

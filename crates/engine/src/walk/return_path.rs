@@ -1,0 +1,161 @@
+//! The one return path.
+//!
+//! The reply retraces the request. The forward walk records, in order, every
+//! subnet boundary the request crossed ([`Step::Boundary`]) and every
+//! delivery whose reply needs a route back ([`Step::RouteBack`]); the return
+//! path replays them in reverse:
+//! - a boundary is crossed again the other way: a subnet's outbound NACL
+//!   entries become its inbound ones and back, with the same far end, on the
+//!   reply's destination ports: the client's ephemeral range, or a NAT
+//!   gateway's 1024-65535 beyond it. NACLs are stateless, so the reply must
+//!   be allowed explicitly
+//!   (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>,
+//!   <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html>);
+//! - a delivery needs a route from the destination's subnet back to the
+//!   client: `local` within a VPC, the same active peering across VPCs
+//!   (<https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-routing.html>),
+//!   an attached internet gateway for a client on the internet
+//!   (<https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html>).
+//!
+//! Security groups are stateful and never see the reply
+//! (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html>).
+
+use netpath_model::PortRange;
+
+use super::Walker;
+use crate::addr::{AddrSet, PortSet};
+use crate::answer::{Decision, ExplanationCode, Hop, HopKind, PathLeg};
+use crate::route_table::RouteTarget;
+
+/// What the forward walk did that the reply must retrace.
+pub(super) enum Step {
+    /// The request crossed the NACL of `subnet_id` (outbound when `egress`)
+    /// with `peer` at the far end; the reply crosses it the other way, to
+    /// `reply_ports`.
+    Boundary {
+        subnet_id: String,
+        egress: bool,
+        peer: AddrSet,
+        reply_ports: PortRange,
+    },
+    /// The request was delivered; the reply needs a route back.
+    RouteBack(RouteBack),
+}
+
+/// The route a reply needs from the destination's subnet.
+pub(super) enum RouteBack {
+    /// To a client ENI `to` in `to_vpc`, from `subnet_id` in `vpc_id`:
+    /// `local` when both are in one VPC, else the active peering that joins them.
+    Vpc {
+        subnet_id: String,
+        vpc_id: String,
+        to: AddrSet,
+        to_vpc: String,
+    },
+    /// To a client on the internet: a route to one of `igws`, the internet
+    /// gateways attached to the destination's VPC.
+    InternetGateway {
+        subnet_id: String,
+        to: AddrSet,
+        igws: Vec<String>,
+    },
+}
+
+impl Walker<'_, '_> {
+    /// Replays the recorded steps in reverse, pushing the return-path hops.
+    pub(super) fn return_path(&mut self) {
+        let steps = std::mem::take(&mut self.steps);
+        for step in steps.iter().rev() {
+            match step {
+                Step::Boundary {
+                    subnet_id,
+                    egress,
+                    peer,
+                    reply_ports,
+                } => self.network_acl(
+                    PathLeg::Return,
+                    subnet_id,
+                    !egress,
+                    peer,
+                    *reply_ports,
+                    self.proto(),
+                ),
+                Step::RouteBack(back) => self.route_back(back),
+            }
+        }
+    }
+
+    /// The reply must be routed from the destination's subnet back to the
+    /// client. Pushes the return route-table hop, turned into a deny when
+    /// the route leads elsewhere.
+    fn route_back(&mut self, back: &RouteBack) {
+        let (subnet_id, to) = match back {
+            RouteBack::Vpc { subnet_id, to, .. }
+            | RouteBack::InternetGateway { subnet_id, to, .. } => (subnet_id, to),
+        };
+        let Some((target, _)) = self.route(PathLeg::Return, subnet_id, to) else {
+            return;
+        };
+        let (ok, code, why) = match back {
+            // Within a VPC the `local` route carries the reply; across VPCs
+            // only the peering that joins them does: peering is not transitive
+            // (<https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html>).
+            RouteBack::Vpc { vpc_id, to_vpc, .. } => {
+                let ok = match &target {
+                    RouteTarget::Local => vpc_id == to_vpc,
+                    RouteTarget::VpcPeeringConnection(pcx) => {
+                        self.topo.peering(pcx).is_some_and(|p| {
+                            let ends = [&p.requester_vpc_info.vpc_id, &p.accepter_vpc_info.vpc_id];
+                            p.status_code == "active"
+                                && ends.contains(&vpc_id)
+                                && ends.contains(&to_vpc)
+                        })
+                    }
+                    _ => false,
+                };
+                let code = if matches!(target, RouteTarget::VpcPeeringConnection(_)) {
+                    ExplanationCode::CannotRoute
+                } else {
+                    ExplanationCode::NoRouteToDestination
+                };
+                (
+                    ok,
+                    code,
+                    format!("the reply to {to} in {to_vpc} does not get back that way"),
+                )
+            }
+            // The reply to an internet client leaves through an attached
+            // internet gateway
+            // (<https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html>).
+            RouteBack::InternetGateway { igws, .. } => (
+                matches!(&target, RouteTarget::InternetGateway(g) if igws.contains(g)),
+                ExplanationCode::NoRouteToDestination,
+                format!("the reply to {to} needs a route to an attached internet gateway"),
+            ),
+        };
+        if !ok {
+            let last = self.hops.last_mut().expect("route pushed a hop");
+            last.decision = Decision::Deny;
+            last.code = Some(code);
+            last.detail = format!("{}; {why}", last.detail);
+        }
+    }
+}
+
+/// The allowed part of the ephemeral range after every return-path NACL hop.
+pub(crate) fn return_ports_allowed(hops: &[Hop], ephemeral: PortRange) -> PortSet {
+    let mut allowed: PortSet = ephemeral.into();
+    for h in hops
+        .iter()
+        .filter(|h| h.path == PathLeg::Return && h.kind == HopKind::NetworkAcl)
+    {
+        let blocked = PortSet(h.blocked_ports.clone());
+        let Some(ports) = h.ports else { continue };
+        // Hops over another range (a NAT gateway's ports) are judged on their own.
+        if ports != ephemeral {
+            continue;
+        }
+        allowed = allowed.minus(&blocked);
+    }
+    allowed
+}

@@ -1,0 +1,107 @@
+//! The state of the ends: an instance must be running, a DB instance
+//! available and listening on the port, to send or answer.
+
+use super::{hop, Walker};
+use crate::answer::{Decision, ExplanationCode, HopKind, PathLeg};
+use crate::resolve::{Endpoint, Placement};
+
+impl<'a> Walker<'_, 'a> {
+    pub(super) fn source_state(&mut self, src: &Endpoint<'a>, sp: &Placement<'a>) {
+        if let Some(db) = src.db {
+            self.db_state(PathLeg::Forward, db, false);
+            return;
+        }
+        if let Some(inst) = sp
+            .eni
+            .and_then(|e| self.topo.instance_of(e))
+            .or(src.instance)
+        {
+            self.instance_state(PathLeg::Forward, inst);
+        }
+    }
+
+    /// An instance must be `running` to send or answer.
+    /// Source: <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html>.
+    pub(super) fn instance_state(&mut self, path: PathLeg, inst: &netpath_model::Instance) {
+        let running = inst.state == "running";
+        let h = hop(
+            path,
+            HopKind::Instance,
+            &inst.instance_id,
+            if running {
+                Decision::Allow
+            } else {
+                Decision::Deny
+            },
+            if running {
+                format!("{} is running", inst.instance_id)
+            } else {
+                format!(
+                    "{} is {}, not running: nothing sends or answers on its interfaces",
+                    inst.instance_id, inst.state
+                )
+            },
+        );
+        self.push(h, ExplanationCode::BadState);
+    }
+
+    /// A DB answers only when `available`, and only on its endpoint port.
+    /// Source: <https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/accessing-monitoring.html>
+    /// (DB instance status) and `Endpoint.Port` of `DescribeDBInstances`.
+    pub(super) fn db_state(
+        &mut self,
+        path: PathLeg,
+        db: &netpath_model::DbInstance,
+        check_port: bool,
+    ) {
+        let id = &db.db_instance_identifier;
+        if db.db_instance_status != "available" {
+            let h = hop(
+                path,
+                HopKind::DbInstance,
+                id,
+                Decision::Deny,
+                format!(
+                    "DB instance {id} is {}, not available: nothing answers",
+                    db.db_instance_status
+                ),
+            );
+            self.push(h, ExplanationCode::BadState);
+            return;
+        }
+        if check_port {
+            if let Some(ep) = &db.endpoint {
+                if ep.port != self.flow.port {
+                    let h = hop(
+                        path,
+                        HopKind::DbInstance,
+                        id,
+                        Decision::Deny,
+                        format!(
+                            "{id} listens on port {}, not {}: the connection reaches the host and is refused",
+                            ep.port, self.flow.port
+                        ),
+                    );
+                    self.push(h, ExplanationCode::NetpathNoListener);
+                    return;
+                }
+            }
+        }
+        let h = hop(
+            path,
+            HopKind::DbInstance,
+            id,
+            Decision::Allow,
+            format!("DB instance {id} is available on port {}", self.flow.port),
+        );
+        self.hops.push(h);
+    }
+
+    pub(super) fn destination_state(&mut self, ap: &Placement<'a>, dst: &Endpoint<'a>) {
+        if let Some(db) = dst.db {
+            self.db_state(PathLeg::Forward, db, true);
+        } else if let Some(inst) = ap.eni.and_then(|e| self.topo.instance_of(e)) {
+            self.instance_state(PathLeg::Forward, inst);
+        }
+    }
+}
