@@ -16,13 +16,13 @@ use super::nftables::proto_match;
 
 /// The network ACL that filters `subnet`: the ACL whose
 /// `Associations[].SubnetId` names it, else its VPC's default ACL
-/// (`IsDefault`): "each subnet in your VPC must be associated with a
-/// network ACL. If you don't explicitly associate a subnet with a network
-/// ACL, the subnet is automatically associated with the default network
-/// ACL." A subnet has one ACL at a time, so a snapshot naming it in several
-/// is inconsistent; the first in snapshot order is taken (likewise for
-/// several default ACLs in one VPC). `None` when neither exists.
-/// <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>
+/// (`IsDefault`): every subnet is associated with exactly one network ACL,
+/// and a subnet with no explicit association uses the VPC's default ACL. A
+/// snapshot naming one subnet in several ACLs is therefore inconsistent; the
+/// first in snapshot order is taken (likewise for several default ACLs in
+/// one VPC). `None` when neither exists.
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>,
+/// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceNetworkAclAssociation.html>
 pub(super) fn network_acl_for_subnet<'a>(
     snap: &'a Snapshot,
     subnet: &Subnet,
