@@ -1,0 +1,256 @@
+//! Rebuilds a snapshot's topology with the closest kernel equivalent of each
+//! AWS layer, one file per AWS concept:
+//!
+//! | AWS | here |
+//! |---|---|
+//! | ENI (`network_interface`) | a namespace with the ENI's private IPs on `eth0`, default route via the subnet's router address (the subnet's first host, as AWS reserves it) |
+//! | security groups (`security_group`) | nftables in the ENI's namespace: `ct state established,related accept`, then one accept per rule and peer, then drop (stateful, allow-only, union of the ENI's groups) |
+//! | VPC router (`vpc`) | one namespace per VPC, forwarding |
+//! | subnet (`vpc`) | a bridge in the VPC router; traffic between two ENIs of one subnet is bridged and never meets the NACL |
+//! | network ACL (`network_acl`) | stateless nftables chains on the router's forward hook: the source subnet's outbound entries on the way in from its bridge, the destination subnet's inbound entries on the way out to its bridge, ascending rule number, first match wins, `*` drops |
+//! | route table (`route_table`) | policy routing: `ip rule iif <subnet bridge> lookup <table of the subnet's route table>` (explicit association, else the main table); `local` becomes the VPC's subnet routes; blackhole routes become `blackhole` routes; no route means a silent drop |
+//! | VPC peering (`vpc_peering_connection`) | a veth between two VPC routers, only when `active`; traffic arriving over it is delivered by the VPC's local routes only (peering is not transitive) |
+//! | stopped instance, unavailable DB | the ENI's link stays down: nothing answers |
+//! | DB instance (`db_instance`) | a listener on its endpoint port only |
+//! | internet gateway (`internet_gateway`) | a veth from the VPC router to one "internet" namespace; the gateway's one-to-one NAT between an ENI's public and private address on the router's gateway link (so NACLs and groups see private addresses); traffic in from the gateway is delivered by local routes; the internet drops what it cannot route |
+//!
+//! Everything is derived from the snapshot alone, with the lab's own reading
+//! of the AWS documentation (`snapshot_index` holds its lookups): nothing here
+//! asks the engine, so a bug in the engine's lookups is not rebuilt in the
+//! kernel world, where the lab would not see it.
+//!
+//! NAT gateways, transit gateways, VPN gateways, endpoints and prefix-list
+//! routes are not built; [`Lab::unsupported`] names them, and flows whose
+//! walk meets them are not probed. `internet` as a source is probed from
+//! one address ([`INTERNET_CLIENT`]).
+//! Sources: <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html>.
+
+mod db_instance;
+mod internet_gateway;
+mod network_acl;
+mod network_interface;
+mod nftables;
+mod route_table;
+mod security_group;
+mod snapshot_index;
+mod vpc;
+mod vpc_peering_connection;
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::{Ipv4Addr, TcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use netpath_model::{Snapshot, Subnet};
+
+use crate::netns::Namespaces;
+use crate::probe::{self, Outcome};
+
+pub use internet_gateway::INTERNET_CLIENT;
+pub use network_interface::LabEni;
+
+static LABS: AtomicUsize = AtomicUsize::new(0);
+
+/// A snapshot rebuilt in namespaces; every namespace is removed on drop.
+pub struct Lab {
+    ns: Namespaces,
+    enis: HashMap<String, LabEni>,
+    listeners: Vec<TcpListener>,
+    unsupported: BTreeSet<String>,
+    incomplete: Option<String>,
+    /// The internet's namespace, when some VPC has an internet gateway.
+    internet: Option<String>,
+}
+
+/// Why a snapshot cannot be rebuilt faithfully: a collection absent, or a
+/// collection gap recorded in its metadata.
+fn incomplete(snap: &Snapshot) -> Option<String> {
+    let absent: Vec<&str> = [
+        ("VPCs", snap.vpcs.is_some()),
+        ("subnets", snap.subnets.is_some()),
+        ("security groups", snap.security_groups.is_some()),
+        ("network ACLs", snap.network_acls.is_some()),
+        ("route tables", snap.route_tables.is_some()),
+        ("network interfaces", snap.network_interfaces.is_some()),
+    ]
+    .iter()
+    .filter(|(_, present)| !present)
+    .map(|(what, _)| *what)
+    .collect();
+    if absent.is_empty() && snap.metadata.gaps.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "the snapshot is incomplete ({}); the lab would have to invent the missing layers",
+        if absent.is_empty() {
+            "collection gaps".to_string()
+        } else {
+            format!("no {}", absent.join(", "))
+        }
+    ))
+}
+
+impl Lab {
+    /// Builds `snap` in fresh namespaces.
+    ///
+    /// Errors: a command that fails (with its output), or a snapshot the lab
+    /// cannot lay out (an ENI outside every subnet).
+    pub fn build(snap: &Snapshot) -> Result<Lab> {
+        let idx = snapshot_index::SnapshotIndex::new(snap);
+        let tag = format!(
+            "np{:x}x{}",
+            std::process::id(),
+            LABS.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut lab = Lab {
+            ns: Namespaces::default(),
+            enis: HashMap::new(),
+            listeners: Vec::new(),
+            unsupported: BTreeSet::new(),
+            incomplete: incomplete(snap),
+            internet: None,
+        };
+        let routers: Vec<String> = (0..idx.vpcs.len()).map(|v| format!("{tag}r{v}")).collect();
+        vpc::build(&mut lab.ns, &idx, &routers)?;
+        let dbs = db_instance::db_placements(snap);
+        let peer_links = vpc_peering_connection::build(&lab.ns, snap, &idx, &routers)?;
+        let mut gateways = internet_gateway::build(&mut lab.ns, snap, &idx, &routers, &tag)?;
+        lab.internet = gateways.internet.clone();
+
+        let shared = network_interface::Shared {
+            snap,
+            idx: &idx,
+            routers: &routers,
+            tag: &tag,
+            dbs: &dbs,
+        };
+        for (i, eni) in snap.network_interfaces.iter().flatten().enumerate() {
+            let built = network_interface::build(
+                &mut lab.ns,
+                &shared,
+                i,
+                eni,
+                &mut gateways,
+                &mut lab.unsupported,
+            )?;
+            if let Some((built, listener)) = built {
+                lab.listeners.extend(listener);
+                lab.enis.insert(eni.network_interface_id.clone(), built);
+            }
+        }
+
+        // Route tables and network ACLs, per VPC router.
+        let route_tables: Vec<_> = snap.route_tables.iter().flatten().collect();
+        for (v, vpc_id) in idx.vpcs.iter().enumerate() {
+            let subnets: Vec<(usize, &Subnet)> = idx
+                .subnets
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.vpc_id == *vpc_id)
+                .map(|(i, s)| (i, *s))
+                .collect();
+            let router = route_table::VpcRouter {
+                v,
+                vpc_id,
+                subnets: &subnets,
+                peer_links: peer_links.get(*vpc_id).map_or(&[], Vec::as_slice),
+            };
+            let lines = route_table::lines(&router, &route_tables, &gateways, &mut lab.unsupported);
+            lab.ns.ip_batch(&routers[v], &lines)?;
+            let mut script = network_acl::script(snap, &subnets, &mut lab.unsupported);
+            script.push_str(&gateways.nat_script(v));
+            lab.ns.nft(&routers[v], &script).context("network ACLs")?;
+        }
+        Ok(lab)
+    }
+
+    /// The namespace and address of an ENI, when it was built.
+    pub fn eni(&self, eni_id: &str) -> Option<&LabEni> {
+        self.enis.get(eni_id)
+    }
+
+    /// Why the snapshot cannot be rebuilt faithfully (a collection missing),
+    /// if it cannot.
+    pub fn incomplete(&self) -> Option<&str> {
+        self.incomplete.as_deref()
+    }
+
+    /// The internet's namespace, when the snapshot has an attached internet gateway.
+    pub fn internet(&self) -> Option<&str> {
+        self.internet.as_deref()
+    }
+
+    /// Listens on `ip:port` in the internet's namespace (an internet server).
+    pub fn listen_internet(&mut self, ip: Ipv4Addr, port: u16) -> Result<()> {
+        let Some(inet) = self.internet.clone() else {
+            return Ok(());
+        };
+        // The address may be added already (a second flow to it).
+        let _ = self
+            .ns
+            .ip_batch(&inet, &[format!("addr add {ip}/32 dev lo")]);
+        match probe::listen(&inet, ip, port) {
+            Ok(l) => self.listeners.push(l),
+            Err(err) if err.chain().any(|c| c.to_string().contains("in use")) => {}
+            Err(err) => return Err(err),
+        }
+        Ok(())
+    }
+
+    /// Connects from the internet (from `src`, added to the internet's
+    /// namespace) to `dst:port`.
+    pub fn connect_from_internet(
+        &self,
+        src: Ipv4Addr,
+        sport: u16,
+        dst: Ipv4Addr,
+        port: u16,
+        timeout: Duration,
+    ) -> Result<Outcome> {
+        let inet = self
+            .internet
+            .as_deref()
+            .context("no internet gateway in the lab")?;
+        let _ = self
+            .ns
+            .ip_batch(inet, &[format!("addr add {src}/32 dev lo")]);
+        probe::connect(inet, src, sport, dst, port, timeout)
+    }
+
+    /// Features the snapshot uses that the lab does not build.
+    pub fn unsupported(&self) -> &BTreeSet<String> {
+        &self.unsupported
+    }
+
+    /// Starts a listener on `port` at ENI `eni_id` (no-op when its link is down).
+    pub fn listen(&mut self, eni_id: &str, port: u16) -> Result<()> {
+        let e = self.enis.get(eni_id).context("ENI not built")?.clone();
+        if e.up {
+            match probe::listen(&e.ns, e.ip, port) {
+                Ok(l) => self.listeners.push(l),
+                // Already listening on it (a DB's own port, an earlier flow).
+                Err(err) if err.chain().any(|c| c.to_string().contains("in use")) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
+    }
+
+    /// Connects from ENI `src` (source port `sport`, 0 for an ephemeral one)
+    /// to `dst:port`, waiting at most `timeout`.
+    pub fn connect(
+        &self,
+        src: &str,
+        sport: u16,
+        dst: Ipv4Addr,
+        port: u16,
+        timeout: Duration,
+    ) -> Result<Outcome> {
+        let e = self.enis.get(src).context("source ENI not built")?;
+        probe::connect(&e.ns, e.ip, sport, dst, port, timeout)
+    }
+}

@@ -1,0 +1,93 @@
+//! Network ACLs: stateless nftables chains on the VPC router's forward hook.
+//! A packet from a subnet's bridge meets the subnet's outbound entries, a
+//! packet to a subnet's bridge its inbound entries, each in ascending rule
+//! number, first match wins, and the `*` entry (or running off the end)
+//! drops. Traffic between two ENIs of one subnet is bridged and never meets
+//! an ACL.
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use netpath_model::{NetworkAcl, RuleAction, Snapshot, Subnet};
+
+use super::nftables::proto_match;
+
+/// The network ACL that filters `subnet`: the ACL whose
+/// `Associations[].SubnetId` names it, else its VPC's default ACL
+/// (`IsDefault`): every subnet is associated with exactly one network ACL,
+/// and a subnet with no explicit association uses the VPC's default ACL. A
+/// snapshot naming one subnet in several ACLs is therefore inconsistent; the
+/// first in snapshot order is taken (likewise for several default ACLs in
+/// one VPC). `None` when neither exists.
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>,
+/// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceNetworkAclAssociation.html>
+pub(super) fn network_acl_for_subnet<'a>(
+    snap: &'a Snapshot,
+    subnet: &Subnet,
+) -> Option<&'a NetworkAcl> {
+    let acls = || snap.network_acls.iter().flatten();
+    acls()
+        .find(|a| a.associated_subnet_ids.contains(&subnet.subnet_id))
+        .or_else(|| acls().find(|a| a.is_default && a.vpc_id == subnet.vpc_id))
+}
+
+/// The nftables script (`table inet acl`) of one VPC router: a `<acl>_in`
+/// and `<acl>_out` chain per ACL used by its `subnets` (router bridge index
+/// and subnet), jumped to from the forward hook per bridge, and an input
+/// hook that drops (the router, like AWS's, answers no TCP itself). A
+/// subnet with no ACL is noted in `unsupported` and left unfiltered.
+pub(super) fn script(
+    snap: &Snapshot,
+    subnets: &[(usize, &Subnet)],
+    unsupported: &mut BTreeSet<String>,
+) -> String {
+    let mut acls: BTreeMap<String, &NetworkAcl> = BTreeMap::new();
+    let mut fwd_out = String::new();
+    let mut fwd_in = String::new();
+    for (i, subnet) in subnets {
+        match network_acl_for_subnet(snap, subnet) {
+            Some(acl) => {
+                acls.entry(acl.network_acl_id.clone()).or_insert(acl);
+                let name = acl.network_acl_id.replace('-', "_");
+                let _ = writeln!(fwd_out, "    iifname \"b{i}\" jump {name}_out");
+                let _ = writeln!(fwd_in, "    oifname \"b{i}\" jump {name}_in");
+            }
+            None => {
+                unsupported.insert(format!(
+                    "the network ACL of {} (no association, and no default ACL for {})",
+                    subnet.subnet_id, subnet.vpc_id
+                ));
+            }
+        }
+    }
+    let mut script = String::from("table inet acl {\n");
+    for acl in acls.values() {
+        let name = acl.network_acl_id.replace('-', "_");
+        for (egress, suffix, dir) in [(false, "in", "saddr"), (true, "out", "daddr")] {
+            let _ = writeln!(script, "  chain {name}_{suffix} {{");
+            let mut entries: Vec<_> = acl.entries.iter().filter(|e| e.egress == egress).collect();
+            entries.sort_by_key(|e| e.rule_number);
+            for e in entries {
+                let Some(c) = e.cidr_block else { continue };
+                let ports = e.port_range.map(|r| (r.from, r.to));
+                let m = proto_match(
+                    e.protocol,
+                    if e.protocol.has_ports() { ports } else { None },
+                );
+                let verdict = match e.rule_action {
+                    RuleAction::Allow => "return",
+                    RuleAction::Deny => "drop",
+                };
+                let _ = writeln!(script, "    ip {dir} {c} {m} {verdict}");
+            }
+            let _ = writeln!(script, "    drop\n  }}");
+        }
+    }
+    let _ = writeln!(
+        script,
+        "  chain route_filter {{\n    type filter hook forward priority 0; policy accept;\n{fwd_out}{fwd_in}  }}\n  chain router_input {{\n    type filter hook input priority 0; policy drop;\n  }}\n}}"
+    );
+    script
+}

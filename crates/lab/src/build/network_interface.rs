@@ -1,0 +1,152 @@
+//! Network interfaces: one namespace per ENI with the ENI's private IPs on
+//! `eth0` (a veth whose other end is a port of its subnet's bridge) and a
+//! default route via the subnet's router address. A stopped instance's or
+//! an unavailable DB's link stays down, so nothing answers; a DB listens on
+//! its endpoint port only.
+//! <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html>,
+//! <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html>
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::{Ipv4Addr, TcpListener};
+
+use anyhow::{Context, Result};
+use netpath_model::{NetworkInterface, Snapshot};
+
+use super::db_instance::DbPlacement;
+use super::internet_gateway::Gateways;
+use super::security_group;
+use super::snapshot_index::SnapshotIndex;
+use super::vpc::first_host;
+use crate::netns::Namespaces;
+use crate::probe;
+
+/// One ENI as built.
+#[derive(Debug, Clone)]
+pub struct LabEni {
+    /// Its namespace.
+    pub ns: String,
+    /// Its primary private IP.
+    pub ip: Ipv4Addr,
+    /// Whether its link is up (a running instance, an available DB, a free ENI).
+    pub up: bool,
+}
+
+/// What [`build`] needs besides the ENI.
+pub(super) struct Shared<'s, 'a> {
+    /// The snapshot.
+    pub snap: &'a Snapshot,
+    /// Its index.
+    pub idx: &'s SnapshotIndex<'a>,
+    /// Router namespace per VPC index.
+    pub routers: &'s [String],
+    /// The lab's namespace prefix.
+    pub tag: &'s str,
+    /// DB interfaces by id.
+    pub dbs: &'s HashMap<String, DbPlacement>,
+}
+
+/// Builds ENI number `i` of the snapshot as namespace `<tag>e<i>` (veth
+/// `e<i>` on its subnet's bridge `b<s>`), with its security groups, its
+/// public address published through its VPC's internet gateway, and, for an
+/// available DB, a listener on the endpoint port (returned). Output: `None`
+/// when the ENI has no primary IP, or its subnet or VPC is not in the
+/// snapshot (it is not built).
+///
+/// Errors: a failing `ip`, `sysctl` or `nft` command, or a listener that
+/// cannot bind.
+pub(super) fn build(
+    ns: &mut Namespaces,
+    cx: &Shared,
+    i: usize,
+    eni: &NetworkInterface,
+    gateways: &mut Gateways,
+    unsupported: &mut BTreeSet<String>,
+) -> Result<Option<(LabEni, Option<TcpListener>)>> {
+    let idx = cx.idx;
+    let (Some(&s), Some(ip)) = (
+        idx.subnet_index.get(eni.subnet_id.as_str()),
+        eni.primary_ip(),
+    ) else {
+        return Ok(None);
+    };
+    let subnet = idx.subnets[s];
+    let Some(&v) = idx.vpc_index.get(subnet.vpc_id.as_str()) else {
+        return Ok(None);
+    };
+    let name = format!("{}e{i}", cx.tag);
+    ns.add(&name)?;
+    crate::netns::run(
+        "ip",
+        &[
+            "link",
+            "add",
+            "name",
+            "eth0",
+            "netns",
+            &name,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &format!("e{i}"),
+            "netns",
+            &cx.routers[v],
+        ],
+        None,
+    )?;
+    ns.ip_batch(
+        &cx.routers[v],
+        &[
+            format!("link set e{i} master b{s}"),
+            format!("link set e{i} up"),
+        ],
+    )?;
+    let inst = idx.instance_of(eni);
+    // A DB answers when available; an instance when running
+    // (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html>);
+    // an ENI attached to neither is up.
+    let (up, db_port) = match (cx.dbs.get(&eni.network_interface_id), inst) {
+        (Some(d), _) => (d.available, d.port),
+        (None, Some(i)) => (i.state == "running", None),
+        (None, None) => (true, None),
+    };
+    let prefix = subnet.cidr_block.prefix_len();
+    let mut lines: Vec<String> = eni
+        .private_ip_addresses
+        .iter()
+        .map(|p| format!("addr add {}/{prefix} dev eth0", p.private_ip_address))
+        .collect();
+    if up {
+        lines.push("link set eth0 up".into());
+        lines.push(format!(
+            "route add default via {}",
+            first_host(&subnet.cidr_block)
+        ));
+    }
+    ns.ip_batch(&name, &lines)?;
+    // The client's ephemeral source ports: Windows uses 49152-65535, Linux
+    // 32768-60999.
+    // <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html>
+    let windows = inst
+        .and_then(|i| i.platform.as_deref())
+        .is_some_and(|p| p.eq_ignore_ascii_case("windows"));
+    ns.sysctl(
+        &name,
+        &[if windows {
+            "net.ipv4.ip_local_port_range=49152 65535"
+        } else {
+            "net.ipv4.ip_local_port_range=32768 60999"
+        }],
+    )?;
+    let script = security_group::script(cx.snap, idx, eni, unsupported);
+    ns.nft(&name, &script)
+        .with_context(|| format!("security groups of {}", eni.network_interface_id))?;
+    if let Some(public) = eni.public_ip() {
+        gateways.publish(ns, v, public, ip)?;
+    }
+    let listener = match (up, db_port) {
+        (true, Some(port)) => Some(probe::listen(&name, ip, port)?),
+        _ => None,
+    };
+    Ok(Some((LabEni { ns: name, ip, up }, listener)))
+}

@@ -1,0 +1,144 @@
+//! Route tables as policy routing on the VPC router: `ip rule iif <subnet
+//! bridge> lookup <table of the subnet's route table>` (its explicit
+//! association, else the VPC's main table); `local` becomes the VPC's
+//! subnet routes, blackhole routes `blackhole` routes, and no matching route
+//! a silent drop. Traffic arriving over a peering or from an internet
+//! gateway is delivered by the VPC's own subnet routes only (peering is not
+//! transitive).
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html>
+
+use std::collections::{BTreeSet, HashMap};
+
+use ipnet::Ipv4Net;
+use netpath_model::{RouteState, RouteTable, Subnet};
+
+use super::internet_gateway::Gateways;
+use super::vpc_peering_connection::PeerLink;
+
+/// One VPC as its router sees it.
+pub(super) struct VpcRouter<'s, 'a> {
+    /// Its router index `v` (links `g<v>`, table `50 + v`).
+    pub v: usize,
+    /// `VpcId`.
+    pub vpc_id: &'a str,
+    /// Its subnets: bridge index and subnet.
+    pub subnets: &'s [(usize, &'a Subnet)],
+    /// Its peering links.
+    pub peer_links: &'s [PeerLink],
+}
+
+/// The `ip -batch` lines of one VPC router's routing: the local table
+/// (`50 + v`) for traffic from peerings and the gateway, a table per route
+/// table of the VPC (`100 +` its position in `route_tables`), and the rule
+/// selecting each subnet's table. Routes to targets the lab does not build
+/// are noted in `unsupported` and left out (a silent drop).
+pub(super) fn lines(
+    vpc: &VpcRouter,
+    route_tables: &[&RouteTable],
+    gateways: &Gateways,
+    unsupported: &mut BTreeSet<String>,
+) -> Vec<String> {
+    let v = vpc.v;
+    let table: HashMap<&str, usize> = route_tables
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.route_table_id.as_str(), 100 + i))
+        .collect();
+    let vsubs: Vec<(usize, Ipv4Net)> = vpc
+        .subnets
+        .iter()
+        .map(|(i, s)| (*i, s.cidr_block))
+        .collect();
+    let mut lines: Vec<String> = Vec::new();
+    let local_table = 50 + v;
+    // Traffic arriving over a peering: the VPC's own subnets only.
+    for (i, c) in &vsubs {
+        lines.push(format!("route add {c} dev b{i} table {local_table}"));
+    }
+    lines.push(format!("route add blackhole default table {local_table}"));
+    for l in vpc.peer_links {
+        lines.push(format!(
+            "rule add iif p{} lookup {local_table} priority 100",
+            l.k
+        ));
+    }
+    // Traffic in from the internet gateway is delivered by local routes.
+    if gateways.attached(v) {
+        lines.push(format!(
+            "rule add iif g{v} lookup {local_table} priority 100"
+        ));
+    }
+    for rt in route_tables.iter().filter(|r| r.vpc_id == vpc.vpc_id) {
+        let t = table[rt.route_table_id.as_str()];
+        lines.push(format!(
+            "route add blackhole default metric 65535 table {t}"
+        ));
+        for r in &rt.routes {
+            let Some(dest) = r.destination_cidr_block else {
+                if r.destination_prefix_list_id.is_some() {
+                    unsupported.insert(format!("prefix-list route in {}", rt.route_table_id));
+                }
+                continue;
+            };
+            if r.state == RouteState::Blackhole {
+                lines.push(format!("route replace blackhole {dest} table {t}"));
+                continue;
+            }
+            if r.gateway_id.as_deref() == Some("local") {
+                lines.push(format!("route replace blackhole {dest} table {t}"));
+                for (i, c) in &vsubs {
+                    if dest.contains(c) {
+                        lines.push(format!("route replace {c} dev b{i} table {t}"));
+                    }
+                }
+                continue;
+            }
+            if let Some(pcx) = &r.vpc_peering_connection_id {
+                match vpc.peer_links.iter().find(|l| l.id == *pcx) {
+                    Some(l) => lines.push(format!(
+                        "route replace {dest} via {} dev p{} table {t}",
+                        l.via, l.k
+                    )),
+                    None => lines.push(format!("route replace blackhole {dest} table {t}")),
+                }
+                continue;
+            }
+            if let Some((w, via)) = r.gateway_id.as_ref().and_then(|g| gateways.links.get(g)) {
+                if *w == v {
+                    lines.push(format!("route replace {dest} via {via} dev g{v} table {t}"));
+                    continue;
+                }
+            }
+            unsupported.insert(format!(
+                "route {dest} -> {} in {}",
+                r.target_id().unwrap_or("?"),
+                rt.route_table_id
+            ));
+        }
+    }
+    let main = route_tables
+        .iter()
+        .find(|r| r.vpc_id == vpc.vpc_id && r.associations.iter().any(|a| a.main));
+    for (i, subnet) in vpc.subnets {
+        let sid = subnet.subnet_id.as_str();
+        let rt = route_tables
+            .iter()
+            .find(|r| {
+                r.associations
+                    .iter()
+                    .any(|a| a.subnet_id.as_deref() == Some(sid))
+            })
+            .or(main);
+        match rt {
+            Some(rt) => lines.push(format!(
+                "rule add iif b{i} lookup {} priority 100",
+                table[rt.route_table_id.as_str()]
+            )),
+            None => {
+                unsupported.insert(format!("subnet {sid} has no route table"));
+            }
+        }
+    }
+    lines
+}

@@ -1,0 +1,123 @@
+//! VPC peering: a veth between the two VPC routers, only when the peering is
+//! `active`. Traffic arriving over it is delivered by the receiving VPC's
+//! own subnet routes only (peering is not transitive; see `route_table`).
+//! <https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html>
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::Ipv4Addr;
+
+use anyhow::Result;
+use netpath_model::{Snapshot, VpcPeeringConnection};
+
+use super::snapshot_index::SnapshotIndex;
+use crate::netns::Namespaces;
+
+/// One side of a built peering, in one VPC's router.
+#[derive(Debug, Clone)]
+pub(super) struct PeerLink {
+    /// The link is `p<k>` in both routers.
+    pub k: usize,
+    /// `VpcPeeringConnectionId`.
+    pub id: String,
+    /// The other router's address on the link (the next hop).
+    pub via: Ipv4Addr,
+}
+
+/// True when the peering carries traffic: `Status.Code` is `active`.
+/// <https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-lifecycle>
+fn active(p: &VpcPeeringConnection) -> bool {
+    p.status_code == "active"
+}
+
+/// Links the routers of every active peering between two distinct VPCs of
+/// the snapshot: peering `k` becomes veth `p<k>` (169.254.0.4k+1/30 on the
+/// requester's side, +2 on the accepter's). Output: per VPC id, its links.
+///
+/// Errors: a failing `ip` command.
+pub(super) fn build(
+    ns: &Namespaces,
+    snap: &Snapshot,
+    idx: &SnapshotIndex,
+    routers: &[String],
+) -> Result<HashMap<String, Vec<PeerLink>>> {
+    let mut links: HashMap<String, Vec<PeerLink>> = HashMap::new();
+    for (k, p) in snap.vpc_peering_connections.iter().flatten().enumerate() {
+        let (Some(&a), Some(&b)) = (
+            idx.vpc_index.get(p.requester_vpc_info.vpc_id.as_str()),
+            idx.vpc_index.get(p.accepter_vpc_info.vpc_id.as_str()),
+        ) else {
+            continue;
+        };
+        if !active(p) || a == b {
+            continue;
+        }
+        let base = u32::from(Ipv4Addr::new(169, 254, 0, 0)) + 4 * k as u32;
+        let (ia, ib) = (Ipv4Addr::from(base + 1), Ipv4Addr::from(base + 2));
+        crate::netns::run(
+            "ip",
+            &[
+                "link",
+                "add",
+                "name",
+                &format!("p{k}"),
+                "netns",
+                &routers[a],
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &format!("p{k}"),
+                "netns",
+                &routers[b],
+            ],
+            None,
+        )?;
+        for (v, mine) in [(a, ia), (b, ib)] {
+            ns.ip_batch(
+                &routers[v],
+                &[
+                    format!("addr add {mine}/30 dev p{k}"),
+                    format!("link set p{k} up"),
+                ],
+            )?;
+        }
+        let id = p.vpc_peering_connection_id.clone();
+        for (v, via) in [(a, ib), (b, ia)] {
+            links
+                .entry(idx.vpcs[v].to_string())
+                .or_default()
+                .push(PeerLink {
+                    k,
+                    id: id.clone(),
+                    via,
+                });
+        }
+    }
+    Ok(links)
+}
+
+/// The VPCs whose security groups a rule in `vpc` can reference: `vpc`
+/// itself and every VPC joined to it by an active peering in the same
+/// region (when either side's region is not in the snapshot, the peering
+/// is taken to be in one region).
+/// <https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html>
+pub(super) fn group_reference_vpcs(snap: &Snapshot, vpc: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::from([vpc.to_string()]);
+    for p in snap.vpc_peering_connections.iter().flatten() {
+        let (r, a) = (&p.requester_vpc_info, &p.accepter_vpc_info);
+        let same_region = match (&r.region, &a.region) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        };
+        if !active(p) || !same_region {
+            continue;
+        }
+        if r.vpc_id == vpc {
+            out.insert(a.vpc_id.clone());
+        }
+        if a.vpc_id == vpc {
+            out.insert(r.vpc_id.clone());
+        }
+    }
+    out
+}
