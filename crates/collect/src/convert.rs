@@ -350,7 +350,7 @@ pub fn peering(p: ec2::VpcPeeringConnection, is: &mut Issues) -> Option<VpcPeeri
         status_code: p
             .status
             .and_then(|s| s.code)
-            .map(|c| c.as_str().to_string())
+            .map(|c| c.as_str().into())
             .unwrap_or_default(),
         requester_vpc_info: peering_side(p.requester_vpc_info, &id, is),
         accepter_vpc_info: peering_side(p.accepter_vpc_info, &id, is),
@@ -405,7 +405,7 @@ pub fn network_interface(e: ec2::NetworkInterface, is: &mut Issues) -> Option<Ne
         interface_type: e.interface_type.map(|t| t.as_str().to_string()),
         requester_id: e.requester_id,
         requester_managed: e.requester_managed.unwrap_or(false),
-        status: e.status.map(|s| s.as_str().to_string()),
+        status: e.status.map(|s| s.as_str().into()),
         private_ip_addresses,
         groups: e
             .groups
@@ -430,7 +430,7 @@ pub fn instance(i: ec2::Instance, is: &mut Issues) -> Option<Instance> {
         state: i
             .state
             .and_then(|s| s.name)
-            .map(|n| n.as_str().to_string())
+            .map(|n| n.as_str().into())
             .unwrap_or_default(),
         platform: i.platform.map(|p| p.as_str().to_string()),
         subnet_id: i.subnet_id,
@@ -487,7 +487,7 @@ pub fn nat_gateway(n: ec2::NatGateway, is: &mut Issues) -> Option<NatGateway> {
     Some(NatGateway {
         vpc_id: n.vpc_id.unwrap_or_default(),
         subnet_id: n.subnet_id.unwrap_or_default(),
-        state: n.state.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        state: n.state.map(|s| s.as_str().into()).unwrap_or_default(),
         connectivity_type: n.connectivity_type.map(|c| c.as_str().to_string()),
         addresses,
         tags: tags(n.tags),
@@ -528,7 +528,7 @@ pub fn prefix_list(
 pub fn db_instance(d: rds::DbInstance) -> Option<DbInstance> {
     Some(DbInstance {
         db_instance_identifier: d.db_instance_identifier?,
-        db_instance_status: d.db_instance_status.unwrap_or_default(),
+        db_instance_status: d.db_instance_status.unwrap_or_default().into(),
         engine: d.engine,
         endpoint: d.endpoint.and_then(|e| {
             Some(DbEndpoint {

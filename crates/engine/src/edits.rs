@@ -704,8 +704,8 @@ fn peerings(out: &mut Vec<Edit>, before: &Snapshot, after: &Snapshot) {
                             p.status_code,
                             n.status_code
                         ),
-                        p.status_code.clone(),
-                        n.status_code.clone(),
+                        p.status_code.to_string(),
+                        n.status_code.to_string(),
                     )
                 } else {
                     let f = changed_fields(*p, *n).join(", ");

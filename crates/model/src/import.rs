@@ -754,7 +754,7 @@ impl RawNetworkInterface {
             interface_type: self.interface_type,
             requester_id: self.requester_id,
             requester_managed: self.requester_managed.unwrap_or(false),
-            status: self.status,
+            status: self.status.map(NetworkInterfaceStatus::from),
             private_ip_addresses,
             groups: self
                 .groups
@@ -893,7 +893,7 @@ impl RawDbInstance {
     fn into_model(self) -> DbInstance {
         DbInstance {
             db_instance_identifier: self.db_instance_identifier,
-            db_instance_status: self.db_instance_status,
+            db_instance_status: self.db_instance_status.into(),
             engine: self.engine,
             endpoint: self.endpoint.and_then(|e| {
                 Some(DbEndpoint {
@@ -1090,7 +1090,7 @@ impl Accumulator {
                     raw.into_iter()
                         .map(|p| VpcPeeringConnection {
                             vpc_peering_connection_id: p.vpc_peering_connection_id,
-                            status_code: p.status.code,
+                            status_code: p.status.code.into(),
                             requester_vpc_info: p.requester_vpc_info.into_model(),
                             accepter_vpc_info: p.accepter_vpc_info.into_model(),
                             tags: tags(p.tags),
@@ -1129,7 +1129,7 @@ impl Accumulator {
                             nat_gateway_id: n.nat_gateway_id,
                             vpc_id: n.vpc_id,
                             subnet_id: n.subnet_id,
-                            state: n.state,
+                            state: n.state.into(),
                             connectivity_type: n.connectivity_type,
                             addresses: n
                                 .nat_gateway_addresses
@@ -1198,7 +1198,7 @@ impl Accumulator {
                 }
                 instances.push(Instance {
                     instance_id: raw.instance_id,
-                    state: raw.state.name,
+                    state: raw.state.name.into(),
                     platform: raw.platform,
                     subnet_id: raw.subnet_id,
                     vpc_id: raw.vpc_id,

@@ -219,6 +219,342 @@ impl fmt::Display for PortRange {
     }
 }
 
+/// Declares an enum for one of the API's state strings: the documented
+/// values as variants, plus `Other(String)` for any value this build does
+/// not know, so every string round-trips unchanged.
+///
+/// Each enum parses from and serializes to exactly the API string (case
+/// sensitive; `""` and unknown strings become `Other`), compares equal to
+/// that string (`state == "running"`), displays as it, and converts from
+/// `&str` / `String` and into `String`. Its `Default` is `Other("")`, the
+/// value an absent field used to read as.
+macro_rules! api_state {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// Any other value, kept byte for byte as the input wrote it.
+            Other(String),
+        }
+
+        impl $name {
+            /// The API string, e.g. the text of the `Other` value as given.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $text, )+
+                    $name::Other(s) => s,
+                }
+            }
+
+            /// Parses an API string. Never fails: a string that is not a
+            /// documented value becomes `Other`, unchanged.
+            pub fn parse(s: &str) -> $name {
+                match s {
+                    $( $text => $name::$variant, )+
+                    other => $name::Other(other.to_string()),
+                }
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> $name {
+                $name::Other(String::new())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> $name {
+                $name::parse(s)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> $name {
+                match $name::parse(&s) {
+                    $name::Other(_) => $name::Other(s),
+                    known => known,
+                }
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(s: $name) -> String {
+                match s {
+                    $name::Other(s) => s,
+                    known => known.as_str().to_string(),
+                }
+            }
+        }
+
+        // Equality, order and hash are those of the API string, exactly as
+        // when the field was a `String` (so `Other("active")` equals `Active`).
+        impl PartialEq for $name {
+            fn eq(&self, other: &$name) -> bool {
+                self.as_str() == other.as_str()
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl PartialOrd for $name {
+            fn partial_cmp(&self, other: &$name) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
+        impl Ord for $name {
+            fn cmp(&self, other: &$name) -> std::cmp::Ordering {
+                self.as_str().cmp(other.as_str())
+            }
+        }
+
+        impl std::hash::Hash for $name {
+            fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+                self.as_str().hash(h)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                struct V;
+                impl<'de> serde::de::Visitor<'de> for V {
+                    type Value = $name;
+                    // The same words as `String`'s visitor, so a bad value
+                    // reads exactly as it did when the field was a `String`.
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        Ok($name::parse(v))
+                    }
+                    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<$name, E> {
+                        Ok($name::from(v))
+                    }
+                    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<$name, E> {
+                        match std::str::from_utf8(v) {
+                            Ok(s) => Ok($name::parse(s)),
+                            Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(v), &self)),
+                        }
+                    }
+                }
+                d.deserialize_string(V)
+            }
+        }
+    };
+}
+
+api_state! {
+    /// `Status.Code` of a VPC peering connection
+    /// (`VpcPeeringConnectionStateReason.Code`). Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpcPeeringConnectionStateReason.html>.
+    pub enum VpcPeeringConnectionStateReasonCode {
+        /// `initiating-request`: the request is being set up.
+        InitiatingRequest = "initiating-request",
+        /// `pending-acceptance`: waiting for the accepter.
+        PendingAcceptance = "pending-acceptance",
+        /// `active`: traffic can flow.
+        Active = "active",
+        /// `deleted`.
+        Deleted = "deleted",
+        /// `rejected` by the accepter.
+        Rejected = "rejected",
+        /// `failed` (e.g. overlapping CIDRs).
+        Failed = "failed",
+        /// `expired`: not accepted in time.
+        Expired = "expired",
+        /// `provisioning`: accepted, being set up.
+        Provisioning = "provisioning",
+        /// `deleting`.
+        Deleting = "deleting",
+    }
+}
+
+api_state! {
+    /// `State.Name` of an EC2 instance (`InstanceStateName`). Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html>.
+    pub enum InstanceStateName {
+        /// `pending`: starting up.
+        Pending = "pending",
+        /// `running`.
+        Running = "running",
+        /// `shutting-down`: being terminated.
+        ShuttingDown = "shutting-down",
+        /// `terminated`.
+        Terminated = "terminated",
+        /// `stopping`.
+        Stopping = "stopping",
+        /// `stopped`.
+        Stopped = "stopped",
+    }
+}
+
+api_state! {
+    /// `State` of a NAT gateway (`NatGatewayState`). Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NatGateway.html>.
+    pub enum NatGatewayState {
+        /// `pending`: being created.
+        Pending = "pending",
+        /// `failed` to be created.
+        Failed = "failed",
+        /// `available`: it forwards traffic.
+        Available = "available",
+        /// `deleting`.
+        Deleting = "deleting",
+        /// `deleted`.
+        Deleted = "deleted",
+    }
+}
+
+api_state! {
+    /// `Status` of a network interface (`NetworkInterfaceStatus`). Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInterface.html>.
+    pub enum NetworkInterfaceStatus {
+        /// `available`: not attached.
+        Available = "available",
+        /// `associated`.
+        Associated = "associated",
+        /// `attaching`.
+        Attaching = "attaching",
+        /// `in-use`: attached.
+        InUse = "in-use",
+        /// `detaching`.
+        Detaching = "detaching",
+    }
+}
+
+api_state! {
+    /// `DBInstanceStatus` of an RDS DB instance (a plain string in the API;
+    /// these are the values the RDS User Guide documents). Source:
+    /// <https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/accessing-monitoring.html#Overview.DBInstance.Status>.
+    pub enum DbInstanceStatus {
+        /// `available`: accepts connections.
+        Available = "available",
+        /// `backing-up`.
+        BackingUp = "backing-up",
+        /// `configuring-enhanced-monitoring`.
+        ConfiguringEnhancedMonitoring = "configuring-enhanced-monitoring",
+        /// `configuring-iam-database-auth`.
+        ConfiguringIamDatabaseAuth = "configuring-iam-database-auth",
+        /// `configuring-log-exports`.
+        ConfiguringLogExports = "configuring-log-exports",
+        /// `converting-to-vpc`.
+        ConvertingToVpc = "converting-to-vpc",
+        /// `creating`.
+        Creating = "creating",
+        /// `delete-precheck`.
+        DeletePrecheck = "delete-precheck",
+        /// `deleting`.
+        Deleting = "deleting",
+        /// `failed`.
+        Failed = "failed",
+        /// `inaccessible-encryption-credentials`.
+        InaccessibleEncryptionCredentials = "inaccessible-encryption-credentials",
+        /// `inaccessible-encryption-credentials-recoverable`.
+        InaccessibleEncryptionCredentialsRecoverable = "inaccessible-encryption-credentials-recoverable",
+        /// `incompatible-network`.
+        IncompatibleNetwork = "incompatible-network",
+        /// `incompatible-option-group`.
+        IncompatibleOptionGroup = "incompatible-option-group",
+        /// `incompatible-parameters`.
+        IncompatibleParameters = "incompatible-parameters",
+        /// `incompatible-restore`.
+        IncompatibleRestore = "incompatible-restore",
+        /// `insufficient-capacity`.
+        InsufficientCapacity = "insufficient-capacity",
+        /// `maintenance`.
+        Maintenance = "maintenance",
+        /// `modifying`.
+        Modifying = "modifying",
+        /// `moving-to-vpc`.
+        MovingToVpc = "moving-to-vpc",
+        /// `rebooting`.
+        Rebooting = "rebooting",
+        /// `resetting-master-credentials`.
+        ResettingMasterCredentials = "resetting-master-credentials",
+        /// `renaming`.
+        Renaming = "renaming",
+        /// `restore-error`.
+        RestoreError = "restore-error",
+        /// `starting`.
+        Starting = "starting",
+        /// `stopped`.
+        Stopped = "stopped",
+        /// `stopping`.
+        Stopping = "stopping",
+        /// `storage-config-upgrade`.
+        StorageConfigUpgrade = "storage-config-upgrade",
+        /// `storage-full`.
+        StorageFull = "storage-full",
+        /// `storage-optimization`.
+        StorageOptimization = "storage-optimization",
+        /// `upgrading`.
+        Upgrading = "upgrading",
+    }
+}
+
+/// The direction of a security-group rule or network ACL entry, as seen
+/// from the resource: `ingress` (inbound) or `egress` (outbound).
+/// Serializes and displays lowercase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Inbound: `IpPermissions`, NACL entries with `Egress: false`.
+    Ingress,
+    /// Outbound: `IpPermissionsEgress`, NACL entries with `Egress: true`.
+    Egress,
+}
+
+impl Direction {
+    /// `ingress` or `egress`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The rule number of a network ACL's catch-all `*` entry, which denies
+/// whatever no numbered entry matched; user entries are 1-32766. Source:
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>.
+pub const DEFAULT_RULE_NUMBER: u16 = 32767;
+
 /// A VPC (`DescribeVpcs`). Only `associated` CIDR blocks are kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Vpc {
@@ -286,6 +622,18 @@ pub struct SecurityGroup {
     /// Tags.
     #[serde(default, skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
+}
+
+impl SecurityGroup {
+    /// The rules of one direction: `IpPermissions` for [`Direction::Ingress`],
+    /// `IpPermissionsEgress` for [`Direction::Egress`]. Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SecurityGroup.html>.
+    pub fn permissions(&self, direction: Direction) -> &[IpPermission] {
+        match direction {
+            Direction::Ingress => &self.ip_permissions,
+            Direction::Egress => &self.ip_permissions_egress,
+        }
+    }
 }
 
 /// One security-group rule set (`IpPermission`): a protocol and port range,
@@ -380,7 +728,8 @@ pub struct NetworkAcl {
 
 /// One network ACL entry (`NetworkAclEntry`).
 ///
-/// `rule_number` is 1-32766 for user rules and 32767 for the default `*` rule.
+/// `rule_number` is 1-32766 for user rules and [`DEFAULT_RULE_NUMBER`]
+/// (32767) for the default `*` rule.
 /// Source: <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NetworkAclEntry {
@@ -524,7 +873,7 @@ pub struct VpcPeeringConnection {
     /// `pcx-...`.
     pub vpc_peering_connection_id: String,
     /// `Status.Code`: `active`, `pending-acceptance`, `deleted`, `rejected`, ...
-    pub status_code: String,
+    pub status_code: VpcPeeringConnectionStateReasonCode,
     /// The side that asked for the peering.
     pub requester_vpc_info: PeeringVpcInfo,
     /// The side that accepted it.
@@ -532,6 +881,22 @@ pub struct VpcPeeringConnection {
     /// Tags.
     #[serde(default, skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
+}
+
+impl VpcPeeringConnection {
+    /// True when `Status.Code` is `active`, the only state in which traffic
+    /// crosses the peering. Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpcPeeringConnectionStateReason.html>.
+    pub fn is_active(&self) -> bool {
+        self.status_code == VpcPeeringConnectionStateReasonCode::Active
+    }
+
+    /// True when `Status.Code` is `pending-acceptance`: the accepter has not
+    /// accepted yet. Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpcPeeringConnectionStateReason.html>.
+    pub fn is_pending_acceptance(&self) -> bool {
+        self.status_code == VpcPeeringConnectionStateReasonCode::PendingAcceptance
+    }
 }
 
 /// One side of a peering connection (`VpcPeeringConnectionVpcInfo`).
@@ -579,7 +944,7 @@ pub struct NetworkInterface {
     pub requester_managed: bool,
     /// `Status`: `in-use`, `available`, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<NetworkInterfaceStatus>,
     /// Private IPv4 addresses, primary first, each with its public IP if any.
     pub private_ip_addresses: Vec<PrivateIpAddress>,
     /// Security groups on the ENI (`Groups[].GroupId`).
@@ -594,6 +959,18 @@ pub struct NetworkInterface {
 }
 
 impl NetworkInterface {
+    /// True when `Status` is `in-use` (attached). Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInterface.html>.
+    pub fn is_in_use(&self) -> bool {
+        self.status == Some(NetworkInterfaceStatus::InUse)
+    }
+
+    /// True when `Status` is `available` (not attached). Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInterface.html>.
+    pub fn is_available(&self) -> bool {
+        self.status == Some(NetworkInterfaceStatus::Available)
+    }
+
     /// The primary private IPv4 address (the one marked `Primary`, else the first).
     pub fn primary_ip(&self) -> Option<Ipv4Addr> {
         self.private_ip_addresses
@@ -658,7 +1035,7 @@ pub struct Instance {
     /// `i-...`.
     pub instance_id: String,
     /// `State.Name`: `running`, `stopped`, `pending`, ...
-    pub state: String,
+    pub state: InstanceStateName,
     /// `Platform`: `windows` for Windows instances, absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
@@ -680,6 +1057,20 @@ pub struct Instance {
     /// Tags (the `Name` tag names it).
     #[serde(default, skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
+}
+
+impl Instance {
+    /// True when `State.Name` is `running`. Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html>.
+    pub fn is_running(&self) -> bool {
+        self.state == InstanceStateName::Running
+    }
+
+    /// True when `State.Name` is `stopped`. Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html>.
+    pub fn is_stopped(&self) -> bool {
+        self.state == InstanceStateName::Stopped
+    }
 }
 
 /// An internet gateway (`DescribeInternetGateways`).
@@ -714,7 +1105,7 @@ pub struct NatGateway {
     /// The subnet it lives in.
     pub subnet_id: String,
     /// `available`, `pending`, `failed`, `deleting`, `deleted`.
-    pub state: String,
+    pub state: NatGatewayState,
     /// `public` or `private`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connectivity_type: Option<String>,
@@ -724,6 +1115,15 @@ pub struct NatGateway {
     /// Tags.
     #[serde(default, skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
+}
+
+impl NatGateway {
+    /// True when `State` is `available`, the only state in which it forwards
+    /// traffic. Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NatGateway.html>.
+    pub fn is_available(&self) -> bool {
+        self.state == NatGatewayState::Available
+    }
 }
 
 /// One NAT gateway address.
@@ -761,7 +1161,7 @@ pub struct DbInstance {
     /// `DBInstanceIdentifier`.
     pub db_instance_identifier: String,
     /// `DBInstanceStatus`: `available`, `stopped`, `starting`, ...
-    pub db_instance_status: String,
+    pub db_instance_status: DbInstanceStatus,
     /// Engine (`postgres`, `mysql`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
@@ -783,6 +1183,21 @@ pub struct DbInstance {
     /// Availability Zone of the primary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<String>,
+}
+
+impl DbInstance {
+    /// True when `DBInstanceStatus` is `available` (it accepts connections).
+    /// Source:
+    /// <https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/accessing-monitoring.html#Overview.DBInstance.Status>.
+    pub fn is_available(&self) -> bool {
+        self.db_instance_status == DbInstanceStatus::Available
+    }
+
+    /// True when `DBInstanceStatus` is `stopped`. Source:
+    /// <https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/accessing-monitoring.html#Overview.DBInstance.Status>.
+    pub fn is_stopped(&self) -> bool {
+        self.db_instance_status == DbInstanceStatus::Stopped
+    }
 }
 
 /// An RDS endpoint (`Endpoint`).

@@ -58,6 +58,21 @@ pub struct Gap {
     pub error: String,
 }
 
+impl std::fmt::Display for Gap {
+    /// `{operation} failed in {region} ({error})`, the region reading
+    /// `an unknown region` when the gap has none; e.g.
+    /// `DescribeNetworkAcls failed in us-east-1 (AccessDenied)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} failed in {} ({})",
+            self.operation,
+            self.region.as_deref().unwrap_or("an unknown region"),
+            self.error
+        )
+    }
+}
+
 /// All resources of a snapshot. `None` collections were absent from the input.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -326,11 +341,14 @@ impl Snapshot {
         };
         for acl in self.network_acls.iter().flatten() {
             for (i, e) in acl.entries.iter().enumerate() {
-                if e.rule_number == 0 || e.rule_number > 32767 {
+                if e.rule_number == 0 || e.rule_number > DEFAULT_RULE_NUMBER {
                     return Err(field_err(
                         &acl.network_acl_id,
                         format!("Entries[{i}].RuleNumber"),
-                        format!("rule number {} is outside 1-32767", e.rule_number),
+                        format!(
+                            "rule number {} is outside 1-{DEFAULT_RULE_NUMBER}",
+                            e.rule_number
+                        ),
                     ));
                 }
                 if let Some(pr) = e.port_range {

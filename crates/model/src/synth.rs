@@ -22,7 +22,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
-use crate::{IpProtocol, RuleAction, Snapshot};
+use crate::{IpProtocol, RuleAction, Snapshot, DEFAULT_RULE_NUMBER};
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,7 +272,14 @@ pub fn generate(p: &SynthParams) -> Snapshot {
                         Some((a, b)),
                     ));
                 }
-                list.push(entry(32767, egress, "deny", "0.0.0.0/0", "-1", None));
+                list.push(entry(
+                    DEFAULT_RULE_NUMBER,
+                    egress,
+                    "deny",
+                    "0.0.0.0/0",
+                    "-1",
+                    None,
+                ));
                 list.shuffle(&mut rng);
                 entries.extend(list);
             }
@@ -282,8 +289,8 @@ pub fn generate(p: &SynthParams) -> Snapshot {
             );
         }
         acls.push(json!({ "network_acl_id": default_acl, "vpc_id": vid, "is_default": true,
-            "entries": [entry(100, false, "allow", "0.0.0.0/0", "-1", None), entry(32767, false, "deny", "0.0.0.0/0", "-1", None),
-                        entry(100, true, "allow", "0.0.0.0/0", "-1", None), entry(32767, true, "deny", "0.0.0.0/0", "-1", None)],
+            "entries": [entry(100, false, "allow", "0.0.0.0/0", "-1", None), entry(DEFAULT_RULE_NUMBER, false, "deny", "0.0.0.0/0", "-1", None),
+                        entry(100, true, "allow", "0.0.0.0/0", "-1", None), entry(DEFAULT_RULE_NUMBER, true, "deny", "0.0.0.0/0", "-1", None)],
             "associated_subnet_ids": default_subnets }));
         // Route tables: main (IGW, peerings) and a private one for odd subnets.
         let mut peer_routes: Vec<Value> = peers_of[v]
@@ -477,7 +484,7 @@ pub fn perturb(snapshot: &Snapshot, edits: usize, seed: u64) -> (Snapshot, Vec<S
                 let acl = &mut acls[a];
                 let k = rng.gen_range(0..acl.entries.len());
                 let e = &mut acl.entries[k];
-                if e.rule_number == 32767 {
+                if e.rule_number == DEFAULT_RULE_NUMBER {
                     continue;
                 }
                 e.rule_action = match e.rule_action {
