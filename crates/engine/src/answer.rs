@@ -139,15 +139,9 @@ pub enum HopKind {
     NoDestination,
 }
 
-/// Ingress or egress, for security groups and network ACLs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// Into the ENI or subnet.
-    Ingress,
-    /// Out of the ENI or subnet.
-    Egress,
-}
+/// Ingress or egress, for security groups and network ACLs: the model's one
+/// [`netpath_model::Direction`].
+pub use netpath_model::Direction;
 
 /// The rule or route a hop matched.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -166,6 +160,20 @@ pub struct Matched {
     /// Route target id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+}
+
+/// What one evaluator (security groups, a network ACL, a route table)
+/// decided for one packet set: the shape all three return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Evaluation {
+    /// Allow, deny, partial or unknown.
+    pub decision: Decision,
+    /// One sentence for a human.
+    pub detail: String,
+    /// The rule or route that decided, when one did.
+    pub matched: Option<Matched>,
+    /// What data was missing, when the decision is unknown.
+    pub missing: Vec<String>,
 }
 
 /// One evaluated step of the path.

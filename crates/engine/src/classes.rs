@@ -21,11 +21,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
-use netpath_model::{IpProtocol, NetworkInterface, PortRange, Snapshot};
+use netpath_model::{Direction, IpProtocol, NetworkInterface, PortRange, Snapshot};
 
 use crate::explain::ExplainOptions;
 use crate::network_acl::network_acl_for_subnet;
-use crate::resolve::db_enis;
 use crate::security_group::permission_ports;
 use crate::topology::Topology;
 
@@ -81,9 +80,7 @@ impl End {
     }
 }
 
-pub(crate) fn is_rds(eni: &NetworkInterface) -> bool {
-    eni.description == "RDSNetworkInterface"
-}
+pub(crate) use crate::topology::is_rds;
 
 /// The stable name of an ENI: its instance when it is the instance's
 /// primary (device 0) interface, else the ENI id.
@@ -99,28 +96,22 @@ pub(crate) fn eni_key(eni: &NetworkInterface) -> String {
 /// Ingress ports opened by `groups` in `topo`: TCP/UDP ranges; an all-traffic
 /// rule opens every TCP and UDP port.
 pub(crate) fn ingress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtocol, PortRange)> {
-    rule_ports(topo, groups, false)
+    rule_ports(topo, groups, Direction::Ingress)
 }
 
-/// TCP/UDP port ranges opened by the inbound (`egress` false) or outbound
-/// rules of `groups`, sorted and deduplicated; an all-traffic rule opens
+/// TCP/UDP port ranges opened by the rules of `groups` in `direction`, sorted and deduplicated; an all-traffic rule opens
 /// every TCP and UDP port.
 pub(crate) fn rule_ports(
     topo: &Topology,
     groups: &[String],
-    egress: bool,
+    direction: Direction,
 ) -> Vec<(IpProtocol, PortRange)> {
     let mut out = BTreeSet::new();
     for g in groups {
         let Some(sg) = topo.security_group(g) else {
             continue;
         };
-        let perms = if egress {
-            &sg.ip_permissions_egress
-        } else {
-            &sg.ip_permissions
-        };
-        for p in perms {
+        for p in sg.permissions(direction) {
             match p.ip_protocol {
                 IpProtocol::All => {
                     out.insert((IpProtocol::Tcp, PortRange::ALL));
@@ -274,7 +265,7 @@ pub(crate) fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<Str
         let e = ends
             .entry(format!("db:{key}"))
             .or_insert_with(|| End::new(key.clone(), EndKind::Db));
-        let enis = db_enis(topo, db);
+        let enis = topo.db_network_interfaces(db);
         e.refs[side] = Some(key.clone());
         e.class[side] = Some(ClassKey::Db(key.clone()));
         e.vpc[side] = db
@@ -321,17 +312,19 @@ pub(crate) fn port_cuts(
             out.insert(u32::from(r.to) + 1);
         }
     };
-    for (groups, egress) in [(&src.groups[side], true), (&dst.groups[side], false)] {
+    for (groups, direction) in [
+        (&src.groups[side], Direction::Egress),
+        (&dst.groups[side], Direction::Ingress),
+    ] {
         for g in groups {
             let Some(sg) = topo.security_group(g) else {
                 continue;
             };
-            let perms = if egress {
-                &sg.ip_permissions_egress
-            } else {
-                &sg.ip_permissions
-            };
-            for p in perms.iter().filter(|p| p.ip_protocol.has_ports()) {
+            for p in sg
+                .permissions(direction)
+                .iter()
+                .filter(|p| p.ip_protocol.has_ports())
+            {
                 add(true, permission_ports(p));
             }
         }

@@ -118,10 +118,7 @@ pub fn explain(
     let mut warnings: Vec<String> = src.warnings.iter().chain(&dst.warnings).cloned().collect();
     for g in &topo.snapshot.metadata.gaps {
         warnings.push(format!(
-            "the snapshot is partial: {} failed in {} ({}); hops that need it are unknown",
-            g.operation,
-            g.region.as_deref().unwrap_or("an unknown region"),
-            g.error
+            "the snapshot is partial: {g}; hops that need it are unknown"
         ));
     }
     let client_os = opts

@@ -13,11 +13,12 @@
 
 use netpath_model::{IpProtocol, RouteState};
 
+use netpath_model::DEFAULT_RULE_NUMBER;
+
 use crate::addr::Quantifier;
 use crate::answer::{Blocking, Direction, ExplanationCode, Fix, Hop, HopKind, PathLeg};
 use crate::network_acl::free_rule_number;
 use crate::resolve::{Endpoint, Placement};
-use crate::security_group::SgDirection;
 use crate::topology::Topology;
 use crate::walk::{peer_cidr, Flow};
 
@@ -46,10 +47,10 @@ fn proto_number(p: IpProtocol) -> String {
 }
 
 impl FixContext<'_, '_> {
-    fn sg_fix(&self, h: &Hop, dir: SgDirection) -> (String, Option<String>) {
+    fn sg_fix(&self, h: &Hop, dir: Direction) -> (String, Option<String>) {
         let (own, peer) = match dir {
-            SgDirection::Ingress => (self.dp, self.sp),
-            SgDirection::Egress => (self.sp, self.dp),
+            Direction::Ingress => (self.dp, self.sp),
+            Direction::Egress => (self.sp, self.dp),
         };
         let Some(own) = own else {
             return ("change the security groups of the interface".into(), None);
@@ -62,10 +63,7 @@ impl FixContext<'_, '_> {
             .iter()
             .find(|g| {
                 self.topo.security_group(g).is_some_and(|sg| {
-                    let perms = match dir {
-                        SgDirection::Ingress => &sg.ip_permissions,
-                        SgDirection::Egress => &sg.ip_permissions_egress,
-                    };
+                    let perms = sg.permissions(dir);
                     perms.iter().any(|p| {
                         p.ip_protocol == proto
                             && p.from_port.unwrap_or(0) <= i32::from(port)
@@ -77,12 +75,12 @@ impl FixContext<'_, '_> {
             .cloned()
             .unwrap_or_else(|| h.component.clone());
         let verb = match dir {
-            SgDirection::Ingress => "authorize-security-group-ingress",
-            SgDirection::Egress => "authorize-security-group-egress",
+            Direction::Ingress => "authorize-security-group-ingress",
+            Direction::Egress => "authorize-security-group-egress",
         };
         let word = match dir {
-            SgDirection::Ingress => "from",
-            SgDirection::Egress => "to",
+            Direction::Ingress => "from",
+            Direction::Egress => "to",
         };
         let same_realm = |p: &Placement| {
             p.vpc_id == own.vpc_id
@@ -91,15 +89,14 @@ impl FixContext<'_, '_> {
                     .peerings_between(&p.vpc_id, &own.vpc_id)
                     .iter()
                     .any(|x| {
-                        x.status_code == "active"
-                            && x.requester_vpc_info.region == x.accepter_vpc_info.region
+                        x.is_active() && x.requester_vpc_info.region == x.accepter_vpc_info.region
                     })
         };
         let peer_spec = match peer {
             Some(p)
                 if !p.groups.is_empty()
                     && same_realm(p)
-                    && !(dir == SgDirection::Egress && self.dst.via_public_ip) =>
+                    && !(dir == Direction::Egress && self.dst.via_public_ip) =>
             {
                 let g = &p.groups[0];
                 (
@@ -113,8 +110,8 @@ impl FixContext<'_, '_> {
             }
             None => {
                 let addr = match dir {
-                    SgDirection::Ingress => self.src.address.clone(),
-                    SgDirection::Egress => self.dst.address.clone(),
+                    Direction::Ingress => self.src.address.clone(),
+                    Direction::Egress => self.dst.address.clone(),
                 };
                 match addr {
                     Some(a) if a.quantifier() != Quantifier::Every => {
@@ -141,9 +138,10 @@ impl FixContext<'_, '_> {
         let Some(acl) = self.topo.network_acl(&h.component) else {
             return (format!("allow the traffic in {}", h.component), None);
         };
-        let egress = h.direction == Some(Direction::Egress);
-        let blocking = b.rule_number.unwrap_or(32767);
-        let Some(n) = free_rule_number(acl, egress, blocking) else {
+        let direction = h.direction.unwrap_or(Direction::Ingress);
+        let egress = direction == Direction::Egress;
+        let blocking = b.rule_number.unwrap_or(DEFAULT_RULE_NUMBER);
+        let Some(n) = free_rule_number(acl, direction, blocking) else {
             return (
                 format!(
                     "no free rule number before {blocking} in {}: renumber its entries",
@@ -216,7 +214,7 @@ impl FixContext<'_, '_> {
                     .topo
                     .peerings_between(&from.vpc_id, &to.vpc_id)
                     .into_iter()
-                    .find(|p| p.status_code == "active");
+                    .find(|p| p.is_active());
                 match active {
                     Some(p) => (
                         format!("route {dest_cidr} in {rtb} to {}", p.vpc_peering_connection_id),
@@ -276,16 +274,16 @@ impl FixContext<'_, '_> {
     /// The fix for blocker `index`, whose hop is `h`.
     pub fn fix(&self, index: usize, h: &Hop, b: &Blocking) -> Fix {
         let (summary, command) = match (h.kind, b.code) {
-            (HopKind::SecurityGroup, _) => self.sg_fix(h, if h.direction == Some(Direction::Ingress) { SgDirection::Ingress } else { SgDirection::Egress }),
+            (HopKind::SecurityGroup, _) => self.sg_fix(h, if h.direction == Some(Direction::Ingress) { Direction::Ingress } else { Direction::Egress }),
             (HopKind::NetworkAcl, _) => self.acl_fix(h, b),
             (HopKind::RouteTable, ExplanationCode::NoRouteToDestination | ExplanationCode::BadStateRoute) => self.route_fix(h),
             (HopKind::RouteTable, _) => (h.detail.clone(), None),
             (HopKind::VpcPeeringConnection, _) => match self.topo.peering(&h.component) {
-                Some(p) if p.status_code == "pending-acceptance" => (
+                Some(p) if p.is_pending_acceptance() => (
                     format!("accept {}", p.vpc_peering_connection_id),
                     Some(format!("aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id {}", p.vpc_peering_connection_id)),
                 ),
-                Some(p) if p.status_code != "active" => (
+                Some(p) if !p.is_active() => (
                     format!("{} is {}: create a new peering, accept it, and point the routes at it", p.vpc_peering_connection_id, p.status_code),
                     Some(format!(
                         "aws ec2 create-vpc-peering-connection --vpc-id {} --peer-vpc-id {}",
@@ -310,7 +308,7 @@ impl FixContext<'_, '_> {
                 Some(format!("aws ec2 create-internet-gateway && aws ec2 attach-internet-gateway --internet-gateway-id <IGW_ID> --vpc-id {}", h.component)),
             ),
             (HopKind::Instance, _) => match self.topo.instance(&h.component) {
-                Some(i) if i.state == "stopped" => (
+                Some(i) if i.is_stopped() => (
                     format!("start {}", i.instance_id),
                     Some(format!("aws ec2 start-instances --instance-ids {}", i.instance_id)),
                 ),
@@ -324,7 +322,7 @@ impl FixContext<'_, '_> {
                 )
             }
             (HopKind::DbInstance, _) => match self.topo.db_instance(&h.component) {
-                Some(d) if d.db_instance_status == "stopped" => (
+                Some(d) if d.is_stopped() => (
                     format!("start {}", d.db_instance_identifier),
                     Some(format!("aws rds start-db-instance --db-instance-identifier {}", d.db_instance_identifier)),
                 ),

@@ -17,9 +17,13 @@
 //!   protocol `-1` matches every protocol and port; an ICMP entry never
 //!   matches TCP or UDP.
 
-use netpath_model::{IpProtocol, NetworkAcl, NetworkAclEntry, PortRange, RuleAction, Subnet};
+use netpath_model::{
+    Direction, IpProtocol, NetworkAcl, NetworkAclEntry, PortRange, RuleAction, Subnet,
+    DEFAULT_RULE_NUMBER,
+};
 
 use crate::addr::{AddrSet, PortSet, Quantifier};
+use crate::answer::{Decision, Evaluation, Matched, PathLeg};
 use crate::topology::Topology;
 
 /// The ACL that applies to `subnet`: the explicit association, else the VPC's
@@ -91,7 +95,8 @@ impl AclOutcome {
 }
 
 /// The entries of `acl` in one direction, sorted by rule number.
-pub fn sorted_entries(acl: &NetworkAcl, egress: bool) -> Vec<&NetworkAclEntry> {
+pub fn sorted_entries(acl: &NetworkAcl, direction: Direction) -> Vec<&NetworkAclEntry> {
+    let egress = direction == Direction::Egress;
     let mut v: Vec<&NetworkAclEntry> = acl.entries.iter().filter(|e| e.egress == egress).collect();
     v.sort_by_key(|e| e.rule_number);
     v
@@ -127,13 +132,13 @@ fn partition(
         remaining = remaining.minus(&range);
     }
     for r in remaining.0 {
-        out.push((r, RuleAction::Deny, 32767));
+        out.push((r, RuleAction::Deny, DEFAULT_RULE_NUMBER));
     }
     out.sort_by_key(|(r, _, _)| r.from);
     out
 }
 
-/// Evaluates `acl` in one direction (`egress` true for outbound) for packets
+/// Evaluates `acl` in one `direction` for packets
 /// to or from `peer` with protocol `proto` and destination ports `ports`.
 ///
 /// Input: for inbound, `peer` is the packet's source; for outbound, its
@@ -141,12 +146,12 @@ fn partition(
 /// every port of `ports`, with the deciding rule of each piece.
 pub fn evaluate(
     acl: &NetworkAcl,
-    egress: bool,
+    direction: Direction,
     peer: &AddrSet,
     proto: IpProtocol,
     ports: PortRange,
 ) -> AclOutcome {
-    let entries = sorted_entries(acl, egress);
+    let entries = sorted_entries(acl, direction);
     let cuts: Vec<_> = entries.iter().filter_map(|e| e.cidr_block).collect();
     let atoms = peer.atoms(cuts.iter());
     let per_atom: Vec<_> = atoms
@@ -221,25 +226,125 @@ pub fn evaluate(
     out
 }
 
-/// A free rule number before `blocking` in the direction `egress`, for a fix:
+/// Judges `acl` in `direction` for the packets of one hop: `leg` says whether
+/// they are the request or the reply (which names the ports it was asked
+/// on). Output: the common [`Evaluation`] (allow when every port passes,
+/// deny when none does, partial when some do, unknown when the answer
+/// depends on an address the question leaves open) and the denied ports.
+pub(crate) fn judge(
+    acl: &NetworkAcl,
+    direction: Direction,
+    peer: &AddrSet,
+    proto: IpProtocol,
+    ports: PortRange,
+    leg: PathLeg,
+) -> (Evaluation, Vec<PortRange>) {
+    let out = evaluate(acl, direction, peer, proto, ports);
+    let egress = direction == Direction::Egress;
+    let dir_word = if egress { "outbound" } else { "inbound" };
+    let peer_word = if egress { "to" } else { "from" };
+    let what = if leg == PathLeg::Return {
+        format!("the reply ({proto} to ports {ports}) {peer_word} {peer}")
+    } else {
+        format!("{proto} {ports} {peer_word} {peer}")
+    };
+    let rule_text = |n: u16| {
+        if n == DEFAULT_RULE_NUMBER {
+            "*".to_string()
+        } else {
+            n.to_string()
+        }
+    };
+    let (decision, detail, rule) = if out.denied.is_empty() && out.unknown.is_empty() {
+        let r = out.first_allow_rule();
+        (
+            Decision::Allow,
+            format!(
+                "{} {dir_word} rule {} allows {what}",
+                acl.network_acl_id,
+                r.map_or("?".into(), rule_text)
+            ),
+            r,
+        )
+    } else if out.allowed.is_empty() && out.unknown.is_empty() {
+        let r = out.first_deny_rule();
+        (
+            Decision::Deny,
+            format!(
+                "{} {dir_word} rule {} denies {what}",
+                acl.network_acl_id,
+                r.map_or("?".into(), rule_text)
+            ),
+            r,
+        )
+    } else if out.unknown.is_empty() {
+        let r = out.first_deny_rule();
+        (
+            Decision::Partial,
+            format!(
+                "{} {dir_word} allows {what} only on ports {}; rule {} denies ports {}",
+                acl.network_acl_id,
+                out.allowed,
+                r.map_or("?".into(), rule_text),
+                out.denied
+            ),
+            r,
+        )
+    } else {
+        (
+            Decision::Unknown,
+            format!(
+                "{} {dir_word}: whether it allows {what} depends on the exact address",
+                acl.network_acl_id
+            ),
+            None,
+        )
+    };
+    let mut missing = Vec::new();
+    if decision == Decision::Unknown {
+        missing.push(format!("the exact address of {peer}"));
+    }
+    let blocked = if decision == Decision::Allow {
+        Vec::new()
+    } else {
+        out.denied.0.clone()
+    };
+    let matched = rule.map(|n| Matched {
+        text: format!("{} {dir_word} rule {}", acl.network_acl_id, rule_text(n)),
+        rule_number: Some(n),
+        ..Matched::default()
+    });
+    (
+        Evaluation {
+            decision,
+            detail,
+            matched,
+            missing,
+        },
+        blocked,
+    )
+}
+
+/// A free rule number before `blocking` in `direction`, for a fix:
 /// for the `*` rule, 10 above the highest user rule (rounded to tens); else
 /// the highest free multiple of 10 below `blocking`, else the highest free number.
-pub fn free_rule_number(acl: &NetworkAcl, egress: bool, blocking: u16) -> Option<u16> {
+pub fn free_rule_number(acl: &NetworkAcl, direction: Direction, blocking: u16) -> Option<u16> {
+    let egress = direction == Direction::Egress;
     let used: Vec<u16> = acl
         .entries
         .iter()
         .filter(|e| e.egress == egress)
         .map(|e| e.rule_number)
         .collect();
-    if blocking == 32767 {
+    if blocking == DEFAULT_RULE_NUMBER {
         let max = used
             .iter()
             .copied()
-            .filter(|n| *n < 32767)
+            .filter(|n| *n < DEFAULT_RULE_NUMBER)
             .max()
             .unwrap_or(0);
         let candidate = (max / 10 + 1) * 10;
-        if candidate < 32767 {
+        if candidate < DEFAULT_RULE_NUMBER {
             return Some(candidate);
         }
     }
@@ -319,17 +424,29 @@ mod tests {
         let peer = AddrSet::single(Ipv4Addr::new(10, 0, 1, 5));
         let out = evaluate(
             &acl,
-            false,
+            Direction::Ingress,
             &peer,
             IpProtocol::Tcp,
             PortRange::new(5432, 5432),
         );
         assert_eq!(out.first_deny_rule(), Some(100));
-        let out = evaluate(&acl, false, &peer, IpProtocol::Tcp, PortRange::new(22, 22));
+        let out = evaluate(
+            &acl,
+            Direction::Ingress,
+            &peer,
+            IpProtocol::Tcp,
+            PortRange::new(22, 22),
+        );
         assert_eq!(out.first_allow_rule(), Some(200));
         // No matching entry at all falls to the implicit `*` deny.
-        let out = evaluate(&acl, true, &peer, IpProtocol::Tcp, PortRange::new(22, 22));
-        assert_eq!(out.first_deny_rule(), Some(32767));
+        let out = evaluate(
+            &acl,
+            Direction::Egress,
+            &peer,
+            IpProtocol::Tcp,
+            PortRange::new(22, 22),
+        );
+        assert_eq!(out.first_deny_rule(), Some(DEFAULT_RULE_NUMBER));
     }
 
     #[test]
@@ -362,7 +479,7 @@ mod tests {
         let peer = AddrSet::single(Ipv4Addr::new(10, 0, 2, 20));
         let out = evaluate(
             &acl,
-            false,
+            Direction::Ingress,
             &peer,
             IpProtocol::Tcp,
             PortRange::new(32768, 60999),
@@ -399,7 +516,7 @@ mod tests {
             associated_subnet_ids: vec![],
             tags: Default::default(),
         };
-        let n = free_rule_number(&acl, false, 100).unwrap();
+        let n = free_rule_number(&acl, Direction::Ingress, 100).unwrap();
         assert!(n < 100 && n != 90, "{n}");
     }
 
@@ -418,8 +535,8 @@ mod tests {
             let mk = |order: &[usize]| NetworkAcl { network_acl_id: "acl".into(), vpc_id: "v".into(), is_default: false,
                 entries: order.iter().map(|&i| entries[i].clone()).collect(), associated_subnet_ids: vec![], tags: Default::default() };
             let peer = AddrSet::single(Ipv4Addr::new(10, 0, 1, last));
-            let a = evaluate(&mk(&[0, 1, 2, 3, 4, 5]), false, &peer, IpProtocol::Tcp, PortRange::new(port, port));
-            let b = evaluate(&mk(&perm), false, &peer, IpProtocol::Tcp, PortRange::new(port, port));
+            let a = evaluate(&mk(&[0, 1, 2, 3, 4, 5]), Direction::Ingress, &peer, IpProtocol::Tcp, PortRange::new(port, port));
+            let b = evaluate(&mk(&perm), Direction::Ingress, &peer, IpProtocol::Tcp, PortRange::new(port, port));
             prop_assert_eq!(a.allowed, b.allowed);
             prop_assert_eq!(a.denied, b.denied);
         }

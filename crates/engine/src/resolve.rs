@@ -9,7 +9,6 @@
 //! When no such ENI is in the snapshot, the DB is somewhere in the subnets of
 //! its subnet group that belong to its VPC, at an unknown address.
 
-use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
 use netpath_model::{DbInstance, Instance, NetworkInterface};
@@ -225,39 +224,6 @@ fn eni_endpoint<'a>(
     ep
 }
 
-/// The ENIs RDS created for `db`, found by description, subnet group and groups.
-///
-/// Input: a DB instance (from this topology's snapshot or another). Output:
-/// its ENIs in this topology, computed once per DB in [`Topology::new`].
-pub fn db_enis<'a>(topo: &Topology<'a>, db: &DbInstance) -> Vec<&'a NetworkInterface> {
-    if let Some(cached) = topo.cached_db_enis(db) {
-        return cached.to_vec();
-    }
-    db_enis_uncached(topo, db)
-}
-
-/// [`db_enis`] without the cache, for [`Topology::new`].
-pub(crate) fn db_enis_uncached<'a>(
-    topo: &Topology<'a>,
-    db: &DbInstance,
-) -> Vec<&'a NetworkInterface> {
-    let Some(group) = &db.db_subnet_group else {
-        return Vec::new();
-    };
-    let want: BTreeSet<&str> = db
-        .vpc_security_group_ids
-        .iter()
-        .map(String::as_str)
-        .collect();
-    topo.rds_network_interfaces()
-        .iter()
-        .copied()
-        .filter(|e| group.subnet_ids.contains(&e.subnet_id))
-        .filter(|e| group.vpc_id.as_ref().is_none_or(|v| v == &e.vpc_id))
-        .filter(|e| e.groups.iter().map(String::as_str).collect::<BTreeSet<_>>() == want)
-        .collect()
-}
-
 fn db_endpoint<'a>(
     topo: &Topology<'a>,
     reference: &str,
@@ -265,7 +231,7 @@ fn db_endpoint<'a>(
 ) -> Result<Endpoint<'a>, ResolveError> {
     let mut ep = Endpoint::new(reference, EndpointKind::DbInstance);
     ep.db = Some(db);
-    let enis = db_enis(topo, db);
+    let enis = topo.db_network_interfaces(db);
     if let Some(endpoint) = db
         .endpoint
         .as_ref()

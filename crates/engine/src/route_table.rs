@@ -16,7 +16,8 @@ use std::net::Ipv4Addr;
 use ipnet::{IpNet, Ipv4Net};
 use netpath_model::{Route, RouteState, RouteTable, Subnet};
 
-use crate::addr::AddrSet;
+use crate::addr::{AddrSet, Quantifier};
+use crate::answer::{Decision, Evaluation, ExplanationCode, Matched};
 use crate::topology::Topology;
 
 /// The route table that applies to `subnet`, and whether it is explicitly
@@ -200,6 +201,141 @@ pub fn lookup_set<'a>(
         .into_iter()
         .map(|ip| (ip, lookup(topo, rt, ip)))
         .collect()
+}
+
+/// Judges the route of `dest` in `rt`, the (`explicit`ly associated or main)
+/// table of `subnet_id`. Output: the common [`Evaluation`], the explanation
+/// code for a deny, and the chosen route's target when the route is usable.
+/// Longest prefix wins; a blackhole route drops; an address set the table
+/// routes differently by address is unknown; no route is a deny unless a
+/// prefix-list route whose entries are missing might match (unknown).
+pub(crate) fn judge(
+    topo: &Topology,
+    rt: &RouteTable,
+    explicit: bool,
+    subnet_id: &str,
+    dest: &AddrSet,
+) -> RouteJudgement {
+    let how = if explicit {
+        "explicitly associated"
+    } else {
+        "main"
+    };
+    let results = lookup_set(topo, rt, dest);
+    let first = results[0].1;
+    let uniform = results.iter().all(|(_, r)| {
+        std::ptr::eq(
+            r.map_or(std::ptr::null(), |r| r as *const _),
+            first.map_or(std::ptr::null(), |r| r as *const _),
+        )
+    });
+    if !uniform && dest.quantifier() == Quantifier::OneOf {
+        return RouteJudgement::unknown(
+            format!(
+                "{} ({how}) routes {dest} differently depending on the exact address",
+                rt.route_table_id
+            ),
+            vec![format!("the exact address of {dest}")],
+        );
+    }
+    // For `Every` sets, the first atom without a usable route decides.
+    let chosen = if uniform {
+        first
+    } else {
+        results
+            .iter()
+            .find(|(_, r)| r.is_none())
+            .map_or(first, |(_, r)| *r)
+    };
+    let Some(route) = chosen else {
+        let unknown_pl = unknown_prefix_lists(topo, rt);
+        if !unknown_pl.is_empty() {
+            return RouteJudgement::unknown(
+                format!(
+                    "no CIDR route of {} matches {dest}; prefix-list routes could not be checked",
+                    rt.route_table_id
+                ),
+                unknown_pl
+                    .into_iter()
+                    .map(|p| format!("entries of prefix list {p}"))
+                    .collect(),
+            );
+        }
+        // No route: the packet is dropped
+        // (<https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html>).
+        return RouteJudgement {
+            evaluation: Evaluation {
+                decision: Decision::Deny,
+                detail: format!(
+                    "{} ({how} route table of {subnet_id}) has no route to {dest}",
+                    rt.route_table_id
+                ),
+                matched: None,
+                missing: Vec::new(),
+            },
+            code: Some(ExplanationCode::NoRouteToDestination),
+            target: None,
+        };
+    };
+    let matched = Matched {
+        text: describe(route),
+        destination: route
+            .destination_cidr_block
+            .map(|c| c.to_string())
+            .or_else(|| route.destination_prefix_list_id.clone()),
+        target: route.target_id().map(str::to_string),
+        ..Matched::default()
+    };
+    if route.state == RouteState::Blackhole {
+        // A blackhole route's target is gone: it still matches, and drops
+        // (<https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html>).
+        return RouteJudgement {
+            evaluation: Evaluation {
+                decision: Decision::Deny,
+                detail: format!("{} ({how}) sends {dest} to {}, a blackhole route: its target no longer exists, so packets are dropped", rt.route_table_id, matched.text),
+                matched: Some(matched),
+                missing: Vec::new(),
+            },
+            code: Some(ExplanationCode::BadStateRoute),
+            target: None,
+        };
+    }
+    RouteJudgement {
+        evaluation: Evaluation {
+            decision: Decision::Allow,
+            detail: format!(
+                "{} ({how}) routes {dest} via {}",
+                rt.route_table_id, matched.text
+            ),
+            matched: Some(matched),
+            missing: Vec::new(),
+        },
+        code: None,
+        target: Some(target(route)),
+    }
+}
+
+/// What [`judge`] decided: the common evaluation, the explanation code of a
+/// deny, and the target of a usable route.
+pub(crate) struct RouteJudgement {
+    pub evaluation: Evaluation,
+    pub code: Option<ExplanationCode>,
+    pub target: Option<RouteTarget>,
+}
+
+impl RouteJudgement {
+    fn unknown(detail: String, missing: Vec<String>) -> RouteJudgement {
+        RouteJudgement {
+            evaluation: Evaluation {
+                decision: Decision::Unknown,
+                detail,
+                matched: None,
+                missing,
+            },
+            code: None,
+            target: None,
+        }
+    }
 }
 
 #[cfg(test)]

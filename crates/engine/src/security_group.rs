@@ -21,18 +21,11 @@ use std::net::Ipv4Addr;
 use ipnet::{IpNet, Ipv4Net};
 use netpath_model::{IpPermission, IpProtocol, PortRange, SecurityGroup};
 
-use crate::addr::{AddrSet, Quantifier};
-use crate::answer::{Decision, Matched};
-use crate::topology::Topology;
+use netpath_model::Direction;
 
-/// Ingress (into the ENI) or egress (out of it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SgDirection {
-    /// `IpPermissions`: the peer is the source.
-    Ingress,
-    /// `IpPermissionsEgress`: the peer is the destination.
-    Egress,
-}
+use crate::addr::{AddrSet, Quantifier};
+use crate::answer::{Decision, Evaluation, Matched};
+use crate::topology::Topology;
 
 /// The other end of the packet, as a security group sees it.
 #[derive(Debug, Clone)]
@@ -44,19 +37,6 @@ pub struct SgPeer<'p> {
     pub groups: &'p [String],
     /// VPC of the peer ENI, when it is one.
     pub vpc_id: Option<&'p str>,
-}
-
-/// The outcome of evaluating one ENI's security groups for one packet.
-#[derive(Debug, Clone)]
-pub struct SgOutcome {
-    /// Allow, deny or unknown.
-    pub decision: Decision,
-    /// The rule that allowed it.
-    pub matched: Option<Matched>,
-    /// What data was missing, when the decision is unknown.
-    pub missing: Vec<String>,
-    /// One sentence for a human.
-    pub detail: String,
 }
 
 enum Tri {
@@ -118,7 +98,7 @@ fn reference_usable(topo: &Topology, sg: &SecurityGroup, peer_vpc: Option<&str>)
         return true;
     }
     topo.peerings_between(own, peer).iter().any(|p| {
-        p.status_code == "active"
+        p.is_active()
             && match (&p.requester_vpc_info.region, &p.accepter_vpc_info.region) {
                 (Some(a), Some(b)) => a == b,
                 _ => true,
@@ -168,10 +148,10 @@ fn peer_match(
 }
 
 /// The CIDRs of every rule in `groups` for `dir`, to cut an address set into atoms.
-fn cuts(topo: &Topology, groups: &[&SecurityGroup], dir: SgDirection) -> Vec<Ipv4Net> {
+fn cuts(topo: &Topology, groups: &[&SecurityGroup], dir: Direction) -> Vec<Ipv4Net> {
     let mut out = Vec::new();
     for sg in groups {
-        for p in perms(sg, dir) {
+        for p in sg.permissions(dir) {
             out.extend(p.ip_ranges.iter().copied());
             for pl in &p.prefix_list_ids {
                 if let Some(cidrs) = topo.prefix_list(pl).and_then(|l| l.cidrs.as_ref()) {
@@ -184,13 +164,6 @@ fn cuts(topo: &Topology, groups: &[&SecurityGroup], dir: SgDirection) -> Vec<Ipv
         }
     }
     out
-}
-
-fn perms(sg: &SecurityGroup, dir: SgDirection) -> &[IpPermission] {
-    match dir {
-        SgDirection::Ingress => &sg.ip_permissions,
-        SgDirection::Egress => &sg.ip_permissions_egress,
-    }
 }
 
 fn describe_peer(p: &IpPermission) -> String {
@@ -215,14 +188,14 @@ pub fn evaluate(
     topo: &Topology,
     group_ids: &[String],
     interface_type: Option<&str>,
-    dir: SgDirection,
+    dir: Direction,
     peer: &SgPeer,
     proto: IpProtocol,
     port: u16,
-) -> SgOutcome {
+) -> Evaluation {
     let dir_word = match dir {
-        SgDirection::Ingress => "inbound",
-        SgDirection::Egress => "outbound",
+        Direction::Ingress => "inbound",
+        Direction::Egress => "outbound",
     };
     let own_vpc = group_ids
         .iter()
@@ -239,7 +212,7 @@ pub fn evaluate(
         } else {
             format!("the security groups could not all be read ({m}), so this cannot be decided")
         };
-        return SgOutcome {
+        return Evaluation {
             decision: Decision::Unknown,
             matched: None,
             missing: vec![m],
@@ -248,7 +221,7 @@ pub fn evaluate(
     }
     if group_ids.is_empty() {
         let filtered = interface_type.is_none_or(|t| t == "interface");
-        return SgOutcome {
+        return Evaluation {
             decision: if filtered {
                 Decision::Deny
             } else {
@@ -281,7 +254,7 @@ pub fn evaluate(
         let mut allowed = None;
         let mut maybe = Vec::new();
         'groups: for sg in &defined {
-            for p in perms(sg, dir) {
+            for p in sg.permissions(dir) {
                 if !ports_match(p, proto, port) {
                     continue;
                 }
@@ -292,7 +265,7 @@ pub fn evaluate(
                                 "{} {dir_word} {} {} {}",
                                 sg.group_id,
                                 describe_ports(p),
-                                if dir == SgDirection::Ingress {
+                                if dir == Direction::Ingress {
                                     "from"
                                 } else {
                                     "to"
@@ -313,14 +286,14 @@ pub fn evaluate(
     }
     let all_allow = results.iter().all(|(a, _)| a.is_some());
     let none_allow = results.iter().all(|(a, _)| a.is_none());
-    let peer_word = if dir == SgDirection::Ingress {
+    let peer_word = if dir == Direction::Ingress {
         "from"
     } else {
         "to"
     };
     let groups_text = group_ids.join(", ");
     if all_allow {
-        return SgOutcome {
+        return Evaluation {
             decision: Decision::Allow,
             matched: results.into_iter().next().and_then(|(a, _)| a),
             missing: Vec::new(),
@@ -345,7 +318,7 @@ pub fn evaluate(
         if missing.is_empty() {
             // Say so when a group reference would match but cannot cross VPCs.
             let unusable = defined.iter().find_map(|sg| {
-                perms(sg, dir)
+                sg.permissions(dir)
                     .iter()
                     .filter(|p| ports_match(p, proto, port))
                     .find_map(|p| {
@@ -371,7 +344,7 @@ pub fn evaluate(
                 ),
                 None => String::new(),
             };
-            return SgOutcome {
+            return Evaluation {
                 decision: Decision::Deny,
                 matched: None,
                 missing,
@@ -381,7 +354,7 @@ pub fn evaluate(
                 ),
             };
         }
-        return SgOutcome {
+        return Evaluation {
             decision: Decision::Unknown,
             matched: None,
             detail: format!(
@@ -400,7 +373,7 @@ pub fn evaluate(
         .map(|(ip, _)| ip.to_string())
         .collect();
     match peer.addr.quantifier() {
-        Quantifier::Every => SgOutcome {
+        Quantifier::Every => Evaluation {
             decision: Decision::Deny,
             matched: None,
             missing: Vec::new(),
@@ -410,7 +383,7 @@ pub fn evaluate(
                 allowed_from.join(", ")
             ),
         },
-        Quantifier::OneOf => SgOutcome {
+        Quantifier::OneOf => Evaluation {
             decision: Decision::Unknown,
             matched: None,
             missing: vec![format!("the exact address of the peer ({})", peer.addr)],
@@ -456,7 +429,7 @@ mod tests {
                 &topo,
                 &groups,
                 None,
-                SgDirection::Ingress,
+                Direction::Ingress,
                 &SgPeer {
                     addr,
                     groups: peer_groups,

@@ -5,7 +5,7 @@
 //! hash-map hit afterwards. The engine never does I/O: the snapshot comes in
 //! already loaded.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 
 use netpath_model::*;
@@ -125,7 +125,7 @@ impl<'a> Topology<'a> {
             .network_interfaces
             .iter()
             .flatten()
-            .filter(|e| e.description == "RDSNetworkInterface")
+            .filter(|e| is_rds(e))
             .collect();
         let mut instances_by_name: HashMap<&str, Vec<&Instance>> = HashMap::new();
         for i in snapshot.instances.iter().flatten() {
@@ -216,7 +216,7 @@ impl<'a> Topology<'a> {
             .map(|d| {
                 (
                     d.db_instance_identifier.as_str(),
-                    crate::resolve::db_enis_uncached(&topo, d),
+                    db_enis_uncached(&topo, d),
                 )
             })
             .collect();
@@ -224,16 +224,17 @@ impl<'a> Topology<'a> {
         topo
     }
 
-    /// The ENIs of `db` found by [`Topology::new`], when `db` is this
-    /// snapshot's own DB instance.
-    pub(crate) fn cached_db_enis(&self, db: &DbInstance) -> Option<&[&'a NetworkInterface]> {
-        let own = self.dbs.get(db.db_instance_identifier.as_str())?;
-        if !std::ptr::eq(*own, db) {
-            return None;
+    /// The ENIs RDS created for `db` (see [`db_enis_uncached`]): found once
+    /// in [`Topology::new`] for this snapshot's own DB instances, else now.
+    pub fn db_network_interfaces(&self, db: &DbInstance) -> Vec<&'a NetworkInterface> {
+        match self.dbs.get(db.db_instance_identifier.as_str()) {
+            Some(own) if std::ptr::eq(*own, db) => self
+                .db_enis
+                .get(db.db_instance_identifier.as_str())
+                .cloned()
+                .unwrap_or_default(),
+            _ => db_enis_uncached(self, db),
         }
-        self.db_enis
-            .get(db.db_instance_identifier.as_str())
-            .map(Vec::as_slice)
     }
 
     /// A VPC by id.
@@ -327,14 +328,7 @@ impl<'a> Topology<'a> {
                 g.operation == operation
                     && (g.region.is_none() || region.is_none() || g.region.as_deref() == region)
             })
-            .map(|g| {
-                format!(
-                    "{what} of {}: {operation} failed in {} ({})",
-                    vpc_id.unwrap_or("this VPC"),
-                    g.region.as_deref().unwrap_or("an unknown region"),
-                    g.error
-                )
-            })
+            .map(|g| format!("{what} of {}: {g}", vpc_id.unwrap_or("this VPC")))
     }
 
     /// The ENIs whose description is `RDSNetworkInterface` (created by RDS).
@@ -448,4 +442,33 @@ impl<'a> Topology<'a> {
             .and_then(|i| i.tags.get("Name"))
             .map(String::as_str)
     }
+}
+
+/// True for an ENI that RDS created for a DB instance: its description is
+/// `RDSNetworkInterface`. Such ENIs are placed by RDS and answer only as
+/// their DB instance
+/// (<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html>).
+pub(crate) fn is_rds(eni: &NetworkInterface) -> bool {
+    eni.description == "RDSNetworkInterface"
+}
+
+/// The ENIs RDS created for `db`: RDS ENIs in a subnet of its DB subnet
+/// group (and that group's VPC) whose groups are exactly the DB's VPC
+/// security groups.
+fn db_enis_uncached<'a>(topo: &Topology<'a>, db: &DbInstance) -> Vec<&'a NetworkInterface> {
+    let Some(group) = &db.db_subnet_group else {
+        return Vec::new();
+    };
+    let want: BTreeSet<&str> = db
+        .vpc_security_group_ids
+        .iter()
+        .map(String::as_str)
+        .collect();
+    topo.rds_network_interfaces()
+        .iter()
+        .copied()
+        .filter(|e| group.subnet_ids.contains(&e.subnet_id))
+        .filter(|e| group.vpc_id.as_ref().is_none_or(|v| v == &e.vpc_id))
+        .filter(|e| e.groups.iter().map(String::as_str).collect::<BTreeSet<_>>() == want)
+        .collect()
 }

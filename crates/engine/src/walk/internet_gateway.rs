@@ -4,10 +4,12 @@
 
 use super::return_path::{RouteBack, Step};
 use super::{hop, Walker};
+use netpath_model::Direction;
+
 use crate::addr::{is_private, AddrSet};
 use crate::answer::{Decision, ExplanationCode, HopKind, PathLeg};
 use crate::resolve::{Endpoint, Placement};
-use crate::security_group::{SgDirection, SgPeer};
+use crate::security_group::SgPeer;
 
 impl<'a> Walker<'_, 'a> {
     /// Checks that `igw_id` is attached to `vpc_id`. Returns false after pushing a deny/unknown.
@@ -148,11 +150,11 @@ impl<'a> Walker<'_, 'a> {
             to: src.clone(),
             igws: igws.iter().map(|g| g.internet_gateway_id.clone()).collect(),
         }));
-        self.cross(&dp.subnet_id, false, src, self.flow.ephemeral);
+        self.cross(&dp.subnet_id, Direction::Ingress, src, self.flow.ephemeral);
         self.delivered = true;
         self.security_groups(
             dp,
-            SgDirection::Ingress,
+            Direction::Ingress,
             &SgPeer {
                 addr: src,
                 groups: &[],

@@ -45,11 +45,13 @@ mod vpc_peering_connection;
 
 use netpath_model::{IpProtocol, PortRange};
 
+use netpath_model::Direction;
+
 use crate::addr::{AddrSet, Quantifier};
 use crate::answer::{Decision, ExplanationCode, Hop, HopKind, PathLeg};
 use crate::resolve::{Endpoint, Placement};
 use crate::route_table::RouteTarget;
-use crate::security_group::{SgDirection, SgPeer};
+use crate::security_group::SgPeer;
 use crate::topology::Topology;
 
 pub(crate) use return_path::return_ports_allowed;
@@ -186,22 +188,28 @@ impl<'t, 'a> Walker<'t, 'a> {
         self.flow.protocol
     }
 
-    /// The request crosses the NACL of `subnet_id` (outbound when `egress`)
+    /// The request crosses the NACL of `subnet_id` in `direction`
     /// with `peer` at the far end: evaluates it on the request's port and
     /// records the boundary, which the reply crosses the other way on
     /// `reply_ports` (see `return_path.rs`).
-    fn cross(&mut self, subnet_id: &str, egress: bool, peer: &AddrSet, reply_ports: PortRange) {
+    fn cross(
+        &mut self,
+        subnet_id: &str,
+        direction: Direction,
+        peer: &AddrSet,
+        reply_ports: PortRange,
+    ) {
         self.network_acl(
             PathLeg::Forward,
             subnet_id,
-            egress,
+            direction,
             peer,
             PortRange::new(self.flow.port, self.flow.port),
             self.proto(),
         );
         self.steps.push(Step::Boundary {
             subnet_id: subnet_id.to_string(),
-            egress,
+            direction,
             peer: peer.clone(),
             reply_ports,
         });
@@ -225,7 +233,7 @@ impl<'t, 'a> Walker<'t, 'a> {
         let peer_groups = private_dp.map(|d| d.groups.clone()).unwrap_or_default();
         self.security_groups(
             sp,
-            SgDirection::Egress,
+            Direction::Egress,
             &SgPeer {
                 addr: &daddr,
                 groups: &peer_groups,
@@ -246,7 +254,12 @@ impl<'t, 'a> Walker<'t, 'a> {
             }
             return;
         }
-        self.cross(&sp.subnet_id, true, &daddr, self.flow.ephemeral);
+        self.cross(
+            &sp.subnet_id,
+            Direction::Egress,
+            &daddr,
+            self.flow.ephemeral,
+        );
         let next = match self.route(PathLeg::Forward, &sp.subnet_id, &daddr) {
             None => Next::Lost,
             Some((RouteTarget::Local, _)) => Next::Vpc(sp.vpc_id.clone()),
@@ -422,12 +435,17 @@ impl<'t, 'a> Walker<'t, 'a> {
                     to: sp.addr.clone(),
                     to_vpc: sp.vpc_id.clone(),
                 }));
-            self.cross(&ap.subnet_id, false, &sp.addr, self.flow.ephemeral);
+            self.cross(
+                &ap.subnet_id,
+                Direction::Ingress,
+                &sp.addr,
+                self.flow.ephemeral,
+            );
             self.delivered = true;
         }
         self.security_groups(
             ap,
-            SgDirection::Ingress,
+            Direction::Ingress,
             &SgPeer {
                 addr: &sp.addr,
                 groups: &sp.groups,

@@ -4,6 +4,8 @@
 
 use netpath_model::PortRange;
 
+use netpath_model::Direction;
+
 use super::{hop, Walker};
 use crate::addr::{is_private, AddrSet};
 use crate::answer::{Decision, ExplanationCode, HopKind, PathLeg};
@@ -36,7 +38,7 @@ impl<'a> Walker<'_, 'a> {
             );
             return self.push(h, ExplanationCode::BadState);
         };
-        if nat.state != "available" {
+        if !nat.is_available() {
             let h = hop(
                 PathLeg::Forward,
                 HopKind::NatGateway,
@@ -71,7 +73,12 @@ impl<'a> Walker<'_, 'a> {
         // client on its own ephemeral port.
         self.delivered = true;
         if nat.subnet_id != sp.subnet_id {
-            self.cross(&nat.subnet_id, false, &sp.addr, self.flow.ephemeral);
+            self.cross(
+                &nat.subnet_id,
+                Direction::Ingress,
+                &sp.addr,
+                self.flow.ephemeral,
+            );
         }
         if let Some((RouteTarget::InternetGateway(igw), _)) =
             self.route(PathLeg::Forward, &nat.subnet_id, daddr)
@@ -98,6 +105,6 @@ impl<'a> Walker<'_, 'a> {
                 last.detail
             );
         }
-        self.cross(&nat.subnet_id, true, daddr, NAT_GATEWAY_PORTS);
+        self.cross(&nat.subnet_id, Direction::Egress, daddr, NAT_GATEWAY_PORTS);
     }
 }

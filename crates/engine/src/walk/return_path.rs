@@ -20,7 +20,7 @@
 //! Security groups are stateful and never see the reply
 //! (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html>).
 
-use netpath_model::PortRange;
+use netpath_model::{Direction, PortRange};
 
 use super::Walker;
 use crate::addr::{AddrSet, PortSet};
@@ -29,12 +29,12 @@ use crate::route_table::RouteTarget;
 
 /// What the forward walk did that the reply must retrace.
 pub(super) enum Step {
-    /// The request crossed the NACL of `subnet_id` (outbound when `egress`)
+    /// The request crossed the NACL of `subnet_id` in `direction`
     /// with `peer` at the far end; the reply crosses it the other way, to
     /// `reply_ports`.
     Boundary {
         subnet_id: String,
-        egress: bool,
+        direction: Direction,
         peer: AddrSet,
         reply_ports: PortRange,
     },
@@ -61,6 +61,14 @@ pub(super) enum RouteBack {
     },
 }
 
+/// The direction a reply crosses a boundary the request crossed in `d`.
+fn opposite(d: Direction) -> Direction {
+    match d {
+        Direction::Ingress => Direction::Egress,
+        Direction::Egress => Direction::Ingress,
+    }
+}
+
 impl Walker<'_, '_> {
     /// Replays the recorded steps in reverse, pushing the return-path hops.
     pub(super) fn return_path(&mut self) {
@@ -69,13 +77,13 @@ impl Walker<'_, '_> {
             match step {
                 Step::Boundary {
                     subnet_id,
-                    egress,
+                    direction,
                     peer,
                     reply_ports,
                 } => self.network_acl(
                     PathLeg::Return,
                     subnet_id,
-                    !egress,
+                    opposite(*direction),
                     peer,
                     *reply_ports,
                     self.proto(),
@@ -106,9 +114,7 @@ impl Walker<'_, '_> {
                     RouteTarget::VpcPeeringConnection(pcx) => {
                         self.topo.peering(pcx).is_some_and(|p| {
                             let ends = [&p.requester_vpc_info.vpc_id, &p.accepter_vpc_info.vpc_id];
-                            p.status_code == "active"
-                                && ends.contains(&vpc_id)
-                                && ends.contains(&to_vpc)
+                            p.is_active() && ends.contains(&vpc_id) && ends.contains(&to_vpc)
                         })
                     }
                     _ => false,

@@ -23,7 +23,7 @@ impl<'a> Walker<'_, 'a> {
     /// An instance must be `running` to send or answer.
     /// Source: <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html>.
     pub(super) fn instance_state(&mut self, path: PathLeg, inst: &netpath_model::Instance) {
-        let running = inst.state == "running";
+        let running = inst.is_running();
         let h = hop(
             path,
             HopKind::Instance,
@@ -55,7 +55,7 @@ impl<'a> Walker<'_, 'a> {
         check_port: bool,
     ) {
         let id = &db.db_instance_identifier;
-        if db.db_instance_status != "available" {
+        if !db.is_available() {
             let h = hop(
                 path,
                 HopKind::DbInstance,

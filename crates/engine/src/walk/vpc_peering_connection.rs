@@ -53,7 +53,9 @@ impl<'a> Walker<'_, 'a> {
             self.push(h, ExplanationCode::BadState);
             return None;
         };
-        if pcx.status_code != "active" {
+        // Traffic crosses a peering only while it is `active`
+        // (<https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html>).
+        if !pcx.is_active() {
             let h = hop(
                 path,
                 HopKind::VpcPeeringConnection,

@@ -29,21 +29,25 @@
 //! Flows are keyed by stable names (instance id, DB identifier, ENI id,
 //! `internet`), so they line up across snapshots when addresses change.
 
+mod outcome;
+mod prune;
+mod select;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::net::Ipv4Addr;
 
 use netpath_model::{IpProtocol, PortRange};
 use serde::Serialize;
 
-use crate::answer::{Blocking, Decision, Explanation, ExplanationCode, Symptom, Verdict};
+use crate::answer::{Blocking, Symptom, Verdict};
 use crate::classes::{
     collect_ends, merge_ranges, piece_options, pieces, port_cuts, ClassKey, End, EndKind,
 };
-use crate::edits::{self, Edit, EditPeer, EditRole, FlowFootprint};
+use crate::edits::{self, Edit, EditRole, FlowFootprint};
 use crate::explain::explain;
-use crate::network_acl::network_acl_for_subnet;
-use crate::route_table::route_table_for_subnet;
 use crate::topology::Topology;
+use outcome::{classify, outcome, side, Outcome};
+use prune::{footprint, Hot, HotItem};
+use select::select;
 
 /// What `diff` is asked to compare.
 #[derive(Debug, Clone, Default)]
@@ -193,249 +197,6 @@ impl Diff {
     }
 }
 
-/// An edit's reach over a class's flows: on which ports (`None`: all), and
-/// which far ends its rule or entry can match (empty: any).
-type HotItem = (Option<(IpProtocol, PortRange)>, Vec<EditPeer>);
-
-/// Whether, on which ports and towards which far ends a class's flows may
-/// have changed.
-#[derive(Debug, Clone, Default)]
-struct Hot {
-    /// On every port, towards every end.
-    all: bool,
-    /// Otherwise, one item per edit that touches the class.
-    items: Vec<HotItem>,
-}
-
-impl Hot {
-    fn all() -> Hot {
-        Hot {
-            all: true,
-            items: Vec::new(),
-        }
-    }
-
-    fn any(&self) -> bool {
-        self.all || !self.items.is_empty()
-    }
-
-    /// Whether an edit may change the flows between this class and `other`
-    /// (the far end) on `proto`/`piece`.
-    fn covers(&self, proto: IpProtocol, piece: PortRange, other: &End) -> bool {
-        self.all
-            || self.items.iter().any(|(ports, peers)| {
-                ports.is_none_or(|(p, r)| {
-                    (p == IpProtocol::All || p == proto) && r.from <= piece.to && piece.from <= r.to
-                }) && (peers.is_empty() || peers.iter().any(|x| peer_matches(x, other)))
-            })
-    }
-}
-
-/// Whether a rule or entry with peer `peer` can match packets whose far end
-/// is `end`, on either side. A security-group rule or NACL entry that
-/// cannot match a flow's packets cannot change its answer: security groups
-/// match their peer CIDR or the private IPs of the peer group's members
-/// (<https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html>),
-/// NACL entries their CIDR
-/// (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>).
-/// Unknown addresses match.
-fn peer_matches(peer: &EditPeer, end: &End) -> bool {
-    match peer {
-        EditPeer::Any => true,
-        EditPeer::Group(g) => end.groups.iter().any(|gs| gs.contains(g)),
-        EditPeer::Cidr(c) => match end.kind {
-            // The internet stands for every address outside the snapshot;
-            // which of them a CIDR catches is left to the walk.
-            EndKind::Internet => true,
-            EndKind::Address => end
-                .refs
-                .iter()
-                .flatten()
-                .next()
-                .and_then(|r| r.parse::<Ipv4Addr>().ok())
-                .is_none_or(|ip| c.contains(&ip)),
-            EndKind::Eni | EndKind::Db => {
-                let known: Vec<&Ipv4Addr> = end.addrs.iter().flatten().collect();
-                known.is_empty() || known.iter().any(|ip| c.contains(*ip))
-            }
-        },
-    }
-}
-
-/// Every component an end's flows can consult on side `side`: its groups,
-/// subnets, VPC, the subnets' network ACLs and route tables and every route
-/// target in them (gateways, peerings), and its own ids.
-fn footprint(topo: &Topology, e: &End, side: usize, out: &mut Vec<String>) {
-    out.extend(e.groups[side].iter().cloned());
-    out.extend(e.subnets[side].iter().cloned());
-    out.extend(e.vpc[side].iter().cloned());
-    out.extend(e.refs[side].iter().cloned());
-    out.push(e.key.clone());
-    for sid in &e.subnets[side] {
-        let Some(subnet) = topo.subnet(sid) else {
-            continue;
-        };
-        if let Ok(acl) = network_acl_for_subnet(topo, subnet) {
-            out.push(acl.network_acl_id.clone());
-        }
-        if let Ok((rt, _)) = route_table_for_subnet(topo, subnet) {
-            out.push(rt.route_table_id.clone());
-            out.extend(
-                rt.routes
-                    .iter()
-                    .filter_map(|r| r.target_id().map(String::from)),
-            );
-        }
-    }
-}
-
-/// Verdict, blocker identity (component, rule number, code), blocked ports.
-type OutcomeKey<'a> = (
-    Verdict,
-    Option<(String, Option<u16>, ExplanationCode)>,
-    &'a [PortRange],
-);
-
-/// What one walk gave, reduced to what the diff compares.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Outcome {
-    verdict: Verdict,
-    symptom: Symptom,
-    blocking: Option<Blocking>,
-    blocked_ports: Vec<PortRange>,
-    allowed_by: Vec<String>,
-    missing: Vec<String>,
-    footprint_ids: BTreeSet<String>,
-    addrs: Vec<Ipv4Addr>,
-    ephemeral: PortRange,
-}
-
-impl Outcome {
-    /// The comparable part: verdict, blocker identity, blocked ports.
-    fn key(&self) -> OutcomeKey<'_> {
-        (
-            self.verdict,
-            self.blocking
-                .as_ref()
-                .map(|b| (b.component.clone(), b.rule_number, b.code)),
-            &self.blocked_ports,
-        )
-    }
-}
-
-fn outcome(e: &Explanation) -> Outcome {
-    let mut ids = BTreeSet::new();
-    for h in &e.hops {
-        ids.insert(h.component.clone());
-        ids.extend(h.security_groups.iter().cloned());
-        if let Some(t) = h.matched.as_ref().and_then(|m| m.target.clone()) {
-            ids.insert(t);
-        }
-    }
-    for ep in [&e.source, &e.destination] {
-        ids.extend(ep.eni.iter().cloned());
-        ids.extend(ep.subnet.iter().cloned());
-        ids.extend(ep.vpc.iter().cloned());
-        ids.extend(ep.instance_id.iter().cloned());
-        ids.extend(ep.db_instance_identifier.iter().cloned());
-        ids.extend(ep.security_groups.iter().cloned());
-    }
-    let addrs = [&e.source, &e.destination]
-        .iter()
-        .filter_map(|ep| ep.ip.as_deref().and_then(|ip| ip.parse().ok()))
-        .collect();
-    let allowed_by = if matches!(e.verdict, Verdict::Reachable | Verdict::Partial) {
-        e.hops
-            .iter()
-            .filter(|h| h.decision == Decision::Allow)
-            .filter_map(|h| {
-                h.matched.as_ref().map(|m| {
-                    let kind = serde_json::to_value(h.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default();
-                    let leg = serde_json::to_value(h.path)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default();
-                    format!("{leg} {kind} {}: {}", h.component, m.text)
-                })
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Outcome {
-        verdict: e.verdict,
-        symptom: e.symptom,
-        blocked_ports: e
-            .blocking
-            .as_ref()
-            .map(|b| b.blocked_ports.clone())
-            .unwrap_or_default(),
-        blocking: e.blocking.clone(),
-        allowed_by,
-        missing: e.missing.clone(),
-        footprint_ids: ids,
-        addrs,
-        ephemeral: e.ephemeral_ports,
-    }
-}
-
-fn rank(v: Verdict) -> Option<u8> {
-    match v {
-        Verdict::Blocked => Some(0),
-        Verdict::Partial => Some(1),
-        Verdict::Reachable => Some(2),
-        Verdict::Unknown => None,
-    }
-}
-
-/// Classifies a BEFORE/AFTER pair; `None` when nothing changed.
-fn classify(before: Option<&Outcome>, after: &Outcome) -> Option<(ChangeKind, Trend)> {
-    let Some(b) = before else {
-        return match after.verdict {
-            Verdict::Reachable => Some((ChangeKind::Opened, Trend::Better)),
-            Verdict::Partial => Some((ChangeKind::Changed, Trend::Better)),
-            _ => None,
-        };
-    };
-    if b.key() == after.key() {
-        return None;
-    }
-    let kind = match (b.verdict, after.verdict) {
-        (Verdict::Blocked, Verdict::Reachable) => ChangeKind::Opened,
-        (Verdict::Reachable, Verdict::Blocked) => ChangeKind::Broken,
-        _ => ChangeKind::Changed,
-    };
-    let trend = match (rank(b.verdict), rank(after.verdict)) {
-        (Some(x), Some(y)) if x < y => Trend::Better,
-        (Some(x), Some(y)) if x > y => Trend::Worse,
-        (Some(_), Some(_)) => Trend::Same,
-        _ => Trend::Unknown,
-    };
-    Some((kind, trend))
-}
-
-fn side(o: Option<&Outcome>) -> FlowSide {
-    match o {
-        None => FlowSide {
-            verdict: None,
-            symptom: None,
-            blocking: None,
-            allowed_by: Vec::new(),
-            missing: Vec::new(),
-        },
-        Some(o) => FlowSide {
-            verdict: Some(o.verdict),
-            symptom: Some(o.symptom),
-            blocking: o.blocking.clone(),
-            allowed_by: o.allowed_by.clone(),
-            missing: o.missing.clone(),
-        },
-    }
-}
-
 /// Why `diff` could not answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DiffError {
@@ -445,63 +206,6 @@ pub enum DiffError {
     /// `--protocol` was not TCP or UDP.
     #[error("--protocol must be tcp or udp")]
     Protocol,
-}
-
-/// Finds the ends a reference names, adding an address end when needed.
-fn select(
-    reference: &str,
-    topos: [&Topology; 2],
-    ends: &mut BTreeMap<String, End>,
-) -> Result<BTreeSet<String>, DiffError> {
-    let mut found = BTreeSet::new();
-    if reference == "internet" {
-        found.insert("internet".to_string());
-        return Ok(found);
-    }
-    for (s, topo) in topos.iter().enumerate() {
-        let Ok(ep) = crate::resolve(topo, reference, None) else {
-            continue;
-        };
-        let mut ids: Vec<String> = ep
-            .placements
-            .iter()
-            .filter_map(|p| p.eni.map(|e| e.network_interface_id.clone()))
-            .collect();
-        if let Some(db) = ep.db {
-            found.insert(format!("db:{}", db.db_instance_identifier));
-            continue;
-        }
-        if let Some(i) = ep.instance {
-            ids.push(i.instance_id.clone());
-        }
-        let before = found.len();
-        for (k, e) in ends.iter() {
-            if e.kind == EndKind::Eni
-                && e.refs[s]
-                    .as_ref()
-                    .is_some_and(|r| ids.contains(r) || ids.contains(&e.key))
-            {
-                found.insert(k.clone());
-            }
-        }
-        if found.len() == before && ep.placements.is_empty() {
-            // An address outside every ENI: a flow end of its own.
-            let key = format!("addr:{reference}");
-            let e = ends
-                .entry(key.clone())
-                .or_insert_with(|| End::new(reference.to_string(), EndKind::Address));
-            e.refs = [Some(reference.to_string()), Some(reference.to_string())];
-            e.class = [
-                Some(ClassKey::Address(reference.to_string())),
-                Some(ClassKey::Address(reference.to_string())),
-            ];
-            found.insert(key);
-        }
-    }
-    if found.is_empty() {
-        return Err(DiffError::NotFound(reference.to_string()));
-    }
-    Ok(found)
 }
 
 /// Compares every relevant flow of `before` and `after`.

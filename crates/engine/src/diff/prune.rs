@@ -1,0 +1,109 @@
+//! Which class pairs `diff` must walk again: the components an edit
+//! touches, on which ports, and which far ends its rule or entry can match.
+//! A pair no edit can act on keeps its BEFORE answer.
+
+use std::net::Ipv4Addr;
+
+use netpath_model::{IpProtocol, PortRange};
+
+use crate::classes::{End, EndKind};
+use crate::edits::EditPeer;
+use crate::network_acl::network_acl_for_subnet;
+use crate::route_table::route_table_for_subnet;
+use crate::topology::Topology;
+
+/// An edit's reach over a class's flows: on which ports (`None`: all), and
+/// which far ends its rule or entry can match (empty: any).
+pub(super) type HotItem = (Option<(IpProtocol, PortRange)>, Vec<EditPeer>);
+
+/// Whether, on which ports and towards which far ends a class's flows may
+/// have changed.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Hot {
+    /// On every port, towards every end.
+    pub(super) all: bool,
+    /// Otherwise, one item per edit that touches the class.
+    pub(super) items: Vec<HotItem>,
+}
+
+impl Hot {
+    pub(super) fn all() -> Hot {
+        Hot {
+            all: true,
+            items: Vec::new(),
+        }
+    }
+
+    pub(super) fn any(&self) -> bool {
+        self.all || !self.items.is_empty()
+    }
+
+    /// Whether an edit may change the flows between this class and `other`
+    /// (the far end) on `proto`/`piece`.
+    pub(super) fn covers(&self, proto: IpProtocol, piece: PortRange, other: &End) -> bool {
+        self.all
+            || self.items.iter().any(|(ports, peers)| {
+                ports.is_none_or(|(p, r)| {
+                    (p == IpProtocol::All || p == proto) && r.from <= piece.to && piece.from <= r.to
+                }) && (peers.is_empty() || peers.iter().any(|x| peer_matches(x, other)))
+            })
+    }
+}
+
+/// Whether a rule or entry with peer `peer` can match packets whose far end
+/// is `end`, on either side. A security-group rule or NACL entry that
+/// cannot match a flow's packets cannot change its answer: security groups
+/// match their peer CIDR or the private IPs of the peer group's members
+/// (<https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html>),
+/// NACL entries their CIDR
+/// (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>).
+/// Unknown addresses match.
+pub(super) fn peer_matches(peer: &EditPeer, end: &End) -> bool {
+    match peer {
+        EditPeer::Any => true,
+        EditPeer::Group(g) => end.groups.iter().any(|gs| gs.contains(g)),
+        EditPeer::Cidr(c) => match end.kind {
+            // The internet stands for every address outside the snapshot;
+            // which of them a CIDR catches is left to the walk.
+            EndKind::Internet => true,
+            EndKind::Address => end
+                .refs
+                .iter()
+                .flatten()
+                .next()
+                .and_then(|r| r.parse::<Ipv4Addr>().ok())
+                .is_none_or(|ip| c.contains(&ip)),
+            EndKind::Eni | EndKind::Db => {
+                let known: Vec<&Ipv4Addr> = end.addrs.iter().flatten().collect();
+                known.is_empty() || known.iter().any(|ip| c.contains(*ip))
+            }
+        },
+    }
+}
+
+/// Every component an end's flows can consult on side `side`: its groups,
+/// subnets, VPC, the subnets' network ACLs and route tables and every route
+/// target in them (gateways, peerings), and its own ids.
+pub(super) fn footprint(topo: &Topology, e: &End, side: usize, out: &mut Vec<String>) {
+    out.extend(e.groups[side].iter().cloned());
+    out.extend(e.subnets[side].iter().cloned());
+    out.extend(e.vpc[side].iter().cloned());
+    out.extend(e.refs[side].iter().cloned());
+    out.push(e.key.clone());
+    for sid in &e.subnets[side] {
+        let Some(subnet) = topo.subnet(sid) else {
+            continue;
+        };
+        if let Ok(acl) = network_acl_for_subnet(topo, subnet) {
+            out.push(acl.network_acl_id.clone());
+        }
+        if let Ok((rt, _)) = route_table_for_subnet(topo, subnet) {
+            out.push(rt.route_table_id.clone());
+            out.extend(
+                rt.routes
+                    .iter()
+                    .filter_map(|r| r.target_id().map(String::from)),
+            );
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! `netpath reach` and `netpath exposure`: who can reach what, over a whole
+//! snapshot, without enumerating pairs of ENIs.
+//!
+//! # Questions
+//! - [`ReachQuery::To`]: every source that can reach a destination: ENIs
+//!   (and the instances they belong to), `internet`, and the address ranges
+//!   outside the snapshot that the destination's security groups name
+//!   (an office or on-premises CIDR).
+//! - [`ReachQuery::From`]: every destination a source can reach (ENIs, DB
+//!   instances, `internet`), and on which ports.
+//! - [`ReachQuery::Exposure`]: every ENI, instance and DB instance reachable
+//!   from the internet, on which ports, through which internet gateway and
+//!   rules.
+//!
+//! # How
+//! Packet sets are sets of addresses and port ranges, as in AWS's own
+//! Reachability Analyzer
+//! (<https://docs.aws.amazon.com/vpc/latest/reachability/how-reachability-analyzer-works.html>).
+//! ENIs that share a subnet, a set of security groups, the address cuts of
+//! every rule, entry and route CIDR inside their subnet, an instance state
+//! and platform, an interface type and public-IP presence are treated alike
+//! by every layer (security groups match group members' private IPs and
+//! CIDRs; network ACLs and routes match CIDRs), so they form one
+//! *equivalence class* (the same classes `diff` uses). A question is
+//! answered once per class, on one representative, then expanded to every
+//! member. Port ranges are cut wherever a security-group rule or network ACL
+//! entry on the path starts or ends; one port per piece decides the piece.
+//! Address ranges outside the snapshot are cut the same way at every CIDR
+//! that overlaps them.
+//!
+//! Every per-class answer is a full [`crate::explain`] answer, so `reach`
+//! inherits its semantics exactly: a `partial` or `unknown` answer stays
+//! `partial` or `unknown` and is never rounded to reachable.
+
+mod classes;
+mod entries;
+mod evaluate;
+
+use std::collections::BTreeSet;
+
+use netpath_model::{IpProtocol, PortRange};
+use serde::Serialize;
+
+use crate::answer::{EndpointInfo, Verdict};
+use crate::classes::{End, EndKind};
+use crate::resolve::{resolve, ResolveError};
+use crate::topology::Topology;
+use classes::{classes, egress_ports, ends_of, fixed_end, Class, Member};
+use entries::{entries, Answered};
+use evaluate::{cidrs_of, evaluate, outside_ranges};
+
+/// What to ask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReachQuery {
+    /// Every source that can reach this reference (as `explain --to` takes it).
+    To(String),
+    /// Every destination this reference can reach.
+    From(String),
+    /// Everything reachable from the internet.
+    Exposure,
+}
+
+/// Filters on the flows considered.
+#[derive(Debug, Clone, Default)]
+pub struct ReachOptions {
+    /// Only this destination port. Without it: a DB's endpoint port; an
+    /// ENI's every port its security groups' inbound rules open; for
+    /// `internet` as a destination, every port the source's outbound rules
+    /// open.
+    pub port: Option<u16>,
+    /// Protocol of `port` (default TCP).
+    pub protocol: Option<IpProtocol>,
+}
+
+/// Why `reach` could not answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReachError {
+    /// The reference did not resolve.
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    /// A usage problem, e.g. `--protocol icmp`.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// What kind of ends an entry groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryKind {
+    /// ENIs (an instance's primary ENI is named by the instance id).
+    NetworkInterfaces,
+    /// One or more DB instances.
+    DbInstances,
+    /// Every public address.
+    Internet,
+    /// Addresses outside the snapshot, named by CIDR.
+    Cidr,
+}
+
+/// One port range of an entry and the answer on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PortAccess {
+    /// `tcp` or `udp`.
+    pub protocol: String,
+    /// Destination ports, inclusive.
+    pub ports: PortRange,
+    /// `reachable`, `partial` (the reply passes on part of the client's
+    /// ephemeral ports only) or `unknown` (data is missing). Blocked port
+    /// ranges are not listed.
+    pub verdict: Verdict,
+    /// For `partial`: the client ephemeral ports whose replies are dropped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_ports: Vec<PortRange>,
+    /// For `unknown`: the data the answer needs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// The rules and routes that let the traffic through, in path order.
+    pub via: Vec<String>,
+    /// The internet gateway on the path, for flows to or from the internet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internet_gateway: Option<String>,
+}
+
+/// A group of ends with the same answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReachEntry {
+    /// What the members are.
+    pub kind: EntryKind,
+    /// One line for a human, e.g. `all 1,240 ENIs of sg-app in subnets app-a, app-b`.
+    pub summary: String,
+    /// Number of members.
+    pub count: usize,
+    /// Members: instance ids (for an instance's primary ENI), ENI ids, DB
+    /// identifiers, `internet`, or CIDRs.
+    pub members: Vec<String>,
+    /// VPCs of the members.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vpcs: Vec<String>,
+    /// Subnets of the members.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subnets: Vec<String>,
+    /// Security groups every member carries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+    /// The port ranges on which the flow is reachable, partial or unknown.
+    pub access: Vec<PortAccess>,
+}
+
+/// Counts, per member, of its best answer over all its ports.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReachSummary {
+    /// Ends considered (the far end of each flow).
+    pub considered: usize,
+    /// Reachable on at least one port.
+    pub reachable: usize,
+    /// Partial on some port, reachable on none.
+    pub partial: usize,
+    /// Unknown on some port, reachable or partial on none.
+    pub unknown: usize,
+    /// Blocked on every port.
+    pub blocked: usize,
+    /// Equivalence classes answered.
+    pub classes: usize,
+    /// Representative walks made (one per class and port piece).
+    pub walks: usize,
+}
+
+/// The answer of `netpath reach` or `netpath exposure`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reach {
+    /// `to`, `from` or `exposure`.
+    pub query: &'static str,
+    /// The fixed end (`to`/`from`); `None` for exposure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<EndpointInfo>,
+    /// Groups of ends that can be reached (or reach), best answers first.
+    pub entries: Vec<ReachEntry>,
+    /// Counts.
+    pub summary: ReachSummary,
+    /// Warnings: a partial snapshot, ends left out.
+    pub warnings: Vec<String>,
+}
+
+/// Answers `query` on `topo`.
+///
+/// Input: a [`ReachQuery`] (a reference as `explain` takes it, or exposure)
+/// and [`ReachOptions`] (an optional port). Output: a [`Reach`]: entries
+/// grouping the far ends that reach (or are reached) alike, each with the
+/// port ranges (TCP/UDP, inclusive) and their verdict (`reachable`,
+/// `partial` or `unknown`; blocked ranges are left out), the rules on the
+/// way and the internet gateway; plus per-end counts.
+///
+/// Errors: [`ReachError::Resolve`] when the reference names nothing or
+/// several things; [`ReachError::Usage`] for a protocol other than TCP or
+/// UDP.
+pub fn reach(
+    topo: &Topology,
+    query: &ReachQuery,
+    opts: &ReachOptions,
+) -> Result<Reach, ReachError> {
+    let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
+    if !protocol.has_ports() {
+        return Err(ReachError::Usage("--protocol must be tcp or udp".into()));
+    }
+    let only = opts.port.map(|p| vec![(protocol, PortRange::new(p, p))]);
+    let mut summary = ReachSummary::default();
+    let mut warnings = Vec::new();
+    for g in &topo.snapshot.metadata.gaps {
+        warnings.push(format!(
+            "the snapshot is partial: {g}; answers that need it are unknown"
+        ));
+    }
+    let all = classes(topo);
+    let internet = Class {
+        kind: EntryKind::Internet,
+        refs: vec!["internet".into()],
+        members: vec![Member::named("internet".into(), Vec::new())],
+        end: End::new("internet".into(), EndKind::Internet),
+    };
+    let mut answered: Vec<Answered> = Vec::new();
+    let mut walks = 0usize;
+    let (name, target) = match query {
+        ReachQuery::To(reference) => {
+            let ep = resolve(topo, reference, None)?;
+            let (fixed, ids) = fixed_end(topo, &ep);
+            let ranges = only.clone().unwrap_or_else(|| fixed.ports[0].clone());
+            if ranges.is_empty() && fixed.kind != EndKind::Internet {
+                warnings.push(format!(
+                    "no inbound rule of {reference}'s security groups opens a TCP or UDP port; pass --port"
+                ));
+            }
+            for c in all
+                .iter()
+                .filter(|c| c.kind == EntryKind::NetworkInterfaces)
+            {
+                let (rep, members) = ends_of(c, &ids);
+                let (Some(rep), false) = (rep, members.is_empty()) else {
+                    continue;
+                };
+                let r = if fixed.kind == EndKind::Internet {
+                    only.clone()
+                        .unwrap_or_else(|| egress_ports(topo, &c.end.groups[0]))
+                } else {
+                    ranges.clone()
+                };
+                let acc = evaluate(topo, &rep, &c.end, reference, &fixed, &r, &mut walks);
+                answered.push((c.kind, c, acc, members));
+            }
+            if fixed.kind != EndKind::Internet {
+                let acc = evaluate(
+                    topo,
+                    "internet",
+                    &internet.end,
+                    reference,
+                    &fixed,
+                    &ranges,
+                    &mut walks,
+                );
+                answered.push((
+                    EntryKind::Internet,
+                    &internet,
+                    acc,
+                    vec![Member::named("internet".into(), Vec::new())],
+                ));
+            }
+            // Address ranges outside the snapshot that the groups name.
+            let mut cidr_classes: Vec<(Class, Vec<String>)> = Vec::new();
+            let groups = match ep.db {
+                Some(db) => db.vpc_security_group_ids.clone(),
+                None => fixed.groups[0].clone(),
+            };
+            for (first, last) in outside_ranges(topo, &groups) {
+                let addr = first.to_string();
+                let key = cidrs_of(first, last).join(" ");
+                let end = End::new(addr.clone(), EndKind::Address);
+                cidr_classes.push((
+                    Class {
+                        kind: EntryKind::Cidr,
+                        refs: vec![addr],
+                        members: vec![Member::named(key.clone(), Vec::new())],
+                        end,
+                    },
+                    vec![key],
+                ));
+            }
+            let mut cidr_answers = Vec::new();
+            for (c, members) in &cidr_classes {
+                let acc = evaluate(
+                    topo, &c.refs[0], &c.end, reference, &fixed, &ranges, &mut walks,
+                );
+                let members = members
+                    .iter()
+                    .map(|m| Member::named(m.clone(), Vec::new()))
+                    .collect();
+                cidr_answers.push((EntryKind::Cidr, c, acc, members));
+            }
+            summary.classes = answered.len() + cidr_answers.len();
+            let mut entries_out = entries(topo, answered, &mut summary);
+            let mut cidr_entries = entries(topo, cidr_answers, &mut ReachSummary::default());
+            // CIDR ranges are not counted as ends; merge adjacent ranges with one answer.
+            cidr_entries.sort_by(|a, b| a.members.cmp(&b.members));
+            entries_out.extend(cidr_entries);
+            summary.walks = walks;
+            return Ok(Reach {
+                query: "to",
+                target: Some(ep.info(topo)),
+                entries: entries_out,
+                summary,
+                warnings,
+            });
+        }
+        ReachQuery::From(reference) => {
+            let ep = resolve(topo, reference, None)?;
+            let (fixed, ids) = fixed_end(topo, &ep);
+            let outside = ep.is_outside();
+            for c in all.iter() {
+                if outside && !c.end.public[0] && ep.kind == crate::resolve::EndpointKind::Internet
+                {
+                    // From the internet only public ends can be reached.
+                    let (_, members) = ends_of(c, &ids);
+                    answered.push((c.kind, c, Vec::new(), members));
+                    continue;
+                }
+                let (rep, members) = ends_of(c, &ids);
+                let (Some(rep), false) = (rep, members.is_empty()) else {
+                    continue;
+                };
+                let r = only.clone().unwrap_or_else(|| c.end.ports[0].clone());
+                let acc = evaluate(topo, reference, &fixed, &rep, &c.end, &r, &mut walks);
+                answered.push((c.kind, c, acc, members));
+            }
+            if !outside {
+                let r = only
+                    .clone()
+                    .unwrap_or_else(|| egress_ports(topo, &fixed.groups[0]));
+                let acc = evaluate(
+                    topo,
+                    reference,
+                    &fixed,
+                    "internet",
+                    &internet.end,
+                    &r,
+                    &mut walks,
+                );
+                answered.push((
+                    EntryKind::Internet,
+                    &internet,
+                    acc,
+                    vec![Member::named("internet".into(), Vec::new())],
+                ));
+            }
+            ("from", Some(ep.info(topo)))
+        }
+        ReachQuery::Exposure => {
+            for c in all.iter() {
+                if !c.end.public[0] {
+                    continue;
+                }
+                let (rep, members) = ends_of(c, &BTreeSet::new());
+                let Some(rep) = rep else { continue };
+                let r = only.clone().unwrap_or_else(|| c.end.ports[0].clone());
+                let acc = evaluate(
+                    topo,
+                    "internet",
+                    &internet.end,
+                    &rep,
+                    &c.end,
+                    &r,
+                    &mut walks,
+                );
+                answered.push((c.kind, c, acc, members));
+            }
+            ("exposure", None)
+        }
+    };
+    summary.classes = answered.len();
+    let entries_out = entries(topo, answered, &mut summary);
+    summary.walks = walks;
+    Ok(Reach {
+        query: name,
+        target,
+        entries: entries_out,
+        summary,
+        warnings,
+    })
+}
