@@ -11,7 +11,7 @@
 use std::fmt;
 use std::net::Ipv4Addr;
 
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv4Subnets};
 use netpath_model::PortRange;
 
 /// How to merge per-atom answers when a set of addresses splits.
@@ -45,19 +45,14 @@ impl AddrSet {
         }
     }
 
-    /// An unknown address somewhere in `nets`.
+    /// An unknown address somewhere in `nets`: the CIDRs merged by
+    /// [`Ipv4Net::aggregate`] (sorted, disjoint).
     pub fn one_of(nets: &[Ipv4Net]) -> AddrSet {
-        let mut ranges: Vec<(u32, u32)> = nets.iter().map(net_bounds).collect();
-        ranges.sort();
-        let mut merged: Vec<(u32, u32)> = Vec::new();
-        for (lo, hi) in ranges {
-            match merged.last_mut() {
-                Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
-                _ => merged.push((lo, hi)),
-            }
-        }
         AddrSet {
-            ranges: merged,
+            ranges: Ipv4Net::aggregate(&nets.to_vec())
+                .iter()
+                .map(net_bounds)
+                .collect(),
             quantifier: Quantifier::OneOf,
         }
     }
@@ -165,24 +160,9 @@ impl fmt::Display for AddrSet {
     }
 }
 
-/// The minimal list of CIDRs covering `lo..=hi`.
+/// The minimal list of CIDRs covering `lo..=hi` ([`Ipv4Subnets`]).
 pub fn range_to_cidrs(lo: u32, hi: u32) -> Vec<Ipv4Net> {
-    let mut out = Vec::new();
-    let mut cur = u64::from(lo);
-    let end = u64::from(hi);
-    while cur <= end {
-        let mut len = 32u8;
-        while len > 0 {
-            let size = 1u64 << (32 - (len - 1));
-            if cur % size != 0 || cur + size - 1 > end {
-                break;
-            }
-            len -= 1;
-        }
-        out.push(Ipv4Net::new(Ipv4Addr::from(cur as u32), len).expect("prefix <= 32"));
-        cur += 1u64 << (32 - len);
-    }
-    out
+    Ipv4Subnets::new(Ipv4Addr::from(lo), Ipv4Addr::from(hi), 0).collect()
 }
 
 /// True for addresses the internet does not route: RFC 1918, RFC 6598 shared

@@ -12,8 +12,9 @@ use netpath_model::PortRange;
 use serde::Serialize;
 
 /// The overall answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Verdict {
     /// Every hop allows the connection and its reply.
     Reachable,
@@ -23,6 +24,13 @@ pub enum Verdict {
     Partial,
     /// No hop blocks for certain, but some hop cannot be decided from the data.
     Unknown,
+}
+
+impl Verdict {
+    /// The JSON name, e.g. `reachable`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// Why a hop blocks: an AWS Reachability Analyzer explanation code
@@ -90,8 +98,9 @@ impl Serialize for ExplanationCode {
 }
 
 /// What one hop decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Decision {
     /// Passes.
     Allow,
@@ -105,9 +114,17 @@ pub enum Decision {
     NotApplicable,
 }
 
+impl Decision {
+    /// The JSON name, e.g. `not-applicable`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// Forward (request) or return (reply) leg.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum PathLeg {
     /// Client to destination.
     Forward,
@@ -115,9 +132,17 @@ pub enum PathLeg {
     Return,
 }
 
+impl PathLeg {
+    /// The JSON name, e.g. `forward`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// The kind of component a hop evaluates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum HopKind {
     /// Security groups of an ENI.
     SecurityGroup,
@@ -137,6 +162,13 @@ pub enum HopKind {
     DbInstance,
     /// The packet reached a subnet, but nothing holds the address.
     NoDestination,
+}
+
+impl HopKind {
+    /// The JSON name, e.g. `security-group`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// Ingress or egress, for security groups and network ACLs: the model's one
@@ -265,8 +297,9 @@ impl Blocking {
 }
 
 /// What the client sees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Symptom {
     /// The connection is established.
     Connects,
@@ -281,6 +314,13 @@ pub enum Symptom {
     Intermittent,
     /// Cannot be said, because the verdict is unknown.
     Unknown,
+}
+
+impl Symptom {
+    /// The JSON name, e.g. `timeout`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// The smallest change that removes one blocker.

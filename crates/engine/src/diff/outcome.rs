@@ -70,15 +70,13 @@ pub(super) fn outcome(e: &Explanation) -> Outcome {
             .filter(|h| h.decision == Decision::Allow)
             .filter_map(|h| {
                 h.matched.as_ref().map(|m| {
-                    let kind = serde_json::to_value(h.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default();
-                    let leg = serde_json::to_value(h.path)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default();
-                    format!("{leg} {kind} {}: {}", h.component, m.text)
+                    format!(
+                        "{} {} {}: {}",
+                        h.path.as_str(),
+                        h.kind.as_str(),
+                        h.component,
+                        m.text
+                    )
                 })
             })
             .collect()

@@ -122,19 +122,11 @@ fn allowed_by(e: &Explanation) -> Vec<String> {
         .collect()
 }
 
-/// The serde name of a unit enum value (`security-group`, `forward`).
-fn word<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
-}
-
 fn reason(e: &Explanation) -> String {
     match (&e.blocking, e.verdict) {
         (_, Verdict::Unknown) => format!("unknown: missing {}", e.missing.join("; ")),
         (Some(b), _) => {
-            let mut s = format!("{} {} {}", word(&b.path), word(&b.kind), b.component);
+            let mut s = format!("{} {} {}", b.path.as_str(), b.kind.as_str(), b.component);
             if let Some(r) = b.rule_number {
                 s.push_str(&format!(" rule {r}"));
             }
