@@ -15,7 +15,9 @@ mod gaps;
 mod internet_gateway;
 mod network_acl;
 mod resolve;
+mod route_table;
 mod security_group;
+mod state;
 mod verdict;
 mod vpc_peering_connection;
 

@@ -69,3 +69,48 @@ fn missing_group_definition_is_unknown_never_reachable() {
         e.missing
     );
 }
+
+#[test]
+fn an_all_traffic_rule_opens_every_port() {
+    let mut s = load("war-story-sg-drift");
+    let db_sg = s
+        .security_groups
+        .as_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|g| g.group_id == "sg-0a00000000000d001")
+        .unwrap();
+    let mut all = db_sg.ip_permissions[0].clone();
+    all.ip_protocol = IpProtocol::All;
+    all.from_port = Some(-1);
+    all.to_port = Some(-1);
+    all.user_id_group_pairs.clear();
+    all.ip_ranges = vec!["10.0.0.0/16".parse().unwrap()];
+    db_sg.ip_permissions.push(all);
+    let e = ask(&s, "app-server", "prod-db", None);
+    assert_eq!(e.verdict, Verdict::Reachable, "{:?}", e.blocking);
+}
+
+#[test]
+fn a_prefix_list_peer_without_entries_is_unknown() {
+    let mut s = load("war-story-sg-drift");
+    let db_sg = s
+        .security_groups
+        .as_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|g| g.group_id == "sg-0a00000000000d001")
+        .unwrap();
+    let mut pl = db_sg.ip_permissions[0].clone();
+    pl.user_id_group_pairs.clear();
+    pl.ip_ranges.clear();
+    pl.prefix_list_ids = vec!["pl-0notcollected".into()];
+    db_sg.ip_permissions.push(pl);
+    let e = ask(&s, "app-server", "prod-db", None);
+    assert_eq!(e.verdict, Verdict::Unknown, "{:?}", e.blocking);
+    assert!(
+        e.missing.iter().any(|m| m.contains("pl-0notcollected")),
+        "{:?}",
+        e.missing
+    );
+}
