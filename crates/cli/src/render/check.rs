@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::word;
+use super::word::word;
 
 fn violation_text(v: &netpath_engine::policy::Violation) -> String {
     format!(

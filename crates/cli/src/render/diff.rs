@@ -8,7 +8,7 @@ use tabled::settings::object::Columns;
 use tabled::settings::{Modify, Style, Width};
 use tabled::{Table, Tabled};
 
-use super::word;
+use super::word::word;
 
 #[derive(Tabled)]
 struct EditRow {

@@ -8,6 +8,7 @@ mod dot;
 mod envelope;
 mod explain;
 mod reach;
+mod word;
 
 pub use check::{check, junit};
 pub use diff::diff;
@@ -15,12 +16,3 @@ pub use dot::dot;
 pub use envelope::Envelope;
 pub use explain::table;
 pub use reach::reach;
-
-/// The JSON string a value serializes to (its kebab-case name, for the enums
-/// of the engine), or an empty string when it is not a string.
-fn word<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}

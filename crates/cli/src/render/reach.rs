@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use netpath_engine::Verdict;
 
-use super::word;
+use super::word::word;
 
 /// Writes `netpath reach` / `netpath exposure` as text, one block per entry,
 /// as it goes (no table is built in memory): the answer, who, then one line
