@@ -1,6 +1,7 @@
 //! Live collection from the CLI: `netpath snapshot`, and `explain` without
 //! `--snapshot` (collect, then keep the snapshot in the user's cache
-//! directory so the next question is instant).
+//! directory so the next question is instant). Only with the `live` feature.
+#![cfg(feature = "live")]
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -12,34 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use netpath_collect::{collect, CollectOptions, Progress};
 use netpath_model::Snapshot;
 
-/// The flags that say where and how to collect (shared by `snapshot` and `explain`).
-#[derive(clap::Args, Debug, Clone, Default)]
-pub struct LiveArgs {
-    /// Use this named profile from ~/.aws/config and ~/.aws/credentials.
-    #[arg(long)]
-    pub profile: Option<String>,
-    /// A region to read; repeat for several. Default: the profile's or AWS_REGION.
-    #[arg(long = "region")]
-    pub regions: Vec<String>,
-    /// Read every region enabled in the account (ec2:DescribeRegions).
-    #[arg(long, conflicts_with = "regions")]
-    pub all_regions: bool,
-    /// Send every API call to this URL (e.g. an emulator), as the AWS CLI's --endpoint-url.
-    #[arg(long)]
-    pub endpoint_url: Option<String>,
-    /// API calls in flight at once.
-    #[arg(long, default_value_t = 16)]
-    pub concurrency: usize,
-    /// Timeout of one attempt of one API call, in seconds.
-    #[arg(long, default_value_t = 30)]
-    pub call_timeout: u64,
-    /// Attempts per API call (standard retry with backoff on throttling and 5xx).
-    #[arg(long, default_value_t = 6)]
-    pub max_attempts: u32,
-    /// Items per page (EC2 MaxResults, clamped to each operation's range).
-    #[arg(long, hide = true)]
-    pub page_size: Option<i32>,
-}
+use crate::args::LiveArgs;
 
 impl LiveArgs {
     fn options(&self) -> CollectOptions {

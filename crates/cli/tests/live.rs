@@ -2,7 +2,8 @@
 //! (atomic, mode 0600, gaps and exit codes) and `netpath explain` without
 //! `--snapshot` (collect live with the default credential chain, then answer
 //! from the cache). The emulator and proxy come from the collect crate's
-//! test support.
+//! test support. Only with the `live` feature.
+#![cfg(feature = "live")]
 
 #[path = "../../collect/tests/support/mod.rs"]
 mod support;
@@ -35,7 +36,7 @@ async fn snapshot_writes_a_private_file_and_reports_gaps() {
     let home = tempfile::tempdir().unwrap();
     let out = home.path().join("prod.json");
     let out_s = out.to_str().unwrap();
-    let (code, _, stderr) = netpath(&m.url, home.path(), &["snapshot", "-o", out_s]);
+    let (code, _, stderr) = netpath(&m.url, home.path(), &["snapshot", "--out", out_s]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("wrote"), "{stderr}");
     #[cfg(unix)]
@@ -71,7 +72,7 @@ async fn snapshot_writes_a_private_file_and_reports_gaps() {
             ..Default::default()
         },
     );
-    let (code, _, stderr) = netpath(&p.url, home.path(), &["snapshot", "-o", out_s]);
+    let (code, _, stderr) = netpath(&p.url, home.path(), &["snapshot", "--out", out_s]);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
         stderr.contains("gap: rds:DescribeDBInstances in us-east-1 failed: AccessDenied"),
@@ -85,9 +86,14 @@ async fn snapshot_writes_a_private_file_and_reports_gaps() {
     let (code, _, stderr) = netpath(
         &p.url,
         home.path(),
+        // `-o FILE` still works for one release, with a warning.
         &["snapshot", "-o", out_s, "--allow-partial"],
     );
     assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("netpath: warning: -o is deprecated here; use --out FILE"),
+        "{stderr}"
+    );
     // The CLI, too, only ever read.
     for a in p.actions() {
         let name = a.split(':').nth(1).unwrap();
@@ -109,7 +115,7 @@ async fn explain_without_snapshot_collects_then_uses_the_cache() {
         "app-server",
         "--to",
         "prod-db",
-        "-o",
+        "--output",
         "json",
     ];
     let (code, json, stderr) = netpath(&m.url, home.path(), &args);
@@ -160,7 +166,7 @@ async fn secrets_never_reach_the_logs_or_the_snapshot() {
         .env("AWS_SECRET_ACCESS_KEY", secret_key)
         .env("AWS_SESSION_TOKEN", token)
         .env("RUST_LOG", "trace")
-        .args(["snapshot", "-o", out.to_str().unwrap()])
+        .args(["snapshot", "--out", out.to_str().unwrap()])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);

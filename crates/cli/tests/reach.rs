@@ -12,7 +12,7 @@ use serde_json::Value;
 
 fn json(args: &[&str]) -> Value {
     let mut a = args.to_vec();
-    a.extend(["-o", "json"]);
+    a.extend(["--output", "json"]);
     let (code, out, err) = run(&a);
     assert_eq!(code, Some(0), "{args:?}: {err}");
     serde_json::from_str(&out).unwrap()
@@ -78,7 +78,7 @@ fn reach_to_lists_the_sources_explain_admits_per_fixture() {
             let doc = json(&args);
             // The source's ids: ask explain for them.
             let mut e_args = vec![
-                "explain", "-s", aws, "--from", from, "--to", to, "-o", "json",
+                "explain", "-s", aws, "--from", from, "--to", to, "--output", "json",
             ];
             if let Some(p) = &port {
                 e_args.extend(["--port", p.as_str()]);
@@ -144,7 +144,7 @@ fn a_gap_makes_answers_unknown_never_reachable() {
     let (code, _, err) = run(&[
         "import",
         "fixtures/same-subnet-deny-all-nacl/aws",
-        "-o",
+        "--out",
         snap.to_str().unwrap(),
     ]);
     assert_eq!(code, Some(0), "{err}");

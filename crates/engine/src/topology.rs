@@ -426,6 +426,11 @@ impl<'a> Topology<'a> {
         )
     }
 
+    /// The graph of VPCs, internet gateways, peerings and attachments (input of DOT rendering).
+    pub fn graph(&self) -> &UnGraph<Node, Edge> {
+        &self.graph
+    }
+
     /// The subnet of `vpc_id` whose CIDR contains `ip`, if any.
     pub fn subnet_containing(&self, vpc_id: &str, ip: Ipv4Addr) -> Option<&'a Subnet> {
         self.snapshot

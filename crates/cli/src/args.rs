@@ -1,0 +1,424 @@
+//! The command line (clap): the subcommands, their flags, and the arg groups
+//! several share (where the snapshot comes from, how to collect live).
+//!
+//! `--output` is the output FORMAT of every command that prints an answer;
+//! `--out FILE` is the file `snapshot`, `import` and `synth` write. `-o` is
+//! kept for one release as a hidden, deprecated alias of whichever of the two
+//! the command has; [`Command::fold_deprecated`] merges it and warns.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use netpath_engine::ClientOs;
+use netpath_model::PortRange;
+
+/// netpath: finds the first hop that blocks a connection in an AWS network
+/// snapshot, names the rule or route, the symptom, and the smallest fix.
+#[derive(Parser, Debug)]
+#[command(name = "netpath", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Explain whether --from can reach --to, hop by hop.
+    Explain(ExplainArgs),
+    /// Collect a read-only snapshot of the account's network with the AWS SDK
+    /// (--out is written atomically, with mode 0600).
+    Snapshot(SnapshotArgs),
+    /// Convert a folder of `aws ec2 describe-*` / `aws rds describe-db-instances`
+    /// JSON into one netpath snapshot file.
+    Import(ImportArgs),
+    /// Compare two snapshots: which flows a change breaks, opens or changes, and which edits caused it.
+    Diff(DiffArgs),
+    /// Check a snapshot against a TOML policy of reach / isolate / no-internet-exposure intents.
+    Check(CheckArgs),
+    /// Who can reach --to, or what --from can reach: every source or destination, grouped.
+    Reach(ReachArgs),
+    /// Every ENI, instance and DB instance reachable from the internet, on which ports and through which gateway and rules.
+    Exposure(ExposureArgs),
+    /// Write a synthetic snapshot (for benchmarks): same arguments, same bytes.
+    Synth(SynthArgs),
+}
+
+/// Printed when `-o` stands for `--output FORMAT`.
+const DEPRECATED_O_FORMAT: &str = "netpath: warning: -o is deprecated; use --output FORMAT";
+/// Printed when `-o` stands for `--out FILE`.
+const DEPRECATED_O_FILE: &str = "netpath: warning: -o is deprecated here; use --out FILE";
+
+/// `-o VALUE` given: warn on stderr and return it, else `current`.
+fn fold<T>(current: T, deprecated: Option<T>, warning: &str) -> T {
+    match deprecated {
+        Some(v) => {
+            eprintln!("{warning}");
+            v
+        }
+        None => current,
+    }
+}
+
+impl Command {
+    /// Merges the deprecated `-o` into `--output` (explain, reach, exposure,
+    /// diff, check) or `--out` (snapshot, import, synth), with a one-line
+    /// warning on stderr when it was used. Clap makes `-o` conflict with the
+    /// flag it stands for, so at most one of the two is set.
+    pub fn fold_deprecated(&mut self) {
+        let w = DEPRECATED_O_FORMAT;
+        match self {
+            Command::Explain(a) => a.output = fold(a.output, a.deprecated_o.take(), w),
+            Command::Diff(a) => a.output = fold(a.output, a.deprecated_o.take(), w),
+            Command::Check(a) => a.output = fold(a.output, a.deprecated_o.take(), w),
+            Command::Reach(a) => a.output = fold(a.output, a.deprecated_o.take(), w),
+            Command::Exposure(a) => a.output = fold(a.output, a.deprecated_o.take(), w),
+            Command::Snapshot(a) => a.out.fold(),
+            Command::Import(a) => a.out.fold(),
+            Command::Synth(a) => a.out.fold(),
+        }
+    }
+}
+
+/// `--out FILE` (required), with the deprecated `-o FILE` beside it.
+#[derive(clap::Args, Debug)]
+pub struct OutFile {
+    /// Where to write the snapshot (`-` for standard output).
+    #[arg(
+        long = "out",
+        value_name = "FILE",
+        required_unless_present = "deprecated_o"
+    )]
+    out: Option<PathBuf>,
+    /// Deprecated spelling of --out.
+    #[arg(short = 'o', value_name = "FILE", hide = true, conflicts_with = "out")]
+    deprecated_o: Option<PathBuf>,
+}
+
+impl OutFile {
+    fn fold(&mut self) {
+        let out = self.out.take();
+        self.out = fold(out, self.deprecated_o.take().map(Some), DEPRECATED_O_FILE);
+    }
+
+    /// The file to write (`-` for standard output), from `--out` or `-o`.
+    pub fn path(&self) -> &Path {
+        self.out
+            .as_deref()
+            .or(self.deprecated_o.as_deref())
+            .expect("clap requires --out or -o")
+    }
+}
+
+/// Where the snapshot comes from: a file or folder, else live collection (cached).
+#[derive(clap::Args, Debug)]
+pub struct SourceArgs {
+    /// A netpath snapshot file, or a folder of AWS CLI describe-* JSON output.
+    /// Without it, netpath collects live with the default AWS credentials and
+    /// caches the snapshot (see --max-age, --refresh).
+    #[arg(long, short = 's')]
+    pub snapshot: Option<PathBuf>,
+    /// Without --snapshot: reuse a cached live snapshot younger than this many seconds.
+    #[arg(long, default_value_t = 900)]
+    pub max_age: u64,
+    /// Without --snapshot: collect again even when a cached snapshot is fresh.
+    #[arg(long)]
+    pub refresh: bool,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// The flags that say where and how to collect (shared by `snapshot` and
+/// the commands that collect when no `--snapshot` is given).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct LiveArgs {
+    /// Use this named profile from ~/.aws/config and ~/.aws/credentials.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// A region to read; repeat for several. Default: the profile's or AWS_REGION.
+    #[arg(long = "region")]
+    pub regions: Vec<String>,
+    /// Read every region enabled in the account (ec2:DescribeRegions).
+    #[arg(long, conflicts_with = "regions")]
+    pub all_regions: bool,
+    /// Send every API call to this URL (e.g. an emulator), as the AWS CLI's --endpoint-url.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// API calls in flight at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Timeout of one attempt of one API call, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub call_timeout: u64,
+    /// Attempts per API call (standard retry with backoff on throttling and 5xx).
+    #[arg(long, default_value_t = 6)]
+    pub max_attempts: u32,
+    /// Items per page (EC2 MaxResults, clamped to each operation's range).
+    #[arg(long, hide = true)]
+    pub page_size: Option<i32>,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("end").required(true).args(["to", "from"])))]
+pub struct ReachArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// List every source that can reach this destination (instance id, ENI id, Name tag, DB identifier or endpoint, IPv4 address or `internet`).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// List every destination this source can reach.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only this destination port (default: a DB's endpoint port, else every port the destination's inbound rules open).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Protocol for --port.
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    pub protocol: Proto,
+    /// In the table, list every member of each group (JSON always does).
+    #[arg(long)]
+    pub members: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReachOutput::Table)]
+    pub output: ReachOutput,
+    /// Deprecated spelling of --output.
+    #[arg(
+        short = 'o',
+        value_name = "FORMAT",
+        value_enum,
+        hide = true,
+        conflicts_with = "output"
+    )]
+    pub deprecated_o: Option<ReachOutput>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExposureArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Only this destination port (default: every port each end's inbound rules open).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Protocol for --port.
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    pub protocol: Proto,
+    /// In the table, list every member of each group (JSON always does).
+    #[arg(long)]
+    pub members: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReachOutput::Table)]
+    pub output: ReachOutput,
+    /// Deprecated spelling of --output.
+    #[arg(
+        short = 'o',
+        value_name = "FORMAT",
+        value_enum,
+        hide = true,
+        conflicts_with = "output"
+    )]
+    pub deprecated_o: Option<ReachOutput>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReachOutput {
+    /// One block per group of ends: answer, who, ports and the rules on the way.
+    Table,
+    /// The JSON document of docs/reach-json.md.
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SynthArgs {
+    /// Number of ENIs.
+    #[arg(long, default_value_t = 10_000)]
+    pub enis: usize,
+    /// Number of VPCs (1-250).
+    #[arg(long, default_value_t = 10)]
+    pub vpcs: usize,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Apply this many random rule edits (security-group rules, NACL entries) to the result.
+    #[arg(long, default_value_t = 0)]
+    pub edits: usize,
+    #[command(flatten)]
+    pub out: OutFile,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// A netpath snapshot file, or a folder of AWS CLI describe-* JSON output.
+    #[arg(long, short = 's')]
+    pub snapshot: PathBuf,
+    /// The policy file (TOML; see docs/policy.md).
+    pub policy: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckOutput::Table)]
+    pub output: CheckOutput,
+    /// Deprecated spelling of --output.
+    #[arg(
+        short = 'o',
+        value_name = "FORMAT",
+        value_enum,
+        hide = true,
+        conflicts_with = "output"
+    )]
+    pub deprecated_o: Option<CheckOutput>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckOutput {
+    /// One PASS/FAIL line per intent, with the reasons for failures.
+    Table,
+    /// The JSON document of docs/policy.md.
+    Json,
+    /// JUnit XML: one test case per intent, for CI systems.
+    Junit,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    /// The snapshot before the change (a snapshot file or a folder of describe-* JSON).
+    pub before: PathBuf,
+    /// The snapshot after the change.
+    pub after: PathBuf,
+    /// Only flows from this source (instance id, ENI id, Name tag, DB identifier, IPv4 or `internet`).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only flows to this destination.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only this destination port (every destination is compared on it).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Protocol for --port.
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    pub protocol: Proto,
+    /// Which changes make the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Any)]
+    pub fail_on: FailOnArg,
+    /// Output format: a table, or the JSON contract of docs/diff-json.md.
+    #[arg(long, value_enum, default_value_t = DiffOutput::Table)]
+    pub output: DiffOutput,
+    /// Deprecated spelling of --output.
+    #[arg(
+        short = 'o',
+        value_name = "FORMAT",
+        value_enum,
+        hide = true,
+        conflicts_with = "output"
+    )]
+    pub deprecated_o: Option<DiffOutput>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum FailOnArg {
+    /// Broken flows, and changed flows that got worse or became unknown.
+    Broken,
+    /// Opened flows, and changed flows that got better or became unknown.
+    Opened,
+    /// Any changed flow.
+    Any,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffOutput {
+    /// Edit summary, then a table of changed flows.
+    Table,
+    /// docs/diff-json.md.
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The client: instance id, ENI id, Name tag, RDS identifier, IPv4 address or `internet`.
+    #[arg(long)]
+    pub from: String,
+    /// The server: instance id, ENI id, Name tag, RDS identifier, IPv4 address or `internet`.
+    #[arg(long)]
+    pub to: String,
+    /// Destination port. Defaults to the endpoint port when --to is a DB instance.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Transport protocol.
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    pub protocol: Proto,
+    /// The client kind, which sets its ephemeral ports (default: from the instance's Platform, else linux).
+    #[arg(long, value_parser = parse_client_os)]
+    pub client_os: Option<ClientOs>,
+    /// The client's ephemeral port range, LO-HI (overrides --client-os).
+    #[arg(long, value_parser = parse_port_range)]
+    pub ephemeral_ports: Option<PortRange>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+    /// Deprecated spelling of --output.
+    #[arg(
+        short = 'o',
+        value_name = "FORMAT",
+        value_enum,
+        hide = true,
+        conflicts_with = "output"
+    )]
+    pub deprecated_o: Option<Output>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SnapshotArgs {
+    // --out: written atomically, with mode 0600.
+    #[command(flatten)]
+    pub out: OutFile,
+    /// Exit 0 even when some calls failed (the gaps are still recorded and printed).
+    #[arg(long)]
+    pub allow_partial: bool,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// Folder of describe-* JSON (DIR/*.json, DIR/aws_configs/[<region>/]*.json, ...).
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub out: OutFile,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Hop-by-hop table, verdict, symptom and fixes.
+    Table,
+    /// The stable JSON contract of docs/explain-json.md.
+    Json,
+    /// The VPC / peering / gateway graph in Graphviz DOT.
+    Dot,
+}
+
+fn parse_client_os(s: &str) -> Result<ClientOs, String> {
+    ClientOs::parse(s)
+        .ok_or_else(|| format!("`{s}` is not one of linux, windows, nat-gateway, elb, lambda"))
+}
+
+fn parse_port_range(s: &str) -> Result<PortRange, String> {
+    let (lo, hi) = s
+        .split_once('-')
+        .ok_or_else(|| format!("`{s}` is not LO-HI, e.g. 32768-60999"))?;
+    let lo: u16 = lo
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{lo}` is not a port 0-65535"))?;
+    let hi: u16 = hi
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{hi}` is not a port 0-65535"))?;
+    if lo > hi {
+        return Err(format!("{lo} is greater than {hi}"));
+    }
+    Ok(PortRange::new(lo, hi))
+}

@@ -1,0 +1,44 @@
+//! `netpath check --snapshot S POLICY.toml`: every intent of a policy,
+//! PASS or FAIL (table, docs/policy.md's JSON, or JUnit XML).
+
+use anyhow::Context;
+use netpath_engine::policy::{self, Policy};
+use netpath_engine::Topology;
+
+use crate::args::{CheckArgs, CheckOutput};
+use crate::render::{self, Envelope};
+
+/// Exit status: 1 when an intent fails, else 0.
+pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
+    let text = std::fs::read_to_string(&args.policy)
+        .with_context(|| format!("cannot read policy {}", args.policy.display()))?;
+    let parsed =
+        Policy::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.policy.display()))?;
+    let imported = netpath_model::load(&args.snapshot)?;
+    let topo = Topology::new(&imported.snapshot);
+    let report = policy::check(&topo, &parsed);
+    for w in &imported.warnings {
+        eprintln!("netpath: warning: {w}");
+    }
+    for g in &imported.snapshot.metadata.gaps {
+        eprintln!(
+            "netpath: warning: collection gap: {} in {} failed ({}); intents that need it fail as unknown",
+            g.operation,
+            g.region.as_deref().unwrap_or("?"),
+            g.error
+        );
+    }
+    let policy_name = args.policy.display().to_string();
+    match args.output {
+        CheckOutput::Table => print!("{}", render::check(&report, &policy_name)),
+        CheckOutput::Json => {
+            let inputs = vec![
+                ("snapshot", args.snapshot.display().to_string()),
+                ("policy", policy_name),
+            ];
+            Envelope::v1("netpath-check", inputs, &report).write(std::io::stdout().lock())?;
+        }
+        CheckOutput::Junit => print!("{}", render::junit(&report, &policy_name)?),
+    }
+    Ok(u8::from(report.failed > 0))
+}

@@ -1,0 +1,27 @@
+//! `netpath explain --output dot`: the VPC / peering / gateway graph of a
+//! snapshot in Graphviz DOT (petgraph's writer). VPCs are boxes, internet
+//! gateways ellipses; a peering edge is labelled with its id, an attachment
+//! edge (dashed) with its state.
+
+use netpath_engine::topology::{Edge, Node};
+use netpath_engine::Topology;
+use petgraph::dot::{Config, Dot};
+
+/// The topology graph of `topo` in DOT, ending with a newline.
+pub fn dot(topo: &Topology) -> String {
+    format!(
+        "{:?}",
+        Dot::with_attr_getters(
+            topo.graph(),
+            &[Config::EdgeNoLabel, Config::NodeNoLabel],
+            &|_, e| match e.weight() {
+                Edge::Peering(id) => format!("label=\"{id}\""),
+                Edge::Attachment(s) => format!("label=\"{s}\" style=dashed"),
+            },
+            &|_, (_, n)| match n {
+                Node::Vpc(id) => format!("label=\"{id}\" shape=box"),
+                Node::InternetGateway(id) => format!("label=\"{id}\" shape=ellipse"),
+            },
+        )
+    )
+}

@@ -1,0 +1,18 @@
+//! Everything the CLI prints: the human-readable tables of each command, the
+//! JUnit XML of `check`, the Graphviz DOT of `explain --output dot`, and the
+//! one envelope of the JSON documents.
+
+mod check;
+mod diff;
+mod dot;
+mod envelope;
+mod explain;
+mod reach;
+mod word;
+
+pub use check::{check, junit};
+pub use diff::diff;
+pub use dot::dot;
+pub use envelope::Envelope;
+pub use explain::table;
+pub use reach::reach;

@@ -1,0 +1,121 @@
+//! `netpath reach` / `netpath exposure --output table`.
+
+use std::fmt::Write;
+
+use netpath_engine::Verdict;
+
+use super::word::word;
+
+/// Writes `netpath reach` / `netpath exposure` as text, one block per entry,
+/// as it goes (no table is built in memory): the answer, who, then one line
+/// per port range with the rules on the way. `members` lists every member.
+pub fn reach(
+    out: &mut impl std::io::Write,
+    r: &netpath_engine::Reach,
+    members: bool,
+) -> std::io::Result<()> {
+    let ports = |a: &netpath_engine::reach::PortAccess| {
+        if a.ports.from == a.ports.to {
+            format!("{} {}", a.protocol, a.ports.from)
+        } else {
+            format!("{} {}-{}", a.protocol, a.ports.from, a.ports.to)
+        }
+    };
+    match (&r.target, r.query) {
+        (Some(t), q) => {
+            let mut s = t.reference.clone();
+            let details: Vec<&str> = [&t.eni, &t.ip, &t.subnet, &t.vpc]
+                .into_iter()
+                .filter_map(|x| x.as_deref())
+                .collect();
+            if !details.is_empty() {
+                s = format!("{s} ({})", details.join(", "));
+            }
+            let what = if q == "to" {
+                "who can reach"
+            } else {
+                "what is reachable from"
+            };
+            writeln!(out, "{what}: {s}\n")?;
+        }
+        (None, _) => writeln!(out, "reachable from the internet:\n")?,
+    }
+    if r.entries.is_empty() {
+        let none = match r.query {
+            "to" => "no source reaches it on any port considered",
+            "from" => "it reaches no destination on any port considered",
+            _ => "nothing is reachable from the internet",
+        };
+        writeln!(out, "{none}")?;
+    }
+    for e in &r.entries {
+        let best = e
+            .access
+            .iter()
+            .map(|a| a.verdict)
+            .min_by_key(|v| match v {
+                Verdict::Reachable => 0,
+                Verdict::Partial => 1,
+                _ => 2,
+            })
+            .unwrap_or(Verdict::Unknown);
+        writeln!(out, "{:<10} {}", word(&best).to_uppercase(), e.summary)?;
+        // Small groups always name their members.
+        if (members || e.count <= 8)
+            && !matches!(
+                e.kind,
+                netpath_engine::reach::EntryKind::Internet
+                    | netpath_engine::reach::EntryKind::Cidr
+                    | netpath_engine::reach::EntryKind::DbInstances
+            )
+        {
+            writeln!(out, "{:<10} members: {}", "", e.members.join(", "))?;
+        }
+        for a in &e.access {
+            let mut line = format!("{:<10} {} {}", "", ports(a), word(&a.verdict));
+            if let Some(g) = &a.internet_gateway {
+                let _ = write!(line, " through {g}");
+            }
+            if !a.blocked_ports.is_empty() {
+                let b: Vec<String> = a.blocked_ports.iter().map(|p| p.to_string()).collect();
+                let _ = write!(
+                    line,
+                    "; replies to client ports {} are dropped",
+                    b.join(", ")
+                );
+            }
+            if !a.missing.is_empty() {
+                let _ = write!(line, "; missing: {}", a.missing.join("; "));
+            }
+            writeln!(out, "{line}")?;
+            // The rules that decide: security groups and routes (JSON has every hop).
+            for v in a
+                .via
+                .iter()
+                .filter(|v| v.starts_with("sg-") || v.contains(" -> "))
+            {
+                writeln!(out, "{:<12} via {v}", "")?;
+            }
+        }
+    }
+    let s = &r.summary;
+    let noun = if r.query == "from" {
+        "destinations"
+    } else {
+        "sources"
+    };
+    let noun = if r.query == "exposure" {
+        "public ends"
+    } else {
+        noun
+    };
+    writeln!(
+        out,
+        "\n{} {noun} considered: {} reachable, {} partial, {} unknown, {} blocked ({} equivalence classes, {} walks)",
+        s.considered, s.reachable, s.partial, s.unknown, s.blocked, s.classes, s.walks
+    )?;
+    for w in &r.warnings {
+        writeln!(out, "warning: {w}")?;
+    }
+    Ok(())
+}

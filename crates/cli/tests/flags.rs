@@ -1,0 +1,116 @@
+//! The output flags: `--output FORMAT` in every command that prints an
+//! answer, `--out FILE` in those that write a snapshot, and `-o`, kept for
+//! one release as a deprecated alias of either (same output, plus one
+//! warning line on stderr). Built without the `live` feature, netpath says
+//! so when asked to collect.
+
+mod common;
+
+use common::run;
+
+const FX: &str = "fixtures/war-story-sg-drift/aws";
+const FORMAT_WARNING: &str = "netpath: warning: -o is deprecated; use --output FORMAT";
+const FILE_WARNING: &str = "netpath: warning: -o is deprecated here; use --out FILE";
+
+fn with(args: &[&str], more: &[&str]) -> Vec<String> {
+    args.iter().chain(more).map(|s| s.to_string()).collect()
+}
+
+fn run_owned(args: &[String]) -> (Option<i32>, String, String) {
+    run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[test]
+fn dash_o_is_a_deprecated_spelling_of_output_format() {
+    let cases: [&[&str]; 5] = [
+        &[
+            "explain",
+            "-s",
+            FX,
+            "--from",
+            "app-server",
+            "--to",
+            "prod-db",
+        ],
+        &["reach", "-s", FX, "--to", "prod-db"],
+        &["exposure", "-s", FX],
+        &["diff", FX, FX],
+        &["check", "-s", FX, "fixtures/policies/prod.toml"],
+    ];
+    for args in cases {
+        let (code, out, err) = run_owned(&with(args, &["--output", "json"]));
+        assert!(out.starts_with('{'), "{args:?}: {out}");
+        assert!(!err.contains("deprecated"), "{args:?}: {err}");
+        let (code_o, out_o, err_o) = run_owned(&with(args, &["-o", "json"]));
+        assert_eq!(code_o, code, "{args:?}: {err_o}");
+        assert_eq!(out_o, out, "{args:?}");
+        assert_eq!(err_o, format!("{FORMAT_WARNING}\n{err}"), "{args:?}");
+        // Both at once is a usage error.
+        let (code, _, err) = run_owned(&with(args, &["-o", "json", "--output", "table"]));
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn out_names_the_file_and_dash_o_is_its_deprecated_alias() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[&str]); 2] = [
+        ("import", &["import", FX]),
+        ("synth", &["synth", "--enis", "40", "--vpcs", "2"]),
+    ];
+    for (name, args) in cases {
+        let new = dir.path().join(format!("{name}-out.json"));
+        let old = dir.path().join(format!("{name}-o.json"));
+        let (new_s, old_s) = (new.to_str().unwrap(), old.to_str().unwrap());
+        let (code, _, err) = run_owned(&with(args, &["--out", new_s]));
+        assert_eq!(code, Some(0), "{name}: {err}");
+        assert!(!err.contains("deprecated"), "{name}: {err}");
+        let (code, _, err) = run_owned(&with(args, &["-o", old_s]));
+        assert_eq!(code, Some(0), "{name}: {err}");
+        assert_eq!(err.lines().next(), Some(FILE_WARNING), "{name}: {err}");
+        let written = std::fs::read_to_string(&new).unwrap();
+        assert!(written.starts_with('{'), "{name}");
+        assert_eq!(std::fs::read_to_string(&old).unwrap(), written, "{name}");
+        // `--out -` is standard output.
+        let (code, out, err) = run_owned(&with(args, &["--out", "-"]));
+        assert_eq!(code, Some(0), "{name}: {err}");
+        assert_eq!(out, written, "{name}");
+        // The file is required, and `--output` is not its name.
+        let (code, _, err) = run(args);
+        assert_eq!(code, Some(2), "{name}: {err}");
+        assert!(err.contains("--out <FILE>"), "{name}: {err}");
+        let (code, _, err) = run_owned(&with(args, &["--output", new_s]));
+        assert_eq!(code, Some(2), "{name}: {err}");
+    }
+}
+
+/// Built with `--no-default-features`: collection is a clear usage error
+/// (exit 2), and saved snapshots still work.
+#[cfg(not(feature = "live"))]
+#[test]
+fn without_the_live_feature_collection_is_a_clear_error() {
+    const NO_LIVE: &str = "netpath: error: this netpath was built without live collection (the `live` feature); pass --snapshot FILE|DIR, or build with default features";
+    let cases: [&[&str]; 4] = [
+        &["snapshot", "--out", "never-written.json"],
+        &["explain", "--from", "app-server", "--to", "prod-db"],
+        &["reach", "--to", "prod-db"],
+        &["exposure"],
+    ];
+    for args in cases {
+        let (code, out, err) = run(args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert_eq!(err.trim_end(), NO_LIVE, "{args:?}");
+    }
+    assert!(!common::workspace().join("never-written.json").exists());
+    let (code, _, err) = run(&[
+        "explain",
+        "-s",
+        FX,
+        "--from",
+        "app-server",
+        "--to",
+        "prod-db",
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+}
