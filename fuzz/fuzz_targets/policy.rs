@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use netpath_engine::policy::{check, Policy};
+use netpath_engine::{check, Policy};
 use netpath_engine::Topology;
 
 const SNAPSHOT: &[u8] = include_bytes!("../corpus/snapshot_file/war-story-sg-drift.json");

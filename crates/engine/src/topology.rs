@@ -406,26 +406,6 @@ impl<'a> Topology<'a> {
             .collect()
     }
 
-    /// The graph in Graphviz DOT, for `--output dot`.
-    pub fn to_dot(&self) -> String {
-        use petgraph::dot::{Config, Dot};
-        format!(
-            "{:?}",
-            Dot::with_attr_getters(
-                &self.graph,
-                &[Config::EdgeNoLabel, Config::NodeNoLabel],
-                &|_, e| match e.weight() {
-                    Edge::Peering(id) => format!("label=\"{id}\""),
-                    Edge::Attachment(s) => format!("label=\"{s}\" style=dashed"),
-                },
-                &|_, (_, n)| match n {
-                    Node::Vpc(id) => format!("label=\"{id}\" shape=box"),
-                    Node::InternetGateway(id) => format!("label=\"{id}\" shape=ellipse"),
-                },
-            )
-        )
-    }
-
     /// The graph of VPCs, internet gateways, peerings and attachments (input of DOT rendering).
     pub fn graph(&self) -> &UnGraph<Node, Edge> {
         &self.graph

@@ -2,7 +2,7 @@
 //! PASS or FAIL (table, docs/policy.md's JSON, or JUnit XML).
 
 use anyhow::Context;
-use netpath_engine::policy::{self, Policy};
+use netpath_engine::Policy;
 use netpath_engine::Topology;
 
 use crate::args::{CheckArgs, CheckOutput};
@@ -16,7 +16,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         Policy::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.policy.display()))?;
     let imported = netpath_model::load(&args.snapshot)?;
     let topo = Topology::new(&imported.snapshot);
-    let report = policy::check(&topo, &parsed);
+    let report = netpath_engine::check(&topo, &parsed);
     for w in &imported.warnings {
         eprintln!("netpath: warning: {w}");
     }

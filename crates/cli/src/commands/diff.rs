@@ -1,9 +1,9 @@
 //! `netpath diff BEFORE AFTER`: the resource edits between two snapshots and
 //! every flow whose reachability changed (table, or docs/diff-json.md).
 
-use netpath_engine::diff::{DiffSummary, FlowChange};
-use netpath_engine::edits::Edit;
+use netpath_engine::Edit;
 use netpath_engine::{DiffOptions, FailOn, Topology};
+use netpath_engine::{DiffSummary, FlowChange};
 
 use crate::args::{DiffArgs, DiffOutput, FailOnArg};
 use crate::render::{self, Envelope};

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::word::word;
 
-fn violation_text(v: &netpath_engine::policy::Violation) -> String {
+fn violation_text(v: &netpath_engine::Violation) -> String {
     format!(
         "{} -> {} {}/{}: {} — {}",
         v.from,
@@ -18,8 +18,8 @@ fn violation_text(v: &netpath_engine::policy::Violation) -> String {
 }
 
 /// Renders a policy check: one PASS/FAIL line per intent, then the violations.
-pub fn check(r: &netpath_engine::policy::CheckReport, policy: &str) -> String {
-    use netpath_engine::policy::Status;
+pub fn check(r: &netpath_engine::CheckReport, policy: &str) -> String {
+    use netpath_engine::Status;
     let mut out = String::new();
     for res in &r.results {
         let status = match res.status {
@@ -52,8 +52,8 @@ pub fn check(r: &netpath_engine::policy::CheckReport, policy: &str) -> String {
 /// Renders a policy check as JUnit XML: one test suite for the policy, one
 /// test case per intent (classname = intent kind), a `<failure>` per failed
 /// intent carrying every violation.
-pub fn junit(r: &netpath_engine::policy::CheckReport, policy: &str) -> anyhow::Result<String> {
-    use netpath_engine::policy::Status;
+pub fn junit(r: &netpath_engine::CheckReport, policy: &str) -> anyhow::Result<String> {
+    use netpath_engine::Status;
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
     let mut report = Report::new("netpath check");
     let mut suite = TestSuite::new(policy);

@@ -51,7 +51,7 @@ fn names(v: &[String]) -> String {
     }
 }
 
-fn side(s: &netpath_engine::diff::FlowSide) -> String {
+fn side(s: &netpath_engine::FlowSide) -> String {
     match (s.verdict, s.symptom) {
         (None, _) => "(absent)".into(),
         (Some(v), Some(sym)) if v != Verdict::Reachable => format!("{} ({})", word(&v), word(&sym)),
@@ -77,7 +77,7 @@ fn blocking_text(b: &netpath_engine::Blocking) -> String {
 
 /// Renders a diff: the edit summary, then the reachability changes.
 pub fn diff(d: &netpath_engine::Diff, before: &str, after: &str) -> String {
-    use netpath_engine::diff::ChangeKind;
+    use netpath_engine::ChangeKind;
     let mut out = String::new();
     let _ = writeln!(out, "before: {before}\nafter:  {after}\n");
     if d.edits.is_empty() {

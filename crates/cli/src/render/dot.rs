@@ -3,8 +3,8 @@
 //! gateways ellipses; a peering edge is labelled with its id, an attachment
 //! edge (dashed) with its state.
 
-use netpath_engine::topology::{Edge, Node};
 use netpath_engine::Topology;
+use netpath_engine::{Edge, Node};
 use petgraph::dot::{Config, Dot};
 
 /// The topology graph of `topo` in DOT, ending with a newline.

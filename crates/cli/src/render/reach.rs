@@ -14,7 +14,7 @@ pub fn reach(
     r: &netpath_engine::Reach,
     members: bool,
 ) -> std::io::Result<()> {
-    let ports = |a: &netpath_engine::reach::PortAccess| {
+    let ports = |a: &netpath_engine::PortAccess| {
         if a.ports.from == a.ports.to {
             format!("{} {}", a.protocol, a.ports.from)
         } else {
@@ -64,9 +64,9 @@ pub fn reach(
         if (members || e.count <= 8)
             && !matches!(
                 e.kind,
-                netpath_engine::reach::EntryKind::Internet
-                    | netpath_engine::reach::EntryKind::Cidr
-                    | netpath_engine::reach::EntryKind::DbInstances
+                netpath_engine::EntryKind::Internet
+                    | netpath_engine::EntryKind::Cidr
+                    | netpath_engine::EntryKind::DbInstances
             )
         {
             writeln!(out, "{:<10} members: {}", "", e.members.join(", "))?;
