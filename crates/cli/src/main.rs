@@ -607,7 +607,7 @@ struct CheckDocument<'a> {
 }
 
 fn run_synth(args: SynthArgs) -> anyhow::Result<()> {
-    use netpath_model::synth;
+    use netpath_synth as synth;
     let mut snap = synth::generate(&synth::SynthParams {
         enis: args.enis,
         vpcs: args.vpcs,

@@ -13,7 +13,6 @@ pub mod import;
 mod raw;
 pub mod resources;
 pub mod snapshot;
-pub mod synth;
 
 pub use error::{ModelError, Warning};
 pub use import::{load, Imported};
