@@ -2,12 +2,12 @@
 //! and 100,000 ENIs
 //! that differ by 10 rule edits (security-group rules and NACL entries),
 //! every relevant flow compared. The snapshots come from
-//! `netpath_model::synth` (same seed, same bytes; `netpath synth` writes
+//! `netpath_synth` (same seed, same bytes; `netpath synth` writes
 //! them to files). Run: `cargo bench -p netpath-engine --bench diff`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use netpath_engine::{diff, DiffOptions, Topology};
-use netpath_model::synth::{generate, perturb, SynthParams};
+use netpath_synth::{generate, perturb, SynthParams};
 
 fn bench_diff(c: &mut Criterion) {
     let mut group = c.benchmark_group("diff");

@@ -1,5 +1,5 @@
 //! Criterion benchmarks of the scale figures on synthetic snapshots of
-//! 10,000 and 100,000 ENIs (`netpath_model::synth`, seed 1, 8 VPCs):
+//! 10,000 and 100,000 ENIs (`netpath_synth`, seed 1, 8 VPCs):
 //!
 //! - `load/value`: a bare `serde_json::from_slice` into `serde_json::Value`
 //!   (the baseline); `load/netpath`: netpath's typed parse and validation;
@@ -16,8 +16,8 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use netpath_engine::{explain, reach, ExplainOptions, ReachOptions, ReachQuery, Topology};
-use netpath_model::synth::{generate, SynthParams};
 use netpath_model::Snapshot;
+use netpath_synth::{generate, SynthParams};
 
 fn bench_scale(c: &mut Criterion) {
     let mut group = c.benchmark_group("scale");

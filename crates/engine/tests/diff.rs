@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use netpath_engine::{compare, EditChange};
 use netpath_engine::{diff, explain, DiffOptions, ExplainOptions, Topology, Verdict};
 use netpath_engine::{ChangeKind, FlowChange};
-use netpath_model::synth::{generate, perturb, SynthParams};
 use netpath_model::{IpProtocol, Snapshot};
+use netpath_synth::{generate, perturb, SynthParams};
 
 /// The ends brute force walks: every instance (by id) and DB (by identifier).
 fn ends(s: &Snapshot) -> Vec<String> {

@@ -14,8 +14,8 @@
 //! <https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html>.
 
 use netpath_engine::{explain, Decision, ExplainOptions, HopKind, Topology, Verdict};
-use netpath_model::synth::{generate, SynthParams};
 use netpath_model::{IpPermission, IpProtocol, Snapshot};
+use netpath_synth::{generate, SynthParams};
 use proptest::prelude::*;
 
 fn world(seed: u64) -> Snapshot {

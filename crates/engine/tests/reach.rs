@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use netpath_engine::{explain, reach, ExplainOptions, ReachOptions, ReachQuery, Topology, Verdict};
 use netpath_engine::{PortAccess, Reach};
-use netpath_model::synth::{generate, SynthParams};
 use netpath_model::{IpProtocol, PortRange, Snapshot};
+use netpath_synth::{generate, SynthParams};
 
 fn world(seed: u64) -> Snapshot {
     generate(&SynthParams {

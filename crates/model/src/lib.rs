@@ -10,10 +10,9 @@
 
 pub mod error;
 pub mod import;
+mod raw;
 pub mod resources;
 pub mod snapshot;
-mod split;
-pub mod synth;
 
 pub use error::{ModelError, Warning};
 pub use import::{load, Imported};

@@ -9,12 +9,14 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{ModelError, Warning};
+use crate::raw::{collection, deserialize_field, parse_object, raw_value, RawObject};
 use crate::resources::*;
+
+pub use crate::raw::parse_json;
 
 /// The value of the `format` field of a snapshot file.
 pub const SNAPSHOT_FORMAT: &str = "netpath-snapshot";
@@ -495,174 +497,9 @@ impl Snapshot {
     }
 }
 
-/// A JSON object whose members are still raw text (borrowed from the input).
-pub(crate) type RawObject<'a> = std::collections::BTreeMap<String, &'a str>;
-
-/// Parses raw JSON text that is known to be valid into a `Value`.
-pub(crate) fn raw_value(r: &str) -> Value {
-    serde_json::from_str(r).unwrap_or(Value::Null)
-}
-
-/// Checks that `bytes` are JSON (errors carry file, line and column, as
-/// [`parse_json`]) and returns the top-level object with its members as raw
-/// text, or `None` when the top level is not an object. Nothing is built
-/// for the members, so a 100 MB file costs about 100 MB here.
-pub(crate) fn parse_object<'a>(
-    path: &Path,
-    bytes: &'a [u8],
-) -> Result<Option<RawObject<'a>>, ModelError> {
-    let json_err = |e: serde_json::Error| ModelError::Json {
-        path: path.to_path_buf(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    };
-    // Validate the whole text first (errors carry line and column); nothing
-    // is built, and nesting depth costs nothing.
-    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(json_err)?;
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let at = e.valid_up_to();
-        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
-        let column = at
-            - bytes[..at]
-                .iter()
-                .rposition(|b| *b == b'\n')
-                .map_or(0, |p| p + 1)
-            + 1;
-        ModelError::Json {
-            path: path.to_path_buf(),
-            line,
-            column,
-            message: format!("invalid UTF-8 at line {line} column {column}"),
-        }
-    })?;
-    Ok(crate::split::object_members(text))
-}
-
-/// Calls `f` on each item of a JSON array given as raw text, as the array
-/// is read (no list of items is built, so a 50-million-item array costs
-/// nothing before the first bad item stops it). Output: `None` when `r` is
-/// not an array, else the first error `f` returned, if any.
-pub(crate) fn each_item<'a>(
-    r: &'a str,
-    f: impl FnMut(usize, &'a str) -> Result<(), ModelError>,
-) -> Option<Result<(), ModelError>> {
-    crate::split::each_item(r, f)
-}
-
-/// Parses bytes as JSON, turning a syntax error into [`ModelError::Json`] with
-/// the file, line and column.
-pub fn parse_json(path: &Path, bytes: &[u8]) -> Result<Value, ModelError> {
-    serde_json::from_slice(bytes).map_err(|e| ModelError::Json {
-        path: path.to_path_buf(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })
-}
-
 fn format_err(path: &Path, message: &str) -> ModelError {
     ModelError::Format {
         path: path.to_path_buf(),
         message: message.to_string(),
-    }
-}
-
-/// Deserializes one JSON value into `T`, turning a failure into
-/// [`ModelError::Field`] naming `resource` and the path of the bad field.
-pub(crate) fn deserialize_field<T: DeserializeOwned>(
-    path: &Path,
-    resource: &str,
-    field_prefix: &str,
-    value: Value,
-) -> Result<T, ModelError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let inner = e.path().to_string();
-        let field = match (field_prefix.is_empty(), inner.as_str()) {
-            (true, _) => inner.clone(),
-            (false, ".") => field_prefix.to_string(),
-            (false, _) => format!("{field_prefix}.{inner}"),
-        };
-        ModelError::Field {
-            path: path.to_path_buf(),
-            resource: resource.to_string(),
-            field,
-            message: e.into_inner().to_string(),
-        }
-    })
-}
-
-/// Deserializes one resource from its raw text straight into `T` (no JSON
-/// tree, so even a single 100 MB resource costs only what `T` holds). A
-/// failure becomes [`ModelError::Field`] naming the resource (its
-/// `id_field`, else `"<what> #<index>"`) and the path of the bad field.
-pub(crate) fn deserialize_raw<T: DeserializeOwned>(
-    path: &Path,
-    raw: &str,
-    id_field: &str,
-    what: &str,
-    index: usize,
-) -> Result<T, ModelError> {
-    let mut de = serde_json::Deserializer::from_str(raw);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let field = e.path().to_string();
-        let mut message = e.into_inner().to_string();
-        // The position is inside this one resource, not the file: drop it.
-        if let Some(i) = message.find(" at line ") {
-            message.truncate(i);
-        }
-        let resource = crate::split::object_members(raw)
-            .and_then(|m| {
-                m.get(id_field)
-                    .and_then(|v| serde_json::from_str::<String>(v).ok())
-            })
-            .unwrap_or_else(|| format!("{what} #{index}"));
-        ModelError::Field {
-            path: path.to_path_buf(),
-            resource,
-            field,
-            message,
-        }
-    })
-}
-
-/// The id of a resource in raw JSON, for error messages: `obj[id_field]` when
-/// it is a string, else `"<what> #<index>"`.
-pub(crate) fn resource_label(value: &Value, id_field: &str, what: &str, index: usize) -> String {
-    value
-        .get(id_field)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("{what} #{index}"))
-}
-
-/// Deserializes `obj[key]` (an array or absent/null) item by item so that an
-/// error names the failing resource.
-fn collection<T: DeserializeOwned>(
-    path: &Path,
-    obj: &mut RawObject<'_>,
-    key: &str,
-    id_field: &str,
-) -> Result<Option<Vec<T>>, ModelError> {
-    let Some(v) = obj.remove(key) else {
-        return Ok(None);
-    };
-    if v.trim() == "null" {
-        return Ok(None);
-    }
-    let mut out = Vec::new();
-    let what = format!("{key} item");
-    let done = each_item(v, |i, raw| {
-        out.push(deserialize_raw(path, raw, id_field, &what, i)?);
-        Ok(())
-    });
-    match done {
-        None => Err(ModelError::Field {
-            path: path.to_path_buf(),
-            resource: key.to_string(),
-            field: key.to_string(),
-            message: "expected an array".to_string(),
-        }),
-        Some(r) => r.map(|()| Some(out)),
     }
 }

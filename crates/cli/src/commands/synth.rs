@@ -1,7 +1,7 @@
 //! `netpath synth --out FILE`: a synthetic snapshot for benchmarks (same
 //! arguments, same bytes), optionally with random rule edits.
 
-use netpath_model::synth;
+use netpath_synth as synth;
 
 use crate::args::SynthArgs;
 

@@ -1,19 +1,4 @@
-//! Synthetic snapshots for benchmarks and equivalence tests.
-//!
-//! [`generate`] builds a realistic account of a requested size: several
-//! VPCs, some peered (and one peering deleted, its routes left as
-//! blackholes); per VPC, *roles* (an auto-scaling group, a service) whose
-//! ENIs share a security group and a few subnets, with groups referencing
-//! each other and CIDRs; custom network ACLs with tens of entries listed out
-//! of rule-number order; main and explicit route tables with internet
-//! gateway and peering routes; RDS DB instances with their ENIs; a skewed
-//! (Zipf-like) number of ENIs per role and per subnet, and some public IPs.
-//!
-//! The same [`SynthParams`] give the same snapshot, byte for byte once
-//! written with [`Snapshot::to_json`]: randomness comes from ChaCha8 seeded
-//! with `seed`, and nothing iterates a hash map.
-//!
-//! [`perturb`] applies a given number of rule edits, for diff benchmarks.
+//! [`generate`]: a synthetic account of a requested size.
 
 use std::path::Path;
 
@@ -22,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
-use crate::{IpProtocol, RuleAction, Snapshot, DEFAULT_RULE_NUMBER};
+use netpath_model::{Snapshot, DEFAULT_RULE_NUMBER};
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +24,7 @@ fn id(prefix: &str, n: u64) -> String {
     format!("{prefix}-{n:017x}")
 }
 
-const PORTS: [(u16, u16); 10] = [
+pub(crate) const PORTS: [(u16, u16); 10] = [
     (443, 443),
     (80, 80),
     (8080, 8080),
@@ -393,7 +378,7 @@ pub fn generate(p: &SynthParams) -> Snapshot {
         }
     }
     let doc = json!({
-        "format": crate::SNAPSHOT_FORMAT, "version": crate::SNAPSHOT_VERSION,
+        "format": netpath_model::SNAPSHOT_FORMAT, "version": netpath_model::SNAPSHOT_VERSION,
         "metadata": { "source": "netpath-synth", "regions": ["us-east-1"], "account_ids": [acct],
             "tool_version": env!("CARGO_PKG_VERSION"), "operations": [], "gaps": [] },
         "vpcs": vpcs, "subnets": subnets, "security_groups": sgs, "network_acls": acls, "route_tables": rtbs,
@@ -404,99 +389,4 @@ pub fn generate(p: &SynthParams) -> Snapshot {
         .expect("the synthetic generator writes valid snapshots");
     snap.sort();
     snap
-}
-
-/// Applies `edits` rule edits to a copy of `snapshot`, chosen by `seed`:
-/// an ingress rule removed from a security group, an ingress rule added
-/// (a port from a CIDR or another group of the VPC), or a network ACL entry's
-/// action flipped. Returns the new snapshot and one line per edit.
-pub fn perturb(snapshot: &Snapshot, edits: usize, seed: u64) -> (Snapshot, Vec<String>) {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut s = snapshot.clone();
-    let mut log = Vec::new();
-    for _ in 0..edits {
-        match rng.gen_range(0..3) {
-            0 => {
-                let Some(groups) = s.security_groups.as_mut() else {
-                    continue;
-                };
-                let candidates: Vec<usize> = (0..groups.len())
-                    .filter(|i| !groups[*i].ip_permissions.is_empty())
-                    .collect();
-                let Some(&g) = candidates.choose(&mut rng) else {
-                    continue;
-                };
-                let sg = &mut groups[g];
-                let k = rng.gen_range(0..sg.ip_permissions.len());
-                sg.ip_permissions.remove(k);
-                log.push(format!("removed ingress rule {k} of {}", sg.group_id));
-            }
-            1 => {
-                let Some(groups) = s.security_groups.as_mut() else {
-                    continue;
-                };
-                if groups.is_empty() {
-                    continue;
-                }
-                let g = rng.gen_range(0..groups.len());
-                let vpc = groups[g].vpc_id.clone();
-                let peers: Vec<String> = groups
-                    .iter()
-                    .filter(|x| x.vpc_id == vpc)
-                    .map(|x| x.group_id.clone())
-                    .collect();
-                let (a, b) = PORTS[rng.gen_range(0..PORTS.len())];
-                let mut p = crate::IpPermission {
-                    ip_protocol: IpProtocol::Tcp,
-                    from_port: Some(i32::from(a)),
-                    to_port: Some(i32::from(b)),
-                    ip_ranges: Vec::new(),
-                    ipv6_ranges: Vec::new(),
-                    prefix_list_ids: Vec::new(),
-                    user_id_group_pairs: Vec::new(),
-                };
-                if rng.gen_bool(0.5) {
-                    p.ip_ranges.push("0.0.0.0/0".parse().expect("valid CIDR"));
-                } else if let Some(src) = peers.choose(&mut rng) {
-                    p.user_id_group_pairs.push(crate::UserIdGroupPair {
-                        group_id: src.clone(),
-                        user_id: None,
-                        vpc_id: None,
-                        vpc_peering_connection_id: None,
-                        peering_status: None,
-                    });
-                }
-                log.push(format!(
-                    "added ingress tcp {a}-{b} to {}",
-                    groups[g].group_id
-                ));
-                groups[g].ip_permissions.push(p);
-            }
-            _ => {
-                let Some(acls) = s.network_acls.as_mut() else {
-                    continue;
-                };
-                let candidates: Vec<usize> =
-                    (0..acls.len()).filter(|i| !acls[*i].is_default).collect();
-                let Some(&a) = candidates.choose(&mut rng) else {
-                    continue;
-                };
-                let acl = &mut acls[a];
-                let k = rng.gen_range(0..acl.entries.len());
-                let e = &mut acl.entries[k];
-                if e.rule_number == DEFAULT_RULE_NUMBER {
-                    continue;
-                }
-                e.rule_action = match e.rule_action {
-                    RuleAction::Allow => RuleAction::Deny,
-                    RuleAction::Deny => RuleAction::Allow,
-                };
-                log.push(format!(
-                    "flipped {} rule {} to {}",
-                    acl.network_acl_id, e.rule_number, e.rule_action
-                ));
-            }
-        }
-    }
-    (s, log)
 }

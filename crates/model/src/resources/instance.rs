@@ -1,0 +1,71 @@
+//! EC2 instances (`DescribeInstances`).
+
+use std::net::Ipv4Addr;
+
+use serde::{Deserialize, Serialize};
+
+use super::api_state::api_state;
+use super::tags::Tags;
+
+api_state! {
+    /// `State.Name` of an EC2 instance (`InstanceStateName`). Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html>.
+    pub enum InstanceStateName {
+        /// `pending`: starting up.
+        Pending = "pending",
+        /// `running`.
+        Running = "running",
+        /// `shutting-down`: being terminated.
+        ShuttingDown = "shutting-down",
+        /// `terminated`.
+        Terminated = "terminated",
+        /// `stopping`.
+        Stopping = "stopping",
+        /// `stopped`.
+        Stopped = "stopped",
+    }
+}
+
+/// An EC2 instance (`DescribeInstances`, `Reservations[].Instances[]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    /// `i-...`.
+    pub instance_id: String,
+    /// `State.Name`: `running`, `stopped`, `pending`, ...
+    pub state: InstanceStateName,
+    /// `Platform`: `windows` for Windows instances, absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// Subnet of the primary interface.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    /// VPC of the instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    /// Primary private IP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<Ipv4Addr>,
+    /// Public IP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip_address: Option<Ipv4Addr>,
+    /// Interfaces attached to it.
+    #[serde(default)]
+    pub network_interface_ids: Vec<String>,
+    /// Tags (the `Name` tag names it).
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+
+impl Instance {
+    /// True when `State.Name` is `running`. Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html>.
+    pub fn is_running(&self) -> bool {
+        self.state == InstanceStateName::Running
+    }
+
+    /// True when `State.Name` is `stopped`. Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html>.
+    pub fn is_stopped(&self) -> bool {
+        self.state == InstanceStateName::Stopped
+    }
+}

@@ -1,0 +1,44 @@
+//! The network resources of one AWS account, as netpath keeps them.
+//!
+//! Every type mirrors the EC2 / RDS API shape it comes from (the AWS SDK's own
+//! names, in snake_case), flattened where the API nests a single value
+//! (`Status.Code` becomes `status_code`). Nothing here evaluates anything: the
+//! meaning of a rule or route lives in `netpath-engine`.
+//!
+//! Sources: EC2 API reference data types
+//! <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/OperationList-query-vpc.html>
+//! and RDS `DBInstance`
+//! <https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html>.
+
+mod api_state;
+mod db_instance;
+mod gateway;
+mod instance;
+mod network_acl;
+mod network_interface;
+mod prefix_list;
+mod protocol;
+mod route_table;
+mod security_group;
+mod tags;
+mod vpc;
+mod vpc_peering_connection;
+
+pub use db_instance::{DbEndpoint, DbInstance, DbInstanceStatus, DbSubnetGroup};
+pub use gateway::{
+    InternetGateway, InternetGatewayAttachment, NatGateway, NatGatewayAddress, NatGatewayState,
+};
+pub use instance::{Instance, InstanceStateName};
+pub use network_acl::{NetworkAcl, NetworkAclEntry, RuleAction, DEFAULT_RULE_NUMBER};
+pub use network_interface::{
+    NetworkInterface, NetworkInterfaceAttachment, NetworkInterfaceStatus, PrivateIpAddress,
+};
+pub use prefix_list::PrefixList;
+pub use protocol::{Direction, IpProtocol, PortRange};
+pub use route_table::{Route, RouteState, RouteTable, RouteTableAssociation};
+pub use security_group::{IpPermission, SecurityGroup, UserIdGroupPair};
+pub use tags::Tags;
+pub use vpc::{Subnet, Vpc};
+pub use vpc_peering_connection::{
+    PeeringVpcInfo, VpcPeeringConnection, VpcPeeringConnectionStateReasonCode,
+};

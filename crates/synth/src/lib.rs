@@ -1,0 +1,25 @@
+//! # netpath-synth
+//!
+//! Synthetic snapshots for benchmarks and equivalence tests.
+//!
+//! [`generate`] builds a realistic account of a requested size: several
+//! VPCs, some peered (and one peering deleted, its routes left as
+//! blackholes); per VPC, *roles* (an auto-scaling group, a service) whose
+//! ENIs share a security group and a few subnets, with groups referencing
+//! each other and CIDRs; custom network ACLs with tens of entries listed out
+//! of rule-number order; main and explicit route tables with internet
+//! gateway and peering routes; RDS DB instances with their ENIs; a skewed
+//! (Zipf-like) number of ENIs per role and per subnet, and some public IPs.
+//!
+//! The same [`SynthParams`] give the same snapshot, byte for byte once
+//! written with [`netpath_model::Snapshot::to_json`]: randomness comes from ChaCha8 seeded
+//! with `seed`, and nothing iterates a hash map.
+//!
+//! [`perturb`] applies a given number of rule edits, for diff benchmarks.
+#![warn(missing_docs)]
+
+mod generate;
+mod perturb;
+
+pub use generate::{generate, SynthParams};
+pub use perturb::perturb;
