@@ -12,6 +12,6 @@ for d in fixtures/*/aws fixtures/diff/*/*/aws; do
 done
 for d in fixtures/*/aws; do
   n=$(basename "$(dirname "$d")")
-  cargo run -q -p netpath-cli -- import "$d" -o "fuzz/corpus/snapshot_file/$n.json" 2>/dev/null
+  cargo run -q -p netpath-cli -- import "$d" --out "fuzz/corpus/snapshot_file/$n.json" 2>/dev/null
 done
 cp fixtures/policies/*.toml fuzz/corpus/policy/

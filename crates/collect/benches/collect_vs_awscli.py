@@ -128,7 +128,7 @@ def main():
 
         def netpath_once():
             t = time.perf_counter()
-            sh(args.netpath, "snapshot", "-o", os.path.join(out, "s.json"), "--endpoint-url", url,
+            sh(args.netpath, "snapshot", "--out", os.path.join(out, "s.json"), "--endpoint-url", url,
                "--region", "us-east-1", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             return time.perf_counter() - t
 

@@ -49,7 +49,7 @@ def synth(enis, edits=0):
     path = os.path.join(OUT, f"synth-{enis}-e{edits}.json")
     if not os.path.exists(path):
         sh(NETPATH, "synth", "--enis", str(enis), "--vpcs", "8", "--seed", "1",
-           "--edits", str(edits), "-o", path, stderr=subprocess.DEVNULL)
+           "--edits", str(edits), "--out", path, stderr=subprocess.DEVNULL)
     return path
 
 
@@ -79,10 +79,10 @@ def measure(enis, runs):
     db, inst = samples[0]["db"], samples[0]["instance"]
     m["load_ratio"] = (m["load"] + m["index"]) / m["value_parse"]
     m["explain_proc"] = median_wall([NETPATH, "explain", "-s", before, "--from", inst,
-                                     "--to", db, "-o", "json"], runs)
+                                     "--to", db, "--output", "json"], runs)
     m["load_proc"] = median_wall([SCALE, "--load-only", before], runs)
     m["explain_ratio"] = m["explain_proc"] / m["load_proc"]
-    _, rss = run_child([NETPATH, "reach", "-s", before, "--to", db, "-o", "json"])
+    _, rss = run_child([NETPATH, "reach", "-s", before, "--to", db, "--output", "json"])
     _, rss_explain = run_child([NETPATH, "explain", "-s", before, "--from", inst, "--to", db])
     m["bytes_per_eni"] = rss / enis
     m["explain_bytes_per_eni"] = rss_explain / enis

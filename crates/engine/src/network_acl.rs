@@ -111,6 +111,8 @@ fn partition(
 ) -> Vec<(PortRange, RuleAction, u16)> {
     let mut remaining: PortSet = ports.into();
     let mut out = Vec::new();
+    // Entries are sorted by rule number; the first that matches a packet
+    // decides it (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>).
     for e in entries {
         if remaining.is_empty() {
             break;
@@ -131,6 +133,8 @@ fn partition(
         }
         remaining = remaining.minus(&range);
     }
+    // Whatever no numbered entry matched meets the `*` entry, which denies
+    // (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>).
     for r in remaining.0 {
         out.push((r, RuleAction::Deny, DEFAULT_RULE_NUMBER));
     }

@@ -89,7 +89,9 @@ pub fn describe_ports(p: &IpPermission) -> String {
     }
 }
 
-/// True when a group reference from a rule of `sg` can match an ENI in `peer_vpc`.
+/// True when a group reference from a rule of `sg` can match an ENI in
+/// `peer_vpc`: the same VPC, or a VPC joined by an active peering in the same
+/// region (<https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html>).
 fn reference_usable(topo: &Topology, sg: &SecurityGroup, peer_vpc: Option<&str>) -> bool {
     let (Some(own), Some(peer)) = (sg.vpc_id.as_deref(), peer_vpc) else {
         return true;

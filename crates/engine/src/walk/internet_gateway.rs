@@ -56,6 +56,9 @@ impl<'a> Walker<'_, 'a> {
         if !self.igw_attached(PathLeg::Forward, igw, &sp.vpc_id) {
             return false;
         }
+        // An internet gateway carries only ENIs with a public IPv4 address,
+        // which it translates one-to-one
+        // (<https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html>).
         let Some(public) = sp.public_ip else {
             let h = hop(
                 PathLeg::Forward,
@@ -70,6 +73,8 @@ impl<'a> Walker<'_, 'a> {
             self.push(h, ExplanationCode::NetpathNoPublicIp);
             return false;
         };
+        // RFC 1918 (and RFC 6598) addresses are not routed on the internet
+        // (<https://www.rfc-editor.org/rfc/rfc1918#section-3>).
         let all_private = daddr.atoms([]).iter().all(|ip| is_private(*ip));
         if all_private && !via_public {
             let h = hop(PathLeg::Forward, HopKind::InternetGateway, igw, Decision::Deny,
@@ -112,6 +117,9 @@ impl<'a> Walker<'_, 'a> {
         ) {
             self.unknown(PathLeg::Forward, HopKind::InternetGateway, &dp.vpc_id, m);
         } else if igws.is_empty() {
+            // Nothing reaches a VPC from the internet without an attached
+            // internet gateway
+            // (<https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html>).
             let h = hop(
                 PathLeg::Forward,
                 HopKind::InternetGateway,

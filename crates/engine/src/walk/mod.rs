@@ -240,7 +240,9 @@ impl<'t, 'a> Walker<'t, 'a> {
                 vpc_id: private_dp.map(|d| d.vpc_id.as_str()),
             },
         );
-        // Same subnet: delivered directly, no NACL, no route lookup.
+        // Same subnet: delivered directly, no NACL, no route lookup; NACLs act
+        // only at the subnet boundary
+        // (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>).
         let same_subnet = match (private_dp, self.topo.subnet(&sp.subnet_id)) {
             (Some(d), _) => d.subnet_id == sp.subnet_id,
             (None, Some(s)) => daddr.within(&s.cidr_block),

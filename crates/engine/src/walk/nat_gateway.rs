@@ -38,6 +38,8 @@ impl<'a> Walker<'_, 'a> {
             );
             return self.push(h, ExplanationCode::BadState);
         };
+        // Only an `available` NAT gateway forwards traffic
+        // (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NatGateway.html>).
         if !nat.is_available() {
             let h = hop(
                 PathLeg::Forward,
@@ -48,6 +50,9 @@ impl<'a> Walker<'_, 'a> {
             );
             return self.push(h, ExplanationCode::BadState);
         }
+        // A private NAT gateway, or a public one asked for a private
+        // address, forwards to other networks netpath does not follow
+        // (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html>).
         if nat.connectivity_type.as_deref() == Some("private")
             || daddr.atoms([]).iter().all(|ip| is_private(*ip))
         {
