@@ -110,12 +110,7 @@ pub fn report(snap: &Snapshot, wrote: &str) {
         snap.metadata.account_ids.join(", "),
     );
     for g in &snap.metadata.gaps {
-        eprintln!(
-            "netpath: gap: {} in {} failed: {}",
-            g.operation,
-            g.region.as_deref().unwrap_or("?"),
-            g.error
-        );
+        eprintln!("netpath: gap: {g}");
     }
 }
 

@@ -83,6 +83,33 @@ impl ExplanationCode {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
+
+    /// One line saying what the code means, as `docs/explain-json.md` does.
+    pub fn description(self) -> &'static str {
+        match self {
+            ExplanationCode::BadState => "a component is in a state that carries no traffic",
+            ExplanationCode::BadStateAttachment => {
+                "the gateway the route names is not attached to the VPC"
+            }
+            ExplanationCode::BadStateRoute => "the matching route is a blackhole",
+            ExplanationCode::CannotRoute => "the packet is routed where it cannot be delivered",
+            ExplanationCode::EniSgRulesMismatch => {
+                "no security-group rule of the ENI allows the traffic"
+            }
+            ExplanationCode::NoRouteToDestination => "no route matches the destination",
+            ExplanationCode::SubnetAclRestriction => "a network ACL entry denies the traffic",
+            ExplanationCode::NetpathBlocked => "a hop blocks without a more specific code",
+            ExplanationCode::NetpathNoDestination => {
+                "the subnet was reached, but no ENI holds the address"
+            }
+            ExplanationCode::NetpathNoInternetGateway => "the VPC has no attached internet gateway",
+            ExplanationCode::NetpathNoListener => {
+                "the host was reached on a port nothing listens on: refused"
+            }
+            ExplanationCode::NetpathNoPublicIp => "the ENI has no public IP",
+            ExplanationCode::NetpathNoSubnet => "the address is inside the VPC but in no subnet",
+        }
+    }
 }
 
 impl std::fmt::Display for ExplanationCode {
@@ -397,4 +424,28 @@ pub struct Explanation {
     pub missing: Vec<String>,
     /// Warnings about the input or the answer.
     pub warnings: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use strum::IntoEnumIterator;
+
+    use super::ExplanationCode;
+
+    #[test]
+    fn every_explanation_code_is_documented_and_netpath_codes_say_so() {
+        let doc = include_str!("../../../docs/explain-json.md");
+        for c in ExplanationCode::iter() {
+            assert!(
+                doc.contains(&format!("`{}`", c.as_str())),
+                "{c} is not in docs/explain-json.md"
+            );
+            assert!(!c.description().is_empty());
+            assert_eq!(
+                c.as_str().starts_with("NETPATH_"),
+                format!("{c:?}").starts_with("Netpath"),
+                "{c}"
+            );
+        }
+    }
 }

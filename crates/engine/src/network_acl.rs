@@ -60,7 +60,7 @@ pub struct PortDecision {
     pub ports: PortRange,
     /// Allow or deny; `None` when it depends on an unknown address.
     pub action: Option<RuleAction>,
-    /// The deciding rule number (32767 for the `*` default).
+    /// The deciding rule number ([`DEFAULT_RULE_NUMBER`] for the `*` entry).
     pub rule_number: Option<u16>,
 }
 
@@ -190,7 +190,7 @@ pub fn evaluate(
                 p.iter()
                     .find(|(pr, _, _)| pr.contains(r.from))
                     .map(|(_, a, n)| (*a, *n))
-                    .unwrap_or((RuleAction::Deny, 32767))
+                    .unwrap_or((RuleAction::Deny, DEFAULT_RULE_NUMBER))
             })
             .collect();
         let first = decisions[0];

@@ -21,12 +21,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         eprintln!("netpath: warning: {w}");
     }
     for g in &imported.snapshot.metadata.gaps {
-        eprintln!(
-            "netpath: warning: collection gap: {} in {} failed ({}); intents that need it fail as unknown",
-            g.operation,
-            g.region.as_deref().unwrap_or("?"),
-            g.error
-        );
+        eprintln!("netpath: warning: collection gap: {g}; intents that need it fail as unknown");
     }
     let policy_name = args.policy.display().to_string();
     match args.output {

@@ -38,10 +38,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<u8> {
             .extend(imp.warnings.iter().map(|w| format!("{label}: {w}")));
         for g in &imp.snapshot.metadata.gaps {
             d.warnings.push(format!(
-                "{label}: collection gap: {} in {} failed ({}); flows that need it may show as unknown",
-                g.operation,
-                g.region.as_deref().unwrap_or("?"),
-                g.error
+                "{label}: collection gap: {g}; flows that need it may show as unknown"
             ));
         }
     }
