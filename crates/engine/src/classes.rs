@@ -21,7 +21,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
-use netpath_model::{Direction, IpProtocol, NetworkInterface, PortRange, Snapshot};
+use netpath_model::{
+    Direction, InstanceStateName, IpProtocol, NetworkInterface, PortRange, Snapshot,
+};
 
 use crate::explain::ExplainOptions;
 use crate::network_acl::network_acl_for_subnet;
@@ -193,7 +195,7 @@ pub(crate) struct EniClass {
     /// primary address.
     cuts: Vec<Ipv4Net>,
     /// The instance's state and platform (the platform picks the ephemeral range).
-    instance_state: Option<String>,
+    instance_state: Option<InstanceStateName>,
     platform: Option<String>,
     interface_type: Option<String>,
     public_ip: bool,
@@ -220,7 +222,7 @@ pub(crate) fn eni_class(
         subnet_id: eni.subnet_id.clone(),
         groups,
         cuts,
-        instance_state: inst.map(|i| i.state.to_string()),
+        instance_state: inst.map(|i| i.state.clone()),
         platform: inst.and_then(|i| i.platform.clone()),
         interface_type: eni.interface_type.clone(),
         public_ip: eni.public_ip().is_some(),
