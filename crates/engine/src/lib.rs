@@ -30,6 +30,8 @@ mod reach;
 mod resolve;
 mod route_table;
 mod security_group;
+#[cfg(test)]
+mod test_fixtures;
 mod topology;
 mod walk;
 

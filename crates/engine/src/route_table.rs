@@ -344,18 +344,11 @@ mod tests {
     //! (<https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html>).
     use std::net::Ipv4Addr;
 
-    use netpath_model::{RouteState, Snapshot};
+    use netpath_model::RouteState;
 
     use super::*;
+    use crate::test_fixtures::load;
     use crate::topology::Topology;
-
-    fn load(name: &str) -> Snapshot {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fixtures")
-            .join(name)
-            .join("aws");
-        netpath_model::load(&p).unwrap().snapshot
-    }
 
     #[test]
     fn longest_prefix_wins_and_blackhole_drops() {

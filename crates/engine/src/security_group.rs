@@ -403,20 +403,13 @@ mod tests {
     //! (<https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html>).
     use std::net::Ipv4Addr;
 
-    use netpath_model::{IpProtocol, Snapshot};
+    use netpath_model::IpProtocol;
 
     use super::*;
     use crate::addr::AddrSet;
     use crate::answer::Decision;
+    use crate::test_fixtures::load;
     use crate::topology::Topology;
-
-    fn load(name: &str) -> Snapshot {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fixtures")
-            .join(name)
-            .join("aws");
-        netpath_model::load(&p).unwrap().snapshot
-    }
 
     #[test]
     fn group_reference_matches_private_ips_only() {
