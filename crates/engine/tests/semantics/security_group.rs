@@ -3,6 +3,16 @@
 
 use super::*;
 
+/// The war story's DB group, `sg-db` (sg-0a00000000000d001).
+fn db_group(s: &mut Snapshot) -> &mut SecurityGroup {
+    s.security_groups
+        .as_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|g| g.group_id == "sg-0a00000000000d001")
+        .unwrap()
+}
+
 #[test]
 fn war_story_blocks_at_the_db_group_and_fix_uses_the_new_app_group() {
     let s = load("war-story-sg-drift");
@@ -32,13 +42,7 @@ fn war_story_blocks_at_the_db_group_and_fix_uses_the_new_app_group() {
 fn security_groups_are_a_union_and_adding_a_rule_never_blocks() {
     let mut s = load("war-story-sg-drift");
     // Add sg-app-v2 to the DB group: now allowed.
-    let db_sg = s
-        .security_groups
-        .as_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|g| g.group_id == "sg-0a00000000000d001")
-        .unwrap();
+    let db_sg = db_group(&mut s);
     db_sg.ip_permissions[0]
         .user_id_group_pairs
         .push(UserIdGroupPair {
@@ -73,13 +77,7 @@ fn missing_group_definition_is_unknown_never_reachable() {
 #[test]
 fn an_all_traffic_rule_opens_every_port() {
     let mut s = load("war-story-sg-drift");
-    let db_sg = s
-        .security_groups
-        .as_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|g| g.group_id == "sg-0a00000000000d001")
-        .unwrap();
+    let db_sg = db_group(&mut s);
     let mut all = db_sg.ip_permissions[0].clone();
     all.ip_protocol = IpProtocol::All;
     all.from_port = Some(-1);
@@ -94,13 +92,7 @@ fn an_all_traffic_rule_opens_every_port() {
 #[test]
 fn a_prefix_list_peer_without_entries_is_unknown() {
     let mut s = load("war-story-sg-drift");
-    let db_sg = s
-        .security_groups
-        .as_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|g| g.group_id == "sg-0a00000000000d001")
-        .unwrap();
+    let db_sg = db_group(&mut s);
     let mut pl = db_sg.ip_permissions[0].clone();
     pl.user_id_group_pairs.clear();
     pl.ip_ranges.clear();
