@@ -10,8 +10,8 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use netpath_collect::{collect, CollectOptions, Progress};
-use netpath_model::Snapshot;
+use netpath_collect::{caller_identity, collect, CollectOptions, Identity, Progress};
+use netpath_model::{Imported, Snapshot, Warning};
 
 use crate::args::LiveArgs;
 
@@ -58,13 +58,24 @@ pub fn collect_live(args: &LiveArgs) -> anyhow::Result<Snapshot> {
         }
     });
     let opts = args.options();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let snap = rt.block_on(collect(&opts, progress));
+    let snap = runtime()?.block_on(collect(&opts, progress));
     bar.finish_and_clear();
     Ok(snap?)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// The profile the SDK will use: `--profile`, else `AWS_PROFILE`, else `default`.
+fn resolved_profile(args: &LiveArgs) -> String {
+    args.profile
+        .clone()
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+        .unwrap_or_else(|| "default".into())
 }
 
 /// Writes `text` to `path` atomically (a temporary file in the same folder,
@@ -115,14 +126,43 @@ pub fn report(snap: &Snapshot, wrote: &str) {
 }
 
 /// Where `explain` keeps live snapshots: `$XDG_CACHE_HOME/netpath` (or the
-/// platform's cache folder), one file per profile, region set and endpoint.
-pub fn cache_path(args: &LiveArgs) -> anyhow::Result<PathBuf> {
-    let base = dirs::cache_dir()
+/// platform's cache folder), one file per account, resolved profile
+/// (`--profile`, else `AWS_PROFILE`), region set and endpoint, so a cache
+/// never answers for other credentials.
+pub fn cache_path(args: &LiveArgs, account: &str) -> anyhow::Result<PathBuf> {
+    Ok(cache_dir()?.join(format!("{account}--{}.json", cache_key(args))))
+}
+
+fn cache_dir() -> anyhow::Result<PathBuf> {
+    Ok(dirs::cache_dir()
         .context("no cache directory (set XDG_CACHE_HOME or HOME), or pass --snapshot")?
-        .join("netpath");
+        .join("netpath"))
+}
+
+/// The account of the newest cached snapshot for `args`' profile, region
+/// set and endpoint, if any.
+fn newest_cached(args: &LiveArgs) -> anyhow::Result<Option<String>> {
+    let suffix = format!("--{}.json", cache_key(args));
+    let Ok(entries) = std::fs::read_dir(cache_dir()?) else {
+        return Ok(None);
+    };
+    let newest = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            let account = name.strip_suffix(&suffix)?.to_string();
+            let modified = e.metadata().ok()?.modified().ok()?;
+            (!account.contains("--")).then_some((modified, account))
+        })
+        .max();
+    Ok(newest.map(|(_, a)| a))
+}
+
+/// The file-name-safe key of a profile, region set and endpoint.
+fn cache_key(args: &LiveArgs) -> String {
     let mut key = format!(
         "{}--{}",
-        args.profile.as_deref().unwrap_or("default"),
+        resolved_profile(args),
         if args.all_regions {
             "all-regions".to_string()
         } else if args.regions.is_empty() {
@@ -140,8 +180,7 @@ pub fn cache_path(args: &LiveArgs) -> anyhow::Result<PathBuf> {
         key.push_str("--");
         key.push_str(&u);
     }
-    let safe: String = key
-        .chars()
+    key.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "-+_.".contains(c) {
                 c
@@ -149,19 +188,35 @@ pub fn cache_path(args: &LiveArgs) -> anyhow::Result<PathBuf> {
                 '_'
             }
         })
-        .collect();
-    Ok(base.join(format!("{safe}.json")))
+        .collect()
 }
 
 /// The snapshot `explain` uses without `--snapshot`: the cached one when it
 /// is younger than `max_age` (and `refresh` is off), else a fresh collection,
 /// which is then cached.
+///
+/// The credentials' account is asked first (STS `GetCallerIdentity`), so the
+/// cache is keyed by it; the answer carries a warning with the snapshot's
+/// age and account.
 pub fn cached_or_collect(
     args: &LiveArgs,
     max_age: Duration,
     refresh: bool,
-) -> anyhow::Result<(Snapshot, PathBuf)> {
-    let path = cache_path(args)?;
+) -> anyhow::Result<(Imported, PathBuf)> {
+    let (account, arn, confirmed) = match runtime()?.block_on(caller_identity(&args.options())) {
+        Ok(Identity { account, arn }) => (account, arn, true),
+        // Offline: the newest cached snapshot for this profile, region set
+        // and endpoint, said to be unconfirmed.
+        Err(e) if !refresh => match newest_cached(args)? {
+            Some(account) => {
+                eprintln!("netpath: {e}");
+                (account, "credentials not confirmed".to_string(), false)
+            }
+            None => return Err(e.into()),
+        },
+        Err(e) => return Err(e.into()),
+    };
+    let path = cache_path(args, &account)?;
     if !refresh {
         if let Ok(meta) = std::fs::metadata(&path) {
             let age = meta
@@ -170,13 +225,28 @@ pub fn cached_or_collect(
                 .and_then(|m| SystemTime::now().duration_since(m).ok())
                 .unwrap_or(Duration::MAX);
             if age <= max_age {
-                let snap = Snapshot::read(&path)?;
+                let snapshot = Snapshot::read(&path)?;
+                let message = if confirmed {
+                    format!(
+                        "answered from the cached snapshot of account {account} ({arn}), collected {} ago; --refresh collects again",
+                        human_age(age)
+                    )
+                } else {
+                    format!(
+                        "answered from the cached snapshot of account {account}, collected {} ago, without confirming that the current credentials belong to that account (sts:GetCallerIdentity failed)",
+                        human_age(age)
+                    )
+                };
                 eprintln!(
-                    "netpath: using the cached snapshot {} (collected {}s ago; --refresh collects again)",
-                    path.display(),
-                    age.as_secs()
+                    "netpath: using the cached snapshot {}: {message}",
+                    path.display()
                 );
-                return Ok((snap, path));
+                let warnings = vec![Warning {
+                    file: Some(path.clone()),
+                    resource: None,
+                    message,
+                }];
+                return Ok((Imported { snapshot, warnings }, path));
             }
         }
     }
@@ -193,5 +263,22 @@ pub fn cached_or_collect(
     }
     write_private(&path, &snap.to_json())?;
     report(&snap, &format!("cached {}", path.display()));
-    Ok((snap, path))
+    Ok((
+        Imported {
+            snapshot: snap,
+            warnings: Vec::new(),
+        },
+        path,
+    ))
+}
+
+/// `42s`, `5 min`, `3 h 20 min`, `2 days`.
+fn human_age(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{} min", s / 60),
+        3600..=86399 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        _ => format!("{} days", s / 86400),
+    }
 }

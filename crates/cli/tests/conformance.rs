@@ -1,4 +1,5 @@
 //! Conformance: every flow of `../shared/reference/batfish/*/expected.json`
+//! (and of the landed scenarios of `../shared/reference/batfish-gateways/`)
 //! (real AWS snapshots with hand-derived answers) must give the documented
 //! verdict, and the documented blocking hop when one is pinned down.
 //!
@@ -17,6 +18,11 @@ fn reference_dir() -> PathBuf {
     }
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/batfish")
 }
+
+/// The scenarios of `../shared/reference/batfish-gateways/` whose components
+/// netpath models (the rest need transit gateways, VPN, endpoints and load
+/// balancers).
+const LANDED_GATEWAY_SCENARIOS: &[&str] = &["test-public-subnet"];
 
 #[test]
 fn batfish_reference_flows() {
@@ -39,6 +45,20 @@ fn batfish_reference_flows() {
         .filter(|p| p.join("expected.json").is_file())
         .collect();
     scenarios.sort();
+    // The gateway captures beside it join as the issues that model them land.
+    let gateways = dir.with_file_name("batfish-gateways");
+    for name in LANDED_GATEWAY_SCENARIOS {
+        let p = gateways.join(name);
+        assert!(
+            p.join("expected.json").is_file()
+                || std::env::var("NETPATH_REQUIRE_REFERENCE").as_deref() != Ok("1"),
+            "reference scenario {} not found but NETPATH_REQUIRE_REFERENCE=1",
+            p.display()
+        );
+        if p.join("expected.json").is_file() {
+            scenarios.push(p);
+        }
+    }
     assert!(
         !scenarios.is_empty(),
         "no scenarios under {}",

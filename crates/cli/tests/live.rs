@@ -132,6 +132,13 @@ async fn explain_without_snapshot_collects_then_uses_the_cache() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
+    // Keyed by the credentials' account (moto's default), so another
+    // account's credentials never get this answer.
+    let cached_name = files[0].file_name().unwrap().to_string_lossy().to_string();
+    assert!(
+        cached_name.starts_with("123456789012--default--"),
+        "{cached_name}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -148,6 +155,15 @@ async fn explain_without_snapshot_collects_then_uses_the_cache() {
     assert!(stderr.contains("using the cached snapshot"), "{stderr}");
     let e2: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(e2["verdict"], "blocked");
+    // Offline, the answer says whose snapshot it is and how old, and that the
+    // credentials were not confirmed.
+    let said = e2["warnings"].to_string();
+    assert!(
+        said.contains("cached snapshot of account 123456789012")
+            && said.contains("ago")
+            && said.contains("without confirming"),
+        "{said}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

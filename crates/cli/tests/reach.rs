@@ -66,6 +66,9 @@ fn reach_to_lists_the_sources_explain_admits_per_fixture() {
             if f.get("client_os").is_some() || f.get("ephemeral_ports").is_some() {
                 continue; // reach uses each source's own client kind
             }
+            if from == to {
+                continue; // loopback: reach never pairs an end with itself
+            }
             let want = f["verdict"]
                 .as_str()
                 .or_else(|| f["expect"]["verdict"].as_str())
@@ -75,6 +78,10 @@ fn reach_to_lists_the_sources_explain_admits_per_fixture() {
             if let Some(p) = &port {
                 args.extend(["--port", p.as_str()]);
             }
+            let proto = f["protocol"].as_str();
+            if let Some(p) = proto {
+                args.extend(["--protocol", p]);
+            }
             let doc = json(&args);
             // The source's ids: ask explain for them.
             let mut e_args = vec![
@@ -82,6 +89,9 @@ fn reach_to_lists_the_sources_explain_admits_per_fixture() {
             ];
             if let Some(p) = &port {
                 e_args.extend(["--port", p.as_str()]);
+            }
+            if let Some(p) = proto {
+                e_args.extend(["--protocol", p]);
             }
             let (_, e_out, _) = run(&e_args);
             let exp: Value = serde_json::from_str(&e_out).unwrap();

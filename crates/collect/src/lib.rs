@@ -62,6 +62,7 @@ pub const OPERATIONS: &[&str] = &[
     "ec2:DescribeManagedPrefixLists",
     "ec2:GetManagedPrefixListEntries",
     "rds:DescribeDBInstances",
+    "sts:GetCallerIdentity",
 ];
 
 /// What to collect and how.
@@ -116,6 +117,9 @@ pub enum CollectError {
     /// `--all-regions` and `DescribeRegions` failed.
     #[error("cannot list regions (ec2:DescribeRegions): {0}")]
     Regions(String),
+    /// STS `GetCallerIdentity` failed: the credentials cannot be used.
+    #[error("cannot tell whose credentials these are (sts:GetCallerIdentity): {0}. Check the credentials (profile, environment, SSO login) and the endpoint")]
+    Identity(String),
     /// Every operation failed: nothing was read.
     #[error("every call failed, nothing was collected; first error: {0}. Check the credentials (profile, environment, SSO login) and the region")]
     NothingCollected(String),
@@ -318,6 +322,7 @@ async fn run(
                             operation: "ec2:GetManagedPrefixListEntries".into(),
                             region: Some(region.to_string()),
                             error: format!("{id}: {}", error_line(&e)),
+                            resource: None,
                         });
                         None
                     }
@@ -364,6 +369,39 @@ async fn base_config(opts: &CollectOptions, region: Option<String>) -> SdkConfig
         loader = loader.endpoint_url(u);
     }
     loader.load().await
+}
+
+/// Who the credentials are: the account id and the caller's ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The 12-digit account id.
+    pub account: String,
+    /// The caller's ARN (`arn:aws:iam::111122223333:user/alice`).
+    pub arn: String,
+}
+
+/// The account and ARN of the credentials `opts` select (profile,
+/// environment, SSO, endpoint), by STS `GetCallerIdentity`, which needs no
+/// permission. Source:
+/// <https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>.
+///
+/// Errors: [`CollectError::Identity`] when the call fails (no credentials,
+/// an expired SSO session, an unreachable endpoint).
+pub async fn caller_identity(opts: &CollectOptions) -> Result<Identity, CollectError> {
+    let mut cfg = base_config(opts, opts.regions.first().cloned()).await;
+    if cfg.region().is_none() {
+        cfg = base_config(opts, Some("us-east-1".into())).await;
+    }
+    let sts = aws_sdk_sts::Client::new(&cfg);
+    let out = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| CollectError::Identity(error_line(&e)))?;
+    Ok(Identity {
+        account: out.account.unwrap_or_default(),
+        arn: out.arn.unwrap_or_default(),
+    })
 }
 
 fn now_rfc3339() -> String {
@@ -460,6 +498,7 @@ pub async fn collect(
                     operation: "(task)".into(),
                     region: None,
                     error: format!("a collection task failed: {e}"),
+                    resource: None,
                 });
                 continue;
             }
@@ -497,6 +536,7 @@ pub async fn collect(
                     operation: op.to_string(),
                     region: Some(region),
                     error: e,
+                    resource: None,
                 });
             }
         }
@@ -522,6 +562,20 @@ pub async fn collect(
             .flatten()
             .filter_map(|g| g.owner_id.clone()),
     );
+    // The caller's own account, even when it owns nothing in these regions.
+    called.insert("sts:GetCallerIdentity");
+    match caller_identity(opts).await {
+        Ok(id) if !id.account.is_empty() => {
+            accounts.insert(id.account);
+        }
+        Ok(_) => {}
+        Err(e) => gaps.push(Gap {
+            operation: "sts:GetCallerIdentity".into(),
+            region: None,
+            error: e.to_string(),
+            resource: None,
+        }),
+    }
     gaps.sort_by(|a, b| (&a.operation, &a.region).cmp(&(&b.operation, &b.region)));
     snap.metadata = Metadata {
         source: "aws-sdk".into(),

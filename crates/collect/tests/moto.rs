@@ -322,3 +322,198 @@ async fn the_collector_only_reads() {
         );
     }
 }
+
+/// A dual-stack VPC (an Amazon-provided IPv6 /56, a subnet with an IPv6 /64,
+/// IPv6 NACL entries, an IPv6 security-group range and route): the snapshot
+/// loads, and IPv4 questions on it are answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dual_stack_vpc_loads_and_answers() {
+    use aws_sdk_ec2::types as ec2t;
+    with_test_env();
+    let m = moto();
+    let conf = support::config(&m.url).await;
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.7.0.0/16")
+        .amazon_provided_ipv6_cidr_block(true)
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap();
+    let vpc_id = vpc.vpc_id.unwrap();
+    let described = ec2.describe_vpcs().vpc_ids(&vpc_id).send().await.unwrap();
+    let v6 = described.vpcs()[0].ipv6_cidr_block_association_set()[0]
+        .ipv6_cidr_block()
+        .expect("moto assigns an IPv6 /56")
+        .to_string();
+    let v6net: ipnet::Ipv6Net = v6.parse().unwrap();
+    let sub6 = v6net.subnets(64).unwrap().next().unwrap().to_string();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc_id)
+        .cidr_block("10.7.1.0/24")
+        .ipv6_cidr_block(&sub6)
+        .send()
+        .await
+        .unwrap()
+        .subnet
+        .unwrap()
+        .subnet_id
+        .unwrap();
+    let acl = ec2
+        .describe_network_acls()
+        .filters(
+            ec2t::Filter::builder()
+                .name("vpc-id")
+                .values(&vpc_id)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .network_acls()[0]
+        .network_acl_id()
+        .unwrap()
+        .to_string();
+    for egress in [false, true] {
+        ec2.create_network_acl_entry()
+            .network_acl_id(&acl)
+            .rule_number(101)
+            .egress(egress)
+            .rule_action(ec2t::RuleAction::Allow)
+            .protocol("-1")
+            .ipv6_cidr_block("::/0")
+            .send()
+            .await
+            .unwrap();
+    }
+    let group = |name: &'static str| {
+        let ec2 = ec2.clone();
+        let vpc_id = vpc_id.clone();
+        async move {
+            ec2.create_security_group()
+                .vpc_id(vpc_id)
+                .group_name(name)
+                .description(name)
+                .send()
+                .await
+                .unwrap()
+                .group_id
+                .unwrap()
+        }
+    };
+    let sg_web = group("sg-web").await;
+    let sg_client = group("sg-client").await;
+    ec2.authorize_security_group_ingress()
+        .group_id(&sg_web)
+        .ip_permissions(
+            ec2t::IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(443)
+                .to_port(443)
+                .ipv6_ranges(ec2t::Ipv6Range::builder().cidr_ipv6("::/0").build())
+                .user_id_group_pairs(
+                    ec2t::UserIdGroupPair::builder()
+                        .group_id(&sg_client)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let rtb = ec2
+        .describe_route_tables()
+        .filters(
+            ec2t::Filter::builder()
+                .name("vpc-id")
+                .values(&vpc_id)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .route_tables()[0]
+        .route_table_id()
+        .unwrap()
+        .to_string();
+    let igw = ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .unwrap()
+        .internet_gateway
+        .unwrap()
+        .internet_gateway_id
+        .unwrap();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc_id)
+        .send()
+        .await
+        .unwrap();
+    ec2.create_route()
+        .route_table_id(&rtb)
+        .destination_ipv6_cidr_block("::/0")
+        .gateway_id(&igw)
+        .send()
+        .await
+        .unwrap();
+    let run = |group: String, name: &'static str| {
+        let ec2 = ec2.clone();
+        let subnet = subnet.clone();
+        async move {
+            ec2.run_instances()
+                .image_id("ami-785db401")
+                .instance_type(ec2t::InstanceType::T3Micro)
+                .min_count(1)
+                .max_count(1)
+                .subnet_id(subnet)
+                .security_group_ids(group)
+                .tag_specifications(
+                    ec2t::TagSpecification::builder()
+                        .resource_type(ec2t::ResourceType::Instance)
+                        .tags(ec2t::Tag::builder().key("Name").value(name).build())
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    run(sg_web.clone(), "web-6").await;
+    run(sg_client.clone(), "client-6").await;
+
+    let snap = collect(&options(&m.url), quiet()).await.unwrap();
+    // The snapshot round-trips through its file format, as `netpath snapshot` writes it.
+    let snap = Snapshot::from_json_bytes(
+        std::path::Path::new("dual-stack.json"),
+        snap.to_json().as_bytes(),
+    )
+    .expect("a dual-stack snapshot loads");
+    let v = snap
+        .vpcs
+        .iter()
+        .flatten()
+        .find(|v| v.vpc_id == vpc_id)
+        .unwrap();
+    assert_eq!(v.ipv6_cidr_blocks, vec![v6net]);
+    let a = snap
+        .network_acls
+        .iter()
+        .flatten()
+        .find(|a| a.network_acl_id == acl)
+        .unwrap();
+    assert!(
+        a.entries.iter().any(|e| e.ipv6_cidr_block.is_some()),
+        "{:?}",
+        a.entries
+    );
+    let e = verdict(&snap, "client-6", "web-6", Some(443));
+    assert_eq!(e.verdict, Verdict::Reachable, "{e:#?}");
+    let e = verdict(&snap, "client-6", "web-6", Some(22));
+    assert_eq!(e.verdict, Verdict::Blocked, "{e:#?}");
+    assert_eq!(e.blocking.as_ref().unwrap().component, sg_web);
+}

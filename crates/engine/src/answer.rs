@@ -189,6 +189,14 @@ pub enum HopKind {
     DbInstance,
     /// The packet reached a subnet, but nothing holds the address.
     NoDestination,
+    /// A network interface itself: detached, or owned by an AWS service.
+    NetworkInterface,
+    /// An Amazon-provided service inside the VPC that security groups and
+    /// network ACLs do not filter (the Amazon DNS server, the instance
+    /// metadata service, the Amazon Time Sync Service).
+    AmazonService,
+    /// Source and destination are one host: the packet never leaves it.
+    Loopback,
 }
 
 impl HopKind {

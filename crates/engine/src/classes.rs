@@ -62,6 +62,10 @@ pub(crate) struct End {
     /// Private addresses per side (an ENI's primary IP, a DB's ENIs' IPs);
     /// empty when unknown.
     pub(crate) addrs: [Vec<Ipv4Addr>; 2],
+    /// The ENI belongs to an AWS service (a load balancer, an endpoint, a
+    /// NAT gateway, ...) on some side: it originates no connections of its
+    /// own, so it is never a source.
+    pub(crate) managed: bool,
 }
 
 impl End {
@@ -78,6 +82,7 @@ impl End {
             public: [false, false],
             ids: BTreeSet::new(),
             addrs: [Vec::new(), Vec::new()],
+            managed: false,
         }
     }
 }
@@ -201,6 +206,10 @@ pub(crate) struct EniClass {
     public_ip: bool,
     private_ip: bool,
     requester_id: Option<String>,
+    /// Owned by an AWS service (see `NetworkInterface::managed_service`).
+    managed: bool,
+    /// Attached to nothing.
+    detached: bool,
 }
 
 /// The equivalence class of an ENI: every ENI with the same key is treated
@@ -228,6 +237,8 @@ pub(crate) fn eni_class(
         public_ip: eni.public_ip().is_some(),
         private_ip: eni.primary_ip().is_some(),
         requester_id: eni.requester_id.clone(),
+        managed: eni.managed_service().is_some(),
+        detached: eni.is_detached(),
     })
 }
 
@@ -257,6 +268,7 @@ pub(crate) fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<Str
         e.subnets[side] = vec![eni.subnet_id.clone()];
         e.addrs[side] = eni.primary_ip().into_iter().collect();
         e.public[side] = eni.public_ip().is_some();
+        e.managed |= eni.managed_service().is_some();
         e.ids.insert(eni.network_interface_id.clone());
         if let Some(i) = inst {
             e.ids.insert(i.instance_id.clone());

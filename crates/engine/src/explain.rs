@@ -115,6 +115,11 @@ pub fn explain(
             )))
         }
     };
+    if port == 0 {
+        return Err(ExplainError::Usage(
+            "--port 0 is not a port a connection can use; give a destination port 1-65535".into(),
+        ));
+    }
     let mut warnings: Vec<String> = src.warnings.iter().chain(&dst.warnings).cloned().collect();
     for g in &topo.snapshot.metadata.gaps {
         warnings.push(format!(
@@ -244,13 +249,15 @@ pub fn explain(
         dst: &dst,
         dp: *dp,
     };
-    let fixes = j
+    let mut fixes: Vec<crate::answer::Fix> = j
         .blockers
         .iter()
         .zip(&blockers)
         .enumerate()
         .map(|(n, (&i, b))| ctx.fix(n, &hops[i], b))
         .collect();
+    // One advice without a command, said once (a private destination's).
+    fixes.dedup_by(|a, b| a.command.is_none() && b.command.is_none() && a.summary == b.summary);
     Ok(Explanation {
         verdict: merged,
         source: src.info(topo),

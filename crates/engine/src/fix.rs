@@ -273,6 +273,40 @@ impl FixContext<'_, '_> {
 
     /// The fix for blocker `index`, whose hop is `h`.
     pub fn fix(&self, index: usize, h: &Hop, b: &Blocking) -> Fix {
+        if let Some(private) = self.private_destination() {
+            return Fix {
+                blocker: index,
+                summary: format!(
+                    "{private} is private, so the internet is not meant to reach it; netpath proposes no change that would expose it (reach it from inside the VPC, over a VPN or through a load balancer instead)"
+                ),
+                command: None,
+            };
+        }
+        self.fix_hop(index, h, b)
+    }
+
+    /// The destination, named, when the client is on the internet and the
+    /// destination is private: a DB instance that is not `PubliclyAccessible`,
+    /// or an ENI with no public IP. No fix may make it public.
+    fn private_destination(&self) -> Option<String> {
+        if self.sp.is_some() || !self.src.is_outside() {
+            return None;
+        }
+        if let Some(db) = self.dst.db {
+            return (!db.publicly_accessible).then(|| {
+                format!(
+                    "DB instance {} (PubliclyAccessible: false)",
+                    db.db_instance_identifier
+                )
+            });
+        }
+        let dp = self.dp?;
+        dp.public_ip
+            .is_none()
+            .then(|| format!("{} (no public IP)", dp.label()))
+    }
+
+    fn fix_hop(&self, index: usize, h: &Hop, b: &Blocking) -> Fix {
         let (summary, command) = match (h.kind, b.code) {
             (HopKind::SecurityGroup, _) => self.sg_fix(h, if h.direction == Some(Direction::Ingress) { Direction::Ingress } else { Direction::Egress }),
             (HopKind::NetworkAcl, _) => self.acl_fix(h, b),
@@ -293,15 +327,26 @@ impl FixContext<'_, '_> {
                 _ => (h.detail.clone(), None),
             },
             (HopKind::InternetGateway, ExplanationCode::NetpathNoPublicIp) => {
-                let eni = match h.path {
-                    PathLeg::Forward if self.sp.is_some_and(|s| s.public_ip.is_none()) && self.src.address.is_none() => self.sp,
-                    _ => self.dp,
+                let source_side = h.path == PathLeg::Forward
+                    && self.sp.is_some_and(|s| s.public_ip.is_none())
+                    && self.src.address.is_none();
+                let eni = if source_side { self.sp } else { self.dp };
+                let eni_id = eni
+                    .and_then(|p| p.eni)
+                    .map_or("the interface", |e| e.network_interface_id.as_str());
+                // A public address exposes the interface to the internet, and
+                // RDS manages its own: never proposed as a command.
+                let summary = match self.dst.db {
+                    _ if source_side => format!(
+                        "{eni_id} has no public IP: send its internet traffic through a NAT gateway (route 0.0.0.0/0 to it) rather than giving it a public address"
+                    ),
+                    Some(db) => format!(
+                        "DB instance {} has no public address the internet can use; RDS assigns one only when the DB is PubliclyAccessible",
+                        db.db_instance_identifier
+                    ),
+                    None => format!("{eni_id} has no public IP, so the internet cannot address it"),
                 };
-                let eni_id = eni.and_then(|p| p.eni).map_or("<ENI_ID>", |e| e.network_interface_id.as_str());
-                (
-                    format!("give {eni_id} a public IP (an Elastic IP)"),
-                    Some(format!("aws ec2 allocate-address --domain vpc && aws ec2 associate-address --allocation-id <ALLOCATION_ID> --network-interface-id {eni_id}")),
-                )
+                (summary, None)
             }
             (HopKind::InternetGateway, ExplanationCode::NetpathNoInternetGateway) => (
                 format!("create an internet gateway and attach it to {}", h.component),

@@ -43,14 +43,19 @@ pub fn network_acl_for_subnet<'a>(
     ) {
         return Err(m);
     }
-    topo.explicit_network_acl(&subnet.subnet_id)
+    let acl = topo
+        .explicit_network_acl(&subnet.subnet_id)
         .or_else(|| topo.default_network_acl(&subnet.vpc_id))
         .ok_or_else(|| {
             format!(
                 "the network ACL of {} (no association, and no default ACL for {})",
                 subnet.subnet_id, subnet.vpc_id
             )
-        })
+        })?;
+    match topo.in_doubt(&[&acl.network_acl_id]) {
+        Some(m) => Err(m),
+        None => Ok(acl),
+    }
 }
 
 /// One piece of an evaluated port range: what decided it.

@@ -195,10 +195,24 @@ fn instance_endpoint<'a>(
 ) -> Result<Endpoint<'a>, ResolveError> {
     let eni = primary_eni(topo, inst).ok_or_else(|| ResolveError::Unplaceable {
         reference: reference.to_string(),
-        message: format!(
-            "instance {} has no network interface in the snapshot; add DescribeNetworkInterfaces output",
-            inst.instance_id
-        ),
+        message: if inst.is_terminated() {
+            format!(
+                "instance {} is {}: it has no network interface, so nothing sends or answers",
+                inst.instance_id, inst.state
+            )
+        } else if topo.snapshot.network_interfaces.is_none() {
+            format!(
+                "instance {} has no network interface in the snapshot; add DescribeNetworkInterfaces output",
+                inst.instance_id
+            )
+        } else {
+            format!(
+                "instance {} ({}) lists no network interface the snapshot holds ({}); the snapshot may be from another time than its instances",
+                inst.instance_id,
+                inst.state,
+                if inst.network_interface_ids.is_empty() { "none listed".to_string() } else { inst.network_interface_ids.join(", ") }
+            )
+        },
     })?;
     let mut ep = Endpoint::new(reference, EndpointKind::Instance);
     ep.instance = Some(inst);
@@ -355,8 +369,29 @@ pub fn resolve<'a>(
             found = Some(db_endpoint(topo, r, db)?);
         }
     }
-    for inst in topo.instances_named(r) {
-        candidates.push(format!("instance {}", inst.instance_id));
+    // Terminated instances linger in DescribeInstances under the same Name
+    // tag; a Name means the live instance.
+    let named = topo.instances_named(r);
+    let live: Vec<&Instance> = named
+        .iter()
+        .filter(|i| !i.is_terminated())
+        .copied()
+        .collect();
+    if live.is_empty()
+        && !named.is_empty()
+        && candidates.is_empty()
+        && topo.enis_named(r).is_empty()
+    {
+        return Err(ResolveError::Unplaceable {
+            reference: r.to_string(),
+            message: format!(
+                "the Name tag matches only terminated instances ({}): a terminated instance has no network interface, so nothing sends or answers",
+                named.iter().map(|i| format!("{} ({})", i.instance_id, i.state)).collect::<Vec<_>>().join(", ")
+            ),
+        });
+    }
+    for inst in &live {
+        candidates.push(format!("instance {} ({})", inst.instance_id, inst.state));
         found = Some(instance_endpoint(topo, r, inst)?);
     }
     for eni in topo.enis_named(r) {

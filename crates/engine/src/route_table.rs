@@ -37,17 +37,22 @@ pub fn route_table_for_subnet<'a>(
     ) {
         return Err(m);
     }
-    if let Some(rt) = topo.explicit_route_table(&subnet.subnet_id) {
-        return Ok((rt, true));
+    let found = match topo.explicit_route_table(&subnet.subnet_id) {
+        Some(rt) => (rt, true),
+        None => topo
+            .main_route_table(&subnet.vpc_id)
+            .map(|rt| (rt, false))
+            .ok_or_else(|| {
+                format!(
+                    "the route table of {} (no association, and no main table for {})",
+                    subnet.subnet_id, subnet.vpc_id
+                )
+            })?,
+    };
+    match topo.in_doubt(&[&found.0.route_table_id]) {
+        Some(m) => Err(m),
+        None => Ok(found),
     }
-    topo.main_route_table(&subnet.vpc_id)
-        .map(|rt| (rt, false))
-        .ok_or_else(|| {
-            format!(
-                "the route table of {} (no association, and no main table for {})",
-                subnet.subnet_id, subnet.vpc_id
-            )
-        })
 }
 
 /// What a route sends traffic to.

@@ -203,12 +203,16 @@ pub fn evaluate(
         .iter()
         .find_map(|g| topo.security_group(g))
         .and_then(|g| g.vpc_id.as_deref());
-    if let Some(m) = topo.missing(
-        topo.snapshot.security_groups.is_some(),
-        "ec2:DescribeSecurityGroups",
-        "security groups",
-        own_vpc,
-    ) {
+    let ids: Vec<&str> = group_ids.iter().map(String::as_str).collect();
+    if let Some(m) = topo
+        .missing(
+            topo.snapshot.security_groups.is_some(),
+            "ec2:DescribeSecurityGroups",
+            "security groups",
+            own_vpc,
+        )
+        .or_else(|| topo.in_doubt(&ids))
+    {
         let detail = if topo.snapshot.security_groups.is_none() {
             "the snapshot holds no security groups, so this cannot be decided".to_string()
         } else {

@@ -237,6 +237,18 @@ impl<'a> Topology<'a> {
         }
     }
 
+    /// The DB instance an RDS-created ENI belongs to, if the snapshot has it.
+    pub fn db_of_network_interface(&self, eni: &NetworkInterface) -> Option<&'a DbInstance> {
+        if !is_rds(eni) {
+            return None;
+        }
+        self.snapshot.db_instances.iter().flatten().find(|db| {
+            self.db_network_interfaces(db)
+                .iter()
+                .any(|e| e.network_interface_id == eni.network_interface_id)
+        })
+    }
+
     /// A VPC by id.
     pub fn vpc(&self, id: &str) -> Option<&'a Vpc> {
         self.vpcs.get(id).copied()
@@ -325,10 +337,28 @@ impl<'a> Topology<'a> {
             .gaps
             .iter()
             .find(|g| {
-                g.operation == operation
+                g.resource.is_none()
+                    && g.operation == operation
                     && (g.region.is_none() || region.is_none() || g.region.as_deref() == region)
             })
             .map(|g| format!("{what} of {}: {g}", vpc_id.unwrap_or("this VPC")))
+    }
+
+    /// Why one of `ids` is in doubt, when the input holds two different
+    /// copies of it (see [`netpath_model::Gap::resource`]): a sentence for
+    /// `missing`, else `None`.
+    pub fn in_doubt(&self, ids: &[&str]) -> Option<String> {
+        self.snapshot
+            .metadata
+            .gaps
+            .iter()
+            .find(|g| g.resource.as_deref().is_some_and(|r| ids.contains(&r)))
+            .map(|g| {
+                format!(
+                    "which copy of {} is current: {g}",
+                    g.resource.as_deref().unwrap_or("")
+                )
+            })
     }
 
     /// The ENIs whose description is `RDSNetworkInterface` (created by RDS).

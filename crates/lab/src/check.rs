@@ -291,10 +291,18 @@ fn plan(
     };
     // A destination address no ENI holds is probed as it is: nothing answers.
     let dst = exp.destination.eni.clone();
+    // From outside, the packet carries the address the user typed when it
+    // is one (an internet client may well use a private IP, which nothing on
+    // the internet routes), else the destination's public IP.
+    let typed = exp
+        .destination
+        .reference
+        .parse::<Ipv4Addr>()
+        .is_ok()
+        .then_some(exp.destination.reference.as_str());
     let dst_addr = if src_outside {
-        exp.destination
-            .public_ip
-            .as_deref()
+        typed
+            .or(exp.destination.public_ip.as_deref())
             .or(exp.destination.ip.as_deref())
     } else {
         exp.destination.ip.as_deref()

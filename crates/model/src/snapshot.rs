@@ -48,23 +48,43 @@ pub struct Metadata {
     pub gaps: Vec<Gap>,
 }
 
-/// One operation whose data is missing from the snapshot.
+/// Data the snapshot cannot vouch for: an operation that failed (live
+/// collection), a describe file that holds only one page of its answer, or
+/// one resource whose copies in two files differ.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Gap {
-    /// The API operation, e.g. `DescribeNetworkAcls`.
+    /// The API operation, e.g. `ec2:DescribeNetworkAcls`.
     pub operation: String,
     /// The region, if the call was regional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// The error the call ended with.
+    /// The error the call ended with; for an import, `incomplete: …` (one
+    /// page) or `conflict: …` (two different copies).
     pub error: String,
+    /// The one resource in doubt (conflicting copies); `None` when the
+    /// whole operation's data is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 impl std::fmt::Display for Gap {
     /// `{operation} failed in {region} ({error})`, the region reading
     /// `an unknown region` when the gap has none; e.g.
-    /// `DescribeNetworkAcls failed in us-east-1 (AccessDenied)`.
+    /// `DescribeNetworkAcls failed in us-east-1 (AccessDenied)`. An import's
+    /// gaps read `{operation} output is incomplete (…)` and
+    /// `{operation} output has two different copies of {resource} (…)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(rest) = self.error.strip_prefix("incomplete: ") {
+            return write!(f, "{} output is incomplete ({rest})", self.operation);
+        }
+        if let Some(rest) = self.error.strip_prefix("conflict: ") {
+            return write!(
+                f,
+                "{} output has two different copies of {} ({rest})",
+                self.operation,
+                self.resource.as_deref().unwrap_or("a resource")
+            );
+        }
         write!(
             f,
             "{} failed in {} ({})",
@@ -329,7 +349,8 @@ impl Snapshot {
         Snapshot::from_json_bytes(path, &bytes)
     }
 
-    /// Checks the constraints serde's types cannot: NACL rule numbers 1-32767,
+    /// Checks the constraints serde's types cannot: NACL rule numbers 1-32768
+    /// (32767 and 32768 are the IPv4 and IPv6 catch-all entries),
     /// TCP/UDP ports 0-65535 with `from <= to`. `path` names the file in errors.
     ///
     /// Source for the ranges: <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>
@@ -343,12 +364,12 @@ impl Snapshot {
         };
         for acl in self.network_acls.iter().flatten() {
             for (i, e) in acl.entries.iter().enumerate() {
-                if e.rule_number == 0 || e.rule_number > DEFAULT_RULE_NUMBER {
+                if e.rule_number == 0 || e.rule_number > DEFAULT_IPV6_RULE_NUMBER {
                     return Err(field_err(
                         &acl.network_acl_id,
                         format!("Entries[{i}].RuleNumber"),
                         format!(
-                            "rule number {} is outside 1-{DEFAULT_RULE_NUMBER}",
+                            "rule number {} is outside 1-{DEFAULT_IPV6_RULE_NUMBER}: AWS numbers entries 1-32766 and its catch-all entries 32767 (IPv4) and 32768 (IPv6)",
                             e.rule_number
                         ),
                     ));

@@ -73,6 +73,7 @@ fn direction_and_gap_text() {
         operation: "DescribeNetworkAcls".into(),
         region: Some("us-east-1".into()),
         error: "AccessDenied".into(),
+        resource: None,
     };
     assert_eq!(
         g.to_string(),

@@ -25,10 +25,7 @@ impl SourceArgs {
     pub fn load(&self) -> anyhow::Result<(netpath_model::Imported, String)> {
         let imported = match &self.snapshot {
             Some(path) => netpath_model::load(path)?,
-            None => netpath_model::Imported {
-                snapshot: snapshot::cached(self)?,
-                warnings: Vec::new(),
-            },
+            None => snapshot::cached(self)?,
         };
         let name = self.snapshot.as_ref().map_or_else(
             || "the live snapshot".to_string(),

@@ -7,7 +7,6 @@
 use crate::args::{SnapshotArgs, SourceArgs};
 #[cfg(feature = "live")]
 use crate::live;
-use netpath_model::Snapshot;
 
 /// The error of live collection in a netpath built without the `live` feature.
 #[cfg(not(feature = "live"))]
@@ -48,14 +47,14 @@ pub fn run(_: SnapshotArgs) -> anyhow::Result<u8> {
 /// younger than `--max-age` (and no `--refresh`), else a fresh collection,
 /// which is then cached.
 #[cfg(feature = "live")]
-pub fn cached(source: &SourceArgs) -> anyhow::Result<Snapshot> {
+pub fn cached(source: &SourceArgs) -> anyhow::Result<netpath_model::Imported> {
     let max_age = std::time::Duration::from_secs(source.max_age);
-    let (snapshot, _) = live::cached_or_collect(&source.live, max_age, source.refresh)?;
-    Ok(snapshot)
+    let (imported, _) = live::cached_or_collect(&source.live, max_age, source.refresh)?;
+    Ok(imported)
 }
 
 /// Without the `live` feature: always [`NO_LIVE`].
 #[cfg(not(feature = "live"))]
-pub fn cached(_: &SourceArgs) -> anyhow::Result<Snapshot> {
+pub fn cached(_: &SourceArgs) -> anyhow::Result<netpath_model::Imported> {
     anyhow::bail!(NO_LIVE)
 }

@@ -3,7 +3,7 @@
 
 It forwards every request to the moto server (--upstream) and, on the way:
 
-* logs each request's API action (the `Action=` of the EC2/RDS query
+* logs each request's API action (the `Action=` of the EC2/RDS/STS query
   protocol) to --log, one line each, so tests can assert what was called;
 * answers throttling and server errors instead of forwarding for the first
   --faults requests: EC2 `RequestLimitExceeded` (503) and `InternalError` (500),
@@ -112,20 +112,21 @@ def make_handler(state):
             raw = self.rfile.read(length)
             form = urllib.parse.parse_qs(raw.decode(), keep_blank_values=True)
             action = form.get("Action", ["?"])[0]
-            service = "rds" if "/rds/" in self.headers.get("Authorization", "") else "ec2"
+            auth = self.headers.get("Authorization", "")
+            service = "rds" if "/rds/" in auth else "sts" if "/sts/" in auth else "ec2"
             with state.lock:
                 with open(state.args.log, "a") as f:
                     f.write("%s:%s\n" % (service, action))
             a = state.args
             if a.deny and action == a.deny:
-                if service == "rds":
+                if service in ("rds", "sts"):
                     return self.reply(403, RDS_ERR.format(code="AccessDenied", msg="User is not authorized to perform: rds:%s" % action))
                 return self.reply(403, EC2_ERR.format(code="UnauthorizedOperation", msg="You are not authorized to perform this operation."))
             with state.lock:
                 state.count += 1
                 n = state.count
             if n <= a.faults:
-                if service == "rds":
+                if service in ("rds", "sts"):
                     return self.reply(400, RDS_ERR.format(code="Throttling", msg="Rate exceeded"))
                 if n % 2:
                     return self.reply(503, EC2_ERR.format(code="RequestLimitExceeded", msg="Request limit exceeded."))

@@ -206,7 +206,7 @@ pub fn env_vars(endpoint: &str, home: &Path) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn config(endpoint: &str) -> aws_config::SdkConfig {
+pub async fn config(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(endpoint)

@@ -296,7 +296,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
         let joint = (e.class[0].clone(), e.class[1].clone());
         let as_src = match &from_sel {
             Some(sel) => sel.contains(k),
-            None => matches!(e.kind, EndKind::Eni | EndKind::Internet),
+            None => matches!(e.kind, EndKind::Eni | EndKind::Internet) && !e.managed,
         };
         let as_dst = match &to_sel {
             Some(sel) => sel.contains(k),

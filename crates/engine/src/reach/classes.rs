@@ -103,6 +103,7 @@ pub(super) fn classes<'a>(topo: &Topology<'a>) -> Vec<Class<'a>> {
                 .or_insert_with(|| ingress_ports(topo, &groups))
                 .clone();
             end.public[0] = eni.public_ip().is_some();
+            end.managed = eni.managed_service().is_some();
             out.push(Class {
                 kind: EntryKind::NetworkInterfaces,
                 refs: Vec::new(),

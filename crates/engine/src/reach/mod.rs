@@ -229,9 +229,10 @@ pub fn reach(
                     "no inbound rule of {reference}'s security groups opens a TCP or UDP port; pass --port"
                 ));
             }
+            // ENIs of AWS services originate no connections of their own.
             for c in all
                 .iter()
-                .filter(|c| c.kind == EntryKind::NetworkInterfaces)
+                .filter(|c| c.kind == EntryKind::NetworkInterfaces && !c.end.managed)
             {
                 let (rep, members) = ends_of(c, &ids);
                 let (Some(rep), false) = (rep, members.is_empty()) else {

@@ -6,9 +6,10 @@ use super::return_path::{RouteBack, Step};
 use super::{hop, Walker};
 use netpath_model::Direction;
 
-use crate::addr::{is_private, AddrSet};
+use crate::addr::{is_private, AddrSet, Quantifier};
 use crate::answer::{Decision, ExplanationCode, HopKind, PathLeg};
-use crate::resolve::{Endpoint, Placement};
+use crate::resolve::{Endpoint, EndpointKind, Placement};
+use crate::route_table::{self, RouteTarget};
 use crate::security_group::SgPeer;
 
 impl<'a> Walker<'_, 'a> {
@@ -103,13 +104,128 @@ impl<'a> Walker<'_, 'a> {
         true
     }
 
+    /// Inbound traffic through `igw` follows the gateway (edge) route table
+    /// associated with it, when there is one: its routes can steer the
+    /// packet to a firewall ENI or a Gateway Load Balancer endpoint before
+    /// it reaches the subnet. A `local` route delivers as usual; a route to
+    /// a middlebox is unknown, naming it; a blackhole drops. Source:
+    /// <https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html>.
+    fn edge_route(&mut self, igw: &str, dp: &Placement<'a>) {
+        let Some(rt) = self.topo.snapshot.route_tables.iter().flatten().find(|rt| {
+            rt.associations.iter().any(|a| {
+                a.gateway_id.as_deref() == Some(igw)
+                    && a.state.as_deref().is_none_or(|s| s == "associated")
+            })
+        }) else {
+            return;
+        };
+        let route = route_table::lookup_set(self.topo, rt, &dp.addr)
+            .into_iter()
+            .map(|(_, r)| r)
+            .next()
+            .flatten();
+        let rtb = &rt.route_table_id;
+        let (decision, detail, missing) = match route {
+            Some(r) if r.state == netpath_model::RouteState::Blackhole => (
+                Decision::Deny,
+                format!("{igw}'s edge route table {rtb} sends {} to a blackhole route ({})", dp.addr, route_table::describe(r)),
+                None,
+            ),
+            Some(r) => match route_table::target(r) {
+                RouteTarget::Local => (
+                    Decision::Allow,
+                    format!("{igw}'s edge route table {rtb} delivers {} by its local route", dp.addr),
+                    None,
+                ),
+                RouteTarget::Other(kind, id) => (
+                    Decision::Unknown,
+                    format!("{igw}'s edge route table {rtb} steers traffic for {} to {kind} {id} (a middlebox); netpath does not follow paths through it yet", dp.addr),
+                    Some(format!("the path through {kind} {id} (not modelled)")),
+                ),
+                _ => (
+                    Decision::Unknown,
+                    format!("{igw}'s edge route table {rtb} routes {} by {}, which netpath does not follow for inbound traffic", dp.addr, route_table::describe(r)),
+                    Some(format!("the inbound path by {}", route_table::describe(r))),
+                ),
+            },
+            None => (
+                Decision::Deny,
+                format!("{igw}'s edge route table {rtb} has no route for {}", dp.addr),
+                None,
+            ),
+        };
+        let mut h = hop(PathLeg::Forward, HopKind::RouteTable, rtb, decision, detail);
+        h.missing.extend(missing);
+        self.push(h, ExplanationCode::NoRouteToDestination);
+    }
+
+    /// Where the subnet `subnet_id` routes replies to `src` when that is a
+    /// gateway netpath does not follow yet (a virtual private gateway, a
+    /// transit gateway, a middlebox ENI, ...): its kind and id.
+    ///
+    /// Errors: what is missing to tell (the subnet, its route table).
+    fn gateway_back(
+        &self,
+        subnet_id: &str,
+        src: &AddrSet,
+    ) -> Result<Option<(&'static str, String)>, String> {
+        let subnet = self
+            .topo
+            .subnet(subnet_id)
+            .ok_or_else(|| format!("subnet {subnet_id} (its route table is unknown)"))?;
+        let (rt, _) = route_table::route_table_for_subnet(self.topo, subnet)?;
+        Ok(route_table::lookup_set(self.topo, rt, src)
+            .into_iter()
+            .find_map(|(_, r)| match r.map(route_table::target) {
+                Some(RouteTarget::Other(kind, id)) => Some((kind, id)),
+                _ => None,
+            }))
+    }
+
     /// From an outside source (`internet` or an outside IP) to a placement.
+    ///
+    /// An outside source is an internet client only when the destination
+    /// subnet routes its replies to an internet gateway. When they go to a
+    /// virtual private gateway, a transit gateway or another target, the
+    /// client is on premises or in another network, reached through it: the
+    /// gateway hop is unknown, never a "no internet gateway" block.
     pub(super) fn outside_leg(&mut self, src: &AddrSet, dst: &Endpoint<'a>, dp: &Placement<'a>) {
         let igws = self.topo.attached_internet_gateways(&dp.vpc_id);
         let igw_label = igws
             .first()
             .map_or_else(|| dp.vpc_id.clone(), |g| g.internet_gateway_id.clone());
-        if let Some(m) = self.topo.missing(
+        // `internet` itself is the internet, whatever the routes say; an
+        // outside address may be on premises.
+        let beyond = if src.quantifier() == Quantifier::Every {
+            Ok(None)
+        } else {
+            self.gateway_back(&dp.subnet_id, src)
+        };
+        if let Err(m) = &beyond {
+            let mut h = hop(
+                PathLeg::Forward,
+                HopKind::InternetGateway,
+                &igw_label,
+                Decision::Unknown,
+                format!("whether {src} is an internet client or reached through another gateway (on premises, another network) depends on where {} routes its replies, and the snapshot lacks {m}", dp.subnet_id),
+            );
+            h.missing.push(m.clone());
+            self.hops.push(h);
+        } else if let Ok(Some((kind, id))) = &beyond {
+            let mut h = hop(
+                PathLeg::Forward,
+                HopKind::RouteTable,
+                id,
+                Decision::Unknown,
+                format!(
+                    "{} routes replies to {src} to {kind} {id}: {src} is on premises or in another network reached through it, not an internet client, and netpath does not follow paths through {kind} yet",
+                    dp.subnet_id
+                ),
+            );
+            h.missing
+                .push(format!("the path through {kind} {id} (not modelled)"));
+            self.hops.push(h);
+        } else if let Some(m) = self.topo.missing(
             self.topo.snapshot.internet_gateways.is_some(),
             "ec2:DescribeInternetGateways",
             "internet gateways",
@@ -131,6 +247,45 @@ impl<'a> Walker<'_, 'a> {
                 ),
             );
             self.push(h, ExplanationCode::NetpathNoInternetGateway);
+        } else if dp.eni.is_none() && dst.db.is_some_and(|d| d.publicly_accessible) {
+            // RDS gives a PubliclyAccessible DB a public address on its ENI
+            // (<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html#USER_VPC.Hiding>);
+            // without the ENI the snapshot cannot say which, nor that there is none.
+            let db = dst.db.map_or("", |d| d.db_instance_identifier.as_str());
+            let mut h = hop(
+                PathLeg::Forward,
+                HopKind::InternetGateway,
+                &igw_label,
+                Decision::Unknown,
+                format!("{db} is PubliclyAccessible, so RDS gives it a public address, but the snapshot lacks its network interface to say which"),
+            );
+            h.missing.push(format!(
+                "the RDSNetworkInterface ENI of {db} and its public IP (DescribeNetworkInterfaces)"
+            ));
+            self.hops.push(h);
+        } else if dst.kind == EndpointKind::Ip && !dst.via_public_ip {
+            // An internet gateway translates a public IPv4 address it holds
+            // to the ENI's private one; a packet from the internet addressed
+            // to the private address itself is never translated, and RFC 1918
+            // addresses are not routed on the internet at all
+            // (<https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html>,
+            // <https://www.rfc-editor.org/rfc/rfc1918#section-3>).
+            let public = dp
+                .public_ip
+                .map(|p| format!("; the internet reaches it only at its public IP {p}"))
+                .unwrap_or_else(|| "; it has no public IP the internet could use".into());
+            let h = hop(
+                PathLeg::Forward,
+                HopKind::InternetGateway,
+                &igw_label,
+                Decision::Deny,
+                format!(
+                    "{} is a private address of {}: the internet does not route it, and {igw_label} translates only public IPs{public}",
+                    dst.reference,
+                    dp.label()
+                ),
+            );
+            self.push(h, ExplanationCode::CannotRoute);
         } else if let Some(public) = dp.public_ip {
             let h = hop(
                 PathLeg::Forward,
@@ -153,8 +308,14 @@ impl<'a> Walker<'_, 'a> {
             );
             self.push(h, ExplanationCode::NetpathNoPublicIp);
         }
+        if matches!(beyond, Ok(None)) {
+            if let Some(igw) = igws.first() {
+                self.edge_route(&igw.internet_gateway_id, dp);
+            }
+        }
         self.steps.push(Step::RouteBack(RouteBack::InternetGateway {
             subnet_id: dp.subnet_id.clone(),
+            vpc_id: dp.vpc_id.clone(),
             to: src.clone(),
             igws: igws.iter().map(|g| g.internet_gateway_id.clone()).collect(),
         }));

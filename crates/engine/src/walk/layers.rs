@@ -14,6 +14,26 @@ use crate::security_group::{self, SgPeer};
 
 impl<'a> Walker<'_, 'a> {
     pub(super) fn security_groups(&mut self, p: &Placement<'a>, dir: Direction, peer: &SgPeer) {
+        // Two different copies of the ENI: its groups are in doubt.
+        if let Some(m) = p
+            .eni
+            .and_then(|e| self.topo.in_doubt(&[&e.network_interface_id]))
+        {
+            let mut h = hop(
+                PathLeg::Forward,
+                HopKind::SecurityGroup,
+                p.label(),
+                Decision::Unknown,
+                format!(
+                    "the groups of {} cannot be decided: the snapshot lacks {m}",
+                    p.label()
+                ),
+            );
+            h.direction = Some(dir);
+            h.missing.push(m);
+            self.hops.push(h);
+            return;
+        }
         let out = security_group::evaluate(
             self.topo,
             &p.groups,

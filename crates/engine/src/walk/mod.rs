@@ -36,6 +36,7 @@
 //! <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html>
 //! (NAT gateways, and their 1024-65535 source ports).
 
+mod amazon_service;
 mod internet_gateway;
 mod layers;
 mod nat_gateway;
@@ -224,6 +225,30 @@ impl<'t, 'a> Walker<'t, 'a> {
     ) {
         self.source_state(src, sp);
         let via_public = dst.via_public_ip && dp.is_some_and(|d| d.public_ip.is_some());
+        if !via_public && dp.is_some_and(|d| self.same_host(sp, d)) {
+            // Loopback: the packet never leaves the host, so no security
+            // group, network ACL or route sees it; security groups apply to
+            // traffic entering and leaving an ENI
+            // (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html>).
+            let h = hop(
+                PathLeg::Forward,
+                HopKind::Loopback,
+                sp.label(),
+                Decision::Allow,
+                format!(
+                    "source and destination are the same host ({}): the packet never leaves it, so no security group, network ACL or route applies; only the host's own firewall and listeners decide",
+                    sp.label()
+                ),
+            );
+            self.hops.push(h);
+            return;
+        }
+        if dp.is_none() {
+            let daddr = dst.address.clone().unwrap_or_else(AddrSet::internet);
+            if self.amazon_service(sp, &daddr) {
+                return;
+            }
+        }
         let daddr = match (dp, via_public) {
             (Some(d), true) => AddrSet::single(d.public_ip.expect("checked")),
             (Some(d), false) => d.addr.clone(),
@@ -309,6 +334,21 @@ impl<'t, 'a> Walker<'t, 'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// True when two placements are one host: the same ENI, or two ENIs of
+    /// the same instance.
+    fn same_host(&self, a: &Placement<'a>, b: &Placement<'a>) -> bool {
+        match (a.eni, b.eni) {
+            (Some(x), Some(y)) => {
+                x.network_interface_id == y.network_interface_id
+                    || matches!(
+                        (self.topo.instance_of(x), self.topo.instance_of(y)),
+                        (Some(i), Some(j)) if i.instance_id == j.instance_id
+                    )
+            }
+            _ => false,
         }
     }
 
@@ -410,6 +450,16 @@ impl<'t, 'a> Walker<'t, 'a> {
     }
 
     fn no_destination(&mut self, subnet_id: &str, daddr: &AddrSet) {
+        // Without the whole interface list, "nobody holds it" is not known.
+        let vpc = self.topo.subnet(subnet_id).map(|s| s.vpc_id.as_str());
+        if let Some(m) = self.topo.missing(
+            self.topo.snapshot.network_interfaces.is_some(),
+            "ec2:DescribeNetworkInterfaces",
+            "network interfaces",
+            vpc,
+        ) {
+            return self.unknown(PathLeg::Forward, HopKind::NoDestination, subnet_id, m);
+        }
         let h = hop(
             PathLeg::Forward,
             HopKind::NoDestination,

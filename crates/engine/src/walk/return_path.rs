@@ -56,6 +56,7 @@ pub(super) enum RouteBack {
     /// gateways attached to the destination's VPC.
     InternetGateway {
         subnet_id: String,
+        vpc_id: String,
         to: AddrSet,
         igws: Vec<String>,
     },
@@ -104,6 +105,20 @@ impl Walker<'_, '_> {
         let Some((target, _)) = self.route(PathLeg::Return, subnet_id, to) else {
             return;
         };
+        // A reply routed to a gateway netpath does not follow yet (a virtual
+        // private gateway, a transit gateway, a middlebox) is undecided, not
+        // dropped: the client may well be reached that way.
+        if let RouteTarget::Other(kind, id) = &target {
+            let last = self.hops.last_mut().expect("route pushed a hop");
+            last.decision = Decision::Unknown;
+            last.detail = format!(
+                "{}; netpath does not follow the reply through {kind} {id} yet",
+                last.detail
+            );
+            last.missing
+                .push(format!("the path through {kind} {id} (not modelled)"));
+            return;
+        }
         let (ok, code, why) = match back {
             // Within a VPC the `local` route carries the reply; across VPCs
             // only the peering that joins them does: peering is not transitive
@@ -133,11 +148,27 @@ impl Walker<'_, '_> {
             // The reply to an internet client leaves through an attached
             // internet gateway
             // (<https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html>).
-            RouteBack::InternetGateway { igws, .. } => (
-                matches!(&target, RouteTarget::InternetGateway(g) if igws.contains(g)),
-                ExplanationCode::NoRouteToDestination,
-                format!("the reply to {to} needs a route to an attached internet gateway"),
-            ),
+            RouteBack::InternetGateway { igws, vpc_id, .. } => {
+                if let (RouteTarget::InternetGateway(_), Some(m)) = (
+                    &target,
+                    self.topo.missing(
+                        self.topo.snapshot.internet_gateways.is_some(),
+                        "ec2:DescribeInternetGateways",
+                        "internet gateways",
+                        Some(vpc_id),
+                    ),
+                ) {
+                    let last = self.hops.last_mut().expect("route pushed a hop");
+                    last.decision = Decision::Unknown;
+                    last.missing.push(m);
+                    return;
+                }
+                (
+                    matches!(&target, RouteTarget::InternetGateway(g) if igws.contains(g)),
+                    ExplanationCode::NoRouteToDestination,
+                    format!("the reply to {to} needs a route to an attached internet gateway"),
+                )
+            }
         };
         if !ok {
             let last = self.hops.last_mut().expect("route pushed a hop");

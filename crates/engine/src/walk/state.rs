@@ -17,12 +17,52 @@ impl<'a> Walker<'_, 'a> {
             .or(src.instance)
         {
             self.instance_state(PathLeg::Forward, inst);
+        } else if let Some(eni) = sp.eni {
+            self.interface_state(eni, true);
+        }
+    }
+
+    /// An ENI that is no instance's: a detached one neither sends nor
+    /// answers (blocked, like a stopped instance); one owned by an AWS
+    /// service is not a host, so what it answers, or sends of its own, is
+    /// unknown until that service is modelled.
+    /// Sources: <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html>,
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/requester-managed-eni.html>.
+    fn interface_state(&mut self, eni: &netpath_model::NetworkInterface, sends: bool) {
+        let id = &eni.network_interface_id;
+        if let Some(service) = eni.managed_service() {
+            let mut h = hop(
+                PathLeg::Forward,
+                HopKind::NetworkInterface,
+                id,
+                Decision::Unknown,
+                if sends {
+                    format!("{id} belongs to {service}: it is not a host and sends only on the service's behalf, which netpath does not model yet")
+                } else {
+                    format!("{id} belongs to {service}: it is not a host listening on every port, and netpath does not model what that service answers yet")
+                },
+            );
+            h.missing
+                .push(format!("how {service} handles the traffic (not modelled)"));
+            self.hops.push(h);
+        } else if eni.is_detached() {
+            let h = hop(
+                PathLeg::Forward,
+                HopKind::NetworkInterface,
+                id,
+                Decision::Deny,
+                format!("{id} is detached (status available): nothing sends or answers on it"),
+            );
+            self.push(h, ExplanationCode::BadState);
         }
     }
 
     /// An instance must be `running` to send or answer.
     /// Source: <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html>.
     pub(super) fn instance_state(&mut self, path: PathLeg, inst: &netpath_model::Instance) {
+        if let Some(m) = self.topo.in_doubt(&[&inst.instance_id]) {
+            return self.unknown(path, HopKind::Instance, &inst.instance_id, m);
+        }
         let running = inst.is_running();
         let h = hop(
             path,
@@ -55,6 +95,9 @@ impl<'a> Walker<'_, 'a> {
         check_port: bool,
     ) {
         let id = &db.db_instance_identifier;
+        if let Some(m) = self.topo.in_doubt(&[id]) {
+            return self.unknown(path, HopKind::DbInstance, id, m);
+        }
         if !db.is_available() {
             let h = hop(
                 path,
@@ -102,6 +145,11 @@ impl<'a> Walker<'_, 'a> {
             self.db_state(PathLeg::Forward, db, true);
         } else if let Some(inst) = ap.eni.and_then(|e| self.topo.instance_of(e)) {
             self.instance_state(PathLeg::Forward, inst);
+        } else if let Some(eni) = ap.eni {
+            match self.topo.db_of_network_interface(eni) {
+                Some(db) => self.db_state(PathLeg::Forward, db, true),
+                None => self.interface_state(eni, false),
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ fn a_collection_gap_makes_the_layer_unknown_in_its_region_only() {
         operation: "ec2:DescribeRouteTables".into(),
         region: Some("eu-west-1".into()),
         error: "UnauthorizedOperation: denied".into(),
+        resource: None,
     }];
     let e = ask(&s, "app-server", "prod-db", None);
     assert!(e.missing.is_empty(), "{:?}", e.missing);

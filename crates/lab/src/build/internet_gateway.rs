@@ -68,13 +68,30 @@ pub(super) fn build(
                     ],
                 )?;
                 // Addresses the internet does not route (a VPC's private
-                // ones) are dropped silently, as an internet gateway does.
+                // ones) are dropped silently, as an internet gateway does:
+                // the default route leads into a veth pair whose far end
+                // drops everything, so a client there times out (a
+                // blackhole route would fail its connect at once).
+                crate::netns::run(
+                    "ip",
+                    &[
+                        "link", "add", "name", "void0", "netns", &inet, "type", "veth", "peer",
+                        "name", "void1", "netns", &inet,
+                    ],
+                    None,
+                )?;
                 ns.ip_batch(
                     &inet,
                     &[
                         format!("addr add {INTERNET_CLIENT}/32 dev lo"),
-                        "route add blackhole default".to_string(),
+                        "link set void0 up".to_string(),
+                        "link set void1 up".to_string(),
+                        "route add default dev void0".to_string(),
                     ],
+                )?;
+                ns.nft(
+                    &inet,
+                    "table netdev void {\n  chain drop_all {\n    type filter hook ingress device \"void1\" priority 0; policy drop;\n  }\n}\n",
                 )?;
                 gw.internet = Some(inet.clone());
             }

@@ -104,11 +104,15 @@ pub(super) fn build(
     let inst = idx.instance_of(eni);
     // A DB answers when available; an instance when running
     // (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html>);
-    // an ENI attached to neither is up.
+    // an ENI attached to neither is up, unless it is detached (`Status:
+    // available`, no attachment), when nothing sends or answers on it
+    // (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html>).
+    let detached = eni.attachment.is_none()
+        && eni.status.as_ref().map(|s| s.to_string()).as_deref() == Some("available");
     let (up, db_port) = match (cx.dbs.get(&eni.network_interface_id), inst) {
         (Some(d), _) => (d.available, d.port),
         (None, Some(i)) => (i.state == "running", None),
-        (None, None) => (true, None),
+        (None, None) => (!detached, None),
     };
     let prefix = subnet.cidr_block.prefix_len();
     let mut lines: Vec<String> = eni

@@ -36,6 +36,9 @@ struct TopLevelKey {
     key: &'static str,
     /// The id field of each item, naming it in errors (`VpcId`).
     id_field: &'static str,
+    /// The read-only API call that produces it, as the engine names a
+    /// collection gap (`ec2:DescribeVpcs`).
+    operation: &'static str,
     /// Its reader.
     add: AddFn,
 }
@@ -46,68 +49,104 @@ type AddFn =
     fn(&mut Accumulator, &Path, &TopLevelKey, &str, Option<&str>) -> Result<(), ModelError>;
 
 /// How many top-level keys netpath reads.
-const KEY_COUNT: usize = 12;
+const KEY_COUNT: usize = 13;
 
 /// Every top-level key netpath reads, in the order the docs list them.
 /// `Reservations` nests instances and their interfaces, so it has its own
 /// reader; every other key goes through [`Accumulator::add_items`].
 const TOP_LEVEL_KEYS: [TopLevelKey; KEY_COUNT] = [
-    key("Vpcs", "VpcId", Accumulator::add_items::<RawVpc>),
-    key("Subnets", "SubnetId", Accumulator::add_items::<RawSubnet>),
+    key(
+        "Vpcs",
+        "ec2:DescribeVpcs",
+        "VpcId",
+        Accumulator::add_items::<RawVpc>,
+    ),
+    key(
+        "Subnets",
+        "ec2:DescribeSubnets",
+        "SubnetId",
+        Accumulator::add_items::<RawSubnet>,
+    ),
     key(
         "SecurityGroups",
+        "ec2:DescribeSecurityGroups",
         "GroupId",
         Accumulator::add_items::<RawSecurityGroup>,
     ),
     key(
         "NetworkAcls",
+        "ec2:DescribeNetworkAcls",
         "NetworkAclId",
         Accumulator::add_items::<RawNetworkAcl>,
     ),
     key(
         "RouteTables",
+        "ec2:DescribeRouteTables",
         "RouteTableId",
         Accumulator::add_items::<RawRouteTable>,
     ),
     key(
         "NetworkInterfaces",
+        "ec2:DescribeNetworkInterfaces",
         "NetworkInterfaceId",
         Accumulator::add_items::<RawNetworkInterface>,
     ),
     key(
         "Reservations",
+        "ec2:DescribeInstances",
         "ReservationId",
         Accumulator::add_reservations,
     ),
     key(
         "VpcPeeringConnections",
+        "ec2:DescribeVpcPeeringConnections",
         "VpcPeeringConnectionId",
         Accumulator::add_items::<RawPeering>,
     ),
     key(
         "InternetGateways",
+        "ec2:DescribeInternetGateways",
         "InternetGatewayId",
         Accumulator::add_items::<RawInternetGateway>,
     ),
     key(
         "NatGateways",
+        "ec2:DescribeNatGateways",
         "NatGatewayId",
         Accumulator::add_items::<RawNatGateway>,
     ),
     key(
         "PrefixLists",
+        "ec2:DescribeManagedPrefixLists",
         "PrefixListId",
         Accumulator::add_items::<RawPrefixList>,
     ),
     key(
         "DBInstances",
+        "rds:DescribeDBInstances",
         "DBInstanceIdentifier",
         Accumulator::add_items::<RawDbInstance>,
     ),
+    key(
+        "Entries",
+        "ec2:GetManagedPrefixListEntries",
+        "Cidr",
+        Accumulator::add_prefix_list_entries,
+    ),
 ];
 
-const fn key(key: &'static str, id_field: &'static str, add: AddFn) -> TopLevelKey {
-    TopLevelKey { key, id_field, add }
+const fn key(
+    key: &'static str,
+    operation: &'static str,
+    id_field: &'static str,
+    add: AddFn,
+) -> TopLevelKey {
+    TopLevelKey {
+        key,
+        id_field,
+        operation,
+        add,
+    }
 }
 
 /// The keys of [`TOP_LEVEL_KEYS`], in its order.
@@ -140,6 +179,15 @@ pub(super) struct Accumulator {
     regions: BTreeSet<String>,
     accounts: BTreeSet<String>,
     recognised: usize,
+    /// Every file read, in order; [`Accumulator::origins`] indexes it.
+    files: Vec<std::path::PathBuf>,
+    /// Per top-level key, the file (index into `files`) of each item of its
+    /// snapshot collection, in collection order, to name both files of a
+    /// conflicting duplicate.
+    origins: std::collections::HashMap<&'static str, Vec<usize>>,
+    /// Prefix-list entries read from `pl-….json` files
+    /// (`get-managed-prefix-list-entries` output), by prefix list id.
+    prefix_list_entries: Vec<(String, Vec<ipnet::IpNet>)>,
 }
 
 fn push_all<T>(slot: &mut Option<Vec<T>>, items: Vec<T>) {
@@ -219,15 +267,47 @@ impl Accumulator {
         if let Some(r) = &region {
             self.regions.insert(r.clone());
         }
+        self.files.push(path.to_path_buf());
+        let mut read: Vec<&'static TopLevelKey> = Vec::new();
+        let mut truncated = false;
         for (key, value) in obj {
             let Some(kind) = TOP_LEVEL_KEYS.iter().find(|k| k.key == key) else {
-                if key != "NextToken" {
+                if key == "NextToken" {
+                    // A page of a paginated answer: `NextToken` is set (not null, not "").
+                    truncated |= !matches!(raw_value(value), Value::Null)
+                        && raw_value(value).as_str() != Some("");
+                } else {
                     self.warn(path, None, format!("unknown top-level key `{key}` skipped"));
                 }
                 continue;
             };
             self.recognised += 1;
+            read.push(kind);
             (kind.add)(self, path, kind, value, region.as_deref())?;
+        }
+        if truncated {
+            // One page is not the whole answer: every layer that needs the
+            // resource type is unknown, through the same collection gap a
+            // failed live call leaves.
+            for kind in read {
+                self.warn(
+                    path,
+                    None,
+                    format!(
+                        "holds one page of {} (NextToken is set): the other pages are missing, so answers that need {} are unknown; save the whole answer (the AWS CLI paginates unless --max-items or --no-paginate is given)",
+                        kind.key, kind.key
+                    ),
+                );
+                self.snap.metadata.gaps.push(crate::snapshot::Gap {
+                    operation: kind.operation.to_string(),
+                    region: region.clone(),
+                    error: format!(
+                        "incomplete: {} holds one page and still has a NextToken",
+                        path.display()
+                    ),
+                    resource: None,
+                });
+            }
         }
         Ok(())
     }
@@ -246,6 +326,11 @@ impl Accumulator {
             .into_iter()
             .map(|r| r.into_model(path, region))
             .collect::<Result<Vec<_>, _>>()?;
+        let file = self.files.len().saturating_sub(1);
+        self.origins
+            .entry(kind.key)
+            .or_default()
+            .extend(std::iter::repeat_n(file, models.len()));
         push_all(R::slot(&mut self.snap), models);
         Ok(())
     }
@@ -262,7 +347,47 @@ impl Accumulator {
         let raw: Vec<RawReservation> = self.items(path, kind.key, value, kind.id_field)?;
         let (instances, enis) = reservations(path, raw)?;
         self.embedded_enis.extend(enis);
+        let file = self.files.len().saturating_sub(1);
+        self.origins
+            .entry(kind.key)
+            .or_default()
+            .extend(std::iter::repeat_n(file, instances.len()));
         push_all(&mut self.snap.instances, instances);
+        Ok(())
+    }
+
+    /// The reader of `Entries`, the output of `aws ec2
+    /// get-managed-prefix-list-entries --prefix-list-id pl-x --output json`
+    /// saved as `pl-x.json` (anywhere, or under a `prefix-list-entries/`
+    /// folder): the file name names the prefix list, since the output does
+    /// not. Source: <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetManagedPrefixListEntries.html>.
+    fn add_prefix_list_entries(
+        &mut self,
+        path: &Path,
+        kind: &TopLevelKey,
+        value: &str,
+        _: Option<&str>,
+    ) -> Result<(), ModelError> {
+        #[derive(Deserialize)]
+        struct RawEntry {
+            #[serde(rename = "Cidr")]
+            cidr: ipnet::IpNet,
+        }
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if !stem.starts_with("pl-") {
+            self.warn(
+                path,
+                None,
+                "skipped: an `Entries` file is read as get-managed-prefix-list-entries output only when it is named after its prefix list (pl-0123456789abcdef0.json)".to_string(),
+            );
+            return Ok(());
+        }
+        let raw: Vec<RawEntry> = self.items(path, kind.key, value, kind.id_field)?;
+        self.prefix_list_entries
+            .push((stem, raw.into_iter().map(|e| e.cidr.trunc()).collect()));
         Ok(())
     }
 
@@ -276,6 +401,17 @@ impl Accumulator {
                     "no aws describe-* output found: expected .json files whose top-level key is one of {}",
                     KNOWN_KEYS.join(", ")
                 ),
+            });
+        }
+        // Without DescribeNetworkInterfaces, the interfaces embedded in
+        // DescribeInstances are only the instances' own: every other ENI
+        // (load balancers, endpoints, DBs, detached ones) is unknown.
+        if self.snap.network_interfaces.is_none() && !self.embedded_enis.is_empty() {
+            self.snap.metadata.gaps.push(crate::snapshot::Gap {
+                operation: "ec2:DescribeNetworkInterfaces".into(),
+                region: None,
+                error: "incomplete: no DescribeNetworkInterfaces output; only the instances' own interfaces (from DescribeInstances) are known".into(),
+                resource: None,
             });
         }
         // Interfaces known only from DescribeInstances fill the gaps of DescribeNetworkInterfaces.
@@ -311,6 +447,19 @@ impl Accumulator {
             }
         }
         self.dedupe(root);
+        // Prefix-list entries fill in the lists DescribeManagedPrefixLists
+        // named without their CIDRs, or stand for lists it did not name.
+        for (id, cidrs) in std::mem::take(&mut self.prefix_list_entries) {
+            let lists = self.snap.prefix_lists.get_or_insert_with(Vec::new);
+            match lists.iter_mut().find(|p| p.prefix_list_id == id) {
+                Some(p) => p.cidrs.get_or_insert_with(Vec::new).extend(cidrs),
+                None => lists.push(PrefixList {
+                    prefix_list_id: id,
+                    prefix_list_name: String::new(),
+                    cidrs: Some(cidrs),
+                }),
+            }
+        }
         self.snap.metadata.source = "aws-cli-json".to_string();
         self.snap.metadata.regions = self.regions.into_iter().collect();
         self.snap.metadata.account_ids = self.accounts.into_iter().collect();
@@ -324,56 +473,189 @@ impl Accumulator {
         })
     }
 
-    /// Keeps the first of several resources with one id, with a warning.
+    /// Keeps the first of several resources with one id. Identical copies
+    /// (the same capture read twice) are merged with a warning; copies that
+    /// differ are reported with both files, and the resource type gets a
+    /// collection gap, so answers that need it are unknown instead of
+    /// depending on which file sorts first.
     fn dedupe(&mut self, root: &Path) {
-        fn dd<T>(v: &mut Option<Vec<T>>, id: impl Fn(&T) -> &str, dups: &mut Vec<String>) {
-            if let Some(v) = v {
-                let mut seen = HashSet::new();
-                v.retain(|x| {
-                    let fresh = seen.insert(id(x).to_string());
-                    if !fresh {
-                        dups.push(id(x).to_string());
+        struct Dup {
+            key: &'static str,
+            id: String,
+            first: usize,
+            other: usize,
+            same: bool,
+        }
+        fn dd<T: PartialEq>(
+            key: &'static str,
+            v: &mut Option<Vec<T>>,
+            origins: &[usize],
+            id: impl Fn(&T) -> &str,
+            dups: &mut Vec<Dup>,
+        ) {
+            let Some(v) = v else { return };
+            let mut first: std::collections::HashMap<String, usize> =
+                std::collections::HashMap::new();
+            let mut keep = vec![true; v.len()];
+            for i in 0..v.len() {
+                match first.get(id(&v[i])) {
+                    Some(&f) => {
+                        keep[i] = false;
+                        dups.push(Dup {
+                            key,
+                            id: id(&v[i]).to_string(),
+                            first: origins.get(f).copied().unwrap_or(usize::MAX),
+                            other: origins.get(i).copied().unwrap_or(usize::MAX),
+                            same: v[f] == v[i],
+                        });
                     }
-                    fresh
-                });
+                    None => {
+                        first.insert(id(&v[i]).to_string(), i);
+                    }
+                }
             }
+            let mut k = keep.into_iter();
+            v.retain(|_| k.next().unwrap_or(true));
         }
         let mut dups = Vec::new();
+        let o = std::mem::take(&mut self.origins);
+        let org = |k: &str| o.get(k).map_or(&[][..], Vec::as_slice);
         let s = &mut self.snap;
-        dd(&mut s.vpcs, |x| &x.vpc_id, &mut dups);
-        dd(&mut s.subnets, |x| &x.subnet_id, &mut dups);
-        dd(&mut s.security_groups, |x| &x.group_id, &mut dups);
-        dd(&mut s.network_acls, |x| &x.network_acl_id, &mut dups);
-        dd(&mut s.route_tables, |x| &x.route_table_id, &mut dups);
+        dd("Vpcs", &mut s.vpcs, org("Vpcs"), |x| &x.vpc_id, &mut dups);
         dd(
+            "Subnets",
+            &mut s.subnets,
+            org("Subnets"),
+            |x| &x.subnet_id,
+            &mut dups,
+        );
+        dd(
+            "SecurityGroups",
+            &mut s.security_groups,
+            org("SecurityGroups"),
+            |x| &x.group_id,
+            &mut dups,
+        );
+        dd(
+            "NetworkAcls",
+            &mut s.network_acls,
+            org("NetworkAcls"),
+            |x| &x.network_acl_id,
+            &mut dups,
+        );
+        dd(
+            "RouteTables",
+            &mut s.route_tables,
+            org("RouteTables"),
+            |x| &x.route_table_id,
+            &mut dups,
+        );
+        dd(
+            "NetworkInterfaces",
             &mut s.network_interfaces,
+            org("NetworkInterfaces"),
             |x| &x.network_interface_id,
             &mut dups,
         );
-        dd(&mut s.instances, |x| &x.instance_id, &mut dups);
         dd(
+            "Reservations",
+            &mut s.instances,
+            org("Reservations"),
+            |x| &x.instance_id,
+            &mut dups,
+        );
+        dd(
+            "VpcPeeringConnections",
             &mut s.vpc_peering_connections,
+            org("VpcPeeringConnections"),
             |x| &x.vpc_peering_connection_id,
             &mut dups,
         );
         dd(
+            "InternetGateways",
             &mut s.internet_gateways,
+            org("InternetGateways"),
             |x| &x.internet_gateway_id,
             &mut dups,
         );
-        dd(&mut s.nat_gateways, |x| &x.nat_gateway_id, &mut dups);
-        dd(&mut s.prefix_lists, |x| &x.prefix_list_id, &mut dups);
         dd(
+            "NatGateways",
+            &mut s.nat_gateways,
+            org("NatGateways"),
+            |x| &x.nat_gateway_id,
+            &mut dups,
+        );
+        dd(
+            "PrefixLists",
+            &mut s.prefix_lists,
+            org("PrefixLists"),
+            |x| &x.prefix_list_id,
+            &mut dups,
+        );
+        dd(
+            "DBInstances",
             &mut s.db_instances,
+            org("DBInstances"),
             |x| &x.db_instance_identifier,
             &mut dups,
         );
-        for id in dups {
-            self.warn(
-                root,
-                Some(id),
-                "appears more than once in the input; the first copy is kept".to_string(),
+        let file = |i: usize| {
+            self.files
+                .get(i)
+                .map_or_else(|| root.display().to_string(), |p| p.display().to_string())
+        };
+        let mut gaps = Vec::new();
+        let mut warnings = Vec::new();
+        for d in dups {
+            if d.same {
+                warnings.push((
+                    d.id,
+                    "appears more than once in the input, in identical copies; one is kept"
+                        .to_string(),
+                ));
+                continue;
+            }
+            let (a, b) = (file(d.first), file(d.other));
+            warnings.push((
+                d.id.clone(),
+                format!("has two different copies, in {a} and in {b}: netpath cannot tell which is current, so answers that need it are unknown; remove the stale file"),
+            ));
+            let operation = TOP_LEVEL_KEYS
+                .iter()
+                .find(|k| k.key == d.key)
+                .map_or(d.key, |k| k.operation);
+            // The engine checks these kinds resource by resource; for the
+            // others the whole operation's data is in doubt.
+            let precise = matches!(
+                d.key,
+                "SecurityGroups"
+                    | "NetworkAcls"
+                    | "RouteTables"
+                    | "NetworkInterfaces"
+                    | "Reservations"
+                    | "DBInstances"
             );
+            if d.key == "PrefixLists" {
+                if let Some(p) = self
+                    .snap
+                    .prefix_lists
+                    .iter_mut()
+                    .flatten()
+                    .find(|p| p.prefix_list_id == d.id)
+                {
+                    p.cidrs = None;
+                }
+            }
+            gaps.push(crate::snapshot::Gap {
+                operation: operation.to_string(),
+                region: None,
+                error: format!("conflict: in {a} and in {b}"),
+                resource: precise.then(|| d.id.clone()),
+            });
+        }
+        self.snap.metadata.gaps.extend(gaps);
+        for (id, message) in warnings {
+            self.warn(root, Some(id), message);
         }
     }
 }

@@ -3,8 +3,16 @@
 //! Each file is recognised by its top-level key, whatever its name:
 //! `Vpcs`, `Subnets`, `SecurityGroups`, `NetworkAcls`, `RouteTables`,
 //! `NetworkInterfaces`, `Reservations`, `VpcPeeringConnections`,
-//! `InternetGateways`, `NatGateways`, `PrefixLists`, `DBInstances`. Other keys
-//! are skipped with one warning each.
+//! `InternetGateways`, `NatGateways`, `PrefixLists`, `DBInstances`, and
+//! `Entries` (`get-managed-prefix-list-entries` output, in a file named after
+//! its prefix list: `pl-<id>.json`). Other keys are skipped with one warning
+//! each.
+//!
+//! A file that still holds a `NextToken` is one page of a paginated answer:
+//! its resource types get a collection [`crate::Gap`], so the engine answers
+//! `unknown` where it needs them. The same id in two files with different
+//! content is reported with both files and gets a gap too; identical copies
+//! merge.
 //!
 //! Folder layouts (the ones Batfish reads too): `DIR/*.json`,
 //! `DIR/aws_configs/*.json`, `DIR/aws_configs/<region>/*.json`,

@@ -57,6 +57,17 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// True when the instance is `terminated` or `shutting-down`: it lingers
+    /// in `DescribeInstances` for a while after termination, under the same
+    /// `Name` tag, but has no network interface any more. Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/terminating-instances.html>.
+    pub fn is_terminated(&self) -> bool {
+        matches!(
+            self.state,
+            InstanceStateName::Terminated | InstanceStateName::ShuttingDown
+        )
+    }
+
     /// True when `State.Name` is `running`. Source:
     /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html>.
     pub fn is_running(&self) -> bool {

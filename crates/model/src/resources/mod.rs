@@ -29,7 +29,10 @@ pub use gateway::{
     InternetGateway, InternetGatewayAttachment, NatGateway, NatGatewayAddress, NatGatewayState,
 };
 pub use instance::{Instance, InstanceStateName};
-pub use network_acl::{NetworkAcl, NetworkAclEntry, RuleAction, DEFAULT_RULE_NUMBER};
+pub use network_acl::{
+    is_default_rule_number, NetworkAcl, NetworkAclEntry, RuleAction, DEFAULT_IPV6_RULE_NUMBER,
+    DEFAULT_RULE_NUMBER,
+};
 pub use network_interface::{
     NetworkInterface, NetworkInterfaceAttachment, NetworkInterfaceStatus, PrivateIpAddress,
 };

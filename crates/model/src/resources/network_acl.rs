@@ -13,6 +13,18 @@ use super::tags::Tags;
 /// <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>.
 pub const DEFAULT_RULE_NUMBER: u16 = 32767;
 
+/// The rule number `describe-network-acls` prints for the IPv6 catch-all
+/// `*` entry (`Ipv6CidrBlock: ::/0`) of a network ACL in a VPC with an IPv6
+/// CIDR. It is the highest number AWS produces. Source:
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>.
+pub const DEFAULT_IPV6_RULE_NUMBER: u16 = 32768;
+
+/// True for the rule number of either catch-all `*` entry (32767 for IPv4,
+/// 32768 for IPv6).
+pub fn is_default_rule_number(n: u16) -> bool {
+    n == DEFAULT_RULE_NUMBER || n == DEFAULT_IPV6_RULE_NUMBER
+}
+
 /// `allow` or `deny`, the action of a network ACL entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -55,8 +67,9 @@ pub struct NetworkAcl {
 
 /// One network ACL entry (`NetworkAclEntry`).
 ///
-/// `rule_number` is 1-32766 for user rules and [`DEFAULT_RULE_NUMBER`]
-/// (32767) for the default `*` rule.
+/// `rule_number` is 1-32766 for user rules, [`DEFAULT_RULE_NUMBER`]
+/// (32767) for the IPv4 `*` rule and [`DEFAULT_IPV6_RULE_NUMBER`] (32768)
+/// for the IPv6 one.
 /// Source: <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NetworkAclEntry {

@@ -100,6 +100,64 @@ impl NetworkInterface {
             .and_then(|p| p.public_ip)
     }
 
+    /// The AWS service that owns this ENI when it is not a host's interface:
+    /// a load balancer, an interface or Gateway Load Balancer endpoint, a
+    /// transit gateway attachment, a NAT gateway, Lambda, and so on, named
+    /// for a human (`a Network Load Balancer (ELB net/web/0123)`). `None`
+    /// for an instance's interface (`InterfaceType` `interface`, `efa`,
+    /// `efa-only`, `branch` or `trunk`, not requester-managed) and for the
+    /// ENIs RDS creates (`RDSNetworkInterface`), which answer as their DB
+    /// instance.
+    ///
+    /// Managed ENIs do not listen on every port like a host, and do not
+    /// originate connections of their own. Sources:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInterface.html>
+    /// (`InterfaceType`, `RequesterManaged`) and
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/requester-managed-eni.html>.
+    pub fn managed_service(&self) -> Option<String> {
+        if self.description == "RDSNetworkInterface" {
+            return None;
+        }
+        let kind = match self.interface_type.as_deref().unwrap_or("interface") {
+            "interface" | "efa" | "efa-only" | "branch" | "trunk" => None,
+            "nat_gateway" | "natGateway" => Some("a NAT gateway".to_string()),
+            "network_load_balancer" => Some("a Network Load Balancer".to_string()),
+            "gateway_load_balancer" => Some("a Gateway Load Balancer".to_string()),
+            "gateway_load_balancer_endpoint" => {
+                Some("a Gateway Load Balancer endpoint".to_string())
+            }
+            "vpc_endpoint" => Some("an interface VPC endpoint".to_string()),
+            "lambda" => Some("AWS Lambda".to_string()),
+            "transit_gateway" => Some("a transit gateway attachment".to_string()),
+            "load_balancer" => Some("a load balancer".to_string()),
+            other => Some(format!("the AWS service behind interface type `{other}`")),
+        };
+        let kind = kind.or_else(|| {
+            self.requester_managed.then(|| {
+                if self.description.starts_with("ELB ") {
+                    "a load balancer".to_string()
+                } else {
+                    format!(
+                        "the AWS service {}",
+                        self.requester_id.as_deref().unwrap_or("that manages it")
+                    )
+                }
+            })
+        })?;
+        Some(if self.description.is_empty() {
+            kind
+        } else {
+            format!("{kind} ({})", self.description)
+        })
+    }
+
+    /// True for an ENI that is attached to nothing (`Status: available` and
+    /// no attachment): it neither sends nor answers. Source:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html>.
+    pub fn is_detached(&self) -> bool {
+        self.is_available() && self.attachment.is_none()
+    }
+
     /// True when `ip` is one of the ENI's private IPv4 addresses.
     pub fn has_private_ip(&self, ip: Ipv4Addr) -> bool {
         self.private_ip_addresses

@@ -1,0 +1,105 @@
+//! At the edge of the data or the model, `reach`, `exposure` and `diff` stay
+//! honest like `explain`: ENIs owned by AWS services are never sources, and a
+//! missing collection never reads as "nothing is exposed".
+
+use std::path::Path;
+
+use netpath_engine::{diff, reach, DiffOptions, ReachOptions, ReachQuery, Topology, Verdict};
+use netpath_model::Snapshot;
+
+fn load(name: &str) -> Snapshot {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(name)
+        .join("aws");
+    netpath_model::load(&p).unwrap().snapshot
+}
+
+const MANAGED: [&str; 3] = [
+    "eni-0a000000000000e01",
+    "eni-0a000000000000e02",
+    "eni-0a000000000000e03",
+];
+
+#[test]
+fn managed_interfaces_are_never_sources_in_reach() {
+    let s = load("managed-and-detached-interfaces");
+    let topo = Topology::new(&s);
+    let r = reach(
+        &topo,
+        &ReachQuery::To("prod-db".into()),
+        &ReachOptions::default(),
+    )
+    .unwrap();
+    let members: Vec<&String> = r.entries.iter().flat_map(|e| &e.members).collect();
+    assert!(
+        members.iter().any(|m| m.as_str() == "i-0a00000000000a001"),
+        "the app server still reaches the DB: {members:?}"
+    );
+    for eni in MANAGED {
+        assert!(
+            !members.iter().any(|m| m.as_str() == eni),
+            "{eni} belongs to an AWS service and must not be a source: {members:?}"
+        );
+    }
+}
+
+#[test]
+fn managed_interfaces_are_never_sources_in_diff() {
+    let before = load("managed-and-detached-interfaces");
+    let mut after = before.clone();
+    // Close the DB's group: every source that reached it is broken.
+    for g in after.security_groups.iter_mut().flatten() {
+        if g.group_id == "sg-0a00000000000d001" {
+            g.ip_permissions.clear();
+        }
+    }
+    let d = diff(
+        &Topology::new(&before),
+        &Topology::new(&after),
+        &DiffOptions::default(),
+    )
+    .unwrap();
+    let sources: Vec<&String> = d.changes.iter().flat_map(|c| &c.from).collect();
+    assert!(!sources.is_empty(), "closing the group breaks flows");
+    for eni in MANAGED {
+        assert!(
+            !sources.iter().any(|m| m.as_str() == eni),
+            "{eni} must not be a source: {sources:?}"
+        );
+    }
+}
+
+#[test]
+fn exposure_without_internet_gateway_data_is_unknown_not_empty() {
+    let s = load("internet-gateways-not-collected");
+    let topo = Topology::new(&s);
+    let r = reach(&topo, &ReachQuery::Exposure, &ReachOptions::default()).unwrap();
+    let web = r
+        .entries
+        .iter()
+        .find(|e| e.members.iter().any(|m| m == "i-0c0000000000000001"))
+        .expect("web-1 is listed as possibly exposed");
+    assert!(
+        web.access.iter().all(|a| a.verdict == Verdict::Unknown),
+        "{:?}",
+        web.access
+    );
+    assert!(web.access.iter().any(|a| a
+        .missing
+        .iter()
+        .any(|m| m.contains("DescribeInternetGateways"))));
+}
+
+#[test]
+fn a_publicly_accessible_db_without_its_eni_is_possibly_exposed() {
+    let s = load("public-db-without-eni");
+    let topo = Topology::new(&s);
+    let r = reach(&topo, &ReachQuery::Exposure, &ReachOptions::default()).unwrap();
+    let db = r
+        .entries
+        .iter()
+        .find(|e| e.members.iter().any(|m| m == "prod-db"))
+        .expect("prod-db is listed");
+    assert!(db.access.iter().any(|a| a.verdict == Verdict::Unknown));
+}
