@@ -28,6 +28,9 @@
 //! through JSON text.
 
 pub mod convert;
+mod identity;
+
+pub use identity::{caller_identity, Identity};
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
@@ -194,7 +197,7 @@ const REGION_OPERATIONS: &[&str] = &[
 
 /// The error of a failed call as one line: the service's code and message
 /// when there is one, else the SDK's description (timeout, connection).
-fn error_line<E>(e: &E) -> String
+pub(crate) fn error_line<E>(e: &E) -> String
 where
     E: ProvideErrorMetadata + std::error::Error,
 {
@@ -348,7 +351,7 @@ async fn run(
     })
 }
 
-async fn base_config(opts: &CollectOptions, region: Option<String>) -> SdkConfig {
+pub(crate) async fn base_config(opts: &CollectOptions, region: Option<String>) -> SdkConfig {
     let retry = RetryConfig::standard()
         .with_max_attempts(opts.max_attempts.max(1))
         .with_initial_backoff(opts.initial_backoff);
@@ -369,39 +372,6 @@ async fn base_config(opts: &CollectOptions, region: Option<String>) -> SdkConfig
         loader = loader.endpoint_url(u);
     }
     loader.load().await
-}
-
-/// Who the credentials are: the account id and the caller's ARN.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    /// The 12-digit account id.
-    pub account: String,
-    /// The caller's ARN (`arn:aws:iam::111122223333:user/alice`).
-    pub arn: String,
-}
-
-/// The account and ARN of the credentials `opts` select (profile,
-/// environment, SSO, endpoint), by STS `GetCallerIdentity`, which needs no
-/// permission. Source:
-/// <https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>.
-///
-/// Errors: [`CollectError::Identity`] when the call fails (no credentials,
-/// an expired SSO session, an unreachable endpoint).
-pub async fn caller_identity(opts: &CollectOptions) -> Result<Identity, CollectError> {
-    let mut cfg = base_config(opts, opts.regions.first().cloned()).await;
-    if cfg.region().is_none() {
-        cfg = base_config(opts, Some("us-east-1".into())).await;
-    }
-    let sts = aws_sdk_sts::Client::new(&cfg);
-    let out = sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| CollectError::Identity(error_line(&e)))?;
-    Ok(Identity {
-        account: out.account.unwrap_or_default(),
-        arn: out.arn.unwrap_or_default(),
-    })
 }
 
 fn now_rfc3339() -> String {

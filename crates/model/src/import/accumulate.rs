@@ -31,14 +31,14 @@ pub struct Imported {
 }
 
 /// One top-level key of describe-* output that netpath reads.
-struct TopLevelKey {
+pub(super) struct TopLevelKey {
     /// The key, e.g. `Vpcs`.
-    key: &'static str,
+    pub(super) key: &'static str,
     /// The id field of each item, naming it in errors (`VpcId`).
     id_field: &'static str,
     /// The read-only API call that produces it, as the engine names a
     /// collection gap (`ec2:DescribeVpcs`).
-    operation: &'static str,
+    pub(super) operation: &'static str,
     /// Its reader.
     add: AddFn,
 }
@@ -54,7 +54,7 @@ const KEY_COUNT: usize = 13;
 /// Every top-level key netpath reads, in the order the docs list them.
 /// `Reservations` nests instances and their interfaces, so it has its own
 /// reader; every other key goes through [`Accumulator::add_items`].
-const TOP_LEVEL_KEYS: [TopLevelKey; KEY_COUNT] = [
+pub(super) const TOP_LEVEL_KEYS: [TopLevelKey; KEY_COUNT] = [
     key(
         "Vpcs",
         "ec2:DescribeVpcs",
@@ -172,19 +172,19 @@ pub(super) fn is_snapshot(o: &RawObject<'_>) -> bool {
 /// Gathers resources file by file, then merges them into one snapshot.
 #[derive(Default)]
 pub(super) struct Accumulator {
-    snap: Snapshot,
+    pub(super) snap: Snapshot,
     /// Interfaces embedded in `Reservations`, used for those `NetworkInterfaces` lacks.
     embedded_enis: Vec<NetworkInterface>,
-    warnings: Vec<Warning>,
+    pub(super) warnings: Vec<Warning>,
     regions: BTreeSet<String>,
     accounts: BTreeSet<String>,
     recognised: usize,
     /// Every file read, in order; [`Accumulator::origins`] indexes it.
-    files: Vec<std::path::PathBuf>,
+    pub(super) files: Vec<std::path::PathBuf>,
     /// Per top-level key, the file (index into `files`) of each item of its
     /// snapshot collection, in collection order, to name both files of a
     /// conflicting duplicate.
-    origins: std::collections::HashMap<&'static str, Vec<usize>>,
+    pub(super) origins: std::collections::HashMap<&'static str, Vec<usize>>,
     /// Prefix-list entries read from `pl-….json` files
     /// (`get-managed-prefix-list-entries` output), by prefix list id.
     prefix_list_entries: Vec<(String, Vec<ipnet::IpNet>)>,
@@ -195,7 +195,7 @@ fn push_all<T>(slot: &mut Option<Vec<T>>, items: Vec<T>) {
 }
 
 impl Accumulator {
-    fn warn(&mut self, file: &Path, resource: Option<String>, message: String) {
+    pub(super) fn warn(&mut self, file: &Path, resource: Option<String>, message: String) {
         self.warnings.push(Warning {
             file: Some(file.to_path_buf()),
             resource,
@@ -471,191 +471,5 @@ impl Accumulator {
             snapshot: self.snap,
             warnings: self.warnings,
         })
-    }
-
-    /// Keeps the first of several resources with one id. Identical copies
-    /// (the same capture read twice) are merged with a warning; copies that
-    /// differ are reported with both files, and the resource type gets a
-    /// collection gap, so answers that need it are unknown instead of
-    /// depending on which file sorts first.
-    fn dedupe(&mut self, root: &Path) {
-        struct Dup {
-            key: &'static str,
-            id: String,
-            first: usize,
-            other: usize,
-            same: bool,
-        }
-        fn dd<T: PartialEq>(
-            key: &'static str,
-            v: &mut Option<Vec<T>>,
-            origins: &[usize],
-            id: impl Fn(&T) -> &str,
-            dups: &mut Vec<Dup>,
-        ) {
-            let Some(v) = v else { return };
-            let mut first: std::collections::HashMap<String, usize> =
-                std::collections::HashMap::new();
-            let mut keep = vec![true; v.len()];
-            for i in 0..v.len() {
-                match first.get(id(&v[i])) {
-                    Some(&f) => {
-                        keep[i] = false;
-                        dups.push(Dup {
-                            key,
-                            id: id(&v[i]).to_string(),
-                            first: origins.get(f).copied().unwrap_or(usize::MAX),
-                            other: origins.get(i).copied().unwrap_or(usize::MAX),
-                            same: v[f] == v[i],
-                        });
-                    }
-                    None => {
-                        first.insert(id(&v[i]).to_string(), i);
-                    }
-                }
-            }
-            let mut k = keep.into_iter();
-            v.retain(|_| k.next().unwrap_or(true));
-        }
-        let mut dups = Vec::new();
-        let o = std::mem::take(&mut self.origins);
-        let org = |k: &str| o.get(k).map_or(&[][..], Vec::as_slice);
-        let s = &mut self.snap;
-        dd("Vpcs", &mut s.vpcs, org("Vpcs"), |x| &x.vpc_id, &mut dups);
-        dd(
-            "Subnets",
-            &mut s.subnets,
-            org("Subnets"),
-            |x| &x.subnet_id,
-            &mut dups,
-        );
-        dd(
-            "SecurityGroups",
-            &mut s.security_groups,
-            org("SecurityGroups"),
-            |x| &x.group_id,
-            &mut dups,
-        );
-        dd(
-            "NetworkAcls",
-            &mut s.network_acls,
-            org("NetworkAcls"),
-            |x| &x.network_acl_id,
-            &mut dups,
-        );
-        dd(
-            "RouteTables",
-            &mut s.route_tables,
-            org("RouteTables"),
-            |x| &x.route_table_id,
-            &mut dups,
-        );
-        dd(
-            "NetworkInterfaces",
-            &mut s.network_interfaces,
-            org("NetworkInterfaces"),
-            |x| &x.network_interface_id,
-            &mut dups,
-        );
-        dd(
-            "Reservations",
-            &mut s.instances,
-            org("Reservations"),
-            |x| &x.instance_id,
-            &mut dups,
-        );
-        dd(
-            "VpcPeeringConnections",
-            &mut s.vpc_peering_connections,
-            org("VpcPeeringConnections"),
-            |x| &x.vpc_peering_connection_id,
-            &mut dups,
-        );
-        dd(
-            "InternetGateways",
-            &mut s.internet_gateways,
-            org("InternetGateways"),
-            |x| &x.internet_gateway_id,
-            &mut dups,
-        );
-        dd(
-            "NatGateways",
-            &mut s.nat_gateways,
-            org("NatGateways"),
-            |x| &x.nat_gateway_id,
-            &mut dups,
-        );
-        dd(
-            "PrefixLists",
-            &mut s.prefix_lists,
-            org("PrefixLists"),
-            |x| &x.prefix_list_id,
-            &mut dups,
-        );
-        dd(
-            "DBInstances",
-            &mut s.db_instances,
-            org("DBInstances"),
-            |x| &x.db_instance_identifier,
-            &mut dups,
-        );
-        let file = |i: usize| {
-            self.files
-                .get(i)
-                .map_or_else(|| root.display().to_string(), |p| p.display().to_string())
-        };
-        let mut gaps = Vec::new();
-        let mut warnings = Vec::new();
-        for d in dups {
-            if d.same {
-                warnings.push((
-                    d.id,
-                    "appears more than once in the input, in identical copies; one is kept"
-                        .to_string(),
-                ));
-                continue;
-            }
-            let (a, b) = (file(d.first), file(d.other));
-            warnings.push((
-                d.id.clone(),
-                format!("has two different copies, in {a} and in {b}: netpath cannot tell which is current, so answers that need it are unknown; remove the stale file"),
-            ));
-            let operation = TOP_LEVEL_KEYS
-                .iter()
-                .find(|k| k.key == d.key)
-                .map_or(d.key, |k| k.operation);
-            // The engine checks these kinds resource by resource; for the
-            // others the whole operation's data is in doubt.
-            let precise = matches!(
-                d.key,
-                "SecurityGroups"
-                    | "NetworkAcls"
-                    | "RouteTables"
-                    | "NetworkInterfaces"
-                    | "Reservations"
-                    | "DBInstances"
-            );
-            if d.key == "PrefixLists" {
-                if let Some(p) = self
-                    .snap
-                    .prefix_lists
-                    .iter_mut()
-                    .flatten()
-                    .find(|p| p.prefix_list_id == d.id)
-                {
-                    p.cidrs = None;
-                }
-            }
-            gaps.push(crate::snapshot::Gap {
-                operation: operation.to_string(),
-                region: None,
-                error: format!("conflict: in {a} and in {b}"),
-                resource: precise.then(|| d.id.clone()),
-            });
-        }
-        self.snap.metadata.gaps.extend(gaps);
-        for (id, message) in warnings {
-            self.warn(root, Some(id), message);
-        }
     }
 }

@@ -29,6 +29,7 @@ mod accumulate;
 mod aws_cli;
 mod aws_cli_hosts;
 mod aws_cli_rules;
+mod dedupe;
 
 use std::path::{Path, PathBuf};
 
