@@ -169,7 +169,7 @@ pub struct ReachArgs {
     #[arg(long)]
     pub from: Option<String>,
     /// Only this destination port (default: a DB's endpoint port, else every port the destination's inbound rules open).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
     /// Protocol for --port.
     #[arg(long, value_enum, default_value_t = Proto::Tcp)]
@@ -196,7 +196,7 @@ pub struct ExposureArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Only this destination port (default: every port each end's inbound rules open).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
     /// Protocol for --port.
     #[arg(long, value_enum, default_value_t = Proto::Tcp)]
@@ -288,7 +288,7 @@ pub struct DiffArgs {
     #[arg(long)]
     pub to: Option<String>,
     /// Only this destination port (every destination is compared on it).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
     /// Protocol for --port.
     #[arg(long, value_enum, default_value_t = Proto::Tcp)]
@@ -338,12 +338,18 @@ pub struct ExplainArgs {
     /// The server: instance id, ENI id, Name tag, RDS identifier, IPv4 address or `internet`.
     #[arg(long)]
     pub to: String,
-    /// Destination port. Defaults to the endpoint port when --to is a DB instance.
-    #[arg(long)]
+    /// Destination port, 1-65535. Defaults to the endpoint port when --to is a DB instance.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
-    /// Transport protocol.
+    /// Transport protocol (icmp: see --icmp-type).
     #[arg(long, value_enum, default_value_t = Proto::Tcp)]
     pub protocol: Proto,
+    /// With --protocol icmp: the ICMP type sent (default 8, echo request, as ping sends).
+    #[arg(long)]
+    pub icmp_type: Option<u8>,
+    /// With --protocol icmp: the ICMP code (default 0).
+    #[arg(long, requires = "icmp_type")]
+    pub icmp_code: Option<u8>,
     /// The client kind, which sets its ephemeral ports (default: from the instance's Platform, else linux).
     #[arg(long, value_parser = parse_client_os)]
     pub client_os: Option<ClientOs>,
@@ -384,10 +390,14 @@ pub struct ImportArgs {
     pub out: OutFile,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug)]
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Proto {
     Tcp,
     Udp,
+    /// ICMP (explain only): an echo request unless --icmp-type says otherwise.
+    Icmp,
+    /// ICMPv6 (needs IPv6 ends, not evaluated yet).
+    Icmpv6,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -236,6 +236,10 @@ pub fn network_acl(a: ec2::NetworkAcl, is: &mut Issues) -> Option<NetworkAcl> {
             cidr_block: is.v4(&id, "Entries.CidrBlock", e.cidr_block.as_deref()),
             ipv6_cidr_block: is.v6(&id, "Entries.Ipv6CidrBlock", e.ipv6_cidr_block.as_deref()),
             port_range,
+            icmp_type_code: e.icmp_type_code.map(|i| IcmpTypeCode {
+                icmp_type: i.r#type.unwrap_or(-1),
+                code: i.code.unwrap_or(-1),
+            }),
         });
     }
     Some(NetworkAcl {
@@ -407,6 +411,12 @@ pub fn network_interface(e: ec2::NetworkInterface, is: &mut Issues) -> Option<Ne
         requester_managed: e.requester_managed.unwrap_or(false),
         status: e.status.map(|s| s.as_str().into()),
         private_ip_addresses,
+        ipv6_addresses: e
+            .ipv6_addresses
+            .iter()
+            .flatten()
+            .filter_map(|a| a.ipv6_address.as_deref()?.parse().ok())
+            .collect(),
         groups: e
             .groups
             .into_iter()

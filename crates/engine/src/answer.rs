@@ -281,6 +281,16 @@ pub struct Hop {
     pub detail: String,
 }
 
+/// An ICMP question: the message sent and its reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IcmpExchange {
+    /// The message sent (default echo request, type 8 code 0).
+    pub request: netpath_model::IcmpMessage,
+    /// The reply (echo reply for an echo request); `null` when the message
+    /// gets none, and only the way there is walked.
+    pub reply: Option<netpath_model::IcmpMessage>,
+}
+
 /// A hop that blocks (or, for a partial verdict, blocks part of the range).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Blocking {
@@ -349,6 +359,12 @@ pub enum Symptom {
     Intermittent,
     /// Cannot be said, because the verdict is unknown.
     Unknown,
+    /// ICMP: the echo request is answered (`ping` works).
+    Replies,
+    /// ICMP: no reply; ping has no "refused", so any drop reads as silence.
+    #[serde(rename = "no-reply")]
+    #[strum(serialize = "no-reply")]
+    NoReply,
 }
 
 impl Symptom {
@@ -412,8 +428,12 @@ pub struct Explanation {
     pub destination: EndpointInfo,
     /// `tcp` or `udp`.
     pub protocol: String,
-    /// Destination port.
+    /// Destination port (0 for ICMP).
     pub port: u16,
+    /// For ICMP: the message sent and the reply a stateless NACL must let
+    /// back (`null` for TCP and UDP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icmp: Option<IcmpExchange>,
     /// The client OS the ephemeral range was taken from.
     pub client_os: String,
     /// The client's ephemeral port range, used for the return path.

@@ -374,6 +374,7 @@ pub(crate) fn piece_options(protocol: IpProtocol, piece: PortRange) -> ExplainOp
         }),
         client_os: None,
         ephemeral_ports: None,
+        icmp: None,
     }
 }
 

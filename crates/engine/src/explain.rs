@@ -10,7 +10,7 @@
 //! (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html>);
 //! placements that disagree make the answer `unknown`.
 
-use netpath_model::{IpProtocol, PortRange};
+use netpath_model::{IcmpMessage, IpProtocol, PortRange};
 
 use crate::answer::{
     Blocking, Decision, Explanation, ExplanationCode, Hop, PathLeg, Symptom, Verdict,
@@ -24,8 +24,10 @@ use crate::walk::{self, Flow};
 /// What `explain` is asked, besides the two references.
 #[derive(Debug, Clone, Default)]
 pub struct ExplainOptions {
-    /// `tcp` (default) or `udp`.
+    /// `tcp` (default), `udp` or `icmp`.
     pub protocol: Option<IpProtocol>,
+    /// For `icmp`: the message sent (default echo request, 8/0).
+    pub icmp: Option<IcmpMessage>,
     /// Destination port; defaults to a DB destination's endpoint port.
     pub port: Option<u16>,
     /// Overrides the client kind (and so the ephemeral range).
@@ -103,8 +105,23 @@ pub fn explain(
         )));
     }
     let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
-    if !protocol.has_ports() {
-        return Err(ExplainError::Usage("--protocol must be tcp or udp".into()));
+    if protocol == IpProtocol::Icmpv6 {
+        return Err(ExplainError::Usage(
+            "--protocol icmpv6 needs IPv6 ends, and netpath evaluates IPv4 flows only so far; use icmp for IPv4".into(),
+        ));
+    }
+    if !protocol.has_ports() && protocol != IpProtocol::Icmp {
+        return Err(ExplainError::Usage(
+            "--protocol must be tcp, udp or icmp".into(),
+        ));
+    }
+    if protocol == IpProtocol::Icmp {
+        if opts.port.is_some() {
+            return Err(ExplainError::Usage(
+                "ICMP has no ports: drop --port, and give --icmp-type/--icmp-code if the message is not an echo request".into(),
+            ));
+        }
+        return explain_flow(topo, src, dst, opts, protocol, 0);
     }
     let port = match (opts.port, dst.db.and_then(|d| d.endpoint.as_ref())) {
         (Some(p), _) => p,
@@ -115,11 +132,23 @@ pub fn explain(
             )))
         }
     };
-    if port == 0 {
-        return Err(ExplainError::Usage(
-            "--port 0 is not a port a connection can use; give a destination port 1-65535".into(),
-        ));
-    }
+    explain_flow(topo, src, dst, opts, protocol, port)
+}
+
+/// The walk and verdict of one resolved question: `port` for TCP/UDP; for
+/// ICMP the message's key (and the reply's key stands for the ephemeral
+/// range on the way back).
+fn explain_flow<'a>(
+    topo: &Topology<'a>,
+    src: crate::resolve::Endpoint<'a>,
+    dst: crate::resolve::Endpoint<'a>,
+    opts: &ExplainOptions,
+    protocol: IpProtocol,
+    port: u16,
+) -> Result<Explanation, ExplainError> {
+    let icmp =
+        (protocol == IpProtocol::Icmp).then(|| opts.icmp.unwrap_or(IcmpMessage::ECHO_REQUEST));
+    let port = icmp.map_or(port, IcmpMessage::key);
     let mut warnings: Vec<String> = src.warnings.iter().chain(&dst.warnings).cloned().collect();
     for g in &topo.snapshot.metadata.gaps {
         warnings.push(format!(
@@ -132,12 +161,24 @@ pub fn explain(
     if opts.client_os.is_none() && opts.ephemeral_ports.is_none() && src.is_outside() {
         warnings.push("the client's OS is unknown: its ephemeral ports are assumed to be Linux's 32768-60999; pass --client-os or --ephemeral-ports to change that".into());
     }
-    let ephemeral = opts
+    let mut ephemeral = opts
         .ephemeral_ports
         .unwrap_or_else(|| client_os.ephemeral_ports());
+    let mut expects_reply = true;
+    if let Some(m) = icmp {
+        // NACLs are stateless: the reply message must pass both on the way
+        // back (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>).
+        // Security groups track ICMP like connections. A message that gets
+        // no reply is walked one way only.
+        match m.reply() {
+            Some(reply) => ephemeral = PortRange::new(reply.key(), reply.key()),
+            None => expects_reply = false,
+        }
+    }
     let flow = Flow {
         protocol,
         port,
+        expects_reply,
         ephemeral,
     };
 
@@ -210,6 +251,8 @@ pub fn explain(
         j.blocking.map(|i| Blocking::from_hop(&hops[i]))
     };
     let symptom = match merged {
+        Verdict::Reachable if icmp.is_some() => Symptom::Replies,
+        Verdict::Blocked | Verdict::Partial if icmp.is_some() => Symptom::NoReply,
         Verdict::Reachable => Symptom::Connects,
         Verdict::Partial => Symptom::Intermittent,
         Verdict::Unknown => Symptom::Unknown,
@@ -239,7 +282,10 @@ pub fn explain(
         },
     };
     if merged == Verdict::Reachable && dst.db.is_none() && !dst.is_outside() {
-        warnings.push(format!("the network allows it; whether a process listens on {protocol} {port} on the destination is not in the snapshot"));
+        warnings.push(match icmp {
+            Some(m) => format!("the network allows it; whether the host answers {m} (its own firewall; Windows blocks echo requests by default) is not in the snapshot"),
+            None => format!("the network allows it; whether a process listens on {protocol} {port} on the destination is not in the snapshot"),
+        });
     }
     let ctx = fix::FixContext {
         topo,
@@ -263,7 +309,11 @@ pub fn explain(
         source: src.info(topo),
         destination: dst.info(topo),
         protocol: protocol.to_string(),
-        port,
+        port: if icmp.is_some() { 0 } else { port },
+        icmp: icmp.map(|m| crate::answer::IcmpExchange {
+            request: m,
+            reply: m.reply(),
+        }),
         client_os: if opts.ephemeral_ports.is_some() {
             "custom".into()
         } else {

@@ -42,6 +42,8 @@ fn proto_number(p: IpProtocol) -> String {
     match p {
         IpProtocol::Tcp => "6".into(),
         IpProtocol::Udp => "17".into(),
+        IpProtocol::Icmp => "1".into(),
+        IpProtocol::Icmpv6 => "58".into(),
         other => other.to_string(),
     }
 }
@@ -125,10 +127,21 @@ impl FixContext<'_, '_> {
                 }
             }
         };
+        // For ICMP, FromPort is the type and ToPort the code
+        // (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html>).
+        let (from, to) = match proto {
+            IpProtocol::Icmp | IpProtocol::Icmpv6 => {
+                let m = netpath_model::IcmpMessage::from_key(port);
+                (i32::from(m.icmp_type), i32::from(m.code))
+            }
+            _ => (i32::from(port), i32::from(port)),
+        };
+        let what =
+            netpath_model::describe_traffic(proto, netpath_model::PortRange::new(port, port));
         (
-            format!("allow {proto} {port} {word} {} in {group}", peer_spec.0),
+            format!("allow {what} {word} {} in {group}", peer_spec.0),
             Some(format!(
-                "aws ec2 {verb} --group-id {group} --ip-permissions 'IpProtocol={proto},FromPort={port},ToPort={port},{}'",
+                "aws ec2 {verb} --group-id {group} --ip-permissions 'IpProtocol={proto},FromPort={from},ToPort={to},{}'",
                 peer_spec.1
             )),
         )
@@ -160,6 +173,30 @@ impl FixContext<'_, '_> {
         };
         let flag = if egress { "--egress" } else { "--ingress" };
         let dir_word = if egress { "outbound" } else { "inbound" };
+        if !self.flow.protocol.has_ports() {
+            // ICMP: the entry names the message (`--icmp-type-code`), not
+            // ports; on the way back it is the reply.
+            let m = match h.path {
+                PathLeg::Return => netpath_model::IcmpMessage::from_key(self.flow.ephemeral.from),
+                PathLeg::Forward => netpath_model::IcmpMessage::from_key(self.flow.port),
+            };
+            return (
+                format!(
+                    "add {dir_word} rule {n} to {} allowing {} {m} {} {cidr}{}",
+                    acl.network_acl_id,
+                    self.flow.protocol,
+                    if egress { "to" } else { "from" },
+                    if h.path == PathLeg::Return { " (the reply)" } else { "" }
+                ),
+                Some(format!(
+                    "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {n} --protocol {} --icmp-type-code Type={},Code={} --cidr-block {cidr} --rule-action allow",
+                    acl.network_acl_id,
+                    proto_number(self.flow.protocol),
+                    m.icmp_type,
+                    m.code
+                )),
+            );
+        }
         (
             format!(
                 "add {dir_word} rule {n} to {} allowing {} ports {ports} {} {cidr}{}",

@@ -38,7 +38,7 @@ mod walk;
 pub use addr::AddrSet;
 pub use answer::{
     Blocking, Decision, Direction, EndpointInfo, Explanation, ExplanationCode, Fix, Hop, HopKind,
-    Matched, PathLeg, Symptom, Verdict,
+    IcmpExchange, Matched, PathLeg, Symptom, Verdict,
 };
 pub use diff::{
     diff, ChangeKind, Diff, DiffError, DiffOptions, DiffSummary, FailOn, FlowChange, FlowSide,

@@ -18,7 +18,7 @@
 //!   matches TCP or UDP.
 
 use netpath_model::{
-    Direction, IpProtocol, NetworkAcl, NetworkAclEntry, PortRange, RuleAction, Subnet,
+    icmp_keys, Direction, IpProtocol, NetworkAcl, NetworkAclEntry, PortRange, RuleAction, Subnet,
     DEFAULT_RULE_NUMBER,
 };
 
@@ -128,10 +128,19 @@ fn partition(
         if !e.cidr_block.is_some_and(|c| c.contains(&ip)) {
             continue;
         }
-        let range: PortSet = if e.protocol == IpProtocol::All || !proto.has_ports() {
-            PortRange::ALL.into()
-        } else {
-            e.port_range.unwrap_or(PortRange::ALL).into()
+        // TCP/UDP entries match a port range; ICMP entries their
+        // `IcmpTypeCode`, as ranges of ICMP keys (type × 256 + code); `-1`
+        // entries everything.
+        let range: PortSet = match e.protocol {
+            IpProtocol::All => PortRange::ALL.into(),
+            IpProtocol::Icmp | IpProtocol::Icmpv6 => e
+                .icmp_type_code
+                .map_or(PortRange::ALL, |i| {
+                    icmp_keys(Some(i.icmp_type), Some(i.code))
+                })
+                .into(),
+            _ if proto.has_ports() => e.port_range.unwrap_or(PortRange::ALL).into(),
+            _ => PortRange::ALL.into(),
         };
         for r in remaining.intersect(&range).0 {
             out.push((r, e.rule_action, e.rule_number));
@@ -252,13 +261,16 @@ pub(crate) fn judge(
     let egress = direction == Direction::Egress;
     let dir_word = if egress { "outbound" } else { "inbound" };
     let peer_word = if egress { "to" } else { "from" };
-    let what = if leg == PathLeg::Return {
-        format!("the reply ({proto} to ports {ports}) {peer_word} {peer}")
-    } else {
-        format!("{proto} {ports} {peer_word} {peer}")
+    let traffic = netpath_model::describe_traffic(proto, ports);
+    let what = match leg {
+        PathLeg::Return if proto.has_ports() => {
+            format!("the reply ({proto} to ports {ports}) {peer_word} {peer}")
+        }
+        PathLeg::Return => format!("the reply ({traffic}) {peer_word} {peer}"),
+        PathLeg::Forward => format!("{traffic} {peer_word} {peer}"),
     };
     let rule_text = |n: u16| {
-        if n == DEFAULT_RULE_NUMBER {
+        if netpath_model::is_default_rule_number(n) {
             "*".to_string()
         } else {
             n.to_string()
@@ -392,6 +404,7 @@ mod tests {
             cidr_block: Some(cidr.parse().unwrap()),
             ipv6_cidr_block: None,
             port_range: ports.map(|(a, b)| PortRange::new(a, b)),
+            icmp_type_code: None,
         }
     }
 

@@ -350,6 +350,12 @@ pub fn resolve<'a>(
     if let Ok(ip) = r.parse::<Ipv4Addr>() {
         return Ok(resolve_ip(topo, r, ip, prefer_vpc));
     }
+    if r.parse::<std::net::Ipv6Addr>().is_ok() {
+        return Err(ResolveError::Unplaceable {
+            reference: r.to_string(),
+            message: "netpath evaluates IPv4 flows only so far, so it cannot answer for an IPv6 address; ask with the IPv4 address, instance id or Name tag".into(),
+        });
+    }
     if let Some(inst) = topo.instance(r) {
         return instance_endpoint(topo, r, inst);
     }

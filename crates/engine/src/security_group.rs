@@ -19,7 +19,7 @@
 use std::net::Ipv4Addr;
 
 use ipnet::{IpNet, Ipv4Net};
-use netpath_model::{IpPermission, IpProtocol, PortRange, SecurityGroup};
+use netpath_model::{icmp_keys, IpPermission, IpProtocol, PortRange, SecurityGroup};
 
 use netpath_model::Direction;
 
@@ -45,9 +45,16 @@ enum Tri {
     Maybe(String),
 }
 
+/// True when rule `p` covers `port` of `proto`. For ICMP, `port` is the
+/// message's key (`type × 256 + code`, see [`netpath_model::IcmpMessage`])
+/// and the rule's `FromPort` is the type, `ToPort` the code, -1 for all
+/// (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html>).
 fn ports_match(p: &IpPermission, proto: IpProtocol, port: u16) -> bool {
     match p.ip_protocol {
         IpProtocol::All => true,
+        rp if rp == proto && matches!(rp, IpProtocol::Icmp | IpProtocol::Icmpv6) => {
+            icmp_keys(p.from_port, p.to_port).contains(port)
+        }
         rp if rp == proto => {
             let from = p.from_port.filter(|v| *v >= 0).unwrap_or(0);
             let to = p.to_port.filter(|v| *v >= 0).unwrap_or(65535);
@@ -61,6 +68,9 @@ fn ports_match(p: &IpPermission, proto: IpProtocol, port: u16) -> bool {
 /// or `-1` bound is open; values are clamped to 0-65535), every port for any
 /// other protocol (`-1` means all traffic).
 pub fn permission_ports(p: &IpPermission) -> PortRange {
+    if matches!(p.ip_protocol, IpProtocol::Icmp | IpProtocol::Icmpv6) {
+        return icmp_keys(p.from_port, p.to_port);
+    }
     if !p.ip_protocol.has_ports() {
         return PortRange::ALL;
     }
@@ -83,6 +93,15 @@ pub fn describe_ports(p: &IpPermission) -> String {
                 format!("{proto} {from}")
             } else {
                 format!("{proto} {from}-{to}")
+            }
+        }
+        IpProtocol::Icmp | IpProtocol::Icmpv6 => {
+            let t = p.from_port.filter(|v| *v >= 0);
+            let c = p.to_port.filter(|v| *v >= 0);
+            match (t, c) {
+                (None, _) => format!("{} all", p.ip_protocol),
+                (Some(t), None) => format!("{} type {t}", p.ip_protocol),
+                (Some(t), Some(c)) => format!("{} type {t} code {c}", p.ip_protocol),
             }
         }
         proto => proto.to_string(),
@@ -195,6 +214,7 @@ pub fn evaluate(
     proto: IpProtocol,
     port: u16,
 ) -> Evaluation {
+    let what = netpath_model::describe_traffic(proto, PortRange::new(port, port));
     let dir_word = match dir {
         Direction::Ingress => "inbound",
         Direction::Egress => "outbound",
@@ -304,7 +324,7 @@ pub fn evaluate(
             matched: results.into_iter().next().and_then(|(a, _)| a),
             missing: Vec::new(),
             detail: format!(
-                "{groups_text} allow {proto} {port} {dir_word} {peer_word} {}",
+                "{groups_text} allow {what} {dir_word} {peer_word} {}",
                 peer.addr
             ),
         };
@@ -355,7 +375,7 @@ pub fn evaluate(
                 matched: None,
                 missing,
                 detail: format!(
-                    "no {dir_word} rule of {groups_text} allows {proto} {port} {peer_word} {}{why}",
+                    "no {dir_word} rule of {groups_text} allows {what} {peer_word} {}{why}",
                     peer.addr
                 ),
             };
@@ -364,7 +384,7 @@ pub fn evaluate(
             decision: Decision::Unknown,
             matched: None,
             detail: format!(
-                "no known {dir_word} rule of {groups_text} allows {proto} {port} {peer_word} {}, but {} is missing",
+                "no known {dir_word} rule of {groups_text} allows {what} {peer_word} {}, but {} is missing",
                 peer.addr,
                 missing.join(", ")
             ),
@@ -384,7 +404,7 @@ pub fn evaluate(
             matched: None,
             missing: Vec::new(),
             detail: format!(
-                "{groups_text} allow {proto} {port} {dir_word} only for part of {} (e.g. {}); pass --from <IP> to check one client",
+                "{groups_text} allow {what} {dir_word} only for part of {} (e.g. {}); pass --from <IP> to check one client",
                 peer.addr,
                 allowed_from.join(", ")
             ),
@@ -394,7 +414,7 @@ pub fn evaluate(
             matched: None,
             missing: vec![format!("the exact address of the peer ({})", peer.addr)],
             detail: format!(
-                "{groups_text} allow {proto} {port} {dir_word} for some addresses of {} but not others",
+                "{groups_text} allow {what} {dir_word} for some addresses of {} but not others",
                 peer.addr
             ),
         },

@@ -103,3 +103,28 @@ fn a_publicly_accessible_db_without_its_eni_is_possibly_exposed() {
         .expect("prod-db is listed");
     assert!(db.access.iter().any(|a| a.verdict == Verdict::Unknown));
 }
+
+#[test]
+fn ipv6_is_named_as_not_evaluated_never_silently_private() {
+    let s = load("dual-stack-ipv6-catch-all");
+    let topo = Topology::new(&s);
+    let r = reach(&topo, &ReachQuery::Exposure, &ReachOptions::default()).unwrap();
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("IPv4 only") && w.contains("eni-0c0000000000000001")),
+        "{:?}",
+        r.warnings
+    );
+    let e = netpath_engine::explain(
+        &topo,
+        "internet",
+        "2600:1f18:1234:5601::10",
+        &netpath_engine::ExplainOptions {
+            port: Some(443),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("IPv4 flows only"), "{e}");
+}

@@ -91,6 +91,23 @@ fn outside(r: PortRange, blocked: &[PortRange]) -> Option<u16> {
 struct Planned {
     check: FlowCheck,
     probes: Vec<(Src, u16, Ipv4Addr, u16, Outcome)>,
+    /// ICMP echo probes (source and destination ports unused).
+    ping: bool,
+}
+
+/// What a flow asks the lab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// A TCP handshake to this port (`None`: a DB's endpoint port).
+    Tcp(Option<u16>),
+    /// An ICMP echo request (`ping`).
+    Ping,
+}
+
+impl From<Option<u16>> for Ask {
+    fn from(port: Option<u16>) -> Ask {
+        Ask::Tcp(port)
+    }
 }
 
 /// Where a probe connects from.
@@ -112,10 +129,10 @@ pub fn check_flow(
     topo: &Topology,
     from: &str,
     to: &str,
-    port: Option<u16>,
+    ask: Ask,
     timeout: Duration,
 ) -> Result<FlowCheck> {
-    let flows = [(from.to_string(), to.to_string(), port)];
+    let flows = [(from.to_string(), to.to_string(), ask)];
     Ok(check_flows(lab, topo, &flows, timeout)?.remove(0))
 }
 
@@ -128,12 +145,12 @@ pub fn check_flow(
 pub fn check_flows(
     lab: &mut Lab,
     topo: &Topology,
-    flows: &[(String, String, Option<u16>)],
+    flows: &[(String, String, Ask)],
     timeout: Duration,
 ) -> Result<Vec<FlowCheck>> {
     let mut planned = Vec::new();
-    for (from, to, port) in flows {
-        planned.push(plan(lab, topo, from, to, *port)?);
+    for (from, to, ask) in flows {
+        planned.push(plan(lab, topo, from, to, *ask)?);
     }
     // Probes by source ENI.
     let mut by_src: std::collections::BTreeMap<Src, Vec<(usize, usize)>> =
@@ -156,10 +173,16 @@ pub fn check_flows(
                         .iter()
                         .map(|&(f, k)| {
                             let (src, sport, dst, port, _) = &planned[f].probes[k];
-                            let r = match src {
-                                Src::Eni(e) => lab_ref.connect(e, *sport, *dst, *port, timeout),
-                                Src::Internet(a) => {
+                            let r = match (src, planned[f].ping) {
+                                (Src::Eni(e), false) => {
+                                    lab_ref.connect(e, *sport, *dst, *port, timeout)
+                                }
+                                (Src::Internet(a), false) => {
                                     lab_ref.connect_from_internet(*a, *sport, *dst, *port, timeout)
+                                }
+                                (Src::Eni(e), true) => lab_ref.ping(e, *dst, timeout),
+                                (Src::Internet(a), true) => {
+                                    lab_ref.ping_from_internet(*a, *dst, timeout)
                                 }
                             };
                             ((f, k), r)
@@ -194,25 +217,28 @@ pub fn check_flows(
         .collect())
 }
 
-fn plan(
-    lab: &mut Lab,
-    topo: &Topology,
-    from: &str,
-    to: &str,
-    port: Option<u16>,
-) -> Result<Planned> {
+fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Result<Planned> {
+    let ping = ask == Ask::Ping;
     let exp = explain(
         topo,
         from,
         to,
         &ExplainOptions {
-            port,
+            port: match ask {
+                Ask::Tcp(p) => p,
+                Ask::Ping => None,
+            },
+            protocol: ping.then_some(netpath_model::IpProtocol::Icmp),
             ..ExplainOptions::default()
         },
     )
     .with_context(|| format!("explain {from} -> {to}"))?;
     let fc = FlowCheck {
-        flow: format!("{from} -> {to} tcp {}", exp.port),
+        flow: if ping {
+            format!("{from} -> {to} icmp echo-request")
+        } else {
+            format!("{from} -> {to} tcp {}", exp.port)
+        },
         verdict: exp.verdict,
         symptom: exp.symptom,
         probes: Vec::new(),
@@ -227,6 +253,7 @@ fn plan(
         Ok(Planned {
             check: fc,
             probes: Vec::new(),
+            ping,
         })
     };
     if let Some(why) = lab.incomplete() {
@@ -326,6 +353,22 @@ fn plan(
     if dst.as_deref().is_some_and(|d| lab.eni(d).is_none()) {
         return skipped(fc, "the destination's ENI was not built".into());
     }
+    if ping && dst_outside {
+        return skipped(fc, "the lab pings only ENIs of the snapshot".into());
+    }
+    if ping {
+        // The kernel answers echo requests itself: no listener.
+        let expect = match exp.verdict {
+            Verdict::Reachable => Outcome::Connects,
+            Verdict::Blocked | Verdict::Partial => Outcome::Timeout,
+            Verdict::Unknown => return skipped(fc, "explain says unknown".into()),
+        };
+        return Ok(Planned {
+            check: fc,
+            probes: vec![(src, 0, dst_ip, 0, expect)],
+            ping,
+        });
+    }
     if let (Some(d), None) = (&dst, &exp.destination.db_instance_identifier) {
         lab.listen(d, exp.port)?;
     }
@@ -396,5 +439,6 @@ fn plan(
             .into_iter()
             .map(|(sport, expect)| (src.clone(), sport, dst_ip, exp.port, expect))
             .collect(),
+        ping,
     })
 }

@@ -22,5 +22,5 @@ pub mod probe;
 pub mod random;
 
 pub use build::Lab;
-pub use check::{check_flow, check_flows, FlowCheck, Probe};
+pub use check::{check_flow, check_flows, Ask, FlowCheck, Probe};
 pub use probe::Outcome;

@@ -1,4 +1,4 @@
-//! Real TCP inside a namespace: a thread enters the namespace with
+//! Real TCP (and ICMP echo) inside a namespace: a thread enters the namespace with
 //! `setns(2)`, then opens its socket there (a socket stays in the namespace
 //! it was created in). Listeners are kept open for the lab's lifetime; the
 //! kernel completes handshakes into the backlog, so nothing needs to accept.
@@ -80,5 +80,91 @@ pub fn connect(
             }
             Err(e) => Outcome::Other(e.to_string()),
         })
+    })
+}
+
+/// The RFC 1071 Internet checksum of `data`.
+fn checksum(data: &[u8]) -> u16 {
+    let mut sum: u32 = data
+        .chunks(2)
+        .map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])))
+        .sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// Sends one ICMP echo request (type 8 code 0, RFC 792) from `src` to `dst`
+/// in namespace `ns` over a raw socket, and waits at most `timeout` for the
+/// echo reply with the same identifier. Output: [`Outcome::Connects`] for a
+/// reply, [`Outcome::Timeout`] for silence, [`Outcome::Other`] for an ICMP
+/// error or a local error.
+pub fn ping(ns: &str, src: Ipv4Addr, dst: Ipv4Addr, timeout: Duration) -> Result<Outcome> {
+    in_ns(ns, move || {
+        let s = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::ICMPV4))?;
+        s.bind(&SocketAddr::V4(SocketAddrV4::new(src, 0)).into())
+            .with_context(|| format!("bind {src} for ICMP"))?;
+        let id = (std::process::id() as u16) ^ (u32::from(dst) as u16);
+        let mut msg = vec![8u8, 0, 0, 0];
+        msg.extend_from_slice(&id.to_be_bytes());
+        msg.extend_from_slice(&1u16.to_be_bytes());
+        msg.extend_from_slice(b"netpath-lab");
+        let c = checksum(&msg);
+        msg[2..4].copy_from_slice(&c.to_be_bytes());
+        let to = SocketAddr::V4(SocketAddrV4::new(dst, 0));
+        match s.send_to(&msg, &to.into()) {
+            Ok(_) => {}
+            // The lab's security groups are netfilter in the ENI's own
+            // namespace, so an egress drop reaches the sender as EPERM; in
+            // AWS the group sits outside the host and drops silently.
+            Err(e) if e.raw_os_error() == Some(libc::EPERM) => return Ok(Outcome::Timeout),
+            Err(e) => return Ok(Outcome::Other(e.to_string())),
+        }
+        let deadline = std::time::Instant::now() + timeout;
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 1500];
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Ok(Outcome::Timeout);
+            }
+            s.set_read_timeout(Some(left))?;
+            let (n, from) = match s.recv_from(&mut buf) {
+                Ok(x) => x,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+                    ) =>
+                {
+                    return Ok(Outcome::Timeout)
+                }
+                Err(e) => return Ok(Outcome::Other(e.to_string())),
+            };
+            // SAFETY: recv_from initialised the first `n` bytes.
+            let pkt: Vec<u8> = buf[..n]
+                .iter()
+                .map(|b| unsafe { b.assume_init() })
+                .collect();
+            let ihl = usize::from(pkt.first().copied().unwrap_or(0) & 0x0f) * 4;
+            let Some(icmp) = pkt.get(ihl..) else { continue };
+            if icmp.len() < 8 {
+                continue;
+            }
+            let from_ip = from.as_socket_ipv4().map(|a| *a.ip());
+            match icmp[0] {
+                0 if u16::from_be_bytes([icmp[4], icmp[5]]) == id && from_ip == Some(dst) => {
+                    return Ok(Outcome::Connects)
+                }
+                3 | 11 => {
+                    return Ok(Outcome::Other(format!(
+                        "ICMP error type {} code {}",
+                        icmp[0], icmp[1]
+                    )))
+                }
+                // Our own request seen on a raw socket, or other traffic.
+                _ => continue,
+            }
+        }
     })
 }

@@ -18,7 +18,7 @@ pub struct RandomWorld {
     /// The snapshot.
     pub snapshot: Snapshot,
     /// Flows: source instance, destination (instance or DB), TCP port.
-    pub flows: Vec<(String, String, Option<u16>)>,
+    pub flows: Vec<(String, String, crate::Ask)>,
 }
 
 const PORT_RANGES: [(u16, u16); 12] = [
@@ -330,7 +330,7 @@ pub fn world(seed: u64) -> RandomWorld {
             })
             .collect()
     };
-    let mut flows: Vec<(String, String, Option<u16>)> = Vec::new();
+    let mut flows: Vec<(String, String, crate::Ask)> = Vec::new();
     for _ in 0..rng.gen_range(4..=8) {
         let a = insts[rng.gen_range(0..insts.len())].clone();
         let b = insts[rng.gen_range(0..insts.len())].clone();
@@ -342,7 +342,7 @@ pub fn world(seed: u64) -> RandomWorld {
         } else {
             SERVICE_PORTS[rng.gen_range(0..SERVICE_PORTS.len())]
         };
-        let f = (a.clone(), b.clone(), Some(port));
+        let f = (a.clone(), b.clone(), crate::Ask::Tcp(Some(port)));
         if a != b && !flows.contains(&f) {
             flows.push(f);
         }
@@ -356,14 +356,14 @@ pub fn world(seed: u64) -> RandomWorld {
                     Some(&(x, y)) if rng.gen_bool(0.75) => rng.gen_range(x.max(1)..=y.max(1)),
                     _ => SERVICE_PORTS[rng.gen_range(0..SERVICE_PORTS.len())],
                 };
-                let f = ("internet".to_string(), b, Some(port));
+                let f = ("internet".to_string(), b, crate::Ask::Tcp(Some(port)));
                 if !flows.contains(&f) {
                     flows.push(f);
                 }
             }
         }
         let a = insts[rng.gen_range(0..insts.len())].clone();
-        flows.push((a, "203.0.113.50".to_string(), Some(443)));
+        flows.push((a, "203.0.113.50".to_string(), crate::Ask::Tcp(Some(443))));
     }
     for db in &dbs {
         let a = insts[rng.gen_range(0..insts.len())].clone();
@@ -371,9 +371,43 @@ pub fn world(seed: u64) -> RandomWorld {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        flows.push((a.clone(), ident.clone(), None));
+        flows.push((a.clone(), ident.clone(), crate::Ask::Tcp(None)));
         if rng.gen_bool(0.3) {
-            flows.push((a, ident, Some(3306))); // a DB listens on its port only
+            flows.push((a, ident, crate::Ask::Tcp(Some(3306)))); // a DB listens on its port only
+        }
+    }
+    // ICMP, drawn from a generator of its own so the rest of the world is
+    // the same as without it: echo rules in some groups (all of ICMP, echo
+    // request only, or echo reply only, which admits no ping), ICMP entries
+    // early in some NACLs (an echo reply denied outbound drops the answer on
+    // its way back), and ping flows between instances.
+    let mut irng = ChaCha8Rng::seed_from_u64(seed ^ 0x1c4d_0ec0);
+    const ICMP: [(i32, i32); 4] = [(-1, -1), (8, -1), (8, 0), (0, -1)];
+    for g in sgs.iter_mut() {
+        if irng.gen_bool(0.4) {
+            let (t, c) = ICMP[irng.gen_range(0..ICMP.len())];
+            if let Some(rules) = g["ip_permissions"].as_array_mut() {
+                rules.push(json!({ "ip_protocol": "icmp", "from_port": t, "to_port": c, "ip_ranges": ["10.0.0.0/8"] }));
+            }
+        }
+    }
+    for a in acls.iter_mut().filter(|a| a["is_default"] == false) {
+        if irng.gen_bool(0.3) {
+            let egress = irng.gen_bool(0.5);
+            let (t, c) = ICMP[irng.gen_range(0..ICMP.len())];
+            let action = if irng.gen_bool(0.5) { "deny" } else { "allow" };
+            if let Some(entries) = a["entries"].as_array_mut() {
+                entries.push(json!({ "rule_number": 1, "egress": egress, "rule_action": action,
+                    "cidr_block": "0.0.0.0/0", "protocol": "1", "icmp_type_code": { "type": t, "code": c } }));
+            }
+        }
+    }
+    for _ in 0..irng.gen_range(1..=2) {
+        let a = insts[irng.gen_range(0..insts.len())].clone();
+        let b = insts[irng.gen_range(0..insts.len())].clone();
+        let f = (a.clone(), b, crate::Ask::Ping);
+        if a != f.1 && !flows.contains(&f) {
+            flows.push(f);
         }
     }
     let doc = json!({ "format": netpath_model::SNAPSHOT_FORMAT, "version": netpath_model::SNAPSHOT_VERSION,

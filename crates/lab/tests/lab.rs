@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use netpath_engine::Topology;
-use netpath_lab::{check_flows, netns, random, FlowCheck, Lab};
+use netpath_lab::{check_flows, netns, random, Ask, FlowCheck, Lab};
 use netpath_model::Snapshot;
 use serde_json::Value;
 
@@ -78,12 +78,7 @@ impl Tally {
     }
 }
 
-fn run_flows(
-    snap: &Snapshot,
-    where_: &str,
-    flows: &[(String, String, Option<u16>)],
-    tally: &mut Tally,
-) {
+fn run_flows(snap: &Snapshot, where_: &str, flows: &[(String, String, Ask)], tally: &mut Tally) {
     let topo = Topology::new(snap);
     let mut lab = Lab::build(snap).unwrap_or_else(|e| panic!("{where_}: building the lab: {e:#}"));
     let checks =
@@ -115,21 +110,26 @@ fn every_fixture_agrees_with_the_kernel() {
         let flows: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("flows.json")).unwrap())
                 .unwrap();
-        let flows: Vec<(String, String, Option<u16>)> = flows
+        let flows: Vec<(String, String, Ask)> = flows
             .as_array()
             .unwrap()
             .iter()
-            // The lab probes TCP from the snapshot's default client range only.
+            // The lab probes TCP from the snapshot's default client range,
+            // and ICMP echo; not UDP.
             .filter(|f| {
                 f.get("client_os").is_none()
                     && f.get("ephemeral_ports").is_none()
-                    && f.get("protocol").is_none_or(|p| p == "tcp")
+                    && f.get("protocol").is_none_or(|p| p == "tcp" || p == "icmp")
             })
             .map(|f| {
                 (
                     f["from"].as_str().unwrap().to_string(),
                     f["to"].as_str().unwrap().to_string(),
-                    f["port"].as_u64().map(|p| p as u16),
+                    if f["protocol"] == "icmp" {
+                        Ask::Ping
+                    } else {
+                        Ask::Tcp(f["port"].as_u64().map(|p| p as u16))
+                    },
                 )
             })
             .collect();
@@ -175,7 +175,7 @@ fn reference_snapshots_agree_with_the_kernel() {
         let expected: Value =
             serde_json::from_str(&std::fs::read_to_string(s.join("expected.json")).unwrap())
                 .unwrap();
-        let flows: Vec<(String, String, Option<u16>)> = expected
+        let flows: Vec<(String, String, Ask)> = expected
             .as_array()
             .unwrap()
             .iter()
@@ -183,7 +183,7 @@ fn reference_snapshots_agree_with_the_kernel() {
                 (
                     f["from"].as_str().unwrap().to_string(),
                     f["to"].as_str().unwrap().to_string(),
-                    f["port"].as_u64().map(|p| p as u16),
+                    Ask::Tcp(f["port"].as_u64().map(|p| p as u16)),
                 )
             })
             .collect();

@@ -20,7 +20,14 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
         port: args.port,
         client_os: args.client_os,
         ephemeral_ports: args.ephemeral_ports,
+        icmp: args.icmp_type.map(|t| netpath_model::IcmpMessage {
+            icmp_type: t,
+            code: args.icmp_code.unwrap_or(0),
+        }),
     };
+    if args.icmp_type.is_some() && args.protocol != crate::args::Proto::Icmp {
+        anyhow::bail!("--icmp-type applies to --protocol icmp only");
+    }
     let mut exp = match explain(&topo, &args.from, &args.to, &opts) {
         Ok(e) => e,
         Err(e @ (ExplainError::Resolve(_) | ExplainError::Usage(_))) => {

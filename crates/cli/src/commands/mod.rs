@@ -40,6 +40,8 @@ fn proto(p: Proto) -> IpProtocol {
     match p {
         Proto::Tcp => IpProtocol::Tcp,
         Proto::Udp => IpProtocol::Udp,
+        Proto::Icmp => IpProtocol::Icmp,
+        Proto::Icmpv6 => IpProtocol::Icmpv6,
     }
 }
 

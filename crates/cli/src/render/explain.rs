@@ -46,11 +46,27 @@ pub fn table(exp: &Explanation) -> String {
     };
     let _ = writeln!(out, "from: {}", end(&exp.source));
     let _ = writeln!(out, "to:   {}", end(&exp.destination));
-    let _ = writeln!(
-        out,
-        "flow: {} {} (client {} ephemeral ports {})\n",
-        exp.protocol, exp.port, exp.client_os, exp.ephemeral_ports
-    );
+    match &exp.icmp {
+        Some(i) => {
+            let _ = writeln!(
+                out,
+                "flow: {} {}{}\n",
+                exp.protocol,
+                i.request,
+                i.reply.map_or_else(
+                    || ", which gets no reply".to_string(),
+                    |r| format!(", answered by {r}")
+                )
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "flow: {} {} (client {} ephemeral ports {})\n",
+                exp.protocol, exp.port, exp.client_os, exp.ephemeral_ports
+            );
+        }
+    }
     let rows: Vec<Row> = exp
         .hops
         .iter()
@@ -95,6 +111,8 @@ pub fn table(exp: &Explanation) -> String {
             "some connections work and some time out, depending on the client's source port"
         }
         Symptom::Unknown => "cannot be said until the missing data is supplied",
+        Symptom::Replies => "the echo request is answered (ping works)",
+        Symptom::NoReply => "no reply: ping waits and reports 100% packet loss (ICMP has no refused; a drop is silent)",
     };
     let _ = writeln!(out, "verdict: {verdict}");
     let _ = writeln!(out, "symptom: {symptom}");

@@ -245,6 +245,7 @@ fn empty_explanation(proto: IpProtocol, port: u16) -> Explanation {
         destination: Default::default(),
         protocol: proto.to_string(),
         port,
+        icmp: None,
         client_os: String::new(),
         ephemeral_ports: PortRange::ALL,
         hops: Vec::new(),

@@ -353,6 +353,26 @@ pub fn reach(
             ("from", Some(ep.info(topo)))
         }
         ReachQuery::Exposure => {
+            // IPv6 is not evaluated yet: say which interfaces that leaves out
+            // rather than let "not exposed" stand for them.
+            let v6: Vec<&str> = topo
+                .snapshot
+                .network_interfaces
+                .iter()
+                .flatten()
+                .filter(|e| {
+                    !e.ipv6_addresses.is_empty()
+                        && !topo.attached_internet_gateways(&e.vpc_id).is_empty()
+                })
+                .map(|e| e.network_interface_id.as_str())
+                .collect();
+            if !v6.is_empty() {
+                warnings.push(format!(
+                    "exposure covers IPv4 only: {} ENI(s) with an IPv6 address in a VPC with an internet gateway ({}) may be reachable from the internet over IPv6, which netpath does not evaluate yet",
+                    v6.len(),
+                    entries::list(&v6.iter().map(|s| s.to_string()).collect::<Vec<_>>(), 5)
+                ));
+            }
             for c in all.iter() {
                 if !c.end.public[0] {
                     continue;

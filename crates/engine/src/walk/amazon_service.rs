@@ -75,6 +75,8 @@ impl<'a> Walker<'_, 'a> {
             _ => return false,
         };
         let (proto, port) = (self.proto(), self.flow.port);
+        let what =
+            netpath_model::describe_traffic(proto, netpath_model::PortRange::new(port, port));
         let served = service.serves.iter().any(|&(p, n)| p == proto && n == port);
         let mut h = hop(
             PathLeg::Forward,
@@ -86,15 +88,23 @@ impl<'a> Walker<'_, 'a> {
                 Decision::Unknown
             },
             if served {
-                format!("{ip} is {}, which answers {proto} {port}: security groups and network ACLs do not filter this traffic", service.name)
+                format!("{ip} is {}, which answers {what}: security groups and network ACLs do not filter this traffic", service.name)
             } else {
-                format!("{ip} is {}; netpath does not know what it does with {proto} {port} (it serves {})", service.name,
-                    service.serves.iter().map(|(p, n)| format!("{p} {n}")).collect::<Vec<_>>().join(", "))
+                format!(
+                    "{ip} is {}; netpath does not know what it does with {what} (it serves {})",
+                    service.name,
+                    service
+                        .serves
+                        .iter()
+                        .map(|(p, n)| format!("{p} {n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             },
         );
         if !served {
             h.missing
-                .push(format!("what {} does with {proto} {port}", service.name));
+                .push(format!("what {} does with {what}", service.name));
         }
         self.hops.push(h);
         true

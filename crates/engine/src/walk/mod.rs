@@ -65,8 +65,11 @@ pub struct Flow {
     pub protocol: IpProtocol,
     /// Destination port.
     pub port: u16,
-    /// The client's ephemeral port range (the reply's destination ports).
+    /// The client's ephemeral port range (the reply's destination ports);
+    /// for ICMP, the reply message's key (see [`netpath_model::IcmpMessage`]).
     pub ephemeral: PortRange,
+    /// False for an ICMP message that gets no reply: only the way there is walked.
+    pub expects_reply: bool,
 }
 
 /// Where the forward route lookup sent the packet.
@@ -110,7 +113,7 @@ pub fn walk<'a>(
             }
         }
     }
-    if w.delivered {
+    if w.delivered && flow.expects_reply {
         w.return_path();
     }
     w.hops

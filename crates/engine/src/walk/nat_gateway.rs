@@ -110,6 +110,13 @@ impl<'a> Walker<'_, 'a> {
                 last.detail
             );
         }
-        self.cross(&nat.subnet_id, Direction::Egress, daddr, NAT_GATEWAY_PORTS);
+        // Beyond the NAT gateway the reply comes to its own ports; an ICMP
+        // reply has no ports, only its message (the flow's reply key).
+        let beyond = if self.proto().has_ports() {
+            NAT_GATEWAY_PORTS
+        } else {
+            self.flow.ephemeral
+        };
+        self.cross(&nat.subnet_id, Direction::Egress, daddr, beyond);
     }
 }

@@ -112,6 +112,24 @@ impl<'a> Walker<'_, 'a> {
             self.push(h, ExplanationCode::BadState);
             return;
         }
+        if check_port && !self.proto().has_ports() {
+            let mut h = hop(
+                path,
+                HopKind::DbInstance,
+                id,
+                Decision::Unknown,
+                format!(
+                    "DB instance {id} is available; whether RDS answers {} is not documented",
+                    self.proto()
+                ),
+            );
+            h.missing.push(format!(
+                "whether RDS answers {} (not documented)",
+                self.proto()
+            ));
+            self.hops.push(h);
+            return;
+        }
         if check_port {
             if let Some(ep) = &db.endpoint {
                 if ep.port != self.flow.port {

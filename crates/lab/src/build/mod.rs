@@ -221,6 +221,30 @@ impl Lab {
         probe::connect(inet, src, sport, dst, port, timeout)
     }
 
+    /// Sends one ICMP echo request from ENI `src` to `dst` (see [`probe::ping`]).
+    pub fn ping(&self, src: &str, dst: Ipv4Addr, timeout: Duration) -> Result<Outcome> {
+        let e = self.enis.get(src).context("source ENI not built")?;
+        probe::ping(&e.ns, e.ip, dst, timeout)
+    }
+
+    /// Sends one ICMP echo request from the internet (from `src`, added to
+    /// the internet's namespace) to `dst`.
+    pub fn ping_from_internet(
+        &self,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        timeout: Duration,
+    ) -> Result<Outcome> {
+        let inet = self
+            .internet
+            .as_deref()
+            .context("no internet gateway in the lab")?;
+        let _ = self
+            .ns
+            .ip_batch(inet, &[format!("addr add {src}/32 dev lo")]);
+        probe::ping(inet, src, dst, timeout)
+    }
+
     /// Features the snapshot uses that the lab does not build.
     pub fn unsupported(&self) -> &BTreeSet<String> {
         &self.unsupported

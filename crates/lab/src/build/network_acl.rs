@@ -10,9 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use netpath_model::{NetworkAcl, RuleAction, Snapshot, Subnet};
+use netpath_model::{IpProtocol, NetworkAcl, RuleAction, Snapshot, Subnet};
 
-use super::nftables::proto_match;
+use super::nftables::{icmp_match, proto_match};
 
 /// The network ACL that filters `subnet`: the ACL whose
 /// `Associations[].SubnetId` names it, else its VPC's default ACL
@@ -72,10 +72,14 @@ pub(super) fn script(
             for e in entries {
                 let Some(c) = e.cidr_block else { continue };
                 let ports = e.port_range.map(|r| (r.from, r.to));
-                let m = proto_match(
-                    e.protocol,
-                    if e.protocol.has_ports() { ports } else { None },
-                );
+                let m = match e.protocol {
+                    IpProtocol::Icmp | IpProtocol::Icmpv6 => icmp_match(
+                        e.protocol,
+                        e.icmp_type_code.map(|i| i.icmp_type),
+                        e.icmp_type_code.map(|i| i.code),
+                    ),
+                    proto => proto_match(proto, if proto.has_ports() { ports } else { None }),
+                };
                 let verdict = match e.rule_action {
                     RuleAction::Allow => "return",
                     RuleAction::Deny => "drop",

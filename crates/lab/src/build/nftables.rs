@@ -27,3 +27,20 @@ pub(super) fn proto_match(proto: IpProtocol, ports: Option<(u16, u16)>) -> Strin
         IpProtocol::Number(n) => format!("meta l4proto {n}"),
     }
 }
+
+/// The nftables match for an ICMP rule or entry: `icmp type T icmp code C`,
+/// `icmp type T` (code -1 or absent: every code), or `meta l4proto icmp`
+/// (type -1 or absent: every message). For security-group rules the type is
+/// `FromPort` and the code `ToPort`; for NACL entries `IcmpTypeCode`.
+/// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html>
+pub(super) fn icmp_match(proto: IpProtocol, icmp_type: Option<i32>, code: Option<i32>) -> String {
+    let (family, type_kw, code_kw) = match proto {
+        IpProtocol::Icmpv6 => ("ipv6-icmp", "icmpv6 type", "icmpv6 code"),
+        _ => ("icmp", "icmp type", "icmp code"),
+    };
+    match (icmp_type.filter(|t| *t >= 0), code.filter(|c| *c >= 0)) {
+        (None, _) => format!("meta l4proto {family}"),
+        (Some(t), None) => format!("{type_kw} {t}"),
+        (Some(t), Some(c)) => format!("{type_kw} {t} {code_kw} {c}"),
+    }
+}

@@ -8,9 +8,9 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use netpath_model::{IpPermission, NetworkInterface, Snapshot};
+use netpath_model::{IpPermission, IpProtocol, NetworkInterface, Snapshot};
 
-use super::nftables::proto_match;
+use super::nftables::{icmp_match, proto_match};
 use super::snapshot_index::SnapshotIndex;
 use super::vpc_peering_connection::group_reference_vpcs;
 
@@ -93,7 +93,12 @@ pub(super) fn script(
                     unsupported.insert(format!("a rule of {g} with FromPort above ToPort"));
                     continue;
                 };
-                let m = proto_match(p.ip_protocol, Some(ports));
+                let m = match p.ip_protocol {
+                    IpProtocol::Icmp | IpProtocol::Icmpv6 => {
+                        icmp_match(p.ip_protocol, p.from_port, p.to_port)
+                    }
+                    proto => proto_match(proto, Some(ports)),
+                };
                 let dir = if egress { "daddr" } else { "saddr" };
                 let mut peers: Vec<String> = p.ip_ranges.iter().map(|c| c.to_string()).collect();
                 for pair in &p.user_id_group_pairs {

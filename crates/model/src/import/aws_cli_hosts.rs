@@ -33,6 +33,7 @@ pub(super) struct RawNetworkInterface {
     status: Option<String>,
     private_ip_address: Option<Ipv4Addr>,
     private_ip_addresses: Option<Vec<RawPrivateIp>>,
+    ipv6_addresses: Option<Vec<RawIpv6Address>>,
     association: Option<RawAssociation>,
     groups: Option<Vec<RawGroupIdentifier>>,
     attachment: Option<RawAttachment>,
@@ -46,6 +47,12 @@ struct RawPrivateIp {
     private_ip_address: Ipv4Addr,
     primary: Option<bool>,
     association: Option<RawAssociation>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawIpv6Address {
+    ipv6_address: std::net::Ipv6Addr,
 }
 
 #[derive(Deserialize)]
@@ -131,6 +138,12 @@ impl RawNetworkInterface {
             requester_managed: self.requester_managed.unwrap_or(false),
             status: self.status.map(NetworkInterfaceStatus::from),
             private_ip_addresses,
+            ipv6_addresses: self
+                .ipv6_addresses
+                .into_iter()
+                .flatten()
+                .map(|a| a.ipv6_address)
+                .collect(),
             groups: self
                 .groups
                 .into_iter()

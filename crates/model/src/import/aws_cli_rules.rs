@@ -155,6 +155,14 @@ struct RawNetworkAclEntry {
     cidr_block: Option<Ipv4Net>,
     ipv6_cidr_block: Option<Ipv6Net>,
     port_range: Option<RawPortRange>,
+    icmp_type_code: Option<RawIcmpTypeCode>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawIcmpTypeCode {
+    code: Option<i32>,
+    r#type: Option<i32>,
 }
 
 #[derive(Deserialize)]
@@ -191,6 +199,10 @@ impl AwsItem for RawNetworkAcl {
                     cidr_block: e.cidr_block.map(|c| c.trunc()),
                     ipv6_cidr_block: e.ipv6_cidr_block.map(|c| c.trunc()),
                     port_range: e.port_range.map(|p| PortRange::new(p.from, p.to)),
+                    icmp_type_code: e.icmp_type_code.map(|i| IcmpTypeCode {
+                        icmp_type: i.r#type.unwrap_or(-1),
+                        code: i.code.unwrap_or(-1),
+                    }),
                 })
                 .collect(),
             associated_subnet_ids: self

@@ -37,7 +37,9 @@ pub use network_interface::{
     NetworkInterface, NetworkInterfaceAttachment, NetworkInterfaceStatus, PrivateIpAddress,
 };
 pub use prefix_list::PrefixList;
-pub use protocol::{Direction, IpProtocol, PortRange};
+pub use protocol::{
+    describe_traffic, icmp_keys, Direction, IcmpMessage, IcmpTypeCode, IpProtocol, PortRange,
+};
 pub use route_table::{Route, RouteState, RouteTable, RouteTableAssociation};
 pub use security_group::{IpPermission, SecurityGroup, UserIdGroupPair};
 pub use tags::Tags;

@@ -5,7 +5,7 @@ use std::fmt;
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
-use super::protocol::{IpProtocol, PortRange};
+use super::protocol::{IcmpTypeCode, IpProtocol, PortRange};
 use super::tags::Tags;
 
 /// The rule number of a network ACL's catch-all `*` entry, which denies
@@ -90,4 +90,7 @@ pub struct NetworkAclEntry {
     /// Destination port range for TCP/UDP; absent means all ports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port_range: Option<PortRange>,
+    /// ICMP type and code for ICMP entries (`IcmpTypeCode`); absent means all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icmp_type_code: Option<IcmpTypeCode>,
 }

@@ -53,6 +53,10 @@ pub struct NetworkInterface {
     pub status: Option<NetworkInterfaceStatus>,
     /// Private IPv4 addresses, primary first, each with its public IP if any.
     pub private_ip_addresses: Vec<PrivateIpAddress>,
+    /// IPv6 addresses (`Ipv6Addresses[].Ipv6Address`); each is itself
+    /// public when the subnet routes `::/0` to an internet gateway.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ipv6_addresses: Vec<std::net::Ipv6Addr>,
     /// Security groups on the ENI (`Groups[].GroupId`).
     #[serde(default)]
     pub groups: Vec<String>,

@@ -126,6 +126,115 @@ impl fmt::Display for PortRange {
     }
 }
 
+/// One kind of ICMP message: its type and code (RFC 792; echo request is
+/// 8/0, echo reply 0/0).
+///
+/// The evaluators cut ICMP messages like ports: each message is one point
+/// of a 16-bit key space, `type × 256 + code` ([`IcmpMessage::key`]), and an
+/// ICMP match (a security-group rule's `FromPort`/`ToPort`, a NACL entry's
+/// `IcmpTypeCode`, -1 meaning all) covers a [`PortRange`] of keys
+/// ([`icmp_keys`]). Source:
+/// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html>
+/// (for ICMP, `FromPort` is the type and `ToPort` the code, -1 for all) and
+/// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IcmpTypeCode.html>.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct IcmpMessage {
+    /// ICMP type, 0-255.
+    #[serde(rename = "type")]
+    pub icmp_type: u8,
+    /// ICMP code, 0-255.
+    pub code: u8,
+}
+
+impl IcmpMessage {
+    /// Echo request (`ping`), type 8 code 0
+    /// (<https://www.rfc-editor.org/rfc/rfc792>).
+    pub const ECHO_REQUEST: IcmpMessage = IcmpMessage {
+        icmp_type: 8,
+        code: 0,
+    };
+    /// Echo reply, type 0 code 0.
+    pub const ECHO_REPLY: IcmpMessage = IcmpMessage {
+        icmp_type: 0,
+        code: 0,
+    };
+
+    /// The message's point in the key space: `type × 256 + code`.
+    pub fn key(self) -> u16 {
+        u16::from(self.icmp_type) << 8 | u16::from(self.code)
+    }
+
+    /// The message at `key` (the inverse of [`IcmpMessage::key`]).
+    pub fn from_key(key: u16) -> IcmpMessage {
+        IcmpMessage {
+            icmp_type: (key >> 8) as u8,
+            code: (key & 0xff) as u8,
+        }
+    }
+
+    /// The message a host answers with, which a stateless network ACL must
+    /// let back: echo reply for an echo request; `None` for messages that
+    /// get no reply.
+    pub fn reply(self) -> Option<IcmpMessage> {
+        (self == IcmpMessage::ECHO_REQUEST).then_some(IcmpMessage::ECHO_REPLY)
+    }
+}
+
+impl fmt::Display for IcmpMessage {
+    /// `echo-request (8/0)`, `echo-reply (0/0)`, else `type 3 code 4`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.icmp_type, self.code) {
+            (8, 0) => f.write_str("echo-request (8/0)"),
+            (0, 0) => f.write_str("echo-reply (0/0)"),
+            (t, c) => write!(f, "type {t} code {c}"),
+        }
+    }
+}
+
+/// The ICMP keys (see [`IcmpMessage`]) an ICMP match covers: `icmp_type`
+/// -1 (or absent) is every message, a type with code -1 (or absent) every
+/// code of that type, else one message. Values outside 0-255 match nothing
+/// the API can produce and are clamped.
+pub fn icmp_keys(icmp_type: Option<i32>, code: Option<i32>) -> PortRange {
+    let byte = |v: i32| v.clamp(0, 255) as u16;
+    match (icmp_type.filter(|t| *t >= 0), code.filter(|c| *c >= 0)) {
+        (None, _) => PortRange::ALL,
+        (Some(t), None) => PortRange::new(byte(t) << 8, byte(t) << 8 | 0xff),
+        (Some(t), Some(c)) => {
+            let k = byte(t) << 8 | byte(c);
+            PortRange::new(k, k)
+        }
+    }
+}
+
+/// Traffic as a human reads it: `tcp 5432`, `udp 1024-65535`, or for ICMP
+/// (whose "ports" are message keys, see [`IcmpMessage`]) `icmp
+/// echo-request (8/0)`.
+pub fn describe_traffic(proto: IpProtocol, ports: PortRange) -> String {
+    match proto {
+        IpProtocol::Icmp | IpProtocol::Icmpv6 if ports.from == ports.to => {
+            format!("{proto} {}", IcmpMessage::from_key(ports.from))
+        }
+        IpProtocol::Icmp | IpProtocol::Icmpv6 if ports == PortRange::ALL => format!("{proto}"),
+        IpProtocol::Icmp | IpProtocol::Icmpv6 => format!(
+            "{proto} {} to {}",
+            IcmpMessage::from_key(ports.from),
+            IcmpMessage::from_key(ports.to)
+        ),
+        _ => format!("{proto} {ports}"),
+    }
+}
+
+/// A NACL entry's `IcmpTypeCode`: type and code, -1 for all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct IcmpTypeCode {
+    /// ICMP type, -1 for all.
+    #[serde(rename = "type")]
+    pub icmp_type: i32,
+    /// ICMP code, -1 for all.
+    pub code: i32,
+}
+
 /// The direction of a security-group rule or network ACL entry, as seen
 /// from the resource: `ingress` (inbound) or `egress` (outbound).
 /// Serializes and displays lowercase.
@@ -151,5 +260,35 @@ impl Direction {
 impl fmt::Display for Direction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod icmp_tests {
+    use super::{icmp_keys, IcmpMessage, PortRange};
+
+    #[test]
+    fn icmp_matches_cover_the_right_messages() {
+        let echo = IcmpMessage::ECHO_REQUEST.key();
+        let reply = IcmpMessage::ECHO_REPLY.key();
+        // -1 (or absent) type: every message.
+        assert_eq!(icmp_keys(Some(-1), Some(-1)), PortRange::ALL);
+        assert_eq!(icmp_keys(None, None), PortRange::ALL);
+        // Type 8, any code: the echo request, not the reply.
+        assert!(icmp_keys(Some(8), Some(-1)).contains(echo));
+        assert!(!icmp_keys(Some(8), Some(-1)).contains(reply));
+        // Type 0 only: the reply, which no ping sends.
+        assert!(!icmp_keys(Some(0), Some(-1)).contains(echo));
+        // One message.
+        assert_eq!(
+            icmp_keys(Some(3), Some(4)),
+            PortRange::new(3 << 8 | 4, 3 << 8 | 4)
+        );
+        assert_eq!(IcmpMessage::from_key(echo), IcmpMessage::ECHO_REQUEST);
+        assert_eq!(
+            IcmpMessage::ECHO_REQUEST.reply(),
+            Some(IcmpMessage::ECHO_REPLY)
+        );
+        assert_eq!(IcmpMessage::from_key(3 << 8 | 4).reply(), None);
     }
 }
