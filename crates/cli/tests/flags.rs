@@ -114,3 +114,75 @@ fn without_the_live_feature_collection_is_a_clear_error() {
     ]);
     assert_eq!(code, Some(1), "{err}");
 }
+
+/// Bad flow questions are bad input (exit 2) with a message that says what
+/// to change: port 0, ports on ICMP, ICMP fields on TCP, IPv6 ends.
+#[test]
+fn bad_flow_questions_are_refused_with_the_reason() {
+    let icmp = "fixtures/icmp-echo/aws";
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[
+                "explain",
+                "-s",
+                FX,
+                "--from",
+                "app-server",
+                "--to",
+                "prod-db",
+                "--port",
+                "0",
+            ],
+            "0 is not in 1..=65535",
+        ),
+        (
+            &[
+                "explain",
+                "-s",
+                icmp,
+                "--from",
+                "bastion",
+                "--to",
+                "app-1",
+                "--protocol",
+                "icmp",
+                "--port",
+                "80",
+            ],
+            "ICMP has no ports",
+        ),
+        (
+            &[
+                "explain",
+                "-s",
+                icmp,
+                "--from",
+                "bastion",
+                "--to",
+                "app-1",
+                "--icmp-type",
+                "8",
+            ],
+            "--icmp-type applies to --protocol icmp only",
+        ),
+        (
+            &[
+                "explain",
+                "-s",
+                icmp,
+                "--from",
+                "bastion",
+                "--to",
+                "app-1",
+                "--protocol",
+                "icmpv6",
+            ],
+            "IPv4 flows only",
+        ),
+    ];
+    for (args, said) in cases {
+        let (code, _, err) = run(args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.contains(said), "{args:?}: {err}");
+    }
+}
