@@ -13,14 +13,20 @@ use crate::route_table::{self, RouteTarget};
 use crate::security_group::SgPeer;
 
 impl<'a> Walker<'_, 'a> {
-    /// Checks that `igw_id` is attached to `vpc_id`. Returns false after pushing a deny/unknown.
-    pub(super) fn igw_attached(&mut self, path: PathLeg, igw_id: &str, vpc_id: &str) -> bool {
-        if let Some(m) = self.topo.missing(
+    /// What is missing to know the internet gateways of `vpc_id` (no
+    /// `DescribeInternetGateways` output, or a gap in its region).
+    pub(super) fn internet_gateways_missing(&self, vpc_id: &str) -> Option<String> {
+        self.topo.missing(
             self.topo.snapshot.internet_gateways.is_some(),
             "ec2:DescribeInternetGateways",
             "internet gateways",
             Some(vpc_id),
-        ) {
+        )
+    }
+
+    /// Checks that `igw_id` is attached to `vpc_id`. Returns false after pushing a deny/unknown.
+    pub(super) fn igw_attached(&mut self, path: PathLeg, igw_id: &str, vpc_id: &str) -> bool {
+        if let Some(m) = self.internet_gateways_missing(vpc_id) {
             self.unknown(path, HopKind::InternetGateway, igw_id, m);
             return false;
         }
@@ -225,12 +231,7 @@ impl<'a> Walker<'_, 'a> {
             h.missing
                 .push(format!("the path through {kind} {id} (not modelled)"));
             self.hops.push(h);
-        } else if let Some(m) = self.topo.missing(
-            self.topo.snapshot.internet_gateways.is_some(),
-            "ec2:DescribeInternetGateways",
-            "internet gateways",
-            Some(&dp.vpc_id),
-        ) {
+        } else if let Some(m) = self.internet_gateways_missing(&dp.vpc_id) {
             self.unknown(PathLeg::Forward, HopKind::InternetGateway, &dp.vpc_id, m);
         } else if igws.is_empty() {
             // Nothing reaches a VPC from the internet without an attached

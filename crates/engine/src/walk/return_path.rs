@@ -149,15 +149,9 @@ impl Walker<'_, '_> {
             // internet gateway
             // (<https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html>).
             RouteBack::InternetGateway { igws, vpc_id, .. } => {
-                if let (RouteTarget::InternetGateway(_), Some(m)) = (
-                    &target,
-                    self.topo.missing(
-                        self.topo.snapshot.internet_gateways.is_some(),
-                        "ec2:DescribeInternetGateways",
-                        "internet gateways",
-                        Some(vpc_id),
-                    ),
-                ) {
+                if let (RouteTarget::InternetGateway(_), Some(m)) =
+                    (&target, self.internet_gateways_missing(vpc_id))
+                {
                     let last = self.hops.last_mut().expect("route pushed a hop");
                     last.decision = Decision::Unknown;
                     last.missing.push(m);
