@@ -312,6 +312,16 @@ impl Accumulator {
         Ok(())
     }
 
+    /// Records that the next `n` items of `key`'s collection come from the
+    /// file being read (the last of `files`), for naming duplicates.
+    fn record_origins(&mut self, key: &'static str, n: usize) {
+        let file = self.files.len().saturating_sub(1);
+        self.origins
+            .entry(key)
+            .or_default()
+            .extend(std::iter::repeat_n(file, n));
+    }
+
     /// The generic reader of a top-level key: every item of `value` as `R`,
     /// converted and added to `R`'s snapshot collection.
     fn add_items<R: AwsItem>(
@@ -326,11 +336,7 @@ impl Accumulator {
             .into_iter()
             .map(|r| r.into_model(path, region))
             .collect::<Result<Vec<_>, _>>()?;
-        let file = self.files.len().saturating_sub(1);
-        self.origins
-            .entry(kind.key)
-            .or_default()
-            .extend(std::iter::repeat_n(file, models.len()));
+        self.record_origins(kind.key, models.len());
         push_all(R::slot(&mut self.snap), models);
         Ok(())
     }
@@ -347,11 +353,7 @@ impl Accumulator {
         let raw: Vec<RawReservation> = self.items(path, kind.key, value, kind.id_field)?;
         let (instances, enis) = reservations(path, raw)?;
         self.embedded_enis.extend(enis);
-        let file = self.files.len().saturating_sub(1);
-        self.origins
-            .entry(kind.key)
-            .or_default()
-            .extend(std::iter::repeat_n(file, instances.len()));
+        self.record_origins(kind.key, instances.len());
         push_all(&mut self.snap.instances, instances);
         Ok(())
     }
