@@ -211,13 +211,7 @@ impl Lab {
         port: u16,
         timeout: Duration,
     ) -> Result<Outcome> {
-        let inet = self
-            .internet
-            .as_deref()
-            .context("no internet gateway in the lab")?;
-        let _ = self
-            .ns
-            .ip_batch(inet, &[format!("addr add {src}/32 dev lo")]);
+        let inet = self.internet_source(src)?;
         probe::connect(inet, src, sport, dst, port, timeout)
     }
 
@@ -235,14 +229,21 @@ impl Lab {
         dst: Ipv4Addr,
         timeout: Duration,
     ) -> Result<Outcome> {
+        let inet = self.internet_source(src)?;
+        probe::ping(inet, src, dst, timeout)
+    }
+
+    /// The internet's namespace, with `src` added to it as a client address.
+    fn internet_source(&self, src: Ipv4Addr) -> Result<&str> {
         let inet = self
             .internet
             .as_deref()
             .context("no internet gateway in the lab")?;
+        // Already there from an earlier probe is fine.
         let _ = self
             .ns
             .ip_batch(inet, &[format!("addr add {src}/32 dev lo")]);
-        probe::ping(inet, src, dst, timeout)
+        Ok(inet)
     }
 
     /// Features the snapshot uses that the lab does not build.
