@@ -2,6 +2,8 @@
 //! permission. The CLI keys its cache by the account, and a snapshot records
 //! the caller's account even when it owns nothing in the regions read.
 
+use aws_config::SdkConfig;
+
 use crate::{base_config, error_line, CollectError, CollectOptions};
 
 /// Who the credentials are: the account id and the caller's ARN.
@@ -23,9 +25,15 @@ pub struct Identity {
 pub async fn caller_identity(opts: &CollectOptions) -> Result<Identity, CollectError> {
     let mut cfg = base_config(opts, opts.regions.first().cloned()).await;
     if cfg.region().is_none() {
+        // STS answers in any region; the caller has not configured one.
         cfg = base_config(opts, Some("us-east-1".into())).await;
     }
-    let sts = aws_sdk_sts::Client::new(&cfg);
+    identity_of(&cfg).await
+}
+
+/// [`caller_identity`] with a configuration already loaded (the collector's own).
+pub(crate) async fn identity_of(cfg: &SdkConfig) -> Result<Identity, CollectError> {
+    let sts = aws_sdk_sts::Client::new(cfg);
     let out = sts
         .get_caller_identity()
         .send()

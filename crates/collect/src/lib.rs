@@ -534,7 +534,7 @@ pub async fn collect(
     );
     // The caller's own account, even when it owns nothing in these regions.
     called.insert("sts:GetCallerIdentity");
-    match caller_identity(opts).await {
+    match identity::identity_of(&base).await {
         Ok(id) if !id.account.is_empty() => {
             accounts.insert(id.account);
         }

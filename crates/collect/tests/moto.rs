@@ -389,21 +389,7 @@ async fn a_dual_stack_vpc_loads_and_answers() {
             .await
             .unwrap();
     }
-    let group = |name: &'static str| {
-        let ec2 = ec2.clone();
-        let vpc_id = vpc_id.clone();
-        async move {
-            ec2.create_security_group()
-                .vpc_id(vpc_id)
-                .group_name(name)
-                .description(name)
-                .send()
-                .await
-                .unwrap()
-                .group_id
-                .unwrap()
-        }
-    };
+    let group = |name: &'static str| support::create_group(&ec2, vpc_id.clone(), name);
     let sg_web = group("sg-web").await;
     let sg_client = group("sg-client").await;
     ec2.authorize_security_group_ingress()
@@ -462,26 +448,7 @@ async fn a_dual_stack_vpc_loads_and_answers() {
         .await
         .unwrap();
     let run = |group: String, name: &'static str| {
-        let ec2 = ec2.clone();
-        let subnet = subnet.clone();
-        async move {
-            ec2.run_instances()
-                .image_id("ami-785db401")
-                .instance_type(ec2t::InstanceType::T3Micro)
-                .min_count(1)
-                .max_count(1)
-                .subnet_id(subnet)
-                .security_group_ids(group)
-                .tag_specifications(
-                    ec2t::TagSpecification::builder()
-                        .resource_type(ec2t::ResourceType::Instance)
-                        .tags(ec2t::Tag::builder().key("Name").value(name).build())
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap();
-        }
+        support::run_instance(&ec2, subnet.clone(), group, name, "ami-785db401")
     };
     run(sg_web.clone(), "web-6").await;
     run(sg_client.clone(), "client-6").await;

@@ -252,6 +252,46 @@ fn tcp(from: i32, to: i32) -> aws_sdk_ec2::types::builders::IpPermissionBuilder 
         .to_port(to)
 }
 
+/// Creates security group `name` in VPC `vpc`; returns its id.
+pub async fn create_group(ec2: &aws_sdk_ec2::Client, vpc: String, name: &str) -> String {
+    ec2.create_security_group()
+        .vpc_id(vpc)
+        .group_name(name)
+        .description(name)
+        .send()
+        .await
+        .unwrap()
+        .group_id
+        .unwrap()
+}
+
+/// Launches one `t3.micro` of `image` named `name` in `subnet` with `group`;
+/// returns its id. moto's images: ami-785db401 is Ubuntu (no Platform),
+/// ami-03cf127a Windows.
+pub async fn run_instance(
+    ec2: &aws_sdk_ec2::Client,
+    subnet: String,
+    group: String,
+    name: &str,
+    image: &str,
+) -> String {
+    ec2.run_instances()
+        .image_id(image)
+        .instance_type(ec2t::InstanceType::T3Micro)
+        .min_count(1)
+        .max_count(1)
+        .subnet_id(subnet)
+        .security_group_ids(group)
+        .tag_specifications(tag(name))
+        .send()
+        .await
+        .unwrap()
+        .instances()[0]
+        .instance_id()
+        .unwrap()
+        .to_string()
+}
+
 /// Builds the test world in the emulator with the SDK's create calls:
 ///
 /// - VPC `app` (10.0.0.0/16) with subnets app (10.0.1.0/24), db-a
@@ -326,20 +366,7 @@ pub async fn build_world(endpoint: &str) -> World {
         .await
         .unwrap();
 
-    let group = |v: String, name: &'static str| {
-        let ec2 = ec2.clone();
-        async move {
-            ec2.create_security_group()
-                .vpc_id(v)
-                .group_name(name)
-                .description(name)
-                .send()
-                .await
-                .unwrap()
-                .group_id
-                .unwrap()
-        }
-    };
+    let group = |v: String, name: &'static str| create_group(&ec2, v, name);
     let sg_app = group(vpc_app.clone(), "sg-app").await;
     let sg_app_v2 = group(vpc_app.clone(), "sg-app-v2").await;
     let sg_db = group(vpc_app.clone(), "sg-db").await;
@@ -517,24 +544,7 @@ pub async fn build_world(endpoint: &str) -> World {
 
     // moto's images: ami-785db401 is Ubuntu (no Platform), ami-03cf127a Windows.
     let run = |subnet: String, group: String, name: &'static str, image: &'static str| {
-        let ec2 = ec2.clone();
-        async move {
-            ec2.run_instances()
-                .image_id(image)
-                .instance_type(ec2t::InstanceType::T3Micro)
-                .min_count(1)
-                .max_count(1)
-                .subnet_id(subnet)
-                .security_group_ids(group)
-                .tag_specifications(tag(name))
-                .send()
-                .await
-                .unwrap()
-                .instances()[0]
-                .instance_id()
-                .unwrap()
-                .to_string()
-        }
+        run_instance(&ec2, subnet, group, name, image)
     };
     const LINUX: &str = "ami-785db401";
     let app_server = run(subnet_app.clone(), sg_app_v2.clone(), "app-server", LINUX).await;
