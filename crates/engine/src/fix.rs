@@ -329,6 +329,18 @@ impl FixContext<'_, '_> {
         if self.sp.is_some() || !self.src.is_outside() {
             return None;
         }
+        // A private outside address (RFC 1918) is an on-premises client, not
+        // the internet: opening a private resource to it exposes nothing
+        // (<https://www.rfc-editor.org/rfc/rfc1918#section-3>).
+        let on_premises = self
+            .src
+            .address
+            .as_ref()
+            .and_then(|a| a.as_single())
+            .is_some_and(crate::addr::is_private);
+        if on_premises {
+            return None;
+        }
         if let Some(db) = self.dst.db {
             return (!db.publicly_accessible).then(|| {
                 format!(
