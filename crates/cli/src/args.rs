@@ -41,6 +41,24 @@ pub enum Command {
     Exposure(ExposureArgs),
     /// Write a synthetic snapshot (for benchmarks): same arguments, same bytes.
     Synth(SynthArgs),
+    /// Run on an instance (Linux, no AWS credentials needed): collect its
+    /// listening sockets, host firewall and addresses as JSON for
+    /// `explain --host-facts` (docs/host-facts.md).
+    HostFacts(HostFactsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct HostFactsArgs {
+    /// Where to write the facts (`-`: standard output). Written atomically, with mode 0600.
+    #[arg(long = "out", short = 'o', value_name = "FILE", default_value = "-")]
+    pub out: PathBuf,
+    /// The instance id these facts belong to. Default: asked of the instance
+    /// metadata service (IMDSv2).
+    #[arg(long)]
+    pub instance_id: Option<String>,
+    /// Do not ask the instance metadata service (then give --instance-id).
+    #[arg(long)]
+    pub no_imds: bool,
 }
 
 /// Printed when `-o` stands for `--output FORMAT`.
@@ -75,6 +93,7 @@ impl Command {
             Command::Snapshot(a) => a.out.fold(),
             Command::Import(a) => a.out.fold(),
             Command::Synth(a) => a.out.fold(),
+            Command::HostFacts(_) => {}
         }
     }
 }
@@ -356,6 +375,17 @@ pub struct ExplainArgs {
     /// The client's ephemeral port range, LO-HI (overrides --client-os).
     #[arg(long, value_parser = parse_port_range)]
     pub ephemeral_ports: Option<PortRange>,
+    /// Host facts written by `netpath host-facts` on an instance (a file, or
+    /// a folder of them; repeatable). The walk goes on past that instance's
+    /// ENI: its firewall, its listener. A `host-facts/` folder beside a
+    /// describe-* folder is read too.
+    #[arg(long = "host-facts", value_name = "PATH")]
+    pub host_facts: Vec<PathBuf>,
+    /// What the client saw: connects, refused, timeout, reset, unreachable,
+    /// or the server's message (e.g. "no pg_hba.conf entry"). netpath says
+    /// whether it agrees and what to check.
+    #[arg(long, value_parser = parse_observed)]
+    pub observed: Option<netpath_engine::Observed>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Table)]
     pub output: Output,
@@ -368,6 +398,10 @@ pub struct ExplainArgs {
         conflicts_with = "output"
     )]
     pub deprecated_o: Option<Output>,
+}
+
+fn parse_observed(s: &str) -> Result<netpath_engine::Observed, String> {
+    s.parse()
 }
 
 #[derive(clap::Args, Debug)]

@@ -3,8 +3,8 @@
 //! directory so the next question is instant). Only with the `live` feature.
 #![cfg(feature = "live")]
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -76,33 +76,6 @@ fn resolved_profile(args: &LiveArgs) -> String {
         .clone()
         .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
         .unwrap_or_else(|| "default".into())
-}
-
-/// Writes `text` to `path` atomically (a temporary file in the same folder,
-/// then a rename) with mode 0600: snapshots describe an account's network.
-pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".netpath-snapshot")
-        .tempfile_in(&dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("cannot set permissions on {}", tmp.path().display()))?;
-    }
-    tmp.write_all(text.as_bytes())
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot rename the snapshot into {}", path.display()))?;
-    Ok(())
 }
 
 /// One line per collection gap, and a summary of what was read.
@@ -261,7 +234,7 @@ pub fn cached_or_collect(
             let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
         }
     }
-    write_private(&path, &snap.to_json())?;
+    crate::commands::write_private(&path, &snap.to_json())?;
     report(&snap, &format!("cached {}", path.display()));
     Ok((
         Imported {

@@ -59,6 +59,7 @@ fn main() -> ExitCode {
         Command::Reach(args) => commands::reach::run(args),
         Command::Exposure(args) => commands::reach::run_exposure(args),
         Command::Synth(args) => commands::synth::run(args),
+        Command::HostFacts(args) => commands::host_facts::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

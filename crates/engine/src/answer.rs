@@ -76,6 +76,12 @@ pub enum ExplanationCode {
     NetpathNoPublicIp,
     /// netpath: the address is inside the VPC but in none of its subnets.
     NetpathNoSubnet,
+    /// netpath: the host's own firewall (nftables or iptables) drops the
+    /// packet silently.
+    NetpathHostFirewallDrop,
+    /// netpath: the host's own firewall rejects the packet, answering with a
+    /// TCP reset or an ICMP error.
+    NetpathHostFirewallReject,
 }
 
 impl ExplanationCode {
@@ -108,6 +114,12 @@ impl ExplanationCode {
             }
             ExplanationCode::NetpathNoPublicIp => "the ENI has no public IP",
             ExplanationCode::NetpathNoSubnet => "the address is inside the VPC but in no subnet",
+            ExplanationCode::NetpathHostFirewallDrop => {
+                "the host's own firewall drops the packet silently"
+            }
+            ExplanationCode::NetpathHostFirewallReject => {
+                "the host's own firewall rejects the packet with a reset or an ICMP error"
+            }
         }
     }
 }
@@ -197,6 +209,10 @@ pub enum HopKind {
     AmazonService,
     /// Source and destination are one host: the packet never leaves it.
     Loopback,
+    /// The host's own firewall (nftables or iptables), from host facts.
+    HostFirewall,
+    /// The listening socket on the destination host, from host facts.
+    Listener,
 }
 
 impl HopKind {
@@ -277,6 +293,11 @@ pub struct Hop {
     /// The peer address the rules were checked against, as a CIDR (NACL hops).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peer: Option<String>,
+    /// What the client sees when this hop is the first to block, where the
+    /// hop itself decides it (a host that rejects with an ICMP error whose
+    /// way back was checked); `null` otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub symptom: Option<Symptom>,
     /// One sentence for a human.
     pub detail: String,
 }
@@ -312,6 +333,10 @@ pub struct Blocking {
     /// Ports dropped, for a return-path NACL.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blocked_ports: Vec<PortRange>,
+    /// The rule that decided (host-firewall hops: table, chain, line or
+    /// handle, and the rule's text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
     /// One sentence for a human.
     pub detail: String,
 }
@@ -336,6 +361,11 @@ impl Blocking {
             },
             code: h.code.unwrap_or(ExplanationCode::NetpathBlocked),
             blocked_ports: h.blocked_ports.clone(),
+            rule: if h.kind == HopKind::HostFirewall {
+                h.matched.as_ref().map(|m| m.text.clone())
+            } else {
+                None
+            },
             detail: h.detail.clone(),
         }
     }
@@ -365,6 +395,10 @@ pub enum Symptom {
     #[serde(rename = "no-reply")]
     #[strum(serialize = "no-reply")]
     NoReply,
+    /// An ICMP host-unreachable or prohibited error came back (a host
+    /// firewall's `REJECT --reject-with icmp-host-prohibited`): the client
+    /// reports "No route to host".
+    Unreachable,
 }
 
 impl Symptom {

@@ -372,9 +372,7 @@ pub(crate) fn piece_options(protocol: IpProtocol, piece: PortRange) -> ExplainOp
         } else {
             piece.from
         }),
-        client_os: None,
-        ephemeral_ports: None,
-        icmp: None,
+        ..ExplainOptions::default()
     }
 }
 

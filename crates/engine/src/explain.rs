@@ -34,6 +34,10 @@ pub struct ExplainOptions {
     pub client_os: Option<ClientOs>,
     /// Overrides the ephemeral range outright.
     pub ephemeral_ports: Option<PortRange>,
+    /// Host facts (`netpath host-facts`), matched to instances by their
+    /// `instance_id`: the walk goes on past those instances' ENIs to their
+    /// own firewall and listeners. Empty: hosts are not checked.
+    pub host_facts: Vec<netpath_model::host::HostFacts>,
 }
 
 /// Why `explain` could not answer (bad usage, not a network verdict).
@@ -195,7 +199,7 @@ fn explain_flow<'a>(
     let mut walks = Vec::new();
     for sp in &sps {
         for dp in &dps {
-            let hops = walk::walk(topo, &flow, &src, *sp, &dst, *dp);
+            let hops = walk::walk(topo, &flow, &src, *sp, &dst, *dp, &opts.host_facts);
             let j = judge(&hops, ephemeral);
             walks.push((*sp, *dp, hops, j));
         }
@@ -256,14 +260,34 @@ fn explain_flow<'a>(
         Verdict::Reachable => Symptom::Connects,
         Verdict::Partial => Symptom::Intermittent,
         Verdict::Unknown => Symptom::Unknown,
-        Verdict::Blocked => match &blocking {
+        Verdict::Blocked => match (&blocking, j.blocking.map(|i| &hops[i])) {
+            // The hop itself checked how its answer gets back (an ICMP
+            // error from a host, `walk/host.rs`); a reply that the return
+            // path's routes cannot carry is silence all the same.
+            (Some(_), Some(h)) if h.symptom.is_some() => {
+                let lost = hops.iter().any(|r| {
+                    r.path == PathLeg::Return
+                        && r.kind == crate::answer::HopKind::RouteTable
+                        && r.decision == Decision::Deny
+                });
+                if lost {
+                    Symptom::Timeout
+                } else {
+                    h.symptom.unwrap_or(Symptom::Unknown)
+                }
+            }
             // The host answers with a TCP reset, but the reset travels the
             // return path like any reply: where that path drops it, the
             // client only ever sees silence. (Found by the lab: a DB on
             // the wrong port behind a missing return route times out.)
             // NACLs and routes act on the reply like on any packet:
             // <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html>.
-            Some(b) if b.code == ExplanationCode::NetpathNoListener => {
+            (Some(b), _)
+                if matches!(
+                    b.code,
+                    ExplanationCode::NetpathNoListener | ExplanationCode::NetpathHostFirewallReject
+                ) =>
+            {
                 let ret = hops.iter().filter(|h| h.path == PathLeg::Return);
                 let mut worst = Symptom::Refused;
                 for h in ret {
@@ -281,10 +305,19 @@ fn explain_flow<'a>(
             _ => Symptom::Timeout,
         },
     };
-    if merged == Verdict::Reachable && dst.db.is_none() && !dst.is_outside() {
+    let dst_instance = dp
+        .and_then(|p| p.eni)
+        .and_then(|e| topo.instance_of(e))
+        .or(dst.instance);
+    let host_checked = dst_instance.is_some_and(|i| {
+        opts.host_facts
+            .iter()
+            .any(|f| f.instance_id.as_deref() == Some(i.instance_id.as_str()))
+    });
+    if merged == Verdict::Reachable && dst.db.is_none() && !dst.is_outside() && !host_checked {
         warnings.push(match icmp {
-            Some(m) => format!("the network allows it; whether the host answers {m} (its own firewall; Windows blocks echo requests by default) is not in the snapshot"),
-            None => format!("the network allows it; whether a process listens on {protocol} {port} on the destination is not in the snapshot"),
+            Some(m) => format!("the network allows it; whether the host answers {m} (its own firewall; Windows blocks echo requests by default) was not checked: run `netpath host-facts` on it and pass --host-facts"),
+            None => format!("the network allows it; the host itself was not checked (whether a process listens on {protocol} {port}, bound to the right address, and what its own firewall does): run `netpath host-facts` on it and pass --host-facts"),
         });
     }
     let ctx = fix::FixContext {

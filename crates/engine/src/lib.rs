@@ -24,7 +24,9 @@ mod edits;
 mod ephemeral;
 mod explain;
 mod fix;
+mod host_firewall;
 mod network_acl;
+mod observed;
 mod policy;
 mod reach;
 mod resolve;
@@ -47,6 +49,7 @@ pub use diff::{
 pub use edits::{compare, Edit, EditChange, EditRole, FlowFootprint};
 pub use ephemeral::ClientOs;
 pub use explain::{explain, ExplainError, ExplainOptions};
+pub use observed::{reconcile, Observed, ReconcileContext, Reconciliation};
 pub use policy::{
     check, select, CheckReport, ExposureIntent, IntentResult, IsolateIntent, Policy, PolicyError,
     PortSpec, ReachIntent, Selected, Status, Violation, MAX_VIOLATIONS,

@@ -5,7 +5,8 @@
 //! |---|---|
 //! | reachable | connects, from an ephemeral port, and from the first and last port of the client's ephemeral range |
 //! | blocked, symptom timeout | times out |
-//! | blocked, symptom refused | is refused (a reset from a host with no listener) |
+//! | blocked, symptom refused | is refused (a reset or ICMP port unreachable: no listener, or a host firewall's REJECT) |
+//! | blocked, symptom unreachable | fails with "no route to host" (a host firewall's ICMP prohibited) |
 //! | blocked, symptom intermittent (a reset dropped on part of the return range) | refused from a port outside the dropped sub-ranges, times out from inside them |
 //! | partial | connects from a source port outside every blocked sub-range; times out from the first and last port of each blocked sub-range |
 //! | unknown | not probed: the lab cannot decide what the snapshot does not say |
@@ -229,6 +230,7 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
                 Ask::Ping => None,
             },
             protocol: ping.then_some(netpath_model::IpProtocol::Icmp),
+            host_facts: lab.host_facts().to_vec(),
             ..ExplainOptions::default()
         },
     )
@@ -370,7 +372,10 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
         });
     }
     if let (Some(d), None) = (&dst, &exp.destination.db_instance_identifier) {
-        lab.listen(d, exp.port)?;
+        // A host the lab set up listens only where its setup says.
+        if !lab.is_host(d) {
+            lab.listen(d, exp.port)?;
+        }
     }
     if dst_outside {
         // A server on the internet that listens on the port.
@@ -406,10 +411,13 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
         }
         Verdict::Blocked => vec![(
             0,
-            if exp.symptom == Symptom::Refused {
-                Outcome::Refused
-            } else {
-                Outcome::Timeout
+            match exp.symptom {
+                Symptom::Refused => Outcome::Refused,
+                Symptom::Unreachable => Outcome::Unreachable,
+                Symptom::Unknown => {
+                    return skipped(fc, "explain cannot say what the client sees".into())
+                }
+                _ => Outcome::Timeout,
             },
         )],
         Verdict::Partial => {

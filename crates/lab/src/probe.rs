@@ -18,8 +18,11 @@ pub enum Outcome {
     Connects,
     /// No answer within the timeout (a silent drop).
     Timeout,
-    /// A TCP reset: the packet reached a host with nothing listening.
+    /// A TCP reset (or ICMP port unreachable): the packet reached a host
+    /// that answered no.
     Refused,
+    /// "No route to host": an ICMP host-unreachable or prohibited error.
+    Unreachable,
     /// Anything else (an ICMP error, a local error), with the error text.
     Other(String),
 }
@@ -70,6 +73,7 @@ pub fn connect(
         Ok(match s.connect_timeout(&to.into(), timeout) {
             Ok(()) => Outcome::Connects,
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => Outcome::Refused,
+            Err(e) if e.kind() == std::io::ErrorKind::HostUnreachable => Outcome::Unreachable,
             Err(e)
                 if matches!(
                     e.kind(),

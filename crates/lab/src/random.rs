@@ -13,12 +13,18 @@ use serde_json::{json, Value};
 
 use netpath_model::Snapshot;
 
+use crate::build::{Bind, HostAction, HostSetup};
+
 /// A generated topology and the flows to check on it: (from, to, port).
 pub struct RandomWorld {
     /// The snapshot.
     pub snapshot: Snapshot,
     /// Flows: source instance, destination (instance or DB), TCP port.
     pub flows: Vec<(String, String, crate::Ask)>,
+    /// Hosts set up past their ENI (listeners and a host firewall), by
+    /// instance id: the lab builds them and reads them back with `netpath
+    /// host-facts`'s collector.
+    pub hosts: Vec<(String, HostSetup)>,
 }
 
 const PORT_RANGES: [(u16, u16); 12] = [
@@ -410,6 +416,7 @@ pub fn world(seed: u64) -> RandomWorld {
             flows.push(f);
         }
     }
+    let hosts = hosts(seed, &flows);
     let doc = json!({ "format": netpath_model::SNAPSHOT_FORMAT, "version": netpath_model::SNAPSHOT_VERSION,
         "metadata": { "source": "netpath-lab-random", "regions": ["us-east-1"] },
         "vpcs": vpcs, "subnets": subnets, "security_groups": sgs, "network_acls": acls, "route_tables": rtbs,
@@ -417,5 +424,66 @@ pub fn world(seed: u64) -> RandomWorld {
         "internet_gateways": igws, "nat_gateways": [], "prefix_lists": [], "db_instances": dbs });
     let snapshot = Snapshot::from_value(std::path::Path::new("<lab-random>"), doc)
         .expect("the lab generator writes valid snapshots");
-    RandomWorld { snapshot, flows }
+    RandomWorld {
+        snapshot,
+        flows,
+        hosts,
+    }
+}
+
+/// Host setups for some instance destinations of TCP `flows`, from a
+/// generator of their own (the rest of the world is the same without them):
+/// a listener on the flow's port bound to every address, loopback only,
+/// the interface, or nothing; a host firewall that accepts, drops or
+/// rejects the port (a reset, port unreachable, admin prohibited), with a
+/// drop or accept policy, with or without the usual established rule.
+fn hosts(seed: u64, flows: &[(String, String, crate::Ask)]) -> Vec<(String, HostSetup)> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4057_f4c7);
+    let mut out: Vec<(String, HostSetup)> = Vec::new();
+    for (_, to, ask) in flows {
+        let crate::Ask::Tcp(Some(port)) = ask else {
+            continue;
+        };
+        if !to.starts_with("i-") || out.iter().any(|(i, _)| i == to) || !rng.gen_bool(0.4) {
+            continue;
+        }
+        let mut h = HostSetup::default();
+        match rng.gen_range(0..20) {
+            0..=9 => h.listeners.push((Bind::Any, *port)),
+            10..=13 => h.listeners.push((Bind::Loopback, *port)),
+            14..=16 => h.listeners.push((Bind::Interface, *port)),
+            _ => {}
+        }
+        let action = match rng.gen_range(0..12) {
+            0..=3 => None,
+            4..=5 => Some(HostAction::Accept),
+            6..=7 => Some(HostAction::Drop),
+            8..=9 => Some(HostAction::RejectReset),
+            10 => Some(HostAction::RejectPortUnreachable),
+            _ => Some(HostAction::RejectProhibited),
+        };
+        if let Some(a) = action {
+            h.input.push((*port, a));
+        }
+        h.input_policy_drop = rng.gen_bool(0.3);
+        h.input_allows_established = rng.gen_bool(0.8);
+        let rejects = h.input.iter().any(|(_, a)| {
+            matches!(
+                a,
+                HostAction::RejectReset
+                    | HostAction::RejectPortUnreachable
+                    | HostAction::RejectProhibited
+            )
+        });
+        // The answer a REJECT sends passes the output hook too, with a
+        // conntrack state the kernel derives from the rejected packet;
+        // netpath does not model that corner, so a dropping output policy
+        // is drawn only where nothing rejects.
+        if !rejects {
+            h.output_policy_drop = rng.gen_bool(0.2);
+        }
+        h.output_allows_established = !h.output_policy_drop || rng.gen_bool(0.6);
+        out.push((to.clone(), h));
+    }
+    out
 }

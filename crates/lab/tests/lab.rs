@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use netpath_engine::Topology;
+use netpath_lab::build::{Bind, HostAction, HostSetup};
 use netpath_lab::{check_flows, netns, random, Ask, FlowCheck, Lab};
 use netpath_model::Snapshot;
 use serde_json::Value;
@@ -79,8 +80,51 @@ impl Tally {
 }
 
 fn run_flows(snap: &Snapshot, where_: &str, flows: &[(String, String, Ask)], tally: &mut Tally) {
+    run_flows_with_hosts(snap, where_, flows, &[], tally);
+}
+
+/// The ENI of instance `iid` (its primary one).
+fn eni_of(snap: &Snapshot, iid: &str) -> Option<String> {
+    snap.network_interfaces
+        .iter()
+        .flatten()
+        .find(|e| {
+            e.attachment
+                .as_ref()
+                .and_then(|a| a.instance_id.as_deref())
+                == Some(iid)
+        })
+        .map(|e| e.network_interface_id.clone())
+}
+
+/// As `run_flows`, after setting up `hosts` (by instance id) and reading
+/// their facts back from inside their namespaces.
+fn run_flows_with_hosts(
+    snap: &Snapshot,
+    where_: &str,
+    flows: &[(String, String, Ask)],
+    hosts: &[(String, HostSetup)],
+    tally: &mut Tally,
+) {
     let topo = Topology::new(snap);
     let mut lab = Lab::build(snap).unwrap_or_else(|e| panic!("{where_}: building the lab: {e:#}"));
+    for (iid, setup) in hosts {
+        if let Some(eni) = eni_of(snap, iid) {
+            if lab.eni(&eni).is_some() {
+                lab.setup_host(&eni, setup)
+                    .unwrap_or_else(|e| panic!("{where_}: host {iid}: {e:#}"));
+            }
+        }
+    }
+    lab.collect_host_facts(|eni| {
+        snap.network_interfaces
+            .iter()
+            .flatten()
+            .find(|e| e.network_interface_id == eni)
+            .and_then(|e| e.attachment.as_ref())
+            .and_then(|a| a.instance_id.clone())
+    })
+    .unwrap_or_else(|e| panic!("{where_}: host facts: {e:#}"));
     let checks =
         check_flows(&mut lab, &topo, flows, TIMEOUT).unwrap_or_else(|e| panic!("{where_}: {e:#}"));
     for fc in checks {
@@ -210,10 +254,11 @@ fn random_topologies_agree_with_the_kernel() {
     let mut tally = Tally::default();
     for seed in 0..worlds {
         let w = random::world(seed);
-        run_flows(
+        run_flows_with_hosts(
             &w.snapshot,
             &format!("random world {seed}"),
             &w.flows,
+            &w.hosts,
             &mut tally,
         );
     }
@@ -224,5 +269,64 @@ fn random_topologies_agree_with_the_kernel() {
             verdicts.get(v).copied().unwrap_or(0) >= (worlds as usize / 50).max(1),
             "too few {v} flows in {worlds} worlds: {verdicts:?}"
         );
+    }
+}
+
+/// The last hop in the kernel: `fixtures/host-last-hop`'s servers set up as
+/// its host facts describe them (PostgreSQL on 127.0.0.1:5432; a web server
+/// whose firewall accepts 80, resets 8080, answers 5000 with ICMP admin
+/// prohibited and drops 9000), read back by the host-facts collector inside
+/// their namespaces, and every flow probed.
+#[test]
+fn hosts_agree_with_the_kernel() {
+    if !lab_available() {
+        return;
+    }
+    let dir = workspace().join("fixtures/host-last-hop");
+    let snap = netpath_model::load(&dir.join("aws")).unwrap().snapshot;
+    let pg = HostSetup {
+        listeners: vec![(Bind::Loopback, 5432), (Bind::Any, 22), (Bind::Interface, 6432)],
+        ..HostSetup::default()
+    };
+    let web = HostSetup {
+        listeners: [22, 80, 5000, 8080, 9000].map(|p| (Bind::Any, p)).to_vec(),
+        input: vec![
+            (22, HostAction::Accept),
+            (80, HostAction::Accept),
+            (8080, HostAction::RejectReset),
+            (5000, HostAction::RejectProhibited),
+        ],
+        input_policy_drop: true,
+        input_allows_established: true,
+        output_policy_drop: false,
+        output_allows_established: false,
+    };
+    let hosts = vec![
+        ("i-0f0000000000000b01".to_string(), pg),
+        ("i-0f0000000000000b02".to_string(), web),
+    ];
+    let tcp = |from: &str, to: &str, port: u16| (from.to_string(), to.to_string(), Ask::Tcp(Some(port)));
+    let flows = vec![
+        tcp("app-server", "pg-server", 5432),
+        tcp("app-server", "pg-server", 22),
+        tcp("ops-box", "pg-server", 6432),
+        tcp("ops-box", "pg-server", 5000),
+        tcp("app-server", "web-server", 80),
+        tcp("app-server", "web-server", 8080),
+        tcp("app-server", "web-server", 9000),
+        tcp("ops-box", "web-server", 5000),
+        tcp("app-server", "web-server", 5000),
+        (
+            "ops-box".to_string(),
+            "web-server".to_string(),
+            Ask::Ping,
+        ),
+    ];
+    let mut tally = Tally::default();
+    run_flows_with_hosts(&snap, "host-last-hop", &flows, &hosts, &mut tally);
+    tally.finish("hosts");
+    assert_eq!(tally.probed, flows.len(), "every host flow is probed");
+    for v in ["Reachable", "Blocked"] {
+        assert!(tally.verdicts.contains_key(v), "{:?}", tally.verdicts);
     }
 }

@@ -24,7 +24,26 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
             icmp_type: t,
             code: args.icmp_code.unwrap_or(0),
         }),
+        host_facts: super::load_host_facts(&args.host_facts, args.source.snapshot.as_deref())?,
     };
+    let mut facts_warnings: Vec<String> = Vec::new();
+    for f in &opts.host_facts {
+        let id = f.instance_id.as_deref().unwrap_or("?");
+        if !imported
+            .snapshot
+            .instances
+            .iter()
+            .flatten()
+            .any(|i| i.instance_id == id)
+        {
+            facts_warnings.push(format!(
+                "host facts for {id} name an instance that is not in {source}: they are not used"
+            ));
+        }
+        for w in &f.warnings {
+            facts_warnings.push(format!("host facts of {id}: {w}"));
+        }
+    }
     if args.icmp_type.is_some() && args.protocol != crate::args::Proto::Icmp {
         anyhow::bail!("--icmp-type applies to --protocol icmp only");
     }
@@ -48,15 +67,55 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
     };
     exp.warnings
         .extend(imported.warnings.iter().map(|w| w.to_string()));
+    exp.warnings.extend(facts_warnings);
+    let reconciliation = args.observed.as_ref().map(|o| {
+        netpath_engine::reconcile(
+            &exp,
+            o,
+            &netpath_engine::ReconcileContext {
+                snapshot_age: imported
+                    .snapshot
+                    .metadata
+                    .collected_at
+                    .as_deref()
+                    .and_then(age_of),
+            },
+        )
+    });
     match args.output {
         // The explain document is the explanation itself (docs/explain-json.md):
-        // no envelope.
-        Output::Json => println!("{}", serde_json::to_string_pretty(&exp)?),
-        Output::Table | Output::Dot => print!("{}", render::table(&exp)),
+        // no envelope; `--observed` adds an `observed` member.
+        Output::Json => {
+            let mut v = serde_json::to_value(&exp)?;
+            if let (Some(r), Some(obj)) = (&reconciliation, v.as_object_mut()) {
+                obj.insert("observed".into(), serde_json::to_value(r)?);
+            }
+            super::print_stdout(&(serde_json::to_string_pretty(&v)? + "\n"))?;
+        }
+        Output::Table | Output::Dot => {
+            let mut text = render::table(&exp);
+            if let Some(r) = &reconciliation {
+                text.push('\n');
+                text.push_str(&render::observed(r));
+            }
+            super::print_stdout(&text)?;
+        }
     }
     Ok(match exp.verdict {
         Verdict::Reachable => 0,
         Verdict::Blocked | Verdict::Partial => 1,
         Verdict::Unknown => 3,
+    })
+}
+
+/// How long ago `collected_at` (RFC 3339, UTC) was, in words (`3 days`,
+/// `5 hours`, `12 minutes`); `None` when it cannot be read.
+fn age_of(collected_at: &str) -> Option<String> {
+    let t = humantime::parse_rfc3339_weak(collected_at).ok()?;
+    let secs = std::time::SystemTime::now().duration_since(t).ok()?.as_secs();
+    Some(match secs {
+        s if s >= 2 * 86_400 => format!("{} days", s / 86_400),
+        s if s >= 2 * 3_600 => format!("{} hours", s / 3_600),
+        s => format!("{} minutes", s / 60),
     })
 }

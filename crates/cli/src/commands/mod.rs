@@ -6,12 +6,14 @@
 pub mod check;
 pub mod diff;
 pub mod explain;
+pub mod host_facts;
 pub mod import;
 pub mod reach;
 pub mod snapshot;
 pub mod synth;
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use netpath_model::IpProtocol;
@@ -54,4 +56,97 @@ fn write_output(path: &Path, text: &str) -> anyhow::Result<()> {
         eprintln!("netpath: wrote {}", path.display());
     }
     Ok(())
+}
+
+/// Writes `text` to `path` atomically (a temporary file in the same folder,
+/// then a rename) with mode 0600: snapshots and host facts describe a network.
+pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".netpath-")
+        .tempfile_in(&dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot set permissions on {}", tmp.path().display()))?;
+    }
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot rename the file into {}", path.display()))?;
+    Ok(())
+}
+
+
+/// Prints `text` to standard output; a closed pipe (`| head`) ends quietly.
+pub fn print_stdout(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e).context("cannot write to standard output"),
+    }
+}
+
+/// The host facts named by `paths` (files, or folders of `*.json`), plus a
+/// `host-facts/` folder beside a describe-* folder `snapshot`. Errors name
+/// the file and field.
+pub fn load_host_facts(
+    paths: &[PathBuf],
+    snapshot: Option<&Path>,
+) -> anyhow::Result<Vec<netpath_model::host::HostFacts>> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            dirs.push(p.clone());
+        } else {
+            files.push(p.clone());
+        }
+    }
+    if let Some(s) = snapshot {
+        // Beside the describe-* folder or the snapshot file: its sibling.
+        let beside = s.parent().unwrap_or(Path::new(".")).join("host-facts");
+        if beside.is_dir() && !dirs.contains(&beside) {
+            dirs.push(beside);
+        }
+    }
+    for d in dirs {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&d)
+            .with_context(|| format!("cannot read {}", d.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        found.sort();
+        files.extend(found);
+    }
+    let mut facts: Vec<netpath_model::host::HostFacts> = Vec::new();
+    for f in files {
+        let text =
+            std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?;
+        let one = netpath_model::host::HostFacts::from_json(&f.display().to_string(), &text)
+            .map_err(anyhow::Error::msg)?;
+        let Some(id) = one.instance_id.clone() else {
+            anyhow::bail!(
+                "{}: instance_id is missing: collect again with `netpath host-facts --instance-id i-…`",
+                f.display()
+            );
+        };
+        if facts.iter().any(|x| x.instance_id.as_deref() == Some(&id)) {
+            anyhow::bail!(
+                "{}: a second set of host facts for {id}: give one per instance",
+                f.display()
+            );
+        }
+        facts.push(one);
+    }
+    Ok(facts)
 }

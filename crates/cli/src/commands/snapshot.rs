@@ -23,7 +23,7 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<u8> {
         print!("{json}");
         live::report(&snap, "collected");
     } else {
-        live::write_private(out, &json)?;
+        super::write_private(out, &json)?;
         live::report(&snap, &format!("wrote {}", out.display()));
     }
     let gaps = snap.metadata.gaps.len();

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use netpath_engine::{Decision, Explanation, Symptom, Verdict};
+use netpath_engine::{Decision, Explanation, Reconciliation, Symptom, Verdict};
 use tabled::settings::object::Columns;
 use tabled::settings::{Modify, Style, Width};
 use tabled::{Table, Tabled};
@@ -101,8 +101,27 @@ pub fn table(exp: &Explanation) -> String {
         Symptom::Timeout => {
             "the client hangs, then times out (packets are dropped silently, no reset)"
         }
+        Symptom::Refused
+            if exp
+                .blocking
+                .as_ref()
+                .is_some_and(|b| b.code == netpath_engine::ExplanationCode::NetpathHostFirewallReject) =>
+        {
+            "connection refused (the host's own firewall rejects it and answers)"
+        }
+        Symptom::Refused
+            if exp
+                .blocking
+                .as_ref()
+                .is_some_and(|b| b.kind == netpath_engine::HopKind::Listener) =>
+        {
+            "connection refused (the host answers: nothing listens on that address and port)"
+        }
         Symptom::Refused => {
             "connection refused (the host answers with a reset: nothing listens on that port)"
+        }
+        Symptom::Unreachable => {
+            "no route to host (the host's firewall answers with an ICMP host-unreachable or prohibited error)"
         }
         Symptom::Intermittent if exp.verdict == Verdict::Blocked => {
             "some attempts are refused and some time out, depending on the client's source port (the reset is dropped on the way back for part of the range)"
@@ -157,6 +176,24 @@ pub fn table(exp: &Explanation) -> String {
         for w in &exp.warnings {
             let _ = writeln!(out, "  - {w}");
         }
+    }
+    out
+}
+
+/// Renders `--observed`'s reconciliation: whether netpath agrees with what
+/// the user saw, the finding, and what to check, in order.
+pub fn observed(r: &Reconciliation) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "observed: {} ({} netpath's prediction: {})",
+        r.observed.as_str(),
+        if r.agrees { "agrees with" } else { "differs from" },
+        r.predicted.as_str()
+    );
+    let _ = writeln!(out, "finding: {}", r.finding);
+    for (i, c) in r.checks.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {c}", i + 1);
     }
     out
 }

@@ -14,5 +14,5 @@ pub use check::{check, junit};
 pub use diff::diff;
 pub use dot::dot;
 pub use envelope::Envelope;
-pub use explain::table;
+pub use explain::{observed, table};
 pub use reach::reach;

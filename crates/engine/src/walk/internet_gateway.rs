@@ -331,6 +331,6 @@ impl<'a> Walker<'_, 'a> {
                 vpc_id: None,
             },
         );
-        self.destination_state(dp, dst);
+        self.destination_state(dp, dst, src);
     }
 }

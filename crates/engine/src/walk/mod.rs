@@ -37,6 +37,7 @@
 //! (NAT gateways, and their 1024-65535 source ports).
 
 mod amazon_service;
+mod host;
 mod internet_gateway;
 mod layers;
 mod nat_gateway;
@@ -85,6 +86,7 @@ enum Next {
 }
 
 /// Walks one (source placement, destination placement) pair and returns its hops.
+/// `hosts` are the host facts given (`walk/host.rs`), matched to instances by id.
 ///
 /// `sp` is `None` for an outside source (`internet` or an outside IP), `dp`
 /// for an address no ENI holds or an outside destination. Never panics on
@@ -96,10 +98,12 @@ pub fn walk<'a>(
     sp: Option<&Placement<'a>>,
     dst: &Endpoint<'a>,
     dp: Option<&Placement<'a>>,
+    hosts: &[netpath_model::host::HostFacts],
 ) -> Vec<Hop> {
     let mut w = Walker {
         topo,
         flow,
+        hosts,
         hops: Vec::new(),
         steps: Vec::new(),
         delivered: false,
@@ -123,6 +127,8 @@ pub fn walk<'a>(
 struct Walker<'t, 'a> {
     topo: &'t Topology<'a>,
     flow: &'t Flow,
+    /// Host facts, one per instance that has them (`walk/host.rs`).
+    hosts: &'t [netpath_model::host::HostFacts],
     /// Every hop so far, forward then return.
     hops: Vec<Hop>,
     /// What the reply must undo, in forward order (see `return_path.rs`).
@@ -147,6 +153,7 @@ fn hop(path: PathLeg, kind: HopKind, component: &str, decision: Decision, detail
         code: None,
         missing: Vec::new(),
         peer: None,
+        symptom: None,
         detail,
     }
 }
@@ -257,6 +264,8 @@ impl<'t, 'a> Walker<'t, 'a> {
             (Some(d), false) => d.addr.clone(),
             (None, _) => dst.address.clone().unwrap_or_else(AddrSet::internet),
         };
+        let src_instance = sp.eni.and_then(|e| self.topo.instance_of(e)).or(src.instance);
+        self.host_request_out(src_instance, &sp.addr, &daddr);
         let private_dp = dp.filter(|_| !via_public);
         let peer_groups = private_dp.map(|d| d.groups.clone()).unwrap_or_default();
         self.security_groups(
@@ -507,6 +516,6 @@ impl<'t, 'a> Walker<'t, 'a> {
                 vpc_id: Some(&sp.vpc_id),
             },
         );
-        self.destination_state(ap, dst);
+        self.destination_state(ap, dst, &sp.addr);
     }
 }

@@ -40,6 +40,8 @@ pub(super) enum Step {
     },
     /// The request was delivered; the reply needs a route back.
     RouteBack(RouteBack),
+    /// The reply passes a host's own firewall (`host.rs`).
+    Host(super::host::HostReply),
 }
 
 /// The route a reply needs from the destination's subnet.
@@ -90,6 +92,7 @@ impl Walker<'_, '_> {
                     self.proto(),
                 ),
                 Step::RouteBack(back) => self.route_back(back),
+                Step::Host(r) => self.host_reply(r),
             }
         }
     }

@@ -158,11 +158,21 @@ impl<'a> Walker<'_, 'a> {
         self.hops.push(h);
     }
 
-    pub(super) fn destination_state(&mut self, ap: &Placement<'a>, dst: &Endpoint<'a>) {
+    /// The destination itself; `peer` is the client's address as the
+    /// destination sees it (for the host's own firewall, `host.rs`).
+    pub(super) fn destination_state(
+        &mut self,
+        ap: &Placement<'a>,
+        dst: &Endpoint<'a>,
+        peer: &crate::addr::AddrSet,
+    ) {
         if let Some(db) = dst.db {
             self.db_state(PathLeg::Forward, db, true);
         } else if let Some(inst) = ap.eni.and_then(|e| self.topo.instance_of(e)) {
             self.instance_state(PathLeg::Forward, inst);
+            if inst.is_running() && self.topo.in_doubt(&[&inst.instance_id]).is_none() {
+                self.host_arrival(inst, &ap.addr, peer);
+            }
         } else if let Some(eni) = ap.eni {
             match self.topo.db_of_network_interface(eni) {
                 Some(db) => self.db_state(PathLeg::Forward, db, true),

@@ -12,6 +12,7 @@ use netpath_model::*;
 mod db_instance;
 mod ephemeral;
 mod gaps;
+mod host;
 mod internet_gateway;
 mod network_acl;
 mod resolve;

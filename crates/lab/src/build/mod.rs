@@ -29,6 +29,7 @@
 //! <https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html>.
 
 mod db_instance;
+mod host;
 mod internet_gateway;
 mod network_acl;
 mod network_interface;
@@ -50,6 +51,7 @@ use netpath_model::{Snapshot, Subnet};
 use crate::netns::Namespaces;
 use crate::probe::{self, Outcome};
 
+pub use host::{Bind, HostAction, HostSetup};
 pub use internet_gateway::INTERNET_CLIENT;
 pub use network_interface::LabEni;
 
@@ -64,6 +66,11 @@ pub struct Lab {
     incomplete: Option<String>,
     /// The internet's namespace, when some VPC has an internet gateway.
     internet: Option<String>,
+    /// ENIs whose host the lab set up (`host.rs`), by ENI id.
+    hosts: HashMap<String, HostSetup>,
+    /// Host facts read inside those namespaces by `netpath host-facts`'s
+    /// collector.
+    facts: Vec<netpath_model::host::HostFacts>,
 }
 
 /// Why a snapshot cannot be rebuilt faithfully: a collection absent, or a
@@ -113,6 +120,8 @@ impl Lab {
             unsupported: BTreeSet::new(),
             incomplete: incomplete(snap),
             internet: None,
+            hosts: HashMap::new(),
+            facts: Vec::new(),
         };
         let routers: Vec<String> = (0..idx.vpcs.len()).map(|v| format!("{tag}r{v}")).collect();
         vpc::build(&mut lab.ns, &idx, &routers)?;
@@ -249,6 +258,71 @@ impl Lab {
     /// Features the snapshot uses that the lab does not build.
     pub fn unsupported(&self) -> &BTreeSet<String> {
         &self.unsupported
+    }
+
+    /// Sets up the host behind ENI `eni_id` as `setup` says: its listeners
+    /// and its own firewall. Its flows are then probed against those
+    /// listeners only (no listener is added for them).
+    ///
+    /// Errors: the ENI was not built, a bind or an `nft` command fails.
+    pub fn setup_host(&mut self, eni_id: &str, setup: &HostSetup) -> Result<()> {
+        let e = self.enis.get(eni_id).context("ENI not built")?.clone();
+        for (bind, port) in &setup.listeners {
+            let ip = match bind {
+                Bind::Any => Ipv4Addr::UNSPECIFIED,
+                Bind::Loopback => Ipv4Addr::LOCALHOST,
+                Bind::Interface => e.ip,
+            };
+            match probe::listen(&e.ns, ip, *port) {
+                Ok(l) => self.listeners.push(l),
+                Err(err) if err.chain().any(|c| c.to_string().contains("in use")) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        if setup.has_firewall() {
+            self.ns
+                .nft(&e.ns, &setup.script())
+                .with_context(|| format!("host firewall of {eni_id}"))?;
+        }
+        self.hosts.insert(eni_id.to_string(), setup.clone());
+        Ok(())
+    }
+
+    /// True when the host behind `eni_id` was set up with [`Lab::setup_host`].
+    pub fn is_host(&self, eni_id: &str) -> bool {
+        self.hosts.contains_key(eni_id)
+    }
+
+    /// Runs `netpath host-facts`'s collector inside the namespace of every
+    /// host set up, as instance `instance_id_of(eni)`, and keeps the facts
+    /// for [`Lab::host_facts`].
+    ///
+    /// Errors: the namespace cannot be entered.
+    pub fn collect_host_facts(
+        &mut self,
+        instance_id_of: impl Fn(&str) -> Option<String>,
+    ) -> Result<()> {
+        let mut ids: Vec<String> = self.hosts.keys().cloned().collect();
+        ids.sort();
+        for eni in ids {
+            let Some(iid) = instance_id_of(&eni) else {
+                continue;
+            };
+            let ns = self.enis.get(&eni).context("ENI not built")?.ns.clone();
+            let facts = probe::in_ns(&ns, move || {
+                Ok(netpath_host::collect(&netpath_host::CollectOptions {
+                    instance_id: Some(iid),
+                    imds: false,
+                }))
+            })?;
+            self.facts.push(facts);
+        }
+        Ok(())
+    }
+
+    /// The host facts collected by [`Lab::collect_host_facts`].
+    pub fn host_facts(&self) -> &[netpath_model::host::HostFacts] {
+        &self.facts
     }
 
     /// Starts a listener on `port` at ENI `eni_id` (no-op when its link is down).
