@@ -285,7 +285,7 @@ fn hosts_agree_with_the_kernel() {
     let dir = workspace().join("fixtures/host-last-hop");
     let snap = netpath_model::load(&dir.join("aws")).unwrap().snapshot;
     let pg = HostSetup {
-        listeners: vec![(Bind::Loopback, 5432), (Bind::Any, 22), (Bind::Interface, 6432)],
+        listeners: vec![(Bind::Loopback, 5432), (Bind::Any, 22), (Bind::Interface, 9000)],
         ..HostSetup::default()
     };
     let web = HostSetup {
@@ -309,7 +309,7 @@ fn hosts_agree_with_the_kernel() {
     let flows = vec![
         tcp("app-server", "pg-server", 5432),
         tcp("app-server", "pg-server", 22),
-        tcp("ops-box", "pg-server", 6432),
+        tcp("ops-box", "pg-server", 9000),
         tcp("ops-box", "pg-server", 5000),
         tcp("app-server", "web-server", 80),
         tcp("app-server", "web-server", 8080),

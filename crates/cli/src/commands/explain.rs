@@ -86,11 +86,19 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
         // The explain document is the explanation itself (docs/explain-json.md):
         // no envelope; `--observed` adds an `observed` member.
         Output::Json => {
-            let mut v = serde_json::to_value(&exp)?;
-            if let (Some(r), Some(obj)) = (&reconciliation, v.as_object_mut()) {
-                obj.insert("observed".into(), serde_json::to_value(r)?);
+            /// The explanation, then `observed` (members in that order).
+            #[derive(serde::Serialize)]
+            struct WithObserved<'e> {
+                #[serde(flatten)]
+                explanation: &'e netpath_engine::Explanation,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                observed: Option<&'e netpath_engine::Reconciliation>,
             }
-            super::print_stdout(&(serde_json::to_string_pretty(&v)? + "\n"))?;
+            let doc = WithObserved {
+                explanation: &exp,
+                observed: reconciliation.as_ref(),
+            };
+            super::print_stdout(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
         }
         Output::Table | Output::Dot => {
             let mut text = render::table(&exp);
