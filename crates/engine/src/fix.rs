@@ -355,12 +355,47 @@ impl FixContext<'_, '_> {
             .then(|| format!("{} (no public IP)", dp.label()))
     }
 
+    /// What to change in the host's own firewall: accept the flow before
+    /// the rule that stops it. Advice, run on the instance.
+    fn host_firewall_advice(&self, h: &Hop) -> String {
+        let rule = h.matched.as_ref().map_or("", |m| m.text.as_str());
+        let peer = match self.sp {
+            Some(s) => crate::walk::peer_cidr(&s.addr),
+            None => self
+                .src
+                .address
+                .as_ref()
+                .map_or_else(|| "0.0.0.0/0".into(), crate::walk::peer_cidr),
+        };
+        let proto = self.flow.protocol;
+        let port = self.flow.port;
+        let (add, dir) = if h.direction == Some(Direction::Egress) {
+            (
+                format!("-A OUTPUT -p {proto} --sport {port} -d {peer} -j ACCEPT"),
+                "output",
+            )
+        } else {
+            (
+                format!("-A INPUT -p {proto} --dport {port} -s {peer} -j ACCEPT"),
+                "input",
+            )
+        };
+        format!(
+            "on {}, accept it in the host firewall's {dir} before `{rule}`: with iptables, `sudo iptables -I {}` above that rule (then save it: `iptables-save`, or `ufw allow from {peer} to any port {port} proto {proto}` where ufw manages it); with nftables, `sudo nft insert rule` the same match with `accept` before it",
+            h.component,
+            add.trim_start_matches("-A ")
+        )
+    }
+
     fn fix_hop(&self, index: usize, h: &Hop, b: &Blocking) -> Fix {
         let (summary, command) = match (h.kind, b.code) {
             (HopKind::SecurityGroup, _) => self.sg_fix(h, if h.direction == Some(Direction::Ingress) { Direction::Ingress } else { Direction::Egress }),
             (HopKind::NetworkAcl, _) => self.acl_fix(h, b),
             (HopKind::RouteTable, ExplanationCode::NoRouteToDestination | ExplanationCode::BadStateRoute) => self.route_fix(h),
             (HopKind::RouteTable, _) => (h.detail.clone(), None),
+            // The host is not AWS: advice to carry out on the instance, never
+            // an `aws` command (`walk/host.rs`).
+            (HopKind::HostFirewall, _) => (self.host_firewall_advice(h), None),
             (HopKind::VpcPeeringConnection, _) => match self.topo.peering(&h.component) {
                 Some(p) if p.is_pending_acceptance() => (
                     format!("accept {}", p.vpc_peering_connection_id),

@@ -28,8 +28,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 use netpath_model::host::{
-    Action, AddrType, CtState, Family, FirewallChain, FirewallRule, FirewallSource, HostFirewall,
-    Hook, Match, Ports, RejectWith, L4,
+    Action, AddrType, CtState, Family, FirewallChain, FirewallRule, FirewallSource, Hook,
+    HostFirewall, Match, Ports, RejectWith, L4,
 };
 use netpath_model::PortRange;
 
@@ -247,7 +247,9 @@ impl<'f> Eval<'f> {
                 };
                 t.negate(*negate)
             }
-            Match::Unsupported { text } => Tri::Maybe(format!("`{text}`, which netpath does not evaluate")),
+            Match::Unsupported { text } => {
+                Tri::Maybe(format!("`{text}`, which netpath does not evaluate"))
+            }
         }
     }
 
@@ -372,7 +374,9 @@ pub(crate) fn evaluate(fw: &HostFirewall, p: &HostPacket) -> Judged {
         FirewallSource::None => {
             return Judged {
                 verdict: Verdict::Accept,
-                accepted_by: vec!["no firewall rules (neither nft nor iptables is installed)".into()],
+                accepted_by: vec![
+                    "no firewall rules (neither nft nor iptables is installed)".into()
+                ],
             }
         }
         FirewallSource::Nftables | FirewallSource::Iptables => {}
@@ -554,8 +558,14 @@ mod tests {
             AddrSet::single("10.0.1.10".parse().unwrap()),
             AddrSet::single("10.0.2.20".parse().unwrap()),
         );
-        assert_eq!(evaluate(&jump, &packet(&s, &d, 80)).verdict, Verdict::Accept);
-        assert_eq!(evaluate(&jump, &packet(&s, &d, 443)).verdict, Verdict::Accept);
+        assert_eq!(
+            evaluate(&jump, &packet(&s, &d, 80)).verdict,
+            Verdict::Accept
+        );
+        assert_eq!(
+            evaluate(&jump, &packet(&s, &d, 443)).verdict,
+            Verdict::Accept
+        );
         let goto = fw(vec![
             base(
                 vec![

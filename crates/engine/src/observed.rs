@@ -62,8 +62,7 @@ impl FromStr for Observed {
     fn from_str(s: &str) -> Result<Observed, String> {
         let t = s.trim().to_ascii_lowercase();
         let has = |w: &str| t.contains(w);
-        if let Some((key, _)) = SERVER_ERRORS.iter().find(|(k, _)| has(k)) {
-            let _ = key;
+        if SERVER_ERRORS.iter().any(|(k, _)| has(k)) {
             return Ok(Observed::ServerError(s.trim().to_string()));
         }
         Ok(if has("refused") {
@@ -74,7 +73,10 @@ impl FromStr for Observed {
             Observed::Reset
         } else if has("no route") || has("unreachable") {
             Observed::Unreachable
-        } else if matches!(t.as_str(), "connects" | "connected" | "ok" | "works" | "success") {
+        } else if matches!(
+            t.as_str(),
+            "connects" | "connected" | "ok" | "works" | "success"
+        ) {
             Observed::Connects
         } else {
             return Err(format!(
@@ -167,22 +169,31 @@ pub fn reconcile(exp: &Explanation, observed: &Observed, ctx: &ReconcileContext)
             }
             (agrees, format!("the network path works: `{text}` is the server answering after the connection was made; look at {setting}"))
         }
-        (Observed::Connects, Symptom::Connects) => (true, "netpath agrees: the path is open".into()),
+        (Observed::Connects, Symptom::Connects) => {
+            (true, "netpath agrees: the path is open".into())
+        }
         (Observed::Refused, Symptom::Refused) | (Observed::Unreachable, Symptom::Unreachable) => {
             (true, format!("netpath agrees: {blocking}"))
         }
-        (Observed::Timeout, Symptom::Timeout) => (true, format!("netpath agrees: something drops it silently: {blocking}")),
+        (Observed::Timeout, Symptom::Timeout) => (
+            true,
+            format!("netpath agrees: something drops it silently: {blocking}"),
+        ),
         (Observed::Timeout | Observed::Connects, Symptom::Intermittent) => (
             true,
             format!("consistent: the outcome depends on the client's source port: {blocking}"),
         ),
         (Observed::Refused, Symptom::Connects) => {
             if checked {
-                checks.push(format!("the host facts show a listener and a firewall that accepts: they may be older than the change; collect them again (`netpath host-facts`)"));
+                checks.push("the host facts show a listener and a firewall that accepts: they may be older than the change; collect them again (`netpath host-facts`)".into());
             } else {
-                checks.push(format!("is the process running? on the host: `ss -ltnp 'sport = :{port}'`"));
+                checks.push(format!(
+                    "is the process running? on the host: `ss -ltnp 'sport = :{port}'`"
+                ));
                 checks.push(format!("is it bound to 127.0.0.1 only? `ss -ltn` shows 127.0.0.1:{port}; bind to 0.0.0.0 or {dst} (PostgreSQL: `listen_addresses = '*'`, then a restart)"));
-                checks.push(format!("does it listen on another port? compare `ss -ltn` with {port}"));
+                checks.push(format!(
+                    "does it listen on another port? compare `ss -ltn` with {port}"
+                ));
                 checks.push("does the host's firewall REJECT it? `sudo nft list ruleset` or `sudo iptables -S`".into());
                 checks.push("or run `netpath host-facts` on the host and pass --host-facts: netpath then checks all of these".into());
             }
@@ -207,12 +218,26 @@ pub fn reconcile(exp: &Explanation, observed: &Observed, ctx: &ReconcileContext)
         (Observed::Timeout, Symptom::Refused | Symptom::Unreachable) => {
             checks.push("the host's firewall may DROP rather than REJECT, or the answer is dropped on its way back".into());
             checks.push(stale(ctx));
-            (false, format!("netpath predicts {} from the host, but the client saw silence", predicted.as_str()))
+            (
+                false,
+                format!(
+                    "netpath predicts {} from the host, but the client saw silence",
+                    predicted.as_str()
+                ),
+            )
         }
         (Observed::Connects, Symptom::Timeout | Symptom::Refused | Symptom::Unreachable) => {
-            checks.push(format!("the client may reach {dst} another way (a proxy, a VPN, another address)"));
+            checks.push(format!(
+                "the client may reach {dst} another way (a proxy, a VPN, another address)"
+            ));
             checks.push(stale(ctx));
-            (false, format!("netpath predicts {} but the connection works", predicted.as_str()))
+            (
+                false,
+                format!(
+                    "netpath predicts {} but the connection works",
+                    predicted.as_str()
+                ),
+            )
         }
         (Observed::Reset, _) => {
             checks.push("the server, a load balancer or a proxy closed the connection after it was made: look at the server's log and its TLS settings".into());
@@ -220,16 +245,28 @@ pub fn reconcile(exp: &Explanation, observed: &Observed, ctx: &ReconcileContext)
         }
         (Observed::Unreachable, _) => {
             checks.push("a host firewall `REJECT --reject-with icmp-host-prohibited` (the RHEL default) gives this: `sudo iptables -S`".into());
-            checks.push("or the client's own routing: `ip route get` the destination on the client".into());
+            checks.push(
+                "or the client's own routing: `ip route get` the destination on the client".into(),
+            );
             (false, format!("\"no route to host\" is an ICMP error from a host or router; netpath predicts {}", predicted.as_str()))
         }
         (_, Symptom::Unknown) => {
             for m in &exp.missing {
                 checks.push(format!("supply {m}"));
             }
-            (false, "netpath cannot predict this path until the missing data is supplied".into())
+            (
+                false,
+                "netpath cannot predict this path until the missing data is supplied".into(),
+            )
         }
-        (o, p) => (false, format!("the client saw {} and netpath predicts {}", o.as_str(), p.as_str())),
+        (o, p) => (
+            false,
+            format!(
+                "the client saw {} and netpath predicts {}",
+                o.as_str(),
+                p.as_str()
+            ),
+        ),
     };
     Reconciliation {
         observed: observed.clone(),

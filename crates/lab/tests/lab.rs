@@ -88,12 +88,7 @@ fn eni_of(snap: &Snapshot, iid: &str) -> Option<String> {
     snap.network_interfaces
         .iter()
         .flatten()
-        .find(|e| {
-            e.attachment
-                .as_ref()
-                .and_then(|a| a.instance_id.as_deref())
-                == Some(iid)
-        })
+        .find(|e| e.attachment.as_ref().and_then(|a| a.instance_id.as_deref()) == Some(iid))
         .map(|e| e.network_interface_id.clone())
 }
 
@@ -285,7 +280,11 @@ fn hosts_agree_with_the_kernel() {
     let dir = workspace().join("fixtures/host-last-hop");
     let snap = netpath_model::load(&dir.join("aws")).unwrap().snapshot;
     let pg = HostSetup {
-        listeners: vec![(Bind::Loopback, 5432), (Bind::Any, 22), (Bind::Interface, 9000)],
+        listeners: vec![
+            (Bind::Loopback, 5432),
+            (Bind::Any, 22),
+            (Bind::Interface, 9000),
+        ],
         ..HostSetup::default()
     };
     let web = HostSetup {
@@ -305,7 +304,8 @@ fn hosts_agree_with_the_kernel() {
         ("i-0f0000000000000b01".to_string(), pg),
         ("i-0f0000000000000b02".to_string(), web),
     ];
-    let tcp = |from: &str, to: &str, port: u16| (from.to_string(), to.to_string(), Ask::Tcp(Some(port)));
+    let tcp =
+        |from: &str, to: &str, port: u16| (from.to_string(), to.to_string(), Ask::Tcp(Some(port)));
     let flows = vec![
         tcp("app-server", "pg-server", 5432),
         tcp("app-server", "pg-server", 22),
@@ -316,11 +316,7 @@ fn hosts_agree_with_the_kernel() {
         tcp("app-server", "web-server", 9000),
         tcp("ops-box", "web-server", 5000),
         tcp("app-server", "web-server", 5000),
-        (
-            "ops-box".to_string(),
-            "web-server".to_string(),
-            Ask::Ping,
-        ),
+        ("ops-box".to_string(), "web-server".to_string(), Ask::Ping),
     ];
     let mut tally = Tally::default();
     run_flows_with_hosts(&snap, "host-last-hop", &flows, &hosts, &mut tally);

@@ -120,7 +120,10 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
 /// `5 hours`, `12 minutes`); `None` when it cannot be read.
 fn age_of(collected_at: &str) -> Option<String> {
     let t = humantime::parse_rfc3339_weak(collected_at).ok()?;
-    let secs = std::time::SystemTime::now().duration_since(t).ok()?.as_secs();
+    let secs = std::time::SystemTime::now()
+        .duration_since(t)
+        .ok()?
+        .as_secs();
     Some(match secs {
         s if s >= 2 * 86_400 => format!("{} days", s / 86_400),
         s if s >= 2 * 3_600 => format!("{} hours", s / 3_600),

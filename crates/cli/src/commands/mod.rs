@@ -85,7 +85,6 @@ pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-
 /// Prints `text` to standard output; a closed pipe (`| head`) ends quietly.
 pub fn print_stdout(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();

@@ -188,7 +188,11 @@ pub fn observed(r: &Reconciliation) -> String {
         out,
         "observed: {} ({} netpath's prediction: {})",
         r.observed.as_str(),
-        if r.agrees { "agrees with" } else { "differs from" },
+        if r.agrees {
+            "agrees with"
+        } else {
+            "differs from"
+        },
         r.predicted.as_str()
     );
     let _ = writeln!(out, "finding: {}", r.finding);

@@ -27,7 +27,7 @@
 //! Without facts for an instance nothing here runs, and the answer says
 //! once that the host was not checked.
 
-use netpath_model::host::{CtState, HostFacts, Hook, Listener, RejectWith, L4};
+use netpath_model::host::{CtState, Hook, HostFacts, Listener, RejectWith, L4};
 use netpath_model::{Direction, IcmpMessage, Instance, IpProtocol, PortRange};
 
 use super::return_path::Step;
@@ -158,7 +158,10 @@ impl<'a> Walker<'_, 'a> {
             Verdict::Reject { by, with } => (
                 Decision::Deny,
                 by.clone(),
-                format!("{inst}'s firewall {what} rejects it ({}): {by}", reject_name(*with)),
+                format!(
+                    "{inst}'s firewall {what} rejects it ({}): {by}",
+                    reject_name(*with)
+                ),
             ),
             Verdict::Unknown { why } => (
                 Decision::Unknown,
@@ -353,12 +356,7 @@ impl<'a> Walker<'_, 'a> {
                 HopKind::Listener,
                 inst,
                 Decision::Allow,
-                format!(
-                    "{}{} listens on {pname} {}:{port}",
-                    inst,
-                    who(l),
-                    l.address
-                ),
+                format!("{}{} listens on {pname} {}:{port}", inst, who(l), l.address),
             );
             let mut h = h;
             h.matched = Some(Matched {

@@ -264,7 +264,10 @@ impl<'t, 'a> Walker<'t, 'a> {
             (Some(d), false) => d.addr.clone(),
             (None, _) => dst.address.clone().unwrap_or_else(AddrSet::internet),
         };
-        let src_instance = sp.eni.and_then(|e| self.topo.instance_of(e)).or(src.instance);
+        let src_instance = sp
+            .eni
+            .and_then(|e| self.topo.instance_of(e))
+            .or(src.instance);
         self.host_request_out(src_instance, &sp.addr, &daddr);
         let private_dp = dp.filter(|_| !via_public);
         let peer_groups = private_dp.map(|d| d.groups.clone()).unwrap_or_default();

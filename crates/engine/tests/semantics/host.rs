@@ -62,7 +62,10 @@ fn without_host_facts_the_host_is_not_walked_and_the_answer_says_so() {
 fn firewall_accept_reject_and_drop_give_connects_refused_and_timeout() {
     let ok = ask_host("app-server", "web-server", 80, true);
     assert_eq!(ok.verdict, Verdict::Reachable);
-    assert!(ok.hops.iter().any(|h| h.kind == HopKind::Listener && h.decision == Decision::Allow));
+    assert!(ok
+        .hops
+        .iter()
+        .any(|h| h.kind == HopKind::Listener && h.decision == Decision::Allow));
     // The reply leaves through the host's output hook, on the way back.
     assert!(ok
         .hops
@@ -74,7 +77,11 @@ fn firewall_accept_reject_and_drop_give_connects_refused_and_timeout() {
     let b = reset.blocking.unwrap();
     assert_eq!(b.kind, HopKind::HostFirewall);
     assert_eq!(b.code, ExplanationCode::NetpathHostFirewallReject);
-    assert!(b.rule.as_deref().unwrap().contains("line 11"), "{:?}", b.rule);
+    assert!(
+        b.rule.as_deref().unwrap().contains("line 11"),
+        "{:?}",
+        b.rule
+    );
 
     let drop = ask_host("app-server", "web-server", 9000, true);
     assert_eq!(drop.symptom, Symptom::Timeout);
@@ -96,10 +103,18 @@ fn an_icmp_reject_is_no_route_to_host_unless_a_nacl_drops_the_error() {
 #[test]
 fn observed_refused_with_every_aws_layer_open_points_at_the_host() {
     let e = ask_host("app-server", "pg-server", 5432, false);
-    let r = reconcile(&e, &"Connection refused".parse().unwrap(), &ReconcileContext::default());
+    let r = reconcile(
+        &e,
+        &"Connection refused".parse().unwrap(),
+        &ReconcileContext::default(),
+    );
     assert!(!r.agrees);
     assert!(r.finding.contains("comes from the host"), "{}", r.finding);
-    assert!(r.checks.iter().any(|c| c.contains("127.0.0.1")), "{:?}", r.checks);
+    assert!(
+        r.checks.iter().any(|c| c.contains("127.0.0.1")),
+        "{:?}",
+        r.checks
+    );
     let checked = ask_host("app-server", "pg-server", 5432, true);
     let r = reconcile(&checked, &Observed::Refused, &ReconcileContext::default());
     assert!(r.agrees, "{r:?}");
