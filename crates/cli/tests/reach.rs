@@ -50,6 +50,11 @@ fn reach_to_lists_the_sources_explain_admits_per_fixture() {
     let mut checked = 0;
     for dir in std::fs::read_dir(&root).unwrap() {
         let dir = dir.unwrap().path();
+        // `reach` walks the network only; a fixture with host facts (which
+        // `explain` reads beside the snapshot) answers past the ENI.
+        if dir.join("host-facts").is_dir() {
+            continue;
+        }
         let Ok(text) = std::fs::read_to_string(dir.join("flows.json")) else {
             continue;
         };

@@ -102,33 +102,34 @@ pub fn load_host_facts(
     paths: &[PathBuf],
     snapshot: Option<&Path>,
 ) -> anyhow::Result<Vec<netpath_model::host::HostFacts>> {
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            dirs.push(p.clone());
-        } else {
-            files.push(p.clone());
-        }
-    }
-    if let Some(s) = snapshot {
-        // Beside the describe-* folder or the snapshot file: its sibling.
-        let beside = s.parent().unwrap_or(Path::new(".")).join("host-facts");
-        if beside.is_dir() && !dirs.contains(&beside) {
-            dirs.push(beside);
-        }
-    }
-    for d in dirs {
-        let mut found: Vec<PathBuf> = std::fs::read_dir(&d)
+    // (file, given by the user): files given win over the folder beside
+    // the snapshot, which is only a default.
+    let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    let json_in = |d: &Path| -> anyhow::Result<Vec<PathBuf>> {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(d)
             .with_context(|| format!("cannot read {}", d.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "json"))
             .collect();
         found.sort();
-        files.extend(found);
+        Ok(found)
+    };
+    for p in paths {
+        if p.is_dir() {
+            files.extend(json_in(p)?.into_iter().map(|f| (f, true)));
+        } else {
+            files.push((p.clone(), true));
+        }
+    }
+    if let Some(s) = snapshot {
+        // Beside the describe-* folder or the snapshot file: its sibling.
+        let beside = s.parent().unwrap_or(Path::new(".")).join("host-facts");
+        if beside.is_dir() && !paths.contains(&beside) {
+            files.extend(json_in(&beside)?.into_iter().map(|f| (f, false)));
+        }
     }
     let mut facts: Vec<netpath_model::host::HostFacts> = Vec::new();
-    for f in files {
+    for (f, given) in files {
         let text =
             std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?;
         let one = netpath_model::host::HostFacts::from_json(&f.display().to_string(), &text)
@@ -140,6 +141,9 @@ pub fn load_host_facts(
             );
         };
         if facts.iter().any(|x| x.instance_id.as_deref() == Some(&id)) {
+            if !given {
+                continue;
+            }
             anyhow::bail!(
                 "{}: a second set of host facts for {id}: give one per instance",
                 f.display()
