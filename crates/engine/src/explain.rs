@@ -282,12 +282,7 @@ fn explain_flow<'a>(
             // the wrong port behind a missing return route times out.)
             // NACLs and routes act on the reply like on any packet:
             // <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html>.
-            (Some(b), _)
-                if matches!(
-                    b.code,
-                    ExplanationCode::NetpathNoListener | ExplanationCode::NetpathHostFirewallReject
-                ) =>
-            {
+            (Some(b), _) if b.code == ExplanationCode::NetpathNoListener => {
                 let ret = hops.iter().filter(|h| h.path == PathLeg::Return);
                 let mut worst = Symptom::Refused;
                 for h in ret {

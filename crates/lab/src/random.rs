@@ -467,22 +467,11 @@ fn hosts(seed: u64, flows: &[(String, String, crate::Ask)]) -> Vec<(String, Host
         }
         h.input_policy_drop = rng.gen_bool(0.3);
         h.input_allows_established = rng.gen_bool(0.8);
-        let rejects = h.input.iter().any(|(_, a)| {
-            matches!(
-                a,
-                HostAction::RejectReset
-                    | HostAction::RejectPortUnreachable
-                    | HostAction::RejectProhibited
-            )
-        });
-        // The answer a REJECT sends passes the output hook too, with a
-        // conntrack state the kernel derives from the rejected packet;
-        // netpath does not model that corner, so a dropping output policy
-        // is drawn only where nothing rejects.
-        if !rejects {
-            h.output_policy_drop = rng.gen_bool(0.2);
-        }
+        // A dropping output policy silences replies (state established)
+        // and a REJECT's answers (state related) unless a rule lets them out.
+        h.output_policy_drop = rng.gen_bool(0.25);
         h.output_allows_established = !h.output_policy_drop || rng.gen_bool(0.6);
+        h.output_allows_related = !h.output_policy_drop || rng.gen_bool(0.5);
         out.push((to.clone(), h));
     }
     out

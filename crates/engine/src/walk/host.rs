@@ -186,9 +186,16 @@ impl<'a> Walker<'_, 'a> {
         }
         let code = match judged.verdict {
             Verdict::Reject { with, .. } => {
-                if let Some((t, c)) = with.icmp() {
-                    h.symptom = Some(self.icmp_error_back(t, c, with));
-                }
+                h.symptom = Some(match (pkt.hook, path) {
+                    // The destination answers: the answer must get back.
+                    (Hook::Input, PathLeg::Forward) => {
+                        self.answer_back(facts, pkt.daddr, pkt.saddr, with)
+                    }
+                    // The client's own firewall answers its own socket.
+                    (Hook::Output, PathLeg::Forward) => base_symptom(with),
+                    // A rejected reply answers the server, not the client.
+                    _ => Symptom::Timeout,
+                });
                 ExplanationCode::NetpathHostFirewallReject
             }
             _ => ExplanationCode::NetpathHostFirewallDrop,
@@ -197,29 +204,96 @@ impl<'a> Walker<'_, 'a> {
         judged.verdict
     }
 
-    /// What the client sees of an ICMP error (type `t`, code `c`) sent back
-    /// from the destination: it crosses every boundary the request crossed,
-    /// the other way, as ICMP; a network ACL that does not allow it turns
-    /// the error into silence.
-    fn icmp_error_back(&self, t: u8, c: u8, with: RejectWith) -> Symptom {
-        let key = IcmpMessage {
-            icmp_type: t,
-            code: c,
-        }
-        .key();
-        let mut worst = match with {
-            RejectWith::IcmpHostUnreachable => Symptom::Unreachable,
-            _ => Symptom::Refused,
+    /// What the client sees of the answer a destination host sends when it
+    /// refuses (`with`): a TCP reset or an ICMP error, from `local` back to
+    /// `peer`. The answer is a packet like any other:
+    /// - it leaves through the host's output hook as conntrack state
+    ///   `related` (the kernel marks a firewall's REJECT answers so; the lab
+    ///   shows a dropping output policy without a `related` rule silences
+    ///   them);
+    /// - it crosses every boundary the request crossed, the other way: a
+    ///   reset on the client's ephemeral ports, an ICMP error as ICMP type 3,
+    ///   which stateless NACLs must allow
+    ///   (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>);
+    /// - a client with host facts receives it through its input hook, as
+    ///   `related`.
+    ///
+    /// Any drop turns the answer into silence (timeout); a drop on part of
+    /// the ephemeral range makes it intermittent.
+    fn answer_back(
+        &self,
+        facts: &HostFacts,
+        local: &AddrSet,
+        peer: &AddrSet,
+        with: RejectWith,
+    ) -> Symptom {
+        let base = base_symptom(with);
+        let port = PortRange::new(self.flow.port, self.flow.port);
+        let (protocol, icmp) = match with.icmp() {
+            Some(tc) => (L4::Icmp, Some(tc)),
+            None => (L4::Tcp, None),
         };
+        let answer = |hook: Hook, saddr: &'_ AddrSet, daddr: &'_ AddrSet, f: &HostFacts| {
+            let pkt = HostPacket {
+                protocol,
+                saddr,
+                daddr,
+                sport: port,
+                dport: self.flow.ephemeral,
+                icmp,
+                ct: CtState::Related,
+                syn: false,
+                iif: if hook == Hook::Input {
+                    interface_of(f, daddr)
+                } else {
+                    None
+                },
+                oif: if hook == Hook::Output {
+                    interface_of(f, saddr)
+                } else {
+                    None
+                },
+                hook,
+            };
+            host_firewall::evaluate(&f.firewall, &pkt).verdict
+        };
+        let mut worst = base;
+        match answer(Hook::Output, local, peer, facts) {
+            Verdict::Accept => {}
+            Verdict::Unknown { .. } => worst = Symptom::Unknown,
+            _ => return Symptom::Timeout,
+        }
+        let icmp_key = icmp.map(|(t, c)| {
+            IcmpMessage {
+                icmp_type: t,
+                code: c,
+            }
+            .key()
+        });
         for step in self.steps.iter().rev() {
-            let Step::Boundary {
-                subnet_id,
-                direction,
-                peer,
-                ..
-            } = step
-            else {
-                continue;
+            let (subnet_id, direction, boundary_peer, reply_ports) = match step {
+                Step::Boundary {
+                    subnet_id,
+                    direction,
+                    peer,
+                    reply_ports,
+                } => (subnet_id, direction, peer, reply_ports),
+                Step::Host(r) if r.hook == Hook::Input => {
+                    // The client's own firewall receives the answer.
+                    let client = self
+                        .hosts
+                        .iter()
+                        .find(|f| f.instance_id.as_deref() == Some(r.instance_id.as_str()));
+                    if let Some(cf) = client {
+                        match answer(Hook::Input, &r.remote, &r.local, cf) {
+                            Verdict::Accept => {}
+                            Verdict::Unknown { .. } => worst = Symptom::Unknown,
+                            _ => return Symptom::Timeout,
+                        }
+                    }
+                    continue;
+                }
+                _ => continue,
             };
             let Some(subnet) = self.topo.subnet(subnet_id) else {
                 return Symptom::Unknown;
@@ -231,18 +305,17 @@ impl<'a> Walker<'_, 'a> {
                 Direction::Ingress => Direction::Egress,
                 Direction::Egress => Direction::Ingress,
             };
-            let (eval, _) = network_acl::judge(
-                acl,
-                back,
-                peer,
-                IpProtocol::Icmp,
-                PortRange::new(key, key),
-                PathLeg::Return,
-            );
+            let (proto, ports) = match icmp_key {
+                Some(k) => (IpProtocol::Icmp, PortRange::new(k, k)),
+                None => (IpProtocol::Tcp, *reply_ports),
+            };
+            let (eval, _) =
+                network_acl::judge(acl, back, boundary_peer, proto, ports, PathLeg::Return);
             match eval.decision {
-                Decision::Deny | Decision::Partial => return Symptom::Timeout,
-                Decision::Unknown => worst = Symptom::Unknown,
-                Decision::Allow | Decision::NotApplicable => {}
+                Decision::Deny => return Symptom::Timeout,
+                Decision::Partial if worst == base => worst = Symptom::Intermittent,
+                Decision::Unknown if worst == base => worst = Symptom::Unknown,
+                _ => {}
             }
         }
         worst
@@ -286,7 +359,7 @@ impl<'a> Walker<'_, 'a> {
             self.firewall_hop(PathLeg::Forward, id, &facts, &pkt);
         }
         if self.flow.protocol.has_ports() {
-            self.listener_hop(id, &facts, local);
+            self.listener_hop(id, &facts, local, peer);
         }
         if self.flow.expects_reply {
             self.steps.push(Step::Host(HostReply {
@@ -318,7 +391,7 @@ impl<'a> Walker<'_, 'a> {
     }
 
     /// Is something listening on the flow's port at `local`?
-    fn listener_hop(&mut self, inst: &str, facts: &HostFacts, local: &AddrSet) {
+    fn listener_hop(&mut self, inst: &str, facts: &HostFacts, local: &AddrSet, peer: &AddrSet) {
         let proto = l4(self.flow.protocol).unwrap_or(L4::Tcp);
         let port = self.flow.port;
         let pname = proto.as_str();
@@ -406,9 +479,17 @@ impl<'a> Walker<'_, 'a> {
         if proto == L4::Udp {
             // A closed UDP port answers ICMP port unreachable (RFC 1122
             // §4.1.3.1), which must get back through the NACLs.
-            h.symptom = Some(self.icmp_error_back(3, 3, RejectWith::IcmpPortUnreachable));
+            h.symptom = Some(self.answer_back(facts, local, peer, RejectWith::IcmpPortUnreachable));
         }
         self.push(h, ExplanationCode::NetpathNoListener);
+    }
+}
+
+/// What the client sees of a host's answer when nothing drops it.
+fn base_symptom(with: RejectWith) -> Symptom {
+    match with {
+        RejectWith::IcmpHostUnreachable => Symptom::Unreachable,
+        RejectWith::TcpReset | RejectWith::IcmpPortUnreachable => Symptom::Refused,
     }
 }
 

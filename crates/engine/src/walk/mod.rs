@@ -508,8 +508,10 @@ impl<'t, 'a> Walker<'t, 'a> {
                 &sp.addr,
                 self.flow.ephemeral,
             );
-            self.delivered = true;
         }
+        // Delivered, within the subnet too: the reply crosses no boundary
+        // then, but still leaves the hosts (`host.rs`).
+        self.delivered = true;
         self.security_groups(
             ap,
             Direction::Ingress,

@@ -51,8 +51,11 @@ pub struct HostSetup {
     /// The output chain's policy: drop when true (then it needs the
     /// established rule, or replies die).
     pub output_policy_drop: bool,
-    /// Whether the output chain starts with `ct state established,related accept`.
+    /// Whether the output chain accepts `ct state established` (replies).
     pub output_allows_established: bool,
+    /// Whether the output chain accepts `ct state related` (the answers a
+    /// REJECT sends).
+    pub output_allows_related: bool,
 }
 
 impl HostSetup {
@@ -90,8 +93,16 @@ impl HostSetup {
             "  chain output {{\n    type filter hook output priority 10; policy {};",
             policy(self.output_policy_drop)
         );
-        if self.output_allows_established {
-            s.push_str("    ct state established,related accept\n");
+        let states: Vec<&str> = [
+            (self.output_allows_established, "established"),
+            (self.output_allows_related, "related"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, st)| *st)
+        .collect();
+        if !states.is_empty() {
+            let _ = writeln!(s, "    ct state {} accept", states.join(","));
         }
         s.push_str("    oifname \"lo\" accept\n  }\n}\n");
         s
