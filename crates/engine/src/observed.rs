@@ -208,6 +208,11 @@ pub fn reconcile(exp: &Explanation, observed: &Observed, ctx: &ReconcileContext)
             }
             checks.push(stale(ctx));
             checks.push(format!("the client's own network: a proxy or a firewall on its side, or DNS resolving to a stale address instead of {dst}"));
+            // Live collection resolves a DB's endpoint name and records a
+            // mismatch with its ENIs (`resolve.rs`): the likeliest stale address.
+            for w in exp.warnings.iter().filter(|w| w.contains("stale address")) {
+                checks.push(format!("the snapshot saw this already: {w}"));
+            }
             (false, format!("every AWS layer allows {proto} {port} to {dst}: a timeout means a drop netpath does not see"))
         }
         (Observed::Refused, Symptom::Timeout | Symptom::NoReply) => {

@@ -179,3 +179,34 @@ fn predicted_refused_seen_timeout_suspects_a_drop_or_a_stale_snapshot() {
         r.checks
     );
 }
+
+#[test]
+fn a_timeout_behind_an_open_path_names_the_stale_address_the_snapshot_saw() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/nacl-windows-range-linux-client/aws");
+    let mut snap = netpath_model::load(&root).unwrap().snapshot;
+    let ep = snap.db_instances.as_mut().unwrap()[0]
+        .endpoint
+        .as_mut()
+        .unwrap();
+    // After a failover the name points elsewhere than the ENI in the snapshot.
+    ep.resolved_addresses = vec![std::net::Ipv4Addr::new(10, 0, 3, 99)];
+    let topo = Topology::new(&snap);
+    let e = explain(
+        &topo,
+        "app-server",
+        "prod-db",
+        &ExplainOptions {
+            client_os: Some(ClientOs::Windows),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(e.symptom, Symptom::Connects, "{:?}", e.blocking);
+    let r = saw(&e, "timeout");
+    assert!(
+        r.checks.iter().any(|c| c.contains("10.0.3.99")),
+        "{:?}",
+        r.checks
+    );
+}
