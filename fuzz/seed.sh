@@ -2,10 +2,12 @@
 # Rebuilds the checked-in seed corpus from the fixtures:
 #   import_aws_json: every describe-* file of every fixture;
 #   snapshot_file:   every fixture imported into a netpath snapshot file;
-#   policy:          the policy fixtures.
+#   policy:          the policy fixtures;
+#   host_facts:      real and hand-written iptables-save, nft JSON and /proc/net
+#                    captures, and the fixtures' host-facts files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rm -rf fuzz/corpus && mkdir -p fuzz/corpus/{import_aws_json,snapshot_file,policy}
+rm -rf fuzz/corpus && mkdir -p fuzz/corpus/{import_aws_json,snapshot_file,policy,host_facts}
 for d in fixtures/*/aws fixtures/diff/*/*/aws; do
   name=$(echo "$d" | tr '/' '_')
   for f in "$d"/*.json; do cp "$f" "fuzz/corpus/import_aws_json/${name}_$(basename "$f")"; done
@@ -15,3 +17,7 @@ for d in fixtures/*/aws; do
   cargo run -q -p netpath-cli -- import "$d" --out "fuzz/corpus/snapshot_file/$n.json" 2>/dev/null
 done
 cp fixtures/policies/*.toml fuzz/corpus/policy/
+for f in fixtures/host-facts/*/* fixtures/*/host-facts/*.json; do
+  [ "$(basename "$f")" = README.md ] && continue
+  cp "$f" "fuzz/corpus/host_facts/$(echo "$f" | tr '/' '_')"
+done

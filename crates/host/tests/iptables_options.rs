@@ -1,40 +1,11 @@
 //! `parse_iptables_save` on hand-written option forms and errors.
 
-use ipnet::IpNet;
+mod common;
+
+use common::{chain, fixture, net, ports, proto};
+
 use netpath_host::parse_iptables_save;
-use netpath_model::host::{
-    Action, AddrType, CtState, Family, FirewallChain, FirewallRule, Match, Ports, RejectWith, L4,
-};
-
-fn fixture(path: &str) -> String {
-    let full = format!(
-        "{}/../../fixtures/host-facts/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
-}
-
-fn chain<'a>(chains: &'a [FirewallChain], name: &str) -> &'a FirewallChain {
-    chains
-        .iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no chain {name}"))
-}
-
-fn net(s: &str) -> IpNet {
-    s.parse().unwrap()
-}
-
-fn ports(from: u16, to: u16) -> Ports {
-    Ports { from, to }
-}
-
-fn proto(p: L4) -> Match {
-    Match::Protocol {
-        negate: false,
-        protocols: vec![p],
-    }
-}
+use netpath_model::host::{Action, AddrType, CtState, Family, FirewallRule, Match, RejectWith, L4};
 
 /// Parses one rule in a minimal filter table.
 fn rule(line: &str) -> FirewallRule {

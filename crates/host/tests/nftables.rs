@@ -1,19 +1,14 @@
 //! `parse_nft_json` on a real capture and a hand-written inet ruleset.
 
-use ipnet::IpNet;
+mod common;
+
+use common::{fixture, net, proto};
+
 use netpath_host::parse_nft_json;
 use netpath_model::host::{
     Action, AddrType, CtState, Family, FirewallChain, FirewallRule, Hook, Match, Ports, RejectWith,
     L4,
 };
-
-fn fixture(path: &str) -> String {
-    let full = format!(
-        "{}/../../fixtures/host-facts/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
-}
 
 fn chain<'a>(
     chains: &'a [FirewallChain],
@@ -32,17 +27,6 @@ fn handle(c: &FirewallChain, h: u32) -> Vec<&FirewallRule> {
         .iter()
         .filter(|r| r.origin == format!("handle {h}"))
         .collect()
-}
-
-fn net(s: &str) -> IpNet {
-    s.parse().unwrap()
-}
-
-fn proto(p: L4) -> Match {
-    Match::Protocol {
-        negate: false,
-        protocols: vec![p],
-    }
 }
 
 fn dport(from: u16, to: u16) -> Match {

@@ -1,17 +1,13 @@
 //! `parse_proc_net` on real `/proc/net` captures.
 
+mod common;
+
+use common::fixture;
+
 use std::net::IpAddr;
 
 use netpath_host::parse_proc_net;
 use netpath_model::host::{Listener, L4};
-
-fn fixture(path: &str) -> String {
-    let full = format!(
-        "{}/../../fixtures/host-facts/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
-}
 
 fn pairs(listeners: &[Listener]) -> Vec<(IpAddr, u16)> {
     listeners.iter().map(|l| (l.address, l.port)).collect()
