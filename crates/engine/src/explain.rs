@@ -300,6 +300,18 @@ fn explain_flow<'a>(
             _ => Symptom::Timeout,
         },
     };
+    // An answer from the far end (refused, no route to host) is what the
+    // client sees only if nothing before it drops the packet: an undecided
+    // hop on the way there may turn it into silence.
+    let symptom = match (symptom, j.blocking) {
+        (Symptom::Refused | Symptom::Unreachable | Symptom::Intermittent, Some(b))
+            if merged == Verdict::Blocked
+                && hops[..b].iter().any(|h| h.decision == Decision::Unknown) =>
+        {
+            Symptom::Unknown
+        }
+        (s, _) => s,
+    };
     let dst_instance = dp
         .and_then(|p| p.eni)
         .and_then(|e| topo.instance_of(e))

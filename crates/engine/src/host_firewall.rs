@@ -153,6 +153,11 @@ fn addr_in(nets: &[IpNet], addr: &AddrSet) -> Tri {
 }
 
 fn iface(name: &str, actual: Option<&str>) -> Tri {
+    // The packets netpath asks about come from or go to another host:
+    // never over loopback, whichever interface carries them.
+    if actual.is_none() && name == "lo" {
+        return Tri::No;
+    }
     let Some(actual) = actual else {
         return Tri::Maybe(format!(
             "the interface `{name}` (the host facts do not say which interface holds the address)"

@@ -266,17 +266,34 @@ mod linux {
                 Ok(chains) if chains.is_empty() && iptables.is_some() => {
                     // Possibly legacy iptables, which nft does not show.
                 }
-                Ok(chains) => {
+                Ok(mut chains) => {
                     let xt = chains
                         .iter()
                         .flat_map(|c| &c.rules)
                         .flat_map(|r| &r.matches)
                         .any(|m| matches!(m, netpath_model::host::Match::Unsupported { text } if text.contains("\"xt\"")));
                     if xt {
-                        warnings.push(
-                            "firewall: some iptables-nft rules hold xt extensions that nft cannot show; they are kept as unsupported"
-                                .into(),
-                        );
+                        // Tables written by iptables-nft (ufw, firewalld's
+                        // iptables backend, Docker) hold xt extensions that
+                        // `nft -j` prints without their options; iptables-save
+                        // prints them whole, so those tables are read there.
+                        match iptables.as_deref().map(iptables_tables) {
+                            Some(Ok(from_iptables)) => {
+                                chains.retain(|c| {
+                                    !from_iptables
+                                        .iter()
+                                        .any(|i| i.family == c.family && i.table == c.table)
+                                });
+                                chains.extend(from_iptables);
+                                warnings.push(
+                                    "firewall: tables written by iptables-nft were read with iptables-save, which shows their xt extensions whole".into(),
+                                );
+                            }
+                            _ => warnings.push(
+                                "firewall: some iptables-nft rules hold xt extensions that nft cannot show; they are kept as unsupported"
+                                    .into(),
+                            ),
+                        }
                     }
                     return HostFirewall {
                         source: FirewallSource::Nftables,
@@ -311,6 +328,16 @@ mod linux {
             error: None,
             chains,
         }
+    }
+
+    /// The filter chains of `iptables-save` and, when installed,
+    /// `ip6tables-save`.
+    fn iptables_tables(iptables: &Path) -> Result<Vec<FirewallChain>, String> {
+        let mut chains = read_iptables(iptables, Family::Ip, "iptables-save")?;
+        if let Some(ip6) = which("ip6tables-save") {
+            chains.extend(read_iptables(&ip6, Family::Ip6, "ip6tables-save")?);
+        }
+        Ok(chains)
     }
 
     fn read_iptables(

@@ -150,9 +150,13 @@ fn amazon_linux2_docker() {
 }
 
 #[test]
-fn ubuntu_ufw() {
+fn debian12_ufw_with_user_rules() {
+    // Captured on this project's Debian 12 build machine (ufw 0.36.2,
+    // iptables 1.8.9 nf_tables) in a fresh network namespace: default deny
+    // incoming, `allow 22/tcp`, `allow from 10.0.0.0/8 to any port 5432
+    // proto tcp`, `reject 8080/tcp`, `limit 2222/tcp`.
     let chains = parse_iptables_save(
-        &fixture("real/iptables-save.ubuntu1404-ufw.txt"),
+        &fixture("real/iptables-save.debian12-ufw.txt"),
         Family::Ip,
         "ufw",
     )
@@ -167,7 +171,6 @@ fn ubuntu_ufw() {
             chain: "ufw-before-input".into()
         }
     );
-
     let before = chain(&chains, "ufw-before-input");
     let icmp8 = before
         .rules
@@ -214,9 +217,13 @@ fn ubuntu_ufw() {
         }]
     );
     assert_eq!(log.action, Action::Continue);
-    let after = chain(&chains, "ufw-after-input");
+    let broadcast = chain(&chains, "ufw-after-input")
+        .rules
+        .iter()
+        .find(|r| r.text.contains("BROADCAST"))
+        .unwrap();
     assert_eq!(
-        after.rules[6].matches,
+        broadcast.matches,
         [Match::AddrType {
             negate: false,
             destination: true,
@@ -225,11 +232,36 @@ fn ubuntu_ufw() {
     );
     assert_eq!(
         chain(&chains, "ufw-skip-to-policy-input").rules[0].action,
+        Action::Drop
+    );
+    // The user's rules.
+    let user = chain(&chains, "ufw-user-input");
+    assert_eq!(
+        user.rules[1].matches,
+        [
+            Match::Source {
+                negate: false,
+                nets: vec![net("10.0.0.0/8")]
+            },
+            proto(L4::Tcp),
+            Match::DestinationPort {
+                negate: false,
+                ports: vec![ports(5432, 5432)]
+            },
+        ]
+    );
+    assert_eq!(user.rules[1].origin, "line 101");
+    assert_eq!(
+        user.rules[2].action,
         Action::Reject {
-            with: RejectWith::IcmpPortUnreachable
+            with: RejectWith::TcpReset
         }
     );
-    assert!(chain(&chains, "ufw-user-input").rules.is_empty());
+    // `ufw limit`: a `recent` list netpath cannot know, kept as such.
+    assert!(user.rules[3..5].iter().all(|r| r
+        .matches
+        .iter()
+        .any(|m| matches!(m, Match::Unsupported { text } if text.contains("recent")))));
 }
 
 #[test]

@@ -509,3 +509,28 @@ fn single_expressions() {
     assert!(r[0].matches.is_empty());
     assert!(matches!(&r[0].action, Action::Unsupported { .. }));
 }
+
+#[test]
+fn iptables_nft_tables_keep_their_xt_matches_as_unsupported() {
+    // The Debian 12 ufw ruleset as `nft -j` prints it: iptables-nft's xt
+    // matches carry no options there, so they must never be taken for
+    // conditions that hold.
+    let chains = parse_nft_json(
+        &fixture("real/nft-ruleset.debian12-ufw-iptables-nft.json"),
+        "nft",
+    )
+    .unwrap();
+    let input = chains
+        .iter()
+        .find(|c| c.family == Family::Ip && c.table == "filter" && c.name == "INPUT")
+        .unwrap();
+    assert_eq!(input.hook, Some(Hook::Input));
+    assert_eq!(input.policy, Some(Action::Drop));
+    let xt = chains
+        .iter()
+        .flat_map(|c| &c.rules)
+        .flat_map(|r| &r.matches)
+        .filter(|m| matches!(m, Match::Unsupported { text } if text.contains("xt")))
+        .count();
+    assert!(xt >= 20, "{xt} xt matches kept as unsupported");
+}

@@ -311,6 +311,7 @@ fn hosts_agree_with_the_kernel() {
         output_policy_drop: true,
         output_allows_established: true,
         output_allows_related: true,
+        iptables_restore: None,
     };
     let hosts = vec![
         ("i-0f0000000000000b01".to_string(), pg),
@@ -356,5 +357,57 @@ fn hosts_agree_with_the_kernel() {
     assert_eq!(tally.probed, flows.len(), "every host flow is probed");
     for v in ["Reachable", "Blocked"] {
         assert!(tally.verdicts.contains_key(v), "{:?}", tally.verdicts);
+    }
+}
+
+/// A real ufw host: the Debian 12 ufw ruleset captured in
+/// `fixtures/host-facts/real/iptables-save.debian12-ufw.txt` (allow 22,
+/// allow 5432 from 10.0.0.0/8, reject 8080, default deny) loaded with
+/// `iptables-restore` on web-server; the collector reads it back (through
+/// iptables-save, since nft cannot show its xt matches) and every flow
+/// agrees with the kernel.
+#[test]
+fn a_real_ufw_host_agrees_with_the_kernel() {
+    if !lab_available() {
+        return;
+    }
+    let dir = workspace().join("fixtures/host-last-hop");
+    let snap = netpath_model::load(&dir.join("aws")).unwrap().snapshot;
+    let ufw = std::fs::read_to_string(
+        workspace().join("fixtures/host-facts/real/iptables-save.debian12-ufw.txt"),
+    )
+    .unwrap();
+    let web = HostSetup {
+        listeners: [22, 5432, 8080, 9000].map(|p| (Bind::Any, p)).to_vec(),
+        iptables_restore: Some(ufw),
+        ..HostSetup::default()
+    };
+    let hosts = vec![("i-0f0000000000000b02".to_string(), web)];
+    let tcp =
+        |from: &str, to: &str, port: u16| (from.to_string(), to.to_string(), Ask::Tcp(Some(port)));
+    let flows = vec![
+        tcp("app-server", "web-server", 22),
+        tcp("app-server", "web-server", 5432),
+        tcp("ops-box", "web-server", 5432),
+        tcp("app-server", "web-server", 8080),
+        tcp("app-server", "web-server", 9000),
+    ];
+    let mut tally = Tally::default();
+    let seen = run_flows_with_hosts(&snap, "real ufw", &flows, &hosts, &mut tally);
+    tally.finish("real ufw");
+    assert_eq!(tally.probed, flows.len(), "every flow is probed: {seen:?}");
+    use netpath_engine::Symptom::*;
+    let want = [
+        ("app-server -> web-server tcp 22", Connects),
+        ("app-server -> web-server tcp 5432", Connects),
+        ("ops-box -> web-server tcp 5432", Connects),
+        ("app-server -> web-server tcp 8080", Refused),
+        ("app-server -> web-server tcp 9000", Timeout),
+    ];
+    for (flow, symptom) in want {
+        assert!(
+            seen.contains(&(flow.to_string(), symptom)),
+            "{flow}: expected {symptom:?}, got {seen:?}"
+        );
     }
 }

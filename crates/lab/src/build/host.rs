@@ -56,6 +56,9 @@ pub struct HostSetup {
     /// Whether the output chain accepts `ct state related` (the answers a
     /// REJECT sends).
     pub output_allows_related: bool,
+    /// A whole `iptables-save` ruleset loaded with `iptables-restore`
+    /// instead (a real ufw host, say), besides the rules above.
+    pub iptables_restore: Option<String>,
 }
 
 impl HostSetup {

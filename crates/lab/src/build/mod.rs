@@ -284,6 +284,14 @@ impl Lab {
                 .nft(&e.ns, &setup.script())
                 .with_context(|| format!("host firewall of {eni_id}"))?;
         }
+        if let Some(rules) = &setup.iptables_restore {
+            crate::netns::run(
+                "ip",
+                &["netns", "exec", &e.ns, "iptables-restore"],
+                Some(rules),
+            )
+            .with_context(|| format!("iptables-restore on {eni_id}"))?;
+        }
         self.hosts.insert(eni_id.to_string(), setup.clone());
         Ok(())
     }
