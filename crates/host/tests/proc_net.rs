@@ -104,3 +104,17 @@ fn errors_name_origin_and_line() {
     );
     assert!(parse_proc_net(header, L4::Tcp, "t").unwrap().is_empty());
 }
+
+#[test]
+fn debian12_loopback_and_wildcard_listeners() {
+    let tcp = parse_proc_net(&fixture("real/proc-net-tcp.debian12.txt"), L4::Tcp, "tcp").unwrap();
+    assert_eq!(pairs(&tcp), [(ip("0.0.0.0"), 22), (ip("127.0.0.1"), 5432)]);
+    let tcp6 =
+        parse_proc_net(&fixture("real/proc-net-tcp6.debian12.txt"), L4::Tcp, "tcp6").unwrap();
+    assert_eq!(pairs(&tcp6), [(ip("::"), 80), (ip("::1"), 6379)]);
+    let udp = parse_proc_net(&fixture("real/proc-net-udp.debian12.txt"), L4::Udp, "udp").unwrap();
+    assert_eq!(pairs(&udp), [(ip("0.0.0.0"), 53)]);
+    let udp6 =
+        parse_proc_net(&fixture("real/proc-net-udp6.debian12.txt"), L4::Udp, "udp6").unwrap();
+    assert_eq!(pairs(&udp6), [(ip("::"), 123)]);
+}
