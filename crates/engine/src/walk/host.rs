@@ -78,6 +78,14 @@ impl<'a> Walker<'_, 'a> {
             .find(|f| f.instance_id.as_deref() == Some(inst.instance_id.as_str()))
     }
 
+    /// `i-… (Name)` for people, the id alone when the instance has no Name.
+    fn host_name(&self, id: &str) -> String {
+        match self.topo.instance(id).and_then(|i| i.tags.get("Name")) {
+            Some(n) => format!("{id} ({n})"),
+            None => id.to_string(),
+        }
+    }
+
     /// A packet of this flow, in its request or reply form.
     #[allow(clippy::too_many_arguments)]
     fn host_packet<'p>(
@@ -134,6 +142,7 @@ impl<'a> Walker<'_, 'a> {
         facts: &HostFacts,
         pkt: &HostPacket,
     ) -> Verdict {
+        let name = self.host_name(inst);
         let judged = host_firewall::evaluate(&facts.firewall, pkt);
         let what = if pkt.hook == Hook::Input {
             "input"
@@ -145,7 +154,7 @@ impl<'a> Walker<'_, 'a> {
                 Decision::Allow,
                 judged.accepted_by.join("; "),
                 format!(
-                    "{inst}'s firewall ({}) {what} accepts it: {}",
+                    "{name}'s firewall ({}) {what} accepts it: {}",
                     source_name(facts),
                     judged.accepted_by.join("; ")
                 ),
@@ -153,20 +162,20 @@ impl<'a> Walker<'_, 'a> {
             Verdict::Drop { by } => (
                 Decision::Deny,
                 by.clone(),
-                format!("{inst}'s firewall {what} drops it silently: {by}"),
+                format!("{name}'s firewall {what} drops it silently: {by}"),
             ),
             Verdict::Reject { by, with } => (
                 Decision::Deny,
                 by.clone(),
                 format!(
-                    "{inst}'s firewall {what} rejects it ({}): {by}",
+                    "{name}'s firewall {what} rejects it ({}): {by}",
                     reject_name(*with)
                 ),
             ),
             Verdict::Unknown { why } => (
                 Decision::Unknown,
                 String::new(),
-                format!("{inst}'s firewall {what} cannot be decided: {why}"),
+                format!("{name}'s firewall {what} cannot be decided: {why}"),
             ),
         };
         let mut h = hop(path, HopKind::HostFirewall, inst, decision, detail);
@@ -182,7 +191,7 @@ impl<'a> Walker<'_, 'a> {
             });
         }
         if let Verdict::Unknown { why } = &judged.verdict {
-            h.missing.push(format!("{inst}'s host firewall: {why}"));
+            h.missing.push(format!("{name}'s host firewall: {why}"));
         }
         let code = match judged.verdict {
             Verdict::Reject { with, .. } => {
@@ -392,6 +401,7 @@ impl<'a> Walker<'_, 'a> {
 
     /// Is something listening on the flow's port at `local`?
     fn listener_hop(&mut self, inst: &str, facts: &HostFacts, local: &AddrSet, peer: &AddrSet) {
+        let name = self.host_name(inst);
         let proto = l4(self.flow.protocol).unwrap_or(L4::Tcp);
         let port = self.flow.port;
         let pname = proto.as_str();
@@ -401,10 +411,10 @@ impl<'a> Walker<'_, 'a> {
                 HopKind::Listener,
                 inst,
                 Decision::Unknown,
-                format!("whether anything listens on {pname} {port} on {inst} is unknown: its socket tables were not all read"),
+                format!("whether anything listens on {pname} {port} on {name} is unknown: its socket tables were not all read"),
             );
             h.missing
-                .push(format!("{inst}'s listening sockets (not all read)"));
+                .push(format!("{name}'s listening sockets (not all read)"));
             return self.hops.push(h);
         }
         let ip = local.as_single().map(std::net::IpAddr::V4);
@@ -420,6 +430,11 @@ impl<'a> Walker<'_, 'a> {
                 .map(|p| format!(" ({p})"))
                 .unwrap_or_default()
         };
+        // "postgres on i-… (pg-server)", or the host alone.
+        let subject = |l: &Listener| match l.process.as_deref() {
+            Some(p) => format!("{p} on {name}"),
+            None => name.clone(),
+        };
         let serving = on_port
             .iter()
             .find(|l| l.address.is_unspecified() || Some(l.address) == ip);
@@ -429,7 +444,7 @@ impl<'a> Walker<'_, 'a> {
                 HopKind::Listener,
                 inst,
                 Decision::Allow,
-                format!("{}{} listens on {pname} {}:{port}", inst, who(l), l.address),
+                format!("{} listens on {pname} {}:{port}", subject(l), l.address),
             );
             let mut h = h;
             h.matched = Some(Matched {
@@ -440,14 +455,14 @@ impl<'a> Walker<'_, 'a> {
         }
         let detail = if let Some(l) = on_port.iter().find(|l| l.address.is_loopback()) {
             format!(
-                "{inst}{} listens on {pname} {}:{port} only, so traffic to {local} is refused: bind to 0.0.0.0 or the interface address (for PostgreSQL: `listen_addresses`, then a restart)",
-                who(l),
+                "{} listens on {pname} {}:{port} only, so traffic to {local} is refused: bind to 0.0.0.0 or the interface address (for PostgreSQL: `listen_addresses`, then a restart)",
+                subject(l),
                 l.address
             )
         } else if let Some(l) = on_port.first() {
             format!(
-                "{inst}{} listens on {pname} {}:{port}, not on {local}, so the connection is refused: bind to 0.0.0.0 or {local}",
-                who(l),
+                "{} listens on {pname} {}:{port}, not on {local}, so the connection is refused: bind to 0.0.0.0 or {local}",
+                subject(l),
                 l.address
             )
         } else {
@@ -466,7 +481,7 @@ impl<'a> Walker<'_, 'a> {
                 format!(" (it listens on {pname} {} instead)", others.join(", "))
             };
             format!(
-                "nothing listens on {pname} {port} on {inst}, so the connection is refused: the process is not running, or listens on another port{instead}"
+                "nothing listens on {pname} {port} on {name}, so the connection is refused: the process is not running, or listens on another port{instead}"
             )
         };
         let mut h = hop(
