@@ -25,7 +25,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     }
     let policy_name = args.policy.display().to_string();
     match args.output {
-        CheckOutput::Table => print!("{}", render::check(&report, &policy_name)),
+        CheckOutput::Table => super::print_stdout(&render::check(&report, &policy_name))?,
         CheckOutput::Json => {
             let inputs = vec![
                 ("snapshot", args.snapshot.display().to_string()),
@@ -33,7 +33,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
             ];
             Envelope::v1("netpath-check", inputs, &report).write(std::io::stdout().lock())?;
         }
-        CheckOutput::Junit => print!("{}", render::junit(&report, &policy_name)?),
+        CheckOutput::Junit => super::print_stdout(&render::junit(&report, &policy_name)?)?,
     }
     Ok(u8::from(report.failed > 0))
 }

@@ -57,7 +57,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<u8> {
             let inputs = vec![("before", before_name), ("after", after_name)];
             Envelope::v1("netpath-diff", inputs, &payload).write(std::io::stdout().lock())?;
         }
-        DiffOutput::Table => print!("{}", render::diff(&d, &before_name, &after_name)),
+        DiffOutput::Table => super::print_stdout(&render::diff(&d, &before_name, &after_name))?,
     }
     let fail_on = match args.fail_on {
         FailOnArg::Broken => FailOn::Broken,

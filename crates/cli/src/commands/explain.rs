@@ -12,7 +12,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
     let (imported, source) = args.source.load()?;
     let topo = Topology::new(&imported.snapshot);
     if args.output == Output::Dot {
-        print!("{}", render::dot(&topo));
+        super::print_stdout(&render::dot(&topo))?;
         return Ok(0);
     }
     let opts = ExplainOptions {

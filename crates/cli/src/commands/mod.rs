@@ -47,12 +47,13 @@ fn proto(p: Proto) -> IpProtocol {
     }
 }
 
-/// Writes `text` to `path` (`-`: standard output) and says so on stderr.
+/// Writes `text` to `path` (`-`: standard output), a file atomically with
+/// mode 0600 ([`write_private`]), and says so on stderr.
 fn write_output(path: &Path, text: &str) -> anyhow::Result<()> {
     if path.as_os_str() == "-" {
-        print!("{text}");
+        print_stdout(text)?;
     } else {
-        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        write_private(path, text)?;
         eprintln!("netpath: wrote {}", path.display());
     }
     Ok(())

@@ -20,7 +20,7 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<u8> {
     let json = snap.to_json();
     let out = args.out.path();
     if out.as_os_str() == "-" {
-        print!("{json}");
+        super::print_stdout(&json)?;
         live::report(&snap, "collected");
     } else {
         super::write_private(out, &json)?;

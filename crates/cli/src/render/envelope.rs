@@ -52,7 +52,7 @@ impl<'a, T: Serialize> Envelope<'a, T> {
 
     /// Writes the document as pretty JSON followed by a newline.
     pub fn write(&self, mut out: impl Write) -> anyhow::Result<()> {
-        serde_json::to_writer_pretty(&mut out, self)?;
+        serde_json::to_writer_pretty(&mut out, self).map_err(std::io::Error::from)?;
         writeln!(out)?;
         Ok(())
     }
