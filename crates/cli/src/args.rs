@@ -15,7 +15,12 @@ use netpath_model::PortRange;
 /// netpath: finds the first hop that blocks a connection in an AWS network
 /// snapshot, names the rule or route, the symptom, and the smallest fix.
 #[derive(Parser, Debug)]
-#[command(name = "netpath", version, about, long_about = None)]
+#[command(
+    name = "netpath",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("NETPATH_GIT_COMMIT"), ")"),
+    about,
+    long_about = None
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -45,6 +50,17 @@ pub enum Command {
     /// listening sockets, host firewall and addresses as JSON for
     /// `explain --host-facts` (docs/host-facts.md).
     HostFacts(HostFactsArgs),
+    /// Print a shell completion script: `netpath completions bash > /etc/bash_completion.d/netpath`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `netpath man | man -l -`.
+    Man,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(clap::Args, Debug)]
@@ -93,7 +109,7 @@ impl Command {
             Command::Snapshot(a) => a.out.fold(),
             Command::Import(a) => a.out.fold(),
             Command::Synth(a) => a.out.fold(),
-            Command::HostFacts(_) => {}
+            Command::HostFacts(_) | Command::Completions(_) | Command::Man => {}
         }
     }
 }

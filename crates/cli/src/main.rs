@@ -60,6 +60,8 @@ fn main() -> ExitCode {
         Command::Exposure(args) => commands::reach::run_exposure(args),
         Command::Synth(args) => commands::synth::run(args),
         Command::HostFacts(args) => commands::host_facts::run(args),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man => commands::completions::man(),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -4,6 +4,7 @@
 //! the snapshot, the protocol flag, writing an output file.
 
 pub mod check;
+pub mod completions;
 pub mod diff;
 pub mod explain;
 pub mod host_facts;
