@@ -28,6 +28,7 @@ pub async fn caller_identity(opts: &CollectOptions) -> Result<Identity, CollectE
         // STS answers in any region; the caller has not configured one.
         cfg = base_config(opts, Some("us-east-1".into())).await;
     }
+    crate::check_credentials(&cfg).await?;
     identity_of(&cfg).await
 }
 

@@ -126,6 +126,39 @@ pub enum CollectError {
     /// Every operation failed: nothing was read.
     #[error("every call failed, nothing was collected; first error: {0}. Check the credentials (profile, environment, SSO login) and the region")]
     NothingCollected(String),
+    /// No provider in the SDK's chain had credentials.
+    #[error("no AWS credentials found: set AWS_PROFILE (or pass --profile), run `aws configure` or `aws sso login`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (tried the environment, the profile files, web identity, ECS and instance metadata)")]
+    NoCredentials,
+    /// A credentials provider failed (a bad profile, an expired SSO session, a timeout).
+    #[error("the AWS credentials cannot be loaded: {0}")]
+    Credentials(String),
+}
+
+/// The credentials the SDK would sign with, loaded once up front, so that a
+/// missing or broken setup is one plain sentence instead of every call's
+/// failure. Errors: [`CollectError::NoCredentials`], [`CollectError::Credentials`]
+/// (the provider's message and its causes, never its debug form).
+pub(crate) async fn check_credentials(config: &aws_config::SdkConfig) -> Result<(), CollectError> {
+    use aws_sdk_ec2::config::ProvideCredentials;
+    let Some(provider) = config.credentials_provider() else {
+        return Err(CollectError::NoCredentials);
+    };
+    match provider.provide_credentials().await {
+        Ok(_) => Ok(()),
+        Err(aws_credential_types::provider::error::CredentialsError::CredentialsNotLoaded(_)) => {
+            Err(CollectError::NoCredentials)
+        }
+        Err(e) => {
+            let mut text = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                text.push_str(": ");
+                text.push_str(&c.to_string());
+                cause = c.source();
+            }
+            Err(CollectError::Credentials(text))
+        }
+    }
 }
 
 /// What the collector reports as it goes (for a progress bar).
@@ -397,6 +430,7 @@ pub async fn collect(
         // DescribeRegions must be sent to some region; any enabled one lists them all.
         base = base_config(opts, Some("us-east-1".into())).await;
     }
+    check_credentials(&base).await?;
     let mut called: BTreeSet<&'static str> = BTreeSet::new();
     let regions: Vec<String> = if opts.all_regions {
         called.insert("ec2:DescribeRegions");
