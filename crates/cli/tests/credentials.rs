@@ -4,11 +4,7 @@
 //! before credentials are found.
 #![cfg(feature = "live")]
 
-mod common;
-
 use std::process::Command;
-
-use common::workspace;
 
 #[test]
 fn no_credentials_is_one_plain_sentence() {
@@ -18,7 +14,7 @@ fn no_credentials_is_one_plain_sentence() {
         vec!["explain", "--from", "a", "--to", "b", "--port", "22"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_netpath"))
-            .current_dir(workspace())
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(&args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
