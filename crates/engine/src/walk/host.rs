@@ -71,11 +71,11 @@ fn interface_of<'f>(facts: &'f HostFacts, addr: &AddrSet) -> Option<&'f str> {
 }
 
 impl<'a> Walker<'_, 'a> {
-    /// The facts given for `inst`, if any.
-    fn facts_of(&self, inst: &Instance) -> Option<&'_ HostFacts> {
+    /// The facts given for instance `id`, if any.
+    fn facts_of(&self, id: &str) -> Option<&'_ HostFacts> {
         self.hosts
             .iter()
-            .find(|f| f.instance_id.as_deref() == Some(inst.instance_id.as_str()))
+            .find(|f| f.instance_id.as_deref() == Some(id))
     }
 
     /// `i-… (Name)` for people, the id alone when the instance has no Name.
@@ -289,11 +289,7 @@ impl<'a> Walker<'_, 'a> {
                 } => (subnet_id, direction, peer, reply_ports),
                 Step::Host(r) if r.hook == Hook::Input => {
                     // The client's own firewall receives the answer.
-                    let client = self
-                        .hosts
-                        .iter()
-                        .find(|f| f.instance_id.as_deref() == Some(r.instance_id.as_str()));
-                    if let Some(cf) = client {
+                    if let Some(cf) = self.facts_of(&r.instance_id) {
                         match answer(Hook::Input, &r.remote, &r.local, cf) {
                             Verdict::Accept => {}
                             Verdict::Unknown { .. } => worst = Symptom::Unknown,
@@ -338,7 +334,7 @@ impl<'a> Walker<'_, 'a> {
         daddr: &AddrSet,
     ) {
         let Some(inst) = inst else { return };
-        let Some(facts) = self.facts_of(inst) else {
+        let Some(facts) = self.facts_of(&inst.instance_id) else {
             return;
         };
         let facts = facts.clone();
@@ -359,7 +355,7 @@ impl<'a> Walker<'_, 'a> {
     /// The destination host: its firewall's input hook, then its listener.
     /// `peer` is the client's address as the host sees it.
     pub(super) fn host_arrival(&mut self, inst: &Instance, local: &AddrSet, peer: &AddrSet) {
-        let Some(facts) = self.facts_of(inst) else {
+        let Some(facts) = self.facts_of(&inst.instance_id) else {
             return;
         };
         let facts = facts.clone();
@@ -382,12 +378,7 @@ impl<'a> Walker<'_, 'a> {
 
     /// The reply passes a host's firewall (replayed by the return path).
     pub(super) fn host_reply(&mut self, r: &HostReply) {
-        let Some(facts) = self
-            .hosts
-            .iter()
-            .find(|f| f.instance_id.as_deref() == Some(r.instance_id.as_str()))
-            .cloned()
-        else {
+        let Some(facts) = self.facts_of(&r.instance_id).cloned() else {
             return;
         };
         let (saddr, daddr) = match r.hook {
