@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod flow_log;
 pub mod host;
 pub mod import;
 mod raw;
