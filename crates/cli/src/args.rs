@@ -44,6 +44,9 @@ pub enum Command {
     Reach(ReachArgs),
     /// Every ENI, instance and DB instance reachable from the internet, on which ports and through which gateway and rules.
     Exposure(ExposureArgs),
+    /// Read VPC Flow Logs: name the security-group or network-ACL rule behind
+    /// every REJECT, grouped by cause, and the records the snapshot contradicts.
+    Flowlogs(FlowlogsArgs),
     /// Write a synthetic snapshot (for benchmarks): same arguments, same bytes.
     Synth(SynthArgs),
     /// Run on an instance (Linux, no AWS credentials needed): collect its
@@ -54,6 +57,64 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff): `netpath man | man -l -`.
     Man,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  netpath flowlogs --snapshot s.json eni-logs.log.gz\n  netpath flowlogs --snapshot s.json --interface eni-0abc --since 2026-12-03T10:00:00Z export.jsonl\n  netpath flowlogs --snapshot s.json --format '${version} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${action} ${log-status}' custom.log\n\nExit status: 0 when every REJECT is attributed and nothing disagrees, 1 otherwise, 2 on bad input."
+)]
+pub struct FlowlogsArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Flow log files: plain text, .gz (delivery to S3), or CloudWatch Logs
+    /// exports (JSON lines with a `message` field).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The record format when the files have no header line, as in the
+    /// console: '${version} ${interface-id} …'. Default: the version 2 format.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Only records of this network interface.
+    #[arg(long, value_name = "ENI")]
+    pub interface: Option<String>,
+    /// Only records whose window ends at or after this time (RFC 3339, or epoch seconds).
+    #[arg(long, value_parser = parse_time)]
+    pub since: Option<u64>,
+    /// Only records whose window starts at or before this time (RFC 3339, or epoch seconds).
+    #[arg(long, value_parser = parse_time)]
+    pub until: Option<u64>,
+    /// Top talkers shown per cause.
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    /// Clients outside the snapshot use this OS's ephemeral ports (linux,
+    /// windows, nat-gateway, elb, lambda) for the verdict of a cause.
+    #[arg(long, value_parser = parse_client_os)]
+    pub client_os: Option<ClientOs>,
+    /// Output format: a report, or the JSON contract of docs/flowlogs-json.md.
+    #[arg(long, value_enum, default_value_t = FlowlogsOutput::Table)]
+    pub output: FlowlogsOutput,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowlogsOutput {
+    /// The verdict line, then each cause with its rule, flows, talkers and fix.
+    Table,
+    /// The JSON document of docs/flowlogs-json.md.
+    Json,
+}
+
+/// `--since` / `--until`: RFC 3339 (`2026-12-03T10:00:00Z`) or epoch seconds.
+fn parse_time(s: &str) -> Result<u64, String> {
+    if let Ok(n) = s.parse::<u64>() {
+        return Ok(n);
+    }
+    humantime::parse_rfc3339_weak(s)
+        .map_err(|e| format!("{e}: give RFC 3339 (2026-12-03T10:00:00Z) or epoch seconds"))
+        .and_then(|t| {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .map_err(|_| "a time before 1970".to_string())
+        })
 }
 
 #[derive(clap::Args, Debug)]
@@ -109,7 +170,10 @@ impl Command {
             Command::Snapshot(a) => a.out.fold(),
             Command::Import(a) => a.out.fold(),
             Command::Synth(a) => a.out.fold(),
-            Command::HostFacts(_) | Command::Completions(_) | Command::Man => {}
+            Command::HostFacts(_)
+            | Command::Flowlogs(_)
+            | Command::Completions(_)
+            | Command::Man => {}
         }
     }
 }

@@ -58,6 +58,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::Reach(args) => commands::reach::run(args),
         Command::Exposure(args) => commands::reach::run_exposure(args),
+        Command::Flowlogs(args) => commands::flowlogs::run(args),
         Command::Synth(args) => commands::synth::run(args),
         Command::HostFacts(args) => commands::host_facts::run(args),
         Command::Completions(args) => commands::completions::run(args),

@@ -24,6 +24,7 @@ mod edits;
 mod ephemeral;
 mod explain;
 mod fix;
+mod flow_logs;
 mod host_firewall;
 mod network_acl;
 mod observed;
@@ -49,6 +50,10 @@ pub use diff::{
 pub use edits::{compare, Edit, EditChange, EditRole, FlowFootprint};
 pub use ephemeral::ClientOs;
 pub use explain::{explain, ExplainError, ExplainOptions};
+pub use flow_logs::{
+    Cause, CauseBlocking, CauseFix, Disagreement, FlowLogAnalysis, FlowLogOptions, FlowLogReport,
+    FlowTuple, Leg, RecordCounts, Talker, Unattributed, Undecided,
+};
 pub use observed::{reconcile, Observed, ReconcileContext, Reconciliation};
 pub use policy::{
     check, select, CheckReport, ExposureIntent, IntentResult, IsolateIntent, Policy, PolicyError,

@@ -7,6 +7,7 @@ pub mod check;
 pub mod completions;
 pub mod diff;
 pub mod explain;
+pub mod flowlogs;
 pub mod host_facts;
 pub mod import;
 pub mod reach;

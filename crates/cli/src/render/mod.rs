@@ -7,6 +7,7 @@ mod diff;
 mod dot;
 mod envelope;
 mod explain;
+mod flowlogs;
 mod reach;
 mod word;
 
@@ -15,4 +16,5 @@ pub use diff::diff;
 pub use dot::dot;
 pub use envelope::Envelope;
 pub use explain::{observed, table};
+pub use flowlogs::flowlogs;
 pub use reach::reach;

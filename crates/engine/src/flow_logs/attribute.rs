@@ -1,0 +1,211 @@
+//! One record's place in a connection, and what the hops at its interface
+//! decide for it.
+//!
+//! A flow log record is written at one interface and reflects its security
+//! groups and its subnet's network ACL: an ACCEPT passed both, a REJECT was
+//! dropped by one of them.
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html>
+
+use std::net::Ipv4Addr;
+
+use netpath_model::{Direction, NetworkInterface, PortRange};
+
+use crate::answer::{Blocking, Decision, Explanation, HopKind, PathLeg};
+use crate::explain::{explain, ExplainOptions};
+use crate::flow_logs::report::Leg;
+use crate::topology::Topology;
+
+/// The flow class a record belongs to: records with one key share one walk.
+/// The client's port matters only to a reply, and only through the network
+/// ACL port ranges it falls between (`piece`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct Key<'a> {
+    pub eni: &'a str,
+    pub leg: Leg,
+    pub direction: Direction,
+    pub peer: Ipv4Addr,
+    pub protocol: u8,
+    pub service_port: u16,
+    pub piece: u32,
+}
+
+/// A record placed in its connection.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Placed<'a> {
+    pub key: Key<'a>,
+    /// The client's port, as recorded (0 for ICMP).
+    pub client_port: u16,
+}
+
+/// What the hops at the interface decide for one flow class.
+#[derive(Debug, Clone)]
+pub(super) enum AtInterface {
+    /// Every security-group and network-ACL hop at the interface passes it.
+    Allowed,
+    /// This hop drops it.
+    Blocked(Box<Blocking>),
+    /// The walk never gets there: an earlier hop drops the packet, so no
+    /// record of it could exist at this interface.
+    NeverArrives(String),
+    /// Cannot be decided, and why.
+    Unknown(String),
+}
+
+/// True for a port clients pick theirs from: the top of the range, where
+/// every documented ephemeral range (Linux 32768-60999, Windows
+/// 49152-65535) lies.
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html>
+fn ephemeral_like(p: u16) -> bool {
+    p >= 32768
+}
+
+/// Whether a record of `protocol` from `sport` to `dport` is a request or
+/// a reply, when neither TCP flags nor an earlier ACCEPT of the reverse
+/// flow says: a source port in the ephemeral range towards a port outside
+/// it is a request, the opposite a reply; otherwise the lower port is the
+/// service's.
+pub(super) fn leg_by_ports(sport: u16, dport: u16) -> Leg {
+    match (ephemeral_like(sport), ephemeral_like(dport)) {
+        (true, false) => Leg::Request,
+        (false, true) => Leg::Reply,
+        _ if sport > dport => Leg::Request,
+        _ if sport < dport => Leg::Reply,
+        _ => Leg::Request,
+    }
+}
+
+/// The leg from TCP flags, when they say: SYN-ACK (18) only ever answers,
+/// a SYN without it only ever asks.
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html>
+pub(super) fn leg_by_flags(flags: u16) -> Option<Leg> {
+    if flags & 18 == 18 {
+        Some(Leg::Reply)
+    } else if flags & 2 == 2 {
+        Some(Leg::Request)
+    } else {
+        None
+    }
+}
+
+/// True when `eni` holds `ip` as one of its private addresses (flow logs
+/// record an instance's private address, also for traffic to its public
+/// one).
+pub(super) fn holds(eni: &NetworkInterface, ip: Ipv4Addr) -> bool {
+    eni.private_ip_addresses
+        .iter()
+        .any(|p| p.private_ip_address == ip)
+}
+
+/// The path leg and direction at the interface where a record of `leg`
+/// crossing it in `direction` is judged: requests on the forward path,
+/// replies on the return path.
+pub(super) fn path_of(leg: Leg) -> PathLeg {
+    match leg {
+        Leg::Request => PathLeg::Forward,
+        Leg::Reply => PathLeg::Return,
+    }
+}
+
+/// The `explain` question for a key: from the client to the server, where
+/// the interface is the client of a request it sends or a reply it
+/// receives, and the server otherwise. `client_port` narrows the ephemeral
+/// range to the recorded port for a reply.
+pub(super) fn ask(
+    topo: &Topology,
+    key: &Key,
+    client_port: Option<u16>,
+    base: &ExplainOptions,
+) -> Result<Explanation, String> {
+    let eni_is_client = matches!(
+        (key.leg, key.direction),
+        (Leg::Request, Direction::Egress) | (Leg::Reply, Direction::Ingress)
+    );
+    let peer = key.peer.to_string();
+    let (from, to) = if eni_is_client {
+        (key.eni, peer.as_str())
+    } else {
+        (peer.as_str(), key.eni)
+    };
+    let mut opts = base.clone();
+    opts.protocol = Some(match key.protocol {
+        6 => netpath_model::IpProtocol::Tcp,
+        17 => netpath_model::IpProtocol::Udp,
+        1 => netpath_model::IpProtocol::Icmp,
+        n => {
+            return Err(format!(
+                "protocol {n} is not evaluated; netpath walks tcp (6), udp (17) and icmp (1)"
+            ))
+        }
+    });
+    if key.protocol != 1 {
+        opts.port = Some(key.service_port);
+        if let Some(p) = client_port {
+            opts.ephemeral_ports = Some(PortRange::new(p, p));
+        }
+    }
+    explain(topo, from, to, &opts).map_err(|e| e.to_string())
+}
+
+/// What the security-group and network-ACL hops at the interface decide,
+/// in `e`, for a record of `key`.
+pub(super) fn at_interface(e: &Explanation, key: &Key) -> AtInterface {
+    let path = path_of(key.leg);
+    let at = |h: &&crate::answer::Hop| {
+        h.path == path
+            && h.direction == Some(key.direction)
+            && matches!(h.kind, HopKind::SecurityGroup | HopKind::NetworkAcl)
+    };
+    if !e.hops.iter().any(|h| at(&h)) {
+        // The walk has no hop here: it stopped before, or the interface is
+        // one security groups do not filter.
+        if let Some(b) = &e.blocking {
+            return AtInterface::NeverArrives(format!(
+                "netpath says the packet never reaches {} ({}: {})",
+                key.eni, b.component, b.detail
+            ));
+        }
+        return AtInterface::Unknown(format!(
+            "netpath's walk has no security-group or network-ACL hop at {} for this flow{}",
+            key.eni,
+            if e.missing.is_empty() {
+                String::new()
+            } else {
+                format!(" (missing: {})", e.missing.join("; "))
+            }
+        ));
+    }
+    let mine: Vec<&crate::answer::Hop> = e.hops.iter().filter(at).collect();
+    if let Some(h) = mine
+        .iter()
+        .find(|h| matches!(h.decision, Decision::Deny | Decision::Partial))
+    {
+        return AtInterface::Blocked(Box::new(Blocking::from_hop(h)));
+    }
+    if let Some(h) = mine.iter().find(|h| h.decision == Decision::Unknown) {
+        let what = if h.missing.is_empty() {
+            h.detail.clone()
+        } else {
+            h.missing.join("; ")
+        };
+        return AtInterface::Unknown(format!("{} {}: {what}", h.kind.as_str(), h.component));
+    }
+    AtInterface::Allowed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_tell_requests_from_replies() {
+        assert_eq!(leg_by_ports(49761, 3389), Leg::Request);
+        assert_eq!(leg_by_ports(5432, 40000), Leg::Reply);
+        assert_eq!(leg_by_ports(1025, 22), Leg::Request);
+        assert_eq!(leg_by_ports(22, 1025), Leg::Reply);
+        assert_eq!(leg_by_flags(2), Some(Leg::Request));
+        assert_eq!(leg_by_flags(3), Some(Leg::Request));
+        assert_eq!(leg_by_flags(19), Some(Leg::Reply));
+        assert_eq!(leg_by_flags(1), None);
+    }
+}

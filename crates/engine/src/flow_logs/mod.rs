@@ -1,0 +1,634 @@
+//! `netpath flowlogs`: from VPC Flow Logs records to the rule that dropped
+//! each REJECT, grouped by cause, and the records the snapshot contradicts.
+//!
+//! Input: records one at a time ([`FlowLogAnalysis::add`]), already parsed
+//! by [`netpath_model::flow_log`]; the engine reads no file. Output: a
+//! [`FlowLogReport`] (`docs/flowlogs-json.md`).
+//!
+//! For each record: the interface it was written at, the direction
+//! (`flow-direction`, else whether the interface holds the destination),
+//! and whether it is a connection's request or its reply (TCP flags, else
+//! an earlier ACCEPT of the reverse flow, else the ports). Records of one
+//! flow class (interface, leg, direction, peer address, protocol, service
+//! port, and for replies the network-ACL port piece of the client's port)
+//! share one `explain`; the security-group and network-ACL hops at the
+//! interface then decide. A REJECT there names the hop and rule; an ACCEPT
+//! netpath would drop, or a REJECT it would pass, is a disagreement.
+//! AWS documents an ACCEPT of a request followed by a REJECT of its reply
+//! as a stateless network ACL dropping the return traffic:
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html>.
+
+mod attribute;
+mod report;
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+
+use netpath_model::flow_log::{FlowDirection, FlowLogAction, FlowLogRecord, LogStatus};
+use netpath_model::Direction;
+
+pub use report::{
+    Cause, CauseBlocking, CauseFix, Disagreement, FlowLogReport, FlowTuple, Leg, RecordCounts,
+    Talker, Unattributed, Undecided,
+};
+
+use crate::answer::{Blocking, HopKind, Verdict};
+use crate::explain::ExplainOptions;
+use crate::topology::Topology;
+use attribute::{at_interface, AtInterface, Key, Placed};
+
+/// What `flowlogs` is asked besides the records.
+#[derive(Debug, Clone, Default)]
+pub struct FlowLogOptions {
+    /// Only records of this interface (`--interface eni-…`).
+    pub interface: Option<String>,
+    /// Only records whose window ends at or after this time (epoch seconds).
+    pub since: Option<u64>,
+    /// Only records whose window starts at or before this time (epoch seconds).
+    pub until: Option<u64>,
+    /// Top talkers per cause (`--top`, default 5).
+    pub top: usize,
+    /// The `explain` options each walk starts from (client OS, host facts).
+    pub explain: ExplainOptions,
+}
+
+/// Distinct flows kept per cause.
+const MAX_FLOWS: usize = 20;
+/// Source and destination pairs counted per cause; later pairs are not
+/// ranked.
+const MAX_TALKERS: usize = 10_000;
+/// Accepted requests remembered to recognise their replies.
+const MAX_SEEN: usize = 1_000_000;
+/// Distinct disagreeing flow classes listed.
+const MAX_DISAGREEMENTS: usize = 1_000;
+
+struct CauseAcc {
+    cause: Cause,
+    talkers: HashMap<(IpAddr, IpAddr), u64>,
+}
+
+/// What the cache holds per flow class.
+#[derive(Clone, Copy)]
+enum Outcome {
+    Allowed,
+    Cause(usize),
+    NeverArrives(usize),
+    Unknown(usize),
+}
+
+/// The streaming analysis: feed records with [`add`](Self::add), then call
+/// [`finish`](Self::finish).
+pub struct FlowLogAnalysis<'t, 'a> {
+    topo: &'t Topology<'a>,
+    opts: FlowLogOptions,
+    /// The network-ACL port boundaries of the whole snapshot, ascending: a
+    /// client port's piece is the number of boundaries at or below it.
+    cuts: Vec<u32>,
+    cache: HashMap<Key<'a>, Outcome>,
+    seen: HashSet<(IpAddr, IpAddr, u16, u16, u8)>,
+    counts: RecordCounts,
+    causes: Vec<CauseAcc>,
+    cause_index: HashMap<String, usize>,
+    never: Vec<String>,
+    unknown: Vec<Undecided>,
+    unknown_index: HashMap<String, usize>,
+    disagreements: Vec<Disagreement>,
+    disagreement_index: HashMap<(Key<'a>, bool), usize>,
+    unattributed: HashMap<String, Unattributed>,
+    warnings: Vec<String>,
+}
+
+impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
+    /// A new analysis over `topo`.
+    pub fn new(topo: &'t Topology<'a>, opts: FlowLogOptions) -> Self {
+        let mut cuts: Vec<u32> = topo
+            .snapshot
+            .network_acls
+            .iter()
+            .flatten()
+            .flat_map(|a| &a.entries)
+            .filter_map(|e| e.port_range)
+            .flat_map(|r| [u32::from(r.from), u32::from(r.to) + 1])
+            .collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        FlowLogAnalysis {
+            topo,
+            opts,
+            cuts,
+            cache: HashMap::new(),
+            seen: HashSet::new(),
+            counts: RecordCounts::default(),
+            causes: Vec::new(),
+            cause_index: HashMap::new(),
+            never: Vec::new(),
+            unknown: Vec::new(),
+            unknown_index: HashMap::new(),
+            disagreements: Vec::new(),
+            disagreement_index: HashMap::new(),
+            unattributed: HashMap::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Adds one record; `line` is its text, kept for examples.
+    pub fn add(&mut self, r: &FlowLogRecord<'_>, line: &str) {
+        self.counts.total += 1;
+        match r.action {
+            Some(FlowLogAction::Accept) => self.counts.accept += 1,
+            Some(FlowLogAction::Reject) => self.counts.reject += 1,
+            None => {}
+        }
+        match r.log_status {
+            Some(LogStatus::NoData) => {
+                self.counts.nodata += 1;
+                return;
+            }
+            Some(LogStatus::SkipData) => {
+                self.counts.skipdata += 1;
+                return;
+            }
+            Some(LogStatus::Ok) | None => self.counts.ok += 1,
+        }
+        let Some(iface) = r.interface_id else {
+            self.undecided("the record has no interface-id".into(), r, line);
+            return;
+        };
+        if self.opts.interface.as_deref().is_some_and(|i| i != iface)
+            || self
+                .opts
+                .since
+                .is_some_and(|s| r.end.or(r.start).is_some_and(|e| e < s))
+            || self
+                .opts
+                .until
+                .is_some_and(|u| r.start.or(r.end).is_some_and(|s| s > u))
+        {
+            self.counts.filtered += 1;
+            return;
+        }
+        let Some(action) = r.action else {
+            self.undecided("the record has no action".into(), r, line);
+            return;
+        };
+        let Some(eni) = self.topo.eni(iface) else {
+            self.counts.unattributed += 1;
+            let u = self
+                .unattributed
+                .entry(iface.to_string())
+                .or_insert_with(|| Unattributed {
+                    interface_id: iface.to_string(),
+                    records: 0,
+                    rejects: 0,
+                });
+            u.records += 1;
+            u.rejects += u64::from(action == FlowLogAction::Reject);
+            return;
+        };
+        let placed = match self.place(eni, r) {
+            Ok(p) => p,
+            Err(reason) => {
+                self.undecided(reason, r, line);
+                return;
+            }
+        };
+        let outcome = match self.cache.get(&placed.key) {
+            Some(o) => *o,
+            None => {
+                let o = self.judge(&placed);
+                self.cache.insert(placed.key, o);
+                o
+            }
+        };
+        if action == FlowLogAction::Accept && placed.key.leg == Leg::Request {
+            if let (Some(s), Some(d)) = (src_of(r), dst_of(r)) {
+                if self.seen.len() < MAX_SEEN {
+                    self.seen.insert((
+                        s,
+                        d,
+                        r.srcport.unwrap_or(0),
+                        r.dstport.unwrap_or(0),
+                        r.protocol.unwrap_or(0),
+                    ));
+                }
+            }
+        }
+        match (outcome, action) {
+            (Outcome::Cause(i), FlowLogAction::Reject) => {
+                self.counts.attributed += 1;
+                self.count_cause(i, r, &placed, iface);
+            }
+            (Outcome::Allowed, FlowLogAction::Accept) => self.counts.consistent += 1,
+            (Outcome::Unknown(i), _) => {
+                let reason = self.unknown[i].reason.clone();
+                self.undecided(reason, r, line);
+            }
+            (Outcome::Allowed, FlowLogAction::Reject) => self.disagree(
+                &placed,
+                r,
+                line,
+                iface,
+                false,
+                "no security-group rule or network-ACL entry at this interface drops it in the snapshot".into(),
+            ),
+            (Outcome::Cause(i), FlowLogAction::Accept) => {
+                let why = self.causes[i].cause.summary.clone();
+                self.disagree(&placed, r, line, iface, true, why)
+            }
+            (Outcome::NeverArrives(i), _) => {
+                let why = self.never[i].clone();
+                self.disagree(&placed, r, line, iface, true, why)
+            }
+        }
+    }
+
+    /// Places a record in its connection: direction, leg and flow class.
+    fn place(
+        &self,
+        eni: &'a netpath_model::NetworkInterface,
+        r: &FlowLogRecord<'_>,
+    ) -> Result<Placed<'a>, String> {
+        let (Some(src), Some(dst)) = (src_of(r), dst_of(r)) else {
+            return Err("the record has no source or destination address".into());
+        };
+        let (IpAddr::V4(src4), IpAddr::V4(dst4)) = (src, dst) else {
+            return Err("IPv6 records are not evaluated yet: netpath walks IPv4 flows".into());
+        };
+        let direction = match r.flow_direction {
+            Some(FlowDirection::Ingress) if attribute::holds(eni, dst4) => Direction::Ingress,
+            Some(FlowDirection::Egress) if attribute::holds(eni, src4) => Direction::Egress,
+            None if attribute::holds(eni, dst4) => Direction::Ingress,
+            None if attribute::holds(eni, src4) => Direction::Egress,
+            _ => {
+                return Err(format!(
+                    "traffic through {}, which holds neither address of the packet (a NAT gateway, load balancer or other middlebox), is not attributed yet",
+                    eni.network_interface_id
+                ))
+            }
+        };
+        let protocol = r.protocol.unwrap_or(0);
+        let (sport, dport) = (r.srcport.unwrap_or(0), r.dstport.unwrap_or(0));
+        let reverse_seen = || self.seen.contains(&(dst, src, dport, sport, protocol));
+        let leg = match protocol {
+            6 => r
+                .tcp_flags
+                .and_then(attribute::leg_by_flags)
+                .unwrap_or_else(|| {
+                    if reverse_seen() {
+                        Leg::Reply
+                    } else {
+                        attribute::leg_by_ports(sport, dport)
+                    }
+                }),
+            17 => {
+                if reverse_seen() {
+                    Leg::Reply
+                } else {
+                    attribute::leg_by_ports(sport, dport)
+                }
+            }
+            _ => {
+                if reverse_seen() {
+                    Leg::Reply
+                } else {
+                    Leg::Request
+                }
+            }
+        };
+        let peer = match direction {
+            Direction::Ingress => src4,
+            Direction::Egress => dst4,
+        };
+        let (service_port, client_port) = match leg {
+            Leg::Request => (dport, sport),
+            Leg::Reply => (sport, dport),
+        };
+        let piece = match leg {
+            Leg::Reply if protocol == 6 || protocol == 17 => {
+                self.cuts.partition_point(|c| *c <= u32::from(client_port)) as u32
+            }
+            _ => 0,
+        };
+        Ok(Placed {
+            key: Key {
+                eni: eni.network_interface_id.as_str(),
+                leg,
+                direction,
+                peer,
+                protocol,
+                service_port: if protocol == 1 { 0 } else { service_port },
+                piece,
+            },
+            client_port,
+        })
+    }
+
+    /// Walks one flow class and records what the hops at the interface say.
+    fn judge(&mut self, p: &Placed<'a>) -> Outcome {
+        let exact = (p.key.leg == Leg::Reply).then_some(p.client_port);
+        let e = match attribute::ask(self.topo, &p.key, exact, &self.opts.explain) {
+            Ok(e) => e,
+            Err(reason) => return Outcome::Unknown(self.unknown_slot(reason, "")),
+        };
+        match at_interface(&e, &p.key) {
+            AtInterface::Allowed => Outcome::Allowed,
+            AtInterface::Unknown(reason) => Outcome::Unknown(self.unknown_slot(reason, "")),
+            AtInterface::NeverArrives(why) => {
+                self.never.push(why);
+                Outcome::NeverArrives(self.never.len() - 1)
+            }
+            AtInterface::Blocked(b) => Outcome::Cause(self.cause_for(p, *b)),
+        }
+    }
+
+    /// The cause a blocking hop stands for, created on first sight with the
+    /// verdict and fix of the whole ephemeral range.
+    fn cause_for(&mut self, p: &Placed<'a>, b: Blocking) -> usize {
+        let id = format!(
+            "{}|{}|{}|{:?}|{:?}|{}|{}",
+            b.path.as_str(),
+            b.kind.as_str(),
+            b.component,
+            b.direction,
+            b.rule_number,
+            b.code,
+            b.security_groups.join(",")
+        );
+        if let Some(i) = self.cause_index.get(&id) {
+            return *i;
+        }
+        // The verdict and fix over the client's whole ephemeral range, not
+        // just the recorded port.
+        let whole = attribute::ask(self.topo, &p.key, None, &self.opts.explain).ok();
+        let (verdict, fix) = match &whole {
+            Some(e) => {
+                let idx = e.blockers.iter().position(|x| {
+                    x.path == b.path
+                        && x.kind == b.kind
+                        && x.component == b.component
+                        && x.direction == b.direction
+                });
+                let fix = idx
+                    .and_then(|i| e.fixes.iter().find(|f| f.blocker == i))
+                    .map(|f| CauseFix {
+                        summary: f.summary.clone(),
+                        command: f.command.clone(),
+                    });
+                let v = if e.verdict == Verdict::Partial {
+                    "partial"
+                } else {
+                    "blocked"
+                };
+                (v, fix)
+            }
+            None => ("blocked", None),
+        };
+        let name = self.name_of(&b);
+        let leg = match p.key.leg {
+            Leg::Request => "requests",
+            Leg::Reply => "replies",
+        };
+        let summary = format!(
+            "{}{} {} drops {leg}: {}",
+            b.component,
+            name.as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
+            match (b.kind, b.direction) {
+                (HopKind::NetworkAcl, Some(Direction::Ingress)) => {
+                    format!("inbound rule {}", rule_label(b.rule_number))
+                }
+                (HopKind::NetworkAcl, Some(Direction::Egress)) => {
+                    format!("outbound rule {}", rule_label(b.rule_number))
+                }
+                (_, Some(Direction::Ingress)) => "inbound (no rule allows)".into(),
+                (_, Some(Direction::Egress)) => "outbound (no rule allows)".into(),
+                _ => String::new(),
+            },
+            b.detail
+        );
+        self.causes.push(CauseAcc {
+            cause: Cause {
+                verdict: verdict.into(),
+                blocking: CauseBlocking { blocking: b, name },
+                summary,
+                records: 0,
+                packets: 0,
+                bytes: 0,
+                first: None,
+                last: None,
+                flows: Vec::new(),
+                top_talkers: Vec::new(),
+                fix,
+            },
+            talkers: HashMap::new(),
+        });
+        self.cause_index.insert(id, self.causes.len() - 1);
+        self.causes.len() - 1
+    }
+
+    /// A component's human name: a group's `GroupName`, else a `Name` tag.
+    fn name_of(&self, b: &Blocking) -> Option<String> {
+        match b.kind {
+            HopKind::SecurityGroup => self.topo.security_group(&b.component).map(|g| {
+                g.tags
+                    .get("Name")
+                    .cloned()
+                    .unwrap_or_else(|| g.group_name.clone())
+            }),
+            HopKind::NetworkAcl => self
+                .topo
+                .network_acl(&b.component)
+                .and_then(|a| a.tags.get("Name").cloned()),
+            _ => None,
+        }
+        .filter(|n| !n.is_empty())
+    }
+
+    fn count_cause(&mut self, i: usize, r: &FlowLogRecord<'_>, p: &Placed<'a>, iface: &str) {
+        let acc = &mut self.causes[i];
+        let c = &mut acc.cause;
+        c.records += 1;
+        c.packets += r.packets.unwrap_or(0);
+        c.bytes += r.bytes.unwrap_or(0);
+        if let Some(s) = r.start {
+            c.first = Some(c.first.map_or(s, |f| f.min(s)));
+        }
+        if let Some(e) = r.end.or(r.start) {
+            c.last = Some(c.last.map_or(e, |l| l.max(e)));
+        }
+        let (Some(s), Some(d)) = (src_of(r), dst_of(r)) else {
+            return;
+        };
+        if c.flows.len() < MAX_FLOWS {
+            let t = tuple(iface, s, d, r, p.key.leg);
+            if !c.flows.contains(&t) {
+                c.flows.push(t);
+            }
+        }
+        let n = acc.talkers.len();
+        match acc.talkers.get_mut(&(s, d)) {
+            Some(v) => *v += 1,
+            None if n < MAX_TALKERS => {
+                acc.talkers.insert((s, d), 1);
+            }
+            None => {}
+        }
+    }
+
+    fn unknown_slot(&mut self, reason: String, example: &str) -> usize {
+        if let Some(i) = self.unknown_index.get(&reason) {
+            return *i;
+        }
+        self.unknown.push(Undecided {
+            reason: reason.clone(),
+            records: 0,
+            rejects: 0,
+            example: example.into(),
+        });
+        self.unknown_index.insert(reason, self.unknown.len() - 1);
+        self.unknown.len() - 1
+    }
+
+    fn undecided(&mut self, reason: String, r: &FlowLogRecord<'_>, line: &str) {
+        self.counts.undecided += 1;
+        let i = self.unknown_slot(reason, line);
+        let u = &mut self.unknown[i];
+        if u.example.is_empty() {
+            u.example = line.trim().to_string();
+        }
+        u.records += 1;
+        u.rejects += u64::from(r.action == Some(FlowLogAction::Reject));
+    }
+
+    fn disagree(
+        &mut self,
+        p: &Placed<'a>,
+        r: &FlowLogRecord<'_>,
+        line: &str,
+        iface: &str,
+        netpath_blocks: bool,
+        why: String,
+    ) {
+        self.counts.disagreeing += 1;
+        let key = (p.key, r.action == Some(FlowLogAction::Accept));
+        if let Some(i) = self.disagreement_index.get(&key) {
+            self.disagreements[*i].records += 1;
+            return;
+        }
+        if self.disagreements.len() >= MAX_DISAGREEMENTS {
+            if self.warnings.is_empty() {
+                self.warnings.push(format!("more than {MAX_DISAGREEMENTS} flow classes disagree with the snapshot; only the first are listed, all are counted"));
+            }
+            return;
+        }
+        let (Some(s), Some(d)) = (src_of(r), dst_of(r)) else {
+            return;
+        };
+        self.disagreements.push(Disagreement {
+            record: line.trim().to_string(),
+            interface_id: iface.to_string(),
+            flow: tuple(iface, s, d, r, p.key.leg),
+            action: match r.action {
+                Some(FlowLogAction::Accept) => "ACCEPT",
+                _ => "REJECT",
+            }
+            .into(),
+            netpath: if netpath_blocks { "blocked" } else { "allowed" }.into(),
+            why,
+            records: 1,
+        });
+        self.disagreement_index
+            .insert(key, self.disagreements.len() - 1);
+    }
+
+    /// The report: causes, disagreements, unknowns and unattributed
+    /// interfaces, each largest first.
+    pub fn finish(self) -> FlowLogReport {
+        let top = if self.opts.top == 0 { 5 } else { self.opts.top };
+        let mut causes: Vec<Cause> = self
+            .causes
+            .into_iter()
+            .filter(|c| c.cause.records > 0)
+            .map(|mut acc| {
+                let mut t: Vec<_> = acc.talkers.into_iter().collect();
+                t.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                acc.cause.top_talkers = t
+                    .into_iter()
+                    .take(top)
+                    .map(|((s, d), n)| Talker {
+                        srcaddr: s.to_string(),
+                        dstaddr: d.to_string(),
+                        records: n,
+                    })
+                    .collect();
+                acc.cause
+            })
+            .collect();
+        causes.sort_by(|a, b| b.records.cmp(&a.records).then(a.summary.cmp(&b.summary)));
+        let mut disagreements = self.disagreements;
+        disagreements.sort_by(|a, b| b.records.cmp(&a.records).then(a.record.cmp(&b.record)));
+        let mut unknown: Vec<Undecided> =
+            self.unknown.into_iter().filter(|u| u.records > 0).collect();
+        unknown.sort_by(|a, b| b.records.cmp(&a.records).then(a.reason.cmp(&b.reason)));
+        let mut unattributed: Vec<Unattributed> = self.unattributed.into_values().collect();
+        unattributed.sort_by(|a, b| {
+            b.records
+                .cmp(&a.records)
+                .then(a.interface_id.cmp(&b.interface_id))
+        });
+        let mut warnings = self.warnings;
+        for g in &self.topo.snapshot.metadata.gaps {
+            warnings.push(format!(
+                "the snapshot is partial: {g}; records whose hops need it are unknown"
+            ));
+        }
+        FlowLogReport {
+            records: self.counts,
+            causes,
+            disagreements,
+            unknown,
+            unattributed,
+            warnings,
+        }
+    }
+}
+
+/// A NACL rule number as the console shows it: the catch-all entries
+/// (32767, and 32768 for IPv6) are `*`.
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>
+fn rule_label(n: Option<u16>) -> String {
+    match n {
+        None | Some(32767) | Some(32768) => "*".into(),
+        Some(n) => n.to_string(),
+    }
+}
+
+/// The packet's source: `pkt-srcaddr` when recorded (it differs from
+/// `srcaddr` through middleboxes), else `srcaddr`.
+fn src_of(r: &FlowLogRecord<'_>) -> Option<IpAddr> {
+    r.pkt_srcaddr.or(r.srcaddr)
+}
+
+/// The packet's destination: `pkt-dstaddr`, else `dstaddr`.
+fn dst_of(r: &FlowLogRecord<'_>) -> Option<IpAddr> {
+    r.pkt_dstaddr.or(r.dstaddr)
+}
+
+fn tuple(iface: &str, s: IpAddr, d: IpAddr, r: &FlowLogRecord<'_>, leg: Leg) -> FlowTuple {
+    FlowTuple {
+        interface_id: iface.to_string(),
+        srcaddr: s.to_string(),
+        dstaddr: d.to_string(),
+        srcport: r.srcport.unwrap_or(0),
+        dstport: r.dstport.unwrap_or(0),
+        protocol: match r.protocol {
+            Some(6) => "tcp".into(),
+            Some(17) => "udp".into(),
+            Some(1) => "icmp".into(),
+            Some(n) => n.to_string(),
+            None => "-".into(),
+        },
+        leg,
+    }
+}
