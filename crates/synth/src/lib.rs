@@ -16,10 +16,15 @@
 //! with `seed`, and nothing iterates a hash map.
 //!
 //! [`perturb`] applies a given number of rule edits, for diff benchmarks.
+//! [`connections`] draws TCP connections between a snapshot's ENIs, whose
+//! [`SynthConnection::record`]s are VPC Flow Logs records, for the
+//! `flowlogs` benchmark and its agreement test.
 #![warn(missing_docs)]
 
+mod flow_logs;
 mod generate;
 mod perturb;
 
+pub use flow_logs::{connections, RecordPoint, SynthConnection};
 pub use generate::{generate, SynthParams};
 pub use perturb::perturb;

@@ -36,6 +36,8 @@ pub(super) struct Placed<'a> {
     pub key: Key<'a>,
     /// The client's port, as recorded (0 for ICMP).
     pub client_port: u16,
+    /// Neither TCP flags nor the ports alone told the leg.
+    pub ambiguous: bool,
 }
 
 /// What the hops at the interface decide for one flow class.
@@ -58,6 +60,16 @@ pub(super) enum AtInterface {
 /// <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html>
 fn ephemeral_like(p: u16) -> bool {
     p >= 32768
+}
+
+/// The leg when the ports alone tell it: exactly one of them in the
+/// ephemeral range.
+pub(super) fn leg_by_clear_ports(sport: u16, dport: u16) -> Option<Leg> {
+    match (ephemeral_like(sport), ephemeral_like(dport)) {
+        (true, false) => Some(Leg::Request),
+        (false, true) => Some(Leg::Reply),
+        _ => None,
+    }
 }
 
 /// Whether a record of `protocol` from `sport` to `dport` is a request or

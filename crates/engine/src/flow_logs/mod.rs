@@ -21,7 +21,9 @@
 mod attribute;
 mod report;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::net::IpAddr;
 
 use netpath_model::flow_log::{FlowDirection, FlowLogAction, FlowLogRecord, LogStatus};
@@ -84,8 +86,8 @@ pub struct FlowLogAnalysis<'t, 'a> {
     /// The network-ACL port boundaries of the whole snapshot, ascending: a
     /// client port's piece is the number of boundaries at or below it.
     cuts: Vec<u32>,
-    cache: HashMap<Key<'a>, Outcome>,
-    seen: HashSet<(IpAddr, IpAddr, u16, u16, u8)>,
+    cache: FxHashMap<Key<'a>, Outcome>,
+    seen: FxHashSet<(IpAddr, IpAddr, u16, u16, u8)>,
     counts: RecordCounts,
     causes: Vec<CauseAcc>,
     cause_index: HashMap<String, usize>,
@@ -93,7 +95,7 @@ pub struct FlowLogAnalysis<'t, 'a> {
     unknown: Vec<Undecided>,
     unknown_index: HashMap<String, usize>,
     disagreements: Vec<Disagreement>,
-    disagreement_index: HashMap<(Key<'a>, bool), usize>,
+    disagreement_index: FxHashMap<(Key<'a>, bool), usize>,
     unattributed: HashMap<String, Unattributed>,
     warnings: Vec<String>,
 }
@@ -116,8 +118,8 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
             topo,
             opts,
             cuts,
-            cache: HashMap::new(),
-            seen: HashSet::new(),
+            cache: FxHashMap::default(),
+            seen: FxHashSet::default(),
             counts: RecordCounts::default(),
             causes: Vec::new(),
             cause_index: HashMap::new(),
@@ -125,7 +127,7 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
             unknown: Vec::new(),
             unknown_index: HashMap::new(),
             disagreements: Vec::new(),
-            disagreement_index: HashMap::new(),
+            disagreement_index: FxHashMap::default(),
             unattributed: HashMap::new(),
             warnings: Vec::new(),
         }
@@ -200,7 +202,7 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
                 o
             }
         };
-        if action == FlowLogAction::Accept && placed.key.leg == Leg::Request {
+        if action == FlowLogAction::Accept && placed.key.leg == Leg::Request && placed.ambiguous {
             if let (Some(s), Some(d)) = (src_of(r), dst_of(r)) {
                 if self.seen.len() < MAX_SEEN {
                     self.seen.insert((
@@ -268,32 +270,24 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
         };
         let protocol = r.protocol.unwrap_or(0);
         let (sport, dport) = (r.srcport.unwrap_or(0), r.dstport.unwrap_or(0));
+        // TCP flags decide when present; then ports, when exactly one is
+        // in the ephemeral range; then an earlier ACCEPT of the reverse
+        // flow; then the lower port is the service's. Only records that
+        // reach the third step are remembered, which keeps the set small.
         let reverse_seen = || self.seen.contains(&(dst, src, dport, sport, protocol));
-        let leg = match protocol {
-            6 => r
-                .tcp_flags
-                .and_then(attribute::leg_by_flags)
-                .unwrap_or_else(|| {
-                    if reverse_seen() {
-                        Leg::Reply
-                    } else {
-                        attribute::leg_by_ports(sport, dport)
-                    }
-                }),
-            17 => {
-                if reverse_seen() {
-                    Leg::Reply
-                } else {
-                    attribute::leg_by_ports(sport, dport)
-                }
-            }
-            _ => {
-                if reverse_seen() {
-                    Leg::Reply
-                } else {
-                    Leg::Request
-                }
-            }
+        let by_flags = (protocol == 6)
+            .then(|| r.tcp_flags.and_then(attribute::leg_by_flags))
+            .flatten();
+        let ported = protocol == 6 || protocol == 17;
+        let (leg, ambiguous) = match (by_flags, ported) {
+            (Some(l), _) => (l, false),
+            (None, true) => match attribute::leg_by_clear_ports(sport, dport) {
+                Some(l) => (l, false),
+                None if reverse_seen() => (Leg::Reply, true),
+                None => (attribute::leg_by_ports(sport, dport), true),
+            },
+            (None, false) if reverse_seen() => (Leg::Reply, true),
+            (None, false) => (Leg::Request, true),
         };
         let peer = match direction {
             Direction::Ingress => src4,
@@ -320,6 +314,7 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
                 piece,
             },
             client_port,
+            ambiguous,
         })
     }
 
