@@ -339,6 +339,14 @@ pub struct SynthArgs {
     /// Apply this many random rule edits (security-group rules, NACL entries) to the result.
     #[arg(long, default_value_t = 0)]
     pub edits: usize,
+    /// Also write VPC Flow Logs records (default format, all ACCEPT) of
+    /// synthetic TCP connections between the world's ENIs to this file, for
+    /// `flowlogs` benchmarks.
+    #[arg(long, value_name = "FILE")]
+    pub flow_logs: Option<PathBuf>,
+    /// How many records --flow-logs writes (four per connection).
+    #[arg(long, default_value_t = 10_000_000)]
+    pub flow_log_records: usize,
     #[command(flatten)]
     pub out: OutFile,
 }

@@ -121,6 +121,11 @@ fn attribution_agrees_with_explain_on_generated_records() {
             "seed {seed}: every REJECT is attributed: {:#?}",
             report.unknown
         );
+        assert_eq!(
+            report.records.undecided, 0,
+            "seed {seed}: records of decided connections are decided: {:#?}",
+            report.unknown
+        );
         assert!(
             report.disagreements.is_empty(),
             "seed {seed}: {:#?}",

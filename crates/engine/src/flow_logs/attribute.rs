@@ -169,6 +169,17 @@ pub(super) fn at_interface(e: &Explanation, key: &Key) -> AtInterface {
             && matches!(h.kind, HopKind::SecurityGroup | HopKind::NetworkAcl)
     };
     if !e.hops.iter().any(|h| at(&h)) {
+        // Between two ENIs of one subnet no network ACL applies, either
+        // way, and a reply passes the groups because they are stateful: a
+        // reply with no hop here passes.
+        // <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>
+        let same_subnet = e
+            .hops
+            .iter()
+            .any(|h| h.kind == HopKind::NetworkAcl && h.decision == Decision::NotApplicable);
+        if key.leg == Leg::Reply && same_subnet {
+            return AtInterface::Allowed;
+        }
         // The walk has no hop here: it stopped before, or the interface is
         // one security groups do not filter.
         if let Some(b) = &e.blocking {
@@ -178,8 +189,7 @@ pub(super) fn at_interface(e: &Explanation, key: &Key) -> AtInterface {
             ));
         }
         return AtInterface::Unknown(format!(
-            "netpath's walk has no security-group or network-ACL hop at {} for this flow{}",
-            key.eni,
+            "netpath's walk has no security-group or network-ACL hop at the interface for this flow{}",
             if e.missing.is_empty() {
                 String::new()
             } else {

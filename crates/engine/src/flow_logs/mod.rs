@@ -63,6 +63,9 @@ const MAX_TALKERS: usize = 10_000;
 const MAX_SEEN: usize = 1_000_000;
 /// Distinct disagreeing flow classes listed.
 const MAX_DISAGREEMENTS: usize = 1_000;
+/// Distinct reasons for undecided records listed; later ones are counted
+/// under one "other reasons" entry.
+const MAX_REASONS: usize = 100;
 
 struct CauseAcc {
     cause: Cause,
@@ -73,7 +76,8 @@ struct CauseAcc {
 #[derive(Clone, Copy)]
 enum Outcome {
     Allowed,
-    Cause(usize),
+    /// The cause, and this flow class's own sentence (in `details`).
+    Cause(usize, usize),
     NeverArrives(usize),
     Unknown(usize),
 }
@@ -92,6 +96,7 @@ pub struct FlowLogAnalysis<'t, 'a> {
     causes: Vec<CauseAcc>,
     cause_index: HashMap<String, usize>,
     never: Vec<String>,
+    details: Vec<String>,
     unknown: Vec<Undecided>,
     unknown_index: HashMap<String, usize>,
     disagreements: Vec<Disagreement>,
@@ -124,6 +129,7 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
             causes: Vec::new(),
             cause_index: HashMap::new(),
             never: Vec::new(),
+            details: Vec::new(),
             unknown: Vec::new(),
             unknown_index: HashMap::new(),
             disagreements: Vec::new(),
@@ -216,7 +222,7 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
             }
         }
         match (outcome, action) {
-            (Outcome::Cause(i), FlowLogAction::Reject) => {
+            (Outcome::Cause(i, _), FlowLogAction::Reject) => {
                 self.counts.attributed += 1;
                 self.count_cause(i, r, &placed, iface);
             }
@@ -233,8 +239,8 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
                 false,
                 "no security-group rule or network-ACL entry at this interface drops it in the snapshot".into(),
             ),
-            (Outcome::Cause(i), FlowLogAction::Accept) => {
-                let why = self.causes[i].cause.summary.clone();
+            (Outcome::Cause(_, d), FlowLogAction::Accept) => {
+                let why = self.details[d].clone();
                 self.disagree(&placed, r, line, iface, true, why)
             }
             (Outcome::NeverArrives(i), _) => {
@@ -332,7 +338,10 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
                 self.never.push(why);
                 Outcome::NeverArrives(self.never.len() - 1)
             }
-            AtInterface::Blocked(b) => Outcome::Cause(self.cause_for(p, *b)),
+            AtInterface::Blocked(b) => {
+                self.details.push(b.detail.clone());
+                Outcome::Cause(self.cause_for(p, *b), self.details.len() - 1)
+            }
         }
     }
 
@@ -474,6 +483,20 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
     fn unknown_slot(&mut self, reason: String, example: &str) -> usize {
         if let Some(i) = self.unknown_index.get(&reason) {
             return *i;
+        }
+        if self.unknown.len() >= MAX_REASONS {
+            let other = format!("other reasons (only the first {MAX_REASONS} are listed)");
+            if let Some(i) = self.unknown_index.get(&other) {
+                return *i;
+            }
+            self.unknown.push(Undecided {
+                reason: other.clone(),
+                records: 0,
+                rejects: 0,
+                example: example.into(),
+            });
+            self.unknown_index.insert(other, self.unknown.len() - 1);
+            return self.unknown.len() - 1;
         }
         self.unknown.push(Undecided {
             reason: reason.clone(),
