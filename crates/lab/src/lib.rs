@@ -17,10 +17,12 @@
 
 pub mod build;
 pub mod check;
+pub mod flow_log;
 pub mod netns;
 pub mod probe;
 pub mod random;
 
 pub use build::Lab;
 pub use check::{check_flow, check_flows, Ask, FlowCheck, Probe};
+pub use flow_log::{Dropper, LabRecord};
 pub use probe::Outcome;

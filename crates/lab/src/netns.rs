@@ -78,6 +78,26 @@ pub fn run(program: &str, args: &[&str], stdin: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// Runs `program args` and returns its standard output.
+///
+/// Errors: the program cannot be started, or exits non-zero (with its
+/// standard error).
+pub fn output(program: &str, args: &[&str]) -> Result<String> {
+    let out = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run `{program}`; install iproute2 and nftables"))?;
+    if !out.status.success() {
+        bail!(
+            "`{program} {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// A set of namespaces, deleted when dropped.
 #[derive(Default)]
 pub struct Namespaces {

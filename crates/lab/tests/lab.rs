@@ -7,30 +7,19 @@
 //! `NETPATH_REQUIRE_LAB=1` (as `.ci/run` sets), when it fails.
 //! `NETPATH_LAB_WORLDS` sets the number of random topologies (default 300).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::time::Duration;
 
+use common::{lab_available, workspace};
 use netpath_engine::Topology;
 use netpath_lab::build::{Bind, HostAction, HostSetup};
-use netpath_lab::{check_flows, netns, random, Ask, FlowCheck, Lab};
+use netpath_lab::{check_flows, random, Ask, FlowCheck, Lab};
 use netpath_model::Snapshot;
 use serde_json::Value;
 
 const TIMEOUT: Duration = Duration::from_millis(250);
-
-fn lab_available() -> bool {
-    match netns::unavailable() {
-        None => true,
-        Some(why) => {
-            assert!(
-                std::env::var("NETPATH_REQUIRE_LAB").as_deref() != Ok("1"),
-                "the lab cannot run ({why}) but NETPATH_REQUIRE_LAB=1"
-            );
-            eprintln!("skipping the lab: {why}");
-            false
-        }
-    }
-}
 
 #[derive(Default)]
 struct Tally {
@@ -130,10 +119,6 @@ fn run_flows_with_hosts(
         tally.add(where_, fc);
     }
     seen
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 #[test]

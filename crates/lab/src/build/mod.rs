@@ -54,6 +54,7 @@ use crate::probe::{self, Outcome};
 pub use host::{Bind, HostAction, HostSetup};
 pub use internet_gateway::INTERNET_CLIENT;
 pub use network_interface::LabEni;
+pub(crate) use nftables::parse_acl_set;
 
 static LABS: AtomicUsize = AtomicUsize::new(0);
 
@@ -71,6 +72,8 @@ pub struct Lab {
     /// Host facts read inside those namespaces by `netpath host-facts`'s
     /// collector.
     facts: Vec<netpath_model::host::HostFacts>,
+    /// The VPC routers' namespaces (where the network ACLs are).
+    routers: Vec<String>,
 }
 
 /// Why a snapshot cannot be rebuilt faithfully: a collection absent, or a
@@ -122,8 +125,10 @@ impl Lab {
             internet: None,
             hosts: HashMap::new(),
             facts: Vec::new(),
+            routers: Vec::new(),
         };
         let routers: Vec<String> = (0..idx.vpcs.len()).map(|v| format!("{tag}r{v}")).collect();
+        lab.routers = routers.clone();
         vpc::build(&mut lab.ns, &idx, &routers)?;
         let dbs = db_instance::db_placements(snap);
         let peer_links = vpc_peering_connection::build(&lab.ns, snap, &idx, &routers)?;
@@ -175,6 +180,16 @@ impl Lab {
             lab.ns.nft(&routers[v], &script).context("network ACLs")?;
         }
         Ok(lab)
+    }
+
+    /// Every namespace that holds counted rules: the ENIs' (security
+    /// groups) and the VPC routers' (network ACLs), with the table to list.
+    pub(crate) fn counted_tables(&self) -> Vec<(String, &'static str)> {
+        let mut v: Vec<(String, &'static str)> =
+            self.enis.values().map(|e| (e.ns.clone(), "sg")).collect();
+        v.extend(self.routers.iter().map(|r| (r.clone(), "acl")));
+        v.sort();
+        v
     }
 
     /// The namespace and address of an ENI, when it was built.

@@ -12,7 +12,7 @@ use std::fmt::Write;
 
 use netpath_model::{IpProtocol, NetworkAcl, RuleAction, Snapshot, Subnet};
 
-use super::nftables::{icmp_match, proto_match};
+use super::nftables::{acl_set, icmp_match, proto_match, FLOW_KEY, FLOW_SET};
 
 /// The network ACL that filters `subnet`: the ACL whose
 /// `Associations[].SubnetId` names it, else its VPC's default ACL
@@ -43,16 +43,19 @@ pub(super) fn script(
     subnets: &[(usize, &Subnet)],
     unsupported: &mut BTreeSet<String>,
 ) -> String {
-    let mut acls: BTreeMap<String, &NetworkAcl> = BTreeMap::new();
+    let mut chains: BTreeMap<String, (&Subnet, &NetworkAcl)> = BTreeMap::new();
     let mut fwd_out = String::new();
     let mut fwd_in = String::new();
     for (i, subnet) in subnets {
         match network_acl_for_subnet(snap, subnet) {
             Some(acl) => {
-                acls.entry(acl.network_acl_id.clone()).or_insert(acl);
-                let name = acl.network_acl_id.replace('-', "_");
+                // One chain pair per subnet bridge (the same entries for
+                // subnets sharing an ACL), so that a counted drop names
+                // the subnet as well as the ACL.
+                let name = format!("{}_b{i}", acl.network_acl_id.replace('-', "_"));
                 let _ = writeln!(fwd_out, "    iifname \"b{i}\" jump {name}_out");
                 let _ = writeln!(fwd_in, "    oifname \"b{i}\" jump {name}_in");
+                chains.insert(name, (subnet, acl));
             }
             None => {
                 unsupported.insert(format!(
@@ -63,12 +66,22 @@ pub(super) fn script(
         }
     }
     let mut script = String::from("table inet acl {\n");
-    for acl in acls.values() {
-        let name = acl.network_acl_id.replace('-', "_");
+    for (name, (subnet, acl)) in &chains {
         for (egress, suffix, dir) in [(false, "in", "saddr"), (true, "out", "daddr")] {
-            let _ = writeln!(script, "  chain {name}_{suffix} {{");
             let mut entries: Vec<_> = acl.entries.iter().filter(|e| e.egress == egress).collect();
             entries.sort_by_key(|e| e.rule_number);
+            let mut body = String::new();
+            // Each drop first records the packet's five-tuple in its own
+            // set (the lab's flow logs, `flow_log.rs`), then drops all the
+            // same what that cannot record.
+            let drop = |rule: Option<u16>, m: &str, body: &mut String, sets: &mut Vec<String>| {
+                let set = acl_set(&acl.network_acl_id, &subnet.subnet_id, egress, rule);
+                let _ = writeln!(body, "    {m} add @{set} {FLOW_KEY} drop\n    {m} drop");
+                if !sets.contains(&set) {
+                    sets.push(set);
+                }
+            };
+            let mut sets = Vec::new();
             for e in entries {
                 let Some(c) = e.cidr_block else { continue };
                 let ports = e.port_range.map(|r| (r.from, r.to));
@@ -80,13 +93,25 @@ pub(super) fn script(
                     ),
                     proto => proto_match(proto, if proto.has_ports() { ports } else { None }),
                 };
-                let verdict = match e.rule_action {
-                    RuleAction::Allow => "return",
-                    RuleAction::Deny => "drop",
-                };
-                let _ = writeln!(script, "    ip {dir} {c} {m} {verdict}");
+                let m = format!("ip {dir} {c} {m}");
+                match e.rule_action {
+                    RuleAction::Allow => {
+                        let _ = writeln!(body, "    {} return", m.trim_end());
+                    }
+                    // The catch-all entries are the console's `*`.
+                    RuleAction::Deny if e.rule_number >= 32767 => {
+                        drop(None, m.trim_end(), &mut body, &mut sets)
+                    }
+                    RuleAction::Deny => {
+                        drop(Some(e.rule_number), m.trim_end(), &mut body, &mut sets)
+                    }
+                }
             }
-            let _ = writeln!(script, "    drop\n  }}");
+            drop(None, "meta nfproto ipv4", &mut body, &mut sets);
+            for set in &sets {
+                let _ = writeln!(script, "  set {set} {{ {FLOW_SET}; }}");
+            }
+            let _ = writeln!(script, "  chain {name}_{suffix} {{\n{body}    drop\n  }}");
         }
     }
     let _ = writeln!(

@@ -29,6 +29,8 @@ pub struct LabEni {
     pub ip: Ipv4Addr,
     /// Whether its link is up (a running instance, an available DB, a free ENI).
     pub up: bool,
+    /// Its subnet.
+    pub subnet_id: String,
 }
 
 /// What [`build`] needs besides the ENI.
@@ -152,5 +154,13 @@ pub(super) fn build(
         (true, Some(port)) => Some(probe::listen(&name, ip, port)?),
         _ => None,
     };
-    Ok(Some((LabEni { ns: name, ip, up }, listener)))
+    Ok(Some((
+        LabEni {
+            ns: name,
+            ip,
+            up,
+            subnet_id: eni.subnet_id.clone(),
+        },
+        listener,
+    )))
 }

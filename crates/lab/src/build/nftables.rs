@@ -44,3 +44,40 @@ pub(super) fn icmp_match(proto: IpProtocol, icmp_type: Option<i32>, code: Option
         (Some(t), Some(c)) => format!("{type_kw} {t} {code_kw} {c}"),
     }
 }
+
+/// The type of a set of IPv4 five-tuples (source, destination, protocol,
+/// source port, destination port), added to as packets pass: what the
+/// lab's flow logs read (`flow_log.rs`).
+pub(crate) const FLOW_SET: &str =
+    "type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service; flags dynamic";
+
+/// The element a packet adds to a [`FLOW_SET`].
+pub(crate) const FLOW_KEY: &str = "{ ip saddr . ip daddr . meta l4proto . th sport . th dport }";
+
+/// The name of the set that records the packets a network-ACL rule drops
+/// at a subnet boundary: `d_<acl>_<subnet>_<in|out>_<rule number, or x
+/// for *>`, ids with `-` written `_` ([`parse_acl_set`] reads it back).
+pub(crate) fn acl_set(acl: &str, subnet: &str, egress: bool, rule: Option<u16>) -> String {
+    format!(
+        "d_{}_{}_{}_{}",
+        acl.replace('-', "_"),
+        subnet.replace('-', "_"),
+        if egress { "out" } else { "in" },
+        rule.map_or("x".to_string(), |r| r.to_string())
+    )
+}
+
+/// (ACL, subnet, egress, rule) from an [`acl_set`] name; `None` for
+/// another name. AWS ids have one `-`, after their prefix.
+pub(crate) fn parse_acl_set(name: &str) -> Option<(String, String, bool, Option<u16>)> {
+    let w: Vec<&str> = name.strip_prefix("d_")?.split('_').collect();
+    let [a1, a2, s1, s2, dir, rule] = w.as_slice() else {
+        return None;
+    };
+    Some((
+        format!("{a1}-{a2}"),
+        format!("{s1}-{s2}"),
+        *dir == "out",
+        rule.parse().ok(),
+    ))
+}

@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use netpath_model::{IpPermission, IpProtocol, NetworkInterface, Snapshot};
 
-use super::nftables::{icmp_match, proto_match};
+use super::nftables::{icmp_match, proto_match, FLOW_KEY, FLOW_SET};
 use super::snapshot_index::SnapshotIndex;
 use super::vpc_peering_connection::group_reference_vpcs;
 
@@ -63,6 +63,12 @@ pub(super) fn script(
     unsupported: &mut BTreeSet<String>,
 ) -> String {
     let mut script = String::from("table inet sg {\n");
+    // Sets of the five-tuples seen by the lab's flow logs (`flow_log.rs`):
+    // every TCP or UDP packet the ENI receives or sends, and every one its
+    // groups drop.
+    for set in ["seen_in", "seen_out", "sg_in", "sg_out"] {
+        let _ = writeln!(script, "  set {set} {{ {FLOW_SET}; }}");
+    }
     for (chain, hook, egress) in [("in", "input", false), ("out", "output", true)] {
         let lo = if egress {
             "oif lo accept"
@@ -71,7 +77,7 @@ pub(super) fn script(
         };
         let _ = writeln!(
             script,
-            "  chain {chain} {{\n    type filter hook {hook} priority 0; policy drop;\n    {lo}\n    ct state established,related accept"
+            "  chain {chain} {{\n    type filter hook {hook} priority 0; policy drop;\n    {lo}\n    meta l4proto {{ tcp, udp }} add @seen_{chain} {FLOW_KEY}\n    ct state established,related accept"
         );
         let filtered = !eni.groups.is_empty()
             || eni.interface_type.as_deref().unwrap_or("interface") == "interface";
@@ -120,7 +126,10 @@ pub(super) fn script(
                 }
             }
         }
-        let _ = writeln!(script, "  }}");
+        let _ = writeln!(
+            script,
+            "    meta l4proto {{ tcp, udp }} add @sg_{chain} {FLOW_KEY} drop\n  }}"
+        );
     }
     script.push_str("}\n");
     script
