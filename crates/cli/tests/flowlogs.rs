@@ -25,7 +25,9 @@ fn every_scenario_gives_its_documented_causes() {
     let root = workspace().join("fixtures/flowlogs");
     let mut scenarios: Vec<String> = std::fs::read_dir(&root)
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().to_string())
         .collect();
     scenarios.sort();
     assert!(scenarios.len() >= 4, "{scenarios:?}");

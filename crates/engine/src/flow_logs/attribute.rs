@@ -19,7 +19,10 @@ use crate::topology::Topology;
 /// The flow class a record belongs to: records with one key share one walk.
 /// The client's port matters only to a reply, and only through the network
 /// ACL port ranges it falls between (`piece`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// `eni` is always the snapshot's own `NetworkInterfaceId` string, one
+/// allocation per ENI, so keys compare and hash it by address.
+#[derive(Debug, Clone, Copy)]
 pub(super) struct Key<'a> {
     pub eni: &'a str,
     pub leg: Leg,
@@ -28,6 +31,32 @@ pub(super) struct Key<'a> {
     pub protocol: u8,
     pub service_port: u16,
     pub piece: u32,
+}
+
+impl PartialEq for Key<'_> {
+    fn eq(&self, o: &Self) -> bool {
+        std::ptr::eq(self.eni.as_ptr(), o.eni.as_ptr())
+            && self.leg == o.leg
+            && self.direction == o.direction
+            && self.peer == o.peer
+            && self.protocol == o.protocol
+            && self.service_port == o.service_port
+            && self.piece == o.piece
+    }
+}
+
+impl Eq for Key<'_> {}
+
+impl std::hash::Hash for Key<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (self.eni.as_ptr() as usize).hash(h);
+        self.leg.hash(h);
+        (self.direction == Direction::Egress).hash(h);
+        self.peer.hash(h);
+        self.protocol.hash(h);
+        self.service_port.hash(h);
+        self.piece.hash(h);
+    }
 }
 
 /// A record placed in its connection.

@@ -72,6 +72,18 @@ struct CauseAcc {
     talkers: HashMap<(IpAddr, IpAddr), u64>,
 }
 
+/// Why a record disagrees, resolved to a sentence only for the first
+/// record of its class.
+#[derive(Clone, Copy)]
+enum Why {
+    /// netpath passes what the traffic rejected.
+    Allowed,
+    /// netpath drops it: `details[i]`.
+    Detail(usize),
+    /// netpath says it never gets here: `never[i]`.
+    Never(usize),
+}
+
 /// What the cache holds per flow class.
 #[derive(Clone, Copy)]
 enum Outcome {
@@ -90,6 +102,7 @@ pub struct FlowLogAnalysis<'t, 'a> {
     /// The network-ACL port boundaries of the whole snapshot, ascending: a
     /// client port's piece is the number of boundaries at or below it.
     cuts: Vec<u32>,
+    enis: FxHashMap<&'a str, &'a netpath_model::NetworkInterface>,
     cache: FxHashMap<Key<'a>, Outcome>,
     seen: FxHashSet<(IpAddr, IpAddr, u16, u16, u8)>,
     counts: RecordCounts,
@@ -123,6 +136,13 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
             topo,
             opts,
             cuts,
+            enis: topo
+                .snapshot
+                .network_interfaces
+                .iter()
+                .flatten()
+                .map(|e| (e.network_interface_id.as_str(), e))
+                .collect(),
             cache: FxHashMap::default(),
             seen: FxHashSet::default(),
             counts: RecordCounts::default(),
@@ -179,7 +199,7 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
             self.undecided("the record has no action".into(), r, line);
             return;
         };
-        let Some(eni) = self.topo.eni(iface) else {
+        let Some(&eni) = self.enis.get(iface) else {
             self.counts.unattributed += 1;
             let u = self
                 .unattributed
@@ -227,26 +247,14 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
                 self.count_cause(i, r, &placed, iface);
             }
             (Outcome::Allowed, FlowLogAction::Accept) => self.counts.consistent += 1,
-            (Outcome::Unknown(i), _) => {
-                let reason = self.unknown[i].reason.clone();
-                self.undecided(reason, r, line);
+            (Outcome::Unknown(i), _) => self.count_undecided(i, r, line),
+            (Outcome::Allowed, FlowLogAction::Reject) => {
+                self.disagree(&placed, r, line, iface, Why::Allowed)
             }
-            (Outcome::Allowed, FlowLogAction::Reject) => self.disagree(
-                &placed,
-                r,
-                line,
-                iface,
-                false,
-                "no security-group rule or network-ACL entry at this interface drops it in the snapshot".into(),
-            ),
             (Outcome::Cause(_, d), FlowLogAction::Accept) => {
-                let why = self.details[d].clone();
-                self.disagree(&placed, r, line, iface, true, why)
+                self.disagree(&placed, r, line, iface, Why::Detail(d))
             }
-            (Outcome::NeverArrives(i), _) => {
-                let why = self.never[i].clone();
-                self.disagree(&placed, r, line, iface, true, why)
-            }
+            (Outcome::NeverArrives(i), _) => self.disagree(&placed, r, line, iface, Why::Never(i)),
         }
     }
 
@@ -509,8 +517,12 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
     }
 
     fn undecided(&mut self, reason: String, r: &FlowLogRecord<'_>, line: &str) {
-        self.counts.undecided += 1;
         let i = self.unknown_slot(reason, line);
+        self.count_undecided(i, r, line);
+    }
+
+    fn count_undecided(&mut self, i: usize, r: &FlowLogRecord<'_>, line: &str) {
+        self.counts.undecided += 1;
         let u = &mut self.unknown[i];
         if u.example.is_empty() {
             u.example = line.trim().to_string();
@@ -525,8 +537,7 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
         r: &FlowLogRecord<'_>,
         line: &str,
         iface: &str,
-        netpath_blocks: bool,
-        why: String,
+        why: Why,
     ) {
         self.counts.disagreeing += 1;
         let key = (p.key, r.action == Some(FlowLogAction::Accept));
@@ -542,6 +553,14 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
         }
         let (Some(s), Some(d)) = (src_of(r), dst_of(r)) else {
             return;
+        };
+        let (netpath_blocks, why) = match why {
+            Why::Allowed => (
+                false,
+                "no security-group rule or network-ACL entry at this interface drops it in the snapshot".to_string(),
+            ),
+            Why::Detail(i) => (true, self.details[i].clone()),
+            Why::Never(i) => (true, self.never[i].clone()),
         };
         self.disagreements.push(Disagreement {
             record: line.trim().to_string(),

@@ -214,6 +214,14 @@ impl FlowLogFormat {
     /// a field name AWS defines (delivery to S3 writes such a line first).
     /// `None` for a record.
     pub fn from_header(line: &str) -> Option<Result<FlowLogFormat, FlowLogError>> {
+        // Every field name starts with a lowercase letter; most records
+        // start with a version number.
+        if !line
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_lowercase())
+        {
+            return None;
+        }
         let mut toks = line.split_ascii_whitespace().peekable();
         toks.peek()?;
         if toks.all(|t| FlowLogField::from_name(t).is_some()) {

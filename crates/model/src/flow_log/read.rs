@@ -110,7 +110,11 @@ pub fn read(
             return Ok(());
         }
         n += 1;
-        let text = String::from_utf8_lossy(&buf);
+        // Records are ASCII; anything else is read lossily.
+        let text = match std::str::from_utf8(&buf) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(&buf),
+        };
         let line = text.trim();
         if line.is_empty() {
             continue;
