@@ -4,10 +4,11 @@
 #   snapshot_file:   every fixture imported into a netpath snapshot file;
 #   policy:          the policy fixtures;
 #   host_facts:      real and hand-written iptables-save, nft JSON and /proc/net
-#                    captures, and the fixtures' host-facts files.
+#                    captures, and the fixtures' host-facts files;
+#   flow_logs:       the flow log scenarios' records (plain and CloudWatch JSON lines).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rm -rf fuzz/corpus && mkdir -p fuzz/corpus/{import_aws_json,snapshot_file,policy,host_facts}
+rm -rf fuzz/corpus && mkdir -p fuzz/corpus/{import_aws_json,snapshot_file,policy,host_facts,flow_logs}
 for d in fixtures/*/aws fixtures/diff/*/*/aws; do
   name=$(echo "$d" | tr '/' '_')
   for f in "$d"/*.json; do cp "$f" "fuzz/corpus/import_aws_json/${name}_$(basename "$f")"; done
@@ -20,4 +21,7 @@ cp fixtures/policies/*.toml fuzz/corpus/policy/
 for f in fixtures/host-facts/*/* fixtures/*/host-facts/*.json; do
   [ "$(basename "$f")" = README.md ] && continue
   cp "$f" "fuzz/corpus/host_facts/$(echo "$f" | tr '/' '_')"
+done
+for f in fixtures/flowlogs/*/*.log fixtures/flowlogs/*/*.jsonl; do
+  cp "$f" "fuzz/corpus/flow_logs/$(echo "$f" | tr '/' '_')"
 done
