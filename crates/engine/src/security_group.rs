@@ -198,6 +198,86 @@ fn describe_peer(p: &IpPermission) -> String {
     }
 }
 
+/// The rule of `groups` in `dir` that misses the packet by one thing, for
+/// a deny's explanation: one that covers the port but not the peer (a
+/// group reference the peer does not carry, a CIDR it is outside), else
+/// one that covers the peer but not the port. Output: the rule and what
+/// differs, e.g. `sg-db inbound tcp 5432 from sg-app (the peer carries
+/// sg-app-v2, not sg-app)`; `None` when no rule is that close.
+fn near_miss(
+    topo: &Topology,
+    groups: &[&SecurityGroup],
+    dir: Direction,
+    peer: &SgPeer,
+    ip: Ipv4Addr,
+    proto: IpProtocol,
+    port: u16,
+) -> Option<String> {
+    let (dir_word, peer_word) = match dir {
+        Direction::Ingress => ("inbound", "from"),
+        Direction::Egress => ("outbound", "to"),
+    };
+    let rule = |sg: &SecurityGroup, p: &IpPermission| {
+        format!(
+            "{} {dir_word} {} {peer_word} {}",
+            sg.group_id,
+            describe_ports(p),
+            describe_peer(p)
+        )
+    };
+    let what = netpath_model::describe_traffic(proto, PortRange::new(port, port));
+    // A group id with its name, as people know it: `sg-0a… (sg-app)`.
+    let named = |id: &str| match topo.security_group(id).map(|g| g.group_name.as_str()) {
+        Some(n) if !n.is_empty() && n != id => format!("{id} ({n})"),
+        _ => id.to_string(),
+    };
+    let all = || {
+        groups
+            .iter()
+            .flat_map(|sg| sg.permissions(dir).iter().map(move |p| (*sg, p)))
+    };
+    // Right port, wrong peer.
+    if let Some((sg, p)) = all().find(|(sg, p)| {
+        ports_match(p, proto, port) && matches!(peer_match(topo, sg, p, ip, peer), Tri::No)
+    }) {
+        let refs: Vec<String> = p
+            .user_id_group_pairs
+            .iter()
+            .map(|g| named(&g.group_id))
+            .collect();
+        let why = if !refs.is_empty() && !peer.groups.is_empty() {
+            format!(
+                "the peer carries {}, not {}",
+                peer.groups
+                    .iter()
+                    .map(|g| named(g))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                refs.join(", ")
+            )
+        } else if !refs.is_empty() && p.ip_ranges.is_empty() && p.prefix_list_ids.is_empty() {
+            format!(
+                "a group reference matches only the private addresses of ENIs carrying {}, and {} is none of them",
+                refs.join(", "),
+                peer.addr
+            )
+        } else {
+            format!("{} is outside {}", peer.addr, describe_peer(p))
+        };
+        return Some(format!("{} ({why})", rule(sg, p)));
+    }
+    // Right peer, wrong port or protocol.
+    all()
+        .find(|(sg, p)| matches!(peer_match(topo, sg, p, ip, peer), Tri::Yes))
+        .map(|(sg, p)| {
+            format!(
+                "{} (it opens {}, not {what})",
+                rule(sg, p),
+                describe_ports(p)
+            )
+        })
+}
+
 /// Evaluates the security groups `group_ids` of one ENI in `dir` for a packet
 /// with protocol `proto` and destination port `port` (units: TCP/UDP port).
 ///
@@ -368,7 +448,11 @@ pub fn evaluate(
                     "; {sg} admits group {g}, which the peer carries, but the peer is in {} and no active same-region peering joins it to {vpc}, so the reference does not match",
                     peer.vpc_id.unwrap_or("?")
                 ),
-                None => String::new(),
+                None => atoms
+                    .first()
+                    .and_then(|ip| near_miss(topo, &defined, dir, peer, *ip, proto, port))
+                    .map(|n| format!("; nearest rule: {n}"))
+                    .unwrap_or_default(),
             };
             return Evaluation {
                 decision: Decision::Deny,
