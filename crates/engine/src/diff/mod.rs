@@ -9,7 +9,12 @@
 //!   AFTER;
 //! - every source ENI to every DB instance, on its endpoint port (a DB
 //!   listens on nothing else; without an endpoint, on its groups' ports);
-//! - `internet` to every ENI or DB with a public IP, on the same ports.
+//! - `internet` to every ENI or DB with a public IP, on the same ports;
+//! - every source ENI to `internet`, through its internet or NAT gateway,
+//!   on every TCP/UDP port its security groups' egress rules open (all of
+//!   them for an all-traffic rule), and always TCP 80 and 443: a deleted
+//!   NAT route, a removed egress rule or a detached internet gateway breaks
+//!   these.
 //!
 //! A rule that opens a port range (or all traffic) is compared over the whole
 //! range: the range is cut wherever a security-group rule or network ACL
@@ -40,11 +45,13 @@ use serde::Serialize;
 
 use crate::answer::{Blocking, Symptom, Verdict};
 use crate::classes::{
-    collect_ends, merge_ranges, piece_options, pieces, port_cuts, ClassKey, End, EndKind,
+    collect_ends, merge_ranges, piece_options, pieces, port_cuts, rule_ports, ClassKey, End,
+    EndKind,
 };
 use crate::edits::{self, Edit, EditRole, FlowFootprint};
 use crate::explain::explain;
 use crate::topology::Topology;
+use netpath_model::Direction;
 use outcome::{classify, outcome, side, Outcome};
 use prune::{footprint, Hot, HotItem};
 use select::select;
@@ -220,6 +227,22 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
     let mut ends: BTreeMap<String, End> = BTreeMap::new();
     collect_ends(before, 0, &mut ends);
     collect_ends(after, 1, &mut ends);
+    // `internet` as a destination: on the ports some source's egress rules
+    // open, and always the web's.
+    for (sd, topo) in topos.iter().enumerate() {
+        let mut ports: BTreeSet<(IpProtocol, PortRange)> = [80, 443]
+            .into_iter()
+            .map(|p| (IpProtocol::Tcp, PortRange::new(p, p)))
+            .collect();
+        for e in ends.values() {
+            if e.kind == EndKind::Eni && !e.managed {
+                ports.extend(rule_ports(topo, &e.groups[sd], Direction::Egress));
+            }
+        }
+        if let Some(inet) = ends.get_mut("internet") {
+            inet.ports[sd] = ports.into_iter().collect();
+        }
+    }
     let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
     if !protocol.has_ports() {
         return Err(DiffError::Protocol);
@@ -244,6 +267,37 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
     let mut t_src: HashMap<&str, Vec<HotItem>> = HashMap::new();
     let mut t_dst: HashMap<&str, Vec<HotItem>> = HashMap::new();
     let mut global = false;
+    // The components on the way out to the internet beyond a source's own
+    // footprint (which holds its subnet's route table, ACL and the route
+    // targets): the internet gateways, and each NAT gateway with its own
+    // subnet's route table and network ACL.
+    let mut outside: BTreeSet<String> = BTreeSet::new();
+    for topo in topos {
+        outside.extend(
+            topo.snapshot
+                .internet_gateways
+                .iter()
+                .flatten()
+                .map(|g| g.internet_gateway_id.clone()),
+        );
+        for n in topo.snapshot.nat_gateways.iter().flatten() {
+            outside.insert(n.nat_gateway_id.clone());
+            if let Some(subnet) = topo.subnet(&n.subnet_id) {
+                outside.insert(subnet.subnet_id.clone());
+                if let Ok(acl) = crate::network_acl::network_acl_for_subnet(topo, subnet) {
+                    outside.insert(acl.network_acl_id.clone());
+                }
+                if let Ok((rt, _)) = crate::route_table::route_table_for_subnet(topo, subnet) {
+                    outside.insert(rt.route_table_id.clone());
+                }
+            }
+        }
+    }
+    let outbound = edits.iter().any(|e| {
+        e.resource_type == "internet-gateway"
+            || e.resource_type == "nat-gateway"
+            || e.touches.iter().any(|t| outside.contains(t))
+    });
     for e in &edits {
         if matches!(e.resource_type, "network-interface" | "instance") {
             continue;
@@ -285,6 +339,9 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
                     .extend(t.get(x.as_str()).into_iter().flatten().cloned());
             }
         }
+        if e.kind == EndKind::Internet && outbound {
+            out.1 = Hot::all();
+        }
         out
     };
 
@@ -300,7 +357,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
         };
         let as_dst = match &to_sel {
             Some(sel) => sel.contains(k),
-            None => matches!(e.kind, EndKind::Eni | EndKind::Db),
+            None => matches!(e.kind, EndKind::Eni | EndKind::Db | EndKind::Internet),
         };
         if as_src {
             srcs.entry(joint.clone()).or_default().push(k.clone());
@@ -334,6 +391,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
     struct Lite<'e> {
         end: &'e End,
         address: bool,
+        internet: bool,
         public: bool,
         present: bool,
         members: usize,
@@ -345,6 +403,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
         .map(|(m, d, r, h)| Lite {
             end: d,
             address: d.kind == EndKind::Address,
+            internet: d.kind == EndKind::Internet,
             public: d.public.iter().any(|p| *p),
             present: d.refs[1].is_some(),
             members: m.len(),
@@ -363,7 +422,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
             continue; // gone in AFTER: reported as a removed resource
         }
         for (i, dl) in lite.iter().enumerate() {
-            if dl.ranges == 0 || s_outside && dl.address || !dl.present {
+            if dl.ranges == 0 || s_outside && (dl.address || dl.internet) || !dl.present {
                 continue; // a destination gone in AFTER is reported as a removed resource
             }
             if s_internet && !dl.public && to_sel.is_none() {
@@ -436,7 +495,15 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
                     let (ob, oa) = (run(0), run(1));
                     summary.pairs_walked += 1;
                     let Some(oa) = oa else { continue };
-                    let Some((kind, trend)) = classify(ob.as_ref(), &oa) else {
+                    // To the internet, a flow blocked on both sides (another
+                    // blocker, say a route table without a default route
+                    // swapped for another) never left through a gateway:
+                    // not a change worth a review.
+                    let never_out = d.kind == EndKind::Internet
+                        && oa.verdict == Verdict::Blocked
+                        && ob.as_ref().is_none_or(|b| b.verdict == Verdict::Blocked);
+                    let classified = classify(ob.as_ref(), &oa).filter(|_| !never_out);
+                    let Some((kind, trend)) = classified else {
                         if let Some(c) = last.take() {
                             changes.push(c);
                         }
