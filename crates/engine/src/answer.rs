@@ -417,6 +417,77 @@ pub struct Fix {
     pub summary: String,
     /// The `aws` CLI command that applies it, when one exists.
     pub command: Option<String>,
+    /// The same change as data, for the fixes netpath can apply to a copy
+    /// of the snapshot (a security-group rule, a network ACL entry); not
+    /// serialized.
+    #[serde(skip)]
+    pub edit: Option<FixEdit>,
+}
+
+/// A fix as a change to the snapshot: what its command would do in AWS.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FixEdit {
+    /// `authorize-security-group-ingress`/`-egress`: one more permission.
+    SecurityGroupRule {
+        /// The group.
+        group_id: String,
+        /// Ingress or egress.
+        direction: Direction,
+        /// The permission added.
+        permission: netpath_model::IpPermission,
+    },
+    /// `create-network-acl-entry`: one more entry.
+    NetworkAclEntry {
+        /// The ACL.
+        network_acl_id: String,
+        /// The entry added.
+        entry: netpath_model::NetworkAclEntry,
+    },
+}
+
+impl Eq for FixEdit {}
+
+impl FixEdit {
+    /// Applies the change to `snap` in place. Output: false when the group
+    /// or ACL it names is not in the snapshot (nothing changed).
+    pub fn apply(&self, snap: &mut netpath_model::Snapshot) -> bool {
+        match self {
+            FixEdit::SecurityGroupRule {
+                group_id,
+                direction,
+                permission,
+            } => {
+                let Some(g) = snap
+                    .security_groups
+                    .iter_mut()
+                    .flatten()
+                    .find(|g| &g.group_id == group_id)
+                else {
+                    return false;
+                };
+                match direction {
+                    Direction::Ingress => g.ip_permissions.push(permission.clone()),
+                    Direction::Egress => g.ip_permissions_egress.push(permission.clone()),
+                }
+                true
+            }
+            FixEdit::NetworkAclEntry {
+                network_acl_id,
+                entry,
+            } => {
+                let Some(a) = snap
+                    .network_acls
+                    .iter_mut()
+                    .flatten()
+                    .find(|a| &a.network_acl_id == network_acl_id)
+                else {
+                    return false;
+                };
+                a.entries.push(entry.clone());
+                true
+            }
+        }
+    }
 }
 
 /// A resolved end of the flow.

@@ -16,7 +16,7 @@ use netpath_model::{IpProtocol, RouteState};
 use netpath_model::DEFAULT_RULE_NUMBER;
 
 use crate::addr::Quantifier;
-use crate::answer::{Blocking, Direction, ExplanationCode, Fix, Hop, HopKind, PathLeg};
+use crate::answer::{Blocking, Direction, ExplanationCode, Fix, FixEdit, Hop, HopKind, PathLeg};
 use crate::network_acl::free_rule_number;
 use crate::resolve::{Endpoint, Placement};
 use crate::topology::Topology;
@@ -49,13 +49,17 @@ fn proto_number(p: IpProtocol) -> String {
 }
 
 impl FixContext<'_, '_> {
-    fn sg_fix(&self, h: &Hop, dir: Direction) -> (String, Option<String>) {
+    fn sg_fix(&self, h: &Hop, dir: Direction) -> (String, Option<String>, Option<FixEdit>) {
         let (own, peer) = match dir {
             Direction::Ingress => (self.dp, self.sp),
             Direction::Egress => (self.sp, self.dp),
         };
         let Some(own) = own else {
-            return ("change the security groups of the interface".into(), None);
+            return (
+                "change the security groups of the interface".into(),
+                None,
+                None,
+            );
         };
         let port = self.flow.port;
         let proto = self.flow.protocol;
@@ -104,11 +108,12 @@ impl FixContext<'_, '_> {
                 (
                     format!("group {g}"),
                     format!("UserIdGroupPairs=[{{GroupId={g}}}]"),
+                    Some(Err(g.clone())),
                 )
             }
             Some(p) => {
                 let c = peer_cidr(&p.addr);
-                (c.clone(), format!("IpRanges=[{{CidrIp={c}}}]"))
+                (c.clone(), format!("IpRanges=[{{CidrIp={c}}}]"), Some(Ok(c)))
             }
             None => {
                 let addr = match dir {
@@ -118,11 +123,12 @@ impl FixContext<'_, '_> {
                 match addr {
                     Some(a) if a.quantifier() != Quantifier::Every => {
                         let c = peer_cidr(&a);
-                        (c.clone(), format!("IpRanges=[{{CidrIp={c}}}]"))
+                        (c.clone(), format!("IpRanges=[{{CidrIp={c}}}]"), Some(Ok(c)))
                     }
                     _ => (
                         "the clients' CIDR (replace <CLIENT_CIDR>; 0.0.0.0/0 would open it to everyone)".into(),
                         "IpRanges=[{CidrIp=<CLIENT_CIDR>}]".into(),
+                        None,
                     ),
                 }
             }
@@ -138,18 +144,48 @@ impl FixContext<'_, '_> {
         };
         let what =
             netpath_model::describe_traffic(proto, netpath_model::PortRange::new(port, port));
+        // The same permission as data (a CIDR, or a group reference).
+        let edit = peer_spec.2.and_then(|peer| {
+            let (ip_ranges, user_id_group_pairs) = match peer {
+                Ok(cidr) => (vec![cidr.parse().ok()?], Vec::new()),
+                Err(g) => (
+                    Vec::new(),
+                    vec![netpath_model::UserIdGroupPair {
+                        group_id: g,
+                        user_id: None,
+                        vpc_id: None,
+                        vpc_peering_connection_id: None,
+                        peering_status: None,
+                    }],
+                ),
+            };
+            Some(FixEdit::SecurityGroupRule {
+                group_id: group.clone(),
+                direction: dir,
+                permission: netpath_model::IpPermission {
+                    ip_protocol: proto,
+                    from_port: Some(from),
+                    to_port: Some(to),
+                    ip_ranges,
+                    ipv6_ranges: Vec::new(),
+                    prefix_list_ids: Vec::new(),
+                    user_id_group_pairs,
+                },
+            })
+        });
         (
             format!("allow {what} {word} {} in {group}", peer_spec.0),
             Some(format!(
                 "aws ec2 {verb} --group-id {group} --ip-permissions 'IpProtocol={proto},FromPort={from},ToPort={to},{}'",
                 peer_spec.1
             )),
+            edit,
         )
     }
 
-    fn acl_fix(&self, h: &Hop, b: &Blocking) -> (String, Option<String>) {
+    fn acl_fix(&self, h: &Hop, b: &Blocking) -> (String, Option<String>, Option<FixEdit>) {
         let Some(acl) = self.topo.network_acl(&h.component) else {
-            return (format!("allow the traffic in {}", h.component), None);
+            return (format!("allow the traffic in {}", h.component), None, None);
         };
         let direction = h.direction.unwrap_or(Direction::Ingress);
         let egress = direction == Direction::Egress;
@@ -160,6 +196,7 @@ impl FixContext<'_, '_> {
                     "no free rule number before {blocking} in {}: renumber its entries",
                     acl.network_acl_id
                 ),
+                None,
                 None,
             );
         };
@@ -172,6 +209,22 @@ impl FixContext<'_, '_> {
             _ => netpath_model::PortRange::new(self.flow.port, self.flow.port),
         };
         let flag = if egress { "--egress" } else { "--ingress" };
+        // The same entry as data.
+        let entry = |port_range, icmp_type_code| {
+            Some(FixEdit::NetworkAclEntry {
+                network_acl_id: acl.network_acl_id.clone(),
+                entry: netpath_model::NetworkAclEntry {
+                    rule_number: n,
+                    egress,
+                    protocol: self.flow.protocol,
+                    rule_action: netpath_model::RuleAction::Allow,
+                    cidr_block: Some(cidr.parse().ok()?),
+                    ipv6_cidr_block: None,
+                    port_range,
+                    icmp_type_code,
+                },
+            })
+        };
         let dir_word = if egress { "outbound" } else { "inbound" };
         if !self.flow.protocol.has_ports() {
             // ICMP: the entry names the message (`--icmp-type-code`), not
@@ -195,6 +248,13 @@ impl FixContext<'_, '_> {
                     m.icmp_type,
                     m.code
                 )),
+                entry(
+                    None,
+                    Some(netpath_model::IcmpTypeCode {
+                        icmp_type: i32::from(m.icmp_type),
+                        code: i32::from(m.code),
+                    }),
+                ),
             );
         }
         (
@@ -212,6 +272,7 @@ impl FixContext<'_, '_> {
                 ports.from,
                 ports.to
             )),
+            entry(Some(ports), None),
         )
     }
 
@@ -317,6 +378,7 @@ impl FixContext<'_, '_> {
                     "{private} is private, so the internet is not meant to reach it; netpath proposes no change that would expose it (reach it from inside the VPC, over a VPN or through a load balancer instead)"
                 ),
                 command: None,
+                edit: None,
             };
         }
         self.fix_hop(index, h, b)
@@ -388,9 +450,18 @@ impl FixContext<'_, '_> {
     }
 
     fn fix_hop(&self, index: usize, h: &Hop, b: &Blocking) -> Fix {
+        let mut edit = None;
         let (summary, command) = match (h.kind, b.code) {
-            (HopKind::SecurityGroup, _) => self.sg_fix(h, if h.direction == Some(Direction::Ingress) { Direction::Ingress } else { Direction::Egress }),
-            (HopKind::NetworkAcl, _) => self.acl_fix(h, b),
+            (HopKind::SecurityGroup, _) => {
+                let (s, c, e) = self.sg_fix(h, if h.direction == Some(Direction::Ingress) { Direction::Ingress } else { Direction::Egress });
+                edit = e;
+                (s, c)
+            }
+            (HopKind::NetworkAcl, _) => {
+                let (s, c, e) = self.acl_fix(h, b);
+                edit = e;
+                (s, c)
+            }
             (HopKind::RouteTable, ExplanationCode::NoRouteToDestination | ExplanationCode::BadStateRoute) => self.route_fix(h),
             (HopKind::RouteTable, _) => (h.detail.clone(), None),
             // The host is not AWS: advice to carry out on the instance, never
@@ -468,6 +539,7 @@ impl FixContext<'_, '_> {
             blocker: index,
             summary,
             command,
+            edit,
         }
     }
 }

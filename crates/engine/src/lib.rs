@@ -40,8 +40,8 @@ mod walk;
 
 pub use addr::AddrSet;
 pub use answer::{
-    Blocking, Decision, Direction, EndpointInfo, Explanation, ExplanationCode, Fix, Hop, HopKind,
-    IcmpExchange, Matched, PathLeg, Symptom, Verdict,
+    Blocking, Decision, Direction, EndpointInfo, Explanation, ExplanationCode, Fix, FixEdit, Hop,
+    HopKind, IcmpExchange, Matched, PathLeg, Symptom, Verdict,
 };
 pub use diff::{
     diff, ChangeKind, Diff, DiffError, DiffOptions, DiffSummary, FailOn, FlowChange, FlowSide,

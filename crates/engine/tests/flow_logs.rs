@@ -159,3 +159,48 @@ fn attribution_agrees_with_explain_on_generated_records() {
         );
     }
 }
+
+/// The fix of a cause is applied to a copy of the snapshot and the flow
+/// walked again; only a fix that works keeps its command.
+#[test]
+fn a_cause_fix_is_verified_on_a_copy_of_the_snapshot() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/flowlogs/aws-docs-ping-nacl");
+    let snap = netpath_model::load(&dir.join("aws")).unwrap().snapshot;
+    let lines = std::fs::read_to_string(dir.join("records.log")).unwrap();
+    let format = FlowLogFormat::default_v2();
+    let run = |snap: &netpath_model::Snapshot| {
+        let topo = Topology::new(snap);
+        let mut a = FlowLogAnalysis::new(&topo, FlowLogOptions::default());
+        for l in lines.lines() {
+            a.add(&format.record(l).unwrap(), l);
+        }
+        a.finish()
+    };
+    let report = run(&snap);
+    let fix = report.causes[0].fix.as_ref().expect("a fix");
+    assert!(fix.verified, "{fix:?}");
+    assert!(fix
+        .command
+        .as_deref()
+        .unwrap()
+        .starts_with("aws ec2 create-network-acl-entry"));
+
+    // The same drop by an outbound entry numbered 1: no rule number is free
+    // before it, so no entry can be added that works: no command.
+    let mut blocked_first = snap.clone();
+    for acl in blocked_first.network_acls.iter_mut().flatten() {
+        for e in acl.entries.iter_mut().filter(|e| e.egress) {
+            if e.rule_number == 100 {
+                e.rule_number = 1;
+                e.rule_action = netpath_model::RuleAction::Deny;
+                e.protocol = netpath_model::IpProtocol::All;
+                e.port_range = None;
+            }
+        }
+    }
+    let report = run(&blocked_first);
+    let fix = report.causes[0].fix.as_ref().expect("advice");
+    assert!(!fix.verified, "{fix:?}");
+    assert_eq!(fix.command, None);
+}

@@ -133,7 +133,12 @@ pub fn flowlogs(out: &mut impl std::io::Write, r: &FlowLogReport) -> std::io::Re
         }
         match &cause.fix {
             Some(f) => {
-                writeln!(out, "   fix: {}", f.summary)?;
+                let note = if f.verified {
+                    " (verified: applied to a copy of the snapshot, the flow passes this hop)"
+                } else {
+                    " (not verified, so no command: netpath could not apply it to a copy of the snapshot and see the flow pass)"
+                };
+                writeln!(out, "   fix: {}{note}", f.summary)?;
                 if let Some(cmd) = &f.command {
                     writeln!(out, "     $ {cmd}")?;
                 }

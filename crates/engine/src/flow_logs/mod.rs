@@ -382,10 +382,7 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
                 });
                 let fix = idx
                     .and_then(|i| e.fixes.iter().find(|f| f.blocker == i))
-                    .map(|f| CauseFix {
-                        summary: f.summary.clone(),
-                        command: f.command.clone(),
-                    });
+                    .map(|f| self.verify(p, &b, f));
                 let v = if e.verdict == Verdict::Partial {
                     "partial"
                 } else {
@@ -437,6 +434,37 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
         });
         self.cause_index.insert(id, self.causes.len() - 1);
         self.causes.len() - 1
+    }
+
+    /// `fix` applied to a copy of the snapshot, and the flow class walked
+    /// again: verified when the same hop no longer drops it. Advice that
+    /// is not verified keeps its sentence but loses its command.
+    fn verify(&self, p: &Placed<'a>, b: &Blocking, fix: &crate::Fix) -> CauseFix {
+        let verified = fix.edit.as_ref().is_some_and(|edit| {
+            let mut copy = self.topo.snapshot.clone();
+            if !edit.apply(&mut copy) {
+                return false;
+            }
+            let topo = Topology::new(&copy);
+            match attribute::ask(&topo, &p.key, None, &self.opts.explain) {
+                Ok(after) => match at_interface(&after, &p.key) {
+                    AtInterface::Blocked(nb) => {
+                        !(nb.path == b.path
+                            && nb.kind == b.kind
+                            && nb.component == b.component
+                            && nb.direction == b.direction)
+                    }
+                    AtInterface::Allowed => true,
+                    AtInterface::NeverArrives(_) | AtInterface::Unknown(_) => false,
+                },
+                Err(_) => false,
+            }
+        });
+        CauseFix {
+            summary: fix.summary.clone(),
+            command: if verified { fix.command.clone() } else { None },
+            verified,
+        }
     }
 
     /// A component's human name: a group's `GroupName`, else a `Name` tag.

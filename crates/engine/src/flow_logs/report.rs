@@ -116,13 +116,17 @@ pub struct Cause {
     pub fix: Option<CauseFix>,
 }
 
-/// The fix of a cause: what `explain` proposes for its hop.
+/// The fix of a cause: what `explain` proposes for its hop, applied to a
+/// copy of the snapshot and the cause's first flow walked again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CauseFix {
     /// What to change, in a sentence.
     pub summary: String,
-    /// The `aws` CLI command that applies it, when one exists.
+    /// The `aws` CLI command that applies it: only when `verified`.
     pub command: Option<String>,
+    /// True when the change, applied to a copy of the snapshot, stops this
+    /// hop from dropping the cause's first flow.
+    pub verified: bool,
 }
 
 /// Records whose action the snapshot contradicts: the snapshot is stale,
