@@ -34,6 +34,7 @@
 //! Flows are keyed by stable names (instance id, DB identifier, ENI id,
 //! `internet`), so they line up across snapshots when addresses change.
 
+mod outbound;
 mod outcome;
 mod prune;
 mod select;
@@ -45,13 +46,11 @@ use serde::Serialize;
 
 use crate::answer::{Blocking, Symptom, Verdict};
 use crate::classes::{
-    collect_ends, merge_ranges, piece_options, pieces, port_cuts, rule_ports, ClassKey, End,
-    EndKind,
+    collect_ends, merge_ranges, piece_options, pieces, port_cuts, ClassKey, End, EndKind,
 };
 use crate::edits::{self, Edit, EditRole, FlowFootprint};
 use crate::explain::explain;
 use crate::topology::Topology;
-use netpath_model::Direction;
 use outcome::{classify, outcome, side, Outcome};
 use prune::{footprint, Hot, HotItem};
 use select::select;
@@ -227,22 +226,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
     let mut ends: BTreeMap<String, End> = BTreeMap::new();
     collect_ends(before, 0, &mut ends);
     collect_ends(after, 1, &mut ends);
-    // `internet` as a destination: on the ports some source's egress rules
-    // open, and always the web's.
-    for (sd, topo) in topos.iter().enumerate() {
-        let mut ports: BTreeSet<(IpProtocol, PortRange)> = [80, 443]
-            .into_iter()
-            .map(|p| (IpProtocol::Tcp, PortRange::new(p, p)))
-            .collect();
-        for e in ends.values() {
-            if e.kind == EndKind::Eni && !e.managed {
-                ports.extend(rule_ports(topo, &e.groups[sd], Direction::Egress));
-            }
-        }
-        if let Some(inet) = ends.get_mut("internet") {
-            inet.ports[sd] = ports.into_iter().collect();
-        }
-    }
+    outbound::set_internet_ports(topos, &mut ends);
     let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
     if !protocol.has_ports() {
         return Err(DiffError::Protocol);
@@ -267,37 +251,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
     let mut t_src: HashMap<&str, Vec<HotItem>> = HashMap::new();
     let mut t_dst: HashMap<&str, Vec<HotItem>> = HashMap::new();
     let mut global = false;
-    // The components on the way out to the internet beyond a source's own
-    // footprint (which holds its subnet's route table, ACL and the route
-    // targets): the internet gateways, and each NAT gateway with its own
-    // subnet's route table and network ACL.
-    let mut outside: BTreeSet<String> = BTreeSet::new();
-    for topo in topos {
-        outside.extend(
-            topo.snapshot
-                .internet_gateways
-                .iter()
-                .flatten()
-                .map(|g| g.internet_gateway_id.clone()),
-        );
-        for n in topo.snapshot.nat_gateways.iter().flatten() {
-            outside.insert(n.nat_gateway_id.clone());
-            if let Some(subnet) = topo.subnet(&n.subnet_id) {
-                outside.insert(subnet.subnet_id.clone());
-                if let Ok(acl) = crate::network_acl::network_acl_for_subnet(topo, subnet) {
-                    outside.insert(acl.network_acl_id.clone());
-                }
-                if let Ok((rt, _)) = crate::route_table::route_table_for_subnet(topo, subnet) {
-                    outside.insert(rt.route_table_id.clone());
-                }
-            }
-        }
-    }
-    let outbound = edits.iter().any(|e| {
-        e.resource_type == "internet-gateway"
-            || e.resource_type == "nat-gateway"
-            || e.touches.iter().any(|t| outside.contains(t))
-    });
+    let outbound = outbound::touched(topos, &edits);
     for e in &edits {
         if matches!(e.resource_type, "network-interface" | "instance") {
             continue;
