@@ -169,13 +169,14 @@ pub(super) fn ask(
         (peer.as_str(), key.eni)
     };
     let mut opts = base.clone();
-    opts.protocol = Some(match key.protocol {
-        6 => netpath_model::IpProtocol::Tcp,
-        17 => netpath_model::IpProtocol::Udp,
-        1 => netpath_model::IpProtocol::Icmp,
-        n => {
+    opts.protocol = Some(match netpath_model::IpProtocol::from_number(key.protocol) {
+        p @ (netpath_model::IpProtocol::Tcp
+        | netpath_model::IpProtocol::Udp
+        | netpath_model::IpProtocol::Icmp) => p,
+        p => {
             return Err(format!(
-                "protocol {n} is not evaluated; netpath walks tcp (6), udp (17) and icmp (1)"
+                "protocol {p} ({}) is not evaluated; netpath walks tcp (6), udp (17) and icmp (1)",
+                key.protocol
             ))
         }
     });

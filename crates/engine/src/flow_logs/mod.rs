@@ -545,13 +545,9 @@ fn tuple(iface: &str, s: IpAddr, d: IpAddr, r: &FlowLogRecord<'_>, leg: Leg) -> 
         dstaddr: d.to_string(),
         srcport: r.srcport.unwrap_or(0),
         dstport: r.dstport.unwrap_or(0),
-        protocol: match r.protocol {
-            Some(6) => "tcp".into(),
-            Some(17) => "udp".into(),
-            Some(1) => "icmp".into(),
-            Some(n) => n.to_string(),
-            None => "-".into(),
-        },
+        protocol: r.protocol.map_or("-".into(), |n| {
+            netpath_model::IpProtocol::from_number(n).to_string()
+        }),
         leg,
     }
 }

@@ -44,6 +44,19 @@ impl IpProtocol {
         })
     }
 
+    /// The protocol with IANA number `n` (6 TCP, 17 UDP, 1 ICMP, 58
+    /// ICMPv6, any other as [`IpProtocol::Number`]), as flow log records
+    /// give it.
+    pub fn from_number(n: u8) -> IpProtocol {
+        match n {
+            6 => IpProtocol::Tcp,
+            17 => IpProtocol::Udp,
+            1 => IpProtocol::Icmp,
+            58 => IpProtocol::Icmpv6,
+            n => IpProtocol::Number(n),
+        }
+    }
+
     /// True for TCP and UDP, the protocols whose rules carry port ranges.
     pub fn has_ports(self) -> bool {
         matches!(self, IpProtocol::Tcp | IpProtocol::Udp)
