@@ -9,7 +9,7 @@ use netpath_model::Direction;
 use super::attribute::{self, at_interface, AtInterface, Placed};
 use super::report::{Cause, CauseBlocking, CauseFix, Leg};
 use super::{CauseAcc, FlowLogAnalysis};
-use crate::answer::{Blocking, HopKind, Verdict};
+use crate::answer::{Blocking, Decision, HopKind};
 use crate::topology::Topology;
 
 impl<'a> FlowLogAnalysis<'_, 'a> {
@@ -43,11 +43,16 @@ impl<'a> FlowLogAnalysis<'_, 'a> {
                 let fix = idx
                     .and_then(|i| e.fixes.iter().find(|f| f.blocker == i))
                     .map(|f| self.verify(p, &b, f));
-                let v = if e.verdict == Verdict::Partial {
-                    "partial"
-                } else {
-                    "blocked"
-                };
+                // Partial when this hop itself passes part of the range
+                // (a return-path NACL), whatever other hops do.
+                let partial = e.hops.iter().any(|h| {
+                    h.path == b.path
+                        && h.kind == b.kind
+                        && h.component == b.component
+                        && h.direction == b.direction
+                        && h.decision == Decision::Partial
+                });
+                let v = if partial { "partial" } else { "blocked" };
                 (v, fix)
             }
             None => ("blocked", None),
