@@ -25,7 +25,7 @@ use crate::build::Lab;
 use crate::netns;
 use crate::probe::Outcome;
 
-/// The rule that dropped a packet, as the kernel counted it.
+/// The rule that dropped a packet, as the kernel recorded it in its set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dropper {
     /// The ENI's security groups (no rule allows).
@@ -85,7 +85,7 @@ fn concats<'v>(v: &'v serde_json::Value, out: &mut Vec<&'v Vec<serde_json::Value
 /// Reads every flow set of the lab (`nft -j list table`).
 fn seen(lab: &Lab) -> Result<Seen> {
     let mut out = Seen::new();
-    for (ns, table) in lab.counted_tables() {
+    for (ns, table) in lab.flow_set_tables() {
         let json = netns::output(
             "ip",
             &[

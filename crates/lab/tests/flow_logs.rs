@@ -1,9 +1,9 @@
 //! Ground truth for `netpath flowlogs`: real TCP connections in the lab,
-//! the flow log records the kernel's nftables counters imply (which rule
-//! dropped which packet, `netpath_lab::flow_log`), and `flowlogs`'
-//! attribution of every REJECT among them, which must name the very rule
-//! whose set the kernel added the packet to. Covered: a network ACL dropping the reply on the
-//! client's ephemeral port (the stateless return case), a numbered NACL
+//! the flow log records that what the kernel saw implies (the nftables
+//! sets each packet's five-tuple went to: which rule dropped which packet,
+//! `netpath_lab::flow_log`), and `flowlogs`' attribution of every REJECT
+//! among them, which must name the very rule whose set holds the packet.
+//! Covered: a network ACL dropping the reply on the client's ephemeral port (the stateless return case), a numbered NACL
 //! deny on the way in, a security group dropping the request on the way in,
 //! and one dropping it on the way out; then the same over random worlds.
 
@@ -28,7 +28,7 @@ fn fixture(name: &str) -> Snapshot {
 }
 
 /// Attributes `records` with `flowlogs`, and checks that every REJECT
-/// among them is tied to the rule the kernel counted. Returns how many
+/// among them is tied to the rule whose set the kernel added it to. Returns how many
 /// REJECTs were checked.
 fn check(where_: &str, snap: &Snapshot, records: &[LabRecord]) -> usize {
     let topo = Topology::new(snap);
@@ -197,7 +197,7 @@ fn flowlogs_names_the_rule_the_kernel_dropped_with() {
 }
 
 #[test]
-fn random_worlds_flowlogs_agree_with_the_kernel_counters() {
+fn random_worlds_flowlogs_agree_with_the_kernel() {
     if !lab_available() {
         return;
     }

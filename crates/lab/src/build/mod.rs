@@ -182,9 +182,10 @@ impl Lab {
         Ok(lab)
     }
 
-    /// Every namespace that holds counted rules: the ENIs' (security
-    /// groups) and the VPC routers' (network ACLs), with the table to list.
-    pub(crate) fn counted_tables(&self) -> Vec<(String, &'static str)> {
+    /// Every namespace that holds the lab's flow sets (`flow_log.rs`): the
+    /// ENIs' (security groups) and the VPC routers' (network ACLs), with the
+    /// table to list.
+    pub(crate) fn flow_set_tables(&self) -> Vec<(String, &'static str)> {
         let mut v: Vec<(String, &'static str)> =
             self.enis.values().map(|e| (e.ns.clone(), "sg")).collect();
         v.extend(self.routers.iter().map(|r| (r.clone(), "acl")));
