@@ -48,6 +48,14 @@ fn proto_number(p: IpProtocol) -> String {
     }
 }
 
+/// Whom a security-group fix admits.
+enum FixPeer {
+    /// A CIDR, e.g. `10.0.1.10/32`.
+    Cidr(String),
+    /// A group reference.
+    Group(String),
+}
+
 impl FixContext<'_, '_> {
     fn sg_fix(&self, h: &Hop, dir: Direction) -> (String, Option<String>, Option<FixEdit>) {
         let (own, peer) = match dir {
@@ -98,40 +106,35 @@ impl FixContext<'_, '_> {
                         x.is_active() && x.requester_vpc_info.region == x.accepter_vpc_info.region
                     })
         };
+        // Whom the rule admits: the peer's group, else its CIDR; `None`
+        // when only a placeholder can be shown (clients across the internet).
         let peer_spec = match peer {
             Some(p)
                 if !p.groups.is_empty()
                     && same_realm(p)
                     && !(dir == Direction::Egress && self.dst.via_public_ip) =>
             {
-                let g = &p.groups[0];
-                (
-                    format!("group {g}"),
-                    format!("UserIdGroupPairs=[{{GroupId={g}}}]"),
-                    Some(Err(g.clone())),
-                )
+                Some(FixPeer::Group(p.groups[0].clone()))
             }
-            Some(p) => {
-                let c = peer_cidr(&p.addr);
-                (c.clone(), format!("IpRanges=[{{CidrIp={c}}}]"), Some(Ok(c)))
+            Some(p) => Some(FixPeer::Cidr(peer_cidr(&p.addr))),
+            None => match dir {
+                Direction::Ingress => self.src.address.as_ref(),
+                Direction::Egress => self.dst.address.as_ref(),
             }
-            None => {
-                let addr = match dir {
-                    Direction::Ingress => self.src.address.clone(),
-                    Direction::Egress => self.dst.address.clone(),
-                };
-                match addr {
-                    Some(a) if a.quantifier() != Quantifier::Every => {
-                        let c = peer_cidr(&a);
-                        (c.clone(), format!("IpRanges=[{{CidrIp={c}}}]"), Some(Ok(c)))
-                    }
-                    _ => (
-                        "the clients' CIDR (replace <CLIENT_CIDR>; 0.0.0.0/0 would open it to everyone)".into(),
-                        "IpRanges=[{CidrIp=<CLIENT_CIDR>}]".into(),
-                        None,
-                    ),
-                }
-            }
+            .filter(|a| a.quantifier() != Quantifier::Every)
+            .map(|a| FixPeer::Cidr(peer_cidr(a))),
+        };
+        let (peer_text, peer_cli) = match &peer_spec {
+            Some(FixPeer::Group(g)) => (
+                format!("group {g}"),
+                format!("UserIdGroupPairs=[{{GroupId={g}}}]"),
+            ),
+            Some(FixPeer::Cidr(c)) => (c.clone(), format!("IpRanges=[{{CidrIp={c}}}]")),
+            None => (
+                "the clients' CIDR (replace <CLIENT_CIDR>; 0.0.0.0/0 would open it to everyone)"
+                    .into(),
+                "IpRanges=[{CidrIp=<CLIENT_CIDR>}]".into(),
+            ),
         };
         // For ICMP, FromPort is the type and ToPort the code
         // (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html>).
@@ -145,10 +148,10 @@ impl FixContext<'_, '_> {
         let what =
             netpath_model::describe_traffic(proto, netpath_model::PortRange::new(port, port));
         // The same permission as data (a CIDR, or a group reference).
-        let edit = peer_spec.2.and_then(|peer| {
+        let edit = peer_spec.and_then(|peer| {
             let (ip_ranges, user_id_group_pairs) = match peer {
-                Ok(cidr) => (vec![cidr.parse().ok()?], Vec::new()),
-                Err(g) => (
+                FixPeer::Cidr(cidr) => (vec![cidr.parse().ok()?], Vec::new()),
+                FixPeer::Group(g) => (
                     Vec::new(),
                     vec![netpath_model::UserIdGroupPair {
                         group_id: g,
@@ -174,10 +177,9 @@ impl FixContext<'_, '_> {
             })
         });
         (
-            format!("allow {what} {word} {} in {group}", peer_spec.0),
+            format!("allow {what} {word} {peer_text} in {group}"),
             Some(format!(
-                "aws ec2 {verb} --group-id {group} --ip-permissions 'IpProtocol={proto},FromPort={from},ToPort={to},{}'",
-                peer_spec.1
+                "aws ec2 {verb} --group-id {group} --ip-permissions 'IpProtocol={proto},FromPort={from},ToPort={to},{peer_cli}'"
             )),
             edit,
         )
