@@ -15,6 +15,7 @@ pub mod import;
 mod raw;
 pub mod resources;
 pub mod snapshot;
+pub mod terraform;
 
 pub use error::{ModelError, Warning};
 pub use import::{load, Imported};

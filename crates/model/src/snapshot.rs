@@ -77,6 +77,9 @@ impl std::fmt::Display for Gap {
         if let Some(rest) = self.error.strip_prefix("incomplete: ") {
             return write!(f, "{} output is incomplete ({rest})", self.operation);
         }
+        if let Some(rest) = self.error.strip_prefix("after-apply: ") {
+            return write!(f, "{rest}");
+        }
         if let Some(rest) = self.error.strip_prefix("conflict: ") {
             return write!(
                 f,
