@@ -28,6 +28,7 @@ mod flow_logs;
 mod host_firewall;
 mod network_acl;
 mod observed;
+mod plan;
 mod policy;
 mod reach;
 mod resolve;
@@ -55,6 +56,7 @@ pub use flow_logs::{
     FlowTuple, Leg, RecordCounts, Talker, Unattributed, Undecided,
 };
 pub use observed::{reconcile, Observed, ReconcileContext, Reconciliation};
+pub use plan::{plan, PlanEdit, PlanFlowChange, PlanReport, TerraformFix};
 pub use policy::{
     check, select, CheckReport, ExposureIntent, IntentResult, IsolateIntent, Policy, PolicyError,
     PortSpec, ReachIntent, Selected, Status, Violation, MAX_VIOLATIONS,

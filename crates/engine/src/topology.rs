@@ -354,6 +354,12 @@ impl<'a> Topology<'a> {
             .iter()
             .find(|g| g.resource.as_deref().is_some_and(|r| ids.contains(&r)))
             .map(|g| {
+                if g.error.starts_with("after-apply: ") {
+                    return format!(
+                        "a value of {} the plan leaves unknown: {g}",
+                        g.resource.as_deref().unwrap_or("")
+                    );
+                }
                 format!(
                     "which copy of {} is current: {g}",
                     g.resource.as_deref().unwrap_or("")

@@ -256,7 +256,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
         if matches!(e.resource_type, "network-interface" | "instance") {
             continue;
         }
-        if e.resource_type == "prefix-list" {
+        if matches!(e.resource_type, "prefix-list" | "unresolved") {
             global = true;
         }
         let ports = match (e.resource_type, e.ports) {

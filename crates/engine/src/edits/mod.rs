@@ -245,6 +245,15 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Edit> {
     network_interfaces(&mut out, before, after);
     instances(&mut out, before, after);
     db_instances(&mut out, before, after);
+    // Values a plan leaves unknown until apply (`after-apply:` gaps): an
+    // edit whose flows become unknown wherever they are.
+    for g in &after.metadata.gaps {
+        if g.error.starts_with("after-apply: ") && !before.metadata.gaps.contains(g) {
+            if let Some(r) = &g.resource {
+                out.push(Edit::new(EditChange::Added, "unresolved", r, g.to_string()).vpc(None));
+            }
+        }
+    }
     out
 }
 
