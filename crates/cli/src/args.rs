@@ -38,6 +38,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Compare two snapshots: which flows a change breaks, opens or changes, and which edits caused it.
     Diff(DiffArgs),
+    /// Before `terraform apply`: which flows a Terraform plan (`terraform show -json`)
+    /// breaks, opens or changes, and which Terraform addresses cause each.
+    Plan(PlanArgs),
     /// Check a snapshot against a TOML policy of reach / isolate / no-internet-exposure intents.
     Check(CheckArgs),
     /// Who can reach --to, or what --from can reach: every source or destination, grouped.
@@ -172,6 +175,7 @@ impl Command {
             Command::Synth(a) => a.out.fold(),
             Command::HostFacts(_)
             | Command::Flowlogs(_)
+            | Command::Plan(_)
             | Command::Completions(_)
             | Command::Man => {}
         }
@@ -356,6 +360,9 @@ pub struct CheckArgs {
     /// A netpath snapshot file, or a folder of AWS CLI describe-* JSON output.
     #[arg(long, short = 's')]
     pub snapshot: PathBuf,
+    /// Check the snapshot as a Terraform plan (`terraform show -json`) will leave it.
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
     /// The policy file (TOML; see docs/policy.md).
     pub policy: PathBuf,
     /// Output format.
@@ -415,6 +422,50 @@ pub struct DiffArgs {
         conflicts_with = "output"
     )]
     pub deprecated_o: Option<DiffOutput>,
+}
+
+/// `netpath plan`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  terraform plan -out tfplan && terraform show -json tfplan > plan.json
+  netpath plan --snapshot snap.json plan.json
+  netpath plan --snapshot snap.json plan.json --output markdown --fail-on broken > comment.md")]
+pub struct PlanArgs {
+    /// The snapshot the plan is applied to (a snapshot file or a folder of describe-* JSON).
+    #[arg(long, short = 's')]
+    pub snapshot: PathBuf,
+    /// The plan as JSON: `terraform show -json PLANFILE > plan.json` (or `tofu show -json`).
+    pub plan: PathBuf,
+    /// Only flows from this source (instance id, ENI id, Name tag, DB identifier, IPv4 or `internet`).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only flows to this destination.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only this destination port.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+    /// Protocol for --port.
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    pub protocol: Proto,
+    /// Which changes make the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Any)]
+    pub fail_on: FailOnArg,
+    /// Output format: a table, JSON (docs/plan.md), a pull-request comment in Markdown, or JUnit XML.
+    #[arg(long, value_enum, default_value_t = PlanOutput::Table)]
+    pub output: PlanOutput,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanOutput {
+    /// Verdict, edits with their Terraform addresses, changed flows, fixes.
+    Table,
+    /// The JSON document of docs/plan.md.
+    Json,
+    /// A pull-request comment.
+    Markdown,
+    /// JUnit XML: one test case per changed flow.
+    Junit,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]

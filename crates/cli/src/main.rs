@@ -55,6 +55,7 @@ fn main() -> ExitCode {
         Command::Snapshot(args) => commands::snapshot::run(args),
         Command::Import(args) => commands::import::run(args),
         Command::Diff(args) => commands::diff::run(args),
+        Command::Plan(args) => commands::plan::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Reach(args) => commands::reach::run(args),
         Command::Exposure(args) => commands::reach::run_exposure(args),

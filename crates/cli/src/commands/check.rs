@@ -14,7 +14,15 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         .with_context(|| format!("cannot read policy {}", args.policy.display()))?;
     let parsed =
         Policy::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.policy.display()))?;
-    let imported = netpath_model::load(&args.snapshot)?;
+    let mut imported = netpath_model::load(&args.snapshot)?;
+    if let Some(p) = &args.plan {
+        let plan = netpath_model::terraform::Plan::read(p)?;
+        let o = netpath_model::terraform::overlay(&imported.snapshot, &plan);
+        for w in o.warnings.iter().chain(&o.drift).chain(&o.unsupported) {
+            eprintln!("netpath: warning: {}: {w}", p.display());
+        }
+        imported.snapshot = o.after;
+    }
     let topo = Topology::new(&imported.snapshot);
     let report = netpath_engine::check(&topo, &parsed);
     for w in &imported.warnings {

@@ -8,6 +8,7 @@ mod dot;
 mod envelope;
 mod explain;
 mod flowlogs;
+mod plan;
 mod reach;
 mod word;
 
@@ -17,4 +18,5 @@ pub use dot::dot;
 pub use envelope::Envelope;
 pub use explain::{observed, table};
 pub use flowlogs::flowlogs;
+pub use plan::{plan_junit, plan_markdown, plan_table};
 pub use reach::reach;
