@@ -24,7 +24,9 @@
 mod flow_logs;
 mod generate;
 mod perturb;
+mod plan;
 
 pub use flow_logs::{connections, RecordPoint, SynthConnection};
 pub use generate::{generate, SynthParams};
 pub use perturb::perturb;
+pub use plan::random_plan;
