@@ -17,8 +17,8 @@ pub(crate) const PHASES: usize = 5;
 
 /// The phase a resource type is applied in, `None` when not modelled:
 /// 0 networks and gateways; 1 groups, ACLs, route tables; 2 their rules,
-/// routes and associations; 3 interfaces, instances, subnet groups, EIPs;
-/// 4 databases and EIP associations.
+/// routes and associations; 3 interfaces, instances, subnet groups;
+/// 4 databases, Elastic IPs and their associations.
 pub(crate) fn phase(t: &str) -> Option<usize> {
     Some(match t {
         "aws_vpc"
@@ -46,9 +46,8 @@ pub(crate) fn phase(t: &str) -> Option<usize> {
         "aws_instance"
         | "aws_network_interface"
         | "aws_db_subnet_group"
-        | "aws_eip"
         | "aws_network_interface_sg_attachment" => 3,
-        "aws_db_instance" | "aws_eip_association" => 4,
+        "aws_db_instance" | "aws_eip" | "aws_eip_association" => 4,
         _ => return None,
     })
 }
@@ -248,6 +247,20 @@ impl<'p> Ctx<'p> {
                 many.join(" and ")
             )),
         }
+    }
+
+    /// As [`Ctx::string`], for an optional attribute the provider computes
+    /// when it is not configured (a rule's source group when the rule names
+    /// CIDRs): unknown and absent from the resource's configuration, it is
+    /// `Ok(None)`.
+    pub fn optional(&self, rc: &ResourceChange, attr: &str) -> Result<Option<String>, String> {
+        if unknown(&rc.change.after_unknown, attr)
+            && self.plan.has_configuration(&rc.address)
+            && !self.plan.configures(&rc.address, attr)
+        {
+            return Ok(None);
+        }
+        self.string(rc, attr)
     }
 
     /// A list-of-strings attribute (group ids, subnet ids, CIDRs) after

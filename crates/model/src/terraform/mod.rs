@@ -32,6 +32,7 @@
 
 mod compute;
 mod ctx;
+mod mixed;
 mod network;
 mod network_acl;
 mod plan;
@@ -156,7 +157,7 @@ pub fn overlay_only(before: &Snapshot, plan: &Plan, keep: impl Fn(&str) -> bool)
             cx.unsupported(rc);
         }
     }
-    security_group::warn_mixed(&mut cx);
+    mixed::warn(&mut cx);
     cx.finish()
 }
 

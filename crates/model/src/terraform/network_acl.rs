@@ -183,7 +183,7 @@ fn acl(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
                                     .collect::<Vec<_>>()
                             })
                             .unwrap_or_default();
-                        if !default && !same_entries(&before, &snap) {
+                        if !default && !same_entries(&before, &snap, equivalent) {
                             cx.drift(
                                 rc,
                                 &id,
@@ -192,6 +192,14 @@ fn acl(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
                         }
                     }
                     let a = acls(cx).iter_mut().find(|a| a.network_acl_id == id)?;
+                    // An entry that stays as it was keeps the snapshot's
+                    // spelling (the API may list ports on an all-protocol
+                    // entry), so it is not reported as an edit.
+                    for e in entries.iter_mut() {
+                        if let Some(old) = a.entries.iter().find(|o| equivalent(o, e)) {
+                            *e = old.clone();
+                        }
+                    }
                     a.entries.retain(|e| is_default_rule_number(e.rule_number));
                     a.entries.append(&mut entries);
                     a.entries.sort_by_key(|e| (e.egress, e.rule_number));
@@ -216,13 +224,28 @@ fn acl(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     Some(vec![id])
 }
 
-fn same_entries(a: &[NetworkAclEntry], b: &[NetworkAclEntry]) -> bool {
-    let key = |l: &[NetworkAclEntry]| {
-        let mut v: Vec<String> = l.iter().map(|e| format!("{e:?}")).collect();
-        v.sort();
-        v
-    };
-    key(a) == key(b)
+/// Same number, direction, action, protocol and addresses, and the same
+/// ports where the protocol has them.
+fn equivalent(a: &NetworkAclEntry, b: &NetworkAclEntry) -> bool {
+    a.rule_number == b.rule_number
+        && a.egress == b.egress
+        && a.rule_action == b.rule_action
+        && a.protocol == b.protocol
+        && a.cidr_block == b.cidr_block
+        && a.ipv6_cidr_block == b.ipv6_cidr_block
+        && match a.protocol {
+            IpProtocol::Tcp | IpProtocol::Udp => a.port_range == b.port_range,
+            IpProtocol::Icmp | IpProtocol::Icmpv6 => a.icmp_type_code == b.icmp_type_code,
+            _ => true,
+        }
+}
+
+fn same_entries(
+    a: &[NetworkAclEntry],
+    b: &[NetworkAclEntry],
+    eq: fn(&NetworkAclEntry, &NetworkAclEntry) -> bool,
+) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| eq(x, y)))
 }
 
 fn rule(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {

@@ -209,6 +209,11 @@ impl Plan {
             .and_then(|m| m.get(attribute))
     }
 
+    /// True when the plan holds the configuration of `address`.
+    pub fn has_configuration(&self, address: &str) -> bool {
+        self.expressions.contains_key(&config_address(address))
+    }
+
     /// True when the configuration of `address` sets `attribute` (e.g. a
     /// group's inline `ingress`).
     pub fn configures(&self, address: &str, attribute: &str) -> bool {

@@ -83,7 +83,7 @@ fn set_target(r: &mut Route, attr: &str, id: String) {
 fn route_of(
     v: &Value,
     unknown_v: &Value,
-    mut unknown_target: impl FnMut(&str) -> Result<String, String>,
+    mut unknown_target: impl FnMut(&str) -> Result<Option<String>, String>,
 ) -> Result<Route, (String, String)> {
     let dest = |a: &str, b: &str| s(v, a).or_else(|| s(v, b));
     for a in [
@@ -122,9 +122,10 @@ fn route_of(
     let mut any = false;
     for (attr, _) in TARGETS {
         if unknown(unknown_v, attr) {
-            let id = unknown_target(attr).map_err(|e| (attr.to_string(), e))?;
-            set_target(&mut r, attr, id);
-            any = true;
+            if let Some(id) = unknown_target(attr).map_err(|e| (attr.to_string(), e))? {
+                set_target(&mut r, attr, id);
+                any = true;
+            }
         } else if let Some(id) = s(v, attr) {
             set_target(&mut r, attr, id);
             any = true;
@@ -257,7 +258,7 @@ fn table(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
                     .filter(|id| is_placeholder(id))
                     .collect();
                 match candidates.as_slice() {
-                    [one] => Ok(one.clone()),
+                    [one] => Ok(Some(one.clone())),
                     _ => Err(
                         "is known only after apply and the block's references do not single it out"
                             .into(),
@@ -347,10 +348,9 @@ fn route(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
             return Some(ids);
         }
     };
-    let r = route_of(&c.after, &c.after_unknown, |attr| {
-        cx.string(rc, attr)
-            .and_then(|x| x.ok_or_else(|| "is not set".to_string()))
-    });
+    // Targets the configuration does not set are computed by the
+    // provider (empty): only the configured one is resolved.
+    let r = route_of(&c.after, &c.after_unknown, |attr| cx.optional(rc, attr));
     match r {
         Ok(r) => match tables(cx).iter_mut().find(|t| t.route_table_id == id) {
             Some(t) => {

@@ -158,28 +158,35 @@ pub(crate) fn add(list: &mut Vec<IpPermission>, p: IpPermission) {
 /// not there.
 pub(crate) fn remove(list: &mut Vec<IpPermission>, p: &IpPermission) -> bool {
     let mut all = true;
-    let Some(same) = list.iter_mut().find(|q| same_traffic(q, p)) else {
+    let same: Vec<&mut IpPermission> = list.iter_mut().filter(|q| same_traffic(q, p)).collect();
+    if same.is_empty() {
         return false;
-    };
+    }
+    let mut same = same;
+    // Each peer is removed wherever AWS lists it (one permission or several
+    // with the same traffic).
     for r in &p.ip_ranges {
-        all &= same.ip_ranges.contains(r);
-        same.ip_ranges.retain(|x| x != r);
+        all &= same.iter().any(|q| q.ip_ranges.contains(r));
+        same.iter_mut().for_each(|q| q.ip_ranges.retain(|x| x != r));
     }
     for r in &p.ipv6_ranges {
-        all &= same.ipv6_ranges.contains(r);
-        same.ipv6_ranges.retain(|x| x != r);
+        all &= same.iter().any(|q| q.ipv6_ranges.contains(r));
+        same.iter_mut()
+            .for_each(|q| q.ipv6_ranges.retain(|x| x != r));
     }
     for r in &p.prefix_list_ids {
-        all &= same.prefix_list_ids.contains(r);
-        same.prefix_list_ids.retain(|x| x != r);
+        all &= same.iter().any(|q| q.prefix_list_ids.contains(r));
+        same.iter_mut()
+            .for_each(|q| q.prefix_list_ids.retain(|x| x != r));
     }
     for r in &p.user_id_group_pairs {
-        all &= same
-            .user_id_group_pairs
-            .iter()
-            .any(|x| x.group_id == r.group_id);
-        same.user_id_group_pairs
-            .retain(|x| x.group_id != r.group_id);
+        all &= same.iter().any(|q| {
+            q.user_id_group_pairs
+                .iter()
+                .any(|x| x.group_id == r.group_id)
+        });
+        same.iter_mut()
+            .for_each(|q| q.user_id_group_pairs.retain(|x| x.group_id != r.group_id));
     }
     list.retain(|q| {
         !(q.ip_ranges.is_empty()

@@ -182,7 +182,7 @@ fn rule_value(
         "source_security_group_id"
     };
     let peer = if after {
-        cx.string(rc, peer_attr)
+        cx.optional(rc, peer_attr)
             .map_err(|e| (peer_attr.to_string(), group_id.clone(), e))?
     } else {
         id_in(v, peer_attr)
@@ -311,50 +311,4 @@ fn attachment(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         edit(cx, &c.after, true, true);
     }
     Some(ids)
-}
-
-/// Warns about groups whose inline rules are configured while separate
-/// rule resources also edit them (the provider's documentation: "you
-/// cannot use a Security Group with in-line rules in conjunction with any
-/// Security Group Rule resources. Doing so will cause a conflict").
-pub(crate) fn warn_mixed(cx: &mut Ctx) {
-    let plan = cx.plan;
-    for g in plan
-        .resource_changes
-        .iter()
-        .filter(|r| r.resource_type == "aws_security_group" && r.mode == "managed")
-    {
-        let inline: Vec<&str> = ["ingress", "egress"]
-            .into_iter()
-            .filter(|a| plan.configures(&g.address, a))
-            .collect();
-        if inline.is_empty() {
-            continue;
-        }
-        let gid = id_in(&g.change.after, "id").or_else(|| id_in(&g.change.before, "id"));
-        let bare = super::plan::config_address(&g.address);
-        for r in plan.resource_changes.iter().filter(|r| {
-            matches!(
-                r.resource_type.as_str(),
-                "aws_security_group_rule"
-                    | "aws_vpc_security_group_ingress_rule"
-                    | "aws_vpc_security_group_egress_rule"
-            )
-        }) {
-            let by_id = gid.is_some()
-                && [&r.change.after, &r.change.before]
-                    .iter()
-                    .any(|v| id_in(v, "security_group_id") == gid);
-            let (refs, _) = plan.references(&r.address, "security_group_id");
-            let by_ref = refs.iter().any(|x| x == &g.address || *x == bare);
-            if by_id || by_ref {
-                cx.warnings.push(format!(
-                    "{} configures inline {} rules and {} adds rules to the same group: AWS keeps whichever was applied last, so every later plan fights (the provider documents this conflict); move every rule of the group to one style",
-                    g.address,
-                    inline.join(" and "),
-                    r.address
-                ));
-            }
-        }
-    }
 }
