@@ -47,6 +47,37 @@ fn json(args: &[&str]) -> (Option<i32>, Value) {
     (code, v)
 }
 
+/// The plan's flows with each placeholder instance id
+/// (`i-(known after apply: aws_instance.worker)`) replaced by the id the
+/// apply gave it (the instance in after.json with the same Name tag).
+fn flows_after_apply(plan: &Value, plan_doc: &Value, after: &Value) -> BTreeSet<String> {
+    let mut text: Vec<String> = flows(plan).into_iter().collect();
+    for rc in plan_doc["resource_changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if rc["type"] != "aws_instance" {
+            continue;
+        }
+        let address = rc["address"].as_str().unwrap_or_default();
+        let placeholder = format!("i-(known after apply: {address})");
+        let name = &rc["change"]["after"]["tags"]["Name"];
+        let real = after["instances"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|i| &i["tags"]["Name"] == name && i["state"] == "running")
+            .and_then(|i| i["instance_id"].as_str());
+        if let Some(real) = real {
+            for f in &mut text {
+                *f = f.replace(&placeholder, real);
+            }
+        }
+    }
+    text.into_iter().collect()
+}
+
 /// Plan and diff of one scenario folder agree; returns the plan document.
 fn agree(dir: &Path) -> Value {
     let (b, a, p) = (
@@ -61,8 +92,11 @@ fn agree(dir: &Path) -> Value {
     );
     let (dcode, diff) = json(&["diff", b, a, "--output", "json"]);
     let (pcode, plan) = json(&["plan", "--snapshot", b, p, "--output", "json"]);
+    let read = |f: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap()
+    };
     assert_eq!(
-        flows(&plan),
+        flows_after_apply(&plan, &read("plan.json"), &read("after.json")),
         flows(&diff),
         "{}: the plan's flows differ from the applied diff's",
         dir.display()
@@ -84,6 +118,14 @@ const EXPECTED: &[(&str, usize, usize)] = &[
     ("db-groups-replaced", 12, 0),
     ("inline-to-separate", 0, 0),
     ("group-replaced", 0, 0),
+    ("instance-created", 0, 3),
+    ("sg-attachment", 0, 1),
+    ("association-removed", 2, 0),
+    ("nacl-inline-edited", 1, 0),
+    ("acl-created-for-app", 12, 0),
+    ("vpc-created-and-peered", 0, 1),
+    ("rds-created", 0, 2),
+    ("public-web-created", 0, 5),
 ];
 
 #[test]
@@ -153,7 +195,10 @@ fn mixing_inline_and_separate_rules_is_warned_about() {
     let dir = workspace().join("fixtures/plans/terraform/inline-to-separate");
     let plan = agree(&dir);
     let w = plan["warnings"].to_string();
-    assert!(w.contains("aws_security_group.db configures inline"), "{w}");
+    assert!(
+        w.contains("aws_security_group.db configures inline ingress"),
+        "{w}"
+    );
     assert!(
         w.contains("aws_vpc_security_group_ingress_rule.db_from_app"),
         "{w}"
@@ -217,26 +262,54 @@ fn a_public_plan_changing_two_rules_breaks_tcp_and_opens_udp() {
 }
 
 #[test]
-fn public_plans_that_only_create_load_and_name_their_addresses() {
-    // terraform-compliance (MIT) and trivy (Apache-2.0) test plans: format
-    // versions 0.1 and 0.2, creates only, against an empty snapshot.
-    for (name, address) in [
-        ("tfc-sgr", "aws_security_group_rule.allow_all"),
-        ("trivy-tfjson", "aws_security_group.sg"),
-    ] {
-        let dir = format!("fixtures/plans/public/{name}");
-        let (code, plan) = json(&[
-            "plan",
-            "--snapshot",
-            "fixtures/plans/public/empty.json",
-            &format!("{dir}/plan.json"),
-            "--output",
-            "json",
-        ]);
-        assert_eq!(code, Some(0), "{name}");
-        let r = plan["resources"].to_string();
-        assert!(r.contains(address), "{name}: {r}");
-    }
+fn a_public_plan_adding_an_all_ports_rule_opens_the_instance_to_the_internet() {
+    // terraform-compliance's test_issue-sgr plan (MIT, format 0.1, Terraform
+    // 0.12): an aws_security_group_rule on the existing sg-123456 opens tcp
+    // 0-65535 to 0.0.0.0/0. Its source_security_group_id is unknown (the
+    // provider computes it) but not configured: a CIDR rule, not a guess.
+    let dir = "fixtures/plans/public/tfc-sgr";
+    let (code, plan) = json(&[
+        "plan",
+        "--snapshot",
+        &format!("{dir}/aws"),
+        &format!("{dir}/plan.json"),
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code, Some(1));
+    let f = flows(&plan);
+    assert!(
+        f.iter()
+            .any(|x| x.starts_with("\"opened\" [\"internet\"]") && x.contains("\"tcp\"/23-65535")),
+        "{f:#?}"
+    );
+    assert!(
+        plan["unresolved"].as_array().unwrap().is_empty(),
+        "{}",
+        plan["unresolved"]
+    );
+    assert!(plan["changes"]
+        .to_string()
+        .contains("aws_security_group_rule.allow_all"));
+}
+
+#[test]
+fn a_public_create_only_plan_loads_and_names_its_addresses() {
+    // trivy's terraformplan test plan (Apache-2.0, format 0.2): a new group
+    // and two S3 resources (not network: ignored), against an empty snapshot.
+    let (code, plan) = json(&[
+        "plan",
+        "--snapshot",
+        "fixtures/plans/public/empty.json",
+        "fixtures/plans/public/trivy-tfjson/plan.json",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code, Some(0));
+    let r = plan["resources"].to_string();
+    assert!(r.contains("aws_security_group.sg"), "{r}");
+    assert!(!r.contains("aws_s3_bucket"), "{r}");
+    assert!(plan["unsupported"].as_array().unwrap().is_empty());
 }
 
 #[test]

@@ -120,8 +120,8 @@ pub fn plan_table(r: &PlanReport, snapshot: &str, plan: &str) -> String {
             let _ = writeln!(
                 out,
                 "\n{} → {} {}/{}: {}\n{}",
-                c.change.from.join(", "),
-                c.change.to.join(", "),
+                names(r, &c.change.from),
+                names(r, &c.change.to),
                 c.change.protocol,
                 c.change.ports,
                 f.summary,
@@ -137,11 +137,17 @@ fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-fn names(v: &[String]) -> String {
+/// Up to three ends, each as `name (id)` when it has a Name tag.
+fn names(r: &PlanReport, v: &[String]) -> String {
+    let label = |id: &String| match r.names.get(id) {
+        Some(n) => format!("{n} ({id})"),
+        None => id.clone(),
+    };
+    let shown: Vec<String> = v.iter().take(3).map(label).collect();
     if v.len() <= 3 {
-        v.join(", ")
+        shown.join(", ")
     } else {
-        format!("{} and {} more", v[..3].join(", "), v.len() - 3)
+        format!("{} and {} more", shown.join(", "), v.len() - 3)
     }
 }
 
@@ -198,8 +204,8 @@ pub fn plan_markdown(r: &PlanReport, plan: &str) -> String {
             let _ = writeln!(
                 out,
                 "| {change} | {} | {} | {}/{} | {} | {} |",
-                md_escape(&names(&c.change.from)),
-                md_escape(&names(&c.change.to)),
+                md_escape(&names(r, &c.change.from)),
+                md_escape(&names(r, &c.change.to)),
                 c.change.protocol,
                 c.change.ports,
                 md_escape(&why(c)),
@@ -221,8 +227,8 @@ pub fn plan_markdown(r: &PlanReport, plan: &str) -> String {
         let _ = writeln!(
             out,
             "\n**Fix** for {} → {} {}/{} ({}), verified on the planned snapshot:\n\n```hcl\n{}```",
-            names(&c.change.from),
-            names(&c.change.to),
+            names(r, &c.change.from),
+            names(r, &c.change.to),
             c.change.protocol,
             c.change.ports,
             f.summary,
@@ -257,8 +263,8 @@ pub fn plan_junit(r: &PlanReport, plan: &str) -> anyhow::Result<String> {
         let ch = &c.change;
         let name = format!(
             "{} -> {} {}/{}",
-            names(&ch.from),
-            names(&ch.to),
+            names(r, &ch.from),
+            names(r, &ch.to),
             ch.protocol,
             ch.ports
         );

@@ -76,6 +76,9 @@ pub struct PlanReport {
     pub unsupported: Vec<String>,
     /// Warnings (mixed inline and separate rules, references on one side only).
     pub warnings: Vec<String>,
+    /// The `Name` tag of every instance or ENI the changes name (by id,
+    /// placeholders included), for people.
+    pub names: BTreeMap<String, String>,
 }
 
 impl PlanReport {
@@ -142,7 +145,20 @@ pub fn plan(before: &Snapshot, plan: &Plan, opts: &DiffOptions) -> Result<PlanRe
             }
         })
         .collect();
-    let changes = d
+    let mut names = BTreeMap::new();
+    for s in [before, &overlay.after] {
+        for i in s.instances.iter().flatten() {
+            if let Some(n) = i.tags.get("Name") {
+                names.insert(i.instance_id.clone(), n.clone());
+            }
+        }
+        for e in s.network_interfaces.iter().flatten() {
+            if let Some(n) = e.tags.get("Name") {
+                names.insert(e.network_interface_id.clone(), n.clone());
+            }
+        }
+    }
+    let changes: Vec<PlanFlowChange> = d
         .changes
         .iter()
         .map(|c| {
@@ -155,7 +171,7 @@ pub fn plan(before: &Snapshot, plan: &Plan, opts: &DiffOptions) -> Result<PlanRe
                 }
             }
             let fix = (c.change == ChangeKind::Broken)
-                .then(|| terraform_fix::fix(&ta, plan, &overlay.changes, c))
+                .then(|| terraform_fix::fix(&ta, plan, &names, c))
                 .flatten();
             PlanFlowChange {
                 change: c.clone(),
@@ -164,6 +180,11 @@ pub fn plan(before: &Snapshot, plan: &Plan, opts: &DiffOptions) -> Result<PlanRe
             }
         })
         .collect();
+    let named: BTreeSet<&String> = changes
+        .iter()
+        .flat_map(|c: &PlanFlowChange| c.change.from.iter().chain(&c.change.to))
+        .collect();
+    names.retain(|k, _| named.contains(k));
     let mut warnings = overlay.warnings.clone();
     warnings.extend(d.warnings.iter().cloned());
     Ok(PlanReport {
@@ -175,5 +196,6 @@ pub fn plan(before: &Snapshot, plan: &Plan, opts: &DiffOptions) -> Result<PlanRe
         drift: overlay.drift,
         unsupported: overlay.unsupported,
         warnings,
+        names,
     })
 }

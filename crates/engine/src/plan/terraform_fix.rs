@@ -1,6 +1,8 @@
 //! A broken flow's fix written as Terraform, verified on a copy of AFTER.
 
-use netpath_model::terraform::{AppliedChange, Plan};
+use std::collections::BTreeMap;
+
+use netpath_model::terraform::Plan;
 use netpath_model::{Direction, IpProtocol};
 use serde::Serialize;
 
@@ -20,7 +22,7 @@ pub struct TerraformFix {
 
 /// The Terraform expression for an AWS id: `aws_x.y.id` when a plan
 /// resource has that id (or is its placeholder), else the id quoted.
-fn reference(plan: &Plan, changes: &[AppliedChange], id: &str) -> String {
+fn reference(plan: &Plan, id: &str) -> String {
     for rc in &plan.resource_changes {
         if rc.mode != "managed" {
             continue;
@@ -41,7 +43,6 @@ fn reference(plan: &Plan, changes: &[AppliedChange], id: &str) -> String {
             return format!("{}.id", rc.address);
         }
     }
-    let _ = changes;
     format!("\"{id}\"")
 }
 
@@ -59,7 +60,17 @@ fn name_part(s: &str) -> String {
     t.trim_matches('_').to_string()
 }
 
-fn hcl(plan: &Plan, changes: &[AppliedChange], edit: &FixEdit, c: &FlowChange) -> Option<String> {
+fn hcl(
+    plan: &Plan,
+    names: &BTreeMap<String, String>,
+    edit: &FixEdit,
+    c: &FlowChange,
+) -> Option<String> {
+    let end = |v: &[String], default: &str| {
+        v.first()
+            .map(|id| name_part(names.get(id).unwrap_or(id)))
+            .unwrap_or_else(|| default.to_string())
+    };
     match edit {
         FixEdit::SecurityGroupRule {
             group_id,
@@ -81,7 +92,7 @@ fn hcl(plan: &Plan, changes: &[AppliedChange], edit: &FixEdit, c: &FlowChange) -
             let peer = if let Some(g) = p.user_id_group_pairs.first() {
                 format!(
                     "  referenced_security_group_id = {}\n",
-                    reference(plan, changes, &g.group_id)
+                    reference(plan, &g.group_id)
                 )
             } else if let Some(r) = p.ip_ranges.first() {
                 format!("  cidr_ipv4                    = \"{r}\"\n")
@@ -94,14 +105,10 @@ fn hcl(plan: &Plan, changes: &[AppliedChange], edit: &FixEdit, c: &FlowChange) -
                 ),
                 _ => String::new(),
             };
-            let name = format!(
-                "{}_from_{}",
-                name_part(c.to.first().map(String::as_str).unwrap_or("dst")),
-                name_part(c.from.first().map(String::as_str).unwrap_or("src"))
-            );
+            let name = format!("{}_from_{}", end(&c.to, "dst"), end(&c.from, "src"));
             Some(format!(
                 "resource \"aws_vpc_security_group_{kind}_rule\" \"{name}\" {{\n  security_group_id            = {}\n  ip_protocol                  = \"{proto}\"\n{ports}{peer}}}\n",
-                reference(plan, changes, group_id)
+                reference(plan, group_id)
             ))
         }
         FixEdit::NetworkAclEntry {
@@ -130,7 +137,7 @@ fn hcl(plan: &Plan, changes: &[AppliedChange], edit: &FixEdit, c: &FlowChange) -
                 "resource \"aws_network_acl_rule\" \"rule_{}_{}\" {{\n  network_acl_id = {}\n  rule_number    = {}\n  egress         = {}\n  protocol       = \"{proto}\"\n  rule_action    = \"allow\"\n  cidr_block     = \"{cidr}\"\n{ports}}}\n",
                 e.rule_number,
                 if e.egress { "egress" } else { "ingress" },
-                reference(plan, changes, network_acl_id),
+                reference(plan, network_acl_id),
                 e.rule_number,
                 e.egress
             ))
@@ -144,7 +151,7 @@ fn hcl(plan: &Plan, changes: &[AppliedChange], edit: &FixEdit, c: &FlowChange) -
 pub(super) fn fix(
     after: &Topology,
     plan: &Plan,
-    changes: &[AppliedChange],
+    names: &BTreeMap<String, String>,
     c: &FlowChange,
 ) -> Option<TerraformFix> {
     let (from, to) = (c.from.first()?, c.to.first()?);
@@ -177,7 +184,7 @@ pub(super) fn fix(
         }
         return Some(TerraformFix {
             summary: f.summary.clone(),
-            terraform: hcl(plan, changes, edit, c)?,
+            terraform: hcl(plan, names, edit, c)?,
         });
     }
     None
