@@ -16,7 +16,8 @@ use crate::snapshot::Snapshot;
 pub(crate) const PHASES: usize = 5;
 
 /// The phase a resource type is applied in, `None` when not modelled:
-/// 0 networks and gateways; 1 groups, ACLs, route tables; 2 their rules,
+/// 0 networks and gateways; 1 groups, ACLs, route tables, and attachments,
+/// accepters and CIDRs of phase 0's resources; 2 their rules,
 /// routes and associations; 3 interfaces, instances, subnet groups;
 /// 4 databases, Elastic IPs and their associations.
 pub(crate) fn phase(t: &str) -> Option<usize> {
@@ -24,12 +25,13 @@ pub(crate) fn phase(t: &str) -> Option<usize> {
         "aws_vpc"
         | "aws_subnet"
         | "aws_internet_gateway"
-        | "aws_internet_gateway_attachment"
         | "aws_nat_gateway"
-        | "aws_vpc_peering_connection"
+        | "aws_vpc_peering_connection" => 0,
+        // Changes to what phase 0 makes, whatever their order in the file.
+        "aws_internet_gateway_attachment"
         | "aws_vpc_peering_connection_accepter"
-        | "aws_vpc_ipv4_cidr_block_association" => 0,
-        "aws_security_group"
+        | "aws_vpc_ipv4_cidr_block_association"
+        | "aws_security_group"
         | "aws_default_security_group"
         | "aws_network_acl"
         | "aws_default_network_acl"
