@@ -334,13 +334,8 @@ fn interface(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         return Some(vec![id]);
     }
     let id = s(&c.after, "id").unwrap_or_else(|| placeholder("aws_network_interface", &rc.address));
-    let subnet = match cx.string(rc, "subnet_id") {
-        Ok(Some(x)) => x,
-        other => {
-            let e = other.err().unwrap_or_else(|| "is not set".into());
-            cx.unresolved(rc, "subnet_id", &id, &e);
-            return Some(vec![id]);
-        }
+    let Some(subnet) = cx.need(rc, "subnet_id", &id) else {
+        return Some(vec![id]);
     };
     let groups = groups_of(cx, rc, "security_groups", &id).unwrap_or_default();
     let ip = s(&c.after, "private_ip")

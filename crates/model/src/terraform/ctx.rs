@@ -251,6 +251,20 @@ impl<'p> Ctx<'p> {
         }
     }
 
+    /// A required string attribute: as [`Ctx::string`], but a value that is
+    /// unset or cannot be resolved is recorded as unresolved on `on` (the
+    /// AWS id whose flows it makes unknown) and gives `None`.
+    pub fn need(&mut self, rc: &ResourceChange, attr: &str, on: &str) -> Option<String> {
+        match self.string(rc, attr) {
+            Ok(Some(v)) => Some(v),
+            other => {
+                let e = other.err().unwrap_or_else(|| "is not set".into());
+                self.unresolved(rc, attr, on, &e);
+                None
+            }
+        }
+    }
+
     /// As [`Ctx::string`], for an optional attribute the provider computes
     /// when it is not configured (a rule's source group when the rule names
     /// CIDRs): unknown and absent from the resource's configuration, it is
@@ -342,6 +356,28 @@ fn referenced_attribute(plan: &Plan, address: &str, attr: &str, target: &str) ->
         }
     }
     "id".into()
+}
+
+/// The `local` route of a VPC CIDR, which every route table holds
+/// (<https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#route-table-routes>).
+pub(crate) fn local_route(cidr: Ipv4Net) -> crate::resources::Route {
+    crate::resources::Route {
+        destination_cidr_block: Some(cidr),
+        destination_ipv6_cidr_block: None,
+        destination_prefix_list_id: None,
+        gateway_id: Some("local".into()),
+        nat_gateway_id: None,
+        vpc_peering_connection_id: None,
+        transit_gateway_id: None,
+        network_interface_id: None,
+        instance_id: None,
+        egress_only_internet_gateway_id: None,
+        local_gateway_id: None,
+        carrier_gateway_id: None,
+        core_network_arn: None,
+        state: crate::resources::RouteState::Active,
+        origin: Some("CreateRouteTable".into()),
+    }
 }
 
 /// The placeholder id of a resource at `address` known only after apply,

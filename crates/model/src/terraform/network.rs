@@ -15,7 +15,7 @@
 
 use serde_json::Value;
 
-use super::ctx::{boolean, cidr, get, placeholder, Ctx};
+use super::ctx::{boolean, cidr, get, local_route, placeholder, Ctx};
 use super::plan::ResourceChange;
 use crate::resources::*;
 
@@ -41,18 +41,6 @@ fn s(v: &Value, attr: &str) -> Option<String> {
 
 fn new_id(rc: &ResourceChange) -> String {
     s(&rc.change.after, "id").unwrap_or_else(|| placeholder(&rc.resource_type, &rc.address))
-}
-
-/// `attr` resolved, or recorded as unresolved on `on` (returns `None`).
-fn need(cx: &mut Ctx, rc: &ResourceChange, attr: &str, on: &str) -> Option<String> {
-    match cx.string(rc, attr) {
-        Ok(Some(v)) => Some(v),
-        other => {
-            let e = other.err().unwrap_or_else(|| "is not set".into());
-            cx.unresolved(rc, attr, on, &e);
-            None
-        }
-    }
 }
 
 fn vpc(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
@@ -123,23 +111,7 @@ fn vpc(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         .push(RouteTable {
             route_table_id: rtb,
             vpc_id: id.clone(),
-            routes: vec![Route {
-                destination_cidr_block: Some(block),
-                destination_ipv6_cidr_block: None,
-                destination_prefix_list_id: None,
-                gateway_id: Some("local".into()),
-                nat_gateway_id: None,
-                vpc_peering_connection_id: None,
-                transit_gateway_id: None,
-                network_interface_id: None,
-                instance_id: None,
-                egress_only_internet_gateway_id: None,
-                local_gateway_id: None,
-                carrier_gateway_id: None,
-                core_network_arn: None,
-                state: RouteState::Active,
-                origin: Some("CreateRouteTable".into()),
-            }],
+            routes: vec![local_route(block)],
             associations: vec![RouteTableAssociation {
                 main: true,
                 subnet_id: None,
@@ -194,7 +166,7 @@ fn cidr_association(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let vpc = if c.is_delete() {
         s(v, "vpc_id")
     } else {
-        need(cx, rc, "vpc_id", &rc.address)
+        cx.need(rc, "vpc_id", &rc.address)
     };
     let (Some(vpc), Some(block)) = (vpc, block) else {
         return None;
@@ -237,7 +209,7 @@ fn subnet(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         return Some(old.into_iter().collect());
     }
     let id = new_id(rc);
-    let vpc = need(cx, rc, "vpc_id", &id)?;
+    let vpc = cx.need(rc, "vpc_id", &id)?;
     let Ok(Some(block)) = cidr(&c.after, "cidr_block") else {
         cx.unresolved(rc, "cidr_block", &id, "is known only after apply");
         return Some(vec![id]);
@@ -287,7 +259,7 @@ fn igw(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         }
     }
     let id = if attachment {
-        need(cx, rc, "internet_gateway_id", &rc.address)?
+        cx.need(rc, "internet_gateway_id", &rc.address)?
     } else if c.is_create() || c.is_replace() {
         new_id(rc)
     } else {
@@ -339,7 +311,7 @@ fn nat(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         return Some(old.into_iter().collect());
     }
     let id = new_id(rc);
-    let subnet = need(cx, rc, "subnet_id", &id)?;
+    let subnet = cx.need(rc, "subnet_id", &id)?;
     let vpc = cx
         .snap
         .subnets
@@ -399,7 +371,7 @@ fn peering(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
             // Destroying the accepter leaves the connection as it is (provider docs).
             return Some(old.into_iter().collect());
         }
-        let id = need(cx, rc, "vpc_peering_connection_id", &rc.address)?;
+        let id = cx.need(rc, "vpc_peering_connection_id", &rc.address)?;
         if boolean(&c.after, "auto_accept") == Some(true) {
             for p in cx.snap.vpc_peering_connections.iter_mut().flatten() {
                 if p.vpc_peering_connection_id == id {
@@ -434,8 +406,8 @@ fn peering(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         return Some(vec![id]);
     }
     let id = new_id(rc);
-    let a = need(cx, rc, "vpc_id", &id)?;
-    let b = need(cx, rc, "peer_vpc_id", &id)?;
+    let a = cx.need(rc, "vpc_id", &id)?;
+    let b = cx.need(rc, "peer_vpc_id", &id)?;
     let status = if boolean(&c.after, "auto_accept") == Some(true) {
         VpcPeeringConnectionStateReasonCode::Active
     } else {

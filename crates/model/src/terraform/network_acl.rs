@@ -138,14 +138,7 @@ fn acl(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
             cx.drift(rc, &id, "the snapshot has no such network ACL");
             return None;
         }
-        let vpc_id = match cx.string(rc, "vpc_id") {
-            Ok(Some(v)) => v,
-            other => {
-                let e = other.err().unwrap_or_else(|| "is not set".into());
-                cx.unresolved(rc, "vpc_id", &id, &e);
-                String::new()
-            }
-        };
+        let vpc_id = cx.need(rc, "vpc_id", &id).unwrap_or_default();
         let ipv6 = cx
             .snap
             .vpcs
@@ -274,13 +267,8 @@ fn rule(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     if c.is_delete() {
         return Some(ids);
     }
-    let id = match cx.string(rc, "network_acl_id") {
-        Ok(Some(id)) => id,
-        other => {
-            let e = other.err().unwrap_or_else(|| "is not set".into());
-            cx.unresolved(rc, "network_acl_id", &rc.address, &e);
-            return Some(ids);
-        }
+    let Some(id) = cx.need(rc, "network_acl_id", &rc.address) else {
+        return Some(ids);
     };
     for attr in [
         "cidr_block",

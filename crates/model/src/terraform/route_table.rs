@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use super::ctx::{any_unknown, get, is_placeholder, placeholder, unknown, Ctx};
+use super::ctx::{get, is_placeholder, local_route, placeholder, unknown, Ctx};
 use super::plan::ResourceChange;
 use crate::resources::*;
 
@@ -181,14 +181,7 @@ fn table(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
             cx.drift(rc, &id, "the snapshot has no such route table");
             return None;
         }
-        let vpc_id = match cx.string(rc, "vpc_id") {
-            Ok(Some(v)) => v,
-            other => {
-                let e = other.err().unwrap_or_else(|| "is not set".into());
-                cx.unresolved(rc, "vpc_id", &id, &e);
-                String::new()
-            }
-        };
+        let vpc_id = cx.need(rc, "vpc_id", &id).unwrap_or_default();
         let local: Vec<Route> = cx
             .snap
             .vpcs
@@ -196,23 +189,7 @@ fn table(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
             .flatten()
             .filter(|v| v.vpc_id == vpc_id)
             .flat_map(|v| v.cidr_blocks.clone())
-            .map(|cidr| Route {
-                destination_cidr_block: Some(cidr),
-                destination_ipv6_cidr_block: None,
-                destination_prefix_list_id: None,
-                gateway_id: Some("local".into()),
-                nat_gateway_id: None,
-                vpc_peering_connection_id: None,
-                transit_gateway_id: None,
-                network_interface_id: None,
-                instance_id: None,
-                egress_only_internet_gateway_id: None,
-                local_gateway_id: None,
-                carrier_gateway_id: None,
-                core_network_arn: None,
-                state: RouteState::Active,
-                origin: Some("CreateRouteTable".into()),
-            })
+            .map(local_route)
             .collect();
         tables(cx).push(RouteTable {
             route_table_id: id.clone(),
@@ -340,13 +317,8 @@ fn route(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     if c.is_delete() {
         return Some(ids);
     }
-    let id = match cx.string(rc, "route_table_id") {
-        Ok(Some(id)) => id,
-        other => {
-            let e = other.err().unwrap_or_else(|| "is not set".into());
-            cx.unresolved(rc, "route_table_id", &rc.address, &e);
-            return Some(ids);
-        }
+    let Some(id) = cx.need(rc, "route_table_id", &rc.address) else {
+        return Some(ids);
     };
     // Targets the configuration does not set are computed by the
     // provider (empty): only the configured one is resolved.
@@ -457,6 +429,5 @@ fn main_association(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
             });
         }
     }
-    let _ = any_unknown;
     Some(vec![table])
 }
