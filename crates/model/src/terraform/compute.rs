@@ -20,7 +20,7 @@ use std::net::Ipv4Addr;
 use ipnet::Ipv4Net;
 use serde_json::Value;
 
-use super::ctx::{boolean, get, int, placeholder, unknown, Ctx};
+use super::ctx::{boolean, get, int, placeholder, text, unknown, Ctx};
 use super::plan::ResourceChange;
 use crate::resources::*;
 
@@ -34,13 +34,6 @@ pub(crate) fn apply(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         "aws_db_instance" => db(cx, rc),
         _ => None,
     }
-}
-
-fn s(v: &Value, attr: &str) -> Option<String> {
-    get(v, attr)
-        .and_then(Value::as_str)
-        .filter(|x| !x.is_empty())
-        .map(str::to_string)
 }
 
 fn enis<'a>(cx: &'a mut Ctx) -> &'a mut Vec<NetworkInterface> {
@@ -181,7 +174,7 @@ fn groups_of(cx: &mut Ctx, rc: &ResourceChange, attr: &str, on: &str) -> Option<
 
 fn instance(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let c = &rc.change;
-    let old = s(&c.before, "id");
+    let old = text(&c.before, "id");
     if c.is_delete() || c.is_replace() {
         if let Some(id) = &old {
             for i in cx.snap.instances.iter_mut().flatten() {
@@ -247,8 +240,8 @@ fn instance(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         }
         return Some(vec![id, eni]);
     }
-    let id = s(&c.after, "id").unwrap_or_else(|| placeholder("aws_instance", &rc.address));
-    let eni = s(&c.after, "primary_network_interface_id")
+    let id = text(&c.after, "id").unwrap_or_else(|| placeholder("aws_instance", &rc.address));
+    let eni = text(&c.after, "primary_network_interface_id")
         .unwrap_or_else(|| placeholder("aws_network_interface", &rc.address));
     let subnet = match cx.string(rc, "subnet_id") {
         Ok(Some(x)) => x,
@@ -261,7 +254,7 @@ fn instance(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         }
     };
     let groups = groups_of(cx, rc, "vpc_security_group_ids", &eni).unwrap_or_default();
-    let ip = s(&c.after, "private_ip").and_then(|p| p.parse().ok());
+    let ip = text(&c.after, "private_ip").and_then(|p| p.parse().ok());
     let public = match boolean(&c.after, "associate_public_ip_address") {
         Some(true) => Some(cx.placeholder_public_ip()),
         Some(false) => None,
@@ -310,7 +303,7 @@ fn instance(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
 
 fn interface(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let c = &rc.change;
-    let old = s(&c.before, "id");
+    let old = text(&c.before, "id");
     if c.is_delete() || c.is_replace() {
         if let Some(id) = &old {
             enis(cx).retain(|e| &e.network_interface_id != id);
@@ -333,12 +326,13 @@ fn interface(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         }
         return Some(vec![id]);
     }
-    let id = s(&c.after, "id").unwrap_or_else(|| placeholder("aws_network_interface", &rc.address));
+    let id =
+        text(&c.after, "id").unwrap_or_else(|| placeholder("aws_network_interface", &rc.address));
     let Some(subnet) = cx.need(rc, "subnet_id", &id) else {
         return Some(vec![id]);
     };
     let groups = groups_of(cx, rc, "security_groups", &id).unwrap_or_default();
-    let ip = s(&c.after, "private_ip")
+    let ip = text(&c.after, "private_ip")
         .or_else(|| {
             get(&c.after, "private_ips")
                 .and_then(Value::as_array)
@@ -350,7 +344,7 @@ fn interface(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let instance = get(&c.after, "attachment")
         .and_then(Value::as_array)
         .and_then(|a| a.first())
-        .and_then(|a| s(a, "instance"));
+        .and_then(|a| text(a, "instance"));
     new_eni(cx, rc, &id, &subnet, groups, ip, None, instance.as_deref());
     Some(vec![id])
 }
@@ -365,7 +359,7 @@ fn eip(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
                 .flatten()
                 .or_else(|| cx.string(rc, "network_interface_id").ok().flatten())
         } else {
-            s(v, "network_interface").or_else(|| s(v, "network_interface_id"))
+            text(v, "network_interface").or_else(|| text(v, "network_interface_id"))
         };
         if eni.is_some() {
             return eni;
@@ -376,7 +370,7 @@ fn eip(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
                 .flatten()
                 .or_else(|| cx.string(rc, "instance_id").ok().flatten())
         } else {
-            s(v, "instance").or_else(|| s(v, "instance_id"))
+            text(v, "instance").or_else(|| text(v, "instance_id"))
         };
         inst.and_then(|i| primary_eni(cx, &i))
     };
@@ -410,7 +404,7 @@ fn eip(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         );
         return Some(ids);
     };
-    let ip = s(&c.after, "public_ip")
+    let ip = text(&c.after, "public_ip")
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| cx.placeholder_public_ip());
     match enis(cx).iter_mut().find(|e| e.network_interface_id == eni) {
@@ -439,7 +433,7 @@ fn eip(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
 
 fn subnet_group(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let c = &rc.change;
-    let name = s(&c.after, "name").or_else(|| s(&c.before, "name"))?;
+    let name = text(&c.after, "name").or_else(|| text(&c.before, "name"))?;
     if c.is_delete() {
         return Some(vec![name]);
     }
@@ -478,7 +472,7 @@ fn subnet_group(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
 
 fn db(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let c = &rc.change;
-    let old = s(&c.before, "identifier");
+    let old = text(&c.before, "identifier");
     let dbs = cx.snap.db_instances.get_or_insert_with(Vec::new);
     if c.is_delete() || c.is_replace() {
         if let Some(id) = &old {
@@ -489,7 +483,7 @@ fn db(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         }
     }
     let id =
-        s(&c.after, "identifier").unwrap_or_else(|| placeholder("aws_db_instance", &rc.address));
+        text(&c.after, "identifier").unwrap_or_else(|| placeholder("aws_db_instance", &rc.address));
     let groups = groups_of(cx, rc, "vpc_security_group_ids", &id);
     let port = int(&c.after, "port").and_then(|p| u16::try_from(p).ok());
     let public = boolean(&c.after, "publicly_accessible").unwrap_or(false);
@@ -539,7 +533,7 @@ fn db(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
             dbs.push(DbInstance {
                 db_instance_identifier: id.clone(),
                 db_instance_status: DbInstanceStatus::Available,
-                engine: s(&c.after, "engine"),
+                engine: text(&c.after, "engine"),
                 endpoint: port.map(|port| DbEndpoint {
                     address: format!("(known after apply: {})", rc.address),
                     port,
@@ -549,7 +543,7 @@ fn db(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
                 vpc_security_group_ids: groups.unwrap_or_default(),
                 multi_az: boolean(&c.after, "multi_az").unwrap_or(false),
                 publicly_accessible: public,
-                availability_zone: s(&c.after, "availability_zone"),
+                availability_zone: text(&c.after, "availability_zone"),
             });
         }
     }

@@ -414,6 +414,14 @@ pub(crate) fn get<'v>(v: &'v Value, attr: &str) -> Option<&'v Value> {
     v.get(attr).filter(|x| !x.is_null())
 }
 
+/// A non-empty string attribute, e.g. an id in `before` or `after`.
+pub(crate) fn text(v: &Value, attr: &str) -> Option<String> {
+    get(v, attr)
+        .and_then(Value::as_str)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+}
+
 /// True when `after_unknown[attr]` is `true` (the whole value is unknown).
 pub(crate) fn unknown(after_unknown: &Value, attr: &str) -> bool {
     after_unknown.get(attr) == Some(&Value::Bool(true))

@@ -5,9 +5,7 @@
 //! Group Rule resources"), `aws_network_acl` (with `aws_network_acl_rule`)
 //! and `aws_route_table` (with `aws_route`).
 
-use serde_json::Value;
-
-use super::ctx::{get, Ctx};
+use super::ctx::{text, Ctx};
 use super::plan::config_address;
 
 /// (container type, its inline attributes, the rule resource types, the
@@ -37,10 +35,6 @@ const FAMILIES: &[(&str, &[&str], &[&str], &str)] = &[
     ),
 ];
 
-fn id_in(v: &Value, attr: &str) -> Option<String> {
-    get(v, attr).and_then(Value::as_str).map(str::to_string)
-}
-
 /// Adds one warning per (container, rule resource) pair that mixes styles.
 pub(crate) fn warn(cx: &mut Ctx) {
     let plan = cx.plan;
@@ -58,7 +52,7 @@ pub(crate) fn warn(cx: &mut Ctx) {
             if set.is_empty() {
                 continue;
             }
-            let id = id_in(&g.change.after, "id").or_else(|| id_in(&g.change.before, "id"));
+            let id = text(&g.change.after, "id").or_else(|| text(&g.change.before, "id"));
             let bare = config_address(&g.address);
             for r in plan
                 .resource_changes
@@ -68,7 +62,7 @@ pub(crate) fn warn(cx: &mut Ctx) {
                 let by_id = id.is_some()
                     && [&r.change.after, &r.change.before]
                         .iter()
-                        .any(|v| id_in(v, link) == id);
+                        .any(|v| text(v, link) == id);
                 let (refs, _) = plan.references(&r.address, link);
                 let by_ref = refs.iter().any(|x| x == &g.address || *x == bare);
                 if by_id || by_ref {

@@ -13,9 +13,7 @@
 //! account and region (<https://docs.aws.amazon.com/vpc/latest/peering/create-vpc-peering-connection.html>);
 //! a deleted peering or NAT gateway leaves `blackhole` routes.
 
-use serde_json::Value;
-
-use super::ctx::{boolean, cidr, get, local_route, placeholder, Ctx};
+use super::ctx::{boolean, cidr, local_route, placeholder, text, Ctx};
 use super::plan::ResourceChange;
 use crate::resources::*;
 
@@ -32,20 +30,13 @@ pub(crate) fn apply(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     }
 }
 
-fn s(v: &Value, attr: &str) -> Option<String> {
-    get(v, attr)
-        .and_then(Value::as_str)
-        .filter(|x| !x.is_empty())
-        .map(str::to_string)
-}
-
 fn new_id(rc: &ResourceChange) -> String {
-    s(&rc.change.after, "id").unwrap_or_else(|| placeholder(&rc.resource_type, &rc.address))
+    text(&rc.change.after, "id").unwrap_or_else(|| placeholder(&rc.resource_type, &rc.address))
 }
 
 fn vpc(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let c = &rc.change;
-    let old = s(&c.before, "id");
+    let old = text(&c.before, "id");
     if c.is_delete() || c.is_replace() {
         if let Some(id) = &old {
             cx.snap
@@ -75,7 +66,7 @@ fn vpc(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         is_default: false,
         tags: Tags::default(),
     });
-    let acl = s(&c.after, "default_network_acl_id")
+    let acl = text(&c.after, "default_network_acl_id")
         .unwrap_or_else(|| format!("acl-(default of {})", rc.address));
     let all = |egress, rule_number, rule_action| NetworkAclEntry {
         rule_number,
@@ -103,7 +94,7 @@ fn vpc(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
             associated_subnet_ids: Vec::new(),
             tags: Tags::default(),
         });
-    let rtb = s(&c.after, "main_route_table_id")
+    let rtb = text(&c.after, "main_route_table_id")
         .unwrap_or_else(|| format!("rtb-(main of {})", rc.address));
     cx.snap
         .route_tables
@@ -120,7 +111,7 @@ fn vpc(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
             }],
             tags: Tags::default(),
         });
-    let sg = s(&c.after, "default_security_group_id")
+    let sg = text(&c.after, "default_security_group_id")
         .unwrap_or_else(|| format!("sg-(default of {})", rc.address));
     let perm = |peer: Option<&str>| IpPermission {
         ip_protocol: IpProtocol::All,
@@ -164,7 +155,7 @@ fn cidr_association(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let v = if c.is_delete() { &c.before } else { &c.after };
     let block = cidr(v, "cidr_block").ok().flatten();
     let vpc = if c.is_delete() {
-        s(v, "vpc_id")
+        text(v, "vpc_id")
     } else {
         cx.need(rc, "vpc_id", &rc.address)
     };
@@ -186,7 +177,7 @@ fn cidr_association(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
 
 fn subnet(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let c = &rc.change;
-    let old = s(&c.before, "id");
+    let old = text(&c.before, "id");
     if c.is_delete() || c.is_replace() {
         if let Some(id) = &old {
             cx.snap
@@ -219,7 +210,7 @@ fn subnet(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         vpc_id: vpc.clone(),
         cidr_block: block,
         ipv6_cidr_blocks: Vec::new(),
-        availability_zone: s(&c.after, "availability_zone"),
+        availability_zone: text(&c.after, "availability_zone"),
         tags: Tags::default(),
     });
     if let Some(a) = cx
@@ -238,9 +229,9 @@ fn igw(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let c = &rc.change;
     let attachment = rc.resource_type == "aws_internet_gateway_attachment";
     let old = if attachment {
-        s(&c.before, "internet_gateway_id")
+        text(&c.before, "internet_gateway_id")
     } else {
-        s(&c.before, "id")
+        text(&c.before, "id")
     };
     let gws = cx.snap.internet_gateways.get_or_insert_with(Vec::new);
     if c.is_delete() || c.is_replace() {
@@ -293,7 +284,7 @@ fn igw(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
 
 fn nat(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let c = &rc.change;
-    let old = s(&c.before, "id");
+    let old = text(&c.before, "id");
     if c.is_delete() || c.is_replace() {
         if let Some(id) = &old {
             for n in cx.snap.nat_gateways.iter_mut().flatten() {
@@ -320,11 +311,11 @@ fn nat(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         .find(|x| x.subnet_id == subnet)
         .map(|x| x.vpc_id.clone())
         .unwrap_or_default();
-    let private = s(&c.after, "connectivity_type").as_deref() == Some("private");
+    let private = text(&c.after, "connectivity_type").as_deref() == Some("private");
     let public_ip = if private {
         None
     } else {
-        s(&c.after, "public_ip")
+        text(&c.after, "public_ip")
             .and_then(|p| p.parse().ok())
             .or_else(|| Some(cx.placeholder_public_ip()))
     };
@@ -339,7 +330,7 @@ fn nat(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
             connectivity_type: Some(if private { "private" } else { "public" }.into()),
             addresses: vec![NatGatewayAddress {
                 network_interface_id: None,
-                private_ip: s(&c.after, "private_ip").and_then(|p| p.parse().ok()),
+                private_ip: text(&c.after, "private_ip").and_then(|p| p.parse().ok()),
                 public_ip,
             }],
             tags: Tags::default(),
@@ -362,9 +353,9 @@ fn peering(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let c = &rc.change;
     let accepter = rc.resource_type == "aws_vpc_peering_connection_accepter";
     let old = if accepter {
-        s(&c.before, "vpc_peering_connection_id")
+        text(&c.before, "vpc_peering_connection_id")
     } else {
-        s(&c.before, "id")
+        text(&c.before, "id")
     };
     if accepter {
         if c.is_delete() {

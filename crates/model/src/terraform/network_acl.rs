@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use super::ctx::{any_unknown, get, placeholder, Ctx};
+use super::ctx::{any_unknown, get, placeholder, text, Ctx};
 use super::plan::ResourceChange;
 use super::rules::{acl_entries, acl_entry};
 use crate::resources::*;
@@ -28,10 +28,6 @@ pub(crate) fn apply(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
 
 fn acls<'a>(cx: &'a mut Ctx) -> &'a mut Vec<NetworkAcl> {
     cx.snap.network_acls.get_or_insert_with(Vec::new)
-}
-
-fn s(v: &Value, attr: &str) -> Option<String> {
-    get(v, attr).and_then(Value::as_str).map(str::to_string)
 }
 
 /// Moves `subnet` to `acl` (or, with `None`, to its VPC's default ACL).
@@ -98,7 +94,7 @@ fn acl(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     } else {
         "id"
     };
-    let old = s(&c.before, id_attr);
+    let old = text(&c.before, id_attr);
     let before_subnets: Vec<String> = get(&c.before, "subnet_ids")
         .and_then(Value::as_array)
         .map(|a| {
@@ -126,7 +122,7 @@ fn acl(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     }
     let fresh = (c.is_create() || c.is_replace()) && !default;
     let id = if fresh {
-        s(&c.after, "id").unwrap_or_else(|| placeholder("aws_network_acl", &rc.address))
+        text(&c.after, "id").unwrap_or_else(|| placeholder("aws_network_acl", &rc.address))
     } else {
         match cx.string(rc, id_attr) {
             Ok(Some(i)) => i,
@@ -245,7 +241,10 @@ fn rule(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let c = rc.change.clone();
     let mut ids = Vec::new();
     if !c.is_create() {
-        if let (Some(id), Ok(e)) = (s(&c.before, "network_acl_id"), acl_entry(&c.before, None)) {
+        if let (Some(id), Ok(e)) = (
+            text(&c.before, "network_acl_id"),
+            acl_entry(&c.before, None),
+        ) {
             match acls(cx).iter_mut().find(|a| a.network_acl_id == id) {
                 Some(a) => {
                     let n = a.entries.len();
@@ -309,7 +308,7 @@ fn association(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let c = rc.change.clone();
     let mut ids = Vec::new();
     if !c.is_create() {
-        if let Some(sn) = s(&c.before, "subnet_id") {
+        if let Some(sn) = text(&c.before, "subnet_id") {
             associate(cx, &sn, None);
             ids.push(sn);
         }

@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use super::ctx::{get, is_placeholder, local_route, placeholder, unknown, Ctx};
+use super::ctx::{get, is_placeholder, local_route, placeholder, text, unknown, Ctx};
 use super::plan::ResourceChange;
 use crate::resources::*;
 
@@ -28,13 +28,6 @@ pub(crate) fn apply(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
 
 fn tables<'a>(cx: &'a mut Ctx) -> &'a mut Vec<RouteTable> {
     cx.snap.route_tables.get_or_insert_with(Vec::new)
-}
-
-fn s(v: &Value, attr: &str) -> Option<String> {
-    get(v, attr)
-        .and_then(Value::as_str)
-        .filter(|x| !x.is_empty())
-        .map(str::to_string)
 }
 
 /// Target attributes of a route, and the resource types that fill them.
@@ -85,7 +78,7 @@ fn route_of(
     unknown_v: &Value,
     mut unknown_target: impl FnMut(&str) -> Result<Option<String>, String>,
 ) -> Result<Route, (String, String)> {
-    let dest = |a: &str, b: &str| s(v, a).or_else(|| s(v, b));
+    let dest = |a: &str, b: &str| text(v, a).or_else(|| text(v, b));
     for a in [
         "cidr_block",
         "destination_cidr_block",
@@ -105,7 +98,7 @@ fn route_of(
             .map(|x| x.parse::<ipnet::Ipv6Net>().map(|n| n.trunc()))
             .transpose()
             .map_err(|e| ("destination_ipv6_cidr_block".to_string(), e.to_string()))?,
-        destination_prefix_list_id: s(v, "destination_prefix_list_id"),
+        destination_prefix_list_id: text(v, "destination_prefix_list_id"),
         gateway_id: None,
         nat_gateway_id: None,
         vpc_peering_connection_id: None,
@@ -126,7 +119,7 @@ fn route_of(
                 set_target(&mut r, attr, id);
                 any = true;
             }
-        } else if let Some(id) = s(v, attr) {
+        } else if let Some(id) = text(v, attr) {
             set_target(&mut r, attr, id);
             any = true;
         }
@@ -157,7 +150,7 @@ fn table(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     } else {
         "id"
     };
-    let old = s(&c.before, id_attr);
+    let old = text(&c.before, id_attr);
     if (c.is_delete() || c.is_replace()) && !default {
         if let Some(id) = &old {
             tables(cx).retain(|t| &t.route_table_id != id);
@@ -169,7 +162,7 @@ fn table(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     }
     let fresh = (c.is_create() || c.is_replace()) && !default;
     let id = if fresh {
-        s(&c.after, "id").unwrap_or_else(|| placeholder("aws_route_table", &rc.address))
+        text(&c.after, "id").unwrap_or_else(|| placeholder("aws_route_table", &rc.address))
     } else {
         match cx.string(rc, id_attr) {
             Ok(Some(i)) => i,
@@ -298,7 +291,7 @@ fn route(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let mut ids = Vec::new();
     if !c.is_create() {
         if let (Some(id), Ok(r)) = (
-            s(&c.before, "route_table_id"),
+            text(&c.before, "route_table_id"),
             route_of(&c.before, &Value::Null, |_| Err(String::new())),
         ) {
             match tables(cx).iter_mut().find(|t| t.route_table_id == id) {
@@ -370,7 +363,7 @@ fn association(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let c = rc.change.clone();
     let mut ids = Vec::new();
     if !c.is_create() {
-        let (sn, gw) = (s(&c.before, "subnet_id"), s(&c.before, "gateway_id"));
+        let (sn, gw) = (text(&c.before, "subnet_id"), text(&c.before, "gateway_id"));
         associate(cx, sn.as_deref(), gw.as_deref(), None);
         ids.extend(sn.or(gw));
     }
@@ -400,8 +393,8 @@ fn main_association(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let c = rc.change.clone();
     let (vpc, table) = if c.is_delete() {
         (
-            s(&c.before, "vpc_id"),
-            s(&c.before, "original_route_table_id"),
+            text(&c.before, "vpc_id"),
+            text(&c.before, "original_route_table_id"),
         )
     } else {
         (

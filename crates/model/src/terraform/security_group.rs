@@ -14,7 +14,7 @@
 
 use serde_json::Value;
 
-use super::ctx::{any_unknown, get, placeholder, Ctx};
+use super::ctx::{any_unknown, get, placeholder, text, Ctx};
 use super::plan::ResourceChange;
 use super::rules::{self, permissions, same_permissions};
 use crate::resources::*;
@@ -36,14 +36,10 @@ fn groups<'a>(cx: &'a mut Ctx) -> &'a mut Vec<SecurityGroup> {
     cx.snap.security_groups.get_or_insert_with(Vec::new)
 }
 
-fn id_in(v: &Value, attr: &str) -> Option<String> {
-    get(v, attr).and_then(Value::as_str).map(str::to_string)
-}
-
 fn group(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let c = &rc.change;
     let default = rc.resource_type == "aws_default_security_group";
-    let old = id_in(&c.before, "id");
+    let old = text(&c.before, "id");
     if (c.is_delete() || c.is_replace()) && !default {
         if let Some(id) = &old {
             groups(cx).retain(|g| &g.group_id != id);
@@ -54,7 +50,7 @@ fn group(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         }
     }
     let new_id = if c.is_create() || c.is_replace() {
-        id_in(&c.after, "id").unwrap_or_else(|| placeholder("aws_security_group", &rc.address))
+        text(&c.after, "id").unwrap_or_else(|| placeholder("aws_security_group", &rc.address))
     } else {
         old.clone()?
     };
@@ -162,7 +158,7 @@ fn rule_value(
             )
         })?
     } else {
-        id_in(v, "security_group_id")
+        text(v, "security_group_id")
     };
     let group_id = group_id.ok_or_else(|| {
         (
@@ -185,7 +181,7 @@ fn rule_value(
         cx.optional(rc, peer_attr)
             .map_err(|e| (peer_attr.to_string(), group_id.clone(), e))?
     } else {
-        id_in(v, peer_attr)
+        text(v, peer_attr)
     };
     let perm = if vpc_rule {
         rules::vpc_rule(v, peer)
@@ -275,8 +271,8 @@ fn attachment(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
             )
         } else {
             (
-                Ok(id_in(v, "security_group_id")),
-                Ok(id_in(v, "network_interface_id")),
+                Ok(text(v, "security_group_id")),
+                Ok(text(v, "network_interface_id")),
             )
         };
         let (Ok(Some(g)), Ok(Some(e))) = (g, e) else {
