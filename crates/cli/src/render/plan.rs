@@ -250,7 +250,6 @@ pub fn plan_markdown(r: &PlanReport, plan: &str) -> String {
 /// flow, failing for broken flows and for flows that became unknown or
 /// worse; a single passing case when nothing changes.
 pub fn plan_junit(r: &PlanReport, plan: &str) -> anyhow::Result<String> {
-    use netpath_engine::Trend;
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
     let mut report = Report::new("netpath plan");
     let mut suite = TestSuite::new(plan);
@@ -268,9 +267,7 @@ pub fn plan_junit(r: &PlanReport, plan: &str) -> anyhow::Result<String> {
             ch.protocol,
             ch.ports
         );
-        let bad = ch.change == ChangeKind::Broken
-            || (ch.change == ChangeKind::Changed
-                && matches!(ch.trend, Trend::Worse | Trend::Unknown));
+        let bad = ch.counts_under(netpath_engine::FailOn::Broken);
         let status = if bad {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
             s.set_message(format!("{}: {}", word(&ch.change), why(c)));

@@ -143,6 +143,26 @@ impl FlowChange {
     pub fn flow_count(&self) -> usize {
         self.from.len() * self.to.len()
     }
+
+    /// True when this change makes `--fail-on fail_on` fail: any change
+    /// for `Any`; broken, or changed for the worse or to unknown, for
+    /// `Broken`; opened, or changed for the better or to unknown, for
+    /// `Opened`.
+    pub fn counts_under(&self, fail_on: FailOn) -> bool {
+        match fail_on {
+            FailOn::Any => true,
+            FailOn::Broken => {
+                self.change == ChangeKind::Broken
+                    || (self.change == ChangeKind::Changed
+                        && matches!(self.trend, Trend::Worse | Trend::Unknown))
+            }
+            FailOn::Opened => {
+                self.change == ChangeKind::Opened
+                    || (self.change == ChangeKind::Changed
+                        && matches!(self.trend, Trend::Better | Trend::Unknown))
+            }
+        }
+    }
 }
 
 /// Counts of changed flows (source, destination, port range).
@@ -187,19 +207,7 @@ pub enum FailOn {
 impl Diff {
     /// True when some change counts under `fail_on`.
     pub fn fails(&self, fail_on: FailOn) -> bool {
-        self.changes.iter().any(|c| match fail_on {
-            FailOn::Any => true,
-            FailOn::Broken => {
-                c.change == ChangeKind::Broken
-                    || (c.change == ChangeKind::Changed
-                        && matches!(c.trend, Trend::Worse | Trend::Unknown))
-            }
-            FailOn::Opened => {
-                c.change == ChangeKind::Opened
-                    || (c.change == ChangeKind::Changed
-                        && matches!(c.trend, Trend::Better | Trend::Unknown))
-            }
-        })
+        self.changes.iter().any(|c| c.counts_under(fail_on))
     }
 }
 

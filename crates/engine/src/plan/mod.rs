@@ -84,13 +84,7 @@ pub struct PlanReport {
 impl PlanReport {
     /// True when a change counts under `fail_on` (as [`crate::Diff::fails`]).
     pub fn fails(&self, fail_on: crate::FailOn) -> bool {
-        let d = crate::Diff {
-            edits: Vec::new(),
-            changes: self.changes.iter().map(|c| c.change.clone()).collect(),
-            summary: self.summary.clone(),
-            warnings: Vec::new(),
-        };
-        d.fails(fail_on)
+        self.changes.iter().any(|c| c.change.counts_under(fail_on))
     }
 }
 
