@@ -257,6 +257,9 @@ pub(crate) struct Evaluation {
     pub matched: Option<Matched>,
     /// What data was missing, when the decision is unknown.
     pub missing: Vec<String>,
+    /// For a deny: the rule, entry or route that came closest to allowing
+    /// it, in a sentence (see `docs/explain-json.md`, near misses).
+    pub near_miss: Option<String>,
 }
 
 /// One evaluated step of the path.
@@ -269,6 +272,10 @@ pub struct Hop {
     /// The AWS id of the component (for security groups: the group when the
     /// ENI has one, else the ENI).
     pub component: String,
+    /// The component's human name: a group's `GroupName`, else the `Name`
+    /// tag (see [`crate::Topology::name_of`]); absent when it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Ingress or egress for SGs and NACLs; `null` otherwise.
     pub direction: Option<Direction>,
     /// What it decided.
@@ -298,6 +305,10 @@ pub struct Hop {
     /// way back was checked); `null` otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub symptom: Option<Symptom>,
+    /// For a deny: the rule, entry or route that came closest to allowing
+    /// it, in a sentence; absent when nothing came close.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub near_miss: Option<String>,
     /// One sentence for a human.
     pub detail: String,
 }
@@ -321,6 +332,9 @@ pub struct Blocking {
     pub kind: HopKind,
     /// AWS id (a DB's identifier for a DB; for SGs the group if the ENI has one, else the ENI).
     pub component: String,
+    /// The component's human name, as in [`Hop::name`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Groups on the ENI, for a security-group block.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub security_groups: Vec<String>,
@@ -348,6 +362,7 @@ impl Blocking {
             path: h.path,
             kind: h.kind,
             component: h.component.clone(),
+            name: h.name.clone(),
             security_groups: if h.kind == HopKind::SecurityGroup {
                 h.security_groups.clone()
             } else {
@@ -549,6 +564,10 @@ pub struct Explanation {
     pub blocking: Option<Blocking>,
     /// Every blocking hop, in path order.
     pub blockers: Vec<Blocking>,
+    /// For each blocker, the rule, entry or route that came closest to
+    /// allowing the flow, in a sentence with names (path order; empty when
+    /// nothing came close). See `docs/explain-json.md` for the ranking.
+    pub near_misses: Vec<String>,
     /// What the client sees.
     pub symptom: Symptom,
     /// One fix per blocker.

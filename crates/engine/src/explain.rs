@@ -237,6 +237,16 @@ fn explain_flow<'a>(
         }
     }
     let (sp, dp, hops, j) = &walks[rep];
+    // Names beside ids, in the hops and in every sentence the answer says.
+    let hops: &Vec<Hop> = &hops
+        .iter()
+        .map(|h| Hop {
+            name: topo.name_of(&h.component).map(str::to_string),
+            detail: topo.with_names(&h.detail),
+            near_miss: h.near_miss.as_ref().map(|n| topo.with_names(n)),
+            ..h.clone()
+        })
+        .collect();
     for h in hops {
         for m in &h.missing {
             if !missing.contains(m) {
@@ -249,6 +259,16 @@ fn explain_flow<'a>(
         .iter()
         .map(|&i| Blocking::from_hop(&hops[i]))
         .collect();
+    // The near misses of the blocking hops, in path order, once each.
+    let mut near_misses: Vec<String> = Vec::new();
+    for &i in &j.blockers {
+        if let Some(n) = &hops[i].near_miss {
+            let n = topo.with_names(n);
+            if !near_misses.contains(&n) {
+                near_misses.push(n);
+            }
+        }
+    }
     let blocking = if merged == Verdict::Unknown && walks.len() > 1 {
         None
     } else {
@@ -342,8 +362,13 @@ fn explain_flow<'a>(
         .enumerate()
         .map(|(n, (&i, b))| ctx.fix(n, &hops[i], b))
         .collect();
+    for f in &mut fixes {
+        f.summary = topo.with_names(&f.summary);
+    }
     // One advice without a command, said once (a private destination's).
     fixes.dedup_by(|a, b| a.command.is_none() && b.command.is_none() && a.summary == b.summary);
+    let missing: Vec<String> = missing.iter().map(|m| topo.with_names(m)).collect();
+    let warnings: Vec<String> = warnings.iter().map(|w| topo.with_names(w)).collect();
     Ok(Explanation {
         verdict: merged,
         source: src.info(topo),
@@ -363,6 +388,7 @@ fn explain_flow<'a>(
         hops: hops.clone(),
         blocking,
         blockers,
+        near_misses,
         symptom,
         fixes,
         missing,

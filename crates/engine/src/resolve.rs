@@ -1,7 +1,10 @@
 //! Resolution of `--from` / `--to` references to places in the network.
 //!
 //! A reference is an instance id, an ENI id, an RDS DB identifier (or its
-//! endpoint address), a `Name` tag, an IPv4 address, or the word `internet`.
+//! endpoint address), a `Name` tag (exact, else ignoring case, said as a
+//! note), an IPv4 address, the word `internet`, or what people paste: an
+//! ARN or an EC2 DNS name (see `reference.rs`). A reference that matches
+//! nothing gets up to three near names.
 //! An RDS DB instance is located through the ENIs RDS creates for it:
 //! description `RDSNetworkInterface`, in a subnet of its DB subnet group,
 //! carrying its VPC security groups
@@ -15,16 +18,24 @@ use netpath_model::{DbInstance, Instance, NetworkInterface};
 
 use crate::addr::AddrSet;
 use crate::answer::EndpointInfo;
+use crate::reference::{self, Pasted};
 use crate::topology::Topology;
 
 /// Why a reference could not be resolved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ResolveError {
-    /// Nothing in the snapshot matches.
-    #[error("`{0}` matches no instance, network interface, DB instance, Name tag or IP in the snapshot; use an id, a Name tag, an RDS identifier, an IPv4 address or `internet`")]
-    NotFound(String),
-    /// Several resources match; the user must pick one.
-    #[error("`{reference}` matches several resources: {}. Pass one of these ids instead", .candidates.join(", "))]
+    /// Nothing in the snapshot matches; `suggestions` are up to three
+    /// names close to it (did you mean).
+    #[error("`{reference}` matches no instance, network interface, DB instance, Name tag or IP in the snapshot{}; use an id, a Name tag, an RDS identifier or endpoint, an ARN, an EC2 DNS name, an IPv4 address or `internet`", did_you_mean(.suggestions))]
+    NotFound {
+        /// What the user typed.
+        reference: String,
+        /// Names close to it, most similar first.
+        suggestions: Vec<String>,
+    },
+    /// Several resources match; the user must pick one (the message lists
+    /// at most 10, with the total).
+    #[error("`{reference}` matches {} resources: {}. Pass one of these ids instead", .candidates.len(), capped(.candidates))]
     Ambiguous {
         /// What the user typed.
         reference: String,
@@ -39,6 +50,36 @@ pub enum ResolveError {
         /// Why.
         message: String,
     },
+}
+
+/// `; did you mean a, b or c?`, or nothing.
+fn did_you_mean(suggestions: &[String]) -> String {
+    match suggestions {
+        [] => String::new(),
+        [one] => format!("; did you mean `{one}`?"),
+        [init @ .., last] => format!(
+            "; did you mean {} or `{last}`?",
+            init.iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The first 10 candidates, then how many more.
+fn capped(candidates: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut s = candidates
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if candidates.len() > SHOWN {
+        s.push_str(&format!(" and {} more", candidates.len() - SHOWN));
+    }
+    s
 }
 
 /// Where an end of the flow sits: an ENI (or, for a DB with no ENI in the
@@ -356,6 +397,21 @@ pub fn resolve<'a>(
             message: "netpath evaluates IPv4 flows only so far, so it cannot answer for an IPv6 address; ask with the IPv4 address, instance id or Name tag".into(),
         });
     }
+    match reference::canonical(r) {
+        Some(Pasted::Id(id)) => {
+            let mut ep = resolve(topo, &id, prefer_vpc)?;
+            ep.reference = r.to_string();
+            return Ok(ep);
+        }
+        Some(Pasted::Ip(ip)) => return Ok(resolve_ip(topo, r, ip, prefer_vpc)),
+        Some(Pasted::Unsupported(message)) => {
+            return Err(ResolveError::Unplaceable {
+                reference: r.to_string(),
+                message,
+            })
+        }
+        None => {}
+    }
     if let Some(inst) = topo.instance(r) {
         return instance_endpoint(topo, r, inst);
     }
@@ -406,7 +462,26 @@ pub fn resolve<'a>(
     }
     match (candidates.len(), found) {
         (1, Some(ep)) => Ok(ep),
-        (0, _) => Err(ResolveError::NotFound(r.to_string())),
+        (0, _) => match reference::case_insensitive(topo, r)[..] {
+            // Names are case-sensitive in AWS; a unique match ignoring case
+            // is what was meant, said as a note.
+            [name] => {
+                let mut ep = resolve(topo, name, prefer_vpc)?;
+                ep.reference = r.to_string();
+                ep.warnings.push(format!(
+                    "`{r}` matches the name `{name}` only ignoring case"
+                ));
+                Ok(ep)
+            }
+            [] => Err(ResolveError::NotFound {
+                reference: r.to_string(),
+                suggestions: reference::did_you_mean(topo, r),
+            }),
+            ref several => Err(ResolveError::Ambiguous {
+                reference: r.to_string(),
+                candidates: several.iter().map(|n| format!("`{n}`")).collect(),
+            }),
+        },
         _ => Err(ResolveError::Ambiguous {
             reference: r.to_string(),
             candidates,

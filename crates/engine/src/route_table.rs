@@ -270,6 +270,7 @@ pub(crate) fn judge(
         // (<https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html>).
         return RouteJudgement {
             evaluation: Evaluation {
+                near_miss: near_route(topo, rt, subnet_id, dest),
                 decision: Decision::Deny,
                 detail: format!(
                     "{} ({how} route table of {subnet_id}) has no route to {dest}",
@@ -296,6 +297,7 @@ pub(crate) fn judge(
         // (<https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html>).
         return RouteJudgement {
             evaluation: Evaluation {
+                near_miss: near_route(topo, rt, subnet_id, dest),
                 decision: Decision::Deny,
                 detail: format!("{} ({how}) sends {dest} to {}, a blackhole route: its target no longer exists, so packets are dropped", rt.route_table_id, matched.text),
                 matched: Some(matched),
@@ -307,6 +309,7 @@ pub(crate) fn judge(
     }
     RouteJudgement {
         evaluation: Evaluation {
+            near_miss: None,
             decision: Decision::Allow,
             detail: format!(
                 "{} ({how}) routes {dest} via {}",
@@ -318,6 +321,46 @@ pub(crate) fn judge(
         code: None,
         target: Some(target(route)),
     }
+}
+
+/// The route that came closest, when `rt` (the table `subnet_id` uses)
+/// drops `dest`: another table of the same VPC whose longest-prefix route
+/// for `dest` is active and not `local`, named with the subnets that use it.
+/// A subnet uses its explicitly associated table, else the main table
+/// (<https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html>), so
+/// the route is right but on the wrong table.
+fn near_route(topo: &Topology, rt: &RouteTable, subnet_id: &str, dest: &AddrSet) -> Option<String> {
+    let ip = dest.atoms(std::iter::empty()).into_iter().next()?;
+    topo.snapshot
+        .route_tables
+        .iter()
+        .flatten()
+        .filter(|o| o.vpc_id == rt.vpc_id && o.route_table_id != rt.route_table_id)
+        .find_map(|o| {
+            let r = lookup(topo, o, ip)?;
+            (r.state != RouteState::Blackhole && r.gateway_id.as_deref() != Some("local"))
+                .then_some((o, r))
+        })
+        .map(|(o, r)| {
+            let users: Vec<&str> = o
+                .associations
+                .iter()
+                .filter_map(|a| a.subnet_id.as_deref())
+                .collect();
+            let whose = if o.associations.iter().any(|a| a.main) {
+                "the main table".to_string()
+            } else if users.is_empty() {
+                "a table no subnet uses".to_string()
+            } else {
+                format!("the table of {}", users.join(", "))
+            };
+            format!(
+                "{} ({whose}) routes {dest} via {}, but {subnet_id} uses {}",
+                o.route_table_id,
+                describe(r),
+                rt.route_table_id
+            )
+        })
 }
 
 /// What [`judge`] decided: the common evaluation, the explanation code of a
@@ -332,6 +375,7 @@ impl RouteJudgement {
     fn unknown(detail: String, missing: Vec<String>) -> RouteJudgement {
         RouteJudgement {
             evaluation: Evaluation {
+                near_miss: None,
                 decision: Decision::Unknown,
                 detail,
                 matched: None,

@@ -319,6 +319,7 @@ pub fn evaluate(
             format!("the security groups could not all be read ({m}), so this cannot be decided")
         };
         return Evaluation {
+            near_miss: None,
             decision: Decision::Unknown,
             matched: None,
             missing: vec![m],
@@ -328,6 +329,7 @@ pub fn evaluate(
     if group_ids.is_empty() {
         let filtered = interface_type.is_none_or(|t| t == "interface");
         return Evaluation {
+            near_miss: None,
             decision: if filtered {
                 Decision::Deny
             } else {
@@ -400,6 +402,7 @@ pub fn evaluate(
     let groups_text = group_ids.join(", ");
     if all_allow {
         return Evaluation {
+            near_miss: None,
             decision: Decision::Allow,
             matched: results.into_iter().next().and_then(|(a, _)| a),
             missing: Vec::new(),
@@ -443,18 +446,23 @@ pub fn evaluate(
                             })
                     })
             });
-            let why = match unusable {
-                Some((sg, g, vpc)) => format!(
-                    "; {sg} admits group {g}, which the peer carries, but the peer is in {} and no active same-region peering joins it to {vpc}, so the reference does not match",
+            let cross_vpc = unusable.is_some();
+            let near = match unusable {
+                Some((sg, g, vpc)) => Some(format!(
+                    "{sg} admits group {g}, which the peer carries, but the peer is in {} and no active same-region peering joins it to {vpc}, so the reference does not match",
                     peer.vpc_id.unwrap_or("?")
-                ),
+                )),
                 None => atoms
                     .first()
-                    .and_then(|ip| near_miss(topo, &defined, dir, peer, *ip, proto, port))
-                    .map(|n| format!("; nearest rule: {n}"))
-                    .unwrap_or_default(),
+                    .and_then(|ip| near_miss(topo, &defined, dir, peer, *ip, proto, port)),
+            };
+            let why = match (&near, cross_vpc) {
+                (Some(n), true) => format!("; {n}"),
+                (Some(n), false) => format!("; nearest rule: {n}"),
+                (None, _) => String::new(),
             };
             return Evaluation {
+                near_miss: near,
                 decision: Decision::Deny,
                 matched: None,
                 missing,
@@ -465,6 +473,7 @@ pub fn evaluate(
             };
         }
         return Evaluation {
+            near_miss: None,
             decision: Decision::Unknown,
             matched: None,
             detail: format!(
@@ -484,6 +493,7 @@ pub fn evaluate(
         .collect();
     match peer.addr.quantifier() {
         Quantifier::Every => Evaluation {
+            near_miss: None,
             decision: Decision::Deny,
             matched: None,
             missing: Vec::new(),
@@ -494,6 +504,7 @@ pub fn evaluate(
             ),
         },
         Quantifier::OneOf => Evaluation {
+            near_miss: None,
             decision: Decision::Unknown,
             matched: None,
             missing: vec![format!("the exact address of the peer ({})", peer.addr)],

@@ -65,6 +65,10 @@ pub struct Warning {
     pub resource: Option<String>,
     /// One line for a human.
     pub message: String,
+    /// For a file netpath does not read: the top-level key it skipped
+    /// (e.g. `AvailabilityZones`), so such warnings can be folded into one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_key: Option<String>,
 }
 
 impl fmt::Display for Warning {

@@ -431,6 +431,7 @@ impl Snapshot {
                 file: None,
                 resource: Some(resource.to_string()),
                 message,
+                skipped_key: None,
             })
         };
         fn ids<'a, T>(

@@ -251,6 +251,7 @@ fn empty_explanation(proto: IpProtocol, port: u16) -> Explanation {
         hops: Vec::new(),
         blocking: None,
         blockers: Vec::new(),
+        near_misses: Vec::new(),
         symptom: crate::answer::Symptom::Unknown,
         fixes: Vec::new(),
         missing: Vec::new(),

@@ -56,6 +56,7 @@ impl<'a> Walker<'_, 'a> {
         );
         h.direction = Some(dir);
         h.matched = out.matched;
+        h.near_miss = out.near_miss;
         h.security_groups = p.groups.clone();
         h.missing = out.missing;
         self.push(h, ExplanationCode::EniSgRulesMismatch);
@@ -96,6 +97,7 @@ impl<'a> Walker<'_, 'a> {
         );
         h.direction = Some(direction);
         h.matched = eval.matched;
+        h.near_miss = eval.near_miss;
         if path == PathLeg::Return {
             h.ports = Some(ports);
         }
@@ -150,6 +152,7 @@ impl<'a> Walker<'_, 'a> {
             e.detail,
         );
         h.matched = e.matched.clone();
+        h.near_miss = e.near_miss;
         h.missing = e.missing;
         match j.code {
             Some(code) => self.push(h, code),

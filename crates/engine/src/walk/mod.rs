@@ -144,6 +144,7 @@ fn hop(path: PathLeg, kind: HopKind, component: &str, decision: Decision, detail
         path,
         kind,
         component: component.to_string(),
+        name: None,
         direction: None,
         decision,
         matched: None,
@@ -154,6 +155,7 @@ fn hop(path: PathLeg, kind: HopKind, component: &str, decision: Decision, detail
         missing: Vec::new(),
         peer: None,
         symptom: None,
+        near_miss: None,
         detail,
     }
 }

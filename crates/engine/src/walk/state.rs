@@ -143,6 +143,11 @@ impl<'a> Walker<'_, 'a> {
                             ep.port, self.flow.port
                         ),
                     );
+                    let mut h = h;
+                    h.near_miss = Some(format!(
+                        "{id} listens on port {} (its endpoint port), not {}",
+                        ep.port, self.flow.port
+                    ));
                     self.push(h, ExplanationCode::NetpathNoListener);
                     return;
                 }

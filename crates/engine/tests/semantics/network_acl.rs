@@ -34,3 +34,15 @@ fn same_subnet_never_consults_a_nacl() {
         .filter(|h| h.kind == HopKind::NetworkAcl)
         .all(|h| h.decision == Decision::NotApplicable));
 }
+
+#[test]
+fn a_shadowed_allow_entry_is_the_near_miss_of_a_numbered_deny() {
+    let e = ask(&load("nacl-out-of-order"), "app-server", "prod-db", None);
+    let b = e.blocking.as_ref().expect("blocked");
+    assert_eq!(b.kind, HopKind::NetworkAcl);
+    assert_eq!(b.rule_number, Some(100));
+    assert_eq!(
+        e.near_misses,
+        vec!["acl-0a00000000000000d1 rule 200 allows all traffic from 0.0.0.0/0, but rule 100 denies it first: the lowest-numbered matching entry wins".to_string()]
+    );
+}

@@ -26,3 +26,44 @@ fn a_route_to_a_gateway_netpath_does_not_follow_is_unknown() {
         e.missing
     );
 }
+
+#[test]
+fn a_missing_route_names_the_table_that_has_it_as_the_near_miss() {
+    // app-server's subnet uses the main table, which has only `local`; a
+    // table of another subnet routes 0.0.0.0/0 to the internet gateway.
+    let mut s = load("war-story-sg-drift");
+    let mut other = s.route_tables.as_ref().unwrap()[0].clone();
+    other.route_table_id = "rtb-0other".into();
+    other.associations = vec![RouteTableAssociation {
+        main: false,
+        subnet_id: Some("subnet-0a00000000000d002".into()),
+        gateway_id: None,
+        state: None,
+    }];
+    let mut default = other.routes[0].clone();
+    default.destination_cidr_block = Some("0.0.0.0/0".parse().unwrap());
+    default.gateway_id = Some("igw-0a0000000000000001".into());
+    other.routes.push(default);
+    s.route_tables.as_mut().unwrap().push(other);
+    let e = ask(&s, "app-server", "8.8.8.8", Some(443));
+    let b = e.blocking.as_ref().expect("blocked");
+    assert_eq!(b.kind, HopKind::RouteTable);
+    assert_eq!(b.component, "rtb-0a0000000000000001");
+    let near = e.near_misses.first().expect("a near miss");
+    assert!(
+        near.contains("rtb-0other") && near.contains("subnet-0a00000000000d002"),
+        "{near}"
+    );
+    // Without the other table there is nothing close to name.
+    let plain = ask(
+        &load("war-story-sg-drift"),
+        "app-server",
+        "8.8.8.8",
+        Some(443),
+    );
+    assert!(
+        plain.near_misses.iter().all(|n| !n.contains("rtb-")),
+        "{:?}",
+        plain.near_misses
+    );
+}

@@ -106,3 +106,32 @@ fn a_prefix_list_peer_without_entries_is_unknown() {
         e.missing
     );
 }
+
+#[test]
+fn the_war_story_names_the_groups_and_its_near_miss() {
+    let e = ask(&load("war-story-sg-drift"), "app-server", "prod-db", None);
+    let b = e.blocking.as_ref().expect("blocked");
+    assert_eq!(b.name.as_deref(), Some("sg-db"));
+    let near = e.near_misses.first().expect("a near miss");
+    for name in ["(sg-db)", "(sg-app)", "(sg-app-v2)"] {
+        assert!(near.contains(name), "{near}");
+    }
+    // Names beside ids in every hop that has one, and in the fix.
+    let sg = e
+        .hops
+        .iter()
+        .find(|h| h.component == "sg-0a00000000000a002")
+        .unwrap();
+    assert_eq!(sg.name.as_deref(), Some("sg-app-v2"));
+    assert!(e.fixes[0]
+        .summary
+        .contains("sg-0a00000000000a002 (sg-app-v2)"));
+    assert!(!e.fixes[0].command.as_deref().unwrap_or("").contains("(sg-"));
+}
+
+#[test]
+fn a_rule_on_another_port_is_the_near_miss() {
+    let e = ask(&load("wrong-port-rule"), "app-server", "prod-db", None);
+    let near = e.near_misses.first().expect("a near miss");
+    assert!(near.contains("it opens tcp 3306, not tcp 5432"), "{near}");
+}

@@ -200,6 +200,7 @@ impl Accumulator {
             file: Some(file.to_path_buf()),
             resource,
             message,
+            skipped_key: None,
         });
     }
 
@@ -277,7 +278,12 @@ impl Accumulator {
                     truncated |= !matches!(raw_value(value), Value::Null)
                         && raw_value(value).as_str() != Some("");
                 } else {
-                    self.warn(path, None, format!("unknown top-level key `{key}` skipped"));
+                    self.warnings.push(Warning {
+                        file: Some(path.to_path_buf()),
+                        resource: None,
+                        message: format!("unknown top-level key `{key}` skipped"),
+                        skipped_key: Some(key.clone()),
+                    });
                 }
                 continue;
             };
