@@ -218,6 +218,7 @@ pub fn cached_or_collect(
                     file: Some(path.clone()),
                     resource: None,
                     message,
+                    skipped_key: None,
                 }];
                 return Ok((Imported { snapshot, warnings }, path));
             }

@@ -50,6 +50,7 @@ fn main() -> ExitCode {
         .init();
     let mut cli = Cli::parse();
     cli.command.fold_deprecated();
+    render::term::init(cli.color);
     let result = match cli.command {
         Command::Explain(args) => commands::explain::run(args),
         Command::Snapshot(args) => commands::snapshot::run(args),

@@ -25,9 +25,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     }
     let topo = Topology::new(&imported.snapshot);
     let report = netpath_engine::check(&topo, &parsed);
-    for w in &imported.warnings {
-        eprintln!("netpath: warning: {w}");
-    }
+    super::warn_input(&imported.warnings);
     for g in &imported.snapshot.metadata.gaps {
         eprintln!("netpath: warning: collection gap: {g}; intents that need it fail as unknown");
     }

@@ -34,8 +34,12 @@ pub fn run(args: DiffArgs) -> anyhow::Result<u8> {
     };
     let mut d = netpath_engine::diff(&tb, &ta, &opts)?;
     for (label, imp) in [("BEFORE", &before), ("AFTER", &after)] {
-        d.warnings
-            .extend(imp.warnings.iter().map(|w| format!("{label}: {w}")));
+        if args.output == DiffOutput::Json {
+            d.warnings
+                .extend(imp.warnings.iter().map(|w| format!("{label}: {w}")));
+        } else {
+            super::warn_input(&imp.warnings);
+        }
         for g in &imp.snapshot.metadata.gaps {
             d.warnings.push(format!(
                 "{label}: collection gap: {g}; flows that need it may show as unknown"

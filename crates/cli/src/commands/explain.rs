@@ -65,9 +65,17 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
             return Err(anyhow::anyhow!(e)).with_context(|| format!("in {source}{partial}"));
         }
     };
-    exp.warnings
-        .extend(imported.warnings.iter().map(|w| w.to_string()));
-    exp.warnings.extend(facts_warnings);
+    // Warnings about the input go to stderr; the JSON document keeps them
+    // too, for programs. The answer's own notes stay in `warnings`.
+    super::warn_input(&imported.warnings);
+    for w in &facts_warnings {
+        eprintln!("netpath: warning: {w}");
+    }
+    if args.output == Output::Json {
+        exp.warnings
+            .extend(imported.warnings.iter().map(|w| w.to_string()));
+        exp.warnings.extend(facts_warnings);
+    }
     let reconciliation = args.observed.as_ref().map(|o| {
         netpath_engine::reconcile(
             &exp,
@@ -101,7 +109,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
             super::print_stdout(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
         }
         Output::Table | Output::Dot => {
-            let mut text = render::table(&exp);
+            let mut text = render::table(&exp, &topo);
             if let Some(r) = &reconciliation {
                 text.push('\n');
                 text.push_str(&render::observed(r));

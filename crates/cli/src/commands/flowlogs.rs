@@ -37,9 +37,12 @@ pub fn run(args: FlowlogsArgs) -> anyhow::Result<u8> {
         flow_log::read_file(file, format.as_ref(), |r, line| analysis.add(r, line))?;
     }
     let mut report = analysis.finish();
-    report
-        .warnings
-        .extend(imported.warnings.iter().map(|w| w.to_string()));
+    super::warn_input(&imported.warnings);
+    if args.output == FlowlogsOutput::Json {
+        report
+            .warnings
+            .extend(imported.warnings.iter().map(|w| w.to_string()));
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let files = args

@@ -6,9 +6,7 @@ use crate::args::ImportArgs;
 /// Exit status 0 (errors aside); import warnings go to stderr.
 pub fn run(args: ImportArgs) -> anyhow::Result<u8> {
     let imported = netpath_model::import::import_dir(&args.dir)?;
-    for w in &imported.warnings {
-        eprintln!("netpath: warning: {w}");
-    }
+    super::warn_input(&imported.warnings);
     super::write_output(args.out.path(), &imported.snapshot.to_json())?;
     Ok(0)
 }

@@ -40,6 +40,58 @@ impl SourceArgs {
     }
 }
 
+/// Prints the input's warnings to stderr, where they do not mix with the
+/// answer: the files netpath does not read folded into one line per folder
+/// ("skipped 16 files netpath does not read: AvailabilityZones, …"), then
+/// the others, at most 10 and a count of the rest.
+pub fn warn_input(warnings: &[netpath_model::Warning]) {
+    use std::collections::BTreeMap;
+    let mut skipped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut others: Vec<String> = Vec::new();
+    for w in warnings {
+        match (&w.skipped_key, &w.file) {
+            (Some(key), Some(file)) => {
+                let dir = file
+                    .parent()
+                    .map_or_else(|| ".".into(), |d| d.display().to_string());
+                // A describe-* file's name says what it is
+                // (`ClassicLinkInstances` holds `Instances`); for a file of
+                // another name, the key.
+                let stem = file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .filter(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))
+                    .unwrap_or_else(|| key.clone());
+                skipped.entry(dir).or_default().push(stem);
+            }
+            _ => others.push(w.to_string()),
+        }
+    }
+    let mut err = std::io::stderr().lock();
+    for (dir, mut keys) in skipped {
+        keys.sort_unstable();
+        keys.dedup();
+        let _ = writeln!(
+            err,
+            "netpath: warning: skipped {} file{} in {dir} that netpath does not read: {}",
+            keys.len(),
+            if keys.len() == 1 { "" } else { "s" },
+            keys.join(", ")
+        );
+    }
+    const SHOWN: usize = 10;
+    for w in others.iter().take(SHOWN) {
+        let _ = writeln!(err, "netpath: warning: {w}");
+    }
+    if others.len() > SHOWN {
+        let _ = writeln!(
+            err,
+            "netpath: warning: … and {} more (`--output json` lists them all)",
+            others.len() - SHOWN
+        );
+    }
+}
+
 /// The model's protocol for `--protocol`.
 fn proto(p: Proto) -> IpProtocol {
     match p {

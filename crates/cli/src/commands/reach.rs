@@ -56,8 +56,11 @@ fn answer(
     let mut r = netpath_engine::reach(&topo, &query, &opts)
         .map_err(anyhow::Error::new)
         .with_context(|| format!("in {name}"))?;
-    r.warnings
-        .extend(imported.warnings.iter().map(|w| w.to_string()));
+    super::warn_input(&imported.warnings);
+    if output == ReachOutput::Json {
+        r.warnings
+            .extend(imported.warnings.iter().map(|w| w.to_string()));
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match output {

@@ -1,51 +1,174 @@
-//! `netpath explain --output table`: a hop table (tabled), then the verdict,
-//! symptom, blockers, fixes, missing data and warnings.
+//! `netpath explain --output table`: the verdict first (with the symptom and
+//! the blocking hop's name), near misses, then the hop table (tabled, fitted
+//! to the terminal), the symptom, blockers, fixes, missing data and notes.
 
 use std::fmt::Write;
 
-use netpath_engine::{Decision, Explanation, Reconciliation, Symptom, Verdict};
+use anstyle::AnsiColor;
+use netpath_engine::{Decision, Explanation, PathLeg, Reconciliation, Symptom, Topology, Verdict};
+use tabled::builder::Builder;
 use tabled::settings::object::Columns;
 use tabled::settings::{Modify, Style, Width};
-use tabled::{Table, Tabled};
 
+use super::term;
 use super::word::word;
 
-#[derive(Tabled)]
-struct Row {
-    #[tabled(rename = "#")]
-    n: usize,
-    #[tabled(rename = "path")]
-    path: String,
-    #[tabled(rename = "hop")]
-    kind: String,
-    #[tabled(rename = "component")]
-    component: String,
-    #[tabled(rename = "dir")]
-    direction: String,
-    #[tabled(rename = "decision")]
-    decision: String,
-    #[tabled(rename = "why")]
-    detail: String,
+/// The hop table: step, hop, decision and why, with only the last column
+/// wrapped (at word boundaries) so that the whole fits `width` columns.
+fn hop_table(rows: &[[String; 4]], width: usize) -> String {
+    let build = |with_why: bool| {
+        let mut b = Builder::default();
+        let head = ["step", "hop", "decision", "why"];
+        let n = if with_why { 4 } else { 3 };
+        b.push_record(head[..n].iter().map(|s| s.to_string()));
+        for r in rows {
+            b.push_record(r[..n].iter().cloned());
+        }
+        let mut t = b.build();
+        t.with(Style::sharp());
+        t
+    };
+    // The other columns keep their width; `why` gets the rest (its padding
+    // and border take 3), but never fewer than 24 columns.
+    let why = width.saturating_sub(build(false).total_width() + 3).max(24);
+    let mut t = build(true);
+    t.with(Modify::new(Columns::last()).with(Width::wrap(why).keep_words(true)));
+    t.to_string()
 }
 
-/// Renders `exp` as a table and a summary, ending with a newline.
-pub fn table(exp: &Explanation) -> String {
+/// What the client sees, in a few words for the first line; the same
+/// [`Symptom`] as the sentence below it, so the two never disagree.
+fn symptom_word(s: Symptom) -> &'static str {
+    match s {
+        Symptom::Connects => "connects",
+        Symptom::Timeout => "times out",
+        Symptom::Refused => "refused",
+        Symptom::Unreachable => "no route to host",
+        Symptom::Intermittent => "intermittent",
+        Symptom::Unknown => "cannot be said yet",
+        Symptom::Replies => "ping is answered",
+        Symptom::NoReply => "ping gets no reply",
+    }
+}
+
+/// The first line: verdict, symptom and the blocking hop with its name.
+pub(super) fn headline(exp: &Explanation) -> String {
+    let (word, color) = match exp.verdict {
+        Verdict::Reachable => ("REACHABLE", AnsiColor::Green),
+        Verdict::Blocked => ("BLOCKED", AnsiColor::Red),
+        Verdict::Partial => ("PARTIAL", AnsiColor::Yellow),
+        Verdict::Unknown => ("UNKNOWN", AnsiColor::Yellow),
+    };
+    let mut line = format!(
+        "{} ({})",
+        term::paint(word, color, true),
+        symptom_word(exp.symptom)
+    );
+    match (&exp.blocking, exp.verdict) {
+        (Some(b), _) => {
+            let name = b
+                .name
+                .as_ref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            let dir = b
+                .direction
+                .as_ref()
+                .map(|d| format!(" {}", word_of(d)))
+                .unwrap_or_default();
+            let rule = b
+                .rule_number
+                .map(|n| {
+                    format!(
+                        ", rule {}",
+                        if n >= 32767 {
+                            "*".into()
+                        } else {
+                            n.to_string()
+                        }
+                    )
+                })
+                .unwrap_or_default();
+            let leg = if b.path == PathLeg::Return {
+                "on the way back, "
+            } else {
+                ""
+            };
+            line.push_str(&format!(
+                ": {leg}{}{dir} {}{name}{rule}",
+                word_of(&b.kind),
+                b.component
+            ));
+        }
+        (None, Verdict::Unknown) => {
+            if let Some(m) = exp.missing.first() {
+                line.push_str(&format!(": missing {m}"));
+            }
+        }
+        (None, Verdict::Reachable) => {
+            line.push_str(&format!(
+                ": {} {} reaches {} on {} {}",
+                if exp.source.kind == "internet" {
+                    "the internet"
+                } else {
+                    ""
+                },
+                endpoint_name(&exp.source),
+                endpoint_name(&exp.destination),
+                exp.protocol,
+                exp.port
+            ));
+            line = line.replace(":  ", ": ");
+        }
+        _ => {}
+    }
+    line
+}
+
+/// An end as people name it: what they typed, with its Name tag if that
+/// differs.
+fn endpoint_name(e: &netpath_engine::EndpointInfo) -> String {
+    match &e.name {
+        Some(n) if n != &e.reference => format!("{} ({n})", e.reference),
+        _ => e.reference.clone(),
+    }
+}
+
+fn word_of<T: serde::Serialize>(v: &T) -> String {
+    word(v)
+}
+
+/// Renders `exp` verdict first: the headline, near misses, the two ends and
+/// the flow, the hop table fitted to the terminal (hops after the first
+/// block marked `(if fixed)`), then the symptom, blockers, fixes, missing
+/// data and notes. Ends with a newline. `topo` names the ends' subnets and
+/// VPCs.
+pub fn table(exp: &Explanation, topo: &Topology) -> String {
+    let term = term::get();
     let mut out = String::new();
+    out.push_str(&term::wrap("", &headline(exp), 2));
+    for n in &exp.near_misses {
+        out.push_str(&term::wrap("near miss: ", n, 2));
+    }
+    out.push('\n');
     let end = |e: &netpath_engine::EndpointInfo| {
-        let mut s = e.reference.clone();
+        let mut s = endpoint_name(e);
         let mut parts = Vec::new();
-        for v in [&e.eni, &e.ip, &e.subnet, &e.vpc].into_iter().flatten() {
+        for v in [&e.eni, &e.ip].into_iter().flatten() {
             if v != &e.reference {
                 parts.push(v.clone());
             }
+        }
+        for v in [&e.subnet, &e.vpc].into_iter().flatten() {
+            parts.push(topo.label(v));
         }
         if !parts.is_empty() {
             s.push_str(&format!(" ({})", parts.join(", ")));
         }
         s
     };
-    let _ = writeln!(out, "from: {}", end(&exp.source));
-    let _ = writeln!(out, "to:   {}", end(&exp.destination));
+    out.push_str(&term::wrap("from: ", &end(&exp.source), 6));
+    out.push_str(&term::wrap("to:   ", &end(&exp.destination), 6));
     match &exp.icmp {
         Some(i) => {
             let _ = writeln!(
@@ -67,35 +190,65 @@ pub fn table(exp: &Explanation) -> String {
             );
         }
     }
-    let rows: Vec<Row> = exp
+    // Hops after the first that does not pass are what the walk found by
+    // going on as if it had: hypothetical.
+    let first_stop = exp.hops.iter().position(|h| {
+        matches!(
+            h.decision,
+            Decision::Deny | Decision::Partial | Decision::Unknown
+        )
+    });
+    let rows: Vec<[String; 4]> = exp
         .hops
         .iter()
         .enumerate()
-        .map(|(i, h)| Row {
-            n: i + 1,
-            path: word(&h.path),
-            kind: word(&h.kind),
-            component: h.component.clone(),
-            direction: h.direction.as_ref().map(word).unwrap_or_default(),
-            decision: match h.decision {
-                Decision::Deny => "DENY".into(),
-                Decision::Partial => "PARTIAL".into(),
-                Decision::Unknown => "UNKNOWN".into(),
-                d => word(&d),
-            },
-            detail: h.detail.clone(),
+        .map(|(i, h)| {
+            let hypothetical = match first_stop {
+                Some(f) if i > f => match exp.hops[f].decision {
+                    Decision::Unknown => "\n(if known)",
+                    _ => "\n(if fixed)",
+                },
+                _ => "",
+            };
+            let arrow = if h.path == PathLeg::Return {
+                "←"
+            } else {
+                "→"
+            };
+            // The sentence names its component; say it first when not.
+            let detail = if h.detail.contains(&h.component) {
+                h.detail.clone()
+            } else {
+                let name = h
+                    .name
+                    .as_ref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default();
+                format!("{}{name}: {}", h.component, h.detail)
+            };
+            [
+                format!("{} {arrow}", i + 1),
+                match &h.direction {
+                    Some(d) => format!("{}\n{}", word(&h.kind), word(d)),
+                    None => word(&h.kind),
+                },
+                match h.decision {
+                    Decision::Deny => term::paint("DENY", AnsiColor::Red, true),
+                    Decision::Partial => term::paint("PARTIAL", AnsiColor::Yellow, true),
+                    Decision::Unknown => term::paint("UNKNOWN", AnsiColor::Yellow, true),
+                    d => format!("{}{hypothetical}", word(&d)),
+                },
+                detail,
+            ]
         })
         .collect();
-    let mut t = Table::new(rows);
-    t.with(Style::sharp())
-        .with(Modify::new(Columns::last()).with(Width::wrap(72).keep_words(true)));
-    let _ = writeln!(out, "{t}\n");
-    let verdict = match exp.verdict {
-        Verdict::Reachable => "REACHABLE",
-        Verdict::Blocked => "BLOCKED",
-        Verdict::Partial => "PARTIAL",
-        Verdict::Unknown => "UNKNOWN",
-    };
+    let _ = writeln!(out, "{}\n", hop_table(&rows, term.width));
+    out.push_str(&term::wrap(
+        "",
+        "→ the request, ← the reply; \"(if fixed)\": what the walk finds past the first block.",
+        0,
+    ));
+    out.push('\n');
     let symptom = match exp.symptom {
         Symptom::Connects => "the connection is established",
         Symptom::Timeout => {
@@ -133,21 +286,24 @@ pub fn table(exp: &Explanation) -> String {
         Symptom::Replies => "the echo request is answered (ping works)",
         Symptom::NoReply => "no reply: ping waits and reports 100% packet loss (ICMP has no refused; a drop is silent)",
     };
-    let _ = writeln!(out, "verdict: {verdict}");
-    let _ = writeln!(out, "symptom: {symptom}");
+    out.push_str(&term::wrap("symptom: ", symptom, 2));
     if let Some(b) = &exp.blocking {
-        let _ = writeln!(
-            out,
-            "blocked at: {} {} {}{} [{}]: {}",
+        let line = format!(
+            "{} {} {}{}{} [{}]: {}",
             word(&b.path),
             word(&b.kind),
             b.component,
+            b.name
+                .as_ref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
             b.rule_number
                 .map(|n| format!(" rule {n}"))
                 .unwrap_or_default(),
             b.code,
             b.detail
         );
+        out.push_str(&term::wrap("blocked at: ", &line, 2));
     }
     if exp.blockers.len() > 1 {
         let _ = writeln!(
@@ -159,7 +315,11 @@ pub fn table(exp: &Explanation) -> String {
     if !exp.fixes.is_empty() {
         let _ = writeln!(out, "\nfixes:");
         for f in &exp.fixes {
-            let _ = writeln!(out, "  {}. {}", f.blocker + 1, f.summary);
+            out.push_str(&term::wrap(
+                &format!("  {}. ", f.blocker + 1),
+                &f.summary,
+                5,
+            ));
             if let Some(c) = &f.command {
                 let _ = writeln!(out, "     {c}");
             }
@@ -168,13 +328,13 @@ pub fn table(exp: &Explanation) -> String {
     if !exp.missing.is_empty() {
         let _ = writeln!(out, "\nmissing data:");
         for m in &exp.missing {
-            let _ = writeln!(out, "  - {m}");
+            out.push_str(&term::wrap("  - ", m, 4));
         }
     }
     if !exp.warnings.is_empty() {
-        let _ = writeln!(out, "\nwarnings:");
+        let _ = writeln!(out, "\nnotes:");
         for w in &exp.warnings {
-            let _ = writeln!(out, "  - {w}");
+            out.push_str(&term::wrap("  - ", w, 4));
         }
     }
     out

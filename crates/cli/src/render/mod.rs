@@ -10,6 +10,7 @@ mod explain;
 mod flowlogs;
 mod plan;
 mod reach;
+pub mod term;
 mod word;
 
 pub use check::{check, junit};
@@ -20,3 +21,4 @@ pub use explain::{observed, table};
 pub use flowlogs::flowlogs;
 pub use plan::{plan_junit, plan_markdown, plan_table};
 pub use reach::reach;
+pub use term::ColorChoice;
