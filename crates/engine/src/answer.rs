@@ -430,8 +430,18 @@ pub struct Fix {
     pub blocker: usize,
     /// What to change, in a sentence.
     pub summary: String,
-    /// The `aws` CLI command that applies it, when one exists.
+    /// The `aws` CLI command that applies it: only when `verified` (with
+    /// `ExplainOptions::verify_fixes`), or as proposed when fixes were not
+    /// verified.
     pub command: Option<String>,
+    /// True when the change was applied to a copy of the snapshot and the
+    /// walk no longer meets this blocker; false for advice netpath cannot
+    /// apply or whose check failed (then `command` is `null`).
+    pub verified: bool,
+    /// The verdict after applying this fix and every earlier verified one
+    /// (`null` when it was not applied).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict_after: Option<Verdict>,
     /// The same change as data, for the fixes netpath can apply to a copy
     /// of the snapshot (a security-group rule, a network ACL entry); not
     /// serialized.
@@ -439,71 +449,7 @@ pub struct Fix {
     pub edit: Option<FixEdit>,
 }
 
-/// A fix as a change to the snapshot: what its command would do in AWS.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FixEdit {
-    /// `authorize-security-group-ingress`/`-egress`: one more permission.
-    SecurityGroupRule {
-        /// The group.
-        group_id: String,
-        /// Ingress or egress.
-        direction: Direction,
-        /// The permission added.
-        permission: netpath_model::IpPermission,
-    },
-    /// `create-network-acl-entry`: one more entry.
-    NetworkAclEntry {
-        /// The ACL.
-        network_acl_id: String,
-        /// The entry added.
-        entry: netpath_model::NetworkAclEntry,
-    },
-}
-
-impl Eq for FixEdit {}
-
-impl FixEdit {
-    /// Applies the change to `snap` in place. Output: false when the group
-    /// or ACL it names is not in the snapshot (nothing changed).
-    pub fn apply(&self, snap: &mut netpath_model::Snapshot) -> bool {
-        match self {
-            FixEdit::SecurityGroupRule {
-                group_id,
-                direction,
-                permission,
-            } => {
-                let Some(g) = snap
-                    .security_groups
-                    .iter_mut()
-                    .flatten()
-                    .find(|g| &g.group_id == group_id)
-                else {
-                    return false;
-                };
-                match direction {
-                    Direction::Ingress => g.ip_permissions.push(permission.clone()),
-                    Direction::Egress => g.ip_permissions_egress.push(permission.clone()),
-                }
-                true
-            }
-            FixEdit::NetworkAclEntry {
-                network_acl_id,
-                entry,
-            } => {
-                let Some(a) = snap
-                    .network_acls
-                    .iter_mut()
-                    .flatten()
-                    .find(|a| &a.network_acl_id == network_acl_id)
-                else {
-                    return false;
-                };
-                a.entries.push(entry.clone());
-                true
-            }
-        }
-    }
-}
+pub use crate::fix_edit::FixEdit;
 
 /// A resolved end of the flow.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -572,6 +518,11 @@ pub struct Explanation {
     pub symptom: Symptom,
     /// One fix per blocker.
     pub fixes: Vec<Fix>,
+    /// With `ExplainOptions::verify_fixes`: the answer after applying every
+    /// verified fix, and what they open besides this flow; `null` when
+    /// nothing was verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_fixes: Option<crate::verify::AfterFixes>,
     /// Data the answer needed but the snapshot lacks.
     pub missing: Vec<String>,
     /// Warnings about the input or the answer.

@@ -24,6 +24,7 @@ mod edits;
 mod ephemeral;
 mod explain;
 mod fix;
+mod fix_edit;
 mod flow_logs;
 mod host_firewall;
 mod names;
@@ -39,6 +40,7 @@ mod security_group;
 #[cfg(test)]
 mod test_fixtures;
 mod topology;
+mod verify;
 mod walk;
 
 pub use addr::AddrSet;
@@ -69,4 +71,5 @@ pub use reach::{
 };
 pub use resolve::{resolve, Endpoint, EndpointKind, Placement, ResolveError};
 pub use topology::{Edge, Node, Topology};
+pub use verify::{AfterFixes, ALSO_OPENS_SHOWN};
 pub use walk::Flow;

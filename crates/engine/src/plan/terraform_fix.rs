@@ -142,6 +142,8 @@ fn hcl(
                 e.egress
             ))
         }
+        // Routes, peerings and start commands have no Terraform form yet.
+        _ => None,
     }
 }
 

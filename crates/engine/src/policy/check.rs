@@ -254,6 +254,7 @@ fn empty_explanation(proto: IpProtocol, port: u16) -> Explanation {
         near_misses: Vec::new(),
         symptom: crate::answer::Symptom::Unknown,
         fixes: Vec::new(),
+        after_fixes: None,
         missing: Vec::new(),
         warnings: Vec::new(),
     }

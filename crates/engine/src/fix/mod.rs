@@ -11,7 +11,7 @@
 //! - A stopped DB gets `aws rds start-db-instance`, a stopped instance
 //!   `aws ec2 start-instances`.
 
-use netpath_model::{IpProtocol, RouteState};
+use netpath_model::IpProtocol;
 
 use netpath_model::DEFAULT_RULE_NUMBER;
 
@@ -21,6 +21,8 @@ use crate::network_acl::free_rule_number;
 use crate::resolve::{Endpoint, Placement};
 use crate::topology::Topology;
 use crate::walk::{peer_cidr, Flow};
+
+mod route;
 
 /// What a fix needs to know about the flow.
 pub struct FixContext<'t, 'a> {
@@ -278,99 +280,6 @@ impl FixContext<'_, '_> {
         )
     }
 
-    fn route_fix(&self, h: &Hop) -> (String, Option<String>) {
-        let rtb = &h.component;
-        let (from, to) = match h.path {
-            PathLeg::Forward => (self.sp, self.dp),
-            PathLeg::Return => (self.dp, self.sp),
-        };
-        let Some(from) = from else {
-            return (format!("add a route in {rtb}"), None);
-        };
-        let replace = self.topo.route_table(rtb).is_some_and(|rt| {
-            rt.routes.iter().any(|r| {
-                r.state == RouteState::Blackhole
-                    && h.matched.as_ref().and_then(|m| m.destination.as_deref())
-                        == r.destination_cidr_block.map(|c| c.to_string()).as_deref()
-            })
-        });
-        let verb = if replace {
-            "replace-route"
-        } else {
-            "create-route"
-        };
-        match to {
-            Some(to)
-                if to.vpc_id != from.vpc_id
-                    && !(h.path == PathLeg::Forward && self.dst.via_public_ip) =>
-            {
-                let dest_cidr = self
-                    .topo
-                    .vpc(&to.vpc_id)
-                    .and_then(|v| v.cidr_blocks.iter().find(|c| to.addr.within(c)).copied())
-                    .map(|c| c.to_string())
-                    .unwrap_or_else(|| peer_cidr(&to.addr));
-                let active = self
-                    .topo
-                    .peerings_between(&from.vpc_id, &to.vpc_id)
-                    .into_iter()
-                    .find(|p| p.is_active());
-                match active {
-                    Some(p) => (
-                        format!("route {dest_cidr} in {rtb} to {}", p.vpc_peering_connection_id),
-                        Some(format!(
-                            "aws ec2 {verb} --route-table-id {rtb} --destination-cidr-block {dest_cidr} --vpc-peering-connection-id {}",
-                            p.vpc_peering_connection_id
-                        )),
-                    ),
-                    None => (
-                        format!(
-                            "no active peering joins {} and {}: create one, accept it, then route {dest_cidr} to it in {rtb} (and the way back on the other side)",
-                            from.vpc_id, to.vpc_id
-                        ),
-                        Some(format!("aws ec2 create-vpc-peering-connection --vpc-id {} --peer-vpc-id {}", from.vpc_id, to.vpc_id)),
-                    ),
-                }
-            }
-            Some(_) if !(h.path == PathLeg::Forward && self.dst.via_public_ip) => (
-                format!("restore the local route of {} in {rtb}", from.vpc_id),
-                None,
-            ),
-            _ => {
-                let dest = match h.path {
-                    PathLeg::Forward => self
-                        .dst
-                        .address
-                        .as_ref()
-                        .filter(|a| a.quantifier() != Quantifier::Every)
-                        .map(peer_cidr)
-                        .or_else(|| {
-                            self.dp
-                                .and_then(|d| d.public_ip)
-                                .map(|ip| format!("{ip}/32"))
-                        }),
-                    PathLeg::Return => self
-                        .src
-                        .address
-                        .as_ref()
-                        .filter(|a| a.quantifier() != Quantifier::Every)
-                        .map(peer_cidr),
-                }
-                .unwrap_or_else(|| "0.0.0.0/0".into());
-                match self.topo.attached_internet_gateways(&from.vpc_id).first() {
-                    Some(igw) => (
-                        format!("route {dest} in {rtb} to {}", igw.internet_gateway_id),
-                        Some(format!(
-                            "aws ec2 {verb} --route-table-id {rtb} --destination-cidr-block {dest} --gateway-id {}",
-                            igw.internet_gateway_id
-                        )),
-                    ),
-                    None => (format!("{} has no internet gateway: attach one, then route {dest} in {rtb} to it", from.vpc_id), None),
-                }
-            }
-        }
-    }
-
     /// The fix for blocker `index`, whose hop is `h`.
     pub fn fix(&self, index: usize, h: &Hop, b: &Blocking) -> Fix {
         if let Some(private) = self.private_destination() {
@@ -381,6 +290,8 @@ impl FixContext<'_, '_> {
                 ),
                 command: None,
                 edit: None,
+                verified: false,
+                verdict_after: None,
             };
         }
         self.fix_hop(index, h, b)
@@ -464,16 +375,25 @@ impl FixContext<'_, '_> {
                 edit = e;
                 (s, c)
             }
-            (HopKind::RouteTable, ExplanationCode::NoRouteToDestination | ExplanationCode::BadStateRoute) => self.route_fix(h),
+            (HopKind::RouteTable, ExplanationCode::NoRouteToDestination | ExplanationCode::BadStateRoute) => {
+                let (s, c, e) = self.route_fix(h);
+                edit = e;
+                (s, c)
+            }
             (HopKind::RouteTable, _) => (h.detail.clone(), None),
             // The host is not AWS: advice to carry out on the instance, never
             // an `aws` command (`walk/host.rs`).
             (HopKind::HostFirewall, _) => (self.host_firewall_advice(h), None),
             (HopKind::VpcPeeringConnection, _) => match self.topo.peering(&h.component) {
-                Some(p) if p.is_pending_acceptance() => (
+                Some(p) if p.is_pending_acceptance() => {
+                    edit = Some(FixEdit::AcceptVpcPeeringConnection {
+                        vpc_peering_connection_id: p.vpc_peering_connection_id.clone(),
+                    });
+                    (
                     format!("accept {}", p.vpc_peering_connection_id),
                     Some(format!("aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id {}", p.vpc_peering_connection_id)),
-                ),
+                )
+                }
                 Some(p) if !p.is_active() => (
                     format!("{} is {}: create a new peering, accept it, and point the routes at it", p.vpc_peering_connection_id, p.status_code),
                     Some(format!(
@@ -510,10 +430,15 @@ impl FixContext<'_, '_> {
                 Some(format!("aws ec2 create-internet-gateway && aws ec2 attach-internet-gateway --internet-gateway-id <IGW_ID> --vpc-id {}", h.component)),
             ),
             (HopKind::Instance, _) => match self.topo.instance(&h.component) {
-                Some(i) if i.is_stopped() => (
-                    format!("start {}", i.instance_id),
-                    Some(format!("aws ec2 start-instances --instance-ids {}", i.instance_id)),
-                ),
+                Some(i) if i.is_stopped() => {
+                    edit = Some(FixEdit::StartInstance {
+                        instance_id: i.instance_id.clone(),
+                    });
+                    (
+                        format!("start {}", i.instance_id),
+                        Some(format!("aws ec2 start-instances --instance-ids {}", i.instance_id)),
+                    )
+                }
                 _ => (h.detail.clone(), None),
             },
             (HopKind::DbInstance, ExplanationCode::NetpathNoListener) => {
@@ -524,10 +449,15 @@ impl FixContext<'_, '_> {
                 )
             }
             (HopKind::DbInstance, _) => match self.topo.db_instance(&h.component) {
-                Some(d) if d.is_stopped() => (
-                    format!("start {}", d.db_instance_identifier),
-                    Some(format!("aws rds start-db-instance --db-instance-identifier {}", d.db_instance_identifier)),
-                ),
+                Some(d) if d.is_stopped() => {
+                    edit = Some(FixEdit::StartDbInstance {
+                        db_instance_identifier: d.db_instance_identifier.clone(),
+                    });
+                    (
+                        format!("start {}", d.db_instance_identifier),
+                        Some(format!("aws rds start-db-instance --db-instance-identifier {}", d.db_instance_identifier)),
+                    )
+                }
                 Some(d) => (format!("wait for {} to become available (it is {})", d.db_instance_identifier, d.db_instance_status), None),
                 None => (h.detail.clone(), None),
             },
@@ -542,6 +472,8 @@ impl FixContext<'_, '_> {
             summary,
             command,
             edit,
+            verified: false,
+            verdict_after: None,
         }
     }
 }

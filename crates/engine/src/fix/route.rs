@@ -1,0 +1,173 @@
+//! The fix of a route-table block: point the destination at the right
+//! peering or gateway (`create-route`, or `replace-route` over a blackhole:
+//! <https://docs.aws.amazon.com/cli/latest/reference/ec2/replace-route.html>).
+//! A client without a public IP goes to the internet through a NAT gateway,
+//! never through the internet gateway
+//! (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html>).
+
+use netpath_model::RouteState;
+
+use super::FixContext;
+use crate::addr::Quantifier;
+use crate::answer::{FixEdit, Hop, PathLeg};
+use crate::walk::peer_cidr;
+
+impl FixContext<'_, '_> {
+    pub(super) fn route_fix(&self, h: &Hop) -> (String, Option<String>, Option<FixEdit>) {
+        let rtb = &h.component;
+        let (from, to) = match h.path {
+            PathLeg::Forward => (self.sp, self.dp),
+            PathLeg::Return => (self.dp, self.sp),
+        };
+        let Some(from) = from else {
+            return (format!("add a route in {rtb}"), None, None);
+        };
+        let replace = self.topo.route_table(rtb).is_some_and(|rt| {
+            rt.routes.iter().any(|r| {
+                r.state == RouteState::Blackhole
+                    && h.matched.as_ref().and_then(|m| m.destination.as_deref())
+                        == r.destination_cidr_block.map(|c| c.to_string()).as_deref()
+            })
+        });
+        let verb = if replace {
+            "replace-route"
+        } else {
+            "create-route"
+        };
+        match to {
+            Some(to)
+                if to.vpc_id != from.vpc_id
+                    && !(h.path == PathLeg::Forward && self.dst.via_public_ip) =>
+            {
+                let dest_cidr = self
+                    .topo
+                    .vpc(&to.vpc_id)
+                    .and_then(|v| v.cidr_blocks.iter().find(|c| to.addr.within(c)).copied())
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| peer_cidr(&to.addr));
+                let active = self
+                    .topo
+                    .peerings_between(&from.vpc_id, &to.vpc_id)
+                    .into_iter()
+                    .find(|p| p.is_active());
+                match active {
+                    Some(p) => (
+                        format!("route {dest_cidr} in {rtb} to {}", p.vpc_peering_connection_id),
+                        Some(format!(
+                            "aws ec2 {verb} --route-table-id {rtb} --destination-cidr-block {dest_cidr} --vpc-peering-connection-id {}",
+                            p.vpc_peering_connection_id
+                        )),
+                        route_edit(rtb, &dest_cidr, &p.vpc_peering_connection_id),
+                    ),
+                    None => (
+                        format!(
+                            "no active peering joins {} and {}: create one, accept it, then route {dest_cidr} to it in {rtb} (and the way back on the other side)",
+                            from.vpc_id, to.vpc_id
+                        ),
+                        Some(format!("aws ec2 create-vpc-peering-connection --vpc-id {} --peer-vpc-id {}", from.vpc_id, to.vpc_id)),
+                        None,
+                    ),
+                }
+            }
+            Some(_) if !(h.path == PathLeg::Forward && self.dst.via_public_ip) => (
+                format!("restore the local route of {} in {rtb}", from.vpc_id),
+                None,
+                None,
+            ),
+            _ => {
+                let dest = match h.path {
+                    PathLeg::Forward => self
+                        .dst
+                        .address
+                        .as_ref()
+                        .filter(|a| a.quantifier() != Quantifier::Every)
+                        .map(peer_cidr)
+                        .or_else(|| {
+                            self.dp
+                                .and_then(|d| d.public_ip)
+                                .map(|ip| format!("{ip}/32"))
+                        }),
+                    PathLeg::Return => self
+                        .src
+                        .address
+                        .as_ref()
+                        .filter(|a| a.quantifier() != Quantifier::Every)
+                        .map(peer_cidr),
+                }
+                .unwrap_or_else(|| "0.0.0.0/0".into());
+                // A client with no public IP reaches the internet only
+                // through a NAT gateway: a route to the internet gateway
+                // would fix this hop and fail at the next.
+                let private_client = h.path == PathLeg::Forward
+                    && self.src.address.is_none()
+                    && self.sp.is_some_and(|s| s.public_ip.is_none());
+                if private_client {
+                    return self.nat_route(rtb, &from.vpc_id, &from.subnet_id, verb);
+                }
+                match self.topo.attached_internet_gateways(&from.vpc_id).first() {
+                    Some(igw) => (
+                        format!("route {dest} in {rtb} to {}", igw.internet_gateway_id),
+                        Some(format!(
+                            "aws ec2 {verb} --route-table-id {rtb} --destination-cidr-block {dest} --gateway-id {}",
+                            igw.internet_gateway_id
+                        )),
+                        route_edit(rtb, &dest, &igw.internet_gateway_id),
+                    ),
+                    None => (format!("{} has no internet gateway: attach one, then route {dest} in {rtb} to it", from.vpc_id), None, None),
+                }
+            }
+        }
+    }
+}
+
+impl FixContext<'_, '_> {
+    /// `0.0.0.0/0` in `rtb` to an available public NAT gateway of `vpc_id`
+    /// outside the client's own subnet (a NAT gateway must sit in a subnet
+    /// that routes to the internet gateway); advice to create one when the
+    /// VPC has none.
+    fn nat_route(
+        &self,
+        rtb: &str,
+        vpc_id: &str,
+        subnet_id: &str,
+        verb: &str,
+    ) -> (String, Option<String>, Option<FixEdit>) {
+        let nat = self
+            .topo
+            .snapshot
+            .nat_gateways
+            .iter()
+            .flatten()
+            .filter(|n| n.vpc_id == vpc_id && n.is_available() && n.subnet_id != subnet_id)
+            .find(|n| n.connectivity_type.as_deref() != Some("private"));
+        match nat {
+            Some(n) => (
+                format!(
+                    "route 0.0.0.0/0 in {rtb} to {} (a NAT gateway: the client has no public IP, so the internet gateway cannot carry its traffic)",
+                    n.nat_gateway_id
+                ),
+                Some(format!(
+                    "aws ec2 {verb} --route-table-id {rtb} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id {}",
+                    n.nat_gateway_id
+                )),
+                route_edit(rtb, "0.0.0.0/0", &n.nat_gateway_id),
+            ),
+            None => (
+                format!(
+                    "the client has no public IP and {vpc_id} has no available NAT gateway: create one in a public subnet, then route 0.0.0.0/0 in {rtb} to it"
+                ),
+                None,
+                None,
+            ),
+        }
+    }
+}
+
+/// The route a route fix adds, as data (`None` when `dest` is not a CIDR).
+fn route_edit(rtb: &str, dest: &str, target: &str) -> Option<FixEdit> {
+    Some(FixEdit::Route {
+        route_table_id: rtb.to_string(),
+        destination: dest.parse().ok()?,
+        target: target.to_string(),
+    })
+}

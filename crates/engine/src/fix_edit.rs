@@ -1,0 +1,183 @@
+//! A fix as data: the change its command would make in AWS, applied to a
+//! copy of the snapshot to verify it before it is shown.
+//!
+//! Each variant mirrors one EC2 or RDS API call:
+//! `AuthorizeSecurityGroupIngress`/`Egress`, `CreateNetworkAclEntry`,
+//! `CreateRoute`/`ReplaceRoute`, `AcceptVpcPeeringConnection`,
+//! `StartInstances` and `StartDBInstance`
+//! (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Operations.html>,
+//! <https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_StartDBInstance.html>).
+
+use ipnet::Ipv4Net;
+use netpath_model::{
+    DbInstanceStatus, InstanceStateName, Route, RouteState, Snapshot,
+    VpcPeeringConnectionStateReasonCode,
+};
+
+use crate::answer::Direction;
+
+/// A fix as a change to the snapshot: what its command would do in AWS.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FixEdit {
+    /// `authorize-security-group-ingress`/`-egress`: one more permission.
+    SecurityGroupRule {
+        /// The group.
+        group_id: String,
+        /// Ingress or egress.
+        direction: Direction,
+        /// The permission added.
+        permission: netpath_model::IpPermission,
+    },
+    /// `create-network-acl-entry`: one more entry.
+    NetworkAclEntry {
+        /// The ACL.
+        network_acl_id: String,
+        /// The entry added.
+        entry: netpath_model::NetworkAclEntry,
+    },
+    /// `create-route`, or `replace-route` over a route with the same
+    /// destination (a blackhole).
+    Route {
+        /// The route table.
+        route_table_id: String,
+        /// The destination CIDR.
+        destination: Ipv4Net,
+        /// The target: `igw-…`/`vgw-…` (gateway), `nat-…`, or `pcx-…`.
+        target: String,
+    },
+    /// `accept-vpc-peering-connection`: the peering becomes active.
+    AcceptVpcPeeringConnection {
+        /// The peering.
+        vpc_peering_connection_id: String,
+    },
+    /// `start-instances`: the instance runs.
+    StartInstance {
+        /// The instance.
+        instance_id: String,
+    },
+    /// `rds start-db-instance`: the DB becomes available.
+    StartDbInstance {
+        /// The DB identifier.
+        db_instance_identifier: String,
+    },
+}
+
+impl Eq for FixEdit {}
+
+impl FixEdit {
+    /// Applies the change to `snap` in place. Output: false when the
+    /// resource it names is not in the snapshot (nothing changed).
+    pub fn apply(&self, snap: &mut Snapshot) -> bool {
+        match self {
+            FixEdit::SecurityGroupRule {
+                group_id,
+                direction,
+                permission,
+            } => {
+                let Some(g) = snap
+                    .security_groups
+                    .iter_mut()
+                    .flatten()
+                    .find(|g| &g.group_id == group_id)
+                else {
+                    return false;
+                };
+                match direction {
+                    Direction::Ingress => g.ip_permissions.push(permission.clone()),
+                    Direction::Egress => g.ip_permissions_egress.push(permission.clone()),
+                }
+                true
+            }
+            FixEdit::NetworkAclEntry {
+                network_acl_id,
+                entry,
+            } => {
+                let Some(a) = snap
+                    .network_acls
+                    .iter_mut()
+                    .flatten()
+                    .find(|a| &a.network_acl_id == network_acl_id)
+                else {
+                    return false;
+                };
+                a.entries.push(entry.clone());
+                true
+            }
+            FixEdit::Route {
+                route_table_id,
+                destination,
+                target,
+            } => {
+                let Some(rt) = snap
+                    .route_tables
+                    .iter_mut()
+                    .flatten()
+                    .find(|r| &r.route_table_id == route_table_id)
+                else {
+                    return false;
+                };
+                rt.routes
+                    .retain(|r| r.destination_cidr_block != Some(*destination));
+                let field = |p: &str| target.starts_with(p).then(|| target.clone());
+                rt.routes.push(Route {
+                    destination_cidr_block: Some(*destination),
+                    destination_ipv6_cidr_block: None,
+                    destination_prefix_list_id: None,
+                    gateway_id: field("igw-").or_else(|| field("vgw-")),
+                    nat_gateway_id: field("nat-"),
+                    vpc_peering_connection_id: field("pcx-"),
+                    transit_gateway_id: None,
+                    network_interface_id: None,
+                    instance_id: None,
+                    egress_only_internet_gateway_id: None,
+                    local_gateway_id: None,
+                    carrier_gateway_id: None,
+                    core_network_arn: None,
+                    state: RouteState::Active,
+                    origin: Some("CreateRoute".into()),
+                });
+                true
+            }
+            FixEdit::AcceptVpcPeeringConnection {
+                vpc_peering_connection_id,
+            } => {
+                let Some(p) = snap
+                    .vpc_peering_connections
+                    .iter_mut()
+                    .flatten()
+                    .find(|p| &p.vpc_peering_connection_id == vpc_peering_connection_id)
+                else {
+                    return false;
+                };
+                p.status_code = VpcPeeringConnectionStateReasonCode::Active;
+                true
+            }
+            FixEdit::StartInstance { instance_id } => {
+                let Some(i) = snap
+                    .instances
+                    .iter_mut()
+                    .flatten()
+                    .find(|i| &i.instance_id == instance_id)
+                else {
+                    return false;
+                };
+                i.state = InstanceStateName::Running;
+                true
+            }
+            FixEdit::StartDbInstance {
+                db_instance_identifier,
+            } => {
+                let Some(d) = snap
+                    .db_instances
+                    .iter_mut()
+                    .flatten()
+                    .find(|d| &d.db_instance_identifier == db_instance_identifier)
+                else {
+                    return false;
+                };
+                d.db_instance_status = DbInstanceStatus::Available;
+                true
+            }
+        }
+    }
+}

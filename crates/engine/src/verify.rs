@@ -1,0 +1,215 @@
+//! Fixes verified before they are shown.
+//!
+//! Each fix that netpath can express as a change ([`FixEdit`]) is applied,
+//! in blocker order, to an in-memory copy of the snapshot that already holds
+//! the earlier verified fixes, and the same question is asked again. A fix
+//! is verified when its blocker no longer appears among the new answer's
+//! blockers; only then does it keep its command. Advice netpath cannot
+//! apply (create a peering, attach a gateway, rebind a listener) keeps its
+//! sentence and loses its command.
+//!
+//! NACL rule numbers are made unique across the set: an entry whose number
+//! an earlier fix took moves to the next free number before the blocking
+//! rule, since entries are evaluated in ascending order
+//! (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>) and
+//! `CreateNetworkAclEntry` refuses a number in use
+//! (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNetworkAclEntry.html>).
+//!
+//! The blast radius is the `diff` between the snapshot and the copy with
+//! every verified fix: the flows the fix set opens besides the one asked.
+
+use netpath_model::{Direction, Snapshot};
+use serde::Serialize;
+
+use crate::answer::{Blocking, Explanation, Fix, FixEdit, Verdict};
+use crate::diff::{diff, ChangeKind, DiffOptions};
+use crate::explain::{explain_unverified, ExplainOptions};
+use crate::network_acl::free_rule_number;
+use crate::topology::Topology;
+
+/// At most this many of the other flows a fix set opens are listed.
+pub const ALSO_OPENS_SHOWN: usize = 20;
+
+/// The answer once every verified fix is applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AfterFixes {
+    /// The verdict on the copy with every verified fix.
+    pub verdict: Verdict,
+    /// Blockers still in the way: each has no fix netpath could verify.
+    pub blockers: Vec<Blocking>,
+    /// How many other (source, destination) flows the verified fixes open
+    /// (a `diff` between the snapshot and the patched copy, this flow
+    /// excluded).
+    pub also_opens: usize,
+    /// The first [`ALSO_OPENS_SHOWN`] changed classes among them:
+    /// `FROM, … -> TO, … PROTO PORTS`.
+    pub also_opens_flows: Vec<String>,
+}
+
+/// Verifies `exp`'s fixes in place (see the module docs): sets `verified`,
+/// `verdict_after`, drops the command of what could not be verified, and
+/// fills `after_fixes`. `from`, `to` and `opts` are the question asked.
+pub(crate) fn verify(
+    topo: &Topology,
+    from: &str,
+    to: &str,
+    opts: &ExplainOptions,
+    exp: &mut Explanation,
+) {
+    if exp.fixes.is_empty() {
+        return;
+    }
+    let inner = ExplainOptions {
+        verify_fixes: false,
+        ..opts.clone()
+    };
+    let mut copy: Snapshot = topo.snapshot.clone();
+    let mut last: Option<Explanation> = None;
+    for i in 0..exp.fixes.len() {
+        let blocker = exp.blockers.get(exp.fixes[i].blocker).cloned();
+        let (Some(edit), Some(blocker)) = (exp.fixes[i].edit.clone(), blocker) else {
+            exp.fixes[i].command = None;
+            continue;
+        };
+        let edit = renumber(&copy, edit, &blocker, &mut exp.fixes[i]);
+        let mut trial = copy.clone();
+        let after = if edit.apply(&mut trial) {
+            explain_unverified(&Topology::new(&trial), from, to, &inner).ok()
+        } else {
+            None
+        };
+        let fix = &mut exp.fixes[i];
+        match after {
+            Some(after) if !after.blockers.iter().any(|b| same_hop(b, &blocker)) => {
+                fix.verified = true;
+                fix.verdict_after = Some(after.verdict);
+                fix.edit = Some(edit);
+                copy = trial;
+                last = Some(after);
+            }
+            _ => fix.command = None,
+        }
+    }
+    let Some(last) = last else {
+        return;
+    };
+    let (also_opens, also_opens_flows) = blast_radius(topo, &copy, exp);
+    exp.after_fixes = Some(AfterFixes {
+        verdict: last.verdict,
+        blockers: last.blockers,
+        also_opens,
+        also_opens_flows,
+    });
+}
+
+/// The same hop: leg, kind, component and direction.
+fn same_hop(a: &Blocking, b: &Blocking) -> bool {
+    a.path == b.path && a.kind == b.kind && a.component == b.component && a.direction == b.direction
+}
+
+/// `edit`, with a NACL entry's rule number moved to a free one when an
+/// earlier fix took it in `copy`; the fix's sentence and command follow.
+fn renumber(copy: &Snapshot, edit: FixEdit, blocker: &Blocking, fix: &mut Fix) -> FixEdit {
+    let FixEdit::NetworkAclEntry {
+        network_acl_id,
+        mut entry,
+    } = edit
+    else {
+        return edit;
+    };
+    let Some(acl) = copy
+        .network_acls
+        .iter()
+        .flatten()
+        .find(|a| a.network_acl_id == network_acl_id)
+    else {
+        return FixEdit::NetworkAclEntry {
+            network_acl_id,
+            entry,
+        };
+    };
+    let taken = acl
+        .entries
+        .iter()
+        .any(|e| e.egress == entry.egress && e.rule_number == entry.rule_number);
+    let direction = if entry.egress {
+        Direction::Egress
+    } else {
+        Direction::Ingress
+    };
+    if taken {
+        let before = blocker
+            .rule_number
+            .unwrap_or(netpath_model::DEFAULT_RULE_NUMBER);
+        if let Some(n) = free_rule_number(acl, direction, before) {
+            let old = entry.rule_number;
+            fix.summary = fix
+                .summary
+                .replace(&format!("rule {old} "), &format!("rule {n} "));
+            fix.command = fix.command.as_ref().map(|c| {
+                c.replace(
+                    &format!("--rule-number {old} "),
+                    &format!("--rule-number {n} "),
+                )
+            });
+            entry.rule_number = n;
+        }
+    }
+    FixEdit::NetworkAclEntry {
+        network_acl_id,
+        entry,
+    }
+}
+
+/// The flow classes that the patched copy opens besides the one asked: a
+/// `diff` of the snapshot against `patched`, its `opened` changes, minus
+/// those from the question's source to its destination.
+fn blast_radius(topo: &Topology, patched: &Snapshot, exp: &Explanation) -> (usize, Vec<String>) {
+    let after = Topology::new(patched);
+    let Ok(d) = diff(topo, &after, &DiffOptions::default()) else {
+        return (0, Vec::new());
+    };
+    let ids = |e: &crate::answer::EndpointInfo| -> Vec<String> {
+        [
+            Some(&e.reference),
+            e.instance_id.as_ref(),
+            e.eni.as_ref(),
+            e.db_instance_identifier.as_ref(),
+            e.ip.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        // `diff` names every outside address `internet`.
+        .chain(
+            (e.eni.is_none() && matches!(e.kind.as_str(), "internet" | "ip"))
+                .then(|| "internet".to_string()),
+        )
+        .collect()
+    };
+    let (src, dst) = (ids(&exp.source), ids(&exp.destination));
+    // A class-level change counts its (source, destination) pairs; the
+    // pair asked about is not "another" flow.
+    let mut count = 0;
+    let mut others: Vec<String> = Vec::new();
+    for c in d.changes.iter().filter(|c| c.change == ChangeKind::Opened) {
+        let ours = c.from.iter().any(|f| src.contains(f))
+            && c.to.iter().any(|t| dst.contains(t))
+            && c.ports.contains(exp.port);
+        let n = c.flow_count() - usize::from(ours);
+        if n == 0 {
+            continue;
+        }
+        count += n;
+        others.push(format!(
+            "{} -> {} {} {}{}",
+            c.from.join(", "),
+            c.to.join(", "),
+            c.protocol,
+            c.ports,
+            if ours { " (besides this flow)" } else { "" }
+        ));
+    }
+    others.truncate(ALSO_OPENS_SHOWN);
+    (count, others)
+}

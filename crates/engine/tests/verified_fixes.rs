@@ -1,0 +1,284 @@
+//! Advice is verified: on every fixture flow and every reference flow, each
+//! fix that keeps a command was applied to a copy of the snapshot and its
+//! blocker is gone; applying the verified fixes in order really gives the
+//! verdict `after_fixes` reports; an unverified fix has no command; NACL
+//! rule numbers are unique across one answer's fixes.
+//!
+//! The reference set (`../shared/reference/`) is read where it is; when it
+//! is absent only the fixtures are checked, unless
+//! `NETPATH_REQUIRE_REFERENCE=1` (as `.ci/run` sets).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use netpath_engine::{explain, ClientOs, ExplainOptions, FixEdit, Topology, Verdict};
+use netpath_model::IpProtocol;
+use serde_json::Value;
+
+/// (snapshot folder, flows) for every fixture and reference scenario.
+fn cases() -> Vec<(PathBuf, Vec<Value>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut out = Vec::new();
+    let read = |p: &Path| -> Vec<Value> {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    for e in std::fs::read_dir(root.join("fixtures")).unwrap() {
+        let dir = e.unwrap().path();
+        if dir.join("flows.json").is_file() {
+            out.push((dir.join("aws"), read(&dir.join("flows.json"))));
+        }
+    }
+    let reference = std::env::var("NETPATH_REFERENCE")
+        .map_or_else(|_| root.join("../shared/reference/batfish"), PathBuf::from);
+    let required = std::env::var("NETPATH_REQUIRE_REFERENCE").as_deref() == Ok("1");
+    assert!(
+        reference.is_dir() || !required,
+        "reference set not found at {} but NETPATH_REQUIRE_REFERENCE=1",
+        reference.display()
+    );
+    if let Ok(rd) = std::fs::read_dir(&reference) {
+        for e in rd {
+            let dir = e.unwrap().path();
+            if dir.join("expected.json").is_file() {
+                out.push((dir.join("aws_configs"), read(&dir.join("expected.json"))));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+fn options(flow: &Value, verify: bool) -> ExplainOptions {
+    ExplainOptions {
+        port: flow["port"].as_u64().map(|p| p as u16),
+        client_os: flow["client_os"]
+            .as_str()
+            .map(|s| ClientOs::parse(s).expect("client_os")),
+        protocol: flow["protocol"]
+            .as_str()
+            .map(|s| IpProtocol::parse(s).expect("protocol")),
+        verify_fixes: verify,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn every_fix_shown_as_a_command_was_verified_and_works_when_applied() {
+    let mut verified = 0;
+    let mut flows = 0;
+    for (dir, list) in cases() {
+        let snapshot = netpath_model::load(&dir).unwrap().snapshot;
+        let topo = Topology::new(&snapshot);
+        for flow in &list {
+            let (from, to) = (flow["from"].as_str().unwrap(), flow["to"].as_str().unwrap());
+            let Ok(e) = explain(&topo, from, to, &options(flow, true)) else {
+                continue;
+            };
+            flows += 1;
+            let at = format!("{} {from} -> {to}", dir.display());
+            let mut numbers = BTreeSet::new();
+            let mut copy = snapshot.clone();
+            for f in &e.fixes {
+                if !f.verified {
+                    assert!(
+                        f.command.is_none(),
+                        "{at}: unverified fix has a command: {f:?}"
+                    );
+                    continue;
+                }
+                verified += 1;
+                let edit = f.edit.as_ref().expect("a verified fix is a change");
+                if let FixEdit::NetworkAclEntry {
+                    network_acl_id,
+                    entry,
+                } = edit
+                {
+                    assert!(
+                        numbers.insert((network_acl_id.clone(), entry.egress, entry.rule_number)),
+                        "{at}: two fixes use rule {} of {network_acl_id}",
+                        entry.rule_number
+                    );
+                }
+                assert!(edit.apply(&mut copy), "{at}: {edit:?} names nothing");
+                let again =
+                    explain(&Topology::new(&copy), from, to, &options(flow, false)).unwrap();
+                let b = &e.blockers[f.blocker];
+                assert!(
+                    !again.blockers.iter().any(|a| a.path == b.path
+                        && a.kind == b.kind
+                        && a.component == b.component
+                        && a.direction == b.direction),
+                    "{at}: after {}, {} {} still blocks",
+                    f.summary,
+                    b.component,
+                    b.detail
+                );
+                assert_eq!(Some(again.verdict), f.verdict_after, "{at}: {}", f.summary);
+            }
+            if let Some(a) = &e.after_fixes {
+                let again =
+                    explain(&Topology::new(&copy), from, to, &options(flow, false)).unwrap();
+                assert_eq!(again.verdict, a.verdict, "{at}");
+                assert_eq!(again.blockers, a.blockers, "{at}");
+                if a.verdict == Verdict::Reachable {
+                    assert!(a.blockers.is_empty(), "{at}");
+                }
+            }
+        }
+    }
+    assert!(flows > 40, "only {flows} flows were asked");
+    assert!(verified > 10, "only {verified} fixes were verified");
+}
+
+#[test]
+fn two_nacl_fixes_in_one_acl_get_different_rule_numbers() {
+    // In the war story one ACL serves both subnets. Without its outbound
+    // entries it blocks the request leaving the app subnet and the reply
+    // leaving the DB subnet: two fixes to the same ACL and direction, whose
+    // first free number is the same; the second must take another.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/war-story-sg-drift/aws");
+    let mut s = netpath_model::load(&dir).unwrap().snapshot;
+    let acl_id = "acl-0a0000000000000001";
+    let acl = s
+        .network_acls
+        .as_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|a| a.network_acl_id == acl_id)
+        .unwrap();
+    acl.entries.retain(|e| !e.egress);
+    let flow = serde_json::json!({});
+    let e = explain(
+        &Topology::new(&s),
+        "app-server",
+        "prod-db",
+        &options(&flow, true),
+    )
+    .unwrap();
+    let numbers: Vec<u16> = e
+        .fixes
+        .iter()
+        .filter_map(|f| match &f.edit {
+            Some(FixEdit::NetworkAclEntry {
+                network_acl_id,
+                entry,
+            }) if network_acl_id == acl_id && entry.egress => Some(entry.rule_number),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(numbers.len(), 2, "{:#?}", e.fixes);
+    assert_ne!(numbers[0], numbers[1], "{:#?}", e.fixes);
+    let commands: Vec<&str> = e
+        .fixes
+        .iter()
+        .filter_map(|f| f.command.as_deref())
+        .collect();
+    for n in &numbers {
+        assert!(
+            commands
+                .iter()
+                .any(|c| c.contains(&format!("--rule-number {n} "))),
+            "{commands:#?}"
+        );
+    }
+    // The security-group block remains; its fix is verified too.
+    assert!(e.fixes.iter().all(|f| f.verified), "{:#?}", e.fixes);
+    assert_eq!(
+        e.after_fixes.as_ref().map(|a| a.verdict),
+        Some(Verdict::Reachable)
+    );
+}
+
+fn load(rel: &str) -> netpath_model::Snapshot {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(rel);
+    netpath_model::load(&dir).unwrap().snapshot
+}
+
+#[test]
+fn a_client_without_a_public_ip_gets_a_nat_route_never_an_internet_gateway_route() {
+    let s = load("diff/nat-route-deleted/after/aws");
+    let opts = ExplainOptions {
+        port: Some(443),
+        verify_fixes: true,
+        ..Default::default()
+    };
+    let e = explain(&Topology::new(&s), "i-01234567890123456", "8.8.8.8", &opts).unwrap();
+    let f = &e.fixes[0];
+    assert!(f.verified, "{f:?}");
+    match &f.edit {
+        Some(FixEdit::Route {
+            destination,
+            target,
+            ..
+        }) => {
+            assert_eq!(destination.to_string(), "0.0.0.0/0");
+            assert!(target.starts_with("nat-"), "{target}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        e.after_fixes.as_ref().map(|a| a.verdict),
+        Some(Verdict::Reachable)
+    );
+    // The flow itself is not counted among the other flows it opens.
+    assert_eq!(e.after_fixes.as_ref().map(|a| a.also_opens), Some(0));
+
+    // Without a NAT gateway: advice to create one, and no command at all.
+    let mut none = s.clone();
+    none.nat_gateways = Some(Vec::new());
+    let e = explain(
+        &Topology::new(&none),
+        "i-01234567890123456",
+        "8.8.8.8",
+        &opts,
+    )
+    .unwrap();
+    let f = &e.fixes[0];
+    assert!(f.command.is_none() && !f.verified, "{f:?}");
+    assert!(
+        f.summary.contains("no available NAT gateway"),
+        "{}",
+        f.summary
+    );
+    assert!(
+        e.fixes.iter().all(|f| !f.summary.contains("igw-")),
+        "{:?}",
+        e.fixes
+    );
+}
+
+#[test]
+fn the_blast_radius_counts_the_other_clients_a_group_fix_admits() {
+    // A second instance carries sg-app-v2: admitting the group admits it too.
+    let mut s = load("war-story-sg-drift/aws");
+    let mut eni = s.network_interfaces.as_ref().unwrap()[0].clone();
+    assert_eq!(eni.network_interface_id, "eni-0a00000000000a001");
+    eni.network_interface_id = "eni-0a00000000000a0ff".into();
+    eni.private_ip_addresses[0].private_ip_address = "10.0.1.99".parse().unwrap();
+    let mut inst = s.instances.as_ref().unwrap()[0].clone();
+    inst.instance_id = "i-0a00000000000a0ff".into();
+    inst.private_ip_address = Some("10.0.1.99".parse().unwrap());
+    inst.network_interface_ids = vec![eni.network_interface_id.clone()];
+    inst.tags.insert("Name".into(), "worker".into());
+    if let Some(a) = eni.attachment.as_mut() {
+        a.instance_id = Some(inst.instance_id.clone());
+    }
+    s.network_interfaces.as_mut().unwrap().push(eni);
+    s.instances.as_mut().unwrap().push(inst);
+    let opts = ExplainOptions {
+        verify_fixes: true,
+        ..Default::default()
+    };
+    let e = explain(&Topology::new(&s), "app-server", "prod-db", &opts).unwrap();
+    let a = e.after_fixes.as_ref().expect("verified");
+    assert_eq!(a.verdict, Verdict::Reachable);
+    assert!(a.also_opens >= 1, "{a:?}");
+    assert!(
+        a.also_opens_flows
+            .iter()
+            .any(|f| f.contains("i-0a00000000000a0ff")),
+        "{a:?}"
+    );
+}
