@@ -61,3 +61,48 @@ fn version_names_the_commit() {
         "{v}"
     );
 }
+
+#[test]
+fn every_command_shows_an_example_with_its_own_flags() {
+    let commands = [
+        "explain",
+        "snapshot",
+        "import",
+        "diff",
+        "plan",
+        "check",
+        "reach",
+        "exposure",
+        "flowlogs",
+        "synth",
+        "host-facts",
+        "completions",
+        "man",
+    ];
+    for cmd in commands {
+        let (code, help, err) = run(&[cmd, "--help"]);
+        assert_eq!(code, Some(0), "{cmd}: {err}");
+        let example = help
+            .split("Example:\n")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{cmd} --help has no example:\n{help}"));
+        // Each example's flags are flags of that command (its help lists them).
+        for line in example
+            .lines()
+            .filter(|l| l.trim_start().starts_with("netpath "))
+        {
+            let words: Vec<&str> = line.split_whitespace().skip(1).collect();
+            assert_eq!(words[0], cmd, "{line}");
+            for flag in words.iter().filter(|w| w.starts_with("--")) {
+                assert!(
+                    help.contains(&format!("{flag} "))
+                        || help.contains(&format!("{flag}\n"))
+                        || help.contains(&format!("{flag} <")),
+                    "{cmd}: example flag {flag} is not in its help"
+                );
+            }
+        }
+    }
+    let (_, help, _) = run(&["explain", "--help"]);
+    assert!(help.contains("Live collection:"), "{help}");
+}

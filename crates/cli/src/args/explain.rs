@@ -82,8 +82,18 @@ pub enum Output {
     Table,
     /// The stable JSON contract of docs/explain-json.md.
     Json,
-    /// The VPC / peering / gateway graph in Graphviz DOT.
+    /// The path as a Mermaid flowchart (pastes into GitHub, GitLab, incident docs).
+    Mermaid,
+    /// The path in Graphviz DOT.
     Dot,
+    /// The snapshot's VPC / peering / gateway graph in Graphviz DOT.
+    Topology,
+    /// The JSON of a Reachability Analyzer NetworkInsightsAnalysis
+    /// (docs/explain-json.md maps it).
+    ReachabilityAnalyzer,
+    /// The verified fixes as a bash script (`set -euo pipefail`, one comment
+    /// per step; `DRY_RUN=1` passes EC2's --dry-run).
+    FixScript,
 }
 
 pub(super) fn parse_client_os(s: &str) -> Result<ClientOs, String> {

@@ -38,36 +38,63 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Explain whether --from can reach --to, hop by hop.
+    #[command(
+        after_help = "Example:\n  netpath explain --snapshot prod.json --from app-server --to prod-db\n  netpath explain --from i-0abc --to 10.0.2.20 --port 443 --output json"
+    )]
     Explain(ExplainArgs),
     /// Collect a read-only snapshot of the account's network with the AWS SDK
     /// (--out is written atomically, with mode 0600).
+    #[command(
+        after_help = "Example:\n  netpath snapshot --profile prod --region us-east-1 --out prod.json"
+    )]
     Snapshot(SnapshotArgs),
     /// Convert a folder of `aws ec2 describe-*` / `aws rds describe-db-instances`
     /// JSON into one netpath snapshot file.
+    #[command(after_help = "Example:\n  netpath import ./describe-output --out prod.json")]
     Import(ImportArgs),
     /// Compare two snapshots: which flows a change breaks, opens or changes, and which edits caused it.
+    #[command(after_help = "Example:\n  netpath diff before.json after.json --fail-on broken")]
     Diff(DiffArgs),
     /// Before `terraform apply`: which flows a Terraform plan (`terraform show -json`)
     /// breaks, opens or changes, and which Terraform addresses cause each.
+    #[command(
+        after_help = "Example:\n  terraform show -json tfplan > plan.json\n  netpath plan --snapshot prod.json plan.json --output markdown"
+    )]
     Plan(PlanArgs),
     /// Check a snapshot against a TOML policy of reach / isolate / no-internet-exposure intents.
+    #[command(
+        after_help = "Example:\n  netpath check --snapshot prod.json policy.toml --output junit"
+    )]
     Check(CheckArgs),
     /// Who can reach --to, or what --from can reach: every source or destination, grouped.
+    #[command(
+        after_help = "Example:\n  netpath reach --snapshot prod.json --to prod-db --port 5432"
+    )]
     Reach(ReachArgs),
     /// Every ENI, instance and DB instance reachable from the internet, on which ports and through which gateway and rules.
+    #[command(after_help = "Example:\n  netpath exposure --snapshot prod.json --port 22")]
     Exposure(ExposureArgs),
     /// Read VPC Flow Logs: name the security-group or network-ACL rule behind
     /// every REJECT, grouped by cause, and the records the snapshot contradicts.
+    #[command(
+        after_help = "Example:\n  netpath flowlogs --snapshot prod.json flow-logs/*.log.gz --top 10"
+    )]
     Flowlogs(FlowlogsArgs),
     /// Write a synthetic snapshot (for benchmarks): same arguments, same bytes.
+    #[command(
+        after_help = "Example:\n  netpath synth --enis 10000 --vpcs 20 --seed 1 --out big.json"
+    )]
     Synth(SynthArgs),
     /// Run on an instance (Linux, no AWS credentials needed): collect its
     /// listening sockets, host firewall and addresses as JSON for
     /// `explain --host-facts` (docs/host-facts.md).
+    #[command(after_help = "Example:\n  sudo netpath host-facts --out /tmp/host-facts.json")]
     HostFacts(HostFactsArgs),
     /// Print a shell completion script: `netpath completions bash > /etc/bash_completion.d/netpath`.
+    #[command(after_help = "Example:\n  netpath completions zsh > ~/.zfunc/_netpath")]
     Completions(CompletionsArgs),
     /// Print the man page (roff): `netpath man | man -l -`.
+    #[command(after_help = "Example:\n  netpath man > /usr/local/share/man/man1/netpath.1")]
     Man,
 }
 
@@ -242,6 +269,7 @@ pub struct SourceArgs {
 /// The flags that say where and how to collect (shared by `snapshot` and
 /// the commands that collect when no `--snapshot` is given).
 #[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Live collection")]
 pub struct LiveArgs {
     /// Use this named profile from ~/.aws/config and ~/.aws/credentials.
     #[arg(long)]

@@ -7,11 +7,12 @@ use netpath_engine::{explain, ExplainError, ExplainOptions, Topology, Verdict};
 use crate::args::{ExplainArgs, Output};
 use crate::render;
 
-/// Exit status: 0 reachable, 1 blocked or partial, 3 unknown (0 for DOT).
+/// Exit status: 0 reachable, 1 blocked or partial, 3 unknown (0 for the
+/// topology graph).
 pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
     let (imported, source) = args.source.load()?;
     let topo = Topology::new(&imported.snapshot);
-    if args.output == Output::Dot {
+    if args.output == Output::Topology {
         super::print_stdout(&render::dot(&topo))?;
         return Ok(0);
     }
@@ -25,6 +26,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
             code: args.icmp_code.unwrap_or(0),
         }),
         host_facts: super::load_host_facts(&args.host_facts, args.source.snapshot.as_deref())?,
+        verify_fixes: true,
     };
     let mut facts_warnings: Vec<String> = Vec::new();
     for f in &opts.host_facts {
@@ -76,6 +78,11 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
             .extend(imported.warnings.iter().map(|w| w.to_string()));
         exp.warnings.extend(facts_warnings);
     }
+    scope_commands(
+        &mut exp,
+        &imported.snapshot.metadata.regions,
+        &args.source.live,
+    );
     let reconciliation = args.observed.as_ref().map(|o| {
         netpath_engine::reconcile(
             &exp,
@@ -108,7 +115,13 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
             };
             super::print_stdout(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
         }
-        Output::Table | Output::Dot => {
+        Output::FixScript => super::print_stdout(&render::fix_script(&exp))?,
+        Output::Mermaid => super::print_stdout(&render::mermaid(&exp))?,
+        Output::ReachabilityAnalyzer => {
+            super::print_stdout(&render::reachability_analyzer(&exp, &topo)?)?
+        }
+        Output::Dot => super::print_stdout(&render::dot_path(&exp))?,
+        Output::Table | Output::Topology => {
             let mut text = render::table(&exp, &topo);
             if let Some(r) = &reconciliation {
                 text.push('\n');
@@ -122,6 +135,49 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
         Verdict::Blocked | Verdict::Partial => 1,
         Verdict::Unknown => 3,
     })
+}
+
+/// Every `aws` command of `exp`'s fixes gets `--region` (the snapshot's one
+/// region, else the one `--region` given) and `--profile` when one was
+/// given, shell-quoted; with several regions and none chosen, a note says
+/// the commands carry none.
+fn scope_commands(
+    exp: &mut netpath_engine::Explanation,
+    regions: &[String],
+    live: &crate::args::LiveArgs,
+) {
+    let region = match (regions, live.regions.as_slice()) {
+        ([one], _) | ([], [one]) => Some(one.clone()),
+        _ => None,
+    };
+    let mut flags = String::new();
+    for (flag, value) in [("--region", &region), ("--profile", &live.profile)] {
+        if let Some(v) = value {
+            let quoted = shlex::try_quote(v).map_or_else(|_| v.clone(), |q| q.into_owned());
+            flags.push_str(&format!(" {flag} {quoted}"));
+        }
+    }
+    let mut unscoped = false;
+    for f in &mut exp.fixes {
+        let Some(cmd) = &f.command else { continue };
+        unscoped |= region.is_none();
+        f.command = Some(
+            cmd.split(" && ")
+                .map(|part| format!("{part}{flags}"))
+                .collect::<Vec<_>>()
+                .join(" && "),
+        );
+    }
+    if unscoped {
+        exp.warnings.push(format!(
+            "the commands carry no --region: the snapshot {}; add the resource's region",
+            if regions.is_empty() {
+                "does not say which region it is from".to_string()
+            } else {
+                format!("spans {}", regions.join(", "))
+            }
+        ));
+    }
 }
 
 /// How long ago `collected_at` (RFC 3339, UTC) was, in words (`3 days`,

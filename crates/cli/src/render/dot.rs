@@ -1,4 +1,4 @@
-//! `netpath explain --output dot`: the VPC / peering / gateway graph of a
+//! `netpath explain --output topology`: the VPC / peering / gateway graph of a
 //! snapshot in Graphviz DOT (petgraph's writer). VPCs are boxes, internet
 //! gateways ellipses; a peering edge is labelled with its id, an attachment
 //! edge (dashed) with its state.

@@ -315,14 +315,47 @@ pub fn table(exp: &Explanation, topo: &Topology) -> String {
     if !exp.fixes.is_empty() {
         let _ = writeln!(out, "\nfixes:");
         for f in &exp.fixes {
+            let mark = match (f.verified, f.verdict_after) {
+                (true, Some(v)) => format!(" [verified: then {}]", v.as_str()),
+                (true, None) => " [verified]".to_string(),
+                (false, _) => " [advice: netpath could not verify it]".to_string(),
+            };
             out.push_str(&term::wrap(
                 &format!("  {}. ", f.blocker + 1),
-                &f.summary,
+                &format!("{}{mark}", f.summary),
                 5,
             ));
             if let Some(c) = &f.command {
-                let _ = writeln!(out, "     {c}");
+                out.push_str(&term::command(c, 5));
             }
+        }
+        if let Some(a) = &exp.after_fixes {
+            let mut line = format!("with the verified fixes: {}", a.verdict.as_str());
+            if let Some(b) = a.blockers.first() {
+                line.push_str(&format!(
+                    "; still blocked at {} {}{} (no fix netpath can verify)",
+                    word(&b.kind),
+                    b.component,
+                    b.name
+                        .as_ref()
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default()
+                ));
+            }
+            line.push_str(&match a.also_opens {
+                0 => "; they open no other flow".to_string(),
+                n => format!(
+                    "; they also open {n} other flow{}: {}{}",
+                    if n == 1 { "" } else { "s" },
+                    a.also_opens_flows.join("; "),
+                    if n > a.also_opens_flows.len() {
+                        "; …"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+            out.push_str(&term::wrap("  ", &line, 2));
         }
     }
     if !exp.missing.is_empty() {

@@ -91,3 +91,29 @@ pub fn wrap(first: &str, text: &str, indent: usize) -> String {
     s.push('\n');
     s
 }
+
+/// A shell command indented by `indent` spaces, broken before its `--`
+/// options with ` \` continuations when it does not fit this run's width,
+/// so that it still pastes as one command. Ends with a newline.
+pub fn command(cmd: &str, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let width = get().width;
+    if indent + cmd.len() <= width {
+        return format!("{pad}{cmd}\n");
+    }
+    let mut out = String::new();
+    let mut line = format!("{pad}{}", cmd.split(" --").next().unwrap_or(cmd));
+    for opt in cmd.split(" --").skip(1) {
+        let piece = format!(" --{opt}");
+        if line.len() + piece.len() + 2 > width {
+            out.push_str(&line);
+            out.push_str(" \\\n");
+            line = format!("{pad}   {}", piece.trim_start());
+        } else {
+            line.push_str(&piece);
+        }
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}

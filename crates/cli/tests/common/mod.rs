@@ -16,6 +16,9 @@ pub fn workspace() -> PathBuf {
 pub fn run(args: &[&str]) -> (Option<i32>, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_netpath"))
         .current_dir(workspace())
+        // Goldens are 80 columns wide and plain, whatever the caller's shell.
+        .env_remove("COLUMNS")
+        .env_remove("NO_COLOR")
         .args(args)
         .output()
         .unwrap();
