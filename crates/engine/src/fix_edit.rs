@@ -10,8 +10,7 @@
 
 use ipnet::Ipv4Net;
 use netpath_model::{
-    DbInstanceStatus, InstanceStateName, Route, RouteState, Snapshot,
-    VpcPeeringConnectionStateReasonCode,
+    DbInstanceStatus, InstanceStateName, Route, Snapshot, VpcPeeringConnectionStateReasonCode,
 };
 
 use crate::answer::Direction;
@@ -118,24 +117,8 @@ impl FixEdit {
                 };
                 rt.routes
                     .retain(|r| r.destination_cidr_block != Some(*destination));
-                let field = |p: &str| target.starts_with(p).then(|| target.clone());
-                rt.routes.push(Route {
-                    destination_cidr_block: Some(*destination),
-                    destination_ipv6_cidr_block: None,
-                    destination_prefix_list_id: None,
-                    gateway_id: field("igw-").or_else(|| field("vgw-")),
-                    nat_gateway_id: field("nat-"),
-                    vpc_peering_connection_id: field("pcx-"),
-                    transit_gateway_id: None,
-                    network_interface_id: None,
-                    instance_id: None,
-                    egress_only_internet_gateway_id: None,
-                    local_gateway_id: None,
-                    carrier_gateway_id: None,
-                    core_network_arn: None,
-                    state: RouteState::Active,
-                    origin: Some("CreateRoute".into()),
-                });
+                rt.routes
+                    .push(Route::to_target(*destination, target, "CreateRoute"));
                 true
             }
             FixEdit::AcceptVpcPeeringConnection {

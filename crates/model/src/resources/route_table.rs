@@ -100,6 +100,42 @@ pub struct Route {
 }
 
 impl Route {
+    /// An active IPv4 route from `destination` to `target`, which goes in
+    /// the field its id prefix names (`local`, `igw-`/`vgw-` gateway,
+    /// `nat-`, `pcx-`, `tgw-`, `eni-`, `i-`, `eigw-`), with `origin` as
+    /// `DescribeRouteTables` reports it (`CreateRoute`, `CreateRouteTable`).
+    /// An id of another kind goes in `gateway_id`.
+    pub fn to_target(destination: ipnet::Ipv4Net, target: &str, origin: &str) -> Route {
+        let mut r = Route {
+            destination_cidr_block: Some(destination),
+            destination_ipv6_cidr_block: None,
+            destination_prefix_list_id: None,
+            gateway_id: None,
+            nat_gateway_id: None,
+            vpc_peering_connection_id: None,
+            transit_gateway_id: None,
+            network_interface_id: None,
+            instance_id: None,
+            egress_only_internet_gateway_id: None,
+            local_gateway_id: None,
+            carrier_gateway_id: None,
+            core_network_arn: None,
+            state: RouteState::Active,
+            origin: Some(origin.to_string()),
+        };
+        let slot = match target.split_once('-').map_or(target, |(p, _)| p) {
+            "nat" => &mut r.nat_gateway_id,
+            "pcx" => &mut r.vpc_peering_connection_id,
+            "tgw" => &mut r.transit_gateway_id,
+            "eni" => &mut r.network_interface_id,
+            "i" => &mut r.instance_id,
+            "eigw" => &mut r.egress_only_internet_gateway_id,
+            _ => &mut r.gateway_id,
+        };
+        *slot = Some(target.to_string());
+        r
+    }
+
     /// The id of whichever target field is set, first found in API order, or
     /// `None` when the route names no target (a blackhole whose target is gone).
     pub fn target_id(&self) -> Option<&str> {

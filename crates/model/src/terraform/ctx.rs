@@ -361,23 +361,7 @@ fn referenced_attribute(plan: &Plan, address: &str, attr: &str, target: &str) ->
 /// The `local` route of a VPC CIDR, which every route table holds
 /// (<https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#route-table-routes>).
 pub(crate) fn local_route(cidr: Ipv4Net) -> crate::resources::Route {
-    crate::resources::Route {
-        destination_cidr_block: Some(cidr),
-        destination_ipv6_cidr_block: None,
-        destination_prefix_list_id: None,
-        gateway_id: Some("local".into()),
-        nat_gateway_id: None,
-        vpc_peering_connection_id: None,
-        transit_gateway_id: None,
-        network_interface_id: None,
-        instance_id: None,
-        egress_only_internet_gateway_id: None,
-        local_gateway_id: None,
-        carrier_gateway_id: None,
-        core_network_arn: None,
-        state: crate::resources::RouteState::Active,
-        origin: Some("CreateRouteTable".into()),
-    }
+    crate::resources::Route::to_target(cidr, "local", "CreateRouteTable")
 }
 
 /// The placeholder id of a resource at `address` known only after apply,
