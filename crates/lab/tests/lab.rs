@@ -21,6 +21,9 @@ use serde_json::Value;
 
 const TIMEOUT: Duration = Duration::from_millis(250);
 
+/// A flow to probe: from, to, and what is asked.
+type Flow = (String, String, Ask);
+
 #[derive(Default)]
 struct Tally {
     probed: usize,
@@ -121,12 +124,10 @@ fn run_flows_with_hosts(
     seen
 }
 
-#[test]
-fn every_fixture_agrees_with_the_kernel() {
-    if !lab_available() {
-        return;
-    }
-    let mut tally = Tally::default();
+/// Every fixture folder with flows, and its TCP / ICMP echo flows (the lab
+/// probes TCP from the snapshot's default client range, and ICMP echo; not
+/// UDP).
+fn fixture_flows() -> Vec<(String, Snapshot, Vec<Flow>)> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(workspace().join("fixtures"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -134,35 +135,46 @@ fn every_fixture_agrees_with_the_kernel() {
         .collect();
     dirs.sort();
     assert!(dirs.len() >= 10);
-    for dir in dirs {
-        let snap = netpath_model::load(&dir.join("aws")).unwrap().snapshot;
-        let flows: Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("flows.json")).unwrap())
-                .unwrap();
-        let flows: Vec<(String, String, Ask)> = flows
-            .as_array()
-            .unwrap()
-            .iter()
-            // The lab probes TCP from the snapshot's default client range,
-            // and ICMP echo; not UDP.
-            .filter(|f| {
-                f.get("client_os").is_none()
-                    && f.get("ephemeral_ports").is_none()
-                    && f.get("protocol").is_none_or(|p| p == "tcp" || p == "icmp")
-            })
-            .map(|f| {
-                (
-                    f["from"].as_str().unwrap().to_string(),
-                    f["to"].as_str().unwrap().to_string(),
-                    if f["protocol"] == "icmp" {
-                        Ask::Ping
-                    } else {
-                        Ask::Tcp(f["port"].as_u64().map(|p| p as u16))
-                    },
-                )
-            })
-            .collect();
-        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+    dirs.into_iter()
+        .map(|dir| {
+            let snap = netpath_model::load(&dir.join("aws")).unwrap().snapshot;
+            let flows: Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("flows.json")).unwrap())
+                    .unwrap();
+            let flows: Vec<Flow> = flows
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| {
+                    f.get("client_os").is_none()
+                        && f.get("ephemeral_ports").is_none()
+                        && f.get("protocol").is_none_or(|p| p == "tcp" || p == "icmp")
+                })
+                .map(|f| {
+                    (
+                        f["from"].as_str().unwrap().to_string(),
+                        f["to"].as_str().unwrap().to_string(),
+                        if f["protocol"] == "icmp" {
+                            Ask::Ping
+                        } else {
+                            Ask::Tcp(f["port"].as_u64().map(|p| p as u16))
+                        },
+                    )
+                })
+                .collect();
+            let name = dir.file_name().unwrap().to_string_lossy().to_string();
+            (name, snap, flows)
+        })
+        .collect()
+}
+
+#[test]
+fn every_fixture_agrees_with_the_kernel() {
+    if !lab_available() {
+        return;
+    }
+    let mut tally = Tally::default();
+    for (name, snap, flows) in fixture_flows() {
         run_flows(&snap, &name, &flows, &mut tally);
     }
     tally.finish("fixtures");
@@ -170,6 +182,77 @@ fn every_fixture_agrees_with_the_kernel() {
         tally.probed >= 10,
         "only {} fixture flows probed",
         tally.probed
+    );
+}
+
+/// Advice is verified in the kernel too: for every fixture flow whose
+/// answer has verified fixes, the snapshot with those fixes applied is
+/// rebuilt, and the real packets must give the verdict `after_fixes`
+/// promised (and agree with `explain` on the patched snapshot).
+#[test]
+fn verified_fixes_work_in_the_kernel() {
+    if !lab_available() {
+        return;
+    }
+    let mut tally = Tally::default();
+    let mut patched_flows = 0;
+    for (name, snap, flows) in fixture_flows() {
+        let topo = Topology::new(&snap);
+        for (from, to, ask) in &flows {
+            let opts = netpath_engine::ExplainOptions {
+                port: match ask {
+                    Ask::Tcp(p) => *p,
+                    Ask::Ping => None,
+                },
+                protocol: matches!(ask, Ask::Ping).then_some(netpath_model::IpProtocol::Icmp),
+                verify_fixes: true,
+                ..Default::default()
+            };
+            let Ok(e) = netpath_engine::explain(&topo, from, to, &opts) else {
+                continue;
+            };
+            let Some(after) = &e.after_fixes else {
+                continue;
+            };
+            let mut patched = snap.clone();
+            for f in e.fixes.iter().filter(|f| f.verified) {
+                assert!(f.edit.as_ref().is_some_and(|ed| ed.apply(&mut patched)));
+            }
+            let where_ = format!("{name} with the fixes of {from} -> {to}");
+            let mut one = Tally::default();
+            let seen = run_flows_with_hosts(
+                &patched,
+                &where_,
+                &[(from.clone(), to.clone(), *ask)],
+                &[],
+                &mut one,
+            );
+            if one.probed == 0 {
+                tally.skipped.extend(one.skipped);
+                continue;
+            }
+            patched_flows += 1;
+            // `one` holds explain's verdict on the patched world; its
+            // agreement with the real packets is checked by `finish` below.
+            let patched_verdict = one.verdicts.keys().next().cloned().unwrap_or_default();
+            assert_eq!(
+                patched_verdict,
+                format!("{:?}", after.verdict),
+                "{where_}: after_fixes promised {:?}, the patched world is {patched_verdict} ({seen:?})",
+                after.verdict
+            );
+            for (v, n) in &one.verdicts {
+                *tally.verdicts.entry(v.clone()).or_default() += n;
+            }
+            tally.probed += one.probed;
+            tally.probes += one.probes;
+            tally.disagreements.extend(one.disagreements);
+        }
+    }
+    tally.finish("verified fixes");
+    assert!(
+        patched_flows >= 5,
+        "only {patched_flows} patched fixture flows probed"
     );
 }
 
