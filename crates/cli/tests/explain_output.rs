@@ -147,6 +147,27 @@ fn the_fix_script_dry_runs_the_verified_fixes_and_stops_on_a_refusal() {
     let (_, advice, _) = run(&[
         "explain",
         "--snapshot",
+        "fixtures/public-web-ssh-only/aws",
+        "--from",
+        "internet",
+        "--to",
+        "203.0.113.10",
+        "--port",
+        "80",
+        "--output",
+        "fix-script",
+    ]);
+    assert!(!advice.lines().any(|l| l.starts_with("run ")), "{advice}");
+    assert!(
+        advice.contains("# not scripted (advice netpath could not verify)"),
+        "{advice}"
+    );
+
+    // A new peering: the create call keeps the new id; the steps naming it
+    // can only be printed in a dry run.
+    let (_, peering, _) = run(&[
+        "explain",
+        "--snapshot",
         "fixtures/peering-deleted-blackhole/aws",
         "--from",
         "app-server",
@@ -157,10 +178,20 @@ fn the_fix_script_dry_runs_the_verified_fixes_and_stops_on_a_refusal() {
         "--output",
         "fix-script",
     ]);
-    assert!(!advice.lines().any(|l| l.starts_with("run ")), "{advice}");
     assert!(
-        advice.contains("# not scripted (advice netpath could not verify)"),
-        "{advice}"
+        peering.contains("\nnew_id PCX aws ec2 create-vpc-peering-connection "),
+        "{peering}"
+    );
+    assert_eq!(peering.matches("\nlater aws ec2 ").count(), 3, "{peering}");
+    let dir = tempfile::tempdir().unwrap();
+    fake_aws(dir.path(), "DryRunOperation");
+    let (passed, err) = run_script(&peering, dir.path());
+    assert!(passed, "{err}");
+    let calls = std::fs::read_to_string(dir.path().join("calls")).unwrap();
+    assert_eq!(
+        calls.lines().count(),
+        1,
+        "only the create call is dry-run: {calls}"
     );
 }
 

@@ -236,3 +236,27 @@ fn usage_errors_name_the_problem() {
     assert_eq!(code, Some(2));
     assert!(err.contains("--to") && err.contains("--from"), "{err}");
 }
+
+#[test]
+fn reach_mermaid_draws_the_groups_that_reach_the_target() {
+    let (code, out, err) = run(&[
+        "reach",
+        "--snapshot",
+        "fixtures/public-web-ssh-only/aws",
+        "--to",
+        "web-1",
+        "--port",
+        "22",
+        "--output",
+        "mermaid",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.starts_with("flowchart LR\n  t([\"web-1\"])\n"), "{out}");
+    // Every group is a node with an edge into the target, labelled with its ports.
+    let groups = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with('g') && l.contains("[\""))
+        .count();
+    let edges = out.lines().filter(|l| l.contains("-->|\"tcp 22")).count();
+    assert!(groups >= 1 && groups == edges, "{out}");
+}

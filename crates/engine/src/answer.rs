@@ -516,7 +516,8 @@ pub struct Explanation {
     pub near_misses: Vec<String>,
     /// What the client sees.
     pub symptom: Symptom,
-    /// One fix per blocker.
+    /// One fix per blocker; a change that removes several blockers (a new
+    /// peering, routed both ways) is listed once, under the first.
     pub fixes: Vec<Fix>,
     /// With `ExplainOptions::verify_fixes`: the answer after applying every
     /// verified fix, and what they open besides this flow; `null` when

@@ -386,7 +386,9 @@ fn explain_flow<'a>(
         f.summary = topo.with_names(&f.summary);
     }
     // One advice without a command, said once (a private destination's).
-    fixes.dedup_by(|a, b| a.command.is_none() && b.command.is_none() && a.summary == b.summary);
+    // One change that removes several blockers (a new peering routes both
+    // ways) is listed once, under the first.
+    fixes.dedup_by(|a, b| a.summary == b.summary && a.command == b.command);
     let missing: Vec<String> = missing.iter().map(|m| topo.with_names(m)).collect();
     let warnings: Vec<String> = warnings.iter().map(|w| topo.with_names(w)).collect();
     Ok(Explanation {

@@ -10,8 +10,13 @@
 
 use ipnet::Ipv4Net;
 use netpath_model::{
-    DbInstanceStatus, InstanceStateName, Route, Snapshot, VpcPeeringConnectionStateReasonCode,
+    DbInstanceStatus, InstanceStateName, PeeringVpcInfo, Route, Snapshot, VpcPeeringConnection,
+    VpcPeeringConnectionStateReasonCode,
 };
+
+/// The id a new peering gets in the copy of the snapshot (the command holds
+/// the real one in the shell variable `PCX`).
+pub(crate) const NEW_PEERING: &str = "pcx-(new)";
 
 use crate::answer::Direction;
 
@@ -43,6 +48,18 @@ pub enum FixEdit {
         destination: Ipv4Net,
         /// The target: `igw-…`/`vgw-…` (gateway), `nat-…`, or `pcx-…`.
         target: String,
+    },
+    /// `create-vpc-peering-connection`, `accept-vpc-peering-connection`,
+    /// then a route to the new peering in each table (replacing a route to
+    /// the same destination, e.g. a blackhole): the peering is
+    /// `pcx-(new)` in the copy.
+    NewVpcPeeringConnection {
+        /// The requester (the client's VPC).
+        requester_vpc_id: String,
+        /// The accepter (the server's VPC).
+        accepter_vpc_id: String,
+        /// (route table, destination CIDR) on both sides.
+        routes: Vec<(String, Ipv4Net)>,
     },
     /// `accept-vpc-peering-connection`: the peering becomes active.
     AcceptVpcPeeringConnection {
@@ -120,6 +137,44 @@ impl FixEdit {
                 rt.routes
                     .push(Route::to_target(*destination, target, "CreateRoute"));
                 true
+            }
+            FixEdit::NewVpcPeeringConnection {
+                requester_vpc_id,
+                accepter_vpc_id,
+                routes,
+            } => {
+                let info = |id: &str| {
+                    let v = snap.vpcs.iter().flatten().find(|v| v.vpc_id == id)?;
+                    Some(PeeringVpcInfo {
+                        vpc_id: v.vpc_id.clone(),
+                        owner_id: v.owner_id.clone(),
+                        region: v.region.clone(),
+                        cidr_blocks: v.cidr_blocks.clone(),
+                        ipv6_cidr_blocks: v.ipv6_cidr_blocks.clone(),
+                    })
+                };
+                let (Some(requester), Some(accepter)) =
+                    (info(requester_vpc_id), info(accepter_vpc_id))
+                else {
+                    return false;
+                };
+                snap.vpc_peering_connections
+                    .get_or_insert_with(Vec::new)
+                    .push(VpcPeeringConnection {
+                        vpc_peering_connection_id: NEW_PEERING.into(),
+                        status_code: VpcPeeringConnectionStateReasonCode::Active,
+                        requester_vpc_info: requester,
+                        accepter_vpc_info: accepter,
+                        tags: Default::default(),
+                    });
+                routes.iter().all(|(rtb, dest)| {
+                    FixEdit::Route {
+                        route_table_id: rtb.clone(),
+                        destination: *dest,
+                        target: NEW_PEERING.into(),
+                    }
+                    .apply(snap)
+                })
             }
             FixEdit::AcceptVpcPeeringConnection {
                 vpc_peering_connection_id,

@@ -364,6 +364,8 @@ pub enum ReachOutput {
     Table,
     /// The JSON document of docs/reach-json.md.
     Json,
+    /// The groups and the target as a Mermaid flowchart.
+    Mermaid,
 }
 
 #[derive(clap::Args, Debug)]

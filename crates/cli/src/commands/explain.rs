@@ -163,7 +163,11 @@ fn scope_commands(
         unscoped |= region.is_none();
         f.command = Some(
             cmd.split(" && ")
-                .map(|part| format!("{part}{flags}"))
+                .map(|part| match part.strip_suffix(')') {
+                    // `PCX=$(aws … --output text)`: the flags go inside.
+                    Some(inner) if part.contains("=$(") => format!("{inner}{flags})"),
+                    _ => format!("{part}{flags}"),
+                })
                 .collect::<Vec<_>>()
                 .join(" && "),
         );

@@ -68,6 +68,7 @@ fn answer(
             Envelope::v1("netpath-reach", vec![("snapshot", name)], &r).write(&mut out)?
         }
         ReachOutput::Table => render::reach(&mut out, &r, members)?,
+        ReachOutput::Mermaid => out.write_all(render::reach_mermaid(&r).as_bytes())?,
     }
     out.flush()?;
     Ok(0)

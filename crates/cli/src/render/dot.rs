@@ -7,8 +7,10 @@ use netpath_engine::Topology;
 use netpath_engine::{Edge, Node};
 use petgraph::dot::{Config, Dot};
 
-/// The topology graph of `topo` in DOT, ending with a newline.
+/// The topology graph of `topo` in DOT, ending with a newline. Nodes are
+/// labelled `id (name)`.
 pub fn dot(topo: &Topology) -> String {
+    let label = |id: &str| topo.label(id).replace('"', "\\\"");
     format!(
         "{:?}",
         Dot::with_attr_getters(
@@ -19,8 +21,8 @@ pub fn dot(topo: &Topology) -> String {
                 Edge::Attachment(s) => format!("label=\"{s}\" style=dashed"),
             },
             &|_, (_, n)| match n {
-                Node::Vpc(id) => format!("label=\"{id}\" shape=box"),
-                Node::InternetGateway(id) => format!("label=\"{id}\" shape=ellipse"),
+                Node::Vpc(id) => format!("label=\"{}\" shape=box", label(id)),
+                Node::InternetGateway(id) => format!("label=\"{}\" shape=ellipse", label(id)),
             },
         )
     )

@@ -63,6 +63,28 @@ pub fn fix_script(exp: &Explanation) -> String {
   fi
 }
 
+# new_id VAR aws ...: run a create call and keep the new resource's id in VAR.
+new_id() {
+  local var=$1
+  shift
+  if [ "${DRY_RUN:-0}" = 1 ]; then
+    run "$@"
+    printf -v "$var" '%s' "(new id)"
+  else
+    printf -v "$var" '%s' "$("$@")"
+  fi
+}
+
+# later aws ...: a step that names an id created above; a dry run can only
+# print it, since the id does not exist yet.
+later() {
+  if [ "${DRY_RUN:-0}" = 1 ]; then
+    echo "would run: $*"
+  else
+    "$@"
+  fi
+}
+
 "#,
     );
     for w in exp.warnings.iter().filter(|w| w.contains("--region")) {
@@ -80,7 +102,13 @@ pub fn fix_script(exp: &Explanation) -> String {
                 steps += 1;
                 let _ = writeln!(out, "# {steps}. {}", one_line(&f.summary));
                 for part in cmd.split(" && ") {
-                    let _ = writeln!(out, "run {part}");
+                    let _ = match part.split_once("=$(") {
+                        Some((var, call)) if call.ends_with(')') => {
+                            writeln!(out, "new_id {var} {}", &call[..call.len() - 1])
+                        }
+                        _ if part.contains("\"$") => writeln!(out, "later {part}"),
+                        _ => writeln!(out, "run {part}"),
+                    };
                 }
                 out.push('\n');
             }

@@ -23,7 +23,7 @@ pub use envelope::Envelope;
 pub use explain::{observed, table};
 pub use fix_script::fix_script;
 pub use flowlogs::flowlogs;
-pub use path_graph::{dot_path, mermaid};
+pub use path_graph::{dot_path, mermaid, reach_mermaid};
 pub use plan::{plan_junit, plan_markdown, plan_table};
 pub use reach::reach;
 pub use reachability_analyzer::reachability_analyzer;

@@ -209,3 +209,68 @@ pub fn dot_path(exp: &Explanation) -> String {
     );
     text.replacen("digraph {", "digraph path {\n    rankdir=LR", 1)
 }
+
+/// `netpath reach --output mermaid`: the groups that reach the target (or
+/// that the source reaches) as nodes with their members and security
+/// groups, each tied to the target by an edge labelled with its ports and
+/// the rules on the way; partial answers yellow, unknown ones grey. Ends
+/// with a newline.
+pub fn reach_mermaid(r: &netpath_engine::Reach) -> String {
+    let esc = |s: &str| s.replace('"', "#quot;");
+    let mut out = String::from("flowchart LR\n");
+    let target = r.target.as_ref().map_or_else(
+        || "the internet".to_string(),
+        |t| match &t.name {
+            Some(n) if n != &t.reference => format!("{} ({n})", t.reference),
+            _ => t.reference.clone(),
+        },
+    );
+    let _ = writeln!(out, "  t([\"{}\"])", esc(&target));
+    let mut partial = Vec::new();
+    let mut unknown = Vec::new();
+    for (i, e) in r.entries.iter().enumerate() {
+        let mut label = esc(&e.summary);
+        if !e.security_groups.is_empty() {
+            label.push_str(&format!(
+                "<br/>groups: {}",
+                esc(&e.security_groups.join(", "))
+            ));
+        }
+        let _ = writeln!(out, "  g{i}[\"{label}\"]");
+        let ports: Vec<String> = e
+            .access
+            .iter()
+            .map(|a| format!("{} {} {}", a.protocol, a.ports, a.verdict.as_str()))
+            .collect();
+        let edge = format!("|\"{}\"|", esc(&ports.join(", ")));
+        let arrow = if r.query == "from" {
+            format!("  t -->{edge} g{i}")
+        } else {
+            format!("  g{i} -->{edge} t")
+        };
+        let _ = writeln!(out, "{arrow}");
+        if e.access
+            .iter()
+            .any(|a| a.verdict == netpath_engine::Verdict::Partial)
+        {
+            partial.push(format!("g{i}"));
+        } else if e
+            .access
+            .iter()
+            .all(|a| a.verdict == netpath_engine::Verdict::Unknown)
+        {
+            unknown.push(format!("g{i}"));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  classDef partial fill:#ffd,stroke:#b90\n  classDef unknown fill:#eee,stroke:#999,color:#666"
+    );
+    if !partial.is_empty() {
+        let _ = writeln!(out, "  class {} partial", partial.join(","));
+    }
+    if !unknown.is_empty() {
+        let _ = writeln!(out, "  class {} unknown", unknown.join(","));
+    }
+    out
+}

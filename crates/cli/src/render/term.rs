@@ -92,15 +92,24 @@ pub fn wrap(first: &str, text: &str, indent: usize) -> String {
     s
 }
 
-/// A shell command indented by `indent` spaces, broken before its `--`
-/// options with ` \` continuations when it does not fit this run's width,
-/// so that it still pastes as one command. Ends with a newline.
+/// A shell command indented by `indent` spaces: each `&&` step on its own
+/// line, and a step that does not fit this run's width broken before its
+/// `--` options, with ` \` continuations so that it still pastes as one
+/// command. Ends with a newline.
 pub fn command(cmd: &str, indent: usize) -> String {
     let pad = " ".repeat(indent);
     let width = get().width;
     if indent + cmd.len() <= width {
         return format!("{pad}{cmd}\n");
     }
+    let steps: Vec<String> = cmd.split(" && ").map(|s| step(s, &pad, width)).collect();
+    let mut out = steps.join(" && \\\n");
+    out.push('\n');
+    out
+}
+
+/// One step of [`command`], broken before its options to fit `width`.
+fn step(cmd: &str, pad: &str, width: usize) -> String {
     let mut out = String::new();
     let mut line = format!("{pad}{}", cmd.split(" --").next().unwrap_or(cmd));
     for opt in cmd.split(" --").skip(1) {
@@ -114,6 +123,5 @@ pub fn command(cmd: &str, indent: usize) -> String {
         }
     }
     out.push_str(&line);
-    out.push('\n');
     out
 }

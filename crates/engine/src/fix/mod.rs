@@ -22,6 +22,7 @@ use crate::resolve::{Endpoint, Placement};
 use crate::topology::Topology;
 use crate::walk::{peer_cidr, Flow};
 
+mod peering;
 mod route;
 
 /// What a fix needs to know about the flow.
@@ -394,13 +395,16 @@ impl FixContext<'_, '_> {
                     Some(format!("aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id {}", p.vpc_peering_connection_id)),
                 )
                 }
-                Some(p) if !p.is_active() => (
-                    format!("{} is {}: create a new peering, accept it, and point the routes at it", p.vpc_peering_connection_id, p.status_code),
-                    Some(format!(
-                        "aws ec2 create-vpc-peering-connection --vpc-id {} --peer-vpc-id {}",
-                        p.requester_vpc_info.vpc_id, p.accepter_vpc_info.vpc_id
-                    )),
-                ),
+                Some(p) if !p.is_active() => match self.new_peering() {
+                    Some((s, c, e)) => {
+                        edit = e;
+                        (format!("{} is {}; {s}", p.vpc_peering_connection_id, p.status_code), c)
+                    }
+                    None => (
+                        format!("{} is {}: create a new peering, accept it, and point the routes at it", p.vpc_peering_connection_id, p.status_code),
+                        None,
+                    ),
+                },
                 _ => (h.detail.clone(), None),
             },
             (HopKind::InternetGateway, ExplanationCode::NetpathNoPublicIp) => {

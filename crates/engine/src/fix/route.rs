@@ -59,14 +59,16 @@ impl FixContext<'_, '_> {
                         )),
                         route_edit(rtb, &dest_cidr, &p.vpc_peering_connection_id),
                     ),
-                    None => (
-                        format!(
-                            "no active peering joins {} and {}: create one, accept it, then route {dest_cidr} to it in {rtb} (and the way back on the other side)",
-                            from.vpc_id, to.vpc_id
-                        ),
-                        Some(format!("aws ec2 create-vpc-peering-connection --vpc-id {} --peer-vpc-id {}", from.vpc_id, to.vpc_id)),
-                        None,
-                    ),
+                    None => self.new_peering().unwrap_or_else(|| {
+                        (
+                            format!(
+                                "no active peering joins {} and {}: create one, accept it, then route {dest_cidr} to it in {rtb} (and the way back on the other side)",
+                                from.vpc_id, to.vpc_id
+                            ),
+                            None,
+                            None,
+                        )
+                    }),
                 }
             }
             Some(_) if !(h.path == PathLeg::Forward && self.dst.via_public_ip) => (
