@@ -442,6 +442,11 @@ pub struct Fix {
     /// (`null` when it was not applied).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict_after: Option<Verdict>,
+    /// A narrower change for the same blocker (a group rule's `/32`), which
+    /// verification offers instead when it opens fewer other flows; not
+    /// serialized.
+    #[serde(skip)]
+    pub narrower: Option<Box<Fix>>,
     /// The same change as data, for the fixes netpath can apply to a copy
     /// of the snapshot (a security-group rule, a network ACL entry); not
     /// serialized.

@@ -15,8 +15,14 @@
 //! `CreateNetworkAclEntry` refuses a number in use
 //! (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNetworkAclEntry.html>).
 //!
+//! A security-group fix that admits the client's group is replaced by the
+//! same rule for the client's `/32` when the group would open more other
+//! flows (the group's other members): of the candidates, the one that
+//! opens least, the group on a tie.
+//!
 //! The blast radius is the `diff` between the snapshot and the copy with
-//! every verified fix: the flows the fix set opens besides the one asked.
+//! every verified fix, on the asked protocol and port: the flows the fix
+//! set opens besides the one asked.
 
 use netpath_model::{Direction, Snapshot};
 use serde::Serialize;
@@ -42,7 +48,8 @@ pub struct AfterFixes {
     /// excluded).
     pub also_opens: usize,
     /// The first [`ALSO_OPENS_SHOWN`] changed classes among them:
-    /// `FROM, … -> TO, … PROTO PORTS`.
+    /// `FROM, … -> TO, … PROTO PORTS`, each side naming three members and
+    /// how many more.
     pub also_opens_flows: Vec<String>,
 }
 
@@ -71,6 +78,13 @@ pub(crate) fn verify(
             exp.fixes[i].command = None;
             continue;
         };
+        let edit = match narrower_is_better(&copy, &edit, &exp.fixes[i], exp) {
+            Some(n) => {
+                exp.fixes[i] = n;
+                exp.fixes[i].edit.clone().unwrap_or(edit)
+            }
+            None => edit,
+        };
         let edit = renumber(&copy, edit, &blocker, &mut exp.fixes[i]);
         let mut trial = copy.clone();
         let after = if edit.apply(&mut trial) {
@@ -93,7 +107,7 @@ pub(crate) fn verify(
     let Some(last) = last else {
         return;
     };
-    let (also_opens, also_opens_flows) = blast_radius(topo, &copy, exp);
+    let (also_opens, also_opens_flows) = blast_radius(topo.snapshot, &copy, exp);
     exp.after_fixes = Some(AfterFixes {
         verdict: last.verdict,
         blockers: last.blockers,
@@ -161,12 +175,48 @@ fn renumber(copy: &Snapshot, edit: FixEdit, blocker: &Blocking, fix: &mut Fix) -
     }
 }
 
-/// The flow classes that the patched copy opens besides the one asked: a
-/// `diff` of the snapshot against `patched`, its `opened` changes, minus
-/// those from the question's source to its destination.
-fn blast_radius(topo: &Topology, patched: &Snapshot, exp: &Explanation) -> (usize, Vec<String>) {
-    let after = Topology::new(patched);
-    let Ok(d) = diff(topo, &after, &DiffOptions::default()) else {
+/// The fix's narrower variant (a group rule's `/32`), when the group would
+/// open more other flows than the address does on `copy`: "prefer the one
+/// that opens least", and the group on a tie. The variant's sentence says
+/// why.
+fn narrower_is_better(
+    copy: &Snapshot,
+    edit: &FixEdit,
+    fix: &Fix,
+    exp: &Explanation,
+) -> Option<Fix> {
+    let narrower = fix.narrower.as_deref()?;
+    let opens = |e: &FixEdit| {
+        let mut trial = copy.clone();
+        e.apply(&mut trial)
+            .then(|| blast_radius(copy, &trial, exp).0)
+    };
+    let wide = opens(edit)?;
+    let narrow = opens(narrower.edit.as_ref()?)?;
+    (narrow < wide).then(|| {
+        let mut n = narrower.clone();
+        n.summary = format!(
+            "{} (the group rule, \"{}\", would also open {wide} other flow{})",
+            n.summary,
+            fix.summary,
+            if wide == 1 { "" } else { "s" }
+        );
+        n
+    })
+}
+
+/// The flows that `patched` opens besides the one asked, compared with
+/// `before`: a `diff`, its `opened` changes, minus the question's own pair.
+fn blast_radius(before: &Snapshot, patched: &Snapshot, exp: &Explanation) -> (usize, Vec<String>) {
+    let (topo, after) = (Topology::new(before), Topology::new(patched));
+    // The fixes concern the asked protocol and port: the flows compared
+    // are those on it.
+    let opts = DiffOptions {
+        port: (exp.port != 0).then_some(exp.port),
+        protocol: netpath_model::IpProtocol::parse(&exp.protocol),
+        ..DiffOptions::default()
+    };
+    let Ok(d) = diff(&topo, &after, &opts) else {
         return (0, Vec::new());
     };
     let ids = |e: &crate::answer::EndpointInfo| -> Vec<String> {
@@ -201,10 +251,16 @@ fn blast_radius(topo: &Topology, patched: &Snapshot, exp: &Explanation) -> (usiz
             continue;
         }
         count += n;
+        let short = |v: &[String]| match v {
+            [a, b, c, rest @ ..] if !rest.is_empty() => {
+                format!("{a}, {b}, {c} and {} more", rest.len())
+            }
+            _ => v.join(", "),
+        };
         others.push(format!(
             "{} -> {} {} {}{}",
-            c.from.join(", "),
-            c.to.join(", "),
+            short(&c.from),
+            short(&c.to),
             c.protocol,
             c.ports,
             if ours { " (besides this flow)" } else { "" }

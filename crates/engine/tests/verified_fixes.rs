@@ -249,36 +249,105 @@ fn a_client_without_a_public_ip_gets_a_nat_route_never_an_internet_gateway_route
     );
 }
 
-#[test]
-fn the_blast_radius_counts_the_other_clients_a_group_fix_admits() {
-    // A second instance carries sg-app-v2: admitting the group admits it too.
-    let mut s = load("war-story-sg-drift/aws");
-    let mut eni = s.network_interfaces.as_ref().unwrap()[0].clone();
-    assert_eq!(eni.network_interface_id, "eni-0a00000000000a001");
-    eni.network_interface_id = "eni-0a00000000000a0ff".into();
-    eni.private_ip_addresses[0].private_ip_address = "10.0.1.99".parse().unwrap();
-    let mut inst = s.instances.as_ref().unwrap()[0].clone();
-    inst.instance_id = "i-0a00000000000a0ff".into();
-    inst.private_ip_address = Some("10.0.1.99".parse().unwrap());
-    inst.network_interface_ids = vec![eni.network_interface_id.clone()];
-    inst.tags.insert("Name".into(), "worker".into());
-    if let Some(a) = eni.attachment.as_mut() {
+/// `s` with a copy of ENI `eni` (and its instance, when it has one) under
+/// new ids at `ip`, carrying `groups`.
+fn twin(s: &mut netpath_model::Snapshot, eni: &str, id: &str, ip: &str, groups: &[&str]) {
+    let mut e = s
+        .network_interfaces
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|e| e.network_interface_id == eni)
+        .unwrap()
+        .clone();
+    e.network_interface_id = format!("eni-{id}");
+    e.private_ip_addresses[0].private_ip_address = ip.parse().unwrap();
+    e.groups = groups.iter().map(|g| g.to_string()).collect();
+    e.description = String::new();
+    if let Some(a) = e.attachment.as_mut() {
+        let mut inst = s
+            .instances
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|i| Some(&i.instance_id) == a.instance_id.as_ref())
+            .unwrap()
+            .clone();
+        inst.instance_id = format!("i-{id}");
+        inst.private_ip_address = Some(ip.parse().unwrap());
+        inst.network_interface_ids = vec![e.network_interface_id.clone()];
+        inst.tags.insert("Name".into(), format!("twin-{id}"));
         a.instance_id = Some(inst.instance_id.clone());
+        s.instances.as_mut().unwrap().push(inst);
     }
-    s.network_interfaces.as_mut().unwrap().push(eni);
-    s.instances.as_mut().unwrap().push(inst);
+    s.network_interfaces.as_mut().unwrap().push(e);
+}
+
+#[test]
+fn the_fix_that_opens_least_is_chosen_and_its_blast_radius_named() {
     let opts = ExplainOptions {
         verify_fixes: true,
         ..Default::default()
     };
-    let e = explain(&Topology::new(&s), "app-server", "prod-db", &opts).unwrap();
+    let ask = |s: &netpath_model::Snapshot| {
+        explain(&Topology::new(s), "app-server", "prod-db", &opts).unwrap()
+    };
+    let admits = |f: &netpath_engine::Fix| match &f.edit {
+        Some(FixEdit::SecurityGroupRule { permission, .. }) => {
+            if let Some(g) = permission.user_id_group_pairs.first() {
+                g.group_id.clone()
+            } else {
+                permission.ip_ranges[0].to_string()
+            }
+        }
+        other => panic!("{other:?}"),
+    };
+    // Only app-server carries sg-app-v2: the group opens no more than the
+    // address, and the group wins the tie.
+    let base = load("war-story-sg-drift/aws");
+    let e = ask(&base);
+    assert_eq!(admits(&e.fixes[0]), "sg-0a00000000000a002");
+    assert_eq!(e.after_fixes.as_ref().map(|a| a.also_opens), Some(0));
+
+    // A worker carries sg-app-v2 too: the group rule would admit it, so the
+    // client's /32 is proposed, and the sentence says why.
+    let mut s = base.clone();
+    twin(
+        &mut s,
+        "eni-0a00000000000a001",
+        "0a00000000000a0ff",
+        "10.0.1.99",
+        &["sg-0a00000000000a002"],
+    );
+    let e = ask(&s);
+    let f = &e.fixes[0];
+    assert!(f.verified, "{f:?}");
+    assert_eq!(admits(f), "10.0.1.10/32");
+    assert!(
+        f.summary.contains("would also open 1 other flow"),
+        "{}",
+        f.summary
+    );
+    assert_eq!(e.after_fixes.as_ref().map(|a| a.also_opens), Some(0));
+
+    // An instance that also carries sg-db: any rule in sg-db admits the
+    // client to it too, and the blast radius names it.
+    let mut s = base.clone();
+    twin(
+        &mut s,
+        "eni-0a00000000000a001",
+        "0a00000000000d0ff",
+        "10.0.1.98",
+        &["sg-0a00000000000d001"],
+    );
+    let e = ask(&s);
     let a = e.after_fixes.as_ref().expect("verified");
     assert_eq!(a.verdict, Verdict::Reachable);
     assert!(a.also_opens >= 1, "{a:?}");
     assert!(
         a.also_opens_flows
             .iter()
-            .any(|f| f.contains("i-0a00000000000a0ff")),
+            .any(|f| f.contains("0a00000000000d0ff")),
         "{a:?}"
     );
 }

@@ -347,9 +347,9 @@ pub fn table(exp: &Explanation, topo: &Topology) -> String {
                 n => format!(
                     "; they also open {n} other flow{}: {}{}",
                     if n == 1 { "" } else { "s" },
-                    a.also_opens_flows.join("; "),
-                    if n > a.also_opens_flows.len() {
-                        "; …"
+                    a.also_opens_flows[..a.also_opens_flows.len().min(3)].join("; "),
+                    if a.also_opens_flows.len() > 3 {
+                        "; … (--output json lists more)"
                     } else {
                         ""
                     }

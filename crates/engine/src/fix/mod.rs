@@ -15,15 +15,15 @@ use netpath_model::IpProtocol;
 
 use netpath_model::DEFAULT_RULE_NUMBER;
 
-use crate::addr::Quantifier;
 use crate::answer::{Blocking, Direction, ExplanationCode, Fix, FixEdit, Hop, HopKind, PathLeg};
 use crate::network_acl::free_rule_number;
 use crate::resolve::{Endpoint, Placement};
 use crate::topology::Topology;
-use crate::walk::{peer_cidr, Flow};
+use crate::walk::Flow;
 
 mod peering;
 mod route;
+mod security_group;
 
 /// What a fix needs to know about the flow.
 pub struct FixContext<'t, 'a> {
@@ -51,143 +51,11 @@ fn proto_number(p: IpProtocol) -> String {
     }
 }
 
-/// Whom a security-group fix admits.
-enum FixPeer {
-    /// A CIDR, e.g. `10.0.1.10/32`.
-    Cidr(String),
-    /// A group reference.
-    Group(String),
-}
+/// A change as a fix proposes it: its sentence, its `aws` command and the
+/// same change as data.
+type Change = (String, Option<String>, Option<FixEdit>);
 
 impl FixContext<'_, '_> {
-    fn sg_fix(&self, h: &Hop, dir: Direction) -> (String, Option<String>, Option<FixEdit>) {
-        let (own, peer) = match dir {
-            Direction::Ingress => (self.dp, self.sp),
-            Direction::Egress => (self.sp, self.dp),
-        };
-        let Some(own) = own else {
-            return (
-                "change the security groups of the interface".into(),
-                None,
-                None,
-            );
-        };
-        let port = self.flow.port;
-        let proto = self.flow.protocol;
-        // The group to change: one that already opens this port (drift), else the first.
-        let group = own
-            .groups
-            .iter()
-            .find(|g| {
-                self.topo.security_group(g).is_some_and(|sg| {
-                    let perms = sg.permissions(dir);
-                    perms.iter().any(|p| {
-                        p.ip_protocol == proto
-                            && p.from_port.unwrap_or(0) <= i32::from(port)
-                            && i32::from(port) <= p.to_port.unwrap_or(65535)
-                    })
-                })
-            })
-            .or(own.groups.first())
-            .cloned()
-            .unwrap_or_else(|| h.component.clone());
-        let verb = match dir {
-            Direction::Ingress => "authorize-security-group-ingress",
-            Direction::Egress => "authorize-security-group-egress",
-        };
-        let word = match dir {
-            Direction::Ingress => "from",
-            Direction::Egress => "to",
-        };
-        let same_realm = |p: &Placement| {
-            p.vpc_id == own.vpc_id
-                || self
-                    .topo
-                    .peerings_between(&p.vpc_id, &own.vpc_id)
-                    .iter()
-                    .any(|x| {
-                        x.is_active() && x.requester_vpc_info.region == x.accepter_vpc_info.region
-                    })
-        };
-        // Whom the rule admits: the peer's group, else its CIDR; `None`
-        // when only a placeholder can be shown (clients across the internet).
-        let peer_spec = match peer {
-            Some(p)
-                if !p.groups.is_empty()
-                    && same_realm(p)
-                    && !(dir == Direction::Egress && self.dst.via_public_ip) =>
-            {
-                Some(FixPeer::Group(p.groups[0].clone()))
-            }
-            Some(p) => Some(FixPeer::Cidr(peer_cidr(&p.addr))),
-            None => match dir {
-                Direction::Ingress => self.src.address.as_ref(),
-                Direction::Egress => self.dst.address.as_ref(),
-            }
-            .filter(|a| a.quantifier() != Quantifier::Every)
-            .map(|a| FixPeer::Cidr(peer_cidr(a))),
-        };
-        let (peer_text, peer_cli) = match &peer_spec {
-            Some(FixPeer::Group(g)) => (
-                format!("group {g}"),
-                format!("UserIdGroupPairs=[{{GroupId={g}}}]"),
-            ),
-            Some(FixPeer::Cidr(c)) => (c.clone(), format!("IpRanges=[{{CidrIp={c}}}]")),
-            None => (
-                "the clients' CIDR (replace <CLIENT_CIDR>; 0.0.0.0/0 would open it to everyone)"
-                    .into(),
-                "IpRanges=[{CidrIp=<CLIENT_CIDR>}]".into(),
-            ),
-        };
-        // For ICMP, FromPort is the type and ToPort the code
-        // (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html>).
-        let (from, to) = match proto {
-            IpProtocol::Icmp | IpProtocol::Icmpv6 => {
-                let m = netpath_model::IcmpMessage::from_key(port);
-                (i32::from(m.icmp_type), i32::from(m.code))
-            }
-            _ => (i32::from(port), i32::from(port)),
-        };
-        let what =
-            netpath_model::describe_traffic(proto, netpath_model::PortRange::new(port, port));
-        // The same permission as data (a CIDR, or a group reference).
-        let edit = peer_spec.and_then(|peer| {
-            let (ip_ranges, user_id_group_pairs) = match peer {
-                FixPeer::Cidr(cidr) => (vec![cidr.parse().ok()?], Vec::new()),
-                FixPeer::Group(g) => (
-                    Vec::new(),
-                    vec![netpath_model::UserIdGroupPair {
-                        group_id: g,
-                        user_id: None,
-                        vpc_id: None,
-                        vpc_peering_connection_id: None,
-                        peering_status: None,
-                    }],
-                ),
-            };
-            Some(FixEdit::SecurityGroupRule {
-                group_id: group.clone(),
-                direction: dir,
-                permission: netpath_model::IpPermission {
-                    ip_protocol: proto,
-                    from_port: Some(from),
-                    to_port: Some(to),
-                    ip_ranges,
-                    ipv6_ranges: Vec::new(),
-                    prefix_list_ids: Vec::new(),
-                    user_id_group_pairs,
-                },
-            })
-        });
-        (
-            format!("allow {what} {word} {peer_text} in {group}"),
-            Some(format!(
-                "aws ec2 {verb} --group-id {group} --ip-permissions 'IpProtocol={proto},FromPort={from},ToPort={to},{peer_cli}'"
-            )),
-            edit,
-        )
-    }
-
     fn acl_fix(&self, h: &Hop, b: &Blocking) -> (String, Option<String>, Option<FixEdit>) {
         let Some(acl) = self.topo.network_acl(&h.component) else {
             return (format!("allow the traffic in {}", h.component), None, None);
@@ -293,6 +161,7 @@ impl FixContext<'_, '_> {
                 edit: None,
                 verified: false,
                 verdict_after: None,
+                narrower: None,
             };
         }
         self.fix_hop(index, h, b)
@@ -365,10 +234,22 @@ impl FixContext<'_, '_> {
 
     fn fix_hop(&self, index: usize, h: &Hop, b: &Blocking) -> Fix {
         let mut edit = None;
+        let mut narrower: Option<Box<Fix>> = None;
         let (summary, command) = match (h.kind, b.code) {
             (HopKind::SecurityGroup, _) => {
-                let (s, c, e) = self.sg_fix(h, if h.direction == Some(Direction::Ingress) { Direction::Ingress } else { Direction::Egress });
+                let ((s, c, e), n) = self.sg_fix(h, if h.direction == Some(Direction::Ingress) { Direction::Ingress } else { Direction::Egress });
                 edit = e;
+                narrower = n.map(|(summary, command, edit)| {
+                    Box::new(Fix {
+                        blocker: index,
+                        summary,
+                        command,
+                        edit,
+                        verified: false,
+                        verdict_after: None,
+                        narrower: None,
+                    })
+                });
                 (s, c)
             }
             (HopKind::NetworkAcl, _) => {
@@ -478,6 +359,7 @@ impl FixContext<'_, '_> {
             edit,
             verified: false,
             verdict_after: None,
+            narrower,
         }
     }
 }
