@@ -325,12 +325,50 @@ pub(crate) fn judge(
 
 /// The route that came closest, when `rt` (the table `subnet_id` uses)
 /// drops `dest`: another table of the same VPC whose longest-prefix route
-/// for `dest` is active and not `local`, named with the subnets that use it.
-/// A subnet uses its explicitly associated table, else the main table
-/// (<https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html>), so
-/// the route is right but on the wrong table.
+/// for `dest` is active and not `local`, named with the subnets that use it
+/// (a subnet uses its explicitly associated table, else the main table:
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html>; the
+/// route is right but on the wrong table); else a route of `rt` for an
+/// adjacent prefix (longest prefix match needs the destination inside it:
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html>).
 fn near_route(topo: &Topology, rt: &RouteTable, subnet_id: &str, dest: &AddrSet) -> Option<String> {
     let ip = dest.atoms(std::iter::empty()).into_iter().next()?;
+    other_table(topo, rt, subnet_id, dest, ip).or_else(|| adjacent_route(rt, dest, ip))
+}
+
+/// A usable route of `rt` itself for a neighbouring prefix (sharing at
+/// least the first 16 bits with `ip`), the closest first, with the prefix
+/// that would cover both: a route for the peer's old or partial range.
+/// Only for one address: a set is routed by its own atoms.
+fn adjacent_route(rt: &RouteTable, dest: &AddrSet, ip: Ipv4Addr) -> Option<String> {
+    dest.as_single()?;
+    let shared = |n: &Ipv4Net| (u32::from(n.network()) ^ u32::from(ip)).leading_zeros();
+    let (net, r) = rt
+        .routes
+        .iter()
+        .filter(|r| r.state != RouteState::Blackhole && r.gateway_id.as_deref() != Some("local"))
+        .filter_map(|r| Some((r.destination_cidr_block?, r)))
+        .filter(|(n, _)| !n.contains(&ip) && shared(n) >= 16)
+        .max_by_key(|(n, _)| shared(n))?;
+    let covering = Ipv4Net::new(ip, shared(&net).min(u32::from(net.prefix_len())) as u8)
+        .ok()?
+        .trunc();
+    Some(format!(
+        "{} routes {net} via {}, next to {ip} but not containing it ({covering} would cover both)",
+        rt.route_table_id,
+        describe(r)
+    ))
+}
+
+/// Another table of `rt`'s VPC whose longest-prefix route for `ip` is
+/// usable, named with the subnets that use it.
+fn other_table(
+    topo: &Topology,
+    rt: &RouteTable,
+    subnet_id: &str,
+    dest: &AddrSet,
+    ip: Ipv4Addr,
+) -> Option<String> {
     topo.snapshot
         .route_tables
         .iter()

@@ -32,3 +32,38 @@ fn a_stale_db_endpoint_address_is_warned_about() {
         .expect("a warning");
     assert!(w.contains("10.0.3.99") && w.contains("10.0.2.20"), "{w}");
 }
+
+#[test]
+fn a_db_asked_on_another_port_names_its_endpoint_port_as_the_near_miss() {
+    let mut s = load("war-story-sg-drift");
+    // Let the groups admit 3306, so that only the DB's port decides.
+    let mut open = s
+        .security_groups
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|g| g.group_id == "sg-0a00000000000d001")
+        .unwrap()
+        .ip_permissions[0]
+        .clone();
+    open.ip_protocol = IpProtocol::Tcp;
+    open.from_port = Some(3306);
+    open.to_port = Some(3306);
+    open.ip_ranges = vec!["10.0.0.0/16".parse().unwrap()];
+    open.user_id_group_pairs.clear();
+    open.prefix_list_ids.clear();
+    for g in s.security_groups.as_mut().unwrap() {
+        if g.group_id == "sg-0a00000000000d001" {
+            g.ip_permissions.push(open.clone());
+        }
+    }
+    let e = ask(&s, "app-server", "prod-db", Some(3306));
+    assert_eq!(
+        e.blocking.as_ref().map(|b| b.kind),
+        Some(HopKind::DbInstance)
+    );
+    assert_eq!(
+        e.near_misses,
+        vec!["prod-db listens on port 5432 (its endpoint port), not 3306".to_string()]
+    );
+}

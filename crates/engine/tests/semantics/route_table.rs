@@ -67,3 +67,27 @@ fn a_missing_route_names_the_table_that_has_it_as_the_near_miss() {
         plain.near_misses
     );
 }
+
+#[test]
+fn a_route_for_the_neighbouring_prefix_is_the_near_miss() {
+    // The main table routes 10.20.0.0/24 to a peering; 10.20.1.5 is next to
+    // it but outside: no route, and the near miss names the prefix that
+    // would cover both.
+    let mut s = load("war-story-sg-drift");
+    let rt = &mut s.route_tables.as_mut().unwrap()[0];
+    let mut r = rt.routes[0].clone();
+    r.destination_cidr_block = Some("10.20.0.0/24".parse().unwrap());
+    r.gateway_id = None;
+    r.vpc_peering_connection_id = Some("pcx-0neighbour".into());
+    rt.routes.push(r);
+    let e = ask(&s, "app-server", "10.20.1.5", Some(443));
+    assert_eq!(
+        e.blocking.as_ref().map(|b| b.kind),
+        Some(HopKind::RouteTable)
+    );
+    let near = e.near_misses.first().expect("a near miss");
+    assert!(
+        near.contains("10.20.0.0/24") && near.contains("10.20.0.0/23 would cover both"),
+        "{near}"
+    );
+}
