@@ -1,7 +1,7 @@
 //! Per-concept semantics on real inputs: a fixture snapshot, edited in memory
 //! to isolate one AWS rule at a time. One file per concept, as the engine has
 //! one module per concept; the evaluators' own unit tests live beside them
-//! (`src/network_acl.rs`, `src/route_table.rs`, `src/security_group.rs`).
+//! (`src/network_acl/`, `src/route_table.rs`, `src/security_group.rs`).
 
 use std::net::Ipv4Addr;
 use std::path::Path;
