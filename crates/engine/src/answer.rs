@@ -430,9 +430,9 @@ pub struct Fix {
     pub blocker: usize,
     /// What to change, in a sentence.
     pub summary: String,
-    /// The `aws` CLI command that applies it: only when `verified` (with
-    /// `ExplainOptions::verify_fixes`), or as proposed when fixes were not
-    /// verified.
+    /// The `aws` CLI command that applies it: with
+    /// [`crate::explain_verified`], only when `verified`; from
+    /// [`crate::explain`], as proposed (unverified).
     pub command: Option<String>,
     /// True when the change was applied to a copy of the snapshot and the
     /// walk no longer meets this blocker; false for advice netpath cannot
@@ -455,6 +455,23 @@ pub struct Fix {
 }
 
 pub use crate::fix_edit::FixEdit;
+
+/// The answer once every verified fix is applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AfterFixes {
+    /// The verdict on the copy with every verified fix.
+    pub verdict: Verdict,
+    /// Blockers still in the way: each has no fix netpath could verify.
+    pub blockers: Vec<Blocking>,
+    /// How many other (source, destination) flows the verified fixes open
+    /// (a `diff` between the snapshot and the patched copy, this flow
+    /// excluded).
+    pub also_opens: usize,
+    /// The first `ALSO_OPENS_SHOWN` (20) changed classes among them:
+    /// `FROM, … -> TO, … PROTO PORTS`, each side naming three members and
+    /// how many more.
+    pub also_opens_flows: Vec<String>,
+}
 
 /// A resolved end of the flow.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -524,11 +541,11 @@ pub struct Explanation {
     /// One fix per blocker; a change that removes several blockers (a new
     /// peering, routed both ways) is listed once, under the first.
     pub fixes: Vec<Fix>,
-    /// With `ExplainOptions::verify_fixes`: the answer after applying every
+    /// With [`crate::explain_verified`]: the answer after applying every
     /// verified fix, and what they open besides this flow; `null` when
     /// nothing was verified.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub after_fixes: Option<crate::verify::AfterFixes>,
+    pub after_fixes: Option<AfterFixes>,
     /// Data the answer needed but the snapshot lacks.
     pub missing: Vec<String>,
     /// Warnings about the input or the answer.

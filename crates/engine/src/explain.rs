@@ -38,12 +38,6 @@ pub struct ExplainOptions {
     /// `instance_id`: the walk goes on past those instances' ENIs to their
     /// own firewall and listeners. Empty: hosts are not checked.
     pub host_facts: Vec<netpath_model::host::HostFacts>,
-    /// Verify every fix before it is shown: apply it to a copy of the
-    /// snapshot, walk again, keep its command only when its blocker is gone,
-    /// and measure what the verified fixes also open (`Explanation::after_fixes`).
-    /// Off by default: `diff`, `reach` and `check` ask `explain` per class
-    /// and need only the verdicts.
-    pub verify_fixes: bool,
 }
 
 /// Why `explain` could not answer (bad usage, not a network verdict).
@@ -102,20 +96,6 @@ fn judge(hops: &[Hop], ephemeral: PortRange) -> Judged {
 /// several things; [`ExplainError::Usage`] when `--port` is needed and
 /// missing, or neither end is inside the snapshot.
 pub fn explain(
-    topo: &Topology,
-    from: &str,
-    to: &str,
-    opts: &ExplainOptions,
-) -> Result<Explanation, ExplainError> {
-    let mut exp = explain_unverified(topo, from, to, opts)?;
-    if opts.verify_fixes {
-        crate::verify::verify(topo, from, to, opts, &mut exp);
-    }
-    Ok(exp)
-}
-
-/// [`explain`] without the verification of its fixes.
-pub(crate) fn explain_unverified(
     topo: &Topology,
     from: &str,
     to: &str,

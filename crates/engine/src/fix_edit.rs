@@ -10,15 +10,13 @@
 
 use ipnet::Ipv4Net;
 use netpath_model::{
-    DbInstanceStatus, InstanceStateName, PeeringVpcInfo, Route, Snapshot, VpcPeeringConnection,
-    VpcPeeringConnectionStateReasonCode,
+    DbInstanceStatus, Direction, InstanceStateName, PeeringVpcInfo, Route, Snapshot,
+    VpcPeeringConnection, VpcPeeringConnectionStateReasonCode,
 };
 
 /// The id a new peering gets in the copy of the snapshot (the command holds
 /// the real one in the shell variable `PCX`).
 pub(crate) const NEW_PEERING: &str = "pcx-(new)";
-
-use crate::answer::Direction;
 
 /// A fix as a change to the snapshot: what its command would do in AWS.
 #[derive(Debug, Clone, PartialEq)]

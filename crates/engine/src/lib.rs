@@ -45,8 +45,8 @@ mod walk;
 
 pub use addr::AddrSet;
 pub use answer::{
-    Blocking, Decision, Direction, EndpointInfo, Explanation, ExplanationCode, Fix, FixEdit, Hop,
-    HopKind, IcmpExchange, Matched, PathLeg, Symptom, Verdict,
+    AfterFixes, Blocking, Decision, Direction, EndpointInfo, Explanation, ExplanationCode, Fix,
+    FixEdit, Hop, HopKind, IcmpExchange, Matched, PathLeg, Symptom, Verdict,
 };
 pub use diff::{
     diff, ChangeKind, Diff, DiffError, DiffOptions, DiffSummary, FailOn, FlowChange, FlowSide,
@@ -71,5 +71,5 @@ pub use reach::{
 };
 pub use resolve::{resolve, Endpoint, EndpointKind, Placement, ResolveError};
 pub use topology::{Edge, Node, Topology};
-pub use verify::{AfterFixes, ALSO_OPENS_SHOWN};
+pub use verify::{explain_verified, ALSO_OPENS_SHOWN};
 pub use walk::Flow;

@@ -25,51 +25,40 @@
 //! set opens besides the one asked.
 
 use netpath_model::{Direction, Snapshot};
-use serde::Serialize;
 
-use crate::answer::{Blocking, Explanation, Fix, FixEdit, Verdict};
+use crate::answer::{AfterFixes, Blocking, Explanation, Fix, FixEdit};
 use crate::diff::{diff, ChangeKind, DiffOptions};
-use crate::explain::{explain_unverified, ExplainOptions};
+use crate::explain::{explain, ExplainError, ExplainOptions};
 use crate::network_acl::free_rule_number;
 use crate::topology::Topology;
 
 /// At most this many of the other flows a fix set opens are listed.
 pub const ALSO_OPENS_SHOWN: usize = 20;
 
-/// The answer once every verified fix is applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AfterFixes {
-    /// The verdict on the copy with every verified fix.
-    pub verdict: Verdict,
-    /// Blockers still in the way: each has no fix netpath could verify.
-    pub blockers: Vec<Blocking>,
-    /// How many other (source, destination) flows the verified fixes open
-    /// (a `diff` between the snapshot and the patched copy, this flow
-    /// excluded).
-    pub also_opens: usize,
-    /// The first [`ALSO_OPENS_SHOWN`] changed classes among them:
-    /// `FROM, … -> TO, … PROTO PORTS`, each side naming three members and
-    /// how many more.
-    pub also_opens_flows: Vec<String>,
-}
-
-/// Verifies `exp`'s fixes in place (see the module docs): sets `verified`,
-/// `verdict_after`, drops the command of what could not be verified, and
-/// fills `after_fixes`. `from`, `to` and `opts` are the question asked.
-pub(crate) fn verify(
+/// [`explain`], then every fix verified before it is shown (see the module
+/// docs): `verified` and `verdict_after` set, the command dropped from what
+/// could not be verified, the narrower choice taken, and `after_fixes`
+/// filled. `diff`, `reach` and `check` ask [`explain`] per class and need
+/// only the verdicts; `netpath explain` asks this.
+///
+/// Errors: those of [`explain`].
+pub fn explain_verified(
     topo: &Topology,
     from: &str,
     to: &str,
     opts: &ExplainOptions,
-    exp: &mut Explanation,
-) {
+) -> Result<Explanation, ExplainError> {
+    let mut exp = explain(topo, from, to, opts)?;
+    verify(topo, &mut exp, |t| explain(t, from, to, opts).ok());
+    Ok(exp)
+}
+
+/// Verifies `exp`'s fixes in place; `ask` asks the same question on a
+/// patched topology (`None` when it cannot be answered).
+fn verify(topo: &Topology, exp: &mut Explanation, ask: impl Fn(&Topology) -> Option<Explanation>) {
     if exp.fixes.is_empty() {
         return;
     }
-    let inner = ExplainOptions {
-        verify_fixes: false,
-        ..opts.clone()
-    };
     let mut copy: Snapshot = topo.snapshot.clone();
     let mut last: Option<Explanation> = None;
     for i in 0..exp.fixes.len() {
@@ -88,7 +77,7 @@ pub(crate) fn verify(
         let edit = renumber(&copy, edit, &blocker, &mut exp.fixes[i]);
         let mut trial = copy.clone();
         let after = if edit.apply(&mut trial) {
-            explain_unverified(&Topology::new(&trial), from, to, &inner).ok()
+            ask(&Topology::new(&trial))
         } else {
             None
         };

@@ -11,7 +11,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use netpath_engine::{explain, ClientOs, ExplainOptions, FixEdit, Topology, Verdict};
+use netpath_engine::{
+    explain, explain_verified, ClientOs, ExplainOptions, FixEdit, Topology, Verdict,
+};
 use netpath_model::IpProtocol;
 use serde_json::Value;
 
@@ -48,7 +50,7 @@ fn cases() -> Vec<(PathBuf, Vec<Value>)> {
     out
 }
 
-fn options(flow: &Value, verify: bool) -> ExplainOptions {
+fn options(flow: &Value) -> ExplainOptions {
     ExplainOptions {
         port: flow["port"].as_u64().map(|p| p as u16),
         client_os: flow["client_os"]
@@ -57,7 +59,6 @@ fn options(flow: &Value, verify: bool) -> ExplainOptions {
         protocol: flow["protocol"]
             .as_str()
             .map(|s| IpProtocol::parse(s).expect("protocol")),
-        verify_fixes: verify,
         ..Default::default()
     }
 }
@@ -71,7 +72,7 @@ fn every_fix_shown_as_a_command_was_verified_and_works_when_applied() {
         let topo = Topology::new(&snapshot);
         for flow in &list {
             let (from, to) = (flow["from"].as_str().unwrap(), flow["to"].as_str().unwrap());
-            let Ok(e) = explain(&topo, from, to, &options(flow, true)) else {
+            let Ok(e) = explain_verified(&topo, from, to, &options(flow)) else {
                 continue;
             };
             flows += 1;
@@ -100,8 +101,7 @@ fn every_fix_shown_as_a_command_was_verified_and_works_when_applied() {
                     );
                 }
                 assert!(edit.apply(&mut copy), "{at}: {edit:?} names nothing");
-                let again =
-                    explain(&Topology::new(&copy), from, to, &options(flow, false)).unwrap();
+                let again = explain(&Topology::new(&copy), from, to, &options(flow)).unwrap();
                 let b = &e.blockers[f.blocker];
                 assert!(
                     !again.blockers.iter().any(|a| a.path == b.path
@@ -116,8 +116,7 @@ fn every_fix_shown_as_a_command_was_verified_and_works_when_applied() {
                 assert_eq!(Some(again.verdict), f.verdict_after, "{at}: {}", f.summary);
             }
             if let Some(a) = &e.after_fixes {
-                let again =
-                    explain(&Topology::new(&copy), from, to, &options(flow, false)).unwrap();
+                let again = explain(&Topology::new(&copy), from, to, &options(flow)).unwrap();
                 assert_eq!(again.verdict, a.verdict, "{at}");
                 assert_eq!(again.blockers, a.blockers, "{at}");
                 if a.verdict == Verdict::Reachable {
@@ -148,13 +147,7 @@ fn two_nacl_fixes_in_one_acl_get_different_rule_numbers() {
         .unwrap();
     acl.entries.retain(|e| !e.egress);
     let flow = serde_json::json!({});
-    let e = explain(
-        &Topology::new(&s),
-        "app-server",
-        "prod-db",
-        &options(&flow, true),
-    )
-    .unwrap();
+    let e = explain_verified(&Topology::new(&s), "app-server", "prod-db", &options(&flow)).unwrap();
     let numbers: Vec<u16> = e
         .fixes
         .iter()
@@ -201,10 +194,9 @@ fn a_client_without_a_public_ip_gets_a_nat_route_never_an_internet_gateway_route
     let s = load("diff/nat-route-deleted/after/aws");
     let opts = ExplainOptions {
         port: Some(443),
-        verify_fixes: true,
         ..Default::default()
     };
-    let e = explain(&Topology::new(&s), "i-01234567890123456", "8.8.8.8", &opts).unwrap();
+    let e = explain_verified(&Topology::new(&s), "i-01234567890123456", "8.8.8.8", &opts).unwrap();
     let f = &e.fixes[0];
     assert!(f.verified, "{f:?}");
     match &f.edit {
@@ -286,11 +278,10 @@ fn twin(s: &mut netpath_model::Snapshot, eni: &str, id: &str, ip: &str, groups: 
 #[test]
 fn the_fix_that_opens_least_is_chosen_and_its_blast_radius_named() {
     let opts = ExplainOptions {
-        verify_fixes: true,
         ..Default::default()
     };
     let ask = |s: &netpath_model::Snapshot| {
-        explain(&Topology::new(s), "app-server", "prod-db", &opts).unwrap()
+        explain_verified(&Topology::new(s), "app-server", "prod-db", &opts).unwrap()
     };
     let admits = |f: &netpath_engine::Fix| match &f.edit {
         Some(FixEdit::SecurityGroupRule { permission, .. }) => {

@@ -205,10 +205,9 @@ fn verified_fixes_work_in_the_kernel() {
                     Ask::Ping => None,
                 },
                 protocol: matches!(ask, Ask::Ping).then_some(netpath_model::IpProtocol::Icmp),
-                verify_fixes: true,
                 ..Default::default()
             };
-            let Ok(e) = netpath_engine::explain(&topo, from, to, &opts) else {
+            let Ok(e) = netpath_engine::explain_verified(&topo, from, to, &opts) else {
                 continue;
             };
             let Some(after) = &e.after_fixes else {

@@ -2,7 +2,7 @@
 //! of docs/explain-json.md, or the topology in DOT).
 
 use anyhow::Context;
-use netpath_engine::{explain, ExplainError, ExplainOptions, Topology, Verdict};
+use netpath_engine::{explain_verified, ExplainError, ExplainOptions, Topology, Verdict};
 
 use crate::args::{ExplainArgs, Output};
 use crate::render;
@@ -26,7 +26,6 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
             code: args.icmp_code.unwrap_or(0),
         }),
         host_facts: super::load_host_facts(&args.host_facts, args.source.snapshot.as_deref())?,
-        verify_fixes: true,
     };
     let mut facts_warnings: Vec<String> = Vec::new();
     for f in &opts.host_facts {
@@ -49,7 +48,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
     if args.icmp_type.is_some() && args.protocol != crate::args::Proto::Icmp {
         anyhow::bail!("--icmp-type applies to --protocol icmp only");
     }
-    let mut exp = match explain(&topo, &args.from, &args.to, &opts) {
+    let mut exp = match explain_verified(&topo, &args.from, &args.to, &opts) {
         Ok(e) => e,
         Err(e @ (ExplainError::Resolve(_) | ExplainError::Usage(_))) => {
             let gaps: Vec<String> = imported

@@ -339,9 +339,15 @@ pub(crate) fn judge(
         ..Matched::default()
     });
     let near_miss = match (decision, rule) {
-        (Decision::Deny | Decision::Partial, Some(deny)) => {
-            near_miss(acl, direction, peer, proto, &out.denied, deny, peer_word)
-        }
+        (Decision::Deny | Decision::Partial, Some(deny)) => near_miss(
+            acl,
+            &sorted_entries(acl, direction),
+            peer,
+            proto,
+            &out.denied,
+            deny,
+            peer_word,
+        ),
         _ => None,
     };
     (

@@ -3,11 +3,9 @@
 
 use netpath_model::{IpProtocol, NetworkAcl, NetworkAclEntry, PortRange, RuleAction};
 
-use super::sorted_entries;
 use crate::addr::{AddrSet, PortSet};
-use netpath_model::Direction;
 
-/// The entry of `acl` in `direction` that came closest to allowing the
+/// The entry among `entries` (one direction of `acl`, ascending) that came closest to allowing the
 /// `denied` ports, when rule `deny` decided them. Ranked: an allow entry for
 /// the same protocol, peer and ports that a lower-numbered deny shadows
 /// (entries are evaluated in ascending order and the first match wins,
@@ -16,7 +14,7 @@ use netpath_model::Direction;
 /// on other ports, then one for the right ports from another CIDR.
 pub(super) fn near_miss(
     acl: &NetworkAcl,
-    direction: Direction,
+    entries: &[&NetworkAclEntry],
     peer: &AddrSet,
     proto: IpProtocol,
     denied: &PortSet,
@@ -27,7 +25,6 @@ pub(super) fn near_miss(
         // ICMP entries match types and codes, not ports: no ranking yet.
         return None;
     }
-    let entries = sorted_entries(acl, direction);
     let proto_ok = |e: &NetworkAclEntry| e.protocol == IpProtocol::All || e.protocol == proto;
     let peer_ok = |e: &NetworkAclEntry| e.cidr_block.is_some_and(|c| peer.within(&c));
     let ports_of = |e: &NetworkAclEntry| -> PortSet {

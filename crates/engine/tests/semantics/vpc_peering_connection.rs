@@ -24,10 +24,9 @@ fn a_deleted_peering_gets_one_new_peering_accepted_and_routed_both_ways() {
     let topo = Topology::new(&s);
     let opts = ExplainOptions {
         port: Some(6379),
-        verify_fixes: true,
         ..Default::default()
     };
-    let e = explain(&topo, "app-server", "cache", &opts).unwrap();
+    let e = explain_verified(&topo, "app-server", "cache", &opts).unwrap();
     assert_eq!(e.blockers.len(), 2, "both sides' blackhole routes block");
     assert_eq!(e.fixes.len(), 1, "one change removes both: {:#?}", e.fixes);
     let f = &e.fixes[0];
@@ -61,7 +60,7 @@ fn a_deleted_peering_gets_one_new_peering_accepted_and_routed_both_ways() {
             v.region = Some("us-east-1".into());
         }
     }
-    let e = explain(&Topology::new(&far), "app-server", "cache", &opts).unwrap();
+    let e = explain_verified(&Topology::new(&far), "app-server", "cache", &opts).unwrap();
     let f = &e.fixes[0];
     let cmd = f.command.as_deref().unwrap_or_default();
     assert!(
