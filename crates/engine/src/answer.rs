@@ -356,6 +356,23 @@ pub struct Blocking {
 }
 
 impl Blocking {
+    /// True when `other` blocks at the same place: leg, kind, component
+    /// and direction (the rule and the sentence may differ).
+    pub fn same_place(&self, other: &Blocking) -> bool {
+        self.path == other.path
+            && self.kind == other.kind
+            && self.component == other.component
+            && self.direction == other.direction
+    }
+
+    /// True when this block is at hop `h` (leg, kind, component, direction).
+    pub fn is_at(&self, h: &Hop) -> bool {
+        self.path == h.path
+            && self.kind == h.kind
+            && self.component == h.component
+            && self.direction == h.direction
+    }
+
     /// The blocking view of a hop.
     pub fn from_hop(h: &Hop) -> Blocking {
         Blocking {
@@ -550,6 +567,20 @@ pub struct Explanation {
     pub missing: Vec<String>,
     /// Warnings about the input or the answer.
     pub warnings: Vec<String>,
+}
+
+impl Explanation {
+    /// The index in `hops` of the first hop that does not pass (deny,
+    /// partial or unknown): the hops after it are what the walk found by
+    /// going on as if it had passed. `None` when every hop passes.
+    pub fn first_stop(&self) -> Option<usize> {
+        self.hops.iter().position(|h| {
+            matches!(
+                h.decision,
+                Decision::Deny | Decision::Partial | Decision::Unknown
+            )
+        })
+    }
 }
 
 #[cfg(test)]

@@ -83,7 +83,7 @@ fn verify(topo: &Topology, exp: &mut Explanation, ask: impl Fn(&Topology) -> Opt
         };
         let fix = &mut exp.fixes[i];
         match after {
-            Some(after) if !after.blockers.iter().any(|b| same_hop(b, &blocker)) => {
+            Some(after) if !after.blockers.iter().any(|b| b.same_place(&blocker)) => {
                 fix.verified = true;
                 fix.verdict_after = Some(after.verdict);
                 fix.edit = Some(edit);
@@ -96,18 +96,13 @@ fn verify(topo: &Topology, exp: &mut Explanation, ask: impl Fn(&Topology) -> Opt
     let Some(last) = last else {
         return;
     };
-    let (also_opens, also_opens_flows) = blast_radius(topo.snapshot, &copy, exp);
+    let (also_opens, also_opens_flows) = blast_radius(topo, &copy, exp);
     exp.after_fixes = Some(AfterFixes {
         verdict: last.verdict,
         blockers: last.blockers,
         also_opens,
         also_opens_flows,
     });
-}
-
-/// The same hop: leg, kind, component and direction.
-fn same_hop(a: &Blocking, b: &Blocking) -> bool {
-    a.path == b.path && a.kind == b.kind && a.component == b.component && a.direction == b.direction
 }
 
 /// `edit`, with a NACL entry's rule number moved to a free one when an
@@ -175,10 +170,11 @@ fn narrower_is_better(
     exp: &Explanation,
 ) -> Option<Fix> {
     let narrower = fix.narrower.as_deref()?;
+    let before = Topology::new(copy);
     let opens = |e: &FixEdit| {
         let mut trial = copy.clone();
         e.apply(&mut trial)
-            .then(|| blast_radius(copy, &trial, exp).0)
+            .then(|| blast_radius(&before, &trial, exp).0)
     };
     let wide = opens(edit)?;
     let narrow = opens(narrower.edit.as_ref()?)?;
@@ -195,9 +191,9 @@ fn narrower_is_better(
 }
 
 /// The flows that `patched` opens besides the one asked, compared with
-/// `before`: a `diff`, its `opened` changes, minus the question's own pair.
-fn blast_radius(before: &Snapshot, patched: &Snapshot, exp: &Explanation) -> (usize, Vec<String>) {
-    let (topo, after) = (Topology::new(before), Topology::new(patched));
+/// `topo`: a `diff`, its `opened` changes, minus the question's own pair.
+fn blast_radius(topo: &Topology, patched: &Snapshot, exp: &Explanation) -> (usize, Vec<String>) {
+    let after = Topology::new(patched);
     // The fixes concern the asked protocol and port: the flows compared
     // are those on it.
     let opts = DiffOptions {
@@ -205,7 +201,7 @@ fn blast_radius(before: &Snapshot, patched: &Snapshot, exp: &Explanation) -> (us
         protocol: netpath_model::IpProtocol::parse(&exp.protocol),
         ..DiffOptions::default()
     };
-    let Ok(d) = diff(&topo, &after, &opts) else {
+    let Ok(d) = diff(topo, &after, &opts) else {
         return (0, Vec::new());
     };
     let ids = |e: &crate::answer::EndpointInfo| -> Vec<String> {

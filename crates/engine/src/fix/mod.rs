@@ -11,8 +11,6 @@
 //! - A stopped DB gets `aws rds start-db-instance`, a stopped instance
 //!   `aws ec2 start-instances`.
 
-use netpath_model::IpProtocol;
-
 use netpath_model::DEFAULT_RULE_NUMBER;
 
 use crate::answer::{Blocking, Direction, ExplanationCode, Fix, FixEdit, Hop, HopKind, PathLeg};
@@ -39,16 +37,6 @@ pub struct FixContext<'t, 'a> {
     pub dst: &'t Endpoint<'a>,
     /// Destination placement (`None` for an outside destination).
     pub dp: Option<&'t Placement<'a>>,
-}
-
-fn proto_number(p: IpProtocol) -> String {
-    match p {
-        IpProtocol::Tcp => "6".into(),
-        IpProtocol::Udp => "17".into(),
-        IpProtocol::Icmp => "1".into(),
-        IpProtocol::Icmpv6 => "58".into(),
-        other => other.to_string(),
-    }
 }
 
 /// A change as a fix proposes it: its sentence, its `aws` command and the
@@ -117,7 +105,7 @@ impl FixContext<'_, '_> {
                 Some(format!(
                     "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {n} --protocol {} --icmp-type-code Type={},Code={} --cidr-block {cidr} --rule-action allow",
                     acl.network_acl_id,
-                    proto_number(self.flow.protocol),
+                    self.flow.protocol.api_number(),
                     m.icmp_type,
                     m.code
                 )),
@@ -141,7 +129,7 @@ impl FixContext<'_, '_> {
             Some(format!(
                 "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {n} --protocol {} --port-range From={},To={} --cidr-block {cidr} --rule-action allow",
                 acl.network_acl_id,
-                proto_number(self.flow.protocol),
+                self.flow.protocol.api_number(),
                 ports.from,
                 ports.to
             )),

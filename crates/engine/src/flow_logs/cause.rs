@@ -113,12 +113,7 @@ impl<'a> FlowLogAnalysis<'_, 'a> {
             let topo = Topology::new(&copy);
             match attribute::ask(&topo, &p.key, None, &self.opts.explain) {
                 Ok(after) => match at_interface(&after, &p.key) {
-                    AtInterface::Blocked(nb) => {
-                        !(nb.path == b.path
-                            && nb.kind == b.kind
-                            && nb.component == b.component
-                            && nb.direction == b.direction)
-                    }
+                    AtInterface::Blocked(nb) => !nb.same_place(b),
                     AtInterface::Allowed => true,
                     AtInterface::NeverArrives(_) | AtInterface::Unknown(_) => false,
                 },

@@ -57,6 +57,21 @@ impl IpProtocol {
         }
     }
 
+    /// The protocol as the EC2 API writes it in rules and analyses: its
+    /// IANA number (`6`, `17`, `1`, `58`, any other number), or `-1` for
+    /// all protocols
+    /// (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html>).
+    pub fn api_number(self) -> String {
+        match self {
+            IpProtocol::All => "-1".into(),
+            IpProtocol::Tcp => "6".into(),
+            IpProtocol::Udp => "17".into(),
+            IpProtocol::Icmp => "1".into(),
+            IpProtocol::Icmpv6 => "58".into(),
+            IpProtocol::Number(n) => n.to_string(),
+        }
+    }
+
     /// True for TCP and UDP, the protocols whose rules carry port ranges.
     pub fn has_ports(self) -> bool {
         matches!(self, IpProtocol::Tcp | IpProtocol::Udp)
