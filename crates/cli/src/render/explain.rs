@@ -53,7 +53,7 @@ fn symptom_word(s: Symptom) -> &'static str {
 
 /// The first line: verdict, symptom and the blocking hop with its name.
 pub(super) fn headline(exp: &Explanation) -> String {
-    let (word, color) = match exp.verdict {
+    let (verdict, color) = match exp.verdict {
         Verdict::Reachable => ("REACHABLE", AnsiColor::Green),
         Verdict::Blocked => ("BLOCKED", AnsiColor::Red),
         Verdict::Partial => ("PARTIAL", AnsiColor::Yellow),
@@ -61,7 +61,7 @@ pub(super) fn headline(exp: &Explanation) -> String {
     };
     let mut line = format!(
         "{} ({})",
-        term::paint(word, color, true),
+        term::paint(verdict, color, true),
         symptom_word(exp.symptom)
     );
     match (&exp.blocking, exp.verdict) {
@@ -74,14 +74,14 @@ pub(super) fn headline(exp: &Explanation) -> String {
             let dir = b
                 .direction
                 .as_ref()
-                .map(|d| format!(" {}", word_of(d)))
+                .map(|d| format!(" {}", word(d)))
                 .unwrap_or_default();
             let rule = b
                 .rule_number
                 .map(|n| {
                     format!(
                         ", rule {}",
-                        if n >= 32767 {
+                        if netpath_model::is_default_rule_number(n) {
                             "*".into()
                         } else {
                             n.to_string()
@@ -96,7 +96,7 @@ pub(super) fn headline(exp: &Explanation) -> String {
             };
             line.push_str(&format!(
                 ": {leg}{}{dir} {}{name}{rule}",
-                word_of(&b.kind),
+                word(&b.kind),
                 b.component
             ));
         }
@@ -106,19 +106,15 @@ pub(super) fn headline(exp: &Explanation) -> String {
             }
         }
         (None, Verdict::Reachable) => {
+            let what = match &exp.icmp {
+                Some(i) => format!("{} {}", exp.protocol, i.request),
+                None => format!("{} {}", exp.protocol, exp.port),
+            };
             line.push_str(&format!(
-                ": {} {} reaches {} on {} {}",
-                if exp.source.kind == "internet" {
-                    "the internet"
-                } else {
-                    ""
-                },
+                ": {} reaches {} on {what}",
                 endpoint_name(&exp.source),
                 endpoint_name(&exp.destination),
-                exp.protocol,
-                exp.port
             ));
-            line = line.replace(":  ", ": ");
         }
         _ => {}
     }
@@ -126,16 +122,13 @@ pub(super) fn headline(exp: &Explanation) -> String {
 }
 
 /// An end as people name it: what they typed, with its Name tag if that
-/// differs.
-fn endpoint_name(e: &netpath_engine::EndpointInfo) -> String {
+/// differs; `the internet` for `internet`.
+pub(super) fn endpoint_name(e: &netpath_engine::EndpointInfo) -> String {
     match &e.name {
+        _ if e.kind == "internet" => "the internet".into(),
         Some(n) if n != &e.reference => format!("{} ({n})", e.reference),
         _ => e.reference.clone(),
     }
-}
-
-fn word_of<T: serde::Serialize>(v: &T) -> String {
-    word(v)
 }
 
 /// Renders `exp` verdict first: the headline, near misses, the two ends and
@@ -192,12 +185,7 @@ pub fn table(exp: &Explanation, topo: &Topology) -> String {
     }
     // Hops after the first that does not pass are what the walk found by
     // going on as if it had: hypothetical.
-    let first_stop = exp.hops.iter().position(|h| {
-        matches!(
-            h.decision,
-            Decision::Deny | Decision::Partial | Decision::Unknown
-        )
-    });
+    let first_stop = exp.first_stop();
     let rows: Vec<[String; 4]> = exp
         .hops
         .iter()

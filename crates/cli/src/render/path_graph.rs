@@ -61,12 +61,7 @@ fn path(exp: &Explanation) -> DiGraph<Node, Line> {
         label: end(&exp.destination),
         look: Look::End,
     });
-    let first_stop = exp.hops.iter().position(|h| {
-        matches!(
-            h.decision,
-            Decision::Deny | Decision::Partial | Decision::Unknown
-        )
-    });
+    let first_stop = exp.first_stop();
     let mut prev = src;
     let mut reached_dst = false;
     for (i, h) in exp.hops.iter().enumerate() {
@@ -218,13 +213,10 @@ pub fn dot_path(exp: &Explanation) -> String {
 pub fn reach_mermaid(r: &netpath_engine::Reach) -> String {
     let esc = |s: &str| s.replace('"', "#quot;");
     let mut out = String::from("flowchart LR\n");
-    let target = r.target.as_ref().map_or_else(
-        || "the internet".to_string(),
-        |t| match &t.name {
-            Some(n) if n != &t.reference => format!("{} ({n})", t.reference),
-            _ => t.reference.clone(),
-        },
-    );
+    let target = r
+        .target
+        .as_ref()
+        .map_or_else(|| "the internet".to_string(), super::explain::endpoint_name);
     let _ = writeln!(out, "  t([\"{}\"])", esc(&target));
     let mut partial = Vec::new();
     let mut unknown = Vec::new();

@@ -17,15 +17,9 @@ use netpath_engine::{Decision, Explanation, Hop, HopKind, PathLeg, Topology, Ver
 use netpath_model::{IpProtocol, DEFAULT_RULE_NUMBER};
 use serde_json::{json, Map, Value};
 
-/// The IANA protocol number RA writes (`"6"` for TCP).
+/// The protocol number RA writes (`"6"` for TCP) for a netpath protocol name.
 fn protocol_number(p: &str) -> String {
-    match IpProtocol::parse(p) {
-        Some(IpProtocol::Tcp) => "6".into(),
-        Some(IpProtocol::Udp) => "17".into(),
-        Some(IpProtocol::Icmp) => "1".into(),
-        Some(IpProtocol::Icmpv6) => "58".into(),
-        _ => p.to_string(),
-    }
+    IpProtocol::parse(p).map_or_else(|| p.to_string(), IpProtocol::api_number)
 }
 
 /// The ARN of an EC2 resource, when the snapshot names one region and one
@@ -104,10 +98,7 @@ fn acl_rule(topo: &Topology, h: &Hop) -> Option<Value> {
             if let Some(p) = e.port_range {
                 r.insert("PortRange".into(), json!({"From": p.from, "To": p.to}));
             }
-            r.insert(
-                "Protocol".into(),
-                json!(protocol_number(&e.protocol.to_string())),
-            );
+            r.insert("Protocol".into(), json!(e.protocol.api_number()));
             r.insert(
                 "RuleAction".into(),
                 json!(format!("{:?}", e.rule_action).to_lowercase()),
@@ -246,12 +237,7 @@ fn explanation(topo: &Topology, exp: &Explanation, h: &Hop) -> Value {
 /// `succeeded`, or `failed` with a `StatusMessage` when the answer is
 /// unknown.
 pub fn reachability_analyzer(exp: &Explanation, topo: &Topology) -> anyhow::Result<String> {
-    let first_stop = exp.hops.iter().position(|h| {
-        matches!(
-            h.decision,
-            Decision::Deny | Decision::Partial | Decision::Unknown
-        )
-    });
+    let first_stop = exp.first_stop();
     let walked = &exp.hops[..first_stop.unwrap_or(exp.hops.len())];
     let leg = |p: PathLeg| -> Vec<Value> {
         walked
@@ -265,14 +251,7 @@ pub fn reachability_analyzer(exp: &Explanation, topo: &Topology) -> anyhow::Resu
         .hops
         .iter()
         .filter(|h| matches!(h.decision, Decision::Deny | Decision::Partial))
-        .filter(|h| {
-            exp.blockers.iter().any(|b| {
-                b.path == h.path
-                    && b.kind == h.kind
-                    && b.component == h.component
-                    && b.direction == h.direction
-            })
-        })
+        .filter(|h| exp.blockers.iter().any(|b| b.is_at(h)))
         .map(|h| explanation(topo, exp, h))
         .collect();
     let mut doc = Map::new();
