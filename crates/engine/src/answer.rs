@@ -490,37 +490,7 @@ pub struct AfterFixes {
     pub also_opens_flows: Vec<String>,
 }
 
-/// A resolved end of the flow.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct EndpointInfo {
-    /// What the user typed.
-    pub reference: String,
-    /// `instance`, `network-interface`, `db-instance`, `ip` or `internet`.
-    pub kind: String,
-    /// Instance id, when it is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub instance_id: Option<String>,
-    /// DB identifier, when it is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub db_instance_identifier: Option<String>,
-    /// Name tag.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// ENI id (`null` when outside AWS or unknown).
-    pub eni: Option<String>,
-    /// IPv4 address, or a description of the set (`an address in 10.0.1.0/24`).
-    pub ip: Option<String>,
-    /// Public IP of the ENI, when it has one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub public_ip: Option<String>,
-    /// Subnet id.
-    pub subnet: Option<String>,
-    /// VPC id.
-    pub vpc: Option<String>,
-    /// Security groups on the ENI.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub security_groups: Vec<String>,
-}
+pub use crate::resolve::EndpointInfo;
 
 /// The full answer of `netpath explain`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -15,9 +15,9 @@
 use std::net::Ipv4Addr;
 
 use netpath_model::{DbInstance, Instance, NetworkInterface};
+use serde::Serialize;
 
 use crate::addr::AddrSet;
-use crate::answer::EndpointInfo;
 use crate::reference::{self, Pasted};
 use crate::topology::Topology;
 
@@ -80,6 +80,38 @@ fn capped(candidates: &[String]) -> String {
         s.push_str(&format!(" and {} more", candidates.len() - SHOWN));
     }
     s
+}
+
+/// A resolved end of the flow.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EndpointInfo {
+    /// What the user typed.
+    pub reference: String,
+    /// `instance`, `network-interface`, `db-instance`, `ip` or `internet`.
+    pub kind: String,
+    /// Instance id, when it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    /// DB identifier, when it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_instance_identifier: Option<String>,
+    /// Name tag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// ENI id (`null` when outside AWS or unknown).
+    pub eni: Option<String>,
+    /// IPv4 address, or a description of the set (`an address in 10.0.1.0/24`).
+    pub ip: Option<String>,
+    /// Public IP of the ENI, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+    /// Subnet id.
+    pub subnet: Option<String>,
+    /// VPC id.
+    pub vpc: Option<String>,
+    /// Security groups on the ENI.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
 }
 
 /// Where an end of the flow sits: an ENI (or, for a DB with no ENI in the
