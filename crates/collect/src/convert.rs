@@ -477,6 +477,28 @@ pub fn internet_gateway(g: ec2::InternetGateway) -> Option<InternetGateway> {
     })
 }
 
+/// `DescribeEgressOnlyInternetGateways` item; the attachment state is
+/// `attached` for an attached gateway.
+pub fn egress_only_internet_gateway(
+    g: ec2::EgressOnlyInternetGateway,
+) -> Option<netpath_model::EgressOnlyInternetGateway> {
+    Some(netpath_model::EgressOnlyInternetGateway {
+        egress_only_internet_gateway_id: g.egress_only_internet_gateway_id?,
+        attachments: g
+            .attachments
+            .into_iter()
+            .flatten()
+            .filter_map(|a| {
+                Some(InternetGatewayAttachment {
+                    vpc_id: a.vpc_id?,
+                    state: a.state.map(|s| s.as_str().to_string()).unwrap_or_default(),
+                })
+            })
+            .collect(),
+        tags: tags(g.tags),
+    })
+}
+
 /// `DescribeNatGateways` item.
 pub fn nat_gateway(n: ec2::NatGateway, is: &mut Issues) -> Option<NatGateway> {
     let id = n.nat_gateway_id?;

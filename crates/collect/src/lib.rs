@@ -29,6 +29,7 @@
 
 pub mod convert;
 mod identity;
+mod operations;
 
 pub use identity::{caller_identity, Identity};
 
@@ -45,6 +46,7 @@ use netpath_model::{Gap, Metadata, Snapshot};
 use tokio::sync::Semaphore;
 
 use convert::Issues;
+use operations::{run, Part, REGION_OPERATIONS};
 
 /// Every API operation the collector may call, as IAM actions. The
 /// least-privilege policy in `docs/iam-policy.json` grants exactly these;
@@ -61,6 +63,7 @@ pub const OPERATIONS: &[&str] = &[
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeInstances",
     "ec2:DescribeInternetGateways",
+    "ec2:DescribeEgressOnlyInternetGateways",
     "ec2:DescribeNatGateways",
     "ec2:DescribeManagedPrefixLists",
     "ec2:GetManagedPrefixListEntries",
@@ -177,57 +180,6 @@ pub enum Progress {
     },
 }
 
-/// The resources one call returned.
-enum Part {
-    Vpcs(Vec<netpath_model::Vpc>),
-    Subnets(Vec<netpath_model::Subnet>),
-    SecurityGroups(Vec<netpath_model::SecurityGroup>),
-    NetworkAcls(Vec<netpath_model::NetworkAcl>),
-    RouteTables(Vec<netpath_model::RouteTable>),
-    Peerings(Vec<netpath_model::VpcPeeringConnection>),
-    NetworkInterfaces(Vec<netpath_model::NetworkInterface>),
-    Instances(Vec<netpath_model::Instance>),
-    InternetGateways(Vec<netpath_model::InternetGateway>),
-    NatGateways(Vec<netpath_model::NatGateway>),
-    PrefixLists(Vec<netpath_model::PrefixList>, Vec<Gap>),
-    DbInstances(Vec<netpath_model::DbInstance>),
-}
-
-impl Part {
-    fn len(&self) -> usize {
-        match self {
-            Part::Vpcs(v) => v.len(),
-            Part::Subnets(v) => v.len(),
-            Part::SecurityGroups(v) => v.len(),
-            Part::NetworkAcls(v) => v.len(),
-            Part::RouteTables(v) => v.len(),
-            Part::Peerings(v) => v.len(),
-            Part::NetworkInterfaces(v) => v.len(),
-            Part::Instances(v) => v.len(),
-            Part::InternetGateways(v) => v.len(),
-            Part::NatGateways(v) => v.len(),
-            Part::PrefixLists(v, _) => v.len(),
-            Part::DbInstances(v) => v.len(),
-        }
-    }
-}
-
-/// The per-region operations, in the order they are started.
-const REGION_OPERATIONS: &[&str] = &[
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeInstances",
-    "ec2:DescribeVpcs",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeNetworkAcls",
-    "ec2:DescribeRouteTables",
-    "ec2:DescribeVpcPeeringConnections",
-    "ec2:DescribeInternetGateways",
-    "ec2:DescribeNatGateways",
-    "ec2:DescribeManagedPrefixLists",
-    "rds:DescribeDBInstances",
-];
-
 /// The error of a failed call as one line: the service's code and message
 /// when there is one, else the SDK's description (timeout, connection).
 pub(crate) fn error_line<E>(e: &E) -> String
@@ -239,149 +191,6 @@ where
         (Some(c), None) => c.to_string(),
         _ => DisplayErrorContext(e).to_string(),
     }
-}
-
-/// Page size for an operation whose `MaxResults` lies in `min..=max`.
-fn page(opts: &CollectOptions, min: i32, max: i32) -> i32 {
-    opts.page_size.unwrap_or(1000).clamp(min, max)
-}
-
-async fn run(
-    op: &'static str,
-    ec2: &aws_sdk_ec2::Client,
-    rds: &aws_sdk_rds::Client,
-    region: &str,
-    opts: &CollectOptions,
-    is: &mut Issues,
-) -> Result<Part, String> {
-    macro_rules! all {
-        ($req:expr) => {
-            $req.into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(|e| error_line(&e))?
-        };
-    }
-    Ok(match op {
-        "ec2:DescribeVpcs" => Part::Vpcs(
-            all!(ec2.describe_vpcs().max_results(page(opts, 5, 1000)))
-                .into_iter()
-                .filter_map(|v| convert::vpc(v, region, is))
-                .collect(),
-        ),
-        "ec2:DescribeSubnets" => Part::Subnets(
-            all!(ec2.describe_subnets().max_results(page(opts, 5, 1000)))
-                .into_iter()
-                .filter_map(|v| convert::subnet(v, is))
-                .collect(),
-        ),
-        "ec2:DescribeSecurityGroups" => Part::SecurityGroups(
-            all!(ec2
-                .describe_security_groups()
-                .max_results(page(opts, 5, 1000)))
-            .into_iter()
-            .filter_map(|v| convert::security_group(v, is))
-            .collect(),
-        ),
-        "ec2:DescribeNetworkAcls" => Part::NetworkAcls(
-            all!(ec2.describe_network_acls().max_results(page(opts, 5, 100)))
-                .into_iter()
-                .filter_map(|v| convert::network_acl(v, is))
-                .collect(),
-        ),
-        "ec2:DescribeRouteTables" => Part::RouteTables(
-            all!(ec2.describe_route_tables().max_results(page(opts, 5, 100)))
-                .into_iter()
-                .filter_map(|v| convert::route_table(v, is))
-                .collect(),
-        ),
-        "ec2:DescribeVpcPeeringConnections" => Part::Peerings(
-            all!(ec2
-                .describe_vpc_peering_connections()
-                .max_results(page(opts, 5, 1000)))
-            .into_iter()
-            .filter_map(|v| convert::peering(v, is))
-            .collect(),
-        ),
-        "ec2:DescribeNetworkInterfaces" => Part::NetworkInterfaces(
-            all!(ec2
-                .describe_network_interfaces()
-                .max_results(page(opts, 5, 1000)))
-            .into_iter()
-            .filter_map(|v| convert::network_interface(v, is))
-            .collect(),
-        ),
-        "ec2:DescribeInstances" => Part::Instances(
-            all!(ec2.describe_instances().max_results(page(opts, 5, 1000)))
-                .into_iter()
-                .flat_map(|r| r.instances.unwrap_or_default())
-                .filter_map(|v| convert::instance(v, is))
-                .collect(),
-        ),
-        "ec2:DescribeInternetGateways" => Part::InternetGateways(
-            all!(ec2
-                .describe_internet_gateways()
-                .max_results(page(opts, 5, 1000)))
-            .into_iter()
-            .filter_map(convert::internet_gateway)
-            .collect(),
-        ),
-        "ec2:DescribeNatGateways" => Part::NatGateways(
-            all!(ec2.describe_nat_gateways().max_results(page(opts, 5, 1000)))
-                .into_iter()
-                .filter_map(|v| convert::nat_gateway(v, is))
-                .collect(),
-        ),
-        "ec2:DescribeManagedPrefixLists" => {
-            let lists = all!(ec2
-                .describe_managed_prefix_lists()
-                .max_results(page(opts, 1, 100)));
-            let mut out = Vec::new();
-            let mut gaps = Vec::new();
-            for pl in lists {
-                let id = pl.prefix_list_id.clone().unwrap_or_default();
-                let entries = ec2
-                    .get_managed_prefix_list_entries()
-                    .prefix_list_id(&id)
-                    .max_results(page(opts, 1, 100))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await;
-                let entries = match entries {
-                    Ok(e) => Some(e),
-                    Err(e) => {
-                        gaps.push(Gap {
-                            operation: "ec2:GetManagedPrefixListEntries".into(),
-                            region: Some(region.to_string()),
-                            error: format!("{id}: {}", error_line(&e)),
-                            resource: None,
-                        });
-                        None
-                    }
-                };
-                out.extend(convert::prefix_list(pl, entries, is));
-            }
-            Part::PrefixLists(out, gaps)
-        }
-        "rds:DescribeDBInstances" => Part::DbInstances(
-            rds.describe_db_instances()
-                .max_records(page(opts, 20, 100))
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(|e| error_line(&e))?
-                .into_iter()
-                .filter_map(convert::db_instance)
-                .collect(),
-        ),
-        other => return Err(format!("netpath bug: unknown operation {other}")),
-    })
 }
 
 pub(crate) async fn base_config(opts: &CollectOptions, region: Option<String>) -> SdkConfig {
@@ -524,6 +333,9 @@ pub async fn collect(
                     Part::NetworkInterfaces(v) => push(&mut snap.network_interfaces, v),
                     Part::Instances(v) => push(&mut snap.instances, v),
                     Part::InternetGateways(v) => push(&mut snap.internet_gateways, v),
+                    Part::EgressOnlyInternetGateways(v) => {
+                        push(&mut snap.egress_only_internet_gateways, v)
+                    }
                     Part::NatGateways(v) => push(&mut snap.nat_gateways, v),
                     Part::PrefixLists(v, g) => {
                         called.insert("ec2:GetManagedPrefixListEntries");

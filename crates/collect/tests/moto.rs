@@ -447,6 +447,16 @@ async fn a_dual_stack_vpc_loads_and_answers() {
         .send()
         .await
         .unwrap();
+    let eigw = ec2
+        .create_egress_only_internet_gateway()
+        .vpc_id(&vpc_id)
+        .send()
+        .await
+        .unwrap()
+        .egress_only_internet_gateway
+        .unwrap()
+        .egress_only_internet_gateway_id
+        .unwrap();
     let run = |group: String, name: &'static str| {
         support::run_instance(&ec2, subnet.clone(), group, name, "ami-785db401")
     };
@@ -478,6 +488,14 @@ async fn a_dual_stack_vpc_loads_and_answers() {
         "{:?}",
         a.entries
     );
+    // DescribeEgressOnlyInternetGateways is collected, with its attachment.
+    let g = snap
+        .egress_only_internet_gateways
+        .iter()
+        .flatten()
+        .find(|g| g.egress_only_internet_gateway_id == eigw)
+        .expect("the egress-only internet gateway is collected");
+    assert!(g.attachments.iter().any(|a| a.vpc_id == vpc_id), "{g:?}");
     let e = verdict(&snap, "client-6", "web-6", Some(443));
     assert_eq!(e.verdict, Verdict::Reachable, "{e:#?}");
     let e = verdict(&snap, "client-6", "web-6", Some(22));

@@ -121,6 +121,10 @@ pub struct Snapshot {
     pub vpc_peering_connections: Option<Vec<VpcPeeringConnection>>,
     /// `DescribeInternetGateways`.
     pub internet_gateways: Option<Vec<InternetGateway>>,
+    /// `DescribeEgressOnlyInternetGateways` (absent in snapshots from
+    /// before it was collected: routes to one are then unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress_only_internet_gateways: Option<Vec<EgressOnlyInternetGateway>>,
     /// `DescribeNatGateways`.
     pub nat_gateways: Option<Vec<NatGateway>>,
     /// `DescribePrefixLists` / managed prefix lists.
@@ -147,6 +151,8 @@ struct SnapshotFile {
     instances: Option<Vec<Instance>>,
     vpc_peering_connections: Option<Vec<VpcPeeringConnection>>,
     internet_gateways: Option<Vec<InternetGateway>>,
+    #[serde(default)]
+    egress_only_internet_gateways: Option<Vec<EgressOnlyInternetGateway>>,
     nat_gateways: Option<Vec<NatGateway>>,
     prefix_lists: Option<Vec<PrefixList>>,
     db_instances: Option<Vec<DbInstance>>,
@@ -194,6 +200,9 @@ impl Snapshot {
             &x.vpc_peering_connection_id
         });
         by(&mut self.internet_gateways, |x| &x.internet_gateway_id);
+        by(&mut self.egress_only_internet_gateways, |x| {
+            &x.egress_only_internet_gateway_id
+        });
         by(&mut self.nat_gateways, |x| &x.nat_gateway_id);
         by(&mut self.prefix_lists, |x| &x.prefix_list_id);
         by(&mut self.db_instances, |x| &x.db_instance_identifier);
@@ -265,6 +274,7 @@ impl SnapshotFile {
             instances: file.instances,
             vpc_peering_connections: file.vpc_peering_connections,
             internet_gateways: file.internet_gateways,
+            egress_only_internet_gateways: file.egress_only_internet_gateways,
             nat_gateways: file.nat_gateways,
             prefix_lists: file.prefix_lists,
             db_instances: file.db_instances,
@@ -335,6 +345,12 @@ impl Snapshot {
         )?;
         snap.internet_gateways =
             collection(path, &mut obj, "internet_gateways", "internet_gateway_id")?;
+        snap.egress_only_internet_gateways = collection(
+            path,
+            &mut obj,
+            "egress_only_internet_gateways",
+            "egress_only_internet_gateway_id",
+        )?;
         snap.nat_gateways = collection(path, &mut obj, "nat_gateways", "nat_gateway_id")?;
         snap.prefix_lists = collection(path, &mut obj, "prefix_lists", "prefix_list_id")?;
         snap.db_instances = collection(path, &mut obj, "db_instances", "db_instance_identifier")?;

@@ -35,6 +35,7 @@ LISTS = {
     "DescribeNetworkInterfaces": "networkInterfaceSet",
     "DescribeInstances": "reservationSet",
     "DescribeInternetGateways": "internetGatewaySet",
+    "DescribeEgressOnlyInternetGateways": "egressOnlyInternetGatewaySet",
     "DescribeNatGateways": "natGatewaySet",
     "DescribeManagedPrefixLists": "prefixListSet",
     "GetManagedPrefixListEntries": "entrySet",

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::aws_cli::{
-    AwsItem, RawInternetGateway, RawNatGateway, RawPeering, RawPrefixList, RawRouteTable,
-    RawSubnet, RawVpc,
+    AwsItem, RawEgressOnlyInternetGateway, RawInternetGateway, RawNatGateway, RawPeering,
+    RawPrefixList, RawRouteTable, RawSubnet, RawVpc,
 };
 use super::aws_cli_hosts::{reservations, RawDbInstance, RawNetworkInterface, RawReservation};
 use super::aws_cli_rules::{RawNetworkAcl, RawSecurityGroup};
@@ -49,7 +49,7 @@ type AddFn =
     fn(&mut Accumulator, &Path, &TopLevelKey, &str, Option<&str>) -> Result<(), ModelError>;
 
 /// How many top-level keys netpath reads.
-const KEY_COUNT: usize = 13;
+const KEY_COUNT: usize = 14;
 
 /// Every top-level key netpath reads, in the order the docs list them.
 /// `Reservations` nests instances and their interfaces, so it has its own
@@ -108,6 +108,12 @@ pub(super) const TOP_LEVEL_KEYS: [TopLevelKey; KEY_COUNT] = [
         "ec2:DescribeInternetGateways",
         "InternetGatewayId",
         Accumulator::add_items::<RawInternetGateway>,
+    ),
+    key(
+        "EgressOnlyInternetGateways",
+        "ec2:DescribeEgressOnlyInternetGateways",
+        "EgressOnlyInternetGatewayId",
+        Accumulator::add_items::<RawEgressOnlyInternetGateway>,
     ),
     key(
         "NatGateways",

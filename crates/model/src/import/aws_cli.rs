@@ -314,6 +314,14 @@ pub(super) struct RawInternetGateway {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
+pub(super) struct RawEgressOnlyInternetGateway {
+    egress_only_internet_gateway_id: String,
+    attachments: Option<Vec<RawIgwAttachment>>,
+    tags: Option<Vec<RawTag>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 struct RawIgwAttachment {
     vpc_id: String,
     state: String,
@@ -371,6 +379,32 @@ impl AwsItem for RawInternetGateway {
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<InternetGateway, ModelError> {
         Ok(InternetGateway {
             internet_gateway_id: self.internet_gateway_id,
+            attachments: self
+                .attachments
+                .into_iter()
+                .flatten()
+                .map(|a| InternetGatewayAttachment {
+                    vpc_id: a.vpc_id,
+                    state: a.state,
+                })
+                .collect(),
+            tags: tags(self.tags),
+        })
+    }
+}
+
+impl AwsItem for RawEgressOnlyInternetGateway {
+    type Model = EgressOnlyInternetGateway;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<EgressOnlyInternetGateway>> {
+        &mut snap.egress_only_internet_gateways
+    }
+    fn into_model(
+        self,
+        _: &Path,
+        _: Option<&str>,
+    ) -> Result<EgressOnlyInternetGateway, ModelError> {
+        Ok(EgressOnlyInternetGateway {
+            egress_only_internet_gateway_id: self.egress_only_internet_gateway_id,
             attachments: self
                 .attachments
                 .into_iter()

@@ -114,6 +114,13 @@ impl Accumulator {
             &mut dups,
         );
         dd(
+            "EgressOnlyInternetGateways",
+            &mut s.egress_only_internet_gateways,
+            org("EgressOnlyInternetGateways"),
+            |x| &x.egress_only_internet_gateway_id,
+            &mut dups,
+        );
+        dd(
             "NatGateways",
             &mut s.nat_gateways,
             org("NatGateways"),

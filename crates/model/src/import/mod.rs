@@ -3,7 +3,7 @@
 //! Each file is recognised by its top-level key, whatever its name:
 //! `Vpcs`, `Subnets`, `SecurityGroups`, `NetworkAcls`, `RouteTables`,
 //! `NetworkInterfaces`, `Reservations`, `VpcPeeringConnections`,
-//! `InternetGateways`, `NatGateways`, `PrefixLists`, `DBInstances`, and
+//! `InternetGateways`, `EgressOnlyInternetGateways`, `NatGateways`, `PrefixLists`, `DBInstances`, and
 //! `Entries` (`get-managed-prefix-list-entries` output, in a file named after
 //! its prefix list: `pl-<id>.json`). Other keys are skipped with one warning
 //! each.

@@ -47,6 +47,22 @@ pub struct InternetGatewayAttachment {
     pub state: String,
 }
 
+/// An egress-only internet gateway (`DescribeEgressOnlyInternetGateways`):
+/// IPv6 traffic out to the internet and its replies back, never a
+/// connection started from the internet
+/// (<https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html>).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EgressOnlyInternetGateway {
+    /// `eigw-...`.
+    pub egress_only_internet_gateway_id: String,
+    /// VPC attachments; the API says `attached` for an attached gateway.
+    #[serde(default)]
+    pub attachments: Vec<InternetGatewayAttachment>,
+    /// Tags.
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+
 /// A NAT gateway (`DescribeNatGateways`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NatGateway {

@@ -26,7 +26,8 @@ mod vpc_peering_connection;
 
 pub use db_instance::{DbEndpoint, DbInstance, DbInstanceStatus, DbSubnetGroup};
 pub use gateway::{
-    InternetGateway, InternetGatewayAttachment, NatGateway, NatGatewayAddress, NatGatewayState,
+    EgressOnlyInternetGateway, InternetGateway, InternetGatewayAttachment, NatGateway,
+    NatGatewayAddress, NatGatewayState,
 };
 pub use instance::{Instance, InstanceStateName};
 pub use network_acl::{

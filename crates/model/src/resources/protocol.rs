@@ -187,6 +187,18 @@ impl IcmpMessage {
         code: 0,
     };
 
+    /// ICMPv6 echo request, type 128 code 0
+    /// (<https://www.rfc-editor.org/rfc/rfc4443#section-4.1>).
+    pub const ECHO_REQUEST_V6: IcmpMessage = IcmpMessage {
+        icmp_type: 128,
+        code: 0,
+    };
+    /// ICMPv6 echo reply, type 129 code 0.
+    pub const ECHO_REPLY_V6: IcmpMessage = IcmpMessage {
+        icmp_type: 129,
+        code: 0,
+    };
+
     /// The message's point in the key space: `type × 256 + code`.
     pub fn key(self) -> u16 {
         u16::from(self.icmp_type) << 8 | u16::from(self.code)
@@ -201,10 +213,14 @@ impl IcmpMessage {
     }
 
     /// The message a host answers with, which a stateless network ACL must
-    /// let back: echo reply for an echo request; `None` for messages that
-    /// get no reply.
+    /// let back: echo reply for an echo request (ICMP 8 to 0, ICMPv6 128 to
+    /// 129); `None` for messages that get no reply.
     pub fn reply(self) -> Option<IcmpMessage> {
-        (self == IcmpMessage::ECHO_REQUEST).then_some(IcmpMessage::ECHO_REPLY)
+        match self {
+            IcmpMessage::ECHO_REQUEST => Some(IcmpMessage::ECHO_REPLY),
+            IcmpMessage::ECHO_REQUEST_V6 => Some(IcmpMessage::ECHO_REPLY_V6),
+            _ => None,
+        }
     }
 }
 
@@ -214,6 +230,8 @@ impl fmt::Display for IcmpMessage {
         match (self.icmp_type, self.code) {
             (8, 0) => f.write_str("echo-request (8/0)"),
             (0, 0) => f.write_str("echo-reply (0/0)"),
+            (128, 0) => f.write_str("echo-request (128/0)"),
+            (129, 0) => f.write_str("echo-reply (129/0)"),
             (t, c) => write!(f, "type {t} code {c}"),
         }
     }

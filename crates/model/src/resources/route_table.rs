@@ -105,10 +105,14 @@ impl Route {
     /// `nat-`, `pcx-`, `tgw-`, `eni-`, `i-`, `eigw-`), with `origin` as
     /// `DescribeRouteTables` reports it (`CreateRoute`, `CreateRouteTable`).
     /// An id of another kind goes in `gateway_id`.
-    pub fn to_target(destination: ipnet::Ipv4Net, target: &str, origin: &str) -> Route {
+    pub fn to_target(destination: impl Into<ipnet::IpNet>, target: &str, origin: &str) -> Route {
+        let (v4, v6) = match destination.into() {
+            ipnet::IpNet::V4(n) => (Some(n), None),
+            ipnet::IpNet::V6(n) => (None, Some(n)),
+        };
         let mut r = Route {
-            destination_cidr_block: Some(destination),
-            destination_ipv6_cidr_block: None,
+            destination_cidr_block: v4,
+            destination_ipv6_cidr_block: v6,
             destination_prefix_list_id: None,
             gateway_id: None,
             nat_gateway_id: None,
