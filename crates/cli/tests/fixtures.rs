@@ -44,6 +44,9 @@ fn fixtures_give_documented_answers() {
             if let Some(proto) = flow["protocol"].as_str() {
                 args.extend(["--protocol", proto]);
             }
+            if flow["ipv6"] == true {
+                args.push("--ipv6");
+            }
             let (code, json, stderr) = run(&[args.as_slice(), &["--output", "json"]].concat());
             let got: Value = serde_json::from_str(&json)
                 .unwrap_or_else(|_| panic!("{name}#{i}: no JSON: {stderr}"));

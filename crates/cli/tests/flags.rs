@@ -120,7 +120,7 @@ fn without_the_live_feature_collection_is_a_clear_error() {
 #[test]
 fn bad_flow_questions_are_refused_with_the_reason() {
     let icmp = "fixtures/icmp-echo/aws";
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &[
                 "explain",
@@ -163,7 +163,7 @@ fn bad_flow_questions_are_refused_with_the_reason() {
                 "--icmp-type",
                 "8",
             ],
-            "--icmp-type applies to --protocol icmp only",
+            "--icmp-type applies to --protocol icmp or icmpv6 only",
         ),
         (
             &[
@@ -177,7 +177,36 @@ fn bad_flow_questions_are_refused_with_the_reason() {
                 "--protocol",
                 "icmpv6",
             ],
-            "IPv4 flows only",
+            "has no IPv6 address",
+        ),
+        (
+            &[
+                "explain",
+                "-s",
+                icmp,
+                "--from",
+                "2600:1f18::10",
+                "--to",
+                "10.0.1.5",
+                "--port",
+                "80",
+            ],
+            "both ends of a flow are in one address family",
+        ),
+        (
+            &[
+                "explain",
+                "-s",
+                icmp,
+                "--from",
+                "bastion",
+                "--to",
+                "app-1",
+                "--ipv6",
+                "--protocol",
+                "icmp",
+            ],
+            "use --protocol icmpv6",
         ),
     ];
     for (args, said) in cases {

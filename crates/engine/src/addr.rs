@@ -9,9 +9,9 @@
 //! ranges (<https://docs.aws.amazon.com/vpc/latest/reachability/how-reachability-analyzer-works.html>).
 
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::{Ipv4Net, Ipv4Subnets};
+use ipnet::{IpNet, Ipv4Net, Ipv4Subnets, Ipv6Net, Ipv6Subnets};
 use netpath_model::PortRange;
 
 /// How to merge per-atom answers when a set of addresses splits.
@@ -24,36 +24,87 @@ pub enum Quantifier {
     Every,
 }
 
-/// A set of IPv4 addresses, kept as sorted, disjoint, inclusive `u32` intervals.
+/// A set of addresses of one family (IPv4 or IPv6), kept as sorted,
+/// disjoint, inclusive intervals of the address as an integer (`u32`
+/// widened to `u128` for IPv4). A CIDR of the other family never contains
+/// or overlaps it: AWS matches IPv4 rules only against IPv4 packets and IPv6
+/// rules only against IPv6 packets
+/// (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddrSet {
-    ranges: Vec<(u32, u32)>,
+    v6: bool,
+    ranges: Vec<(u128, u128)>,
     quantifier: Quantifier,
 }
 
-fn net_bounds(n: &Ipv4Net) -> (u32, u32) {
-    (u32::from(n.network()), u32::from(n.broadcast()))
+/// The bounds of `n` as integers, and whether it is IPv6.
+fn net_bounds(n: &IpNet) -> (bool, u128, u128) {
+    match n {
+        IpNet::V4(n) => (
+            false,
+            u128::from(u32::from(n.network())),
+            u128::from(u32::from(n.broadcast())),
+        ),
+        IpNet::V6(n) => (true, u128::from(n.network()), u128::from(n.broadcast())),
+    }
+}
+
+fn ip_bits(ip: IpAddr) -> (bool, u128) {
+    match ip {
+        IpAddr::V4(a) => (false, u128::from(u32::from(a))),
+        IpAddr::V6(a) => (true, u128::from(a)),
+    }
+}
+
+fn ip_of(v6: bool, bits: u128) -> IpAddr {
+    if v6 {
+        IpAddr::V6(Ipv6Addr::from(bits))
+    } else {
+        IpAddr::V4(Ipv4Addr::from(bits as u32))
+    }
 }
 
 impl AddrSet {
-    /// One known address.
-    pub fn single(ip: Ipv4Addr) -> AddrSet {
-        let v = u32::from(ip);
+    /// One known address, IPv4 or IPv6.
+    pub fn single(ip: impl Into<IpAddr>) -> AddrSet {
+        let (v6, v) = ip_bits(ip.into());
         AddrSet {
+            v6,
             ranges: vec![(v, v)],
             quantifier: Quantifier::OneOf,
         }
     }
 
-    /// An unknown address somewhere in `nets`: the CIDRs merged by
+    /// An unknown IPv4 address somewhere in `nets`: the CIDRs merged by
     /// [`Ipv4Net::aggregate`] (sorted, disjoint).
     pub fn one_of(nets: &[Ipv4Net]) -> AddrSet {
+        let nets: Vec<IpNet> = Ipv4Net::aggregate(&nets.to_vec())
+            .into_iter()
+            .map(IpNet::V4)
+            .collect();
+        AddrSet::from_nets(false, &nets, Quantifier::OneOf)
+    }
+
+    /// An unknown IPv6 address somewhere in `nets` (merged, sorted, disjoint).
+    pub fn one_of_v6(nets: &[Ipv6Net]) -> AddrSet {
+        let nets: Vec<IpNet> = Ipv6Net::aggregate(&nets.to_vec())
+            .into_iter()
+            .map(IpNet::V6)
+            .collect();
+        AddrSet::from_nets(true, &nets, Quantifier::OneOf)
+    }
+
+    fn from_nets(v6: bool, nets: &[IpNet], quantifier: Quantifier) -> AddrSet {
         AddrSet {
-            ranges: Ipv4Net::aggregate(&nets.to_vec())
+            v6,
+            ranges: nets
                 .iter()
-                .map(net_bounds)
+                .map(|n| {
+                    let (_, lo, hi) = net_bounds(n);
+                    (lo, hi)
+                })
                 .collect(),
-            quantifier: Quantifier::OneOf,
+            quantifier,
         }
     }
 
@@ -71,22 +122,37 @@ impl AddrSet {
             "224.0.0.0/3",
         ];
         let mut ranges = Vec::new();
-        let mut next: u64 = 0;
+        let mut next: u128 = 0;
         for e in excluded {
-            let n: Ipv4Net = e.parse().expect("static CIDR");
-            let (lo, hi) = net_bounds(&n);
-            if u64::from(lo) > next {
-                ranges.push((next as u32, lo - 1));
+            let n: IpNet = e.parse().expect("static CIDR");
+            let (_, lo, hi) = net_bounds(&n);
+            if lo > next {
+                ranges.push((next, lo - 1));
             }
-            next = u64::from(hi) + 1;
+            next = hi + 1;
         }
-        if next <= u64::from(u32::MAX) {
-            ranges.push((next as u32, u32::MAX));
+        let top = u128::from(u32::MAX);
+        if next <= top {
+            ranges.push((next, top));
         }
         AddrSet {
+            v6: false,
             ranges,
             quantifier: Quantifier::Every,
         }
+    }
+
+    /// Every public IPv6 address: the global unicast space `2000::/3`
+    /// (RFC 4291 section 2.4; IANA allocates unicast only from it), which
+    /// excludes unique-local `fc00::/7` and link-local `fe80::/10`.
+    pub fn internet_v6() -> AddrSet {
+        let n: IpNet = "2000::/3".parse().expect("static CIDR");
+        AddrSet::from_nets(true, &[n], Quantifier::Every)
+    }
+
+    /// True for an IPv6 set.
+    pub fn is_v6(&self) -> bool {
+        self.v6
     }
 
     /// How split answers merge for this set.
@@ -95,50 +161,100 @@ impl AddrSet {
     }
 
     /// The address, when the set holds exactly one.
-    pub fn as_single(&self) -> Option<Ipv4Addr> {
+    pub fn as_single(&self) -> Option<IpAddr> {
         match self.ranges.as_slice() {
-            [(lo, hi)] if lo == hi => Some(Ipv4Addr::from(*lo)),
+            [(lo, hi)] if lo == hi => Some(ip_of(self.v6, *lo)),
             _ => None,
         }
     }
 
-    /// True when every address of the set is inside `net`.
-    pub fn within(&self, net: &Ipv4Net) -> bool {
-        let (nlo, nhi) = net_bounds(net);
-        !self.ranges.is_empty() && self.ranges.iter().all(|&(lo, hi)| nlo <= lo && hi <= nhi)
+    /// The address, when the set holds exactly one and it is IPv4.
+    pub fn as_single_v4(&self) -> Option<Ipv4Addr> {
+        match self.as_single() {
+            Some(IpAddr::V4(a)) => Some(a),
+            _ => None,
+        }
     }
 
-    /// True when some address of the set is inside `net`.
-    pub fn overlaps(&self, net: &Ipv4Net) -> bool {
-        let (nlo, nhi) = net_bounds(net);
-        self.ranges.iter().any(|&(lo, hi)| lo <= nhi && nlo <= hi)
+    /// True when every address of the set is inside `net` (never for a CIDR
+    /// of the other family).
+    pub fn within<N: Copy + Into<IpNet>>(&self, net: &N) -> bool {
+        let (v6, nlo, nhi) = net_bounds(&(*net).into());
+        v6 == self.v6
+            && !self.ranges.is_empty()
+            && self.ranges.iter().all(|&(lo, hi)| nlo <= lo && hi <= nhi)
+    }
+
+    /// True when some address of the set is inside `net` (never for a CIDR
+    /// of the other family).
+    pub fn overlaps<N: Copy + Into<IpNet>>(&self, net: &N) -> bool {
+        let (v6, nlo, nhi) = net_bounds(&(*net).into());
+        v6 == self.v6 && self.ranges.iter().any(|&(lo, hi)| lo <= nhi && nlo <= hi)
     }
 
     /// One representative address per atom: the set is cut at every boundary
-    /// of `cuts`, so on each piece every cut CIDR contains all or none of it.
+    /// of `cuts` (CIDRs of the other family are ignored), so on each piece
+    /// every cut CIDR contains all or none of it.
     /// Output: at most `ranges + 2 * cuts` addresses, ascending.
-    pub fn atoms<'a>(&self, cuts: impl IntoIterator<Item = &'a Ipv4Net>) -> Vec<Ipv4Addr> {
+    pub fn atoms<'a, N: Copy + Into<IpNet> + 'a>(
+        &self,
+        cuts: impl IntoIterator<Item = &'a N>,
+    ) -> Vec<IpAddr> {
         if let Some(ip) = self.as_single() {
             return vec![ip];
         }
-        let mut points: Vec<u64> = Vec::new();
+        let mut points: Vec<u128> = Vec::new();
         for n in cuts {
-            let (lo, hi) = net_bounds(n);
-            points.push(u64::from(lo));
-            points.push(u64::from(hi) + 1);
+            let (v6, lo, hi) = net_bounds(&(*n).into());
+            if v6 != self.v6 {
+                continue;
+            }
+            points.push(lo);
+            if let Some(p) = hi.checked_add(1) {
+                points.push(p);
+            }
         }
         points.sort_unstable();
         points.dedup();
         let mut out = Vec::new();
         for &(lo, hi) in &self.ranges {
-            out.push(Ipv4Addr::from(lo));
+            out.push(ip_of(self.v6, lo));
             for &p in &points {
-                if p > u64::from(lo) && p <= u64::from(hi) {
-                    out.push(Ipv4Addr::from(p as u32));
+                if p > lo && p <= hi {
+                    out.push(ip_of(self.v6, p));
                 }
             }
         }
         out
+    }
+
+    /// The set's lowest address (its first atom).
+    pub fn first(&self) -> IpAddr {
+        ip_of(self.v6, self.ranges.first().map_or(0, |r| r.0))
+    }
+
+    /// Every atom with no cuts: one address per interval of the set.
+    pub fn starts(&self) -> Vec<IpAddr> {
+        self.ranges.iter().map(|r| ip_of(self.v6, r.0)).collect()
+    }
+
+    /// The minimal CIDRs covering the set.
+    pub fn cidrs(&self) -> Vec<IpNet> {
+        self.ranges
+            .iter()
+            .flat_map(|&(lo, hi)| -> Vec<IpNet> {
+                if self.v6 {
+                    Ipv6Subnets::new(Ipv6Addr::from(lo), Ipv6Addr::from(hi), 0)
+                        .map(IpNet::V6)
+                        .collect()
+                } else {
+                    range_to_cidrs(lo as u32, hi as u32)
+                        .into_iter()
+                        .map(IpNet::V4)
+                        .collect()
+                }
+            })
+            .collect()
     }
 }
 
@@ -148,14 +264,13 @@ impl fmt::Display for AddrSet {
             return write!(f, "{ip}");
         }
         if self.quantifier == Quantifier::Every {
-            return f.write_str("any internet address");
+            return f.write_str(if self.v6 {
+                "any internet IPv6 address"
+            } else {
+                "any internet address"
+            });
         }
-        let parts: Vec<String> = self
-            .ranges
-            .iter()
-            .flat_map(|&(lo, hi)| range_to_cidrs(lo, hi))
-            .map(|n| n.to_string())
-            .collect();
+        let parts: Vec<String> = self.cidrs().iter().map(|n| n.to_string()).collect();
         write!(f, "an address in {}", parts.join(", "))
     }
 }
@@ -171,6 +286,16 @@ pub fn is_private(ip: Ipv4Addr) -> bool {
     ip.is_private() || ip.is_loopback() || ip.is_link_local() || {
         let o = ip.octets();
         o[0] == 100 && (64..128).contains(&o[1])
+    }
+}
+
+/// True for addresses the internet does not route, either family: for IPv6,
+/// everything outside the global unicast space `2000::/3` (unique-local
+/// `fc00::/7`, link-local `fe80::/10`, loopback; RFC 4291 section 2.4).
+pub fn is_private_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => is_private(a),
+        IpAddr::V6(a) => a.segments()[0] & 0xe000 != 0x2000,
     }
 }
 
@@ -280,7 +405,7 @@ mod tests {
         assert_eq!(
             atoms,
             vec![
-                "10.0.1.0".parse::<Ipv4Addr>().unwrap(),
+                "10.0.1.0".parse::<IpAddr>().unwrap(),
                 "10.0.1.128".parse().unwrap()
             ]
         );
@@ -289,10 +414,24 @@ mod tests {
     #[test]
     fn internet_excludes_private_ranges() {
         let net = AddrSet::internet();
-        assert!(!net.overlaps(&"10.0.0.0/8".parse().unwrap()));
-        assert!(!net.overlaps(&"192.168.4.0/24".parse().unwrap()));
-        assert!(net.overlaps(&"8.8.8.0/24".parse().unwrap()));
+        assert!(!net.overlaps(&"10.0.0.0/8".parse::<Ipv4Net>().unwrap()));
+        assert!(!net.overlaps(&"192.168.4.0/24".parse::<Ipv4Net>().unwrap()));
+        assert!(net.overlaps(&"8.8.8.0/24".parse::<Ipv4Net>().unwrap()));
         assert_eq!(net.quantifier(), Quantifier::Every);
+    }
+
+    #[test]
+    fn families_never_match_each_other() {
+        let v6 = AddrSet::single("2001:db8::10".parse::<IpAddr>().unwrap());
+        assert!(v6.within(&"2001:db8::/32".parse::<IpNet>().unwrap()));
+        assert!(!v6.within(&"0.0.0.0/0".parse::<Ipv4Net>().unwrap()));
+        assert!(!AddrSet::internet().overlaps(&"::/0".parse::<IpNet>().unwrap()));
+        let net6 = AddrSet::internet_v6();
+        assert!(!net6.overlaps(&"fd00::/8".parse::<IpNet>().unwrap()));
+        let cut: IpNet = "2600::/12".parse().unwrap();
+        assert_eq!(net6.atoms([&cut]).len(), 3);
+        assert!(is_private_ip("fd12::1".parse().unwrap()));
+        assert!(!is_private_ip("2600:1f18::1".parse().unwrap()));
     }
 
     #[test]

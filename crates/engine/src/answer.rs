@@ -195,6 +195,8 @@ pub enum HopKind {
     InternetGateway,
     /// A NAT gateway.
     NatGateway,
+    /// An egress-only internet gateway (IPv6 out, replies back).
+    EgressOnlyInternetGateway,
     /// An EC2 instance (its state).
     Instance,
     /// An RDS DB instance (its state and port).
@@ -488,6 +490,10 @@ pub struct AfterFixes {
     /// `FROM, … -> TO, … PROTO PORTS`, each side naming three members and
     /// how many more.
     pub also_opens_flows: Vec<String>,
+    /// False when `also_opens` was not measured: for an IPv6 question, since
+    /// `diff` compares IPv4 flows only (`also_opens` is then 0 and means
+    /// nothing).
+    pub also_opens_measured: bool,
 }
 
 pub use crate::resolve::EndpointInfo;

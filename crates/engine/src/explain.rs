@@ -17,7 +17,7 @@ use crate::answer::{
 };
 use crate::ephemeral::{self, ClientOs};
 use crate::fix;
-use crate::resolve::{resolve, Placement, ResolveError};
+use crate::resolve::{resolve_in, Placement, ResolveError};
 use crate::topology::Topology;
 use crate::walk::{self, Flow};
 
@@ -38,6 +38,10 @@ pub struct ExplainOptions {
     /// `instance_id`: the walk goes on past those instances' ENIs to their
     /// own firewall and listeners. Empty: hosts are not checked.
     pub host_facts: Vec<netpath_model::host::HostFacts>,
+    /// Ask over IPv6: instances, ENIs and DB instances stand at their IPv6
+    /// address and `internet` is the IPv6 internet. Implied by an IPv6
+    /// address as either end, or `--protocol icmpv6`.
+    pub ipv6: bool,
 }
 
 /// Why `explain` could not answer (bad usage, not a network verdict).
@@ -101,25 +105,46 @@ pub fn explain(
     to: &str,
     opts: &ExplainOptions,
 ) -> Result<Explanation, ExplainError> {
-    let src = resolve(topo, from, None)?;
-    let dst = resolve(topo, to, src.placements.first().map(|p| p.vpc_id.as_str()))?;
+    let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
+    let literal = |r: &str| r.trim().parse::<std::net::IpAddr>().ok();
+    let v6 = opts.ipv6
+        || protocol == IpProtocol::Icmpv6
+        || [from, to]
+            .iter()
+            .any(|r| literal(r).is_some_and(|a| a.is_ipv6()));
+    if let Some(r) = [from, to]
+        .into_iter()
+        .find(|r| literal(r).is_some_and(|a| a.is_ipv6() != v6))
+    {
+        return Err(ExplainError::Usage(format!(
+            "`{r}` is an {} address, but the question is over {}: both ends of a flow are in one address family",
+            if v6 { "IPv4" } else { "IPv6" },
+            if v6 { "IPv6" } else { "IPv4" }
+        )));
+    }
+    if protocol == IpProtocol::Icmp && v6 {
+        return Err(ExplainError::Usage(
+            "ping over IPv6 is ICMPv6: use --protocol icmpv6".into(),
+        ));
+    }
+    let src = resolve_in(topo, from, None, v6)?;
+    let dst = resolve_in(
+        topo,
+        to,
+        src.placements.first().map(|p| p.vpc_id.as_str()),
+        v6,
+    )?;
     if src.is_outside() && dst.is_outside() {
         return Err(ExplainError::Usage(format!(
             "neither `{from}` nor `{to}` is inside the snapshot; one end must be an instance, ENI, DB instance or private IP"
         )));
     }
-    let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
-    if protocol == IpProtocol::Icmpv6 {
+    if !protocol.has_ports() && !matches!(protocol, IpProtocol::Icmp | IpProtocol::Icmpv6) {
         return Err(ExplainError::Usage(
-            "--protocol icmpv6 needs IPv6 ends, and netpath evaluates IPv4 flows only so far; use icmp for IPv4".into(),
+            "--protocol must be tcp, udp, icmp or icmpv6".into(),
         ));
     }
-    if !protocol.has_ports() && protocol != IpProtocol::Icmp {
-        return Err(ExplainError::Usage(
-            "--protocol must be tcp, udp or icmp".into(),
-        ));
-    }
-    if protocol == IpProtocol::Icmp {
+    if matches!(protocol, IpProtocol::Icmp | IpProtocol::Icmpv6) {
         if opts.port.is_some() {
             return Err(ExplainError::Usage(
                 "ICMP has no ports: drop --port, and give --icmp-type/--icmp-code if the message is not an echo request".into(),
@@ -150,8 +175,11 @@ fn explain_flow<'a>(
     protocol: IpProtocol,
     port: u16,
 ) -> Result<Explanation, ExplainError> {
-    let icmp =
-        (protocol == IpProtocol::Icmp).then(|| opts.icmp.unwrap_or(IcmpMessage::ECHO_REQUEST));
+    let icmp = match protocol {
+        IpProtocol::Icmp => Some(opts.icmp.unwrap_or(IcmpMessage::ECHO_REQUEST)),
+        IpProtocol::Icmpv6 => Some(opts.icmp.unwrap_or(IcmpMessage::ECHO_REQUEST_V6)),
+        _ => None,
+    };
     let port = icmp.map_or(port, IcmpMessage::key);
     let mut warnings: Vec<String> = src.warnings.iter().chain(&dst.warnings).cloned().collect();
     for g in &topo.snapshot.metadata.gaps {

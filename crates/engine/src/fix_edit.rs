@@ -8,7 +8,7 @@
 //! (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Operations.html>,
 //! <https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_StartDBInstance.html>).
 
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 use netpath_model::{
     DbInstanceStatus, Direction, InstanceStateName, PeeringVpcInfo, Route, Snapshot,
     VpcPeeringConnection, VpcPeeringConnectionStateReasonCode,
@@ -42,8 +42,8 @@ pub enum FixEdit {
     Route {
         /// The route table.
         route_table_id: String,
-        /// The destination CIDR.
-        destination: Ipv4Net,
+        /// The destination CIDR, IPv4 or IPv6.
+        destination: IpNet,
         /// The target: `igw-…`/`vgw-…` (gateway), `nat-…`, or `pcx-…`.
         target: String,
     },
@@ -57,7 +57,7 @@ pub enum FixEdit {
         /// The accepter (the server's VPC).
         accepter_vpc_id: String,
         /// (route table, destination CIDR) on both sides.
-        routes: Vec<(String, Ipv4Net)>,
+        routes: Vec<(String, IpNet)>,
     },
     /// `accept-vpc-peering-connection`: the peering becomes active.
     AcceptVpcPeeringConnection {
@@ -130,8 +130,10 @@ impl FixEdit {
                 else {
                     return false;
                 };
-                rt.routes
-                    .retain(|r| r.destination_cidr_block != Some(*destination));
+                rt.routes.retain(|r| match destination {
+                    IpNet::V4(d) => r.destination_cidr_block != Some(*d),
+                    IpNet::V6(d) => r.destination_ipv6_cidr_block != Some(*d),
+                });
                 rt.routes
                     .push(Route::to_target(*destination, target, "CreateRoute"));
                 true

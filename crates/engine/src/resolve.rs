@@ -12,7 +12,7 @@
 //! When no such ENI is in the snapshot, the DB is somewhere in the subnets of
 //! its subnet group that belong to its VPC, at an unknown address.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use netpath_model::{DbInstance, Instance, NetworkInterface};
 use serde::Serialize;
@@ -124,26 +124,49 @@ pub struct Placement<'a> {
     pub subnet_id: String,
     /// Its VPC.
     pub vpc_id: String,
-    /// Its private address (one address, or the subnet CIDR when unknown).
+    /// Its private address (one address, or the subnet CIDR when unknown);
+    /// for an IPv6 question, its IPv6 address.
     pub addr: AddrSet,
-    /// Its public IPv4 address, if any.
-    pub public_ip: Option<Ipv4Addr>,
+    /// The address the internet reaches it by: its public IPv4 address, or
+    /// for an IPv6 question its global IPv6 address itself (no NAT).
+    pub public_ip: Option<IpAddr>,
     /// Its security groups.
     pub groups: Vec<String>,
 }
 
 impl<'a> Placement<'a> {
-    /// The placement of an ENI, at its primary private IP (or `ip` when given).
-    pub fn of_eni(eni: &'a NetworkInterface, ip: Option<Ipv4Addr>) -> Option<Placement<'a>> {
-        let ip = ip.or_else(|| eni.primary_ip())?;
+    /// The placement of an ENI, at its primary private IPv4 address (or
+    /// `ip` when given, IPv4 or IPv6).
+    pub fn of_eni(eni: &'a NetworkInterface, ip: Option<IpAddr>) -> Option<Placement<'a>> {
+        let ip = ip.or_else(|| eni.primary_ip().map(IpAddr::V4))?;
+        let public_ip = match ip {
+            IpAddr::V4(_) => eni.public_ip().map(IpAddr::V4),
+            IpAddr::V6(_) => Some(ip).filter(|a| !crate::addr::is_private_ip(*a)),
+        };
         Some(Placement {
             eni: Some(eni),
             subnet_id: eni.subnet_id.clone(),
             vpc_id: eni.vpc_id.clone(),
             addr: AddrSet::single(ip),
-            public_ip: eni.public_ip(),
+            public_ip,
             groups: eni.groups.clone(),
         })
+    }
+
+    /// The placement of an ENI for an IPv6 question, at its first IPv6
+    /// address; `None` when it has none.
+    pub fn of_eni_v6(eni: &'a NetworkInterface) -> Option<Placement<'a>> {
+        let ip = eni.ipv6_addresses.first()?;
+        Placement::of_eni(eni, Some(IpAddr::V6(*ip)))
+    }
+
+    /// The placement of an ENI in the address family of the question.
+    fn of_eni_in(eni: &'a NetworkInterface, v6: bool) -> Option<Placement<'a>> {
+        if v6 {
+            Placement::of_eni_v6(eni)
+        } else {
+            Placement::of_eni(eni, None)
+        }
     }
 
     /// The id to show: the ENI, else the subnet.
@@ -162,7 +185,7 @@ pub enum EndpointKind {
     NetworkInterface,
     /// An RDS DB instance.
     DbInstance,
-    /// An IPv4 address (private, with or without an ENI, or outside AWS).
+    /// An IPv4 or IPv6 address (private, with or without an ENI, or outside AWS).
     Ip,
     /// Every address on the internet.
     Internet,
@@ -265,6 +288,7 @@ fn instance_endpoint<'a>(
     topo: &Topology<'a>,
     reference: &str,
     inst: &'a Instance,
+    v6: bool,
 ) -> Result<Endpoint<'a>, ResolveError> {
     let eni = primary_eni(topo, inst).ok_or_else(|| ResolveError::Unplaceable {
         reference: reference.to_string(),
@@ -289,23 +313,41 @@ fn instance_endpoint<'a>(
     })?;
     let mut ep = Endpoint::new(reference, EndpointKind::Instance);
     ep.instance = Some(inst);
-    ep.placements.extend(Placement::of_eni(eni, None));
+    ep.placements.extend(Placement::of_eni_in(eni, v6));
+    if v6 && ep.placements.is_empty() {
+        return Err(no_ipv6(reference, &eni.network_interface_id));
+    }
     Ok(ep)
+}
+
+/// The error for an IPv6 question about something with no IPv6 address.
+fn no_ipv6(reference: &str, eni: &str) -> ResolveError {
+    ResolveError::Unplaceable {
+        reference: reference.to_string(),
+        message: format!(
+            "{eni} has no IPv6 address (Ipv6Addresses is empty), so it cannot be asked about over IPv6; ask without --ipv6, or assign it an IPv6 address"
+        ),
+    }
 }
 
 fn eni_endpoint<'a>(
     topo: &Topology<'a>,
     reference: &str,
     eni: &'a NetworkInterface,
-    ip: Option<Ipv4Addr>,
+    ip: Option<IpAddr>,
+    v6: bool,
 ) -> Endpoint<'a> {
     let mut ep = Endpoint::new(reference, EndpointKind::NetworkInterface);
     ep.instance = topo.instance_of(eni);
-    ep.placements.extend(Placement::of_eni(eni, ip));
+    match ip {
+        Some(_) => ep.placements.extend(Placement::of_eni(eni, ip)),
+        None => ep.placements.extend(Placement::of_eni_in(eni, v6)),
+    }
     if ep.placements.is_empty() {
         ep.warnings.push(format!(
-            "{} has no private IPv4 address",
-            eni.network_interface_id
+            "{} has no {} address",
+            eni.network_interface_id,
+            if v6 { "IPv6" } else { "private IPv4" }
         ));
     }
     ep
@@ -315,6 +357,7 @@ fn db_endpoint<'a>(
     topo: &Topology<'a>,
     reference: &str,
     db: &'a DbInstance,
+    v6: bool,
 ) -> Result<Endpoint<'a>, ResolveError> {
     let mut ep = Endpoint::new(reference, EndpointKind::DbInstance);
     ep.db = Some(db);
@@ -346,6 +389,20 @@ fn db_endpoint<'a>(
                 show(&held)
             ));
         }
+    }
+    if v6 {
+        ep.placements
+            .extend(enis.iter().filter_map(|e| Placement::of_eni_v6(e)));
+        if ep.placements.is_empty() {
+            return Err(ResolveError::Unplaceable {
+                reference: reference.to_string(),
+                message: format!(
+                    "DB instance {} has no network interface with an IPv6 address in the snapshot, so it cannot be asked about over IPv6; ask without --ipv6",
+                    db.db_instance_identifier
+                ),
+            });
+        }
+        return Ok(ep);
     }
     if !enis.is_empty() {
         ep.placements
@@ -414,28 +471,42 @@ pub fn resolve<'a>(
     reference: &str,
     prefer_vpc: Option<&str>,
 ) -> Result<Endpoint<'a>, ResolveError> {
+    resolve_in(topo, reference, prefer_vpc, false)
+}
+
+/// Resolves one reference for a question in one address family: with `v6`,
+/// instances, ENIs and DB instances stand at their (first) IPv6 address and
+/// `internet` is the IPv6 internet (`2000::/3`). An IP literal keeps its own
+/// family; the caller checks that both ends agree.
+///
+/// Errors: as [`resolve`], and [`ResolveError::Unplaceable`] for a resource
+/// with no IPv6 address when `v6` is set.
+pub fn resolve_in<'a>(
+    topo: &Topology<'a>,
+    reference: &str,
+    prefer_vpc: Option<&str>,
+    v6: bool,
+) -> Result<Endpoint<'a>, ResolveError> {
     let r = reference.trim();
     if r.eq_ignore_ascii_case("internet") {
         let mut ep = Endpoint::new(r, EndpointKind::Internet);
-        ep.address = Some(AddrSet::internet());
+        ep.address = Some(if v6 {
+            AddrSet::internet_v6()
+        } else {
+            AddrSet::internet()
+        });
         return Ok(ep);
     }
-    if let Ok(ip) = r.parse::<Ipv4Addr>() {
+    if let Ok(ip) = r.parse::<IpAddr>() {
         return Ok(resolve_ip(topo, r, ip, prefer_vpc));
-    }
-    if r.parse::<std::net::Ipv6Addr>().is_ok() {
-        return Err(ResolveError::Unplaceable {
-            reference: r.to_string(),
-            message: "netpath evaluates IPv4 flows only so far, so it cannot answer for an IPv6 address; ask with the IPv4 address, instance id or Name tag".into(),
-        });
     }
     match reference::canonical(r) {
         Some(Pasted::Id(id)) => {
-            let mut ep = resolve(topo, &id, prefer_vpc)?;
+            let mut ep = resolve_in(topo, &id, prefer_vpc, v6)?;
             ep.reference = r.to_string();
             return Ok(ep);
         }
-        Some(Pasted::Ip(ip)) => return Ok(resolve_ip(topo, r, ip, prefer_vpc)),
+        Some(Pasted::Ip(ip)) => return Ok(resolve_ip(topo, r, ip.into(), prefer_vpc)),
         Some(Pasted::Unsupported(message)) => {
             return Err(ResolveError::Unplaceable {
                 reference: r.to_string(),
@@ -445,10 +516,10 @@ pub fn resolve<'a>(
         None => {}
     }
     if let Some(inst) = topo.instance(r) {
-        return instance_endpoint(topo, r, inst);
+        return instance_endpoint(topo, r, inst, v6);
     }
     if let Some(eni) = topo.eni(r) {
-        return Ok(eni_endpoint(topo, r, eni, None));
+        return Ok(eni_endpoint(topo, r, eni, None, v6));
     }
     // Name tags and DB identifiers: collect every match, then insist on one.
     let mut candidates: Vec<String> = Vec::new();
@@ -460,7 +531,7 @@ pub fn resolve<'a>(
             .is_some_and(|e| e.address.eq_ignore_ascii_case(r));
         if db.db_instance_identifier == r || by_endpoint {
             candidates.push(format!("DB instance {}", db.db_instance_identifier));
-            found = Some(db_endpoint(topo, r, db)?);
+            found = Some(db_endpoint(topo, r, db, v6)?);
         }
     }
     // Terminated instances linger in DescribeInstances under the same Name
@@ -486,11 +557,11 @@ pub fn resolve<'a>(
     }
     for inst in &live {
         candidates.push(format!("instance {} ({})", inst.instance_id, inst.state));
-        found = Some(instance_endpoint(topo, r, inst)?);
+        found = Some(instance_endpoint(topo, r, inst, v6)?);
     }
     for eni in topo.enis_named(r) {
         candidates.push(format!("network interface {}", eni.network_interface_id));
-        found = Some(eni_endpoint(topo, r, eni, None));
+        found = Some(eni_endpoint(topo, r, eni, None, v6));
     }
     match (candidates.len(), found) {
         (1, Some(ep)) => Ok(ep),
@@ -498,7 +569,7 @@ pub fn resolve<'a>(
             // Names are case-sensitive in AWS; a unique match ignoring case
             // is what was meant, said as a note.
             [name] => {
-                let mut ep = resolve(topo, name, prefer_vpc)?;
+                let mut ep = resolve_in(topo, name, prefer_vpc, v6)?;
                 ep.reference = r.to_string();
                 ep.warnings.push(format!(
                     "`{r}` matches the name `{name}` only ignoring case"
@@ -524,7 +595,7 @@ pub fn resolve<'a>(
 fn resolve_ip<'a>(
     topo: &Topology<'a>,
     r: &str,
-    ip: Ipv4Addr,
+    ip: IpAddr,
     prefer_vpc: Option<&str>,
 ) -> Endpoint<'a> {
     let private = topo.enis_with_private_ip(ip);
@@ -535,7 +606,7 @@ fn resolve_ip<'a>(
         _ => private.to_vec(),
     };
     if chosen.len() == 1 {
-        let mut ep = eni_endpoint(topo, r, chosen[0], Some(ip));
+        let mut ep = eni_endpoint(topo, r, chosen[0], Some(ip), ip.is_ipv6());
         ep.kind = EndpointKind::Ip;
         return ep;
     }
@@ -553,7 +624,7 @@ fn resolve_ip<'a>(
         return ep;
     }
     if let [eni] = topo.enis_with_public_ip(ip) {
-        let mut ep = eni_endpoint(topo, r, eni, None);
+        let mut ep = eni_endpoint(topo, r, eni, None, false);
         ep.kind = EndpointKind::Ip;
         ep.via_public_ip = true;
         return ep;

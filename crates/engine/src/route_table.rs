@@ -11,7 +11,7 @@
 //! - A route in state `blackhole` drops the packet (its target is gone).
 //! - Traffic within one subnet is delivered directly, without a lookup.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use ipnet::{IpNet, Ipv4Net};
 use netpath_model::{Route, RouteState, RouteTable, Subnet};
@@ -66,6 +66,8 @@ pub enum RouteTarget {
     VpcPeeringConnection(String),
     /// `nat-...`.
     NatGateway(String),
+    /// `eigw-...`: IPv6 out and replies back, never a new connection in.
+    EgressOnlyInternetGateway(String),
     /// Any other target netpath does not follow (transit gateway, virtual
     /// private gateway, ENI, instance, endpoint, ...), with its kind and id.
     Other(&'static str, String),
@@ -92,14 +94,13 @@ pub fn target(route: &Route) -> RouteTarget {
     if let Some(n) = &route.nat_gateway_id {
         return RouteTarget::NatGateway(n.clone());
     }
-    let others: [(&'static str, &Option<String>); 7] = [
+    if let Some(e) = &route.egress_only_internet_gateway_id {
+        return RouteTarget::EgressOnlyInternetGateway(e.clone());
+    }
+    let others: [(&'static str, &Option<String>); 6] = [
         ("transit gateway", &route.transit_gateway_id),
         ("network interface", &route.network_interface_id),
         ("instance", &route.instance_id),
-        (
-            "egress-only internet gateway",
-            &route.egress_only_internet_gateway_id,
-        ),
         ("local gateway", &route.local_gateway_id),
         ("carrier gateway", &route.carrier_gateway_id),
         ("core network", &route.core_network_arn),
@@ -130,23 +131,18 @@ pub fn describe(route: &Route) -> String {
     )
 }
 
-/// The IPv4 prefixes a route matches: its CIDR, or its prefix list's CIDRs.
-/// `None` when the route's prefix-list entries are unknown.
-fn route_prefixes(topo: &Topology, route: &Route) -> Option<Vec<Ipv4Net>> {
+/// The prefixes a route matches: its IPv4 or IPv6 CIDR, or its prefix
+/// list's CIDRs. `None` when the route's prefix-list entries are unknown.
+fn route_prefixes(topo: &Topology, route: &Route) -> Option<Vec<IpNet>> {
     if let Some(c) = route.destination_cidr_block {
-        return Some(vec![c]);
+        return Some(vec![IpNet::V4(c)]);
+    }
+    if let Some(c) = route.destination_ipv6_cidr_block {
+        return Some(vec![IpNet::V6(c)]);
     }
     if let Some(pl) = &route.destination_prefix_list_id {
         let cidrs = topo.prefix_list(pl)?.cidrs.as_ref()?;
-        return Some(
-            cidrs
-                .iter()
-                .filter_map(|c| match c {
-                    IpNet::V4(n) => Some(*n),
-                    IpNet::V6(_) => None,
-                })
-                .collect(),
-        );
+        return Some(cidrs.clone());
     }
     Some(Vec::new())
 }
@@ -163,9 +159,9 @@ fn tie_rank(route: &Route) -> u8 {
     }
 }
 
-/// Longest-prefix match of `ip` in `rt`. Returns the winning route, or `None`
-/// when no route matches.
-pub fn lookup<'a>(topo: &Topology, rt: &'a RouteTable, ip: Ipv4Addr) -> Option<&'a Route> {
+/// Longest-prefix match of `ip` (IPv4 or IPv6) in `rt`, among the routes of
+/// its family. Returns the winning route, or `None` when no route matches.
+pub fn lookup<'a>(topo: &Topology, rt: &'a RouteTable, ip: IpAddr) -> Option<&'a Route> {
     rt.routes
         .iter()
         .filter_map(|r| {
@@ -195,8 +191,8 @@ pub fn lookup_set<'a>(
     topo: &Topology,
     rt: &'a RouteTable,
     dest: &AddrSet,
-) -> Vec<(Ipv4Addr, Option<&'a Route>)> {
-    let cuts: Vec<Ipv4Net> = rt
+) -> Vec<(IpAddr, Option<&'a Route>)> {
+    let cuts: Vec<IpNet> = rt
         .routes
         .iter()
         .filter_map(|r| route_prefixes(topo, r))
@@ -288,6 +284,7 @@ pub(crate) fn judge(
         destination: route
             .destination_cidr_block
             .map(|c| c.to_string())
+            .or_else(|| route.destination_ipv6_cidr_block.map(|c| c.to_string()))
             .or_else(|| route.destination_prefix_list_id.clone()),
         target: route.target_id().map(str::to_string),
         ..Matched::default()
@@ -332,7 +329,7 @@ pub(crate) fn judge(
 /// adjacent prefix (longest prefix match needs the destination inside it:
 /// <https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html>).
 fn near_route(topo: &Topology, rt: &RouteTable, subnet_id: &str, dest: &AddrSet) -> Option<String> {
-    let ip = dest.atoms(std::iter::empty()).into_iter().next()?;
+    let ip = dest.starts().into_iter().next()?;
     other_table(topo, rt, subnet_id, dest, ip).or_else(|| adjacent_route(rt, dest, ip))
 }
 
@@ -340,8 +337,8 @@ fn near_route(topo: &Topology, rt: &RouteTable, subnet_id: &str, dest: &AddrSet)
 /// least the first 16 bits with `ip`), the closest first, with the prefix
 /// that would cover both: a route for the peer's old or partial range.
 /// Only for one address: a set is routed by its own atoms.
-fn adjacent_route(rt: &RouteTable, dest: &AddrSet, ip: Ipv4Addr) -> Option<String> {
-    dest.as_single()?;
+fn adjacent_route(rt: &RouteTable, dest: &AddrSet, ip: IpAddr) -> Option<String> {
+    let ip: Ipv4Addr = dest.as_single_v4().filter(|a| IpAddr::V4(*a) == ip)?;
     let shared = |n: &Ipv4Net| (u32::from(n.network()) ^ u32::from(ip)).leading_zeros();
     let (net, r) = rt
         .routes
@@ -367,7 +364,7 @@ fn other_table(
     rt: &RouteTable,
     subnet_id: &str,
     dest: &AddrSet,
-    ip: Ipv4Addr,
+    ip: IpAddr,
 ) -> Option<String> {
     topo.snapshot
         .route_tables
@@ -442,15 +439,15 @@ mod tests {
         let s = load("peering-deleted-blackhole");
         let topo = Topology::new(&s);
         let rt = topo.route_table("rtb-0b0000000000000a01").unwrap();
-        let r = lookup(&topo, rt, Ipv4Addr::new(10, 20, 1, 10)).unwrap();
+        let r = lookup(&topo, rt, Ipv4Addr::new(10, 20, 1, 10).into()).unwrap();
         assert_eq!(
             r.destination_cidr_block.unwrap().to_string(),
             "10.20.0.0/16"
         );
         assert_eq!(r.state, RouteState::Blackhole);
-        let r = lookup(&topo, rt, Ipv4Addr::new(10, 10, 9, 9)).unwrap();
+        let r = lookup(&topo, rt, Ipv4Addr::new(10, 10, 9, 9).into()).unwrap();
         assert_eq!(r.gateway_id.as_deref(), Some("local"));
-        assert!(lookup(&topo, rt, Ipv4Addr::new(8, 8, 8, 8)).is_none());
+        assert!(lookup(&topo, rt, Ipv4Addr::new(8, 8, 8, 8).into()).is_none());
     }
 
     #[test]

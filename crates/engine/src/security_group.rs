@@ -9,16 +9,19 @@
 //!   the rules say, so only the request direction is evaluated.
 //! - Protocol `-1` means every protocol and port.
 //! - A rule whose peer is a security group matches the **private** IPv4
-//!   addresses of the ENIs carrying that group, never their public IPs.
+//!   addresses of the ENIs carrying that group, never their public IPs, and
+//!   their IPv6 addresses (which are not translated).
+//! - IPv4 peers match `IpRanges` only and IPv6 peers `Ipv6Ranges` only; a
+//!   prefix list's entries of the packet's family.
 //! - A reference to a group in a peered VPC works only across an `active`
 //!   peering in the same region
 //!   (<https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html>).
 //! - A prefix-list peer matches the CIDRs of that list
 //!   (<https://docs.aws.amazon.com/vpc/latest/userguide/managed-prefix-lists.html>).
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
-use ipnet::{IpNet, Ipv4Net};
+use ipnet::IpNet;
 use netpath_model::{icmp_keys, IpPermission, IpProtocol, PortRange, SecurityGroup};
 
 use netpath_model::Direction;
@@ -131,10 +134,14 @@ fn peer_match(
     topo: &Topology,
     sg: &SecurityGroup,
     p: &IpPermission,
-    ip: Ipv4Addr,
+    ip: IpAddr,
     peer: &SgPeer,
 ) -> Tri {
-    if p.ip_ranges.iter().any(|n| n.contains(&ip)) {
+    let in_ranges = match ip {
+        IpAddr::V4(a) => p.ip_ranges.iter().any(|n| n.contains(&a)),
+        IpAddr::V6(a) => p.ipv6_ranges.iter().any(|n| n.contains(&a)),
+    };
+    if in_ranges {
         return Tri::Yes;
     }
     if p.user_id_group_pairs
@@ -147,10 +154,7 @@ fn peer_match(
     for pl in &p.prefix_list_ids {
         match topo.prefix_list(pl).and_then(|l| l.cidrs.as_ref()) {
             Some(cidrs) => {
-                if cidrs
-                    .iter()
-                    .any(|c| matches!(c, IpNet::V4(n) if n.contains(&ip)))
-                {
+                if cidrs.iter().any(|c| c.contains(&ip)) {
                     return Tri::Yes;
                 }
             }
@@ -169,17 +173,15 @@ fn peer_match(
 }
 
 /// The CIDRs of every rule in `groups` for `dir`, to cut an address set into atoms.
-fn cuts(topo: &Topology, groups: &[&SecurityGroup], dir: Direction) -> Vec<Ipv4Net> {
+fn cuts(topo: &Topology, groups: &[&SecurityGroup], dir: Direction) -> Vec<IpNet> {
     let mut out = Vec::new();
     for sg in groups {
         for p in sg.permissions(dir) {
-            out.extend(p.ip_ranges.iter().copied());
+            out.extend(p.ip_ranges.iter().copied().map(IpNet::V4));
+            out.extend(p.ipv6_ranges.iter().copied().map(IpNet::V6));
             for pl in &p.prefix_list_ids {
                 if let Some(cidrs) = topo.prefix_list(pl).and_then(|l| l.cidrs.as_ref()) {
-                    out.extend(cidrs.iter().filter_map(|c| match c {
-                        IpNet::V4(n) => Some(*n),
-                        IpNet::V6(_) => None,
-                    }));
+                    out.extend(cidrs.iter().copied());
                 }
             }
         }
@@ -189,10 +191,11 @@ fn cuts(topo: &Topology, groups: &[&SecurityGroup], dir: Direction) -> Vec<Ipv4N
 
 fn describe_peer(p: &IpPermission) -> String {
     let mut parts: Vec<String> = p.ip_ranges.iter().map(|n| n.to_string()).collect();
+    parts.extend(p.ipv6_ranges.iter().map(|n| n.to_string()));
     parts.extend(p.user_id_group_pairs.iter().map(|g| g.group_id.clone()));
     parts.extend(p.prefix_list_ids.iter().cloned());
     if parts.is_empty() {
-        "nothing (IPv6 peers only)".to_string()
+        "nothing".to_string()
     } else {
         parts.join(", ")
     }
@@ -209,7 +212,7 @@ fn near_miss(
     groups: &[&SecurityGroup],
     dir: Direction,
     peer: &SgPeer,
-    ip: Ipv4Addr,
+    ip: IpAddr,
     proto: IpProtocol,
     port: u16,
 ) -> Option<String> {
@@ -259,6 +262,16 @@ fn near_miss(
             format!(
                 "a group reference matches only the private addresses of ENIs carrying {}, and {} is none of them",
                 refs.join(", "),
+                peer.addr
+            )
+        } else if peer.addr.is_v6() && p.ipv6_ranges.is_empty() && !p.ip_ranges.is_empty() {
+            format!(
+                "it names IPv4 ranges only, and {} is IPv6: IPv6 peers match Ipv6Ranges",
+                peer.addr
+            )
+        } else if !peer.addr.is_v6() && p.ip_ranges.is_empty() && !p.ipv6_ranges.is_empty() {
+            format!(
+                "it names IPv6 ranges only, and {} is IPv4: IPv4 peers match IpRanges",
                 peer.addr
             )
         } else {

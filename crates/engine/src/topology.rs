@@ -6,7 +6,7 @@
 //! already loaded.
 
 use std::collections::{BTreeSet, HashMap};
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use netpath_model::*;
 use petgraph::graph::{NodeIndex, UnGraph};
@@ -34,19 +34,19 @@ pub enum Edge {
 /// address: 100,000 ENIs cost 1.2 MB here, against 8 MB as a hash map of
 /// vectors).
 struct AddrIndex<'a> {
-    addrs: Vec<Ipv4Addr>,
+    addrs: Vec<IpAddr>,
     enis: Vec<&'a NetworkInterface>,
 }
 
 impl<'a> AddrIndex<'a> {
-    fn new(mut pairs: Vec<(Ipv4Addr, &'a NetworkInterface)>) -> AddrIndex<'a> {
+    fn new(mut pairs: Vec<(IpAddr, &'a NetworkInterface)>) -> AddrIndex<'a> {
         // Stable: ENIs sharing an address keep snapshot order.
         pairs.sort_by_key(|(a, _)| *a);
         let (addrs, enis) = pairs.into_iter().unzip();
         AddrIndex { addrs, enis }
     }
 
-    fn get(&self, ip: Ipv4Addr) -> &[&'a NetworkInterface] {
+    fn get(&self, ip: IpAddr) -> &[&'a NetworkInterface] {
         let lo = self.addrs.partition_point(|a| *a < ip);
         let hi = self.addrs.partition_point(|a| *a <= ip);
         &self.enis[lo..hi]
@@ -118,8 +118,8 @@ impl<'a> Topology<'a> {
                 }
             }
         }
-        let mut enis_by_ip: Vec<(Ipv4Addr, &NetworkInterface)> = Vec::new();
-        let mut enis_by_public_ip: Vec<(Ipv4Addr, &NetworkInterface)> = Vec::new();
+        let mut enis_by_ip: Vec<(IpAddr, &NetworkInterface)> = Vec::new();
+        let mut enis_by_public_ip: Vec<(IpAddr, &NetworkInterface)> = Vec::new();
         let mut group_members: HashMap<&str, Vec<&NetworkInterface>> = HashMap::new();
         let rds_enis: Vec<&NetworkInterface> = snapshot
             .network_interfaces
@@ -141,9 +141,18 @@ impl<'a> Topology<'a> {
         }
         for eni in snapshot.network_interfaces.iter().flatten() {
             for p in &eni.private_ip_addresses {
-                enis_by_ip.push((p.private_ip_address, eni));
+                enis_by_ip.push((p.private_ip_address.into(), eni));
                 if let Some(pub_ip) = p.public_ip {
-                    enis_by_public_ip.push((pub_ip, eni));
+                    enis_by_public_ip.push((pub_ip.into(), eni));
+                }
+            }
+            // An IPv6 address is both the ENI's own address and, when it is
+            // global unicast, the one the internet reaches it by (no NAT:
+            // <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-ip-addressing.html>).
+            for a in &eni.ipv6_addresses {
+                enis_by_ip.push(((*a).into(), eni));
+                if !crate::addr::is_private_ip((*a).into()) {
+                    enis_by_public_ip.push(((*a).into(), eni));
                 }
             }
             for g in &eni.groups {
@@ -289,13 +298,15 @@ impl<'a> Topology<'a> {
     pub fn eni(&self, id: &str) -> Option<&'a NetworkInterface> {
         self.enis.get(id).copied()
     }
-    /// ENIs holding `ip` as a private address (several when VPC CIDRs overlap).
-    pub fn enis_with_private_ip(&self, ip: Ipv4Addr) -> &[&'a NetworkInterface] {
-        self.enis_by_ip.get(ip)
+    /// ENIs holding `ip` as a private IPv4 address or an IPv6 address
+    /// (several when VPC CIDRs overlap).
+    pub fn enis_with_private_ip(&self, ip: impl Into<IpAddr>) -> &[&'a NetworkInterface] {
+        self.enis_by_ip.get(ip.into())
     }
-    /// ENIs whose public IP is `ip`.
-    pub fn enis_with_public_ip(&self, ip: Ipv4Addr) -> &[&'a NetworkInterface] {
-        self.enis_by_public_ip.get(ip)
+    /// ENIs whose public IPv4 address is `ip`, or that hold `ip` as a global
+    /// IPv6 address.
+    pub fn enis_with_public_ip(&self, ip: impl Into<IpAddr>) -> &[&'a NetworkInterface] {
+        self.enis_by_public_ip.get(ip.into())
     }
     /// ENIs carrying a security group.
     pub fn group_members(&self, group_id: &str) -> &[&'a NetworkInterface] {
@@ -447,14 +458,28 @@ impl<'a> Topology<'a> {
         &self.graph
     }
 
-    /// The subnet of `vpc_id` whose CIDR contains `ip`, if any.
-    pub fn subnet_containing(&self, vpc_id: &str, ip: Ipv4Addr) -> Option<&'a Subnet> {
+    /// The subnet of `vpc_id` whose IPv4 CIDR (or, for an IPv6 address, one
+    /// of whose IPv6 CIDRs) contains `ip`, if any.
+    pub fn subnet_containing(&self, vpc_id: &str, ip: impl Into<IpAddr>) -> Option<&'a Subnet> {
+        let ip = ip.into();
+        let prefix = |s: &Subnet| -> Option<u8> {
+            match ip {
+                IpAddr::V4(a) => s.cidr_block.contains(&a).then(|| s.cidr_block.prefix_len()),
+                IpAddr::V6(a) => s
+                    .ipv6_cidr_blocks
+                    .iter()
+                    .find(|c| c.contains(&a))
+                    .map(|c| c.prefix_len()),
+            }
+        };
         self.snapshot
             .subnets
             .iter()
             .flatten()
-            .filter(|s| s.vpc_id == vpc_id && s.cidr_block.contains(&ip))
-            .max_by_key(|s| s.cidr_block.prefix_len())
+            .filter(|s| s.vpc_id == vpc_id)
+            .filter_map(|s| Some((prefix(s)?, s)))
+            .max_by_key(|(p, _)| *p)
+            .map(|(_, s)| s)
     }
 
     /// The Name tag of an instance or ENI, if any.

@@ -104,8 +104,9 @@ fn a_publicly_accessible_db_without_its_eni_is_possibly_exposed() {
     assert!(db.access.iter().any(|a| a.verdict == Verdict::Unknown));
 }
 
+/// `exposure` is IPv4 only and says so by name; `explain` answers IPv6.
 #[test]
-fn ipv6_is_named_as_not_evaluated_never_silently_private() {
+fn ipv6_exposure_is_named_as_not_evaluated_and_explain_answers_it() {
     let s = load("dual-stack-ipv6-catch-all");
     let topo = Topology::new(&s);
     let r = reach(&topo, &ReachQuery::Exposure, &ReachOptions::default()).unwrap();
@@ -125,6 +126,18 @@ fn ipv6_is_named_as_not_evaluated_never_silently_private() {
             ..Default::default()
         },
     )
-    .unwrap_err();
-    assert!(e.to_string().contains("IPv4 flows only"), "{e}");
+    .unwrap();
+    assert_eq!(e.verdict, Verdict::Reachable, "{:#?}", e.hops);
+    // The IPv6 catch-all (32768) denies what no IPv6 entry allows.
+    let e = netpath_engine::explain(
+        &topo,
+        "internet",
+        "2600:1f18:1234:5601::10",
+        &netpath_engine::ExplainOptions {
+            port: Some(22),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(e.verdict, Verdict::Blocked);
 }

@@ -34,6 +34,7 @@ fn ask(dir: &Path, flow: &Value) -> Option<Answer> {
         protocol: flow["protocol"]
             .as_str()
             .map(|s| IpProtocol::parse(s).expect("protocol")),
+        ipv6: flow["ipv6"] == true,
         ..Default::default()
     };
     let e = explain(

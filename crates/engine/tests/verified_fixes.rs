@@ -59,6 +59,7 @@ fn options(flow: &Value) -> ExplainOptions {
         protocol: flow["protocol"]
             .as_str()
             .map(|s| IpProtocol::parse(s).expect("protocol")),
+        ipv6: flow["ipv6"] == true,
         ..Default::default()
     }
 }

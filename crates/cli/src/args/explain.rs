@@ -13,22 +13,28 @@ use super::SourceArgs;
 pub struct ExplainArgs {
     #[command(flatten)]
     pub source: SourceArgs,
-    /// The client: instance id, ENI id, Name tag, RDS identifier, IPv4 address or `internet`.
+    /// The client: instance id, ENI id, Name tag, RDS identifier, IPv4 or IPv6 address, or `internet`.
     #[arg(long)]
     pub from: String,
-    /// The server: instance id, ENI id, Name tag, RDS identifier, IPv4 address or `internet`.
+    /// The server: instance id, ENI id, Name tag, RDS identifier, IPv4 or IPv6 address, or `internet`.
     #[arg(long)]
     pub to: String,
+    /// Ask over IPv6: named instances, ENIs and DB instances stand at their
+    /// IPv6 address, and `internet` is the IPv6 internet. Implied by an IPv6
+    /// address as --from or --to, and by --protocol icmpv6.
+    #[arg(short = '6', long)]
+    pub ipv6: bool,
     /// Destination port, 1-65535. Defaults to the endpoint port when --to is a DB instance.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
-    /// Transport protocol (icmp: see --icmp-type).
+    /// Transport protocol (icmp, icmpv6: see --icmp-type).
     #[arg(long, value_enum, default_value_t = Proto::Tcp)]
     pub protocol: Proto,
-    /// With --protocol icmp: the ICMP type sent (default 8, echo request, as ping sends).
+    /// With --protocol icmp or icmpv6: the ICMP type sent (default: echo
+    /// request, 8 for ICMP and 128 for ICMPv6, as ping sends).
     #[arg(long)]
     pub icmp_type: Option<u8>,
-    /// With --protocol icmp: the ICMP code (default 0).
+    /// With --protocol icmp or icmpv6: the ICMP code (default 0).
     #[arg(long, requires = "icmp_type")]
     pub icmp_code: Option<u8>,
     /// The client kind, which sets its ephemeral ports (default: from the instance's Platform, else linux).
@@ -72,7 +78,7 @@ pub enum Proto {
     Udp,
     /// ICMP (explain only): an echo request unless --icmp-type says otherwise.
     Icmp,
-    /// ICMPv6 (needs IPv6 ends, not evaluated yet).
+    /// ICMPv6 (explain only; implies --ipv6): an echo request (128) unless --icmp-type says otherwise.
     Icmpv6,
 }
 

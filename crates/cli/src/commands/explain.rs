@@ -26,6 +26,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
             code: args.icmp_code.unwrap_or(0),
         }),
         host_facts: super::load_host_facts(&args.host_facts, args.source.snapshot.as_deref())?,
+        ipv6: args.ipv6,
     };
     let mut facts_warnings: Vec<String> = Vec::new();
     for f in &opts.host_facts {
@@ -45,8 +46,13 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
             facts_warnings.push(format!("host facts of {id}: {w}"));
         }
     }
-    if args.icmp_type.is_some() && args.protocol != crate::args::Proto::Icmp {
-        anyhow::bail!("--icmp-type applies to --protocol icmp only");
+    if args.icmp_type.is_some()
+        && !matches!(
+            args.protocol,
+            crate::args::Proto::Icmp | crate::args::Proto::Icmpv6
+        )
+    {
+        anyhow::bail!("--icmp-type applies to --protocol icmp or icmpv6 only");
     }
     let mut exp = match explain_verified(&topo, &args.from, &args.to, &opts) {
         Ok(e) => e,

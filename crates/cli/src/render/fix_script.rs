@@ -26,7 +26,13 @@ pub fn fix_script(exp: &Explanation) -> String {
         exp.port,
         exp.verdict.as_str()
     );
-    if let Some(a) = &exp.after_fixes {
+    if let Some(a) = exp.after_fixes.as_ref().filter(|a| !a.also_opens_measured) {
+        let _ = writeln!(
+            out,
+            "# After these steps netpath expects: {} (what else they open over IPv6 is not measured).",
+            a.verdict.as_str()
+        );
+    } else if let Some(a) = &exp.after_fixes {
         let _ = writeln!(
             out,
             "# After these steps netpath expects: {} ({} other flow{} opened).",

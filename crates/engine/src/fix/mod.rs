@@ -44,6 +44,15 @@ pub struct FixContext<'t, 'a> {
 type Change = (String, Option<String>, Option<FixEdit>);
 
 impl FixContext<'_, '_> {
+    /// True for an IPv6 question (both ends are one family).
+    pub(super) fn ipv6(&self) -> bool {
+        self.sp
+            .or(self.dp)
+            .map(|p| p.addr.is_v6())
+            .or_else(|| self.src.address.as_ref().map(|a| a.is_v6()))
+            .unwrap_or(false)
+    }
+
     fn acl_fix(&self, h: &Hop, b: &Blocking) -> (String, Option<String>, Option<FixEdit>) {
         let Some(acl) = self.topo.network_acl(&h.component) else {
             return (format!("allow the traffic in {}", h.component), None, None);
@@ -61,7 +70,8 @@ impl FixContext<'_, '_> {
                 None,
             );
         };
-        let cidr = h.peer.clone().unwrap_or_else(|| "0.0.0.0/0".into());
+        let any = if self.ipv6() { "::/0" } else { "0.0.0.0/0" };
+        let cidr = h.peer.clone().unwrap_or_else(|| any.into());
         let ports = match (h.path, h.blocked_ports.as_slice()) {
             (PathLeg::Return, [first, ..]) => {
                 let last = h.blocked_ports.last().expect("non-empty");
@@ -70,8 +80,18 @@ impl FixContext<'_, '_> {
             _ => netpath_model::PortRange::new(self.flow.port, self.flow.port),
         };
         let flag = if egress { "--egress" } else { "--ingress" };
+        // An IPv6 peer is matched by an `Ipv6CidrBlock` entry.
+        let cidr_flag = if cidr.contains(':') {
+            "--ipv6-cidr-block"
+        } else {
+            "--cidr-block"
+        };
         // The same entry as data.
         let entry = |port_range, icmp_type_code| {
+            let (cidr_block, ipv6_cidr_block) = match cidr.parse().ok()? {
+                ipnet::IpNet::V4(n) => (Some(n), None),
+                ipnet::IpNet::V6(n) => (None, Some(n)),
+            };
             Some(FixEdit::NetworkAclEntry {
                 network_acl_id: acl.network_acl_id.clone(),
                 entry: netpath_model::NetworkAclEntry {
@@ -79,8 +99,8 @@ impl FixContext<'_, '_> {
                     egress,
                     protocol: self.flow.protocol,
                     rule_action: netpath_model::RuleAction::Allow,
-                    cidr_block: Some(cidr.parse().ok()?),
-                    ipv6_cidr_block: None,
+                    cidr_block,
+                    ipv6_cidr_block,
                     port_range,
                     icmp_type_code,
                 },
@@ -103,7 +123,7 @@ impl FixContext<'_, '_> {
                     if h.path == PathLeg::Return { " (the reply)" } else { "" }
                 ),
                 Some(format!(
-                    "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {n} --protocol {} --icmp-type-code Type={},Code={} --cidr-block {cidr} --rule-action allow",
+                    "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {n} --protocol {} --icmp-type-code Type={},Code={} {cidr_flag} {cidr} --rule-action allow",
                     acl.network_acl_id,
                     self.flow.protocol.api_number(),
                     m.icmp_type,
@@ -127,7 +147,7 @@ impl FixContext<'_, '_> {
                 if h.path == PathLeg::Return { " (the reply to the client's ephemeral ports)" } else { "" }
             ),
             Some(format!(
-                "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {n} --protocol {} --port-range From={},To={} --cidr-block {cidr} --rule-action allow",
+                "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {n} --protocol {} --port-range From={},To={} {cidr_flag} {cidr} --rule-action allow",
                 acl.network_acl_id,
                 self.flow.protocol.api_number(),
                 ports.from,
@@ -155,6 +175,26 @@ impl FixContext<'_, '_> {
         self.fix_hop(index, h, b)
     }
 
+    /// The destination, named, when it is an IPv6 address in a subnet whose
+    /// route to the client leads to an egress-only internet gateway: private
+    /// by design, outbound only
+    /// (<https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html>).
+    fn egress_only_destination(&self) -> Option<String> {
+        let dp = self.dp.filter(|d| d.addr.is_v6())?;
+        let client = self.src.address.as_ref()?;
+        let subnet = self.topo.subnet(&dp.subnet_id)?;
+        let (rt, _) = crate::route_table::route_table_for_subnet(self.topo, subnet).ok()?;
+        let (_, route) = crate::route_table::lookup_set(self.topo, rt, client)
+            .into_iter()
+            .next()?;
+        let eigw = route?.egress_only_internet_gateway_id.as_deref()?;
+        Some(format!(
+            "{} (its subnet {} sends IPv6 to the internet through egress-only gateway {eigw}: outbound only)",
+            dp.label(),
+            dp.subnet_id
+        ))
+    }
+
     /// The destination, named, when the client is on the internet and the
     /// destination is private: a DB instance that is not `PubliclyAccessible`,
     /// or an ENI with no public IP. No fix may make it public.
@@ -170,9 +210,12 @@ impl FixContext<'_, '_> {
             .address
             .as_ref()
             .and_then(|a| a.as_single())
-            .is_some_and(crate::addr::is_private);
+            .is_some_and(crate::addr::is_private_ip);
         if on_premises {
             return None;
+        }
+        if let Some(why) = self.egress_only_destination() {
+            return Some(why);
         }
         if let Some(db) = self.dst.db {
             return (!db.publicly_accessible).then(|| {

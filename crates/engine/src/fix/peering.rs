@@ -8,7 +8,7 @@
 //! A blackhole route to the old peering is replaced (`replace-route`), never
 //! left beside a new one.
 
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 
 use super::FixContext;
 use crate::answer::FixEdit;
@@ -24,20 +24,20 @@ impl FixContext<'_, '_> {
         if client.vpc_id == server.vpc_id {
             return None;
         }
-        let side = |p: &Placement, other: &Placement| -> Option<(String, Ipv4Net, bool)> {
+        let side = |p: &Placement, other: &Placement| -> Option<(String, IpNet, bool)> {
             let subnet = self.topo.subnet(&p.subnet_id)?;
             let (rt, _) = route_table_for_subnet(self.topo, subnet).ok()?;
-            let dest = self
-                .topo
-                .vpc(&other.vpc_id)?
+            let vpc = self.topo.vpc(&other.vpc_id)?;
+            let dest = vpc
                 .cidr_blocks
                 .iter()
-                .find(|c| other.addr.within(c))
-                .copied()?;
-            let replace = rt
-                .routes
-                .iter()
-                .any(|r| r.destination_cidr_block == Some(dest));
+                .map(|c| IpNet::V4(*c))
+                .chain(vpc.ipv6_cidr_blocks.iter().map(|c| IpNet::V6(*c)))
+                .find(|c| other.addr.within(c))?;
+            let replace = rt.routes.iter().any(|r| {
+                r.destination_cidr_block.map(IpNet::V4) == Some(dest)
+                    || r.destination_ipv6_cidr_block.map(IpNet::V6) == Some(dest)
+            });
             Some((rt.route_table_id.clone(), dest, replace))
         };
         let there = side(client, server)?;
@@ -60,12 +60,14 @@ impl FixContext<'_, '_> {
                 across.push(format!("region {b}"));
             }
         }
-        let route = |(rtb, dest, replace): &(String, Ipv4Net, bool)| {
-            format!(
-                "aws ec2 {} --route-table-id {rtb} --destination-cidr-block {dest} --vpc-peering-connection-id \"$PCX\"",
-                if *replace { "replace-route" } else { "create-route" }
+        let route =
+            |(rtb, dest, replace): &(String, IpNet, bool)| {
+                format!(
+                "aws ec2 {} --route-table-id {rtb} {} {dest} --vpc-peering-connection-id \"$PCX\"",
+                if *replace { "replace-route" } else { "create-route" },
+                super::route::destination_flag(&dest.to_string())
             )
-        };
+            };
         let command = format!(
             "PCX=$(aws ec2 create-vpc-peering-connection --vpc-id {} --peer-vpc-id {}{peer} --query VpcPeeringConnection.VpcPeeringConnectionId --output text) && aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id \"$PCX\" && {} && {}",
             client.vpc_id,
@@ -73,7 +75,7 @@ impl FixContext<'_, '_> {
             route(&there),
             route(&back)
         );
-        let verb = |r: &(String, Ipv4Net, bool)| if r.2 { "replace" } else { "add" };
+        let verb = |r: &(String, IpNet, bool)| if r.2 { "replace" } else { "add" };
         let summary = format!(
             "no active peering joins {} and {}: create one{}, accept it{}, {} the route to {} in {} and {} the route back to {} in {}",
             client.vpc_id,

@@ -24,11 +24,19 @@ impl FixContext<'_, '_> {
         };
         let replace = self.topo.route_table(rtb).is_some_and(|rt| {
             rt.routes.iter().any(|r| {
+                let dest = r
+                    .destination_cidr_block
+                    .map(|c| c.to_string())
+                    .or_else(|| r.destination_ipv6_cidr_block.map(|c| c.to_string()));
                 r.state == RouteState::Blackhole
-                    && h.matched.as_ref().and_then(|m| m.destination.as_deref())
-                        == r.destination_cidr_block.map(|c| c.to_string()).as_deref()
+                    && h.matched.as_ref().and_then(|m| m.destination.as_deref()) == dest.as_deref()
             })
         });
+        let any = if from.addr.is_v6() {
+            "::/0"
+        } else {
+            "0.0.0.0/0"
+        };
         let verb = if replace {
             "replace-route"
         } else {
@@ -42,8 +50,18 @@ impl FixContext<'_, '_> {
                 let dest_cidr = self
                     .topo
                     .vpc(&to.vpc_id)
-                    .and_then(|v| v.cidr_blocks.iter().find(|c| to.addr.within(c)).copied())
-                    .map(|c| c.to_string())
+                    .and_then(|v| {
+                        v.cidr_blocks
+                            .iter()
+                            .map(|c| c.to_string())
+                            .find(|c| c.parse::<ipnet::IpNet>().is_ok_and(|n| to.addr.within(&n)))
+                            .or_else(|| {
+                                v.ipv6_cidr_blocks
+                                    .iter()
+                                    .find(|c| to.addr.within(*c))
+                                    .map(|c| c.to_string())
+                            })
+                    })
                     .unwrap_or_else(|| peer_cidr(&to.addr));
                 let active = self
                     .topo
@@ -54,7 +72,8 @@ impl FixContext<'_, '_> {
                     Some(p) => (
                         format!("route {dest_cidr} in {rtb} to {}", p.vpc_peering_connection_id),
                         Some(format!(
-                            "aws ec2 {verb} --route-table-id {rtb} --destination-cidr-block {dest_cidr} --vpc-peering-connection-id {}",
+                            "aws ec2 {verb} --route-table-id {rtb} {} {dest_cidr} --vpc-peering-connection-id {}",
+                            destination_flag(&dest_cidr),
                             p.vpc_peering_connection_id
                         )),
                         route_edit(rtb, &dest_cidr, &p.vpc_peering_connection_id),
@@ -87,7 +106,7 @@ impl FixContext<'_, '_> {
                         .or_else(|| {
                             self.dp
                                 .and_then(|d| d.public_ip)
-                                .map(|ip| format!("{ip}/32"))
+                                .map(|ip| crate::walk::peer_cidr(&crate::addr::AddrSet::single(ip)))
                         }),
                     PathLeg::Return => self
                         .src
@@ -96,21 +115,48 @@ impl FixContext<'_, '_> {
                         .filter(|a| a.quantifier() != Quantifier::Every)
                         .map(peer_cidr),
                 }
-                .unwrap_or_else(|| "0.0.0.0/0".into());
+                .unwrap_or_else(|| any.into());
                 // A client with no public IP reaches the internet only
                 // through a NAT gateway: a route to the internet gateway
                 // would fix this hop and fail at the next.
                 let private_client = h.path == PathLeg::Forward
                     && self.src.address.is_none()
                     && self.sp.is_some_and(|s| s.public_ip.is_none());
-                if private_client {
+                if private_client && !from.addr.is_v6() {
                     return self.nat_route(rtb, &from.vpc_id, &from.subnet_id, verb);
+                }
+                // IPv6 out of a VPC with an egress-only internet gateway:
+                // route to it, which opens nothing to the internet
+                // (<https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html>).
+                let eigw = self
+                    .topo
+                    .snapshot
+                    .egress_only_internet_gateways
+                    .iter()
+                    .flatten()
+                    .filter(|_| from.addr.is_v6() && h.path == PathLeg::Forward)
+                    .find(|g| {
+                        g.attachments
+                            .iter()
+                            .any(|a| a.vpc_id == from.vpc_id && a.state == "attached")
+                    });
+                if let Some(g) = eigw {
+                    let id = &g.egress_only_internet_gateway_id;
+                    return (
+                        format!("route {dest} in {rtb} to egress-only internet gateway {id}"),
+                        Some(format!(
+                            "aws ec2 {verb} --route-table-id {rtb} {} {dest} --egress-only-internet-gateway-id {id}",
+                            destination_flag(&dest)
+                        )),
+                        route_edit(rtb, &dest, id),
+                    );
                 }
                 match self.topo.attached_internet_gateways(&from.vpc_id).first() {
                     Some(igw) => (
                         format!("route {dest} in {rtb} to {}", igw.internet_gateway_id),
                         Some(format!(
-                            "aws ec2 {verb} --route-table-id {rtb} --destination-cidr-block {dest} --gateway-id {}",
+                            "aws ec2 {verb} --route-table-id {rtb} {} {dest} --gateway-id {}",
+                            destination_flag(&dest),
                             igw.internet_gateway_id
                         )),
                         route_edit(rtb, &dest, &igw.internet_gateway_id),
@@ -162,6 +208,16 @@ impl FixContext<'_, '_> {
                 None,
             ),
         }
+    }
+}
+
+/// The CLI option naming a route's destination: `--destination-ipv6-cidr-block`
+/// for an IPv6 CIDR, else `--destination-cidr-block`.
+pub(super) fn destination_flag(cidr: &str) -> &'static str {
+    if cidr.contains(':') {
+        "--destination-ipv6-cidr-block"
+    } else {
+        "--destination-cidr-block"
     }
 }
 

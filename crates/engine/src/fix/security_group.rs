@@ -114,7 +114,15 @@ impl FixContext<'_, '_> {
                 format!("group {g}"),
                 format!("UserIdGroupPairs=[{{GroupId={g}}}]"),
             ),
+            Some(FixPeer::Cidr(c)) if c.contains(':') => {
+                (c.clone(), format!("Ipv6Ranges=[{{CidrIpv6={c}}}]"))
+            }
             Some(FixPeer::Cidr(c)) => (c.clone(), format!("IpRanges=[{{CidrIp={c}}}]")),
+            None if self.ipv6() => (
+                "the clients' IPv6 CIDR (replace <CLIENT_CIDR>; ::/0 would open it to everyone)"
+                    .into(),
+                "Ipv6Ranges=[{CidrIpv6=<CLIENT_CIDR>}]".into(),
+            ),
             None => (
                 "the clients' CIDR (replace <CLIENT_CIDR>; 0.0.0.0/0 would open it to everyone)"
                     .into(),
@@ -134,9 +142,13 @@ impl FixContext<'_, '_> {
             netpath_model::describe_traffic(proto, netpath_model::PortRange::new(port, port));
         // The same permission as data (a CIDR, or a group reference).
         let edit = peer_spec.and_then(|peer| {
-            let (ip_ranges, user_id_group_pairs) = match peer {
-                FixPeer::Cidr(cidr) => (vec![cidr.parse().ok()?], Vec::new()),
+            let (ip_ranges, ipv6_ranges, user_id_group_pairs) = match peer {
+                FixPeer::Cidr(cidr) => match cidr.parse().ok()? {
+                    ipnet::IpNet::V4(n) => (vec![n], Vec::new(), Vec::new()),
+                    ipnet::IpNet::V6(n) => (Vec::new(), vec![n], Vec::new()),
+                },
                 FixPeer::Group(g) => (
+                    Vec::new(),
                     Vec::new(),
                     vec![netpath_model::UserIdGroupPair {
                         group_id: g,
@@ -155,7 +167,7 @@ impl FixContext<'_, '_> {
                     from_port: Some(from),
                     to_port: Some(to),
                     ip_ranges,
-                    ipv6_ranges: Vec::new(),
+                    ipv6_ranges,
                     prefix_list_ids: Vec::new(),
                     user_id_group_pairs,
                 },

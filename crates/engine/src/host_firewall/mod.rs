@@ -24,8 +24,6 @@
 //! answer is [`Verdict::Unknown`], naming the rule. Absence of a readable
 //! firewall is never taken for "accept".
 
-use std::net::IpAddr;
-
 use ipnet::IpNet;
 use netpath_model::host::{
     Action, AddrType, CtState, Family, FirewallChain, FirewallRule, FirewallSource, Hook,
@@ -136,17 +134,11 @@ fn ports_in(set: &[Ports], range: PortRange) -> Tri {
 }
 
 fn addr_in(nets: &[IpNet], addr: &AddrSet) -> Tri {
-    let v4: Vec<ipnet::Ipv4Net> = nets
-        .iter()
-        .filter_map(|n| match n {
-            IpNet::V4(n) => Some(*n),
-            IpNet::V6(_) => None,
-        })
-        .collect();
-    if v4.iter().any(|n| addr.within(n)) {
+    // A match of the other family never matches (`AddrSet::within`).
+    if nets.iter().any(|n| addr.within(n)) {
         return Tri::Yes;
     }
-    if !v4.iter().any(|n| addr.overlaps(n)) {
+    if !nets.iter().any(|n| addr.overlaps(n)) {
         return Tri::No;
     }
     Tri::Maybe(format!("{addr} is matched only in part"))
@@ -387,7 +379,7 @@ pub(crate) fn evaluate(fw: &HostFirewall, p: &HostPacket) -> Judged {
         FirewallSource::Nftables | FirewallSource::Iptables => {}
     }
     // netpath's flows are IPv4 so far.
-    let v4 = !matches!(p.daddr.as_single().map(IpAddr::V4), Some(IpAddr::V6(_)));
+    let v4 = !p.daddr.is_v6();
     let mut bases: Vec<&FirewallChain> = fw
         .chains
         .iter()

@@ -70,8 +70,8 @@ fn first_match_wins_and_policy_decides_the_rest() {
         Action::Drop,
     )]);
     let (s, d) = (
-        AddrSet::single("10.0.1.10".parse().unwrap()),
-        AddrSet::single("10.0.2.20".parse().unwrap()),
+        AddrSet::single("10.0.1.10".parse::<std::net::Ipv4Addr>().unwrap()),
+        AddrSet::single("10.0.2.20".parse::<std::net::Ipv4Addr>().unwrap()),
     );
     assert_eq!(evaluate(&f, &packet(&s, &d, 22)).verdict, Verdict::Accept);
     assert!(matches!(
@@ -111,8 +111,8 @@ fn jump_returns_and_goto_does_not() {
         user.clone(),
     ]);
     let (s, d) = (
-        AddrSet::single("10.0.1.10".parse().unwrap()),
-        AddrSet::single("10.0.2.20".parse().unwrap()),
+        AddrSet::single("10.0.1.10".parse::<std::net::Ipv4Addr>().unwrap()),
+        AddrSet::single("10.0.2.20".parse::<std::net::Ipv4Addr>().unwrap()),
     );
     assert_eq!(
         evaluate(&jump, &packet(&s, &d, 80)).verdict,
@@ -157,8 +157,8 @@ fn an_undecidable_rule_is_unknown_only_when_it_changes_the_outcome() {
         Action::Drop,
     )]);
     let (s, d) = (
-        AddrSet::single("10.0.1.10".parse().unwrap()),
-        AddrSet::single("10.0.2.20".parse().unwrap()),
+        AddrSet::single("10.0.1.10".parse::<std::net::Ipv4Addr>().unwrap()),
+        AddrSet::single("10.0.2.20".parse::<std::net::Ipv4Addr>().unwrap()),
     );
     assert_eq!(
         evaluate(&harmless, &packet(&s, &d, 22)).verdict,
@@ -185,8 +185,8 @@ fn a_drop_in_any_base_chain_is_final_and_accept_ends_one_chain() {
     let second = base(vec![rule(vec![dport(22)], Action::Drop)], Action::Accept);
     let f = fw(vec![second, first]);
     let (s, d) = (
-        AddrSet::single("10.0.1.10".parse().unwrap()),
-        AddrSet::single("10.0.2.20".parse().unwrap()),
+        AddrSet::single("10.0.1.10".parse::<std::net::Ipv4Addr>().unwrap()),
+        AddrSet::single("10.0.2.20".parse::<std::net::Ipv4Addr>().unwrap()),
     );
     assert!(matches!(
         evaluate(&f, &packet(&s, &d, 22)).verdict,
@@ -202,8 +202,8 @@ fn an_unreadable_firewall_is_unknown_never_accept() {
         chains: vec![],
     };
     let (s, d) = (
-        AddrSet::single("10.0.1.10".parse().unwrap()),
-        AddrSet::single("10.0.2.20".parse().unwrap()),
+        AddrSet::single("10.0.1.10".parse::<std::net::Ipv4Addr>().unwrap()),
+        AddrSet::single("10.0.2.20".parse::<std::net::Ipv4Addr>().unwrap()),
     );
     assert!(matches!(
         evaluate(&f, &packet(&s, &d, 22)).verdict,

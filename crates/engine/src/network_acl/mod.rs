@@ -16,10 +16,13 @@
 //!   destination. Port ranges match the destination port. An entry with
 //!   protocol `-1` matches every protocol and port; an ICMP entry never
 //!   matches TCP or UDP.
+//! - An entry has an IPv4 `CidrBlock` or an IPv6 `Ipv6CidrBlock` and matches
+//!   packets of that family only; a dual-stack ACL has a second `*` entry,
+//!   32768, for IPv6.
 
 use netpath_model::{
     icmp_keys, Direction, IpProtocol, NetworkAcl, NetworkAclEntry, PortRange, RuleAction, Subnet,
-    DEFAULT_RULE_NUMBER,
+    DEFAULT_IPV6_RULE_NUMBER, DEFAULT_RULE_NUMBER,
 };
 
 use crate::addr::{AddrSet, PortSet, Quantifier};
@@ -110,10 +113,17 @@ pub fn sorted_entries(acl: &NetworkAcl, direction: Direction) -> Vec<&NetworkAcl
     v
 }
 
+/// The CIDR an entry matches: its `CidrBlock` (IPv4) or `Ipv6CidrBlock`.
+pub(crate) fn entry_cidr(e: &NetworkAclEntry) -> Option<ipnet::IpNet> {
+    e.cidr_block
+        .map(ipnet::IpNet::V4)
+        .or(e.ipv6_cidr_block.map(ipnet::IpNet::V6))
+}
+
 /// First-match evaluation for one concrete peer address over `ports`.
 fn partition(
     entries: &[&NetworkAclEntry],
-    ip: std::net::Ipv4Addr,
+    ip: std::net::IpAddr,
     proto: IpProtocol,
     ports: PortRange,
 ) -> Vec<(PortRange, RuleAction, u16)> {
@@ -128,7 +138,7 @@ fn partition(
         if e.protocol != IpProtocol::All && e.protocol != proto {
             continue;
         }
-        if !e.cidr_block.is_some_and(|c| c.contains(&ip)) {
+        if !entry_cidr(e).is_some_and(|c| c.contains(&ip)) {
             continue;
         }
         // TCP/UDP entries match a port range; ICMP entries their
@@ -152,8 +162,13 @@ fn partition(
     }
     // Whatever no numbered entry matched meets the `*` entry, which denies
     // (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>).
+    let star = if ip.is_ipv6() {
+        DEFAULT_IPV6_RULE_NUMBER
+    } else {
+        DEFAULT_RULE_NUMBER
+    };
     for r in remaining.0 {
-        out.push((r, RuleAction::Deny, DEFAULT_RULE_NUMBER));
+        out.push((r, RuleAction::Deny, star));
     }
     out.sort_by_key(|(r, _, _)| r.from);
     out
@@ -173,7 +188,7 @@ pub fn evaluate(
     ports: PortRange,
 ) -> AclOutcome {
     let entries = sorted_entries(acl, direction);
-    let cuts: Vec<_> = entries.iter().filter_map(|e| e.cidr_block).collect();
+    let cuts: Vec<_> = entries.iter().filter_map(|e| entry_cidr(e)).collect();
     let atoms = peer.atoms(cuts.iter());
     let per_atom: Vec<_> = atoms
         .iter()

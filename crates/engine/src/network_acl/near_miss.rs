@@ -26,7 +26,7 @@ pub(super) fn near_miss(
         return None;
     }
     let proto_ok = |e: &NetworkAclEntry| e.protocol == IpProtocol::All || e.protocol == proto;
-    let peer_ok = |e: &NetworkAclEntry| e.cidr_block.is_some_and(|c| peer.within(&c));
+    let peer_ok = |e: &NetworkAclEntry| super::entry_cidr(e).is_some_and(|c| peer.within(&c));
     let ports_of = |e: &NetworkAclEntry| -> PortSet {
         if e.protocol == IpProtocol::All || !proto.has_ports() {
             PortRange::ALL.into()
@@ -42,7 +42,7 @@ pub(super) fn near_miss(
             (p, Some(r)) if proto.has_ports() => format!("{p} {r}"),
             (p, _) => p.to_string(),
         };
-        let cidr = e.cidr_block.map_or("?".into(), |c| c.to_string());
+        let cidr = super::entry_cidr(e).map_or("?".into(), |c| c.to_string());
         format!("rule {} allows {ports} {peer_word} {cidr}", e.rule_number)
     };
     if !netpath_model::is_default_rule_number(deny) {
@@ -69,7 +69,11 @@ pub(super) fn near_miss(
     entries
         .iter()
         .filter(allows)
-        .find(|e| covers(e) && e.cidr_block.is_some())
+        .find(|e| {
+            covers(e)
+                && super::entry_cidr(e)
+                    .is_some_and(|c| matches!(c, ipnet::IpNet::V6(_)) == peer.is_v6())
+        })
         .map(|e| {
             format!(
                 "{} {}, which does not contain {peer}",

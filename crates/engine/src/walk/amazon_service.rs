@@ -2,7 +2,8 @@
 //! network ACLs do not filter: the Amazon DNS server (Route 53 Resolver) at
 //! the base of the VPC's primary IPv4 CIDR plus two and at 169.254.169.253,
 //! the instance metadata service at 169.254.169.254, and the Amazon Time Sync
-//! Service at 169.254.169.123.
+//! Service at 169.254.169.123; on Nitro instances also at fd00:ec2::253,
+//! fd00:ec2::254 and fd00:ec2::123 over IPv6.
 //!
 //! Sources: <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html>
 //! (security groups do not filter traffic to and from Amazon DNS, instance
@@ -54,6 +55,25 @@ impl<'a> Walker<'_, 'a> {
         let Some(ip) = daddr.as_single() else {
             return false;
         };
+        // The same services at their IPv6 addresses on Nitro instances:
+        // fd00:ec2::253 (DNS), fd00:ec2::254 (metadata), fd00:ec2::123
+        // (Time Sync)
+        // (<https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html>,
+        // <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html>,
+        // <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/set-time.html>).
+        let ip = match ip {
+            std::net::IpAddr::V4(a) => a,
+            std::net::IpAddr::V6(a) => {
+                let service = match a.segments() {
+                    [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x253] => DNS,
+                    [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254] => METADATA,
+                    [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x123] => TIME_SYNC,
+                    _ => return false,
+                };
+                self.service_hop(service, &a.to_string());
+                return true;
+            }
+        };
         let vpc = self.topo.vpc(&sp.vpc_id);
         let resolver = vpc
             .and_then(|v| v.cidr_blocks.first().copied())
@@ -74,6 +94,13 @@ impl<'a> Walker<'_, 'a> {
             _ if Some(ip) == resolver => DNS,
             _ => return false,
         };
+        self.service_hop(service, &ip.to_string());
+        true
+    }
+
+    /// Pushes the hop of `service` at address `ip`: allowed on the ports it
+    /// serves, unknown on others.
+    fn service_hop(&mut self, service: AmazonService, ip: &str) {
         let (proto, port) = (self.proto(), self.flow.port);
         let what =
             netpath_model::describe_traffic(proto, netpath_model::PortRange::new(port, port));
@@ -81,7 +108,7 @@ impl<'a> Walker<'_, 'a> {
         let mut h = hop(
             PathLeg::Forward,
             HopKind::AmazonService,
-            &ip.to_string(),
+            ip,
             if served {
                 Decision::Allow
             } else {
@@ -107,6 +134,5 @@ impl<'a> Walker<'_, 'a> {
                 .push(format!("what {} does with {what}", service.name));
         }
         self.hops.push(h);
-        true
     }
 }

@@ -66,7 +66,7 @@ fn interface_of<'f>(facts: &'f HostFacts, addr: &AddrSet) -> Option<&'f str> {
     facts
         .addresses
         .iter()
-        .find(|a| a.address == std::net::IpAddr::V4(ip))
+        .find(|a| a.address == ip)
         .map(|a| a.interface.as_str())
 }
 
@@ -408,7 +408,7 @@ impl<'a> Walker<'_, 'a> {
                 .push(format!("{name}'s listening sockets (not all read)"));
             return self.hops.push(h);
         }
-        let ip = local.as_single().map(std::net::IpAddr::V4);
+        let ip = local.as_single();
         let on_port: Vec<&Listener> = facts
             .listeners
             .sockets

@@ -6,7 +6,7 @@ use super::return_path::{RouteBack, Step};
 use super::{hop, Walker};
 use netpath_model::Direction;
 
-use crate::addr::{is_private, AddrSet, Quantifier};
+use crate::addr::{is_private_ip, AddrSet, Quantifier};
 use crate::answer::{Decision, ExplanationCode, HopKind, PathLeg};
 use crate::resolve::{Endpoint, EndpointKind, Placement};
 use crate::route_table::{self, RouteTarget};
@@ -66,23 +66,31 @@ impl<'a> Walker<'_, 'a> {
         // An internet gateway carries only ENIs with a public IPv4 address,
         // which it translates one-to-one
         // (<https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html>).
+        // Over IPv6 the ENI's own global address is its public address.
         let Some(public) = sp.public_ip else {
             let h = hop(
                 PathLeg::Forward,
                 HopKind::InternetGateway,
                 igw,
                 Decision::Deny,
-                format!(
-                    "{} has no public IP, so {igw} cannot carry its traffic to the internet",
-                    sp.label()
-                ),
+                if sp.addr.is_v6() {
+                    format!(
+                        "{} is not a global IPv6 address, so {igw} cannot carry its traffic to the internet",
+                        sp.addr
+                    )
+                } else {
+                    format!(
+                        "{} has no public IP, so {igw} cannot carry its traffic to the internet",
+                        sp.label()
+                    )
+                },
             );
             self.push(h, ExplanationCode::NetpathNoPublicIp);
             return false;
         };
         // RFC 1918 (and RFC 6598) addresses are not routed on the internet
         // (<https://www.rfc-editor.org/rfc/rfc1918#section-3>).
-        let all_private = daddr.atoms([]).iter().all(|ip| is_private(*ip));
+        let all_private = daddr.starts().iter().all(|ip| is_private_ip(*ip));
         if all_private && !via_public {
             let h = hop(PathLeg::Forward, HopKind::InternetGateway, igw, Decision::Deny,
                 format!("{daddr} is a private address: the internet does not route it, so sending it to {igw} drops it"));
@@ -94,11 +102,18 @@ impl<'a> Walker<'_, 'a> {
             HopKind::InternetGateway,
             igw,
             Decision::Allow,
-            format!(
-                "{igw} is attached to {} and translates {} to its public IP {public}",
-                sp.vpc_id,
-                sp.label()
-            ),
+            if public.is_ipv6() {
+                format!(
+                    "{igw} is attached to {} and carries IPv6 from {public} unchanged (IPv6 addresses are public; there is no translation)",
+                    sp.vpc_id
+                )
+            } else {
+                format!(
+                    "{igw} is attached to {} and translates {} to its public IP {public}",
+                    sp.vpc_id,
+                    sp.label()
+                )
+            },
         );
         self.hops.push(h);
         match dp {
@@ -236,14 +251,23 @@ impl<'a> Walker<'_, 'a> {
         } else if igws.is_empty() {
             // Nothing reaches a VPC from the internet without an attached
             // internet gateway
-            // (<https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html>).
+            // (<https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html>);
+            // an egress-only one lets only replies in
+            // (<https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html>).
+            let eigw = match self.egress_only_gateways(&dp.vpc_id) {
+                Ok(g) if !g.is_empty() && src.is_v6() => format!(
+                    "; its egress-only internet gateway {} lets in only replies to connections started from inside",
+                    g.join(", ")
+                ),
+                _ => String::new(),
+            };
             let h = hop(
                 PathLeg::Forward,
                 HopKind::InternetGateway,
                 &dp.vpc_id,
                 Decision::Deny,
                 format!(
-                    "{} has no attached internet gateway, so nothing on the internet reaches it",
+                    "{} has no attached internet gateway, so nothing on the internet reaches it{eigw}",
                     dp.vpc_id
                 ),
             );
@@ -264,7 +288,7 @@ impl<'a> Walker<'_, 'a> {
                 "the RDSNetworkInterface ENI of {db} and its public IP (DescribeNetworkInterfaces)"
             ));
             self.hops.push(h);
-        } else if dst.kind == EndpointKind::Ip && !dst.via_public_ip {
+        } else if dst.kind == EndpointKind::Ip && !dst.via_public_ip && !dp.addr.is_v6() {
             // An internet gateway translates a public IPv4 address it holds
             // to the ENI's private one; a packet from the internet addressed
             // to the private address itself is never translated, and RFC 1918
@@ -293,7 +317,11 @@ impl<'a> Walker<'_, 'a> {
                 HopKind::InternetGateway,
                 &igw_label,
                 Decision::Allow,
-                format!("{igw_label} translates {public} to {}", dp.addr),
+                if public.is_ipv6() {
+                    format!("{igw_label} routes {public} into {} unchanged (IPv6 addresses are public; there is no translation)", dp.vpc_id)
+                } else {
+                    format!("{igw_label} translates {public} to {}", dp.addr)
+                },
             );
             self.hops.push(h);
         } else {
@@ -302,10 +330,17 @@ impl<'a> Walker<'_, 'a> {
                 HopKind::InternetGateway,
                 &igw_label,
                 Decision::Deny,
-                format!(
-                    "{} has no public IP, so the internet cannot address it",
-                    dp.label()
-                ),
+                if dp.addr.is_v6() {
+                    format!(
+                        "{} is not a global IPv6 address (unique-local or link-local), so the internet cannot address it",
+                        dp.addr
+                    )
+                } else {
+                    format!(
+                        "{} has no public IP, so the internet cannot address it",
+                        dp.label()
+                    )
+                },
             );
             self.push(h, ExplanationCode::NetpathNoPublicIp);
         }

@@ -37,6 +37,7 @@
 //! (NAT gateways, and their 1024-65535 source ports).
 
 mod amazon_service;
+mod egress_only_internet_gateway;
 mod host;
 mod internet_gateway;
 mod layers;
@@ -160,21 +161,20 @@ fn hop(path: PathLeg, kind: HopKind, component: &str, decision: Decision, detail
     }
 }
 
-/// The CIDR a fix should name for `addr`: `/32` for one address, the first
-/// covering CIDR for an unknown one, `0.0.0.0/0` for the internet.
+/// The CIDR a fix should name for `addr`: `/32` (`/128` for IPv6) for one
+/// address, the first covering CIDR for an unknown one, `0.0.0.0/0` (`::/0`)
+/// for the internet.
 pub(crate) fn peer_cidr(addr: &AddrSet) -> String {
     if let Some(ip) = addr.as_single() {
-        return format!("{ip}/32");
+        return format!("{ip}/{}", if ip.is_ipv6() { 128 } else { 32 });
     }
+    let any = if addr.is_v6() { "::/0" } else { "0.0.0.0/0" };
     if addr.quantifier() == Quantifier::Every {
-        return "0.0.0.0/0".to_string();
+        return any.to_string();
     }
-    let s = addr.to_string();
-    s.trim_start_matches("an address in ")
-        .split(", ")
-        .next()
-        .unwrap_or("0.0.0.0/0")
-        .to_string()
+    addr.cidrs()
+        .first()
+        .map_or_else(|| any.to_string(), |c| c.to_string())
 }
 
 impl<'t, 'a> Walker<'t, 'a> {
@@ -287,7 +287,9 @@ impl<'t, 'a> Walker<'t, 'a> {
         // (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>).
         let same_subnet = match (private_dp, self.topo.subnet(&sp.subnet_id)) {
             (Some(d), _) => d.subnet_id == sp.subnet_id,
-            (None, Some(s)) => daddr.within(&s.cidr_block),
+            (None, Some(s)) => {
+                daddr.within(&s.cidr_block) || s.ipv6_cidr_blocks.iter().any(|c| daddr.within(c))
+            }
             (None, None) => false,
         };
         if same_subnet {
@@ -324,6 +326,13 @@ impl<'t, 'a> Walker<'t, 'a> {
                 self.via_nat(sp, &nat, &daddr);
                 Next::Done
             }
+            Some((RouteTarget::EgressOnlyInternetGateway(eigw), _)) => {
+                if self.exit_egress_only(sp, &eigw, &daddr, dst, dp) {
+                    Next::Internet
+                } else {
+                    Next::Lost
+                }
+            }
             Some((RouteTarget::Other(kind, id), _)) => {
                 let mut h = hop(PathLeg::Forward, HopKind::RouteTable, &id, Decision::Unknown,
                     format!("the packet leaves the VPC through {kind} {id}; netpath does not follow paths beyond it"));
@@ -342,7 +351,7 @@ impl<'t, 'a> Walker<'t, 'a> {
                 if let Some(d) = dp {
                     if via_public {
                         self.outside_leg(
-                            &AddrSet::single(sp.public_ip.unwrap_or_else(|| sp.addr.atoms([])[0])),
+                            &AddrSet::single(sp.public_ip.unwrap_or_else(|| sp.addr.first())),
                             dst,
                             d,
                         );

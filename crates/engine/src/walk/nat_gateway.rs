@@ -7,7 +7,7 @@ use netpath_model::PortRange;
 use netpath_model::Direction;
 
 use super::{hop, Walker};
-use crate::addr::{is_private, AddrSet};
+use crate::addr::{is_private_ip, AddrSet};
 use crate::answer::{Decision, ExplanationCode, HopKind, PathLeg};
 use crate::resolve::Placement;
 use crate::route_table::RouteTarget;
@@ -50,11 +50,28 @@ impl<'a> Walker<'_, 'a> {
             );
             return self.push(h, ExplanationCode::BadState);
         }
+        // IPv6 through a NAT gateway is NAT64 (64:ff9b::/96 to an IPv4
+        // address), which netpath does not model
+        // (<https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html>).
+        if daddr.is_v6() {
+            let mut h = hop(
+                PathLeg::Forward,
+                HopKind::NatGateway,
+                nat_id,
+                Decision::Unknown,
+                format!(
+                    "{nat_id} would translate IPv6 {daddr} by NAT64; netpath does not model NAT64"
+                ),
+            );
+            h.missing
+                .push(format!("NAT64 through {nat_id} (not modelled)"));
+            return self.hops.push(h);
+        }
         // A private NAT gateway, or a public one asked for a private
         // address, forwards to other networks netpath does not follow
         // (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html>).
         if nat.connectivity_type.as_deref() == Some("private")
-            || daddr.atoms([]).iter().all(|ip| is_private(*ip))
+            || daddr.starts().iter().all(|ip| is_private_ip(*ip))
         {
             let mut h = hop(PathLeg::Forward, HopKind::NatGateway, nat_id, Decision::Unknown,
                 format!("{nat_id} forwards {daddr} onward; netpath follows NAT gateways only to the internet"));

@@ -122,6 +122,24 @@ impl Walker<'_, '_> {
                 .push(format!("the path through {kind} {id} (not modelled)"));
             return;
         }
+        // The reply to a connection that came in through an internet
+        // gateway, routed out by an egress-only one: AWS documents the
+        // egress-only gateway as stateful for connections started inside,
+        // and does not say what it does with such a reply.
+        if let (RouteTarget::EgressOnlyInternetGateway(id), RouteBack::InternetGateway { .. }) =
+            (&target, back)
+        {
+            let last = self.hops.last_mut().expect("route pushed a hop");
+            last.decision = Decision::Unknown;
+            last.detail = format!(
+                "{}; the request came in through an internet gateway, and whether egress-only gateway {id} carries the reply to a connection it did not see start is not documented",
+                last.detail
+            );
+            last.missing.push(format!(
+                "how {id} treats replies to inbound connections (undocumented)"
+            ));
+            return;
+        }
         let (ok, code, why) = match back {
             // Within a VPC the `local` route carries the reply; across VPCs
             // only the peering that joins them does: peering is not transitive

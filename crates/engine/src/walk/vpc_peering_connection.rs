@@ -69,14 +69,35 @@ impl<'a> Walker<'_, 'a> {
             self.push(h, ExplanationCode::BadState);
             return None;
         }
-        // Not transitive: the peer VPC delivers only to its own CIDRs.
-        let cidrs = if there.cidr_blocks.is_empty() {
-            self.topo
-                .vpc(&there.vpc_id)
-                .map(|v| v.cidr_blocks.clone())
-                .unwrap_or_default()
+        // Not transitive: the peer VPC delivers only to its own CIDRs (its
+        // IPv6 CIDRs for IPv6 traffic, which peering carries too:
+        // <https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-routing.html>).
+        let vpc = self.topo.vpc(&there.vpc_id);
+        let cidrs: Vec<ipnet::IpNet> = if dest.is_v6() {
+            if there.ipv6_cidr_blocks.is_empty() {
+                vpc.map(|v| v.ipv6_cidr_blocks.clone()).unwrap_or_default()
+            } else {
+                there.ipv6_cidr_blocks.clone()
+            }
+            .into_iter()
+            .map(ipnet::IpNet::V6)
+            .collect()
+        } else if there.cidr_blocks.is_empty() {
+            vpc.map(|v| {
+                v.cidr_blocks
+                    .iter()
+                    .copied()
+                    .map(ipnet::IpNet::V4)
+                    .collect()
+            })
+            .unwrap_or_default()
         } else {
-            there.cidr_blocks.clone()
+            there
+                .cidr_blocks
+                .iter()
+                .copied()
+                .map(ipnet::IpNet::V4)
+                .collect()
         };
         if !cidrs.is_empty() && !cidrs.iter().any(|c| dest.within(c)) {
             let h = hop(path, HopKind::VpcPeeringConnection, pcx_id, Decision::Deny,
