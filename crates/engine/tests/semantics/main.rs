@@ -14,6 +14,7 @@ mod ephemeral;
 mod gaps;
 mod host;
 mod internet_gateway;
+mod ipv6;
 mod network_acl;
 mod resolve;
 mod route_table;

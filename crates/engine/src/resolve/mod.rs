@@ -2,7 +2,7 @@
 //!
 //! A reference is an instance id, an ENI id, an RDS DB identifier (or its
 //! endpoint address), a `Name` tag (exact, else ignoring case, said as a
-//! note), an IPv4 address, the word `internet`, or what people paste: an
+//! note), an IPv4 or IPv6 address, the word `internet`, or what people paste: an
 //! ARN or an EC2 DNS name (see `reference.rs`). A reference that matches
 //! nothing gets up to three near names.
 //! An RDS DB instance is located through the ENIs RDS creates for it:
@@ -12,21 +12,24 @@
 //! When no such ENI is in the snapshot, the DB is somewhere in the subnets of
 //! its subnet group that belong to its VPC, at an unknown address.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 use netpath_model::{DbInstance, Instance, NetworkInterface};
 use serde::Serialize;
 
 use crate::addr::AddrSet;
 use crate::reference::{self, Pasted};
+
+mod db_instance;
 use crate::topology::Topology;
+use db_instance::db_endpoint;
 
 /// Why a reference could not be resolved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ResolveError {
     /// Nothing in the snapshot matches; `suggestions` are up to three
     /// names close to it (did you mean).
-    #[error("`{reference}` matches no instance, network interface, DB instance, Name tag or IP in the snapshot{}; use an id, a Name tag, an RDS identifier or endpoint, an ARN, an EC2 DNS name, an IPv4 address or `internet`", did_you_mean(.suggestions))]
+    #[error("`{reference}` matches no instance, network interface, DB instance, Name tag or IP in the snapshot{}; use an id, a Name tag, an RDS identifier or endpoint, an ARN, an EC2 DNS name, an IP address or `internet`", did_you_mean(.suggestions))]
     NotFound {
         /// What the user typed.
         reference: String,
@@ -100,7 +103,7 @@ pub struct EndpointInfo {
     pub name: Option<String>,
     /// ENI id (`null` when outside AWS or unknown).
     pub eni: Option<String>,
-    /// IPv4 address, or a description of the set (`an address in 10.0.1.0/24`).
+    /// IPv4 or IPv6 address, or a description of the set (`an address in 10.0.1.0/24`).
     pub ip: Option<String>,
     /// Public IP of the ENI, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -351,114 +354,6 @@ fn eni_endpoint<'a>(
         ));
     }
     ep
-}
-
-fn db_endpoint<'a>(
-    topo: &Topology<'a>,
-    reference: &str,
-    db: &'a DbInstance,
-    v6: bool,
-) -> Result<Endpoint<'a>, ResolveError> {
-    let mut ep = Endpoint::new(reference, EndpointKind::DbInstance);
-    ep.db = Some(db);
-    let enis = topo.db_network_interfaces(db);
-    if let Some(endpoint) = db
-        .endpoint
-        .as_ref()
-        .filter(|e| !e.resolved_addresses.is_empty())
-    {
-        // The endpoint's DNS answer at collection time against the ENIs in the
-        // snapshot: a mismatch means clients may still connect to a stale
-        // address (e.g. after a failover), which the snapshot cannot model.
-        let held: Vec<Ipv4Addr> = enis
-            .iter()
-            .flat_map(|e| e.private_ip_addresses.iter().map(|p| p.private_ip_address))
-            .collect();
-        if !enis.is_empty() && !endpoint.resolved_addresses.iter().any(|a| held.contains(a)) {
-            let show = |v: &[Ipv4Addr]| {
-                v.iter()
-                    .map(|a| a.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            ep.warnings.push(format!(
-                "{} resolved to {} when the snapshot was taken, but {}'s ENIs in the snapshot hold {}: a client that still uses a stale address (after a failover, or a cached DNS answer) is not what this answer describes",
-                endpoint.address,
-                show(&endpoint.resolved_addresses),
-                db.db_instance_identifier,
-                show(&held)
-            ));
-        }
-    }
-    if v6 {
-        ep.placements
-            .extend(enis.iter().filter_map(|e| Placement::of_eni_v6(e)));
-        if ep.placements.is_empty() {
-            return Err(ResolveError::Unplaceable {
-                reference: reference.to_string(),
-                message: format!(
-                    "DB instance {} has no network interface with an IPv6 address in the snapshot, so it cannot be asked about over IPv6; ask without --ipv6",
-                    db.db_instance_identifier
-                ),
-            });
-        }
-        return Ok(ep);
-    }
-    if !enis.is_empty() {
-        ep.placements
-            .extend(enis.iter().filter_map(|e| Placement::of_eni(e, None)));
-        if enis.len() > 1 {
-            ep.warnings.push(format!(
-                "{} ENIs match {} ({}); the answer covers each, since the snapshot cannot say which one the endpoint points at",
-                enis.len(),
-                db.db_instance_identifier,
-                enis.iter().map(|e| e.network_interface_id.as_str()).collect::<Vec<_>>().join(", ")
-            ));
-        }
-        return Ok(ep);
-    }
-    let Some(group) = &db.db_subnet_group else {
-        return Err(ResolveError::Unplaceable {
-            reference: reference.to_string(),
-            message: format!(
-                "DB instance {} has no DB subnet group, so netpath cannot place it in a VPC",
-                db.db_instance_identifier
-            ),
-        });
-    };
-    for sid in &group.subnet_ids {
-        let Some(subnet) = topo.subnet(sid) else {
-            continue;
-        };
-        if group.vpc_id.as_ref().is_some_and(|v| v != &subnet.vpc_id) {
-            continue;
-        }
-        ep.placements.push(Placement {
-            eni: None,
-            subnet_id: subnet.subnet_id.clone(),
-            vpc_id: subnet.vpc_id.clone(),
-            addr: AddrSet::one_of(&[subnet.cidr_block]),
-            public_ip: None,
-            groups: db.vpc_security_group_ids.clone(),
-        });
-    }
-    if ep.placements.is_empty() {
-        return Err(ResolveError::Unplaceable {
-            reference: reference.to_string(),
-            message: format!(
-                "DB instance {} has no RDSNetworkInterface ENI and none of its subnet group's subnets ({}) is in the snapshot",
-                db.db_instance_identifier,
-                group.subnet_ids.join(", ")
-            ),
-        });
-    }
-    ep.warnings.push(format!(
-        "{} has no RDSNetworkInterface ENI in the snapshot; its address is unknown, so every subnet of its subnet group in {} is considered ({})",
-        db.db_instance_identifier,
-        group.vpc_id.as_deref().unwrap_or("its VPC"),
-        ep.placements.iter().map(|p| p.subnet_id.as_str()).collect::<Vec<_>>().join(", ")
-    ));
-    Ok(ep)
 }
 
 /// Resolves one reference. `prefer_vpc` breaks ties between ENIs that hold the
