@@ -11,7 +11,7 @@
 //! | partial | connects from a source port outside every blocked sub-range; times out from the first and last port of each blocked sub-range |
 //! | unknown | not probed: the lab cannot decide what the snapshot does not say |
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -91,7 +91,7 @@ fn outside(r: PortRange, blocked: &[PortRange]) -> Option<u16> {
 /// make: (source ENI, source port, destination, port, expected outcome).
 struct Planned {
     check: FlowCheck,
-    probes: Vec<(Src, u16, Ipv4Addr, u16, Outcome)>,
+    probes: Vec<(Src, u16, IpAddr, u16, Outcome)>,
     /// ICMP echo probes (source and destination ports unused).
     ping: bool,
 }
@@ -103,6 +103,20 @@ pub enum Ask {
     Tcp(Option<u16>),
     /// An ICMP echo request (`ping`).
     Ping,
+    /// A TCP handshake over IPv6 (ENIs at their IPv6 addresses, `internet`
+    /// the IPv6 internet).
+    Tcp6(Option<u16>),
+    /// An ICMPv6 echo request (`ping -6`).
+    Ping6,
+}
+
+impl Ask {
+    fn is_ping(self) -> bool {
+        matches!(self, Ask::Ping | Ask::Ping6)
+    }
+    fn is_v6(self) -> bool {
+        matches!(self, Ask::Tcp6(_) | Ask::Ping6)
+    }
 }
 
 impl From<Option<u16>> for Ask {
@@ -117,7 +131,7 @@ enum Src {
     /// An ENI of the snapshot, by id.
     Eni(String),
     /// An address on the internet.
-    Internet(Ipv4Addr),
+    Internet(IpAddr),
 }
 
 /// Checks the flow `from -> to` on TCP `port` (default: a DB's endpoint
@@ -219,27 +233,34 @@ pub fn check_flows(
 }
 
 fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Result<Planned> {
-    let ping = ask == Ask::Ping;
+    let ping = ask.is_ping();
+    let v6 = ask.is_v6();
     let exp = explain(
         topo,
         from,
         to,
         &ExplainOptions {
             port: match ask {
-                Ask::Tcp(p) => p,
-                Ask::Ping => None,
+                Ask::Tcp(p) | Ask::Tcp6(p) => p,
+                Ask::Ping | Ask::Ping6 => None,
             },
-            protocol: ping.then_some(netpath_model::IpProtocol::Icmp),
+            protocol: match ask {
+                Ask::Ping => Some(netpath_model::IpProtocol::Icmp),
+                Ask::Ping6 => Some(netpath_model::IpProtocol::Icmpv6),
+                _ => None,
+            },
             host_facts: lab.host_facts().to_vec(),
+            ipv6: v6,
             ..ExplainOptions::default()
         },
     )
     .with_context(|| format!("explain {from} -> {to}"))?;
     let fc = FlowCheck {
-        flow: if ping {
-            format!("{from} -> {to} icmp echo-request")
-        } else {
-            format!("{from} -> {to} tcp {}", exp.port)
+        flow: match ask {
+            Ask::Ping => format!("{from} -> {to} icmp echo-request"),
+            Ask::Ping6 => format!("{from} -> {to} icmpv6 echo-request"),
+            Ask::Tcp6(_) => format!("{from} -> {to} tcp {} over IPv6", exp.port),
+            Ask::Tcp(_) => format!("{from} -> {to} tcp {}", exp.port),
         },
         verdict: exp.verdict,
         symptom: exp.symptom,
@@ -267,33 +288,41 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
     let has_internet = lab.internet().is_some();
     if let Some(h) = exp.hops.iter().find(|h| {
         h.kind == HopKind::NatGateway
-            || (h.kind == HopKind::InternetGateway && !has_internet)
+            || (matches!(
+                h.kind,
+                HopKind::InternetGateway | HopKind::EgressOnlyInternetGateway
+            ) && !has_internet)
             || h.matched
                 .as_ref()
                 .and_then(|m| m.target.as_deref())
                 .is_some_and(|t| {
                     !(t == "local"
                         || t.starts_with("pcx-")
-                        || (has_internet && t.starts_with("igw-")))
+                        || (has_internet && (t.starts_with("igw-") || t.starts_with("eigw-"))))
                 })
     }) {
         let why = format!("the path uses {} (not built in the lab)", h.component);
         return skipped(fc, why);
     }
     // Outside: `internet`, or an address in no VPC of the snapshot.
-    let vpc_cidrs: Vec<ipnet::Ipv4Net> = topo
+    let vpc_cidrs: Vec<ipnet::IpNet> = topo
         .snapshot
         .vpcs
         .iter()
         .flatten()
-        .flat_map(|v| v.cidr_blocks.iter().copied())
+        .flat_map(|v| {
+            v.cidr_blocks
+                .iter()
+                .map(|c| ipnet::IpNet::V4(*c))
+                .chain(v.ipv6_cidr_blocks.iter().map(|c| ipnet::IpNet::V6(*c)))
+        })
         .collect();
     let is_outside = |e: &netpath_engine::EndpointInfo| {
         e.eni.is_none()
             && (e.kind == "internet"
                 || e.ip
                     .as_deref()
-                    .and_then(|i| i.parse::<Ipv4Addr>().ok())
+                    .and_then(|i| i.parse::<IpAddr>().ok())
                     .is_some_and(|ip| !vpc_cidrs.iter().any(|c| c.contains(&ip))))
     };
     let (src_outside, dst_outside) = (is_outside(&exp.source), is_outside(&exp.destination));
@@ -310,7 +339,11 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
                 .ip
                 .as_deref()
                 .and_then(|i| i.parse().ok())
-                .unwrap_or(crate::build::INTERNET_CLIENT),
+                .unwrap_or(if v6 {
+                    IpAddr::V6(crate::build::INTERNET_CLIENT6)
+                } else {
+                    IpAddr::V4(crate::build::INTERNET_CLIENT)
+                }),
         )
     } else {
         match exp.source.eni.clone() {
@@ -326,7 +359,7 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
     let typed = exp
         .destination
         .reference
-        .parse::<Ipv4Addr>()
+        .parse::<IpAddr>()
         .is_ok()
         .then_some(exp.destination.reference.as_str());
     let dst_addr = if src_outside {
@@ -336,10 +369,14 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
     } else {
         exp.destination.ip.as_deref()
     };
-    let Some(dst_ip) = dst_addr
-        .and_then(|i| i.parse::<Ipv4Addr>().ok())
-        .or_else(|| dst.as_deref().and_then(|d| lab.eni(d)).map(|e| e.ip))
-    else {
+    let Some(dst_ip) = dst_addr.and_then(|i| i.parse::<IpAddr>().ok()).or_else(|| {
+        let e = dst.as_deref().and_then(|d| lab.eni(d))?;
+        if v6 {
+            e.ip6.map(IpAddr::V6)
+        } else {
+            Some(IpAddr::V4(e.ip))
+        }
+    }) else {
         return skipped(fc, "the destination has no single address".into());
     };
     if let Src::Eni(id) = &src {

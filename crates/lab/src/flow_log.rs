@@ -137,7 +137,7 @@ impl Lab {
         let start = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let outcome = self.connect(client, sport, sv.ip, port, timeout)?;
+        let outcome = self.connect(client, sport, sv.ip.into(), port, timeout)?;
         let seen = seen(self)?;
         let request: Tuple = (cl.ip, sv.ip, sport, port);
         let reply: Tuple = (sv.ip, cl.ip, port, sport);

@@ -128,6 +128,19 @@ impl Namespaces {
         )
     }
 
+    /// Runs `ip -6 -batch` in `ns`: the same as [`Namespaces::ip_batch`] for
+    /// IPv6 rules and routes (`rule add` and `default` mean IPv4 otherwise).
+    pub fn ip_batch6(&self, ns: &str, lines: &[String]) -> Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        run(
+            "ip",
+            &["-6", "-n", ns, "-batch", "-"],
+            Some(&(lines.join("\n") + "\n")),
+        )
+    }
+
     /// Loads an nftables script into `ns`.
     pub fn nft(&self, ns: &str, script: &str) -> Result<()> {
         run("ip", &["netns", "exec", ns, "nft", "-f", "-"], Some(script))

@@ -4,7 +4,7 @@
 //! kernel completes handshakes into the backlog, so nothing needs to accept.
 
 use std::fs::File;
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6, TcpListener};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
@@ -46,11 +46,11 @@ pub fn in_ns<T: Send + 'static>(
     .map_err(|_| anyhow!("probe thread panicked"))?
 }
 
-/// A TCP listener on `ip:port` in namespace `ns`.
-pub fn listen(ns: &str, ip: Ipv4Addr, port: u16) -> Result<TcpListener> {
+/// A TCP listener on `ip:port` (IPv4 or IPv6) in namespace `ns`.
+pub fn listen(ns: &str, ip: IpAddr, port: u16) -> Result<TcpListener> {
     in_ns(ns, move || {
-        TcpListener::bind(SocketAddrV4::new(ip, port))
-            .with_context(|| format!("listen on {ip}:{port}"))
+        TcpListener::bind(SocketAddr::new(ip, port))
+            .with_context(|| format!("listen on {ip} port {port}"))
     })
 }
 
@@ -58,18 +58,18 @@ pub fn listen(ns: &str, ip: Ipv4Addr, port: u16) -> Result<TcpListener> {
 /// `dst:port` in namespace `ns`, waiting at most `timeout`.
 pub fn connect(
     ns: &str,
-    src: Ipv4Addr,
+    src: IpAddr,
     sport: u16,
-    dst: Ipv4Addr,
+    dst: IpAddr,
     port: u16,
     timeout: Duration,
 ) -> Result<Outcome> {
     in_ns(ns, move || {
-        let s = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+        let to = SocketAddr::new(dst, port);
+        let s = Socket::new(Domain::for_address(to), Type::STREAM, Some(Protocol::TCP))?;
         s.set_reuse_address(true)?;
-        s.bind(&SocketAddr::V4(SocketAddrV4::new(src, sport)).into())
-            .with_context(|| format!("bind {src}:{sport}"))?;
-        let to = SocketAddr::V4(SocketAddrV4::new(dst, port));
+        s.bind(&SocketAddr::new(src, sport).into())
+            .with_context(|| format!("bind {src} port {sport}"))?;
         Ok(match s.connect_timeout(&to.into(), timeout) {
             Ok(()) => Outcome::Connects,
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => Outcome::Refused,
@@ -104,7 +104,98 @@ fn checksum(data: &[u8]) -> u16 {
 /// echo reply with the same identifier. Output: [`Outcome::Connects`] for a
 /// reply, [`Outcome::Timeout`] for silence, [`Outcome::Other`] for an ICMP
 /// error or a local error.
-pub fn ping(ns: &str, src: Ipv4Addr, dst: Ipv4Addr, timeout: Duration) -> Result<Outcome> {
+pub fn ping(ns: &str, src: IpAddr, dst: IpAddr, timeout: Duration) -> Result<Outcome> {
+    match (src, dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => ping4(ns, s, d, timeout),
+        (IpAddr::V6(s), IpAddr::V6(d)) => ping6(ns, s, d, timeout),
+        _ => bail!("ping from {src} to {dst}: the two addresses are of different families"),
+    }
+}
+
+/// Waits at most until `deadline` for a datagram on raw socket `s`; `None`
+/// on timeout, `Err` with the error text for another error.
+fn recv_until(
+    s: &Socket,
+    deadline: std::time::Instant,
+) -> Result<Option<(Vec<u8>, socket2::SockAddr)>, String> {
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 1500];
+    let left = deadline.saturating_duration_since(std::time::Instant::now());
+    if left.is_zero() {
+        return Ok(None);
+    }
+    s.set_read_timeout(Some(left)).map_err(|e| e.to_string())?;
+    match s.recv_from(&mut buf) {
+        Ok((n, from)) => {
+            // SAFETY: recv_from initialised the first `n` bytes.
+            let pkt = buf[..n]
+                .iter()
+                .map(|b| unsafe { b.assume_init() })
+                .collect();
+            Ok(Some((pkt, from)))
+        }
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Sends one ICMPv6 echo request (type 128 code 0, RFC 4443 section 4.1)
+/// from `src` to `dst` in namespace `ns` over a raw ICMPv6 socket (the
+/// kernel fills in the checksum, RFC 3542 section 3.1, and strips the IPv6
+/// header from what it delivers), and waits at most `timeout` for the echo
+/// reply (129) with the same identifier. Outcomes as [`ping`].
+fn ping6(ns: &str, src: Ipv6Addr, dst: Ipv6Addr, timeout: Duration) -> Result<Outcome> {
+    in_ns(ns, move || {
+        let s = Socket::new(Domain::IPV6, Type::RAW, Some(Protocol::ICMPV6))?;
+        s.bind(&SocketAddr::V6(SocketAddrV6::new(src, 0, 0, 0)).into())
+            .with_context(|| format!("bind {src} for ICMPv6"))?;
+        let id = (std::process::id() as u16) ^ (u128::from(dst) as u16);
+        let mut msg = vec![128u8, 0, 0, 0];
+        msg.extend_from_slice(&id.to_be_bytes());
+        msg.extend_from_slice(&1u16.to_be_bytes());
+        msg.extend_from_slice(b"netpath-lab");
+        let to = SocketAddr::V6(SocketAddrV6::new(dst, 0, 0, 0));
+        match s.send_to(&msg, &to.into()) {
+            Ok(_) => {}
+            // An egress drop in the ENI's own namespace (see `ping`).
+            Err(e) if e.raw_os_error() == Some(libc::EPERM) => return Ok(Outcome::Timeout),
+            Err(e) => return Ok(Outcome::Other(e.to_string())),
+        }
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let (icmp, from) = match recv_until(&s, deadline) {
+                Ok(Some(x)) => x,
+                Ok(None) => return Ok(Outcome::Timeout),
+                Err(e) => return Ok(Outcome::Other(e)),
+            };
+            if icmp.len() < 8 {
+                continue;
+            }
+            let from_ip = from.as_socket_ipv6().map(|a| *a.ip());
+            match icmp[0] {
+                129 if u16::from_be_bytes([icmp[4], icmp[5]]) == id && from_ip == Some(dst) => {
+                    return Ok(Outcome::Connects)
+                }
+                1 | 3 => {
+                    return Ok(Outcome::Other(format!(
+                        "ICMPv6 error type {} code {}",
+                        icmp[0], icmp[1]
+                    )))
+                }
+                // Our own request, neighbour discovery, other traffic.
+                _ => continue,
+            }
+        }
+    })
+}
+
+fn ping4(ns: &str, src: Ipv4Addr, dst: Ipv4Addr, timeout: Duration) -> Result<Outcome> {
     in_ns(ns, move || {
         let s = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::ICMPV4))?;
         s.bind(&SocketAddr::V4(SocketAddrV4::new(src, 0)).into())

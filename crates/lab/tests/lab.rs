@@ -148,17 +148,18 @@ fn fixture_flows() -> Vec<(String, Snapshot, Vec<Flow>)> {
                 .filter(|f| {
                     f.get("client_os").is_none()
                         && f.get("ephemeral_ports").is_none()
-                        && f.get("protocol").is_none_or(|p| p == "tcp" || p == "icmp")
-                        && !is_ipv6(f)
+                        && f.get("protocol")
+                            .is_none_or(|p| p == "tcp" || p == "icmp" || p == "icmpv6")
                 })
                 .map(|f| {
                     (
                         f["from"].as_str().unwrap().to_string(),
                         f["to"].as_str().unwrap().to_string(),
-                        if f["protocol"] == "icmp" {
-                            Ask::Ping
-                        } else {
-                            Ask::Tcp(f["port"].as_u64().map(|p| p as u16))
+                        match (f["protocol"].as_str(), is_ipv6(f)) {
+                            (Some("icmp" | "icmpv6"), false) => Ask::Ping,
+                            (Some("icmp" | "icmpv6"), true) => Ask::Ping6,
+                            (_, false) => Ask::Tcp(f["port"].as_u64().map(|p| p as u16)),
+                            (_, true) => Ask::Tcp6(f["port"].as_u64().map(|p| p as u16)),
                         },
                     )
                 })
@@ -213,10 +214,15 @@ fn verified_fixes_work_in_the_kernel() {
         for (from, to, ask) in &flows {
             let opts = netpath_engine::ExplainOptions {
                 port: match ask {
-                    Ask::Tcp(p) => *p,
-                    Ask::Ping => None,
+                    Ask::Tcp(p) | Ask::Tcp6(p) => *p,
+                    Ask::Ping | Ask::Ping6 => None,
                 },
-                protocol: matches!(ask, Ask::Ping).then_some(netpath_model::IpProtocol::Icmp),
+                protocol: match ask {
+                    Ask::Ping => Some(netpath_model::IpProtocol::Icmp),
+                    Ask::Ping6 => Some(netpath_model::IpProtocol::Icmpv6),
+                    _ => None,
+                },
+                ipv6: matches!(ask, Ask::Tcp6(_) | Ask::Ping6),
                 ..Default::default()
             };
             let Ok(e) = netpath_engine::explain_verified(&topo, from, to, &opts) else {
@@ -489,4 +495,43 @@ fn a_real_ufw_host_agrees_with_the_kernel() {
             "{flow}: expected {symptom:?}, got {seen:?}"
         );
     }
+}
+
+/// IPv6 in the kernel: the dual-stack fixtures are rebuilt with IPv6
+/// addresses, routes, `ip6` rules and an egress-only gateway, and every
+/// IPv6 flow is probed over IPv6 (TCP and ICMPv6 echo), never skipped, with
+/// both outcomes seen: the internet gateway and the egress-only gateway
+/// carry connections, and the stateless ACL drops what explain says.
+#[test]
+fn ipv6_flows_are_probed_over_ipv6_and_agree() {
+    if !lab_available() {
+        return;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, snap, flows) in fixture_flows()
+        .into_iter()
+        .filter(|(n, _, _)| n.starts_with("dual-stack-ipv6-"))
+    {
+        let flows: Vec<Flow> = flows
+            .into_iter()
+            .filter(|(_, _, a)| matches!(a, Ask::Tcp6(_) | Ask::Ping6))
+            .collect();
+        let topo = Topology::new(&snap);
+        let mut lab = Lab::build(&snap).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        let checks = check_flows(&mut lab, &topo, &flows, TIMEOUT).unwrap();
+        for fc in &checks {
+            assert!(
+                fc.skipped.is_none(),
+                "{name}: {} skipped: {:?}",
+                fc.flow,
+                fc.skipped
+            );
+            assert!(fc.agrees(), "{name}:\n{}", fc.report());
+            seen.extend(fc.probes.iter().map(|p| format!("{:?}", p.got)));
+        }
+    }
+    assert!(
+        seen.contains("Connects") && seen.contains("Timeout"),
+        "{seen:?}"
+    );
 }

@@ -41,7 +41,7 @@ mod vpc;
 mod vpc_peering_connection;
 
 use std::collections::{BTreeSet, HashMap};
-use std::net::{Ipv4Addr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, TcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -52,11 +52,17 @@ use crate::netns::Namespaces;
 use crate::probe::{self, Outcome};
 
 pub use host::{Bind, HostAction, HostSetup};
-pub use internet_gateway::INTERNET_CLIENT;
+pub use internet_gateway::{INTERNET_CLIENT, INTERNET_CLIENT6};
 pub use network_interface::LabEni;
 pub(crate) use nftables::parse_acl_set;
 
 static LABS: AtomicUsize = AtomicUsize::new(0);
+
+/// The `ip` line that adds `ip` as a host address on `lo` (`/32` or `/128`).
+fn host_addr(ip: IpAddr) -> String {
+    let len = if ip.is_ipv6() { 128 } else { 32 };
+    format!("addr add {ip}/{len} dev lo")
+}
 
 /// A snapshot rebuilt in namespaces; every namespace is removed on drop.
 pub struct Lab {
@@ -173,8 +179,10 @@ impl Lab {
                 subnets: &subnets,
                 peer_links: peer_links.get(*vpc_id).map_or(&[], Vec::as_slice),
             };
-            let lines = route_table::lines(&router, &route_tables, &gateways, &mut lab.unsupported);
-            lab.ns.ip_batch(&routers[v], &lines)?;
+            let (four, six) =
+                route_table::lines(&router, &route_tables, &gateways, &mut lab.unsupported);
+            lab.ns.ip_batch(&routers[v], &four)?;
+            lab.ns.ip_batch6(&routers[v], &six)?;
             let mut script = network_acl::script(snap, &subnets, &mut lab.unsupported);
             script.push_str(&gateways.nat_script(v));
             lab.ns.nft(&routers[v], &script).context("network ACLs")?;
@@ -210,14 +218,12 @@ impl Lab {
     }
 
     /// Listens on `ip:port` in the internet's namespace (an internet server).
-    pub fn listen_internet(&mut self, ip: Ipv4Addr, port: u16) -> Result<()> {
+    pub fn listen_internet(&mut self, ip: IpAddr, port: u16) -> Result<()> {
         let Some(inet) = self.internet.clone() else {
             return Ok(());
         };
         // The address may be added already (a second flow to it).
-        let _ = self
-            .ns
-            .ip_batch(&inet, &[format!("addr add {ip}/32 dev lo")]);
+        let _ = self.ns.ip_batch(&inet, &[host_addr(ip)]);
         match probe::listen(&inet, ip, port) {
             Ok(l) => self.listeners.push(l),
             Err(err) if err.chain().any(|c| c.to_string().contains("in use")) => {}
@@ -230,9 +236,9 @@ impl Lab {
     /// namespace) to `dst:port`.
     pub fn connect_from_internet(
         &self,
-        src: Ipv4Addr,
+        src: IpAddr,
         sport: u16,
-        dst: Ipv4Addr,
+        dst: IpAddr,
         port: u16,
         timeout: Duration,
     ) -> Result<Outcome> {
@@ -240,18 +246,19 @@ impl Lab {
         probe::connect(inet, src, sport, dst, port, timeout)
     }
 
-    /// Sends one ICMP echo request from ENI `src` to `dst` (see [`probe::ping`]).
-    pub fn ping(&self, src: &str, dst: Ipv4Addr, timeout: Duration) -> Result<Outcome> {
+    /// Sends one ICMP (or, to an IPv6 `dst`, ICMPv6) echo request from ENI
+    /// `src` to `dst` (see [`probe::ping`]).
+    pub fn ping(&self, src: &str, dst: IpAddr, timeout: Duration) -> Result<Outcome> {
         let e = self.enis.get(src).context("source ENI not built")?;
-        probe::ping(&e.ns, e.ip, dst, timeout)
+        probe::ping(&e.ns, e.source_for(dst)?, dst, timeout)
     }
 
     /// Sends one ICMP echo request from the internet (from `src`, added to
     /// the internet's namespace) to `dst`.
     pub fn ping_from_internet(
         &self,
-        src: Ipv4Addr,
-        dst: Ipv4Addr,
+        src: IpAddr,
+        dst: IpAddr,
         timeout: Duration,
     ) -> Result<Outcome> {
         let inet = self.internet_source(src)?;
@@ -259,15 +266,13 @@ impl Lab {
     }
 
     /// The internet's namespace, with `src` added to it as a client address.
-    fn internet_source(&self, src: Ipv4Addr) -> Result<&str> {
+    fn internet_source(&self, src: IpAddr) -> Result<&str> {
         let inet = self
             .internet
             .as_deref()
             .context("no internet gateway in the lab")?;
         // Already there from an earlier probe is fine.
-        let _ = self
-            .ns
-            .ip_batch(inet, &[format!("addr add {src}/32 dev lo")]);
+        let _ = self.ns.ip_batch(inet, &[host_addr(src)]);
         Ok(inet)
     }
 
@@ -284,11 +289,11 @@ impl Lab {
     pub fn setup_host(&mut self, eni_id: &str, setup: &HostSetup) -> Result<()> {
         let e = self.enis.get(eni_id).context("ENI not built")?.clone();
         for (bind, port) in &setup.listeners {
-            let ip = match bind {
+            let ip = IpAddr::V4(match bind {
                 Bind::Any => Ipv4Addr::UNSPECIFIED,
                 Bind::Loopback => Ipv4Addr::LOCALHOST,
                 Bind::Interface => e.ip,
-            };
+            });
             match probe::listen(&e.ns, ip, *port) {
                 Ok(l) => self.listeners.push(l),
                 Err(err) if err.chain().any(|c| c.to_string().contains("in use")) => {}
@@ -349,15 +354,19 @@ impl Lab {
         &self.facts
     }
 
-    /// Starts a listener on `port` at ENI `eni_id` (no-op when its link is down).
+    /// Starts a listener on `port` at ENI `eni_id`, on its IPv4 address and
+    /// its IPv6 address if it has one (no-op when its link is down).
     pub fn listen(&mut self, eni_id: &str, port: u16) -> Result<()> {
         let e = self.enis.get(eni_id).context("ENI not built")?.clone();
         if e.up {
-            match probe::listen(&e.ns, e.ip, port) {
-                Ok(l) => self.listeners.push(l),
-                // Already listening on it (a DB's own port, an earlier flow).
-                Err(err) if err.chain().any(|c| c.to_string().contains("in use")) => {}
-                Err(err) => return Err(err),
+            let v6 = e.ip6.map(IpAddr::V6);
+            for ip in std::iter::once(IpAddr::V4(e.ip)).chain(v6) {
+                match probe::listen(&e.ns, ip, port) {
+                    Ok(l) => self.listeners.push(l),
+                    // Already listening on it (a DB's own port, an earlier flow).
+                    Err(err) if err.chain().any(|c| c.to_string().contains("in use")) => {}
+                    Err(err) => return Err(err),
+                }
             }
         }
         Ok(())
@@ -369,11 +378,11 @@ impl Lab {
         &self,
         src: &str,
         sport: u16,
-        dst: Ipv4Addr,
+        dst: IpAddr,
         port: u16,
         timeout: Duration,
     ) -> Result<Outcome> {
         let e = self.enis.get(src).context("source ENI not built")?;
-        probe::connect(&e.ns, e.ip, sport, dst, port, timeout)
+        probe::connect(&e.ns, e.source_for(dst)?, sport, dst, port, timeout)
     }
 }

@@ -12,7 +12,9 @@ use std::fmt::Write;
 
 use netpath_model::{IpProtocol, NetworkAcl, RuleAction, Snapshot, Subnet};
 
-use super::nftables::{acl_set, icmp_match, proto_match, FLOW_KEY, FLOW_SET};
+use super::nftables::{
+    acl_set, addr_match, icmp_match, proto_match, FLOW_KEY, FLOW_SET, NEIGHBOUR_DISCOVERY,
+};
 
 /// The network ACL that filters `subnet`: the ACL whose
 /// `Associations[].SubnetId` names it, else its VPC's default ACL
@@ -75,6 +77,11 @@ pub(super) fn script(
             // set (the lab's flow logs, `flow_log.rs`), then drops all the
             // same what that cannot record.
             let drop = |rule: Option<u16>, m: &str, body: &mut String, sets: &mut Vec<String>| {
+                // The flow sets hold IPv4 five-tuples: an IPv6 drop is not recorded.
+                if m.starts_with("ip6 ") {
+                    let _ = writeln!(body, "    {m} drop");
+                    return;
+                }
                 let set = acl_set(&acl.network_acl_id, &subnet.subnet_id, egress, rule);
                 let _ = writeln!(body, "    {m} add @{set} {FLOW_KEY} drop\n    {m} drop");
                 if !sets.contains(&set) {
@@ -83,7 +90,14 @@ pub(super) fn script(
             };
             let mut sets = Vec::new();
             for e in entries {
-                let Some(c) = e.cidr_block else { continue };
+                // An entry matches its own family only.
+                let Some(c) = e
+                    .cidr_block
+                    .map(|c| c.to_string())
+                    .or(e.ipv6_cidr_block.map(|c| c.to_string()))
+                else {
+                    continue;
+                };
                 let ports = e.port_range.map(|r| (r.from, r.to));
                 let m = match e.protocol {
                     IpProtocol::Icmp | IpProtocol::Icmpv6 => icmp_match(
@@ -93,7 +107,7 @@ pub(super) fn script(
                     ),
                     proto => proto_match(proto, if proto.has_ports() { ports } else { None }),
                 };
-                let m = format!("ip {dir} {c} {m}");
+                let m = format!("{} {m}", addr_match(dir, &c));
                 match e.rule_action {
                     RuleAction::Allow => {
                         let _ = writeln!(body, "    {} return", m.trim_end());
@@ -116,7 +130,7 @@ pub(super) fn script(
     }
     let _ = writeln!(
         script,
-        "  chain route_filter {{\n    type filter hook forward priority 0; policy accept;\n{fwd_out}{fwd_in}  }}\n  chain router_input {{\n    type filter hook input priority 0; policy drop;\n  }}\n}}"
+        "  chain route_filter {{\n    type filter hook forward priority 0; policy accept;\n{fwd_out}{fwd_in}  }}\n  chain router_input {{\n    type filter hook input priority 0; policy drop;\n    {NEIGHBOUR_DISCOVERY}\n  }}\n}}"
     );
     script
 }

@@ -7,7 +7,7 @@
 //! <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html>
 
 use std::collections::{BTreeSet, HashMap};
-use std::net::{Ipv4Addr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, TcpListener};
 
 use anyhow::{Context, Result};
 use netpath_model::{NetworkInterface, Snapshot};
@@ -16,7 +16,7 @@ use super::db_instance::DbPlacement;
 use super::internet_gateway::Gateways;
 use super::security_group;
 use super::snapshot_index::SnapshotIndex;
-use super::vpc::first_host;
+use super::vpc::{first_host, first_host6};
 use crate::netns::Namespaces;
 use crate::probe;
 
@@ -27,10 +27,28 @@ pub struct LabEni {
     pub ns: String,
     /// Its primary private IP.
     pub ip: Ipv4Addr,
+    /// Its first IPv6 address, when it has one in an IPv6 CIDR of its subnet.
+    pub ip6: Option<Ipv6Addr>,
     /// Whether its link is up (a running instance, an available DB, a free ENI).
     pub up: bool,
     /// Its subnet.
     pub subnet_id: String,
+}
+
+impl LabEni {
+    /// The ENI's address of `dst`'s family: its IPv4 address, or its IPv6
+    /// address for an IPv6 destination.
+    ///
+    /// Errors: an IPv6 destination and an ENI without an IPv6 address.
+    pub fn source_for(&self, dst: IpAddr) -> Result<IpAddr> {
+        match dst {
+            IpAddr::V4(_) => Ok(IpAddr::V4(self.ip)),
+            IpAddr::V6(_) => self
+                .ip6
+                .map(IpAddr::V6)
+                .with_context(|| format!("{} has no IPv6 address to reach {dst} from", self.ns)),
+        }
+    }
 }
 
 /// What [`build`] needs besides the ENI.
@@ -77,6 +95,15 @@ pub(super) fn build(
     };
     let name = format!("{}e{i}", cx.tag);
     ns.add(&name)?;
+    // Before eth0 exists: no duplicate address detection on it, so its
+    // IPv6 addresses (link-local included) are usable at once.
+    ns.sysctl(
+        &name,
+        &[
+            "net.ipv6.conf.all.accept_dad=0",
+            "net.ipv6.conf.default.accept_dad=0",
+        ],
+    )?;
     crate::netns::run(
         "ip",
         &[
@@ -122,12 +149,31 @@ pub(super) fn build(
         .iter()
         .map(|p| format!("addr add {}/{prefix} dev eth0", p.private_ip_address))
         .collect();
+    // IPv6: each address in the subnet's IPv6 CIDR that holds it, without
+    // duplicate address detection (the VPC assigns unique addresses), and
+    // a default route via the subnet's router address
+    // (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-ip-addressing.html>).
+    let mut ip6 = None;
+    for a in &eni.ipv6_addresses {
+        let Some(c) = subnet.ipv6_cidr_blocks.iter().find(|c| c.contains(a)) else {
+            unsupported.insert(format!(
+                "IPv6 address {a} of {} outside its subnet's IPv6 CIDRs",
+                eni.network_interface_id
+            ));
+            continue;
+        };
+        lines.push(format!("addr add {a}/{} dev eth0 nodad", c.prefix_len()));
+        ip6.get_or_insert(*a);
+    }
     if up {
         lines.push("link set eth0 up".into());
         lines.push(format!(
             "route add default via {}",
             first_host(&subnet.cidr_block)
         ));
+        if let Some(c) = subnet.ipv6_cidr_blocks.first().filter(|_| ip6.is_some()) {
+            lines.push(format!("route add ::/0 via {}", first_host6(c)));
+        }
     }
     ns.ip_batch(&name, &lines)?;
     // The client's ephemeral source ports: Windows uses 49152-65535, Linux
@@ -151,13 +197,14 @@ pub(super) fn build(
         gateways.publish(ns, v, public, ip)?;
     }
     let listener = match (up, db_port) {
-        (true, Some(port)) => Some(probe::listen(&name, ip, port)?),
+        (true, Some(port)) => Some(probe::listen(&name, IpAddr::V4(ip), port)?),
         _ => None,
     };
     Ok(Some((
         LabEni {
             ns: name,
             ip,
+            ip6,
             up,
             subnet_id: eni.subnet_id.clone(),
         },

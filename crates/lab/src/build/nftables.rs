@@ -45,6 +45,22 @@ pub(super) fn icmp_match(proto: IpProtocol, icmp_type: Option<i32>, code: Option
     }
 }
 
+/// Accepts IPv6 neighbour discovery (RFC 4861), which in AWS is the VPC's
+/// own business: no security group or network ACL sees it, and without it
+/// no IPv6 packet reaches the next hop.
+pub(super) const NEIGHBOUR_DISCOVERY: &str =
+    "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept";
+
+/// The address match of a CIDR in a packet's source (`saddr`) or
+/// destination (`daddr`): `ip saddr 10.0.0.0/8`, `ip6 daddr 2600::/56`.
+pub(super) fn addr_match(dir: &str, cidr: &str) -> String {
+    if cidr.contains(':') {
+        format!("ip6 {dir} {cidr}")
+    } else {
+        format!("ip {dir} {cidr}")
+    }
+}
+
 /// The type of a set of IPv4 five-tuples (source, destination, protocol,
 /// source port, destination port), added to as packets pass: what the
 /// lab's flow logs read (`flow_log.rs`).

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 use netpath_model::{RouteState, RouteTable, Subnet};
 
 use super::internet_gateway::Gateways;
@@ -28,85 +28,130 @@ pub(super) struct VpcRouter<'s, 'a> {
     pub peer_links: &'s [PeerLink],
 }
 
-/// The `ip -batch` lines of one VPC router's routing: the local table
-/// (`50 + v`) for traffic from peerings and the gateway, a table per route
-/// table of the VPC (`100 +` its position in `route_tables`), and the rule
-/// selecting each subnet's table. Routes to targets the lab does not build
-/// are noted in `unsupported` and left out (a silent drop).
+/// The `ip -batch` lines of one VPC router's routing, IPv4 then IPv6 (run
+/// with `ip -6 -batch`): the local table (`50 + v`) for traffic from
+/// peerings and the gateway, a table per route table of the VPC (`100 +`
+/// its position in `route_tables`), and the rule selecting each subnet's
+/// table. Routes to targets the lab does not build are noted in
+/// `unsupported` and left out (a silent drop). An IPv6 route is looked up
+/// among IPv6 routes only, as AWS does (each family its own longest match).
 pub(super) fn lines(
     vpc: &VpcRouter,
     route_tables: &[&RouteTable],
     gateways: &Gateways,
     unsupported: &mut BTreeSet<String>,
-) -> Vec<String> {
+) -> (Vec<String>, Vec<String>) {
     let v = vpc.v;
     let table: HashMap<&str, usize> = route_tables
         .iter()
         .enumerate()
         .map(|(i, r)| (r.route_table_id.as_str(), 100 + i))
         .collect();
-    let vsubs: Vec<(usize, Ipv4Net)> = vpc
+    let vsubs: Vec<(usize, IpNet)> = vpc
         .subnets
         .iter()
-        .map(|(i, s)| (*i, s.cidr_block))
+        .flat_map(|(i, s)| {
+            std::iter::once((*i, IpNet::V4(s.cidr_block)))
+                .chain(s.ipv6_cidr_blocks.iter().map(move |c| (*i, IpNet::V6(*c))))
+        })
         .collect();
-    let mut lines: Vec<String> = Vec::new();
+    let (mut four, mut six): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    let mut push = |dest: &IpNet, line: String| match dest {
+        IpNet::V4(_) => four.push(line),
+        IpNet::V6(_) => six.push(line),
+    };
+    let any4: IpNet = "0.0.0.0/0".parse().expect("static");
+    let any6: IpNet = "::/0".parse().expect("static");
     let local_table = 50 + v;
     // Traffic arriving over a peering: the VPC's own subnets only.
     for (i, c) in &vsubs {
-        lines.push(format!("route add {c} dev b{i} table {local_table}"));
+        push(c, format!("route add {c} dev b{i} table {local_table}"));
     }
-    lines.push(format!("route add blackhole default table {local_table}"));
+    for any in [&any4, &any6] {
+        push(
+            any,
+            format!("route add blackhole default table {local_table}"),
+        );
+    }
     for l in vpc.peer_links {
-        lines.push(format!(
-            "rule add iif p{} lookup {local_table} priority 100",
-            l.k
-        ));
+        for any in [&any4, &any6] {
+            push(
+                any,
+                format!("rule add iif p{} lookup {local_table} priority 100", l.k),
+            );
+        }
     }
-    // Traffic in from the internet gateway is delivered by local routes.
-    if gateways.attached(v) {
-        lines.push(format!(
-            "rule add iif g{v} lookup {local_table} priority 100"
-        ));
+    // Traffic in from the internet (or egress-only) gateway is delivered by
+    // local routes.
+    if gateways.linked(v) {
+        for any in [&any4, &any6] {
+            push(
+                any,
+                format!("rule add iif g{v} lookup {local_table} priority 100"),
+            );
+        }
     }
     for rt in route_tables.iter().filter(|r| r.vpc_id == vpc.vpc_id) {
         let t = table[rt.route_table_id.as_str()];
-        lines.push(format!(
-            "route add blackhole default metric 65535 table {t}"
-        ));
+        for any in [&any4, &any6] {
+            push(
+                any,
+                format!("route add blackhole default metric 65535 table {t}"),
+            );
+        }
         for r in &rt.routes {
-            let Some(dest) = r.destination_cidr_block else {
-                if r.destination_prefix_list_id.is_some() {
-                    unsupported.insert(format!("prefix-list route in {}", rt.route_table_id));
+            let dest = match (r.destination_cidr_block, r.destination_ipv6_cidr_block) {
+                (Some(d), _) => IpNet::V4(d),
+                (None, Some(d)) => IpNet::V6(d),
+                (None, None) => {
+                    if r.destination_prefix_list_id.is_some() {
+                        unsupported.insert(format!("prefix-list route in {}", rt.route_table_id));
+                    }
+                    continue;
                 }
-                continue;
             };
             if r.state == RouteState::Blackhole {
-                lines.push(format!("route replace blackhole {dest} table {t}"));
+                push(&dest, format!("route replace blackhole {dest} table {t}"));
                 continue;
             }
             if r.gateway_id.as_deref() == Some("local") {
-                lines.push(format!("route replace blackhole {dest} table {t}"));
+                push(&dest, format!("route replace blackhole {dest} table {t}"));
                 for (i, c) in &vsubs {
                     if dest.contains(c) {
-                        lines.push(format!("route replace {c} dev b{i} table {t}"));
+                        push(&dest, format!("route replace {c} dev b{i} table {t}"));
                     }
                 }
                 continue;
             }
             if let Some(pcx) = &r.vpc_peering_connection_id {
-                match vpc.peer_links.iter().find(|l| l.id == *pcx) {
-                    Some(l) => lines.push(format!(
-                        "route replace {dest} via {} dev p{} table {t}",
-                        l.via, l.k
-                    )),
-                    None => lines.push(format!("route replace blackhole {dest} table {t}")),
-                }
+                let line = match vpc.peer_links.iter().find(|l| l.id == *pcx) {
+                    Some(l) if dest.addr().is_ipv6() => {
+                        format!("route replace {dest} via {} dev p{} table {t}", l.via6, l.k)
+                    }
+                    Some(l) => format!("route replace {dest} via {} dev p{} table {t}", l.via, l.k),
+                    None => format!("route replace blackhole {dest} table {t}"),
+                };
+                push(&dest, line);
                 continue;
             }
-            if let Some((w, via)) = r.gateway_id.as_ref().and_then(|g| gateways.links.get(g)) {
-                if *w == v {
-                    lines.push(format!("route replace {dest} via {via} dev g{v} table {t}"));
+            let gateway = r
+                .gateway_id
+                .as_ref()
+                .or(r.egress_only_internet_gateway_id.as_ref());
+            let via = match dest {
+                IpNet::V4(_) => gateway
+                    .and_then(|g| gateways.links.get(g))
+                    .map(|(w, a)| (*w, a.to_string())),
+                IpNet::V6(_) => gateway
+                    .and_then(|g| gateways.links6.get(g))
+                    .map(|(w, a)| (*w, a.to_string())),
+            };
+            if let Some((w, via)) = via {
+                if w == v {
+                    push(
+                        &dest,
+                        format!("route replace {dest} via {via} dev g{v} table {t}"),
+                    );
                     continue;
                 }
             }
@@ -131,14 +176,21 @@ pub(super) fn lines(
             })
             .or(main);
         match rt {
-            Some(rt) => lines.push(format!(
-                "rule add iif b{i} lookup {} priority 100",
-                table[rt.route_table_id.as_str()]
-            )),
+            Some(rt) => {
+                for any in [&any4, &any6] {
+                    push(
+                        any,
+                        format!(
+                            "rule add iif b{i} lookup {} priority 100",
+                            table[rt.route_table_id.as_str()]
+                        ),
+                    );
+                }
+            }
             None => {
                 unsupported.insert(format!("subnet {sid} has no route table"));
             }
         }
     }
-    lines
+    (four, six)
 }

@@ -10,7 +10,9 @@ use std::fmt::Write;
 
 use netpath_model::{IpPermission, IpProtocol, NetworkInterface, Snapshot};
 
-use super::nftables::{icmp_match, proto_match, FLOW_KEY, FLOW_SET};
+use super::nftables::{
+    addr_match, icmp_match, proto_match, FLOW_KEY, FLOW_SET, NEIGHBOUR_DISCOVERY,
+};
 use super::snapshot_index::SnapshotIndex;
 use super::vpc_peering_connection::group_reference_vpcs;
 
@@ -32,10 +34,10 @@ fn rule_ports(p: &IpPermission) -> Option<(u16, u16)> {
     (from <= to).then_some((from, to))
 }
 
-/// The private IPv4 addresses a group reference to `group_id` matches, from
-/// a rule enforced in `vpc`: every private address of every ENI whose
-/// `Groups` include the group, in `vpc` or a VPC joined to it by an active
-/// same-region peering (never their public addresses).
+/// The addresses a group reference to `group_id` matches, from a rule
+/// enforced in `vpc`: every private IPv4 address and every IPv6 address of
+/// every ENI whose `Groups` include the group, in `vpc` or a VPC joined to it
+/// by an active same-region peering (never their public IPv4 addresses).
 /// <https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html>,
 /// <https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html>
 fn group_members(snap: &Snapshot, vpc: &str, group_id: &str) -> Vec<String> {
@@ -48,6 +50,7 @@ fn group_members(snap: &Snapshot, vpc: &str, group_id: &str) -> Vec<String> {
             m.private_ip_addresses
                 .iter()
                 .map(|p| p.private_ip_address.to_string())
+                .chain(m.ipv6_addresses.iter().map(|a| a.to_string()))
         })
         .collect()
 }
@@ -77,7 +80,7 @@ pub(super) fn script(
         };
         let _ = writeln!(
             script,
-            "  chain {chain} {{\n    type filter hook {hook} priority 0; policy drop;\n    {lo}\n    meta l4proto {{ tcp, udp }} add @seen_{chain} {FLOW_KEY}\n    ct state established,related accept"
+            "  chain {chain} {{\n    type filter hook {hook} priority 0; policy drop;\n    {lo}\n    {NEIGHBOUR_DISCOVERY}\n    meta l4proto {{ tcp, udp }} add @seen_{chain} {FLOW_KEY}\n    ct state established,related accept"
         );
         let filtered = !eni.groups.is_empty()
             || eni.interface_type.as_deref().unwrap_or("interface") == "interface";
@@ -106,23 +109,22 @@ pub(super) fn script(
                     proto => proto_match(proto, Some(ports)),
                 };
                 let dir = if egress { "daddr" } else { "saddr" };
+                // IPv4 peers match IPv4 packets only, IPv6 peers IPv6 ones.
                 let mut peers: Vec<String> = p.ip_ranges.iter().map(|c| c.to_string()).collect();
+                peers.extend(p.ipv6_ranges.iter().map(|c| c.to_string()));
                 for pair in &p.user_id_group_pairs {
                     peers.extend(group_members(snap, &eni.vpc_id, &pair.group_id));
                 }
                 for pl in &p.prefix_list_ids {
                     match idx.prefix_list(pl) {
-                        Some(l) => peers.extend(l.cidrs.iter().flatten().filter_map(|c| match c {
-                            ipnet::IpNet::V4(c) => Some(c.to_string()),
-                            _ => None,
-                        })),
+                        Some(l) => peers.extend(l.cidrs.iter().flatten().map(|c| c.to_string())),
                         None => {
                             unsupported.insert(format!("prefix list {pl}"));
                         }
                     }
                 }
                 for peer in peers {
-                    let _ = writeln!(script, "    ip {dir} {peer} {m} accept");
+                    let _ = writeln!(script, "    {} {m} accept", addr_match(dir, &peer));
                 }
             }
         }

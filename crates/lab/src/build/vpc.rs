@@ -3,10 +3,10 @@
 //! <https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html>
 
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use anyhow::Result;
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv6Net};
 
 use super::snapshot_index::SnapshotIndex;
 use crate::netns::Namespaces;
@@ -16,6 +16,14 @@ use crate::netns::Namespaces;
 /// <https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html>
 pub(super) fn first_host(net: &Ipv4Net) -> Ipv4Addr {
     Ipv4Addr::from(u32::from(net.network()) + 1)
+}
+
+/// The VPC router's address in an IPv6 subnet: the network address plus
+/// one, as for IPv4 (AWS reserves the first four and the last address of
+/// every subnet CIDR, IPv6 included).
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing-ipv6.html>
+pub(super) fn first_host6(net: &Ipv6Net) -> Ipv6Addr {
+    Ipv6Addr::from(u128::from(net.network()) + 1)
 }
 
 /// Creates router namespace `routers[v]` for each VPC `v` of `idx` and, in
@@ -35,6 +43,9 @@ pub(super) fn build(ns: &mut Namespaces, idx: &SnapshotIndex, routers: &[String]
                 "net.ipv4.conf.default.send_redirects=0",
                 "net.ipv4.conf.all.rp_filter=0",
                 "net.ipv4.conf.default.rp_filter=0",
+                "net.ipv6.conf.all.forwarding=1",
+                "net.ipv6.conf.all.accept_dad=0",
+                "net.ipv6.conf.default.accept_dad=0",
             ],
         )?;
         // Bridged traffic (two ENIs of one subnet) must never meet the
@@ -61,6 +72,13 @@ pub(super) fn build(ns: &mut Namespaces, idx: &SnapshotIndex, routers: &[String]
             first_host(&s.cidr_block),
             s.cidr_block.prefix_len()
         ));
+        for c in &s.ipv6_cidr_blocks {
+            l.push(format!(
+                "addr add {}/{} dev b{i} nodad",
+                first_host6(c),
+                c.prefix_len()
+            ));
+        }
         l.push(format!("link set b{i} up"));
     }
     for (v, lines) in &router_lines {

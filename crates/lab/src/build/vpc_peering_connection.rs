@@ -21,6 +21,13 @@ pub(super) struct PeerLink {
     pub id: String,
     /// The other router's address on the link (the next hop).
     pub via: Ipv4Addr,
+    /// The other router's IPv6 address on the link (`fd01:<k>::1` or `::2`).
+    pub via6: std::net::Ipv6Addr,
+}
+
+/// The IPv6 address of side `side` (1 or 2) of peering link `k`.
+fn link6(k: usize, side: u16) -> std::net::Ipv6Addr {
+    std::net::Ipv6Addr::new(0xfd01, k as u16, 0, 0, 0, 0, 0, side)
 }
 
 /// True when the peering carries traffic: `Status.Code` is `active`.
@@ -72,17 +79,18 @@ pub(super) fn build(
             ],
             None,
         )?;
-        for (v, mine) in [(a, ia), (b, ib)] {
+        for (v, mine, side) in [(a, ia, 1), (b, ib, 2)] {
             ns.ip_batch(
                 &routers[v],
                 &[
                     format!("addr add {mine}/30 dev p{k}"),
+                    format!("addr add {}/64 dev p{k} nodad", link6(k, side)),
                     format!("link set p{k} up"),
                 ],
             )?;
         }
         let id = p.vpc_peering_connection_id.clone();
-        for (v, via) in [(a, ib), (b, ia)] {
+        for (v, via, side) in [(a, ib, 2), (b, ia, 1)] {
             links
                 .entry(idx.vpcs[v].to_string())
                 .or_default()
@@ -90,6 +98,7 @@ pub(super) fn build(
                     k,
                     id: id.clone(),
                     via,
+                    via6: link6(k, side),
                 });
         }
     }
