@@ -117,7 +117,12 @@ impl<'a> Walker<'_, 'a> {
         );
         self.hops.push(h);
         match dp {
-            Some(d) if via_public => self.outside_leg(&AddrSet::single(public), dst, d),
+            // Addressed at a public IPv4 address of a snapshot ENI, or at a
+            // snapshot ENI's global IPv6 address (its own public address):
+            // the packet crosses the internet into that ENI's VPC.
+            Some(d) if via_public || d.addr.is_v6() => {
+                self.outside_leg(&AddrSet::single(public), dst, d)
+            }
             // Outside AWS: nothing more can be seen. The reply comes back
             // through the boundaries already crossed (the source NACL).
             _ => self.delivered = true,

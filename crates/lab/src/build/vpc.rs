@@ -56,6 +56,7 @@ pub(super) fn build(ns: &mut Namespaces, idx: &SnapshotIndex, routers: &[String]
             router,
             &[
                 "net.bridge.bridge-nf-call-iptables=0",
+                "net.bridge.bridge-nf-call-ip6tables=0",
                 "net.bridge.bridge-nf-call-arptables=0",
             ],
         );

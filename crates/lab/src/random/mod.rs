@@ -3,8 +3,9 @@
 //! random network ACL entries (out of order, allow and deny, port ranges
 //! straddling the Linux and Windows ephemeral ranges), random route tables
 //! (main and explicit associations, blackholes, missing routes), instances
-//! (some Windows, a few stopped), an optional DB, and random flows. The same
-//! seed gives the same topology.
+//! (some Windows, a few stopped), an optional DB, and random flows; about
+//! half the worlds are dual-stack (`ipv6.rs`). The same seed gives the same
+//! topology.
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -14,6 +15,8 @@ use serde_json::{json, Value};
 use netpath_model::Snapshot;
 
 use crate::build::{Bind, HostAction, HostSetup};
+
+mod ipv6;
 
 /// A generated topology and the flows to check on it: (from, to, port).
 pub struct RandomWorld {
@@ -416,12 +419,30 @@ pub fn world(seed: u64) -> RandomWorld {
             flows.push(f);
         }
     }
+    let mut eigws = Vec::new();
+    ipv6::dual_stack(
+        seed,
+        ipv6::World {
+            vpcs: &mut vpcs,
+            subnets: &mut subnets,
+            sgs: &mut sgs,
+            acls: &mut acls,
+            rtbs: &mut rtbs,
+            enis: &mut enis,
+            eigws: &mut eigws,
+            flows: &mut flows,
+            insts: &insts,
+            igw,
+            peered,
+        },
+    );
     let hosts = hosts(seed, &flows);
     let doc = json!({ "format": netpath_model::SNAPSHOT_FORMAT, "version": netpath_model::SNAPSHOT_VERSION,
         "metadata": { "source": "netpath-lab-random", "regions": ["us-east-1"] },
         "vpcs": vpcs, "subnets": subnets, "security_groups": sgs, "network_acls": acls, "route_tables": rtbs,
         "network_interfaces": enis, "instances": instances, "vpc_peering_connections": peerings,
-        "internet_gateways": igws, "nat_gateways": [], "prefix_lists": [], "db_instances": dbs });
+        "internet_gateways": igws, "egress_only_internet_gateways": eigws, "nat_gateways": [],
+        "prefix_lists": [], "db_instances": dbs });
     let snapshot = Snapshot::from_value(std::path::Path::new("<lab-random>"), doc)
         .expect("the lab generator writes valid snapshots");
     RandomWorld {
