@@ -220,6 +220,9 @@ pub enum DiffError {
     /// `--protocol` was not TCP or UDP.
     #[error("--protocol must be tcp or udp")]
     Protocol,
+    /// `--from` or `--to` is an IPv6 address: `diff` compares IPv4 flows only.
+    #[error("{0}")]
+    Ipv6(String),
 }
 
 /// Compares every relevant flow of `before` and `after`.

@@ -12,6 +12,7 @@ pub(super) fn select(
     topos: [&Topology; 2],
     ends: &mut BTreeMap<String, End>,
 ) -> Result<BTreeSet<String>, DiffError> {
+    crate::resolve::ipv4_only(reference).map_err(DiffError::Ipv6)?;
     let mut found = BTreeSet::new();
     if reference == "internet" {
         found.insert("internet".to_string());

@@ -119,6 +119,7 @@ pub fn select(topo: &Topology, selector: &str) -> Result<Vec<Selected>, String> 
     } else if let Some(s) = selector.strip_prefix("subnet:") {
         out.extend(enis().filter(|e| e.subnet_id == s).map(eni_sel));
     } else {
+        crate::resolve::ipv4_only(selector)?;
         let ep = crate::resolve(topo, selector, None).map_err(|e| e.to_string())?;
         if let Some(d) = ep.db {
             out.insert(db_sel(d));

@@ -221,6 +221,7 @@ pub fn reach(
     let mut walks = 0usize;
     let (name, target) = match query {
         ReachQuery::To(reference) => {
+            crate::resolve::ipv4_only(reference).map_err(ReachError::Usage)?;
             let ep = resolve(topo, reference, None)?;
             let (fixed, ids) = fixed_end(topo, &ep);
             let ranges = only.clone().unwrap_or_else(|| fixed.ports[0].clone());
@@ -311,6 +312,7 @@ pub fn reach(
             });
         }
         ReachQuery::From(reference) => {
+            crate::resolve::ipv4_only(reference).map_err(ReachError::Usage)?;
             let ep = resolve(topo, reference, None)?;
             let (fixed, ids) = fixed_end(topo, &ep);
             let outside = ep.is_outside();
