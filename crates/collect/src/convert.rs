@@ -458,21 +458,27 @@ pub fn instance(i: ec2::Instance, is: &mut Issues) -> Option<Instance> {
     })
 }
 
+/// The VPC attachments of an internet or egress-only internet gateway
+/// (both use `InternetGatewayAttachment`); one without a VPC is dropped.
+fn gateway_attachments(
+    a: Option<Vec<ec2::InternetGatewayAttachment>>,
+) -> Vec<InternetGatewayAttachment> {
+    a.into_iter()
+        .flatten()
+        .filter_map(|a| {
+            Some(InternetGatewayAttachment {
+                vpc_id: a.vpc_id?,
+                state: a.state.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 /// `DescribeInternetGateways` item.
 pub fn internet_gateway(g: ec2::InternetGateway) -> Option<InternetGateway> {
     Some(InternetGateway {
         internet_gateway_id: g.internet_gateway_id?,
-        attachments: g
-            .attachments
-            .into_iter()
-            .flatten()
-            .filter_map(|a| {
-                Some(InternetGatewayAttachment {
-                    vpc_id: a.vpc_id?,
-                    state: a.state.map(|s| s.as_str().to_string()).unwrap_or_default(),
-                })
-            })
-            .collect(),
+        attachments: gateway_attachments(g.attachments),
         tags: tags(g.tags),
     })
 }
@@ -484,17 +490,7 @@ pub fn egress_only_internet_gateway(
 ) -> Option<netpath_model::EgressOnlyInternetGateway> {
     Some(netpath_model::EgressOnlyInternetGateway {
         egress_only_internet_gateway_id: g.egress_only_internet_gateway_id?,
-        attachments: g
-            .attachments
-            .into_iter()
-            .flatten()
-            .filter_map(|a| {
-                Some(InternetGatewayAttachment {
-                    vpc_id: a.vpc_id?,
-                    state: a.state.map(|s| s.as_str().to_string()).unwrap_or_default(),
-                })
-            })
-            .collect(),
+        attachments: gateway_attachments(g.attachments),
         tags: tags(g.tags),
     })
 }

@@ -327,6 +327,17 @@ struct RawIgwAttachment {
     state: String,
 }
 
+/// The VPC attachments of an internet or egress-only internet gateway.
+fn attachments(a: Option<Vec<RawIgwAttachment>>) -> Vec<InternetGatewayAttachment> {
+    a.into_iter()
+        .flatten()
+        .map(|a| InternetGatewayAttachment {
+            vpc_id: a.vpc_id,
+            state: a.state,
+        })
+        .collect()
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub(super) struct RawNatGateway {
@@ -379,15 +390,7 @@ impl AwsItem for RawInternetGateway {
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<InternetGateway, ModelError> {
         Ok(InternetGateway {
             internet_gateway_id: self.internet_gateway_id,
-            attachments: self
-                .attachments
-                .into_iter()
-                .flatten()
-                .map(|a| InternetGatewayAttachment {
-                    vpc_id: a.vpc_id,
-                    state: a.state,
-                })
-                .collect(),
+            attachments: attachments(self.attachments),
             tags: tags(self.tags),
         })
     }
@@ -405,15 +408,7 @@ impl AwsItem for RawEgressOnlyInternetGateway {
     ) -> Result<EgressOnlyInternetGateway, ModelError> {
         Ok(EgressOnlyInternetGateway {
             egress_only_internet_gateway_id: self.egress_only_internet_gateway_id,
-            attachments: self
-                .attachments
-                .into_iter()
-                .flatten()
-                .map(|a| InternetGatewayAttachment {
-                    vpc_id: a.vpc_id,
-                    state: a.state,
-                })
-                .collect(),
+            attachments: attachments(self.attachments),
             tags: tags(self.tags),
         })
     }
