@@ -99,7 +99,8 @@ fn checksum(data: &[u8]) -> u16 {
     !(sum as u16)
 }
 
-/// Sends one ICMP echo request (type 8 code 0, RFC 792) from `src` to `dst`
+/// Sends one ICMP echo request (type 8 code 0, RFC 792; for IPv6 addresses
+/// an ICMPv6 echo request, type 128, RFC 4443) from `src` to `dst`
 /// in namespace `ns` over a raw socket, and waits at most `timeout` for the
 /// echo reply with the same identifier. Output: [`Outcome::Connects`] for a
 /// reply, [`Outcome::Timeout`] for silence, [`Outcome::Other`] for an ICMP

@@ -13,6 +13,8 @@
 //! | stopped instance, unavailable DB | the ENI's link stays down: nothing answers |
 //! | DB instance (`db_instance`) | a listener on its endpoint port only |
 //! | internet gateway (`internet_gateway`) | a veth from the VPC router to one "internet" namespace; the gateway's one-to-one NAT between an ENI's public and private address on the router's gateway link (so NACLs and groups see private addresses); traffic in from the gateway is delivered by local routes; the internet drops what it cannot route |
+//! | egress-only internet gateway (`internet_gateway`) | the same link, and a conntrack filter on the router: IPv6 in from the internet passes only as part of a connection started inside |
+//! | IPv6 (every file) | ENIs hold their `Ipv6Addresses`, bridges the subnet's IPv6 router address, tables their IPv6 routes (`ip -6`), groups and ACLs `ip6` matches; neighbour discovery passes (in AWS no group or ACL sees it); the internet routes each VPC's IPv6 CIDRs untranslated |
 //!
 //! Everything is derived from the snapshot alone, with the lab's own reading
 //! of the AWS documentation (`snapshot_index` holds its lookups): nothing here
