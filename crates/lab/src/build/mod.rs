@@ -60,10 +60,14 @@ pub(crate) use nftables::parse_acl_set;
 
 static LABS: AtomicUsize = AtomicUsize::new(0);
 
-/// The `ip` line that adds `ip` as a host address on `lo` (`/32` or `/128`).
+/// The `ip` line that adds `ip` as a host address on `lo` (`/32`, or
+/// `/128` without duplicate address detection).
 fn host_addr(ip: IpAddr) -> String {
-    let len = if ip.is_ipv6() { 128 } else { 32 };
-    format!("addr add {ip}/{len} dev lo")
+    if ip.is_ipv6() {
+        format!("addr add {ip}/128 dev lo nodad")
+    } else {
+        format!("addr add {ip}/32 dev lo")
+    }
 }
 
 /// A snapshot rebuilt in namespaces; every namespace is removed on drop.
@@ -226,10 +230,24 @@ impl Lab {
         };
         // The address may be added already (a second flow to it).
         let _ = self.ns.ip_batch(&inet, &[host_addr(ip)]);
-        match probe::listen(&inet, ip, port) {
-            Ok(l) => self.listeners.push(l),
-            Err(err) if err.chain().any(|c| c.to_string().contains("in use")) => {}
-            Err(err) => return Err(err),
+        // A new IPv6 address can take a moment to become usable: retry a
+        // bind the kernel refuses with "cannot assign requested address".
+        for attempt in 0.. {
+            match probe::listen(&inet, ip, port) {
+                Ok(l) => self.listeners.push(l),
+                Err(err) if err.chain().any(|c| c.to_string().contains("in use")) => {}
+                Err(err)
+                    if attempt < 40
+                        && err
+                            .chain()
+                            .any(|c| c.to_string().contains("assign requested address")) =>
+                {
+                    std::thread::sleep(Duration::from_millis(50));
+                    continue;
+                }
+                Err(err) => return Err(err),
+            }
+            break;
         }
         Ok(())
     }
