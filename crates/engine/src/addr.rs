@@ -11,7 +11,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::{IpNet, Ipv4Net, Ipv4Subnets, Ipv6Net, Ipv6Subnets};
+use ipnet::{IpNet, Ipv4Net, Ipv4Subnets, Ipv6Subnets};
 use netpath_model::PortRange;
 
 /// How to merge per-atom answers when a set of addresses splits.
@@ -83,15 +83,6 @@ impl AddrSet {
             .map(IpNet::V4)
             .collect();
         AddrSet::from_nets(false, &nets, Quantifier::OneOf)
-    }
-
-    /// An unknown IPv6 address somewhere in `nets` (merged, sorted, disjoint).
-    pub fn one_of_v6(nets: &[Ipv6Net]) -> AddrSet {
-        let nets: Vec<IpNet> = Ipv6Net::aggregate(&nets.to_vec())
-            .into_iter()
-            .map(IpNet::V6)
-            .collect();
-        AddrSet::from_nets(true, &nets, Quantifier::OneOf)
     }
 
     fn from_nets(v6: bool, nets: &[IpNet], quantifier: Quantifier) -> AddrSet {

@@ -9,18 +9,16 @@
 use super::*;
 
 fn ask6(s: &Snapshot, from: &str, to: &str, port: Option<u16>) -> Explanation {
-    let topo = Topology::new(s);
-    explain(
-        &topo,
+    ask_with(
+        s,
         from,
         to,
-        &ExplainOptions {
+        ExplainOptions {
             port,
             ipv6: true,
             ..Default::default()
         },
     )
-    .unwrap()
 }
 
 #[test]
@@ -139,16 +137,15 @@ fn an_internet_gateway_carries_ipv6_without_translation() {
 fn ping_over_ipv6_needs_the_echo_reply_129_through_the_stateless_acl() {
     let mut s = load("dual-stack-ipv6-flows");
     let topo_ask = |s: &Snapshot| {
-        explain(
-            &Topology::new(s),
+        ask_with(
+            s,
             "internet",
             "web-v6",
-            &ExplainOptions {
+            ExplainOptions {
                 protocol: Some(IpProtocol::Icmpv6),
                 ..Default::default()
             },
         )
-        .unwrap()
     };
     assert_eq!(topo_ask(&s).verdict, Verdict::Reachable);
     // Outbound IPv6 limited to TCP: the echo reply dies on the way back.

@@ -32,15 +32,17 @@ fn load(name: &str) -> Snapshot {
 }
 
 fn ask(s: &Snapshot, from: &str, to: &str, port: Option<u16>) -> Explanation {
-    let topo = Topology::new(s);
-    explain(
-        &topo,
+    ask_with(
+        s,
         from,
         to,
-        &ExplainOptions {
+        ExplainOptions {
             port,
             ..Default::default()
         },
     )
-    .unwrap()
+}
+
+fn ask_with(s: &Snapshot, from: &str, to: &str, opts: ExplainOptions) -> Explanation {
+    explain(&Topology::new(s), from, to, &opts).unwrap()
 }

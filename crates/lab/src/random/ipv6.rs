@@ -41,6 +41,18 @@ fn subnet6(v: usize, s: usize) -> String {
     format!("2600:1f18:{v}:{s}::/64")
 }
 
+/// (VPC, subnet) of a generated subnet id, `subnet-<v><s>` (one digit each).
+fn subnet_position(id: &Value) -> (usize, usize) {
+    let d: Vec<usize> = id
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("subnet-")
+        .chars()
+        .filter_map(|c| c.to_digit(10).map(|d| d as usize))
+        .collect();
+    (d[0], d[1])
+}
+
 /// Makes world `seed` dual-stack, or leaves it IPv4 only.
 pub(super) fn dual_stack(seed: u64, w: World) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x61a6_6666);
@@ -52,37 +64,20 @@ pub(super) fn dual_stack(seed: u64, w: World) {
     }
     let mut subnet6s: Vec<String> = Vec::new();
     for s in w.subnets.iter_mut() {
-        let sid = s["subnet_id"].as_str().unwrap_or_default().to_string();
-        // `subnet-<v><s>`
-        let digits: Vec<usize> = sid
-            .trim_start_matches("subnet-")
-            .chars()
-            .filter_map(|c| c.to_digit(10).map(|d| d as usize))
-            .collect();
-        let (v, k) = (digits[0], digits[1]);
+        let (v, k) = subnet_position(&s["subnet_id"]);
         s["ipv6_cidr_blocks"] = json!([subnet6(v, k)]);
         subnet6s.push(subnet6(v, k));
     }
     // Instances' ENIs (not the DBs').
     for e in w.enis.iter_mut().filter(|e| e["attachment"].is_object()) {
-        let sid = e["subnet_id"].as_str().unwrap_or_default();
-        let digits: Vec<usize> = sid
-            .trim_start_matches("subnet-")
-            .chars()
-            .filter_map(|c| c.to_digit(10).map(|d| d as usize))
-            .collect();
+        let (v, k) = subnet_position(&e["subnet_id"]);
         let n: usize = e["network_interface_id"]
             .as_str()
             .unwrap_or_default()
             .trim_start_matches("eni-")
             .parse()
             .unwrap_or(0);
-        e["ipv6_addresses"] = json!([format!(
-            "2600:1f18:{}:{}::{:x}",
-            digits[0],
-            digits[1],
-            0x10 + n
-        )]);
+        e["ipv6_addresses"] = json!([format!("2600:1f18:{v}:{k}::{:x}", 0x10 + n)]);
     }
     // An egress-only gateway for VPC 0, sometimes.
     let eigw = rng.gen_bool(0.5);
