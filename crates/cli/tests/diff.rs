@@ -66,7 +66,7 @@ fn diff_fixtures_report_documented_changes() {
             continue;
         }
         for (c, w) in changes.iter().zip(want) {
-            for key in ["change", "from", "to", "trend"] {
+            for key in ["change", "from", "to", "trend", "ip_version"] {
                 if !w[key].is_null() && c[key] != w[key] {
                     failures.push(format!("{name}: {key} = {}, expected {}", c[key], w[key]));
                 }

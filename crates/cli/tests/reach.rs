@@ -74,25 +74,22 @@ fn reach_to_lists_the_sources_explain_admits_per_fixture() {
             if from == to {
                 continue; // loopback: reach never pairs an end with itself
             }
-            if f["protocol"] == "icmp" {
+            if f["protocol"] == "icmp" || f["protocol"] == "icmpv6" {
                 continue; // reach answers TCP and UDP; ICMP is explain's
             }
             let v6 = |k: &str| {
                 f[k].as_str()
                     .is_some_and(|s| s.parse::<std::net::Ipv6Addr>().is_ok())
             };
-            if f["ipv6"] == true || f["protocol"] == "icmpv6" || v6("from") || v6("to") {
-                // reach compares IPv4 flows only so far, and says so (below).
-                let (code, _, err) = run(&["reach", "-s", aws, "--to", "2600:1f18:7000:ff01::10"]);
-                assert_eq!(code, Some(2), "{err}");
-                assert!(err.contains("IPv4 flows only"), "{err}");
-                continue;
-            }
+            // An IPv6 flow is asked over IPv6 and read from the IPv6 entries.
+            let ipv6 = f["ipv6"] == true || v6("from") || v6("to");
+            let family = if ipv6 { "ipv6" } else { "ipv4" };
             let want = f["verdict"]
                 .as_str()
                 .or_else(|| f["expect"]["verdict"].as_str())
                 .unwrap();
             let mut args = vec!["reach", "-s", aws, "--to", to];
+            args.push(if ipv6 { "--ipv6" } else { "--ipv4" });
             let port = f["port"].as_u64().map(|p| p.to_string());
             if let Some(p) = &port {
                 args.extend(["--port", p.as_str()]);
@@ -112,6 +109,9 @@ fn reach_to_lists_the_sources_explain_admits_per_fixture() {
             if let Some(p) = proto {
                 e_args.extend(["--protocol", p]);
             }
+            if ipv6 {
+                e_args.push("--ipv6");
+            }
             let (_, e_out, _) = run(&e_args);
             let exp: Value = serde_json::from_str(&e_out).unwrap();
             let src = &exp["source"];
@@ -125,6 +125,12 @@ fn reach_to_lists_the_sources_explain_admits_per_fixture() {
                 .unwrap()
                 .iter()
                 .filter(|e| {
+                    assert!(
+                        e["ip_version"] == family,
+                        "{}: reach {args:?} answered {} flows",
+                        dir.display(),
+                        e["ip_version"]
+                    );
                     e["members"]
                         .as_array()
                         .unwrap()
@@ -270,4 +276,42 @@ fn reach_mermaid_draws_the_groups_that_reach_the_target() {
         .count();
     let edges = out.lines().filter(|l| l.contains("-->|\"tcp 22")).count();
     assert!(groups >= 1 && groups == edges, "{out}");
+}
+
+/// A dual-stack web server is exposed twice: at its public IPv4 address
+/// through NAT at the internet gateway, and at its global IPv6 address
+/// directly. Each family is its own entry, and `-4`/`-6` pick one.
+#[test]
+fn exposure_lists_each_address_family_apart() {
+    let fx = "fixtures/dual-stack-ipv6-flows/aws";
+    let (code, table, err) = run(&["exposure", "-s", fx]);
+    assert_eq!(code, Some(0), "{err}");
+    insta::assert_snapshot!("exposure_dual_stack_table", table);
+    let doc = json(&["exposure", "-s", fx]);
+    let families: Vec<&str> = doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["ip_version"].as_str().unwrap())
+        .collect();
+    assert_eq!(families, ["ipv4", "ipv6"], "{doc:#}");
+    let v6 = &doc["entries"][1];
+    assert_eq!(v6["members"], serde_json::json!(["i-0e6000000000000a1"]));
+    let a = &v6["access"][0];
+    assert_eq!(a["ports"], serde_json::json!({"from": 443, "to": 443}));
+    assert!(a["via"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v.as_str().unwrap().contains("::/0 -> igw-")));
+    for (flag, want) in [("-4", "ipv4"), ("-6", "ipv6")] {
+        let doc = json(&["exposure", "-s", fx, flag]);
+        let entries = doc["entries"].as_array().unwrap();
+        assert!(!entries.is_empty());
+        assert!(entries.iter().all(|e| e["ip_version"] == want), "{doc:#}");
+    }
+    // An address of one family with the other's flag is bad usage.
+    let (code, _, err) = run(&["reach", "-s", fx, "--to", "2600:1f18:7000:ff01::10", "-4"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("one address family"), "{err}");
 }

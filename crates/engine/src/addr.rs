@@ -290,6 +290,82 @@ pub fn is_private_ip(ip: IpAddr) -> bool {
     }
 }
 
+/// The address family of a flow. A flow is IPv4 or IPv6 end to end: AWS
+/// matches IPv4 rules, entries and routes only against IPv4 packets and
+/// IPv6 ones only against IPv6 packets
+/// (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>,
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html>),
+/// so `reach`, `exposure`, `diff` and `check` answer each family apart.
+/// Serialized as `ipv4` / `ipv6`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IpVersion {
+    /// IPv4: an ENI stands at its primary private IPv4 address.
+    #[default]
+    Ipv4,
+    /// IPv6: an ENI stands at its first IPv6 address, which is also its
+    /// public address when it is global unicast (no NAT).
+    Ipv6,
+}
+
+impl IpVersion {
+    /// Both families, IPv4 first.
+    pub const BOTH: [IpVersion; 2] = [IpVersion::Ipv4, IpVersion::Ipv6];
+
+    /// True for IPv6.
+    pub fn is_v6(self) -> bool {
+        self == IpVersion::Ipv6
+    }
+
+    /// The family of `ip`.
+    pub fn of(ip: IpAddr) -> IpVersion {
+        if ip.is_ipv6() {
+            IpVersion::Ipv6
+        } else {
+            IpVersion::Ipv4
+        }
+    }
+
+    /// The family of a reference when it is an IP literal; `None` for
+    /// names and ids, which stand in either family.
+    pub fn of_literal(reference: &str) -> Option<IpVersion> {
+        reference.trim().parse::<IpAddr>().ok().map(IpVersion::of)
+    }
+
+    /// `IPv4` or `IPv6`, for sentences.
+    pub fn label(self) -> &'static str {
+        match self {
+            IpVersion::Ipv4 => "IPv4",
+            IpVersion::Ipv6 => "IPv6",
+        }
+    }
+
+    /// The address an ENI stands at in this family: its primary private
+    /// IPv4 address, or its first IPv6 address; `None` when it has none.
+    pub fn eni_address(self, eni: &netpath_model::NetworkInterface) -> Option<IpAddr> {
+        match self {
+            IpVersion::Ipv4 => eni.primary_ip().map(IpAddr::V4),
+            IpVersion::Ipv6 => eni.ipv6_addresses.first().copied().map(IpAddr::V6),
+        }
+    }
+
+    /// True when the internet can address the ENI in this family: a public
+    /// IPv4 address, or a global unicast IPv6 address (`2000::/3`)
+    /// (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-ip-addressing.html>).
+    pub fn eni_is_public(self, eni: &netpath_model::NetworkInterface) -> bool {
+        match self {
+            IpVersion::Ipv4 => eni.public_ip().is_some(),
+            IpVersion::Ipv6 => self.eni_address(eni).is_some_and(|a| !is_private_ip(a)),
+        }
+    }
+}
+
+impl fmt::Display for IpVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
 /// A set of ports, as sorted, disjoint inclusive ranges.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PortSet(pub Vec<PortRange>);

@@ -490,9 +490,9 @@ pub struct AfterFixes {
     /// `FROM, … -> TO, … PROTO PORTS`, each side naming three members and
     /// how many more.
     pub also_opens_flows: Vec<String>,
-    /// False when `also_opens` was not measured: for an IPv6 question, since
-    /// `diff` compares IPv4 flows only (`also_opens` is then 0 and means
-    /// nothing).
+    /// False when `also_opens` could not be measured (the `diff` of the
+    /// snapshot and the patched copy failed); `also_opens` is then 0 and
+    /// means nothing. IPv6 fixes are measured over IPv6 flows.
     pub also_opens_measured: bool,
 }
 

@@ -18,13 +18,14 @@
 //! every rule decides alike, so one port per piece decides the piece.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 use netpath_model::{
-    Direction, InstanceStateName, IpProtocol, NetworkInterface, PortRange, Snapshot,
+    Direction, InstanceStateName, IpProtocol, NetworkInterface, PortRange, Snapshot, Subnet,
 };
 
+use crate::addr::IpVersion;
 use crate::explain::ExplainOptions;
 use crate::network_acl::network_acl_for_subnet;
 use crate::security_group::permission_ports;
@@ -59,9 +60,10 @@ pub(crate) struct End {
     pub(crate) public: [bool; 2],
     /// ENI ids and instance ids, for attribution.
     pub(crate) ids: BTreeSet<String>,
-    /// Private addresses per side (an ENI's primary IP, a DB's ENIs' IPs);
-    /// empty when unknown.
-    pub(crate) addrs: [Vec<Ipv4Addr>; 2],
+    /// Private addresses per side in the family of the flows (an ENI's
+    /// primary IPv4 or first IPv6 address, a DB's ENIs' addresses); empty
+    /// when unknown.
+    pub(crate) addrs: [Vec<IpAddr>; 2],
     /// The ENI belongs to an AWS service (a load balancer, an endpoint, a
     /// NAT gateway, ...) on some side: it originates no connections of its
     /// own, so it is never a source.
@@ -134,39 +136,65 @@ pub(crate) fn rule_ports(
     out.into_iter().collect()
 }
 
-/// Every IPv4 CIDR a rule, NACL entry, route or prefix list of `snap` names:
-/// the address boundaries where any layer may decide differently.
-pub(crate) fn rule_cidrs(snap: &Snapshot) -> BTreeSet<Ipv4Net> {
-    let mut all: BTreeSet<Ipv4Net> = BTreeSet::new();
+/// Every CIDR of family `v` a rule, NACL entry, route or prefix list of
+/// `snap` names: the address boundaries where any layer may decide
+/// differently for flows of that family.
+pub(crate) fn rule_cidrs(snap: &Snapshot, v: IpVersion) -> BTreeSet<IpNet> {
+    let mut all: BTreeSet<IpNet> = BTreeSet::new();
     for sg in snap.security_groups.iter().flatten() {
         for p in sg.ip_permissions.iter().chain(&sg.ip_permissions_egress) {
-            all.extend(p.ip_ranges.iter().copied());
+            match v {
+                IpVersion::Ipv4 => all.extend(p.ip_ranges.iter().map(|c| IpNet::V4(*c))),
+                IpVersion::Ipv6 => all.extend(p.ipv6_ranges.iter().map(|c| IpNet::V6(*c))),
+            }
         }
     }
     for acl in snap.network_acls.iter().flatten() {
-        all.extend(acl.entries.iter().filter_map(|e| e.cidr_block));
+        all.extend(acl.entries.iter().filter_map(|e| match v {
+            IpVersion::Ipv4 => e.cidr_block.map(IpNet::V4),
+            IpVersion::Ipv6 => e.ipv6_cidr_block.map(IpNet::V6),
+        }));
     }
     for rt in snap.route_tables.iter().flatten() {
-        all.extend(rt.routes.iter().filter_map(|r| r.destination_cidr_block));
+        all.extend(rt.routes.iter().filter_map(|r| match v {
+            IpVersion::Ipv4 => r.destination_cidr_block.map(IpNet::V4),
+            IpVersion::Ipv6 => r.destination_ipv6_cidr_block.map(IpNet::V6),
+        }));
     }
     for pl in snap.prefix_lists.iter().flatten() {
-        for c in pl.cidrs.iter().flatten() {
-            if let ipnet::IpNet::V4(c) = c {
-                all.insert(*c);
-            }
-        }
+        all.extend(
+            pl.cidrs
+                .iter()
+                .flatten()
+                .filter(|c| IpVersion::of(c.addr()) == v)
+                .copied(),
+        );
     }
     all
 }
 
-/// CIDRs that cut a subnet: rule, entry and route CIDRs strictly inside it.
-pub(crate) fn subnet_cuts(snap: &Snapshot) -> HashMap<&str, Vec<Ipv4Net>> {
-    let all = rule_cidrs(snap);
+/// The CIDRs of family `v` a subnet holds addresses in: its IPv4 CIDR, or
+/// its IPv6 CIDRs.
+fn subnet_nets(s: &Subnet, v: IpVersion) -> Vec<IpNet> {
+    match v {
+        IpVersion::Ipv4 => vec![IpNet::V4(s.cidr_block)],
+        IpVersion::Ipv6 => s.ipv6_cidr_blocks.iter().map(|c| IpNet::V6(*c)).collect(),
+    }
+}
+
+/// CIDRs of family `v` that cut a subnet: rule, entry and route CIDRs
+/// strictly inside one of its CIDRs of that family.
+pub(crate) fn subnet_cuts(snap: &Snapshot, v: IpVersion) -> HashMap<&str, Vec<IpNet>> {
+    let all = rule_cidrs(snap, v);
     let mut out = HashMap::new();
     for s in snap.subnets.iter().flatten() {
+        let nets = subnet_nets(s, v);
         let inner: Vec<_> = all
             .iter()
-            .filter(|c| c.prefix_len() > s.cidr_block.prefix_len() && s.cidr_block.contains(*c))
+            .filter(|c| {
+                nets.iter()
+                    .any(|n| c.prefix_len() > n.prefix_len() && n.contains(*c))
+            })
             .copied()
             .collect();
         if !inner.is_empty() {
@@ -197,8 +225,8 @@ pub(crate) struct EniClass {
     /// Sorted group ids.
     groups: Vec<String>,
     /// The rule, entry and route CIDRs inside the subnet that hold the ENI's
-    /// primary address.
-    cuts: Vec<Ipv4Net>,
+    /// address in the family of the flows (primary IPv4, or first IPv6).
+    cuts: Vec<IpNet>,
     /// The instance's state and platform (the platform picks the ephemeral range).
     instance_state: Option<InstanceStateName>,
     platform: Option<String>,
@@ -212,18 +240,21 @@ pub(crate) struct EniClass {
     detached: bool,
 }
 
-/// The equivalence class of an ENI: every ENI with the same key is treated
-/// alike by every layer, as a source and as a destination (see the module
-/// docs). `cuts` comes from [`subnet_cuts`].
+/// The equivalence class of an ENI for flows of family `v`: every ENI with
+/// the same key is treated alike by every layer, as a source and as a
+/// destination (see the module docs). `cuts` comes from [`subnet_cuts`]
+/// for the same family.
 pub(crate) fn eni_class(
     topo: &Topology,
     eni: &NetworkInterface,
-    cuts: &HashMap<&str, Vec<Ipv4Net>>,
+    cuts: &HashMap<&str, Vec<IpNet>>,
+    v: IpVersion,
 ) -> ClassKey {
     let mut groups = eni.groups.clone();
     groups.sort_unstable();
     let inst = topo.instance_of(eni);
-    let cuts = match (eni.primary_ip(), cuts.get(eni.subnet_id.as_str())) {
+    let addr = v.eni_address(eni);
+    let cuts = match (addr, cuts.get(eni.subnet_id.as_str())) {
         (Some(ip), Some(cs)) => cs.iter().filter(|c| c.contains(&ip)).copied().collect(),
         _ => Vec::new(),
     };
@@ -234,20 +265,27 @@ pub(crate) fn eni_class(
         instance_state: inst.map(|i| i.state.clone()),
         platform: inst.and_then(|i| i.platform.clone()),
         interface_type: eni.interface_type.clone(),
-        public_ip: eni.public_ip().is_some(),
-        private_ip: eni.primary_ip().is_some(),
+        public_ip: v.eni_is_public(eni),
+        private_ip: addr.is_some(),
         requester_id: eni.requester_id.clone(),
         managed: eni.managed_service().is_some(),
         detached: eni.is_detached(),
     })
 }
 
-/// Collects every end of `topo` into `ends` (side `side`).
-pub(crate) fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<String, End>) {
+/// Collects every end of `topo` for flows of family `v` into `ends` (side
+/// `side`). For IPv6, ENIs without an IPv6 address and DB instances none of
+/// whose ENIs has one are no ends: they send and receive no IPv6 flows.
+pub(crate) fn collect_ends(
+    topo: &Topology,
+    side: usize,
+    ends: &mut BTreeMap<String, End>,
+    v: IpVersion,
+) {
     let snap = topo.snapshot;
-    let cuts = subnet_cuts(snap);
+    let cuts = subnet_cuts(snap, v);
     for eni in snap.network_interfaces.iter().flatten() {
-        if is_rds(eni) {
+        if is_rds(eni) || (v.is_v6() && v.eni_address(eni).is_none()) {
             continue;
         }
         let key = eni_key(eni);
@@ -261,13 +299,13 @@ pub(crate) fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<Str
         groups.sort();
         let inst = topo.instance_of(eni);
         e.refs[side] = Some(eni.network_interface_id.clone());
-        e.class[side] = Some(eni_class(topo, eni, &cuts));
+        e.class[side] = Some(eni_class(topo, eni, &cuts, v));
         e.vpc[side] = Some(eni.vpc_id.clone());
         e.ports[side] = ingress_ports(topo, &groups);
         e.groups[side] = groups;
         e.subnets[side] = vec![eni.subnet_id.clone()];
-        e.addrs[side] = eni.primary_ip().into_iter().collect();
-        e.public[side] = eni.public_ip().is_some();
+        e.addrs[side] = v.eni_address(eni).into_iter().collect();
+        e.public[side] = v.eni_is_public(eni);
         e.managed |= eni.managed_service().is_some();
         e.ids.insert(eni.network_interface_id.clone());
         if let Some(i) = inst {
@@ -276,6 +314,14 @@ pub(crate) fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<Str
     }
     for db in snap.db_instances.iter().flatten() {
         let key = db.db_instance_identifier.clone();
+        if v.is_v6()
+            && !topo
+                .db_network_interfaces(db)
+                .iter()
+                .any(|x| v.eni_address(x).is_some())
+        {
+            continue;
+        }
         let e = ends
             .entry(format!("db:{key}"))
             .or_insert_with(|| End::new(key.clone(), EndKind::Db));
@@ -299,8 +345,8 @@ pub(crate) fn collect_ends(topo: &Topology, side: usize, ends: &mut BTreeMap<Str
             .as_ref()
             .map(|g| g.subnet_ids.clone())
             .unwrap_or_default();
-        e.public[side] = enis.iter().any(|x| x.public_ip().is_some());
-        e.addrs[side] = enis.iter().filter_map(|x| x.primary_ip()).collect();
+        e.public[side] = enis.iter().any(|x| v.eni_is_public(x));
+        e.addrs[side] = enis.iter().filter_map(|x| v.eni_address(x)).collect();
         e.ids.insert(key.clone());
         e.ids
             .extend(enis.iter().map(|x| x.network_interface_id.clone()));
@@ -362,10 +408,16 @@ pub(crate) fn port_cuts(
     }
 }
 
-/// The question for one piece of a port range: its first port (port 0, which
-/// no client connects to, only when the piece holds nothing else).
-pub(crate) fn piece_options(protocol: IpProtocol, piece: PortRange) -> ExplainOptions {
+/// The question for one piece of a port range in family `v`: its first
+/// port (port 0, which no client connects to, only when the piece holds
+/// nothing else).
+pub(crate) fn piece_options(
+    protocol: IpProtocol,
+    piece: PortRange,
+    v: IpVersion,
+) -> ExplainOptions {
     ExplainOptions {
+        ipv6: v.is_v6(),
         protocol: Some(protocol),
         port: Some(if piece.from == 0 && piece.to > 0 {
             1

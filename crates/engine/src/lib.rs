@@ -43,7 +43,7 @@ mod topology;
 mod verify;
 mod walk;
 
-pub use addr::AddrSet;
+pub use addr::{AddrSet, IpVersion};
 pub use answer::{
     AfterFixes, Blocking, Decision, Direction, EndpointInfo, Explanation, ExplanationCode, Fix,
     FixEdit, Hop, HopKind, IcmpExchange, Matched, PathLeg, Symptom, Verdict,

@@ -26,6 +26,7 @@
 
 use netpath_model::{Direction, Snapshot};
 
+use crate::addr::IpVersion;
 use crate::answer::{AfterFixes, Blocking, Explanation, Fix, FixEdit};
 use crate::diff::{diff, ChangeKind, DiffOptions};
 use crate::explain::{explain, ExplainError, ExplainOptions};
@@ -96,14 +97,10 @@ fn verify(topo: &Topology, exp: &mut Explanation, ask: impl Fn(&Topology) -> Opt
     let Some(last) = last else {
         return;
     };
-    // `diff` compares IPv4 flows only, so it would say "nothing else" of an
-    // IPv6 rule without having looked.
-    let measured = !is_ipv6(exp);
-    let (also_opens, also_opens_flows) = if measured {
-        blast_radius(topo, &copy, exp)
-    } else {
-        (0, Vec::new())
-    };
+    // A diff that could not run has not looked: it never says "nothing else".
+    let radius = blast_radius(topo, &copy, exp);
+    let measured = radius.is_some();
+    let (also_opens, also_opens_flows) = radius.unwrap_or_default();
     exp.after_fixes = Some(AfterFixes {
         also_opens_measured: measured,
         verdict: last.verdict,
@@ -186,14 +183,13 @@ fn narrower_is_better(
     exp: &Explanation,
 ) -> Option<Fix> {
     let narrower = fix.narrower.as_deref()?;
-    if is_ipv6(exp) {
-        return None;
-    }
     let before = Topology::new(copy);
     let opens = |e: &FixEdit| {
         let mut trial = copy.clone();
-        e.apply(&mut trial)
-            .then(|| blast_radius(&before, &trial, exp).0)
+        if !e.apply(&mut trial) {
+            return None;
+        }
+        blast_radius(&before, &trial, exp).map(|r| r.0)
     };
     let wide = opens(edit)?;
     let narrow = opens(narrower.edit.as_ref()?)?;
@@ -211,18 +207,25 @@ fn narrower_is_better(
 
 /// The flows that `patched` opens besides the one asked, compared with
 /// `topo`: a `diff`, its `opened` changes, minus the question's own pair.
-fn blast_radius(topo: &Topology, patched: &Snapshot, exp: &Explanation) -> (usize, Vec<String>) {
+fn blast_radius(
+    topo: &Topology,
+    patched: &Snapshot,
+    exp: &Explanation,
+) -> Option<(usize, Vec<String>)> {
     let after = Topology::new(patched);
-    // The fixes concern the asked protocol and port: the flows compared
-    // are those on it.
+    // The fixes concern the asked protocol, port and address family: the
+    // flows compared are those.
     let opts = DiffOptions {
         port: (exp.port != 0).then_some(exp.port),
         protocol: netpath_model::IpProtocol::parse(&exp.protocol),
+        ip_version: Some(if is_ipv6(exp) {
+            IpVersion::Ipv6
+        } else {
+            IpVersion::Ipv4
+        }),
         ..DiffOptions::default()
     };
-    let Ok(d) = diff(topo, &after, &opts) else {
-        return (0, Vec::new());
-    };
+    let d = diff(topo, &after, &opts).ok()?;
     let ids = |e: &crate::answer::EndpointInfo| -> Vec<String> {
         [
             Some(&e.reference),
@@ -271,5 +274,5 @@ fn blast_radius(topo: &Topology, patched: &Snapshot, exp: &Explanation) -> (usiz
         ));
     }
     others.truncate(ALSO_OPENS_SHOWN);
-    (count, others)
+    Some((count, others))
 }

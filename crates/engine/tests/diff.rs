@@ -7,22 +7,39 @@ use std::collections::BTreeSet;
 
 use netpath_engine::{compare, EditChange};
 use netpath_engine::{diff, explain, DiffOptions, ExplainOptions, Topology, Verdict};
-use netpath_engine::{ChangeKind, FlowChange};
+use netpath_engine::{ChangeKind, FlowChange, IpVersion};
 use netpath_model::{IpProtocol, Snapshot};
-use netpath_synth::{generate, perturb, SynthParams};
+use netpath_synth::{dual_stack, generate, perturb, SynthParams};
 
-/// The ends brute force walks: every instance (by id) and DB (by identifier).
-fn ends(s: &Snapshot) -> Vec<String> {
+/// The ends brute force walks in family `fam`: every instance (by id) and
+/// DB (by identifier) with an address of the family in both snapshots.
+fn ends(snaps: [&Snapshot; 2], fam: IpVersion) -> Vec<String> {
+    let s = snaps[0];
+    let has = |id: &str| {
+        snaps.iter().all(|x| {
+            x.network_interfaces
+                .iter()
+                .flatten()
+                .any(|e| e.network_interface_id == id && fam.eni_address(e).is_some())
+        })
+    };
     let mut v: Vec<String> = s
         .instances
         .iter()
         .flatten()
+        .filter(|i| i.network_interface_ids.first().is_some_and(|e| has(e)))
         .map(|i| i.instance_id.clone())
         .collect();
+    let topo = Topology::new(s);
     v.extend(
         s.db_instances
             .iter()
             .flatten()
+            .filter(|d| {
+                topo.db_network_interfaces(d)
+                    .iter()
+                    .any(|e| has(&e.network_interface_id))
+            })
             .map(|d| d.db_instance_identifier.clone()),
     );
     v
@@ -72,10 +89,11 @@ fn sample_ports(snaps: [&Snapshot; 2], dst: &str) -> BTreeSet<u16> {
 
 type Key = (Verdict, Option<String>);
 
-fn answer(topo: &Topology, from: &str, to: &str, port: u16) -> Key {
+fn answer(topo: &Topology, from: &str, to: &str, port: u16, fam: IpVersion) -> Key {
     let opts = ExplainOptions {
         protocol: Some(IpProtocol::Tcp),
         port: Some(port),
+        ipv6: fam.is_v6(),
         ..Default::default()
     };
     let e = explain(topo, from, to, &opts).unwrap();
@@ -87,22 +105,33 @@ fn covering<'a>(
     from: &str,
     to: &str,
     port: u16,
+    fam: IpVersion,
 ) -> Option<&'a FlowChange> {
     changes.iter().find(|c| {
-        c.protocol == "tcp"
+        c.ip_version == fam
+            && c.protocol == "tcp"
             && c.ports.contains(port)
             && c.from.iter().any(|f| f == from)
             && c.to.iter().any(|t| t == to)
     })
 }
 
-fn check_world(seed: u64) {
-    let before = generate(&SynthParams {
+/// Random edits to a (dual-stack, when `dual`) world; every flow of both
+/// families whose `explain` answer changed must be reported, with both
+/// verdicts.
+fn check_world(seed: u64, dual: bool) -> usize {
+    let mut before = generate(&SynthParams {
         enis: 30,
         vpcs: 2,
         seed,
     });
+    if dual {
+        dual_stack(&mut before, seed);
+    }
     let (mut after, _) = perturb(&before, 6, seed + 100);
+    if dual {
+        ipv6_edits(&mut after);
+    }
     // Also move one instance's ENI to another group and stop another
     // instance: both change the ENI's equivalence class.
     {
@@ -125,31 +154,41 @@ fn check_world(seed: u64) {
     let (tb, ta) = (Topology::new(&before), Topology::new(&after));
     let d = diff(&tb, &ta, &DiffOptions::default()).unwrap();
 
-    let all = ends(&before);
     let mut checked = 0;
     let mut problems = Vec::new();
-    for src in all.iter().filter(|s| s.starts_with("i-")) {
-        for dst in &all {
-            if src == dst {
-                continue;
-            }
-            for port in sample_ports([&before, &after], dst) {
-                checked += 1;
-                let (b, a) = (answer(&tb, src, dst, port), answer(&ta, src, dst, port));
-                let cover = covering(&d.changes, src, dst, port);
-                match (b != a, cover) {
+    let families: &[IpVersion] = if dual {
+        &IpVersion::BOTH
+    } else {
+        &[IpVersion::Ipv4]
+    };
+    for &fam in families {
+        let all = ends([&before, &after], fam);
+        for src in all.iter().filter(|s| s.starts_with("i-")) {
+            for dst in &all {
+                if src == dst {
+                    continue;
+                }
+                for port in sample_ports([&before, &after], dst) {
+                    checked += 1;
+                    let (b, a) = (
+                        answer(&tb, src, dst, port, fam),
+                        answer(&ta, src, dst, port, fam),
+                    );
+                    let cover = covering(&d.changes, src, dst, port, fam);
+                    match (b != a, cover) {
                     (true, None) => problems.push(format!(
-                        "seed {seed}: {src} -> {dst} tcp/{port} changed {b:?} -> {a:?} but diff does not report it"
+                        "seed {seed}: {src} -> {dst} tcp/{port} over {fam} changed {b:?} -> {a:?} but diff does not report it"
                     )),
                     (_, Some(c)) => {
                         if c.before.verdict != Some(b.0) || c.after.verdict != Some(a.0) {
                             problems.push(format!(
-                                "seed {seed}: {src} -> {dst} tcp/{port}: diff says {:?} -> {:?}, explain says {b:?} -> {a:?}",
+                                "seed {seed}: {src} -> {dst} tcp/{port} over {fam}: diff says {:?} -> {:?}, explain says {b:?} -> {a:?}",
                                 c.before.verdict, c.after.verdict
                             ));
                         }
                     }
                     (false, None) => {}
+                }
                 }
             }
         }
@@ -158,13 +197,60 @@ fn check_world(seed: u64) {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     // The edits do change something in these worlds.
     assert!(!d.edits.is_empty());
+    d.changes
+        .iter()
+        .filter(|c| c.ip_version == IpVersion::Ipv6)
+        .count()
+}
+
+/// IPv6-only edits: one rule's IPv6 ranges dropped, one IPv6 NACL entry
+/// flipped, one IPv6 route deleted.
+fn ipv6_edits(s: &mut Snapshot) {
+    if let Some(p) = s
+        .security_groups
+        .iter_mut()
+        .flatten()
+        .flat_map(|g| g.ip_permissions.iter_mut())
+        .find(|p| !p.ipv6_ranges.is_empty())
+    {
+        p.ipv6_ranges.clear();
+    }
+    if let Some(e) = s
+        .network_acls
+        .iter_mut()
+        .flatten()
+        .flat_map(|a| a.entries.iter_mut())
+        .find(|e| e.ipv6_cidr_block.is_some() && e.rule_number < 32767)
+    {
+        e.rule_action = match e.rule_action {
+            netpath_model::RuleAction::Allow => netpath_model::RuleAction::Deny,
+            netpath_model::RuleAction::Deny => netpath_model::RuleAction::Allow,
+        };
+    }
+    if let Some(rt) = s.route_tables.iter_mut().flatten().find(|r| {
+        r.routes.iter().any(|x| {
+            x.destination_ipv6_cidr_block
+                .is_some_and(|c| c.prefix_len() < 56)
+        })
+    }) {
+        rt.routes.retain(|x| {
+            x.destination_ipv6_cidr_block
+                .is_none_or(|c| c.prefix_len() >= 56)
+        });
+    }
 }
 
 #[test]
 fn class_diff_agrees_with_pairwise_explain() {
     for seed in [1, 2, 3] {
-        check_world(seed);
+        check_world(seed, false);
     }
+}
+
+#[test]
+fn class_diff_agrees_with_pairwise_explain_over_ipv4_and_ipv6() {
+    let v6: usize = [1, 4, 6].into_iter().map(|s| check_world(s, true)).sum();
+    assert!(v6 > 0, "no IPv6 flow changed in any world");
 }
 
 #[test]

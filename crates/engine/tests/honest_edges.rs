@@ -104,19 +104,28 @@ fn a_publicly_accessible_db_without_its_eni_is_possibly_exposed() {
     assert!(db.access.iter().any(|a| a.verdict == Verdict::Unknown));
 }
 
-/// `exposure` is IPv4 only and says so by name; `explain` answers IPv6.
+/// `exposure` of a dual-stack VPC lists the web server over IPv6 too, on
+/// the port its `::/0` rule opens, through the internet gateway; `explain`
+/// agrees, and the IPv6 catch-all entry (32768) denies the rest.
 #[test]
-fn ipv6_exposure_is_named_as_not_evaluated_and_explain_answers_it() {
+fn ipv6_exposure_lists_the_global_address_and_explain_agrees() {
     let s = load("dual-stack-ipv6-catch-all");
     let topo = Topology::new(&s);
     let r = reach(&topo, &ReachQuery::Exposure, &ReachOptions::default()).unwrap();
+    let v6 = r
+        .entries
+        .iter()
+        .find(|e| e.ip_version == netpath_engine::IpVersion::Ipv6)
+        .unwrap_or_else(|| panic!("no IPv6 entry: {:#?}", r.entries));
+    assert_eq!(v6.members, ["i-0c0000000000000001"]);
     assert!(
-        r.warnings
-            .iter()
-            .any(|w| w.contains("IPv4 only") && w.contains("eni-0c0000000000000001")),
+        v6.access.iter().any(|a| a.verdict == Verdict::Reachable
+            && a.ports.contains(443)
+            && a.internet_gateway.as_deref() == Some("igw-0c0000000000000001")),
         "{:?}",
-        r.warnings
+        v6.access
     );
+    assert!(!r.warnings.iter().any(|w| w.contains("IPv4 only")));
     let e = netpath_engine::explain(
         &topo,
         "internet",

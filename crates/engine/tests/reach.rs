@@ -6,10 +6,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use netpath_engine::{explain, reach, ExplainOptions, ReachOptions, ReachQuery, Topology, Verdict};
+use netpath_engine::{
+    explain, reach, ExplainOptions, IpVersion, ReachOptions, ReachQuery, Topology, Verdict,
+};
 use netpath_engine::{PortAccess, Reach};
 use netpath_model::{IpProtocol, PortRange, Snapshot};
-use netpath_synth::{generate, SynthParams};
+use netpath_synth::{dual_stack, generate, SynthParams};
+
+const V4: IpVersion = IpVersion::Ipv4;
+const V6: IpVersion = IpVersion::Ipv6;
 
 fn world(seed: u64) -> Snapshot {
     generate(&SynthParams {
@@ -19,22 +24,53 @@ fn world(seed: u64) -> Snapshot {
     })
 }
 
-/// The far ends brute force walks, as `reach` names them: instances (by
-/// id, for their primary ENI; a terminated one has none) and DB instances
-/// (by identifier).
-fn instances(s: &Snapshot) -> Vec<String> {
+/// The same world with IPv6 added ([`dual_stack`]).
+fn dual_world(seed: u64) -> Snapshot {
+    let mut s = world(seed);
+    dual_stack(&mut s, seed);
+    s
+}
+
+/// True when the ENI `id` has an address of family `v`.
+fn has_address(s: &Snapshot, id: &str, v: IpVersion) -> bool {
+    s.network_interfaces
+        .iter()
+        .flatten()
+        .find(|e| e.network_interface_id == id)
+        .is_some_and(|e| v.eni_address(e).is_some())
+}
+
+/// The far ends brute force walks in family `v`, as `reach` names them:
+/// instances (by id, for their primary ENI; a terminated one has none)
+/// whose primary ENI has an address of the family.
+fn instances(s: &Snapshot, v: IpVersion) -> Vec<String> {
     s.instances
         .iter()
         .flatten()
         .filter(|i| !i.is_terminated())
+        .filter(|i| {
+            !v.is_v6()
+                || i.network_interface_ids
+                    .first()
+                    .is_some_and(|e| has_address(s, e, v))
+        })
         .map(|i| i.instance_id.clone())
         .collect()
 }
 
-fn dbs(s: &Snapshot) -> Vec<String> {
+/// DB instances (by identifier) with an ENI that has an address of family `v`.
+fn dbs(s: &Snapshot, v: IpVersion) -> Vec<String> {
+    let topo = Topology::new(s);
     s.db_instances
         .iter()
         .flatten()
+        .filter(|d| {
+            !v.is_v6()
+                || topo
+                    .db_network_interfaces(d)
+                    .iter()
+                    .any(|e| v.eni_address(e).is_some())
+        })
         .map(|d| d.db_instance_identifier.clone())
         .collect()
 }
@@ -70,11 +106,11 @@ fn sample(s: &Snapshot, range: PortRange) -> BTreeSet<u16> {
     out
 }
 
-/// What `reach` says of (member, protocol, port): the listed verdict, or
-/// blocked when not listed.
-fn implied(r: &Reach) -> BTreeMap<String, Vec<PortAccess>> {
+/// What `reach` says of (member, protocol, port) in family `v`: the listed
+/// verdict, or blocked when not listed.
+fn implied(r: &Reach, v: IpVersion) -> BTreeMap<String, Vec<PortAccess>> {
     let mut out: BTreeMap<String, Vec<PortAccess>> = BTreeMap::new();
-    for e in &r.entries {
+    for e in r.entries.iter().filter(|e| e.ip_version == v) {
         for m in &e.members {
             out.entry(m.clone())
                 .or_default()
@@ -92,6 +128,7 @@ fn verdict_at(access: Option<&Vec<PortAccess>>, proto: IpProtocol, port: u16) ->
         .map_or(Verdict::Blocked, |a| a.verdict)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn check(
     topo: &Topology,
     from: &str,
@@ -99,11 +136,13 @@ fn check(
     proto: IpProtocol,
     port: u16,
     want: Verdict,
+    v: IpVersion,
     tally: &mut BTreeMap<String, usize>,
 ) {
     let opts = ExplainOptions {
         protocol: Some(proto),
         port: Some(port),
+        ipv6: v.is_v6(),
         ..ExplainOptions::default()
     };
     let got = explain(topo, from, to, &opts)
@@ -111,25 +150,31 @@ fn check(
         .verdict;
     assert_eq!(
         got, want,
-        "{from} -> {to} {proto} {port}: explain says {got:?}, reach implies {want:?}"
+        "{from} -> {to} {proto} {port} over {v}: explain says {got:?}, reach implies {want:?}"
     );
     *tally.entry(format!("{got:?}")).or_default() += 1;
 }
 
 #[test]
 fn reach_to_agrees_with_explain_on_every_flow() {
-    for seed in [3, 11] {
-        let snap = world(seed);
+    // IPv4 on an IPv4 world and on a dual-stack one, and IPv6.
+    for (seed, dual, v) in [
+        (3, false, V4),
+        (11, true, V4),
+        (11, true, V6),
+        (3, true, V6),
+    ] {
+        let snap = if dual { dual_world(seed) } else { world(seed) };
         let topo = Topology::new(&snap);
-        let sources = instances(&snap);
+        let sources = instances(&snap, v);
         let mut tally = BTreeMap::new();
         // Every DB on its endpoint port, and a spread of instances on every
         // port their groups open.
-        let mut targets: Vec<String> = dbs(&snap);
-        targets.extend(instances(&snap).into_iter().step_by(37));
+        let mut targets: Vec<String> = dbs(&snap, v);
+        targets.extend(instances(&snap, v).into_iter().step_by(37));
         for to in &targets {
             let r = reach(&topo, &ReachQuery::To(to.clone()), &ReachOptions::default()).unwrap();
-            let got = implied(&r);
+            let got = implied(&r, v);
             // The ports reach considered for this destination.
             let ranges: BTreeSet<(String, PortRange)> = r
                 .entries
@@ -168,7 +213,7 @@ fn reach_to_agrees_with_explain_on_every_flow() {
                     {
                         continue;
                     }
-                    check(&topo, from, to, IpProtocol::Tcp, port, want, &mut tally);
+                    check(&topo, from, to, IpProtocol::Tcp, port, want, v, &mut tally);
                 }
             }
             // Internet as a source.
@@ -184,11 +229,12 @@ fn reach_to_agrees_with_explain_on_every_flow() {
                     IpProtocol::Tcp,
                     port,
                     want,
+                    v,
                     &mut tally,
                 );
             }
         }
-        eprintln!("seed {seed}: reach --to checked {tally:?}");
+        eprintln!("seed {seed} over {v}: reach --to checked {tally:?}");
         assert!(
             tally.get("Reachable").copied().unwrap_or(0) > 50,
             "{tally:?}"
@@ -199,94 +245,113 @@ fn reach_to_agrees_with_explain_on_every_flow() {
 
 #[test]
 fn reach_to_with_a_port_lists_exactly_the_sources_explain_admits() {
-    let snap = world(5);
-    let topo = Topology::new(&snap);
-    let mut tally = BTreeMap::new();
-    for to in instances(&snap).into_iter().step_by(53) {
-        for port in [22u16, 443, 5432, 9050] {
-            let opts = ReachOptions {
-                port: Some(port),
-                protocol: Some(IpProtocol::Tcp),
-            };
-            let r = reach(&topo, &ReachQuery::To(to.clone()), &opts).unwrap();
-            let got = implied(&r);
-            for from in instances(&snap) {
-                if from != to {
-                    let want = verdict_at(got.get(&from), IpProtocol::Tcp, port);
-                    check(&topo, &from, &to, IpProtocol::Tcp, port, want, &mut tally);
+    for (dual, v) in [(false, V4), (true, V6)] {
+        let snap = if dual { dual_world(5) } else { world(5) };
+        let topo = Topology::new(&snap);
+        let mut tally = BTreeMap::new();
+        for to in instances(&snap, v).into_iter().step_by(53) {
+            for port in [22u16, 443, 5432, 9050] {
+                let opts = ReachOptions {
+                    port: Some(port),
+                    protocol: Some(IpProtocol::Tcp),
+                    ip_version: None,
+                };
+                let r = reach(&topo, &ReachQuery::To(to.clone()), &opts).unwrap();
+                let got = implied(&r, v);
+                for from in instances(&snap, v) {
+                    if from != to {
+                        let want = verdict_at(got.get(&from), IpProtocol::Tcp, port);
+                        check(
+                            &topo,
+                            &from,
+                            &to,
+                            IpProtocol::Tcp,
+                            port,
+                            want,
+                            v,
+                            &mut tally,
+                        );
+                    }
                 }
+                // Counts add up to every source considered.
+                let s = &r.summary;
+                assert_eq!(
+                    s.reachable + s.partial + s.unknown + s.blocked,
+                    s.considered
+                );
             }
-            // Counts add up to every source considered.
-            let s = &r.summary;
-            assert_eq!(
-                s.reachable + s.partial + s.unknown + s.blocked,
-                s.considered
-            );
         }
+        eprintln!("reach --to --port checked {tally:?}");
+        assert!(
+            tally.get("Reachable").copied().unwrap_or(0) > 20,
+            "{tally:?}"
+        );
     }
-    eprintln!("reach --to --port checked {tally:?}");
-    assert!(
-        tally.get("Reachable").copied().unwrap_or(0) > 20,
-        "{tally:?}"
-    );
 }
 
 #[test]
 fn reach_from_agrees_with_explain_on_every_flow() {
-    let snap = world(7);
-    let topo = Topology::new(&snap);
-    let mut tally = BTreeMap::new();
-    let mut dests = instances(&snap);
-    dests.extend(dbs(&snap));
-    for from in instances(&snap).into_iter().step_by(41) {
-        let r = reach(
-            &topo,
-            &ReachQuery::From(from.clone()),
-            &ReachOptions::default(),
-        )
-        .unwrap();
-        let got = implied(&r);
-        for to in &dests {
-            if *to == from {
-                continue;
-            }
-            // Every port the destination's entry lists, at its ends and cuts.
-            for a in got.get(to).into_iter().flatten() {
-                let proto = if a.protocol == "tcp" {
-                    IpProtocol::Tcp
-                } else {
-                    IpProtocol::Udp
-                };
-                for port in sample(&snap, a.ports) {
-                    let want = verdict_at(got.get(to), proto, port);
-                    check(&topo, &from, to, proto, port, want, &mut tally);
+    for (dual, v) in [(false, V4), (true, V6)] {
+        let snap = if dual { dual_world(7) } else { world(7) };
+        let topo = Topology::new(&snap);
+        let mut tally = BTreeMap::new();
+        let mut dests = instances(&snap, v);
+        dests.extend(dbs(&snap, v));
+        for from in instances(&snap, v).into_iter().step_by(41) {
+            let r = reach(
+                &topo,
+                &ReachQuery::From(from.clone()),
+                &ReachOptions::default(),
+            )
+            .unwrap();
+            let got = implied(&r, v);
+            for to in &dests {
+                if *to == from {
+                    continue;
+                }
+                // Every port the destination's entry lists, at its ends and cuts.
+                for a in got.get(to).into_iter().flatten() {
+                    let proto = if a.protocol == "tcp" {
+                        IpProtocol::Tcp
+                    } else {
+                        IpProtocol::Udp
+                    };
+                    for port in sample(&snap, a.ports) {
+                        let want = verdict_at(got.get(to), proto, port);
+                        check(&topo, &from, to, proto, port, want, v, &mut tally);
+                    }
+                }
+                // And the common service ports, which must be blocked when not listed.
+                for port in [22u16, 443, 5432, 6379, 8080] {
+                    let want = verdict_at(got.get(to), IpProtocol::Tcp, port);
+                    check(&topo, &from, to, IpProtocol::Tcp, port, want, v, &mut tally);
                 }
             }
-            // And the common service ports, which must be blocked when not listed.
-            for port in [22u16, 443, 5432, 6379, 8080] {
-                let want = verdict_at(got.get(to), IpProtocol::Tcp, port);
-                check(&topo, &from, to, IpProtocol::Tcp, port, want, &mut tally);
-            }
         }
+        eprintln!("reach --from over {v} checked {tally:?}");
+        assert!(
+            tally.get("Reachable").copied().unwrap_or(0) > 50,
+            "{tally:?}"
+        );
+        assert!(tally.get("Blocked").copied().unwrap_or(0) > 50, "{tally:?}");
     }
-    eprintln!("reach --from checked {tally:?}");
-    assert!(
-        tally.get("Reachable").copied().unwrap_or(0) > 50,
-        "{tally:?}"
-    );
-    assert!(tally.get("Blocked").copied().unwrap_or(0) > 50, "{tally:?}");
 }
 
 #[test]
 fn exposure_agrees_with_explain_on_every_public_end() {
-    for seed in [3, 13] {
-        let snap = world(seed);
+    for (seed, dual, v) in [
+        (3, false, V4),
+        (13, false, V4),
+        (3, true, V6),
+        (7, true, V6),
+    ] {
+        let snap = if dual { dual_world(seed) } else { world(seed) };
         let topo = Topology::new(&snap);
         let r = reach(&topo, &ReachQuery::Exposure, &ReachOptions::default()).unwrap();
-        let got = implied(&r);
+        let got = implied(&r, v);
         let mut tally = BTreeMap::new();
-        let mut ends = instances(&snap);
-        ends.extend(dbs(&snap));
+        let mut ends = instances(&snap, v);
+        ends.extend(dbs(&snap, v));
         for to in &ends {
             for port in [22u16, 80, 443, 3306, 5432, 6379, 8080, 9050] {
                 let want = verdict_at(got.get(to), IpProtocol::Tcp, port);
@@ -297,11 +362,12 @@ fn exposure_agrees_with_explain_on_every_public_end() {
                     IpProtocol::Tcp,
                     port,
                     want,
+                    v,
                     &mut tally,
                 );
             }
         }
-        eprintln!("seed {seed}: exposure checked {tally:?}");
+        eprintln!("seed {seed} over {v}: exposure checked {tally:?}");
         assert!(
             tally.get("Reachable").copied().unwrap_or(0) > 5,
             "{tally:?}"
@@ -350,18 +416,23 @@ fn reach_agrees_with_explain_on_every_fixture_with_partial_and_unknown() {
             error: "AccessDenied".into(),
             resource: None,
         });
-        for snap in [base, gapped] {
+        for (snap, v) in [
+            (base.clone(), V4),
+            (gapped.clone(), V4),
+            (base, V6),
+            (gapped, V6),
+        ] {
             let topo = Topology::new(&snap);
-            let mut ends = instances(&snap);
-            ends.extend(dbs(&snap));
-            let mut sources = instances(&snap);
+            let mut ends = instances(&snap, v);
+            ends.extend(dbs(&snap, v));
+            let mut sources = instances(&snap, v);
             sources.push("internet".into());
             for to in &ends {
                 let r = match reach(&topo, &ReachQuery::To(to.clone()), &ReachOptions::default()) {
                     Ok(r) => r,
                     Err(e) => panic!("{}: reach --to {to}: {e}", dir.display()),
                 };
-                let got = implied(&r);
+                let got = implied(&r, v);
                 let ranges: Vec<(String, PortRange)> = r
                     .entries
                     .iter()
@@ -379,13 +450,13 @@ fn reach_agrees_with_explain_on_every_fixture_with_partial_and_unknown() {
                         };
                         for port in [range.from, range.to] {
                             let want = verdict_at(got.get(from), proto, port);
-                            check(&topo, from, to, proto, port, want, &mut tally);
+                            check(&topo, from, to, proto, port, want, v, &mut tally);
                         }
                     }
                 }
             }
             let r = reach(&topo, &ReachQuery::Exposure, &ReachOptions::default()).unwrap();
-            let got = implied(&r);
+            let got = implied(&r, v);
             for (to, access) in &got {
                 for a in access {
                     let want = verdict_at(Some(access), IpProtocol::Tcp, a.ports.from);
@@ -396,6 +467,7 @@ fn reach_agrees_with_explain_on_every_fixture_with_partial_and_unknown() {
                         IpProtocol::Tcp,
                         a.ports.from,
                         want,
+                        v,
                         &mut tally,
                     );
                 }

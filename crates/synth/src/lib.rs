@@ -15,17 +15,22 @@
 //! written with [`netpath_model::Snapshot::to_json`]: randomness comes from ChaCha8 seeded
 //! with `seed`, and nothing iterates a hash map.
 //!
+//! [`dual_stack`] adds IPv6 to such an account (addresses, rules, entries,
+//! routes, an egress-only internet gateway), for the IPv6 equivalence tests.
+//!
 //! [`perturb`] applies a given number of rule edits, for diff benchmarks.
 //! [`connections`] draws TCP connections between a snapshot's ENIs, whose
 //! [`SynthConnection::record`]s are VPC Flow Logs records, for the
 //! `flowlogs` benchmark and its agreement test.
 #![warn(missing_docs)]
 
+mod dual_stack;
 mod flow_logs;
 mod generate;
 mod perturb;
 mod plan;
 
+pub use dual_stack::{cidr_twin, dual_stack};
 pub use flow_logs::{connections, RecordPoint, SynthConnection};
 pub use generate::{generate, SynthParams};
 pub use perturb::perturb;

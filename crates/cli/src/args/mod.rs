@@ -297,12 +297,36 @@ pub struct LiveArgs {
     pub page_size: Option<i32>,
 }
 
+/// `-4`/`-6`: one address family only, for `reach`, `exposure`, `diff`
+/// and `plan`. Neither: IPv4, and IPv6 too where the snapshot has IPv6
+/// addresses.
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
+pub struct FamilyArgs {
+    /// Only IPv4 flows.
+    #[arg(short = '4', long, conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// Only IPv6 flows: ends stand at their first IPv6 address, and `internet` is the IPv6 internet (2000::/3).
+    #[arg(short = '6', long)]
+    pub ipv6: bool,
+}
+
+impl FamilyArgs {
+    /// The family asked for, if one.
+    pub fn version(self) -> Option<netpath_engine::IpVersion> {
+        match (self.ipv4, self.ipv6) {
+            (true, _) => Some(netpath_engine::IpVersion::Ipv4),
+            (_, true) => Some(netpath_engine::IpVersion::Ipv6),
+            _ => None,
+        }
+    }
+}
+
 #[derive(clap::Args, Debug)]
 #[command(group(clap::ArgGroup::new("end").required(true).args(["to", "from"])))]
 pub struct ReachArgs {
     #[command(flatten)]
     pub source: SourceArgs,
-    /// List every source that can reach this destination (instance id, ENI id, Name tag, DB identifier or endpoint, IPv4 address or `internet`).
+    /// List every source that can reach this destination (instance id, ENI id, Name tag, DB identifier or endpoint, IPv4 or IPv6 address, or `internet`).
     #[arg(long)]
     pub to: Option<String>,
     /// List every destination this source can reach.
@@ -314,6 +338,8 @@ pub struct ReachArgs {
     /// Protocol for --port.
     #[arg(long, value_enum, default_value_t = Proto::Tcp)]
     pub protocol: Proto,
+    #[command(flatten)]
+    pub family: FamilyArgs,
     /// In the table, list every member of each group (JSON always does).
     #[arg(long)]
     pub members: bool,
@@ -341,6 +367,8 @@ pub struct ExposureArgs {
     /// Protocol for --port.
     #[arg(long, value_enum, default_value_t = Proto::Tcp)]
     pub protocol: Proto,
+    #[command(flatten)]
+    pub family: FamilyArgs,
     /// In the table, list every member of each group (JSON always does).
     #[arg(long)]
     pub members: bool,
@@ -434,7 +462,7 @@ pub struct DiffArgs {
     pub before: PathBuf,
     /// The snapshot after the change.
     pub after: PathBuf,
-    /// Only flows from this source (instance id, ENI id, Name tag, DB identifier, IPv4 or `internet`).
+    /// Only flows from this source (instance id, ENI id, Name tag, DB identifier, IPv4 or IPv6 address, or `internet`).
     #[arg(long)]
     pub from: Option<String>,
     /// Only flows to this destination.
@@ -446,6 +474,8 @@ pub struct DiffArgs {
     /// Protocol for --port.
     #[arg(long, value_enum, default_value_t = Proto::Tcp)]
     pub protocol: Proto,
+    #[command(flatten)]
+    pub family: FamilyArgs,
     /// Which changes make the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOnArg::Any)]
     pub fail_on: FailOnArg,
@@ -475,7 +505,7 @@ pub struct PlanArgs {
     pub snapshot: PathBuf,
     /// The plan as JSON: `terraform show -json PLANFILE > plan.json` (or `tofu show -json`).
     pub plan: PathBuf,
-    /// Only flows from this source (instance id, ENI id, Name tag, DB identifier, IPv4 or `internet`).
+    /// Only flows from this source (instance id, ENI id, Name tag, DB identifier, IPv4 or IPv6 address, or `internet`).
     #[arg(long)]
     pub from: Option<String>,
     /// Only flows to this destination.
@@ -487,6 +517,8 @@ pub struct PlanArgs {
     /// Protocol for --port.
     #[arg(long, value_enum, default_value_t = Proto::Tcp)]
     pub protocol: Proto,
+    #[command(flatten)]
+    pub family: FamilyArgs,
     /// Which changes make the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOnArg::Any)]
     pub fail_on: FailOnArg,

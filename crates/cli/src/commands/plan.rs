@@ -17,6 +17,7 @@ pub fn run(args: PlanArgs) -> anyhow::Result<u8> {
         to: args.to,
         port: args.port,
         protocol: Some(super::proto(args.protocol)),
+        ip_version: args.family.version(),
     };
     let mut report = netpath_engine::plan(&imported.snapshot, &plan, &opts)?;
     report

@@ -7,7 +7,7 @@ use std::io::Write;
 use anyhow::Context;
 use netpath_engine::{ReachOptions, ReachQuery, Topology};
 
-use crate::args::{ExposureArgs, Proto, ReachArgs, ReachOutput, SourceArgs};
+use crate::args::{ExposureArgs, FamilyArgs, Proto, ReachArgs, ReachOutput, SourceArgs};
 use crate::render::{self, Envelope};
 
 /// `netpath reach`. Exit status 0 (errors aside).
@@ -22,6 +22,7 @@ pub fn run(args: ReachArgs) -> anyhow::Result<u8> {
         query,
         args.port,
         args.protocol,
+        args.family,
         args.members,
         args.output,
     )
@@ -34,6 +35,7 @@ pub fn run_exposure(args: ExposureArgs) -> anyhow::Result<u8> {
         ReachQuery::Exposure,
         args.port,
         args.protocol,
+        args.family,
         args.members,
         args.output,
     )
@@ -44,6 +46,7 @@ fn answer(
     query: ReachQuery,
     port: Option<u16>,
     protocol: Proto,
+    family: FamilyArgs,
     members: bool,
     output: ReachOutput,
 ) -> anyhow::Result<u8> {
@@ -52,6 +55,7 @@ fn answer(
     let opts = ReachOptions {
         port,
         protocol: Some(super::proto(protocol)),
+        ip_version: family.version(),
     };
     let mut r = netpath_engine::reach(&topo, &query, &opts)
         .map_err(anyhow::Error::new)

@@ -3,15 +3,14 @@
 
 use std::fmt::Write;
 
-use super::word::word;
+use super::word::{flow_ports, word};
 
 fn violation_text(v: &netpath_engine::Violation) -> String {
     format!(
-        "{} -> {} {}/{}: {} — {}",
+        "{} -> {} {}: {} — {}",
         v.from,
         v.to,
-        v.protocol,
-        v.ports,
+        flow_ports(v.ip_version, &v.protocol, v.ports),
         word(&v.verdict),
         v.reason
     )

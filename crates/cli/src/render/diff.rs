@@ -8,7 +8,7 @@ use tabled::settings::object::Columns;
 use tabled::settings::{Modify, Style, Width};
 use tabled::{Table, Tabled};
 
-use super::word::word;
+use super::word::{flow_ports, word};
 
 #[derive(Tabled)]
 struct EditRow {
@@ -117,7 +117,7 @@ pub fn diff(d: &netpath_engine::Diff, before: &str, after: &str) -> String {
                 },
                 from: names(&c.from),
                 to: names(&c.to),
-                port: format!("{}/{}", c.protocol, c.ports),
+                port: flow_ports(c.ip_version, &c.protocol, c.ports),
                 before: side(&c.before),
                 after: side(&c.after),
                 why: match (&c.after.blocking, c.after.allowed_by.is_empty()) {

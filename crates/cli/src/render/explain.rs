@@ -331,7 +331,9 @@ pub fn table(exp: &Explanation, topo: &Topology) -> String {
                 ));
             }
             line.push_str(&match a.also_opens {
-                _ if !a.also_opens_measured => "; what else they open over IPv6 is not measured (diff compares IPv4 flows only): review each CIDR".to_string(),
+                _ if !a.also_opens_measured => {
+                    "; what else they open was not measured: review each CIDR".to_string()
+                }
                 0 => "; they open no other flow".to_string(),
                 n => format!(
                     "; they also open {n} other flow{}: {}{}",

@@ -29,7 +29,7 @@ pub fn fix_script(exp: &Explanation) -> String {
     if let Some(a) = exp.after_fixes.as_ref().filter(|a| !a.also_opens_measured) {
         let _ = writeln!(
             out,
-            "# After these steps netpath expects: {} (what else they open over IPv6 is not measured).",
+            "# After these steps netpath expects: {} (what else they open was not measured).",
             a.verdict.as_str()
         );
     } else if let Some(a) = &exp.after_fixes {

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use netpath_engine::{ChangeKind, PlanFlowChange, PlanReport, Verdict};
 
-use super::word::word;
+use super::word::{flow_ports, word};
 
 /// The first line: what the plan does to connections, e.g.
 /// `2 connections break, 1 opens`.
@@ -119,11 +119,10 @@ pub fn plan_table(r: &PlanReport, snapshot: &str, plan: &str) -> String {
             let f = c.fix.as_ref().expect("filtered");
             let _ = writeln!(
                 out,
-                "\n{} → {} {}/{}: {}\n{}",
+                "\n{} → {} {}: {}\n{}",
                 names(r, &c.change.from),
                 names(r, &c.change.to),
-                c.change.protocol,
-                c.change.ports,
+                flow_ports(c.change.ip_version, &c.change.protocol, c.change.ports),
                 f.summary,
                 f.terraform
             );
@@ -203,11 +202,10 @@ pub fn plan_markdown(r: &PlanReport, plan: &str) -> String {
             };
             let _ = writeln!(
                 out,
-                "| {change} | {} | {} | {}/{} | {} | {} |",
+                "| {change} | {} | {} | {} | {} | {} |",
                 md_escape(&names(r, &c.change.from)),
                 md_escape(&names(r, &c.change.to)),
-                c.change.protocol,
-                c.change.ports,
+                flow_ports(c.change.ip_version, &c.change.protocol, c.change.ports),
                 md_escape(&why(c)),
                 md_escape(
                     &c.addresses
@@ -226,11 +224,10 @@ pub fn plan_markdown(r: &PlanReport, plan: &str) -> String {
         let f = c.fix.as_ref().expect("filtered");
         let _ = writeln!(
             out,
-            "\n**Fix** for {} → {} {}/{} ({}), verified on the planned snapshot:\n\n```hcl\n{}```",
+            "\n**Fix** for {} → {} {} ({}), verified on the planned snapshot:\n\n```hcl\n{}```",
             names(r, &c.change.from),
             names(r, &c.change.to),
-            c.change.protocol,
-            c.change.ports,
+            flow_ports(c.change.ip_version, &c.change.protocol, c.change.ports),
             f.summary,
             f.terraform
         );
@@ -261,11 +258,10 @@ pub fn plan_junit(r: &PlanReport, plan: &str) -> anyhow::Result<String> {
     for c in &r.changes {
         let ch = &c.change;
         let name = format!(
-            "{} -> {} {}/{}",
+            "{} -> {} {}",
             names(r, &ch.from),
             names(r, &ch.to),
-            ch.protocol,
-            ch.ports
+            flow_ports(ch.ip_version, &ch.protocol, ch.ports)
         );
         let bad = ch.counts_under(netpath_engine::FailOn::Broken);
         let status = if bad {

@@ -8,3 +8,17 @@ pub fn word<T: serde::Serialize>(v: &T) -> String {
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
 }
+
+/// A flow's protocol and ports as the tables print them, `tcp/22`, with
+/// ` over IPv6` for an IPv6 flow (IPv4 is the unmarked default).
+pub fn flow_ports(
+    v: netpath_engine::IpVersion,
+    protocol: &str,
+    ports: impl std::fmt::Display,
+) -> String {
+    if v.is_v6() {
+        format!("{protocol}/{ports} over IPv6")
+    } else {
+        format!("{protocol}/{ports}")
+    }
+}

@@ -34,26 +34,20 @@
 //! Flows are keyed by stable names (instance id, DB identifier, ENI id,
 //! `internet`), so they line up across snapshots when addresses change.
 
+mod flows;
 mod outbound;
 mod outcome;
 mod prune;
 mod select;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-
 use netpath_model::{IpProtocol, PortRange};
 use serde::Serialize;
 
+use crate::addr::IpVersion;
 use crate::answer::{Blocking, Symptom, Verdict};
-use crate::classes::{
-    collect_ends, merge_ranges, piece_options, pieces, port_cuts, ClassKey, End, EndKind,
-};
-use crate::edits::{self, Edit, EditRole, FlowFootprint};
-use crate::explain::explain;
+use crate::edits::{self, Edit};
 use crate::topology::Topology;
-use outcome::{classify, outcome, side, Outcome};
-use prune::{footprint, Hot, HotItem};
-use select::select;
+use flows::compare_flows;
 
 /// What `diff` is asked to compare.
 #[derive(Debug, Clone, Default)]
@@ -67,6 +61,10 @@ pub struct DiffOptions {
     pub port: Option<u16>,
     /// Protocol for `port` (default TCP).
     pub protocol: Option<IpProtocol>,
+    /// Only flows of this address family. Without it: the family of an IP
+    /// literal in `from`/`to`; otherwise IPv4, and IPv6 too when either
+    /// snapshot holds an ENI with an IPv6 address.
+    pub ip_version: Option<IpVersion>,
 }
 
 /// How a flow changed.
@@ -126,6 +124,9 @@ pub struct FlowChange {
     pub from: Vec<String>,
     /// Destination names.
     pub to: Vec<String>,
+    /// The address family of the flows: `ipv4` (ends at their primary IPv4
+    /// address) or `ipv6` (ends at their first IPv6 address).
+    pub ip_version: IpVersion,
     /// `tcp` or `udp`.
     pub protocol: String,
     /// Destination ports (inclusive).
@@ -220,9 +221,48 @@ pub enum DiffError {
     /// `--protocol` was not TCP or UDP.
     #[error("--protocol must be tcp or udp")]
     Protocol,
-    /// `--from` or `--to` is an IPv6 address: `diff` compares IPv4 flows only.
+    /// `--from` and `--to` (or `--ipv4`/`--ipv6`) name different address
+    /// families.
     #[error("{0}")]
-    Ipv6(String),
+    Family(String),
+}
+
+/// The address families to compare, each with whether it was asked for
+/// (by `ip_version`, by an IP literal, or IPv4 by default). A family that
+/// was not asked for is skipped when a filter names nothing in it.
+///
+/// Errors: [`DiffError::Family`] when the filters' literals and
+/// `ip_version` disagree.
+fn families(
+    topos: [&Topology; 2],
+    opts: &DiffOptions,
+) -> Result<Vec<(IpVersion, bool)>, DiffError> {
+    let literals: Vec<(&str, IpVersion)> = [&opts.from, &opts.to]
+        .into_iter()
+        .flatten()
+        .filter_map(|r| IpVersion::of_literal(r).map(|v| (r.as_str(), v)))
+        .collect();
+    let wanted = opts.ip_version.or(literals.first().map(|l| l.1));
+    if let Some(want) = wanted {
+        if let Some((r, v)) = literals.iter().find(|l| l.1 != want) {
+            return Err(DiffError::Family(format!(
+                "`{r}` is an {v} address, but the flows compared are {want}: both ends of a flow are in one address family"
+            )));
+        }
+        return Ok(vec![(want, true)]);
+    }
+    let dual = topos.iter().any(|t| {
+        t.snapshot
+            .network_interfaces
+            .iter()
+            .flatten()
+            .any(|e| !e.ipv6_addresses.is_empty())
+    });
+    Ok(if dual {
+        vec![(IpVersion::Ipv4, true), (IpVersion::Ipv6, false)]
+    } else {
+        vec![(IpVersion::Ipv4, true)]
+    })
 }
 
 /// Compares every relevant flow of `before` and `after`.
@@ -233,303 +273,19 @@ pub enum DiffError {
 /// its path. Errors: [`DiffError`] for a filter that names nothing.
 pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<Diff, DiffError> {
     let edits = edits::compare(before.snapshot, after.snapshot);
-    let topos = [before, after];
-    let mut ends: BTreeMap<String, End> = BTreeMap::new();
-    collect_ends(before, 0, &mut ends);
-    collect_ends(after, 1, &mut ends);
-    outbound::set_internet_ports(topos, &mut ends);
-    let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
-    if !protocol.has_ports() {
-        return Err(DiffError::Protocol);
-    }
-    let from_sel = opts
-        .from
-        .as_deref()
-        .map(|r| select(r, topos, &mut ends))
-        .transpose()?;
-    let to_sel = opts
-        .to
-        .as_deref()
-        .map(|r| select(r, topos, &mut ends))
-        .transpose()?;
-
-    // Components the edits touch, by the end of a flow they act on, and on
-    // which ports: a security-group rule edit matters only to flows on the
-    // ports it covers (groups are stateful: replies never meet the rules),
-    // a NACL entry below port 1024 only to requests on its ports; every
-    // other edit may matter on any port. ENI and instance edits are
-    // left out: they change the ENI's class instead.
-    let mut t_src: HashMap<&str, Vec<HotItem>> = HashMap::new();
-    let mut t_dst: HashMap<&str, Vec<HotItem>> = HashMap::new();
-    let mut global = false;
-    let outbound = outbound::touched(topos, &edits);
-    for e in &edits {
-        if matches!(e.resource_type, "network-interface" | "instance") {
-            continue;
-        }
-        if matches!(e.resource_type, "prefix-list" | "unresolved") {
-            global = true;
-        }
-        let ports = match (e.resource_type, e.ports) {
-            ("security-group-rule", p) => p,
-            // A NACL entry matches destination ports: the request's port,
-            // and on the return leg the client's ephemeral port (1024 and up
-            // for every client kind). An entry below 1024 can only act on
-            // requests to those ports.
-            ("network-acl-entry", Some((p, r))) if r.to < 1024 => Some((p, r)),
-            _ => None,
-        };
-        for t in &e.touches {
-            if e.role != EditRole::Destination {
-                t_src.entry(t).or_default().push((ports, e.peers.clone()));
-            }
-            if e.role != EditRole::Source {
-                t_dst.entry(t).or_default().push((ports, e.peers.clone()));
-            }
-        }
-    }
-    // How a class (by its representative) is touched, as a source and as a destination.
-    let hot = |e: &End| -> (Hot, Hot) {
-        if global || e.class[0] != e.class[1] || e.kind == EndKind::Address {
-            return (Hot::all(), Hot::all());
-        }
-        let mut fp: Vec<String> = Vec::new();
-        for (sd, topo) in topos.iter().enumerate() {
-            footprint(topo, e, sd, &mut fp);
-        }
-        let mut out = (Hot::default(), Hot::default());
-        for x in &fp {
-            for (t, h) in [(&t_src, &mut out.0), (&t_dst, &mut out.1)] {
-                h.items
-                    .extend(t.get(x.as_str()).into_iter().flatten().cloned());
-            }
-        }
-        if e.kind == EndKind::Internet && outbound {
-            out.1 = Hot::all();
-        }
-        out
-    };
-
-    // Sources and destinations, grouped by (BEFORE class, AFTER class).
-    type Groups = BTreeMap<(Option<ClassKey>, Option<ClassKey>), Vec<String>>;
-    let mut srcs: Groups = BTreeMap::new();
-    let mut dsts: Groups = BTreeMap::new();
-    for (k, e) in &ends {
-        let joint = (e.class[0].clone(), e.class[1].clone());
-        let as_src = match &from_sel {
-            Some(sel) => sel.contains(k),
-            None => matches!(e.kind, EndKind::Eni | EndKind::Internet) && !e.managed,
-        };
-        let as_dst = match &to_sel {
-            Some(sel) => sel.contains(k),
-            None => matches!(e.kind, EndKind::Eni | EndKind::Db | EndKind::Internet),
-        };
-        if as_src {
-            srcs.entry(joint.clone()).or_default().push(k.clone());
-        }
-        if as_dst {
-            dsts.entry(joint).or_default().push(k.clone());
-        }
-    }
-
-    let mut warnings = Vec::new();
-    let mut changes = Vec::new();
     let mut summary = DiffSummary::default();
-    // Per destination class: its ports (both sides) and whether it is touched.
-    // (members, first member's end, ranges, hot as a destination); the
-    // inner loop below runs once per class pair, so nothing in it may look
-    // anything up by name.
-    type DstInfo<'m> = (&'m Vec<String>, &'m End, Vec<(IpProtocol, PortRange)>, Hot);
-    let dinfo: Vec<DstInfo> = dsts
-        .values()
-        .map(|m| {
-            let d = &ends[&m[0]];
-            let ranges = match opts.port {
-                Some(p) => vec![(protocol, PortRange::new(p, p))],
-                None => merge_ranges(d.ports[0].iter().chain(&d.ports[1]).copied().collect()),
-            };
-            (m, d, ranges, hot(d).1)
-        })
-        .collect();
-    /// What the pair loop needs of a destination class, packed so that the
-    /// loop over every (source class, destination class) stays cheap.
-    struct Lite<'e> {
-        end: &'e End,
-        address: bool,
-        internet: bool,
-        public: bool,
-        present: bool,
-        members: usize,
-        ranges: usize,
-        hot: bool,
-    }
-    let lite: Vec<Lite> = dinfo
-        .iter()
-        .map(|(m, d, r, h)| Lite {
-            end: d,
-            address: d.kind == EndKind::Address,
-            internet: d.kind == EndKind::Internet,
-            public: d.public.iter().any(|p| *p),
-            present: d.refs[1].is_some(),
-            members: m.len(),
-            ranges: r.len(),
-            hot: h.any(),
-        })
-        .collect();
-    for smembers in srcs.values() {
-        let s0 = &ends[&smembers[0]];
-        let src_hot = hot(s0).0;
-        let (s_outside, s_internet) = (
-            matches!(s0.kind, EndKind::Internet | EndKind::Address),
-            s0.kind == EndKind::Internet,
-        );
-        if s0.refs[1].is_none() {
-            continue; // gone in AFTER: reported as a removed resource
-        }
-        for (i, dl) in lite.iter().enumerate() {
-            if dl.ranges == 0 || s_outside && (dl.address || dl.internet) || !dl.present {
-                continue; // a destination gone in AFTER is reported as a removed resource
-            }
-            if s_internet && !dl.public && to_sel.is_none() {
-                continue; // no public IP on either side: not an internet flow
-            }
-            let same_class = std::ptr::eq(s0, dl.end);
-            let mut pair_flows = smembers.len() * dl.members;
-            if same_class {
-                pair_flows -= smembers.len();
-            }
-            summary.flows_compared += pair_flows * dl.ranges;
-            if !(dl.hot || src_hot.any()) {
-                continue; // nothing on this pair's path changed
-            }
-            let (dmembers, _, ranges, dst_hot) = &dinfo[i];
-            // Representatives: distinct ends (a class pair with itself needs two members).
-            let (sk, dk) = if !same_class {
-                (&smembers[0], &dmembers[0])
-            } else if smembers.len() > 1 {
-                (&smembers[1], &dmembers[0])
-            } else {
-                continue;
-            };
-            let (s, d) = (&ends[sk], &ends[dk]);
-            // No edit can act on this pair on any of its ports: skip it
-            // before cutting ranges.
-            if !ranges.iter().any(|&(proto, range)| {
-                src_hot.covers(proto, range, d) || dst_hot.covers(proto, range, s)
-            }) {
-                continue;
-            }
-            let mut cuts = BTreeSet::new();
-            for (sd, topo) in topos.iter().enumerate() {
-                port_cuts(topo, s, d, sd, &mut cuts);
-            }
-            // Sides where both ends exist.
-            let present = |sd: usize| s.refs[sd].is_some() && d.refs[sd].is_some();
-            for &(proto, range) in ranges {
-                let mut last: Option<FlowChange> = None;
-                for piece in pieces(range, &cuts) {
-                    if !(src_hot.covers(proto, piece, d) || dst_hot.covers(proto, piece, s)) {
-                        // Nothing that acts on this port changed; the answer
-                        // stands, and it closes any run of merged changes.
-                        if let Some(c) = last.take() {
-                            changes.push(c);
-                        }
-                        continue;
-                    }
-                    let opts = piece_options(proto, piece);
-                    let run = |sd: usize| -> Option<Outcome> {
-                        if !present(sd) {
-                            return None;
-                        }
-                        let (from, to) = (s.refs[sd].as_deref()?, d.refs[sd].as_deref()?);
-                        Some(match explain(topos[sd], from, to, &opts) {
-                            Ok(e) => outcome(&e),
-                            Err(err) => Outcome {
-                                verdict: Verdict::Unknown,
-                                symptom: Symptom::Unknown,
-                                blocking: None,
-                                blocked_ports: Vec::new(),
-                                allowed_by: Vec::new(),
-                                missing: vec![err.to_string()],
-                                footprint_ids: BTreeSet::new(),
-                                addrs: Vec::new(),
-                                ephemeral: PortRange::ALL,
-                            },
-                        })
-                    };
-                    let (ob, oa) = (run(0), run(1));
-                    summary.pairs_walked += 1;
-                    let Some(oa) = oa else { continue };
-                    // To the internet, a flow blocked on both sides (another
-                    // blocker, say a route table without a default route
-                    // swapped for another) never left through a gateway:
-                    // not a change worth a review.
-                    let never_out = d.kind == EndKind::Internet
-                        && oa.verdict == Verdict::Blocked
-                        && ob.as_ref().is_none_or(|b| b.verdict == Verdict::Blocked);
-                    let classified = classify(ob.as_ref(), &oa).filter(|_| !never_out);
-                    let Some((kind, trend)) = classified else {
-                        if let Some(c) = last.take() {
-                            changes.push(c);
-                        }
-                        continue;
-                    };
-                    let fp = FlowFootprint {
-                        ids: oa
-                            .footprint_ids
-                            .iter()
-                            .chain(ob.iter().flat_map(|o| o.footprint_ids.iter()))
-                            .chain(smembers.iter().flat_map(|m| ends[m].ids.iter()))
-                            .chain(dmembers.iter().flat_map(|m| ends[m].ids.iter()))
-                            .cloned()
-                            .collect(),
-                        protocol: Some(proto),
-                        ports: vec![piece, oa.ephemeral],
-                        addrs: oa.addrs.clone(),
-                    };
-                    let caused_by: Vec<usize> = edits
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, e)| e.relevant_to(&fp))
-                        .map(|(i, _)| i)
-                        .collect();
-                    let change = FlowChange {
-                        change: kind,
-                        trend,
-                        from: smembers.iter().map(|m| ends[m].key.clone()).collect(),
-                        to: dmembers.iter().map(|m| ends[m].key.clone()).collect(),
-                        protocol: proto.to_string(),
-                        ports: piece,
-                        before: side(ob.as_ref()),
-                        after: side(Some(&oa)),
-                        caused_by,
-                    };
-                    match &mut last {
-                        Some(l)
-                            if l.change == change.change
-                                && l.trend == change.trend
-                                && l.before == change.before
-                                && l.after == change.after
-                                && u32::from(l.ports.to) + 1 == u32::from(piece.from) =>
-                        {
-                            l.ports.to = piece.to;
-                            for c in change.caused_by {
-                                if !l.caused_by.contains(&c) {
-                                    l.caused_by.push(c);
-                                }
-                            }
-                            l.caused_by.sort();
-                        }
-                        _ => {
-                            if let Some(c) = last.replace(change) {
-                                changes.push(c);
-                            }
-                        }
-                    }
-                }
-                if let Some(c) = last.take() {
-                    changes.push(c);
-                }
+    let mut changes = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
+    for (v, asked) in families([before, after], opts)? {
+        let (c, w) = match compare_flows(before, after, opts, &edits, v, &mut summary) {
+            // Unasked, IPv6 is compared only for ends that have an IPv6 address.
+            Err(DiffError::NotFound(_)) if !asked => continue,
+            r => r?,
+        };
+        changes.extend(c);
+        for w in w {
+            if !warnings.contains(&w) {
+                warnings.push(w);
             }
         }
     }
@@ -547,30 +303,23 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
             ChangeKind::Changed => 1,
             ChangeKind::Opened => 2,
         };
-        (order(a.change), &a.from, &a.to, &a.protocol, a.ports).cmp(&(
-            order(b.change),
-            &b.from,
-            &b.to,
-            &b.protocol,
-            b.ports,
-        ))
+        (
+            order(a.change),
+            a.ip_version,
+            &a.from,
+            &a.to,
+            &a.protocol,
+            a.ports,
+        )
+            .cmp(&(
+                order(b.change),
+                b.ip_version,
+                &b.from,
+                &b.to,
+                &b.protocol,
+                b.ports,
+            ))
     });
-    for (k, e) in &ends {
-        let selected = from_sel.as_ref().is_some_and(|s| s.contains(k))
-            || to_sel.as_ref().is_some_and(|s| s.contains(k));
-        if !selected || e.kind == EndKind::Internet {
-            continue;
-        }
-        if e.refs[0].is_none() && e.refs[1].is_some() {
-            warnings.push(format!("{} exists only in AFTER", e.key));
-        }
-        if e.refs[1].is_none() && e.refs[0].is_some() {
-            warnings.push(format!(
-                "{} exists only in BEFORE; its flows are not compared",
-                e.key
-            ));
-        }
-    }
     Ok(Diff {
         edits,
         changes,

@@ -2,7 +2,7 @@
 //! outcomes classify as broken, opened or changed.
 
 use std::collections::BTreeSet;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use netpath_model::PortRange;
 
@@ -26,7 +26,7 @@ pub(super) struct Outcome {
     pub(super) allowed_by: Vec<String>,
     pub(super) missing: Vec<String>,
     pub(super) footprint_ids: BTreeSet<String>,
-    pub(super) addrs: Vec<Ipv4Addr>,
+    pub(super) addrs: Vec<IpAddr>,
     pub(super) ephemeral: PortRange,
 }
 

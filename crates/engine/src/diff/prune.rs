@@ -2,7 +2,7 @@
 //! touches, on which ports, and which far ends its rule or entry can match.
 //! A pair no edit can act on keeps its BEFORE answer.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use netpath_model::{IpProtocol, PortRange};
 
@@ -71,10 +71,10 @@ pub(super) fn peer_matches(peer: &EditPeer, end: &End) -> bool {
                 .iter()
                 .flatten()
                 .next()
-                .and_then(|r| r.parse::<Ipv4Addr>().ok())
+                .and_then(|r| r.parse::<IpAddr>().ok())
                 .is_none_or(|ip| c.contains(&ip)),
             EndKind::Eni | EndKind::Db => {
-                let known: Vec<&Ipv4Addr> = end.addrs.iter().flatten().collect();
+                let known: Vec<&IpAddr> = end.addrs.iter().flatten().collect();
                 known.is_empty() || known.iter().any(|ip| c.contains(*ip))
             }
         },

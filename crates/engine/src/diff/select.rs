@@ -3,23 +3,25 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::DiffError;
+use crate::addr::IpVersion;
 use crate::classes::{ClassKey, End, EndKind};
 use crate::topology::Topology;
 
-/// Finds the ends a reference names, adding an address end when needed.
+/// Finds the ends a reference names for flows of family `v`, adding an
+/// address end when needed.
 pub(super) fn select(
     reference: &str,
     topos: [&Topology; 2],
     ends: &mut BTreeMap<String, End>,
+    v: IpVersion,
 ) -> Result<BTreeSet<String>, DiffError> {
-    crate::resolve::ipv4_only(reference).map_err(DiffError::Ipv6)?;
     let mut found = BTreeSet::new();
     if reference == "internet" {
         found.insert("internet".to_string());
         return Ok(found);
     }
     for (s, topo) in topos.iter().enumerate() {
-        let Ok(ep) = crate::resolve(topo, reference, None) else {
+        let Ok(ep) = crate::resolve::resolve_in(topo, reference, None, v.is_v6()) else {
             continue;
         };
         let mut ids: Vec<String> = ep

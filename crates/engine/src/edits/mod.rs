@@ -24,9 +24,9 @@ mod security_group;
 mod vpc_peering_connection;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 use netpath_model::*;
 use serde::Serialize;
 
@@ -82,9 +82,9 @@ pub struct Edit {
     /// Protocol and ports the edit covers (rules and entries); `None` for all.
     #[serde(skip)]
     pub ports: Option<(IpProtocol, PortRange)>,
-    /// The destination CIDR of a route edit.
+    /// The destination CIDR of a route edit (IPv4 or IPv6).
     #[serde(skip)]
-    pub cidr: Option<Ipv4Net>,
+    pub cidr: Option<IpNet>,
     /// Which end of a flow must carry a touched component for the edit to
     /// matter: ingress rules act on destinations, egress rules on sources,
     /// everything else on both.
@@ -99,12 +99,12 @@ pub struct Edit {
 /// What a rule or entry matches at the far end of a packet.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum EditPeer {
-    /// Addresses in an IPv4 CIDR.
-    Cidr(Ipv4Net),
+    /// Addresses in a CIDR, IPv4 or IPv6 (a flow of the other family never
+    /// matches it).
+    Cidr(IpNet),
     /// Private IPs of ENIs carrying a group.
     Group(String),
-    /// Anything (prefix lists, IPv6 ranges, which IPv4 flows never match,
-    /// are kept here to stay on the safe side).
+    /// Anything (prefix lists are kept here to stay on the safe side).
     Any,
 }
 
@@ -132,7 +132,7 @@ pub struct FlowFootprint {
     pub ports: Vec<PortRange>,
     /// Addresses of both ends, when single addresses (route edits are
     /// relevant when their CIDR holds one of them; an empty list holds all).
-    pub addrs: Vec<Ipv4Addr>,
+    pub addrs: Vec<IpAddr>,
 }
 
 impl Edit {

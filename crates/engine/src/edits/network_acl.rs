@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use ipnet::IpNet;
 use netpath_model::*;
 
 use super::{association_edits, by_id, Edit, EditChange, EditPeer};
@@ -30,7 +31,10 @@ pub(super) fn entry_text(acl: &str, e: &NetworkAclEntry) -> String {
 }
 
 pub(super) fn entry_peer(e: &NetworkAclEntry) -> EditPeer {
-    e.cidr_block.map_or(EditPeer::Any, EditPeer::Cidr)
+    e.cidr_block
+        .map(IpNet::V4)
+        .or(e.ipv6_cidr_block.map(IpNet::V6))
+        .map_or(EditPeer::Any, EditPeer::Cidr)
 }
 
 pub(super) fn entry_ports(e: &NetworkAclEntry) -> (IpProtocol, PortRange) {

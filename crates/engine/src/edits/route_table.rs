@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use ipnet::IpNet;
 use netpath_model::*;
 
 use super::{association_edits, by_id, Edit, EditChange};
@@ -51,7 +52,10 @@ pub(super) fn route_tables(out: &mut Vec<Edit>, before: &Snapshot, after: &Snaps
         let (rb, ra) = (key(old), key(rt));
         let mk = |change, r: &Route, text: String| {
             let mut e = Edit::new(change, "route", id, text).vpc(Some(&rt.vpc_id));
-            e.cidr = r.destination_cidr_block;
+            e.cidr = r
+                .destination_cidr_block
+                .map(IpNet::V4)
+                .or(r.destination_ipv6_cidr_block.map(IpNet::V6));
             if let Some(t) = r.target_id() {
                 e.touches.push(t.to_string());
             }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use ipnet::IpNet;
 use netpath_model::*;
 
 use super::{by_id, Edit, EditChange, EditPeer, EditRole};
@@ -29,8 +30,12 @@ pub(super) fn atomic_rules(sg: &SecurityGroup) -> BTreeSet<AtomicRule> {
             let peers = p
                 .ip_ranges
                 .iter()
-                .map(|c| (c.to_string(), EditPeer::Cidr(*c)))
-                .chain(p.ipv6_ranges.iter().map(|c| (c.to_string(), EditPeer::Any)))
+                .map(|c| (c.to_string(), EditPeer::Cidr(IpNet::V4(*c))))
+                .chain(
+                    p.ipv6_ranges
+                        .iter()
+                        .map(|c| (c.to_string(), EditPeer::Cidr(IpNet::V6(*c)))),
+                )
                 .chain(p.prefix_list_ids.iter().map(|c| (c.clone(), EditPeer::Any)))
                 .chain(
                     p.user_id_group_pairs

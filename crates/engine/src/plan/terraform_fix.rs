@@ -96,6 +96,8 @@ fn hcl(
                 )
             } else if let Some(r) = p.ip_ranges.first() {
                 format!("  cidr_ipv4                    = \"{r}\"\n")
+            } else if let Some(r) = p.ipv6_ranges.first() {
+                format!("  cidr_ipv6                    = \"{r}\"\n")
             } else {
                 return None;
             };
@@ -115,7 +117,12 @@ fn hcl(
             network_acl_id,
             entry: e,
         } => {
-            let cidr = e.cidr_block?;
+            // aws_network_acl_rule takes one of cidr_block, ipv6_cidr_block.
+            let cidr = match (e.cidr_block, e.ipv6_cidr_block) {
+                (Some(c), _) => format!("cidr_block     = \"{c}\""),
+                (None, Some(c)) => format!("ipv6_cidr_block = \"{c}\""),
+                (None, None) => return None,
+            };
             let ports = e
                 .port_range
                 .map(|r| {
@@ -134,7 +141,7 @@ fn hcl(
                 IpProtocol::Number(n) => n.to_string(),
             };
             Some(format!(
-                "resource \"aws_network_acl_rule\" \"rule_{}_{}\" {{\n  network_acl_id = {}\n  rule_number    = {}\n  egress         = {}\n  protocol       = \"{proto}\"\n  rule_action    = \"allow\"\n  cidr_block     = \"{cidr}\"\n{ports}}}\n",
+                "resource \"aws_network_acl_rule\" \"rule_{}_{}\" {{\n  network_acl_id = {}\n  rule_number    = {}\n  egress         = {}\n  protocol       = \"{proto}\"\n  rule_action    = \"allow\"\n  {cidr}\n{ports}}}\n",
                 e.rule_number,
                 if e.egress { "egress" } else { "ingress" },
                 reference(plan, network_acl_id),
@@ -161,6 +168,7 @@ pub(super) fn fix(
     let opts = ExplainOptions {
         protocol: Some(protocol),
         port: Some(c.ports.from),
+        ipv6: c.ip_version.is_v6(),
         ..Default::default()
     };
     let ex = explain(after, from, to, &opts).ok()?;

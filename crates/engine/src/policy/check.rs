@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use netpath_model::{IpProtocol, PortRange, Snapshot};
 use serde::Serialize;
 
-use super::parse::{port_spec, protocol, Policy};
+use super::parse::{ip_version, port_spec, protocol, Policy};
 use super::select::{select, Selected};
+use crate::addr::IpVersion;
 use crate::answer::{Decision, Explanation, Verdict};
 use crate::classes::{ingress_ports, piece_options, pieces};
 use crate::explain::explain;
@@ -30,6 +31,8 @@ pub struct Violation {
     pub from: String,
     /// Destination name.
     pub to: String,
+    /// The address family of the flow: `ipv4` or `ipv6`.
+    pub ip_version: IpVersion,
     /// `tcp` or `udp`.
     pub protocol: String,
     /// Ports (inclusive) this answer holds for.
@@ -148,7 +151,11 @@ enum Want {
 }
 
 impl Checker<'_, '_> {
-    /// Evaluates every pair on every port piece; returns (flows, violations, total).
+    /// Evaluates every pair on every port piece in each family of
+    /// `families`; returns (flows, violations, total). A pair is checked in
+    /// a family only where both ends have an address of it, except for
+    /// `reach`, where an end without one is a violation (`explain` says
+    /// why).
     fn run(
         &self,
         srcs: &[Selected],
@@ -156,6 +163,7 @@ impl Checker<'_, '_> {
         proto: IpProtocol,
         ports: &dyn Fn(&Selected) -> Vec<PortRange>,
         want: Want,
+        families: &[IpVersion],
     ) -> (usize, Vec<Violation>, usize) {
         let (mut flows, mut violations, mut total) = (0, Vec::new(), 0);
         for s in srcs {
@@ -163,55 +171,61 @@ impl Checker<'_, '_> {
                 if s.reference == d.reference {
                     continue;
                 }
-                for range in ports(d) {
-                    let ps = match want {
-                        Want::Reachable => vec![range],
-                        Want::Blocked => port_pieces(self.topo.snapshot, range),
-                    };
-                    for piece in ps {
-                        flows += 1;
-                        let opts = piece_options(proto, piece);
-                        let exp = explain(self.topo, &s.reference, &d.reference, &opts);
-                        let ok = match (&exp, want) {
-                            (Ok(e), Want::Reachable) => e.verdict == Verdict::Reachable,
-                            (Ok(e), Want::Blocked) => e.verdict == Verdict::Blocked,
-                            (Err(_), _) => false,
+                for &v in families {
+                    if want == Want::Blocked && !(s.has(v) && d.has(v)) {
+                        continue;
+                    }
+                    for range in ports(d) {
+                        let ps = match want {
+                            Want::Reachable => vec![range],
+                            Want::Blocked => port_pieces(self.topo.snapshot, range),
                         };
-                        if ok {
-                            continue;
+                        for piece in ps {
+                            flows += 1;
+                            let opts = piece_options(proto, piece, v);
+                            let exp = explain(self.topo, &s.reference, &d.reference, &opts);
+                            let ok = match (&exp, want) {
+                                (Ok(e), Want::Reachable) => e.verdict == Verdict::Reachable,
+                                (Ok(e), Want::Blocked) => e.verdict == Verdict::Blocked,
+                                (Err(_), _) => false,
+                            };
+                            if ok {
+                                continue;
+                            }
+                            total += 1;
+                            if violations.len() >= MAX_VIOLATIONS {
+                                continue;
+                            }
+                            let (verdict, reason, allowed, explanation) = match exp {
+                                Ok(e) => (
+                                    e.verdict,
+                                    reason(&e),
+                                    if want == Want::Blocked {
+                                        allowed_by(&e)
+                                    } else {
+                                        Vec::new()
+                                    },
+                                    e,
+                                ),
+                                Err(err) => (
+                                    Verdict::Unknown,
+                                    err.to_string(),
+                                    Vec::new(),
+                                    empty_explanation(proto, opts.port.unwrap_or(piece.from)),
+                                ),
+                            };
+                            violations.push(Violation {
+                                from: s.name.clone(),
+                                to: d.name.clone(),
+                                ip_version: v,
+                                protocol: proto.to_string(),
+                                ports: piece,
+                                verdict,
+                                reason,
+                                allowed_by: allowed,
+                                explanation: Box::new(explanation),
+                            });
                         }
-                        total += 1;
-                        if violations.len() >= MAX_VIOLATIONS {
-                            continue;
-                        }
-                        let (verdict, reason, allowed, explanation) = match exp {
-                            Ok(e) => (
-                                e.verdict,
-                                reason(&e),
-                                if want == Want::Blocked {
-                                    allowed_by(&e)
-                                } else {
-                                    Vec::new()
-                                },
-                                e,
-                            ),
-                            Err(err) => (
-                                Verdict::Unknown,
-                                err.to_string(),
-                                Vec::new(),
-                                empty_explanation(proto, opts.port.unwrap_or(piece.from)),
-                            ),
-                        };
-                        violations.push(Violation {
-                            from: s.name.clone(),
-                            to: d.name.clone(),
-                            protocol: proto.to_string(),
-                            ports: piece,
-                            verdict,
-                            reason,
-                            allowed_by: allowed,
-                            explanation: Box::new(explanation),
-                        });
                     }
                 }
             }
@@ -324,6 +338,15 @@ fn result(
     }
 }
 
+/// The families an isolate or exposure intent checks: the one its
+/// `ip_version` names, else both.
+fn families(asked: Option<&str>) -> Vec<IpVersion> {
+    match ip_version(asked).ok().flatten() {
+        Some(v) => vec![v],
+        None => IpVersion::BOTH.to_vec(),
+    }
+}
+
 /// Checks every intent of `policy` against `topo`.
 ///
 /// Input: a topology and a parsed [`Policy`]. Output: a [`CheckReport`] with
@@ -342,12 +365,22 @@ pub fn check(topo: &Topology, policy: &Policy) -> CheckReport {
             .clone()
             .unwrap_or_else(|| format!("{} -> {} {proto}/{}", r.from, r.to, r.port));
         let port = PortRange::new(r.port, r.port);
+        // One family: as asked, else an address's own, else IPv4.
+        let fams = vec![ip_version(r.ip_version.as_deref())
+            .ok()
+            .flatten()
+            .or_else(|| {
+                [&r.from, &r.to]
+                    .into_iter()
+                    .find_map(|x| IpVersion::of_literal(x))
+            })
+            .unwrap_or_default()];
         results.push(result(
             "reach",
             i,
             name,
             both(&r.from, &r.to),
-            |s, d| c.run(s, d, proto, &|_| vec![port], Want::Reachable),
+            |s, d| c.run(s, d, proto, &|_| vec![port], Want::Reachable, &fams),
             "reach",
         ));
     }
@@ -361,6 +394,7 @@ pub fn check(topo: &Topology, policy: &Policy) -> CheckReport {
             .ports
             .as_ref()
             .map(|v| v.iter().filter_map(|s| port_spec(s).ok()).collect());
+        let fams = families(r.ip_version.as_deref());
         results.push(result(
             "isolate",
             i,
@@ -373,6 +407,7 @@ pub fn check(topo: &Topology, policy: &Policy) -> CheckReport {
                     proto,
                     &|d| given.clone().unwrap_or_else(|| c.default_ports(d, proto)),
                     Want::Blocked,
+                    &fams,
                 )
             },
             "stay blocked",
@@ -397,6 +432,7 @@ pub fn check(topo: &Topology, policy: &Policy) -> CheckReport {
             .as_ref()
             .map(|v| v.iter().filter_map(|s| port_spec(s).ok()).collect());
         let targets = both("internet", &selector);
+        let fams = families(r.ip_version.as_deref());
         // Exposure covers TCP and UDP.
         let mut res = result(
             "no-internet-exposure",
@@ -412,6 +448,7 @@ pub fn check(topo: &Topology, policy: &Policy) -> CheckReport {
                         proto,
                         &|d| given.clone().unwrap_or_else(|| c.default_ports(d, proto)),
                         Want::Blocked,
+                        &fams,
                     );
                     f += f2;
                     t += t2;

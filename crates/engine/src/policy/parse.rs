@@ -3,6 +3,8 @@
 use netpath_model::{IpProtocol, PortRange};
 use serde::Deserialize;
 
+use crate::addr::IpVersion;
+
 /// A policy file: lists of intents by kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,6 +35,9 @@ pub struct ReachIntent {
     /// `tcp` (default) or `udp`.
     #[serde(default = "tcp")]
     pub protocol: String,
+    /// `ipv4` or `ipv6`: check only flows of this address family.
+    /// Default: IPv4, or IPv6 when `from` or `to` is an IPv6 address.
+    pub ip_version: Option<String>,
 }
 
 /// `[[isolate]]`: `from` must not reach `to` on any of `ports`.
@@ -51,6 +56,9 @@ pub struct IsolateIntent {
     /// `tcp` (default) or `udp`.
     #[serde(default = "tcp")]
     pub protocol: String,
+    /// `ipv4` or `ipv6`: check only flows of this address family.
+    /// Default: both, each where both ends have an address of it.
+    pub ip_version: Option<String>,
 }
 
 /// `[[no-internet-exposure]]`: the selected resources must not be reachable
@@ -72,6 +80,10 @@ pub struct ExposureIntent {
     /// Ports to check; default: every port the resource's groups open, and
     /// a DB's endpoint port.
     pub ports: Option<Vec<PortSpec>>,
+    /// `ipv4` or `ipv6`: check only flows of this address family.
+    /// Default: both: IPv4 to a public IPv4 address, IPv6 to a global IPv6
+    /// address.
+    pub ip_version: Option<String>,
 }
 
 /// A port or a range, as written in a policy: `5432` or `"1024-2048"`.
@@ -117,9 +129,11 @@ impl Policy {
         let bad = |intent: String, message: String| PolicyError::Invalid { intent, message };
         for (i, r) in p.reach.iter().enumerate() {
             protocol(&r.protocol).map_err(|m| bad(format!("reach[{i}]"), m))?;
+            ip_version(r.ip_version.as_deref()).map_err(|m| bad(format!("reach[{i}]"), m))?;
         }
         for (i, r) in p.isolate.iter().enumerate() {
             protocol(&r.protocol).map_err(|m| bad(format!("isolate[{i}]"), m))?;
+            ip_version(r.ip_version.as_deref()).map_err(|m| bad(format!("isolate[{i}]"), m))?;
             for s in r.ports.iter().flatten() {
                 port_spec(s).map_err(|m| bad(format!("isolate[{i}]"), m))?;
             }
@@ -135,6 +149,8 @@ impl Policy {
                     "give exactly one of resource, tag, kind, security_group".into(),
                 ));
             }
+            ip_version(r.ip_version.as_deref())
+                .map_err(|m| bad(format!("no-internet-exposure[{i}]"), m))?;
             if let Some(k) = &r.kind {
                 if !KINDS.contains(&k.as_str()) {
                     return Err(bad(
@@ -165,6 +181,16 @@ pub(super) fn protocol(s: &str) -> Result<IpProtocol, String> {
     match IpProtocol::parse(s) {
         Some(p @ (IpProtocol::Tcp | IpProtocol::Udp)) => Ok(p),
         _ => Err(format!("protocol `{s}` must be tcp or udp")),
+    }
+}
+
+/// The families an intent's `ip_version` field names: `None` when absent.
+pub(super) fn ip_version(s: Option<&str>) -> Result<Option<IpVersion>, String> {
+    match s.map(|x| x.to_ascii_lowercase()).as_deref() {
+        None => Ok(None),
+        Some("ipv4") => Ok(Some(IpVersion::Ipv4)),
+        Some("ipv6") => Ok(Some(IpVersion::Ipv6)),
+        Some(other) => Err(format!("ip_version `{other}` must be ipv4 or ipv6")),
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use netpath_model::Snapshot;
 
 use super::parse::KINDS;
+use crate::addr::IpVersion;
 use crate::classes::{eni_key, is_rds};
 use crate::topology::Topology;
 
@@ -20,6 +21,25 @@ pub struct Selected {
     pub groups: Vec<String>,
     /// A DB's endpoint port.
     pub db_port: Option<u16>,
+    /// The address families it has an address in: IPv4 for every resource
+    /// (and an IPv4 literal), IPv6 for one with an IPv6 address (and an
+    /// IPv6 literal); `internet` is both.
+    pub families: Vec<IpVersion>,
+}
+
+impl Selected {
+    /// True when it has an address of family `v`.
+    pub fn has(&self, v: IpVersion) -> bool {
+        self.families.contains(&v)
+    }
+}
+
+/// The families of an ENI: IPv4, and IPv6 when it has an IPv6 address.
+fn eni_families(e: &netpath_model::NetworkInterface) -> Vec<IpVersion> {
+    IpVersion::BOTH
+        .into_iter()
+        .filter(|v| !v.is_v6() || v.eni_address(e).is_some())
+        .collect()
 }
 
 fn tag_matches(tags: &netpath_model::Tags, key: &str, value: &str) -> bool {
@@ -32,7 +52,8 @@ fn tag_matches(tags: &netpath_model::Tags, key: &str, value: &str) -> bool {
 /// with the tag); `sg:GROUP` (ENIs and DB instances carrying the group, by
 /// id or name); `kind:db-instance|instance|network-interface`;
 /// `subnet:SUBNET-ID`; or any reference `explain` takes (instance id, ENI
-/// id, Name tag, DB identifier or endpoint, IPv4 address).
+/// id, Name tag, DB identifier or endpoint, IPv4 or IPv6 address; an
+/// address selects flows of its own family only).
 ///
 /// Errors: a sentence when the selector is malformed or a reference
 /// resolves to nothing (or to several things).
@@ -44,12 +65,23 @@ pub fn select(topo: &Topology, selector: &str) -> Result<Vec<Selected>, String> 
         reference: e.network_interface_id.clone(),
         groups: e.groups.clone(),
         db_port: None,
+        families: eni_families(e),
     };
     let db_sel = |d: &netpath_model::DbInstance| Selected {
         name: d.db_instance_identifier.clone(),
         reference: d.db_instance_identifier.clone(),
         groups: d.vpc_security_group_ids.clone(),
         db_port: d.endpoint.as_ref().map(|e| e.port),
+        families: {
+            let v6 = topo
+                .db_network_interfaces(d)
+                .iter()
+                .any(|e| !e.ipv6_addresses.is_empty());
+            IpVersion::BOTH
+                .into_iter()
+                .filter(|v| !v.is_v6() || v6)
+                .collect()
+        },
     };
     let enis = || {
         snap.network_interfaces
@@ -63,6 +95,7 @@ pub fn select(topo: &Topology, selector: &str) -> Result<Vec<Selected>, String> 
             reference: "internet".into(),
             groups: Vec::new(),
             db_port: None,
+            families: IpVersion::BOTH.to_vec(),
         });
     } else if let Some(t) = selector.strip_prefix("tag:") {
         let (k, v) = t
@@ -119,14 +152,20 @@ pub fn select(topo: &Topology, selector: &str) -> Result<Vec<Selected>, String> 
     } else if let Some(s) = selector.strip_prefix("subnet:") {
         out.extend(enis().filter(|e| e.subnet_id == s).map(eni_sel));
     } else {
-        crate::resolve::ipv4_only(selector)?;
-        let ep = crate::resolve(topo, selector, None).map_err(|e| e.to_string())?;
+        let literal = IpVersion::of_literal(selector);
+        let ep = crate::resolve::resolve_in(topo, selector, None, literal == Some(IpVersion::Ipv6))
+            .map_err(|e| e.to_string())?;
         if let Some(d) = ep.db {
             out.insert(db_sel(d));
         } else if let Some(e) = ep.placements.first().and_then(|p| p.eni) {
             let mut s = eni_sel(e);
             if let Some(i) = ep.instance {
                 s.name = i.instance_id.clone();
+            }
+            if let Some(l) = literal {
+                // An address names one of the ENI's addresses, in its family.
+                s.reference = selector.trim().to_string();
+                s.families = vec![l];
             }
             out.insert(s);
         } else {
@@ -135,6 +174,7 @@ pub fn select(topo: &Topology, selector: &str) -> Result<Vec<Selected>, String> 
                 reference: selector.to_string(),
                 groups: Vec::new(),
                 db_port: None,
+                families: literal.into_iter().collect(),
             });
         }
     }

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use netpath_model::{IpProtocol, NetworkInterface, PortRange};
 
+use crate::addr::IpVersion;
 use crate::classes::{
     eni_class, eni_key, ingress_ports, is_rds, merge_ranges, rule_ports, subnet_cuts, ClassKey,
     End, EndKind,
@@ -75,19 +76,20 @@ pub(super) fn egress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtoco
     merge_ranges(rule_ports(topo, groups, netpath_model::Direction::Egress))
 }
 
-/// Every ENI (not RDS-owned), grouped into classes, then every DB instance
-/// (one class each).
-pub(super) fn classes<'a>(topo: &Topology<'a>) -> Vec<Class<'a>> {
+/// Every ENI (not RDS-owned) with an address of family `v`, grouped into
+/// classes, then every DB instance (one class each) that has one, or whose
+/// ENIs are unknown (IPv4 only).
+pub(super) fn classes<'a>(topo: &Topology<'a>, v: IpVersion) -> Vec<Class<'a>> {
     let snap = topo.snapshot;
-    let cuts = subnet_cuts(snap);
+    let cuts = subnet_cuts(snap, v);
     let mut by_key: HashMap<ClassKey, usize> = HashMap::new();
     let mut out: Vec<Class> = Vec::new();
     let mut ports_by_groups: HashMap<Vec<String>, Vec<(IpProtocol, PortRange)>> = HashMap::new();
     for eni in snap.network_interfaces.iter().flatten() {
-        if is_rds(eni) {
+        if is_rds(eni) || v.eni_address(eni).is_none() {
             continue;
         }
-        let key = eni_class(topo, eni, &cuts);
+        let key = eni_class(topo, eni, &cuts, v);
         let i = *by_key.entry(key).or_insert_with(|| {
             let mut groups = eni.groups.clone();
             groups.sort();
@@ -102,7 +104,7 @@ pub(super) fn classes<'a>(topo: &Topology<'a>) -> Vec<Class<'a>> {
                 .entry(groups.clone())
                 .or_insert_with(|| ingress_ports(topo, &groups))
                 .clone();
-            end.public[0] = eni.public_ip().is_some();
+            end.public[0] = v.eni_is_public(eni);
             end.managed = eni.managed_service().is_some();
             out.push(Class {
                 kind: EntryKind::NetworkInterfaces,
@@ -120,6 +122,9 @@ pub(super) fn classes<'a>(topo: &Topology<'a>) -> Vec<Class<'a>> {
     }
     for db in snap.db_instances.iter().flatten() {
         let enis = topo.db_network_interfaces(db);
+        if v.is_v6() && !enis.iter().any(|e| v.eni_address(e).is_some()) {
+            continue;
+        }
         let mut groups = db.vpc_security_group_ids.clone();
         groups.sort();
         let mut end = end_of(
@@ -140,8 +145,8 @@ pub(super) fn classes<'a>(topo: &Topology<'a>) -> Vec<Class<'a>> {
             None => ingress_ports(topo, &groups),
         };
         // A DB whose ENIs are not in the snapshot may still be public.
-        end.public[0] = enis.iter().any(|e| e.public_ip().is_some())
-            || (enis.is_empty() && db.publicly_accessible);
+        end.public[0] =
+            enis.iter().any(|e| v.eni_is_public(e)) || (enis.is_empty() && db.publicly_accessible);
         out.push(Class {
             kind: EntryKind::DbInstances,
             refs: vec![db.db_instance_identifier.clone()],

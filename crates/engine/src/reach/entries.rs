@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::addr::IpVersion;
 use crate::answer::Verdict;
 use crate::classes::is_rds;
 use crate::topology::Topology;
@@ -45,16 +46,18 @@ pub(super) fn list(items: &[String], max: usize) -> String {
 /// it stands for.
 pub(super) type Answered<'c, 'a> = (EntryKind, &'c Class<'a>, Vec<PortAccess>, Vec<Member<'a>>);
 
-/// Merges class answers with the same kind, groups and access into entries.
+/// Merges class answers (flows of family `v`) with the same kind, groups
+/// and access into entries.
 pub(super) fn entries(
     topo: &Topology,
     answered: Vec<Answered>,
     summary: &mut ReachSummary,
+    v: IpVersion,
 ) -> Vec<ReachEntry> {
-    // ENIs per exact group set, to say "all".
+    // ENIs per exact group set (with an address of the family), to say "all".
     let mut per_groups: HashMap<Vec<&str>, usize> = HashMap::new();
     for eni in topo.snapshot.network_interfaces.iter().flatten() {
-        if !is_rds(eni) {
+        if !is_rds(eni) && v.eni_address(eni).is_some() {
             let mut g: Vec<&str> = eni.groups.iter().map(String::as_str).collect();
             g.sort_unstable();
             *per_groups.entry(g).or_default() += 1;
@@ -164,6 +167,7 @@ pub(super) fn entries(
                     )
                 })
                 .collect();
+            let over = if v.is_v6() { " over IPv6" } else { "" };
             let summary = match kind {
                 EntryKind::NetworkInterfaces => {
                     let gkey: Vec<&str> = groups.iter().map(String::as_str).collect();
@@ -175,14 +179,17 @@ pub(super) fn entries(
                         format!("of {}", list(&gnames, 4))
                     };
                     format!(
-                        "{all}{} ENI{} {what} in subnet{} {}",
+                        "{all}{} ENI{} {what} in subnet{} {}{over}",
                         thousands(n),
                         if n == 1 { "" } else { "s" },
                         if snames.len() == 1 { "" } else { "s" },
                         list(&snames, 4)
                     )
                 }
-                EntryKind::DbInstances => format!("DB instance {}", members.join(", ")),
+                EntryKind::DbInstances => format!("DB instance {}{over}", members.join(", ")),
+                EntryKind::Internet if v.is_v6() => {
+                    "the IPv6 internet (every global unicast address, 2000::/3)".to_string()
+                }
                 EntryKind::Internet => "the internet (every public address)".to_string(),
                 EntryKind::Cidr => {
                     format!("addresses {} (outside the snapshot)", members.join(", "))
@@ -190,6 +197,7 @@ pub(super) fn entries(
             };
             ReachEntry {
                 kind,
+                ip_version: v,
                 summary,
                 count: n,
                 members,

@@ -2,11 +2,12 @@
 //! the address ranges outside the snapshot that a group names.
 
 use std::collections::BTreeSet;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::{Ipv4Net, Ipv4Subnets};
+use ipnet::{IpNet, Ipv4Subnets, Ipv6Subnets};
 use netpath_model::{IpProtocol, PortRange};
 
+use crate::addr::IpVersion;
 use crate::answer::{Decision, HopKind, Verdict};
 use crate::classes::{piece_options, pieces, port_cuts, rule_cidrs, End};
 use crate::explain::explain;
@@ -14,7 +15,8 @@ use crate::topology::Topology;
 
 use super::PortAccess;
 
-/// Answers one (source, destination) class pair on every port piece.
+/// Answers one (source, destination) class pair on every port piece, over
+/// family `v`.
 /// Output: one [`PortAccess`] per run of pieces with the same answer,
 /// blocked runs included (the caller drops them).
 #[allow(clippy::too_many_arguments)]
@@ -25,6 +27,7 @@ pub(super) fn evaluate(
     dst_ref: &str,
     dst: &End,
     ranges: &[(IpProtocol, PortRange)],
+    v: IpVersion,
     walks: &mut usize,
 ) -> Vec<PortAccess> {
     let mut cuts = BTreeSet::new();
@@ -33,7 +36,7 @@ pub(super) fn evaluate(
     for &(proto, range) in ranges {
         for piece in pieces(range, &cuts) {
             *walks += 1;
-            let acc = match explain(topo, src_ref, dst_ref, &piece_options(proto, piece)) {
+            let acc = match explain(topo, src_ref, dst_ref, &piece_options(proto, piece, v)) {
                 Ok(e) => {
                     let mut via = Vec::new();
                     let mut igw = None;
@@ -112,45 +115,81 @@ pub(super) fn evaluate(
     out
 }
 
-/// Address ranges outside the snapshot that `groups` admit on some port,
-/// cut at every CIDR of the snapshot that overlaps them. Each item: the
-/// range's first and last address.
-pub(super) fn outside_ranges(topo: &Topology, groups: &[String]) -> Vec<(Ipv4Addr, Ipv4Addr)> {
+/// The integer bounds of a CIDR (IPv4 widened to `u128`).
+fn bounds(n: &IpNet) -> (u128, u128) {
+    match n {
+        IpNet::V4(n) => (
+            u128::from(u32::from(n.network())),
+            u128::from(u32::from(n.broadcast())),
+        ),
+        IpNet::V6(n) => (u128::from(n.network()), u128::from(n.broadcast())),
+    }
+}
+
+fn addr_of(v: IpVersion, bits: u128) -> IpAddr {
+    match v {
+        IpVersion::Ipv4 => IpAddr::V4(Ipv4Addr::from(bits as u32)),
+        IpVersion::Ipv6 => IpAddr::V6(Ipv6Addr::from(bits)),
+    }
+}
+
+/// Address ranges of family `v` outside the snapshot that `groups` admit
+/// on some port, cut at every CIDR of the snapshot that overlaps them. Each
+/// item: the range's first and last address. A range as wide as the
+/// internet (wider than an IPv4 /8 or an IPv6 /16) is `internet`, not a
+/// range of its own.
+pub(super) fn outside_ranges(
+    topo: &Topology,
+    groups: &[String],
+    v: IpVersion,
+) -> Vec<(IpAddr, IpAddr)> {
     let snap = topo.snapshot;
-    let vpc_cidrs: Vec<Ipv4Net> = snap
+    let vpc_cidrs: Vec<IpNet> = snap
         .vpcs
         .iter()
         .flatten()
-        .flat_map(|v| v.cidr_blocks.iter().copied())
+        .flat_map(|x| match v {
+            IpVersion::Ipv4 => x
+                .cidr_blocks
+                .iter()
+                .map(|c| IpNet::V4(*c))
+                .collect::<Vec<_>>(),
+            IpVersion::Ipv6 => x.ipv6_cidr_blocks.iter().map(|c| IpNet::V6(*c)).collect(),
+        })
         .collect();
-    let mut ranges: BTreeSet<Ipv4Net> = BTreeSet::new();
+    let widest = if v.is_v6() { 16 } else { 8 };
+    let mut ranges: BTreeSet<IpNet> = BTreeSet::new();
     for g in groups {
         let Some(sg) = topo.security_group(g) else {
             continue;
         };
         for p in &sg.ip_permissions {
-            for c in &p.ip_ranges {
-                // 0.0.0.0/0 (and any range wider than a /8) is `internet`.
-                if c.prefix_len() >= 8 && !vpc_cidrs.iter().any(|v| v.contains(c) || c.contains(v))
+            let named: Vec<IpNet> = match v {
+                IpVersion::Ipv4 => p.ip_ranges.iter().map(|c| IpNet::V4(*c)).collect(),
+                IpVersion::Ipv6 => p.ipv6_ranges.iter().map(|c| IpNet::V6(*c)).collect(),
+            };
+            for c in named {
+                if c.prefix_len() >= widest
+                    && !vpc_cidrs.iter().any(|x| x.contains(&c) || c.contains(x))
                 {
-                    ranges.insert(*c);
+                    ranges.insert(c);
                 }
             }
         }
     }
     // Every CIDR the snapshot's rules, entries, routes and prefix lists name.
-    let all = rule_cidrs(snap);
+    let all = rule_cidrs(snap, v);
     let mut out = Vec::new();
-    let mut covered: Vec<(u32, u32)> = Vec::new();
+    let mut covered: Vec<(u128, u128)> = Vec::new();
     for r in &ranges {
-        let (lo, hi) = (u32::from(r.network()), u32::from(r.broadcast()));
+        let (lo, hi) = bounds(r);
         if covered.iter().any(|(a, b)| *a <= lo && hi <= *b) {
             continue; // inside a wider range already cut
         }
         covered.push((lo, hi));
-        let mut starts: BTreeSet<u32> = BTreeSet::from([lo]);
+        let mut starts: BTreeSet<u128> = BTreeSet::from([lo]);
         for c in &all {
-            let (a, b) = (u32::from(c.network()), u32::from(c.broadcast()));
+            let (a, b) = bounds(c);
             if a > lo && a <= hi {
                 starts.insert(a);
             }
@@ -158,18 +197,24 @@ pub(super) fn outside_ranges(topo: &Topology, groups: &[String]) -> Vec<(Ipv4Add
                 starts.insert(b + 1);
             }
         }
-        let starts: Vec<u32> = starts.into_iter().collect();
+        let starts: Vec<u128> = starts.into_iter().collect();
         for (i, s) in starts.iter().enumerate() {
             let e = starts.get(i + 1).map_or(hi, |n| n - 1);
-            out.push((Ipv4Addr::from(*s), Ipv4Addr::from(e)));
+            out.push((addr_of(v, *s), addr_of(v, e)));
         }
     }
     out
 }
 
-/// The CIDRs covering `first..=last`.
-pub(super) fn cidrs_of(first: Ipv4Addr, last: Ipv4Addr) -> Vec<String> {
-    Ipv4Subnets::new(first, last, 0)
-        .map(|n| n.to_string())
-        .collect()
+/// The CIDRs covering `first..=last` (both of one family).
+pub(super) fn cidrs_of(first: IpAddr, last: IpAddr) -> Vec<String> {
+    match (first, last) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            Ipv4Subnets::new(a, b, 0).map(|n| n.to_string()).collect()
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            Ipv6Subnets::new(a, b, 0).map(|n| n.to_string()).collect()
+        }
+        _ => Vec::new(),
+    }
 }

@@ -41,9 +41,10 @@ use std::collections::BTreeSet;
 use netpath_model::{IpProtocol, PortRange};
 use serde::Serialize;
 
+use crate::addr::IpVersion;
 use crate::answer::{EndpointInfo, Verdict};
 use crate::classes::{End, EndKind};
-use crate::resolve::{resolve, ResolveError};
+use crate::resolve::{resolve_in, ResolveError};
 use crate::topology::Topology;
 use classes::{classes, egress_ports, ends_of, fixed_end, Class, Member};
 use entries::{entries, Answered};
@@ -70,6 +71,10 @@ pub struct ReachOptions {
     pub port: Option<u16>,
     /// Protocol of `port` (default TCP).
     pub protocol: Option<IpProtocol>,
+    /// Only flows of this address family. Without it: the family of an IP
+    /// literal reference; otherwise IPv4, and IPv6 too when the snapshot
+    /// holds an ENI with an IPv6 address (and the fixed end has one).
+    pub ip_version: Option<IpVersion>,
 }
 
 /// Why `reach` could not answer.
@@ -126,6 +131,10 @@ pub struct PortAccess {
 pub struct ReachEntry {
     /// What the members are.
     pub kind: EntryKind,
+    /// The address family of the entry's flows: `ipv4` or `ipv6`. An end
+    /// stands at its primary IPv4 address, or at its first IPv6 address
+    /// (which the internet reaches directly when it is global unicast).
+    pub ip_version: IpVersion,
     /// One line for a human, e.g. `all 1,240 ENIs of sg-app in subnets app-a, app-b`.
     pub summary: String,
     /// Number of members.
@@ -146,7 +155,8 @@ pub struct ReachEntry {
     pub access: Vec<PortAccess>,
 }
 
-/// Counts, per member, of its best answer over all its ports.
+/// Counts, per member and address family, of its best answer over all its
+/// ports: a dual-stack end is counted once over IPv4 and once over IPv6.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ReachSummary {
     /// Ends considered (the far end of each flow).
@@ -184,19 +194,92 @@ pub struct Reach {
 /// Answers `query` on `topo`.
 ///
 /// Input: a [`ReachQuery`] (a reference as `explain` takes it, or exposure)
-/// and [`ReachOptions`] (an optional port). Output: a [`Reach`]: entries
-/// grouping the far ends that reach (or are reached) alike, each with the
-/// port ranges (TCP/UDP, inclusive) and their verdict (`reachable`,
-/// `partial` or `unknown`; blocked ranges are left out), the rules on the
-/// way and the internet gateway; plus per-end counts.
+/// and [`ReachOptions`] (an optional port, protocol and address family).
+/// Output: a [`Reach`]: entries grouping the far ends that reach (or are
+/// reached) alike, per address family, each with the port ranges (TCP/UDP,
+/// inclusive) and their verdict (`reachable`, `partial` or `unknown`;
+/// blocked ranges are left out), the rules on the way and the internet
+/// gateway; plus per-end counts. IPv4 entries come first, then IPv6 ones.
 ///
 /// Errors: [`ReachError::Resolve`] when the reference names nothing or
-/// several things; [`ReachError::Usage`] for a protocol other than TCP or
-/// UDP.
+/// several things (or, with `ip_version: Some(Ipv6)`, has no IPv6 address);
+/// [`ReachError::Usage`] for a protocol other than TCP or UDP, or an IP
+/// literal of the other family than `ip_version`.
 pub fn reach(
     topo: &Topology,
     query: &ReachQuery,
     opts: &ReachOptions,
+) -> Result<Reach, ReachError> {
+    let mut out: Option<Reach> = None;
+    for v in families(topo, query, opts)? {
+        let r = reach_in(topo, query, opts, v)?;
+        match &mut out {
+            None => out = Some(r),
+            Some(o) => {
+                o.entries.extend(r.entries);
+                let (a, b) = (&mut o.summary, r.summary);
+                a.considered += b.considered;
+                a.reachable += b.reachable;
+                a.partial += b.partial;
+                a.unknown += b.unknown;
+                a.blocked += b.blocked;
+                a.classes += b.classes;
+                a.walks += b.walks;
+                for w in r.warnings {
+                    if !o.warnings.contains(&w) {
+                        o.warnings.push(w);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out.expect("families() names at least one family"))
+}
+
+/// The address families to answer `query` in (see [`ReachOptions::ip_version`]).
+fn families(
+    topo: &Topology,
+    query: &ReachQuery,
+    opts: &ReachOptions,
+) -> Result<Vec<IpVersion>, ReachError> {
+    let reference = match query {
+        ReachQuery::To(r) | ReachQuery::From(r) => Some(r.as_str()),
+        ReachQuery::Exposure => None,
+    };
+    let literal = reference.and_then(IpVersion::of_literal);
+    match (opts.ip_version, literal) {
+        (Some(asked), Some(lit)) if asked != lit => Err(ReachError::Usage(format!(
+            "`{}` is an {lit} address, but the question is over {asked}: both ends of a flow are in one address family",
+            reference.unwrap_or_default()
+        ))),
+        (Some(asked), _) => Ok(vec![asked]),
+        (None, Some(lit)) => Ok(vec![lit]),
+        (None, None) => {
+            let dual = topo
+                .snapshot
+                .network_interfaces
+                .iter()
+                .flatten()
+                .any(|e| !e.ipv6_addresses.is_empty());
+            let fixed_v6 = reference.is_none_or(|r| {
+                r.trim().eq_ignore_ascii_case("internet")
+                    || resolve_in(topo, r, None, true).is_ok()
+            });
+            Ok(if dual && fixed_v6 {
+                IpVersion::BOTH.to_vec()
+            } else {
+                vec![IpVersion::Ipv4]
+            })
+        }
+    }
+}
+
+/// [`reach`] over one address family.
+fn reach_in(
+    topo: &Topology,
+    query: &ReachQuery,
+    opts: &ReachOptions,
+    v: IpVersion,
 ) -> Result<Reach, ReachError> {
     let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
     if !protocol.has_ports() {
@@ -210,7 +293,7 @@ pub fn reach(
             "the snapshot is partial: {g}; answers that need it are unknown"
         ));
     }
-    let all = classes(topo);
+    let all = classes(topo, v);
     let internet = Class {
         kind: EntryKind::Internet,
         refs: vec!["internet".into()],
@@ -221,8 +304,7 @@ pub fn reach(
     let mut walks = 0usize;
     let (name, target) = match query {
         ReachQuery::To(reference) => {
-            crate::resolve::ipv4_only(reference).map_err(ReachError::Usage)?;
-            let ep = resolve(topo, reference, None)?;
+            let ep = resolve_in(topo, reference, None, v.is_v6())?;
             let (fixed, ids) = fixed_end(topo, &ep);
             let ranges = only.clone().unwrap_or_else(|| fixed.ports[0].clone());
             if ranges.is_empty() && fixed.kind != EndKind::Internet {
@@ -245,7 +327,7 @@ pub fn reach(
                 } else {
                     ranges.clone()
                 };
-                let acc = evaluate(topo, &rep, &c.end, reference, &fixed, &r, &mut walks);
+                let acc = evaluate(topo, &rep, &c.end, reference, &fixed, &r, v, &mut walks);
                 answered.push((c.kind, c, acc, members));
             }
             if fixed.kind != EndKind::Internet {
@@ -256,6 +338,7 @@ pub fn reach(
                     reference,
                     &fixed,
                     &ranges,
+                    v,
                     &mut walks,
                 );
                 answered.push((
@@ -271,7 +354,7 @@ pub fn reach(
                 Some(db) => db.vpc_security_group_ids.clone(),
                 None => fixed.groups[0].clone(),
             };
-            for (first, last) in outside_ranges(topo, &groups) {
+            for (first, last) in outside_ranges(topo, &groups, v) {
                 let addr = first.to_string();
                 let key = cidrs_of(first, last).join(" ");
                 let end = End::new(addr.clone(), EndKind::Address);
@@ -288,7 +371,7 @@ pub fn reach(
             let mut cidr_answers = Vec::new();
             for (c, members) in &cidr_classes {
                 let acc = evaluate(
-                    topo, &c.refs[0], &c.end, reference, &fixed, &ranges, &mut walks,
+                    topo, &c.refs[0], &c.end, reference, &fixed, &ranges, v, &mut walks,
                 );
                 let members = members
                     .iter()
@@ -297,8 +380,8 @@ pub fn reach(
                 cidr_answers.push((EntryKind::Cidr, c, acc, members));
             }
             summary.classes = answered.len() + cidr_answers.len();
-            let mut entries_out = entries(topo, answered, &mut summary);
-            let mut cidr_entries = entries(topo, cidr_answers, &mut ReachSummary::default());
+            let mut entries_out = entries(topo, answered, &mut summary, v);
+            let mut cidr_entries = entries(topo, cidr_answers, &mut ReachSummary::default(), v);
             // CIDR ranges are not counted as ends; merge adjacent ranges with one answer.
             cidr_entries.sort_by(|a, b| a.members.cmp(&b.members));
             entries_out.extend(cidr_entries);
@@ -312,8 +395,7 @@ pub fn reach(
             });
         }
         ReachQuery::From(reference) => {
-            crate::resolve::ipv4_only(reference).map_err(ReachError::Usage)?;
-            let ep = resolve(topo, reference, None)?;
+            let ep = resolve_in(topo, reference, None, v.is_v6())?;
             let (fixed, ids) = fixed_end(topo, &ep);
             let outside = ep.is_outside();
             for c in all.iter() {
@@ -329,7 +411,7 @@ pub fn reach(
                     continue;
                 };
                 let r = only.clone().unwrap_or_else(|| c.end.ports[0].clone());
-                let acc = evaluate(topo, reference, &fixed, &rep, &c.end, &r, &mut walks);
+                let acc = evaluate(topo, reference, &fixed, &rep, &c.end, &r, v, &mut walks);
                 answered.push((c.kind, c, acc, members));
             }
             if !outside {
@@ -343,6 +425,7 @@ pub fn reach(
                     "internet",
                     &internet.end,
                     &r,
+                    v,
                     &mut walks,
                 );
                 answered.push((
@@ -355,26 +438,6 @@ pub fn reach(
             ("from", Some(ep.info(topo)))
         }
         ReachQuery::Exposure => {
-            // IPv6 is not evaluated yet: say which interfaces that leaves out
-            // rather than let "not exposed" stand for them.
-            let v6: Vec<&str> = topo
-                .snapshot
-                .network_interfaces
-                .iter()
-                .flatten()
-                .filter(|e| {
-                    !e.ipv6_addresses.is_empty()
-                        && !topo.attached_internet_gateways(&e.vpc_id).is_empty()
-                })
-                .map(|e| e.network_interface_id.as_str())
-                .collect();
-            if !v6.is_empty() {
-                warnings.push(format!(
-                    "exposure covers IPv4 only: {} ENI(s) with an IPv6 address in a VPC with an internet gateway ({}) may be reachable from the internet over IPv6, which netpath does not evaluate yet",
-                    v6.len(),
-                    entries::list(&v6.iter().map(|s| s.to_string()).collect::<Vec<_>>(), 5)
-                ));
-            }
             for c in all.iter() {
                 if !c.end.public[0] {
                     continue;
@@ -389,6 +452,7 @@ pub fn reach(
                     &rep,
                     &c.end,
                     &r,
+                    v,
                     &mut walks,
                 );
                 answered.push((c.kind, c, acc, members));
@@ -397,7 +461,7 @@ pub fn reach(
         }
     };
     summary.classes = answered.len();
-    let entries_out = entries(topo, answered, &mut summary);
+    let entries_out = entries(topo, answered, &mut summary, v);
     summary.walks = walks;
     Ok(Reach {
         query: name,

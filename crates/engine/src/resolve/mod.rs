@@ -369,18 +369,6 @@ pub fn resolve<'a>(
     resolve_in(topo, reference, prefer_vpc, false)
 }
 
-/// `Err` with a sentence saying so when `reference` is an IPv6 address:
-/// `reach`, `exposure`, `diff` and `check` compare IPv4 flows only so far,
-/// and a selection by IPv6 address would be answered over IPv4.
-pub(crate) fn ipv4_only(reference: &str) -> Result<(), String> {
-    if reference.trim().parse::<std::net::Ipv6Addr>().is_ok() {
-        return Err(format!(
-            "`{reference}` is an IPv6 address, and reach, exposure, diff and check compare IPv4 flows only so far; ask `netpath explain` about one IPv6 flow, or name the resource by id"
-        ));
-    }
-    Ok(())
-}
-
 /// Resolves one reference for a question in one address family: with `v6`,
 /// instances, ENIs and DB instances stand at their (first) IPv6 address and
 /// `internet` is the IPv6 internet (`2000::/3`). An IP literal keeps its own

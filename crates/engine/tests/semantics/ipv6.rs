@@ -194,3 +194,45 @@ fn the_two_ends_of_a_question_are_one_family() {
     .unwrap_err();
     assert!(err.to_string().contains("no IPv6 address"), "{err}");
 }
+
+/// The blast radius of an IPv6 fix is measured over IPv6 flows: a group
+/// rule that admits app-v6 on ssh would admit the other ENI of its group
+/// too, so the fix shown is the client's `/128`, which opens nothing else,
+/// and says why.
+#[test]
+fn the_blast_radius_of_an_ipv6_fix_is_measured_over_ipv6() {
+    let mut s = load("dual-stack-ipv6-flows");
+    let enis = s.network_interfaces.as_mut().unwrap();
+    let mut twin = enis
+        .iter()
+        .find(|e| e.network_interface_id == "eni-0e6000000000000b1")
+        .unwrap()
+        .clone();
+    twin.network_interface_id = "eni-0e6000000000000b2".into();
+    // Attached, but to no instance of the snapshot: an end of its own.
+    if let Some(a) = twin.attachment.as_mut() {
+        a.instance_id = None;
+    }
+    twin.private_ip_addresses[0].private_ip_address = "10.70.2.21".parse().unwrap();
+    twin.ipv6_addresses = vec!["2600:1f18:7000:ff02::21".parse().unwrap()];
+    enis.push(twin);
+    let opts = ExplainOptions {
+        port: Some(22),
+        ipv6: true,
+        ..Default::default()
+    };
+    let e = explain_verified(&Topology::new(&s), "app-v6", "web-v6", &opts).unwrap();
+    assert_eq!(e.verdict, Verdict::Blocked);
+    let a = e.after_fixes.as_ref().expect("a verified fix");
+    assert!(a.also_opens_measured, "{a:?}");
+    assert_eq!(a.verdict, Verdict::Reachable, "{a:?}");
+    assert_eq!(a.also_opens, 0, "{a:?}");
+    let f = &e.fixes[0];
+    assert!(f.verified);
+    assert!(
+        f.summary.contains("2600:1f18:7000:ff02::20/128")
+            && f.summary.contains("would also open 1 other flow"),
+        "{}",
+        f.summary
+    );
+}

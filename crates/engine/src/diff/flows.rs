@@ -1,0 +1,355 @@
+//! The flows of one address family compared between BEFORE and AFTER:
+//! ends grouped into (BEFORE class, AFTER class) pairs, one representative
+//! pair walked per port piece, only where an edit can act (see the parent
+//! module's docs).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use netpath_model::{IpProtocol, PortRange};
+
+use super::outbound;
+use super::outcome::{classify, outcome, side, Outcome};
+use super::prune::{footprint, Hot, HotItem};
+use super::select::select;
+use super::{DiffError, DiffOptions, DiffSummary, FlowChange};
+use crate::addr::IpVersion;
+use crate::answer::{Symptom, Verdict};
+use crate::classes::{
+    collect_ends, merge_ranges, piece_options, pieces, port_cuts, ClassKey, End, EndKind,
+};
+use crate::edits::{Edit, EditRole, FlowFootprint};
+use crate::explain::explain;
+use crate::topology::Topology;
+
+/// The changed flows of family `v`, unsorted and uncounted, with the
+/// warnings of its `--from`/`--to` selection; `summary` gains the flows
+/// compared and the pairs walked.
+///
+/// Errors: [`DiffError`] for a protocol other than TCP/UDP, or a filter
+/// that names nothing in this family.
+pub(super) fn compare_flows(
+    before: &Topology,
+    after: &Topology,
+    opts: &DiffOptions,
+    edits: &[Edit],
+    v: IpVersion,
+    summary: &mut DiffSummary,
+) -> Result<(Vec<FlowChange>, Vec<String>), DiffError> {
+    let topos = [before, after];
+    let mut ends: BTreeMap<String, End> = BTreeMap::new();
+    collect_ends(before, 0, &mut ends, v);
+    collect_ends(after, 1, &mut ends, v);
+    outbound::set_internet_ports(topos, &mut ends);
+    let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
+    if !protocol.has_ports() {
+        return Err(DiffError::Protocol);
+    }
+    let from_sel = opts
+        .from
+        .as_deref()
+        .map(|r| select(r, topos, &mut ends, v))
+        .transpose()?;
+    let to_sel = opts
+        .to
+        .as_deref()
+        .map(|r| select(r, topos, &mut ends, v))
+        .transpose()?;
+
+    // Components the edits touch, by the end of a flow they act on, and on
+    // which ports: a security-group rule edit matters only to flows on the
+    // ports it covers (groups are stateful: replies never meet the rules),
+    // a NACL entry below port 1024 only to requests on its ports; every
+    // other edit may matter on any port. ENI and instance edits are
+    // left out: they change the ENI's class instead.
+    let mut t_src: HashMap<&str, Vec<HotItem>> = HashMap::new();
+    let mut t_dst: HashMap<&str, Vec<HotItem>> = HashMap::new();
+    let mut global = false;
+    let outbound = outbound::touched(topos, edits);
+    for e in edits {
+        if matches!(e.resource_type, "network-interface" | "instance") {
+            continue;
+        }
+        if matches!(e.resource_type, "prefix-list" | "unresolved") {
+            global = true;
+        }
+        let ports = match (e.resource_type, e.ports) {
+            ("security-group-rule", p) => p,
+            // A NACL entry matches destination ports: the request's port,
+            // and on the return leg the client's ephemeral port (1024 and up
+            // for every client kind). An entry below 1024 can only act on
+            // requests to those ports.
+            ("network-acl-entry", Some((p, r))) if r.to < 1024 => Some((p, r)),
+            _ => None,
+        };
+        for t in &e.touches {
+            if e.role != EditRole::Destination {
+                t_src.entry(t).or_default().push((ports, e.peers.clone()));
+            }
+            if e.role != EditRole::Source {
+                t_dst.entry(t).or_default().push((ports, e.peers.clone()));
+            }
+        }
+    }
+    // How a class (by its representative) is touched, as a source and as a destination.
+    let hot = |e: &End| -> (Hot, Hot) {
+        if global || e.class[0] != e.class[1] || e.kind == EndKind::Address {
+            return (Hot::all(), Hot::all());
+        }
+        let mut fp: Vec<String> = Vec::new();
+        for (sd, topo) in topos.iter().enumerate() {
+            footprint(topo, e, sd, &mut fp);
+        }
+        let mut out = (Hot::default(), Hot::default());
+        for x in &fp {
+            for (t, h) in [(&t_src, &mut out.0), (&t_dst, &mut out.1)] {
+                h.items
+                    .extend(t.get(x.as_str()).into_iter().flatten().cloned());
+            }
+        }
+        if e.kind == EndKind::Internet && outbound {
+            out.1 = Hot::all();
+        }
+        out
+    };
+
+    // Sources and destinations, grouped by (BEFORE class, AFTER class).
+    type Groups = BTreeMap<(Option<ClassKey>, Option<ClassKey>), Vec<String>>;
+    let mut srcs: Groups = BTreeMap::new();
+    let mut dsts: Groups = BTreeMap::new();
+    for (k, e) in &ends {
+        let joint = (e.class[0].clone(), e.class[1].clone());
+        let as_src = match &from_sel {
+            Some(sel) => sel.contains(k),
+            None => matches!(e.kind, EndKind::Eni | EndKind::Internet) && !e.managed,
+        };
+        let as_dst = match &to_sel {
+            Some(sel) => sel.contains(k),
+            None => matches!(e.kind, EndKind::Eni | EndKind::Db | EndKind::Internet),
+        };
+        if as_src {
+            srcs.entry(joint.clone()).or_default().push(k.clone());
+        }
+        if as_dst {
+            dsts.entry(joint).or_default().push(k.clone());
+        }
+    }
+
+    let mut warnings = Vec::new();
+    let mut changes = Vec::new();
+    // Per destination class: its ports (both sides) and whether it is touched.
+    // (members, first member's end, ranges, hot as a destination); the
+    // inner loop below runs once per class pair, so nothing in it may look
+    // anything up by name.
+    type DstInfo<'m> = (&'m Vec<String>, &'m End, Vec<(IpProtocol, PortRange)>, Hot);
+    let dinfo: Vec<DstInfo> = dsts
+        .values()
+        .map(|m| {
+            let d = &ends[&m[0]];
+            let ranges = match opts.port {
+                Some(p) => vec![(protocol, PortRange::new(p, p))],
+                None => merge_ranges(d.ports[0].iter().chain(&d.ports[1]).copied().collect()),
+            };
+            (m, d, ranges, hot(d).1)
+        })
+        .collect();
+    /// What the pair loop needs of a destination class, packed so that the
+    /// loop over every (source class, destination class) stays cheap.
+    struct Lite<'e> {
+        end: &'e End,
+        address: bool,
+        internet: bool,
+        public: bool,
+        present: bool,
+        members: usize,
+        ranges: usize,
+        hot: bool,
+    }
+    let lite: Vec<Lite> = dinfo
+        .iter()
+        .map(|(m, d, r, h)| Lite {
+            end: d,
+            address: d.kind == EndKind::Address,
+            internet: d.kind == EndKind::Internet,
+            public: d.public.iter().any(|p| *p),
+            present: d.refs[1].is_some(),
+            members: m.len(),
+            ranges: r.len(),
+            hot: h.any(),
+        })
+        .collect();
+    for smembers in srcs.values() {
+        let s0 = &ends[&smembers[0]];
+        let src_hot = hot(s0).0;
+        let (s_outside, s_internet) = (
+            matches!(s0.kind, EndKind::Internet | EndKind::Address),
+            s0.kind == EndKind::Internet,
+        );
+        if s0.refs[1].is_none() {
+            continue; // gone in AFTER: reported as a removed resource
+        }
+        for (i, dl) in lite.iter().enumerate() {
+            if dl.ranges == 0 || s_outside && (dl.address || dl.internet) || !dl.present {
+                continue; // a destination gone in AFTER is reported as a removed resource
+            }
+            if s_internet && !dl.public && to_sel.is_none() {
+                continue; // no public IP on either side: not an internet flow
+            }
+            let same_class = std::ptr::eq(s0, dl.end);
+            let mut pair_flows = smembers.len() * dl.members;
+            if same_class {
+                pair_flows -= smembers.len();
+            }
+            summary.flows_compared += pair_flows * dl.ranges;
+            if !(dl.hot || src_hot.any()) {
+                continue; // nothing on this pair's path changed
+            }
+            let (dmembers, _, ranges, dst_hot) = &dinfo[i];
+            // Representatives: distinct ends (a class pair with itself needs two members).
+            let (sk, dk) = if !same_class {
+                (&smembers[0], &dmembers[0])
+            } else if smembers.len() > 1 {
+                (&smembers[1], &dmembers[0])
+            } else {
+                continue;
+            };
+            let (s, d) = (&ends[sk], &ends[dk]);
+            // No edit can act on this pair on any of its ports: skip it
+            // before cutting ranges.
+            if !ranges.iter().any(|&(proto, range)| {
+                src_hot.covers(proto, range, d) || dst_hot.covers(proto, range, s)
+            }) {
+                continue;
+            }
+            let mut cuts = BTreeSet::new();
+            for (sd, topo) in topos.iter().enumerate() {
+                port_cuts(topo, s, d, sd, &mut cuts);
+            }
+            // Sides where both ends exist.
+            let present = |sd: usize| s.refs[sd].is_some() && d.refs[sd].is_some();
+            for &(proto, range) in ranges {
+                let mut last: Option<FlowChange> = None;
+                for piece in pieces(range, &cuts) {
+                    if !(src_hot.covers(proto, piece, d) || dst_hot.covers(proto, piece, s)) {
+                        // Nothing that acts on this port changed; the answer
+                        // stands, and it closes any run of merged changes.
+                        if let Some(c) = last.take() {
+                            changes.push(c);
+                        }
+                        continue;
+                    }
+                    let opts = piece_options(proto, piece, v);
+                    let run = |sd: usize| -> Option<Outcome> {
+                        if !present(sd) {
+                            return None;
+                        }
+                        let (from, to) = (s.refs[sd].as_deref()?, d.refs[sd].as_deref()?);
+                        Some(match explain(topos[sd], from, to, &opts) {
+                            Ok(e) => outcome(&e),
+                            Err(err) => Outcome {
+                                verdict: Verdict::Unknown,
+                                symptom: Symptom::Unknown,
+                                blocking: None,
+                                blocked_ports: Vec::new(),
+                                allowed_by: Vec::new(),
+                                missing: vec![err.to_string()],
+                                footprint_ids: BTreeSet::new(),
+                                addrs: Vec::new(),
+                                ephemeral: PortRange::ALL,
+                            },
+                        })
+                    };
+                    let (ob, oa) = (run(0), run(1));
+                    summary.pairs_walked += 1;
+                    let Some(oa) = oa else { continue };
+                    // To the internet, a flow blocked on both sides (another
+                    // blocker, say a route table without a default route
+                    // swapped for another) never left through a gateway:
+                    // not a change worth a review.
+                    let never_out = d.kind == EndKind::Internet
+                        && oa.verdict == Verdict::Blocked
+                        && ob.as_ref().is_none_or(|b| b.verdict == Verdict::Blocked);
+                    let classified = classify(ob.as_ref(), &oa).filter(|_| !never_out);
+                    let Some((kind, trend)) = classified else {
+                        if let Some(c) = last.take() {
+                            changes.push(c);
+                        }
+                        continue;
+                    };
+                    let fp = FlowFootprint {
+                        ids: oa
+                            .footprint_ids
+                            .iter()
+                            .chain(ob.iter().flat_map(|o| o.footprint_ids.iter()))
+                            .chain(smembers.iter().flat_map(|m| ends[m].ids.iter()))
+                            .chain(dmembers.iter().flat_map(|m| ends[m].ids.iter()))
+                            .cloned()
+                            .collect(),
+                        protocol: Some(proto),
+                        ports: vec![piece, oa.ephemeral],
+                        addrs: oa.addrs.clone(),
+                    };
+                    let caused_by: Vec<usize> = edits
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, e)| e.relevant_to(&fp))
+                        .map(|(i, _)| i)
+                        .collect();
+                    let change = FlowChange {
+                        change: kind,
+                        trend,
+                        from: smembers.iter().map(|m| ends[m].key.clone()).collect(),
+                        to: dmembers.iter().map(|m| ends[m].key.clone()).collect(),
+                        ip_version: v,
+                        protocol: proto.to_string(),
+                        ports: piece,
+                        before: side(ob.as_ref()),
+                        after: side(Some(&oa)),
+                        caused_by,
+                    };
+                    match &mut last {
+                        Some(l)
+                            if l.change == change.change
+                                && l.trend == change.trend
+                                && l.before == change.before
+                                && l.after == change.after
+                                && u32::from(l.ports.to) + 1 == u32::from(piece.from) =>
+                        {
+                            l.ports.to = piece.to;
+                            for c in change.caused_by {
+                                if !l.caused_by.contains(&c) {
+                                    l.caused_by.push(c);
+                                }
+                            }
+                            l.caused_by.sort();
+                        }
+                        _ => {
+                            if let Some(c) = last.replace(change) {
+                                changes.push(c);
+                            }
+                        }
+                    }
+                }
+                if let Some(c) = last.take() {
+                    changes.push(c);
+                }
+            }
+        }
+    }
+    for (k, e) in &ends {
+        let selected = from_sel.as_ref().is_some_and(|s| s.contains(k))
+            || to_sel.as_ref().is_some_and(|s| s.contains(k));
+        if !selected || e.kind == EndKind::Internet {
+            continue;
+        }
+        if e.refs[0].is_none() && e.refs[1].is_some() {
+            warnings.push(format!("{} exists only in AFTER", e.key));
+        }
+        if e.refs[1].is_none() && e.refs[0].is_some() {
+            warnings.push(format!(
+                "{} exists only in BEFORE; its flows are not compared",
+                e.key
+            ));
+        }
+    }
+    Ok((changes, warnings))
+}
