@@ -30,15 +30,26 @@ fn flow(f: &FlowTuple) -> String {
         Leg::Request => "request",
         Leg::Reply => "reply",
     };
-    if f.protocol == "icmp" {
+    if matches!(f.protocol.as_str(), "icmp" | "icmpv6") {
         format!(
-            "{} {} -> {} icmp ({leg})",
-            f.interface_id, f.srcaddr, f.dstaddr
+            "{} {} -> {} {} ({leg})",
+            f.interface_id, f.srcaddr, f.dstaddr, f.protocol
         )
     } else {
+        // An IPv6 address takes brackets before its port (RFC 3986 section 3.2.2).
+        let at = |addr: &str, port: u16| {
+            if addr.contains(':') {
+                format!("[{addr}]:{port}")
+            } else {
+                format!("{addr}:{port}")
+            }
+        };
         format!(
-            "{} {}:{} -> {}:{} {} ({leg})",
-            f.interface_id, f.srcaddr, f.srcport, f.dstaddr, f.dstport, f.protocol
+            "{} {} -> {} {} ({leg})",
+            f.interface_id,
+            at(&f.srcaddr, f.srcport),
+            at(&f.dstaddr, f.dstport),
+            f.protocol
         )
     }
 }

@@ -7,7 +7,7 @@
 //! <https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html>,
 //! <https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html>
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use netpath_model::{Direction, NetworkInterface, PortRange};
 
@@ -27,7 +27,10 @@ pub(super) struct Key<'a> {
     pub eni: &'a str,
     pub leg: Leg,
     pub direction: Direction,
-    pub peer: Ipv4Addr,
+    pub peer: IpAddr,
+    /// The interface's own address in the record, for IPv6 records (IPv4
+    /// ones stand at the ENI's primary address).
+    pub own: Option<IpAddr>,
     pub protocol: u8,
     pub service_port: u16,
     pub piece: u32,
@@ -39,6 +42,7 @@ impl PartialEq for Key<'_> {
             && self.leg == o.leg
             && self.direction == o.direction
             && self.peer == o.peer
+            && self.own == o.own
             && self.protocol == o.protocol
             && self.service_port == o.service_port
             && self.piece == o.piece
@@ -53,6 +57,7 @@ impl std::hash::Hash for Key<'_> {
         self.leg.hash(h);
         (self.direction == Direction::Egress).hash(h);
         self.peer.hash(h);
+        self.own.hash(h);
         self.protocol.hash(h);
         self.service_port.hash(h);
         self.piece.hash(h);
@@ -132,10 +137,20 @@ pub(super) fn leg_by_flags(flags: u16) -> Option<Leg> {
 /// True when `eni` holds `ip` as one of its private addresses (flow logs
 /// record an instance's private address, also for traffic to its public
 /// one).
-pub(super) fn holds(eni: &NetworkInterface, ip: Ipv4Addr) -> bool {
-    eni.private_ip_addresses
-        .iter()
-        .any(|p| p.private_ip_address == ip)
+pub(super) fn holds(eni: &NetworkInterface, ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(ip) => eni
+            .private_ip_addresses
+            .iter()
+            .any(|p| p.private_ip_address == ip),
+        IpAddr::V6(ip) => eni.ipv6_addresses.contains(&ip),
+    }
+}
+
+/// True for the ICMP protocols, whose records carry no ports: ICMP (1) and
+/// ICMPv6 (58).
+pub(super) fn is_icmp(protocol: u8) -> bool {
+    protocol == 1 || protocol == 58
 }
 
 /// The path leg and direction at the interface where a record of `leg`
@@ -163,24 +178,31 @@ pub(super) fn ask(
         (Leg::Request, Direction::Egress) | (Leg::Reply, Direction::Ingress)
     );
     let peer = key.peer.to_string();
+    // Over IPv6 the interface stands at the address the record names (an
+    // ENI's id alone stands at its first IPv6 address).
+    let own = match (key.peer, key.own) {
+        (IpAddr::V6(_), Some(a)) => a.to_string(),
+        _ => key.eni.to_string(),
+    };
     let (from, to) = if eni_is_client {
-        (key.eni, peer.as_str())
+        (own.as_str(), peer.as_str())
     } else {
-        (peer.as_str(), key.eni)
+        (peer.as_str(), own.as_str())
     };
     let mut opts = base.clone();
     opts.protocol = Some(match netpath_model::IpProtocol::from_number(key.protocol) {
         p @ (netpath_model::IpProtocol::Tcp
         | netpath_model::IpProtocol::Udp
-        | netpath_model::IpProtocol::Icmp) => p,
+        | netpath_model::IpProtocol::Icmp
+        | netpath_model::IpProtocol::Icmpv6) => p,
         p => {
             return Err(format!(
-                "protocol {p} ({}) is not evaluated; netpath walks tcp (6), udp (17) and icmp (1)",
+                "protocol {p} ({}) is not evaluated; netpath walks tcp (6), udp (17), icmp (1) and icmpv6 (58)",
                 key.protocol
             ))
         }
     });
-    if key.protocol != 1 {
+    if !is_icmp(key.protocol) {
         opts.port = Some(key.service_port);
         if let Some(p) = client_port {
             opts.ephemeral_ports = Some(PortRange::new(p, p));

@@ -267,14 +267,14 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
         let (Some(src), Some(dst)) = (src_of(r), dst_of(r)) else {
             return Err("the record has no source or destination address".into());
         };
-        let (IpAddr::V4(src4), IpAddr::V4(dst4)) = (src, dst) else {
-            return Err("IPv6 records are not evaluated yet: netpath walks IPv4 flows".into());
-        };
+        if src.is_ipv6() != dst.is_ipv6() {
+            return Err("the record's addresses are of two families".into());
+        }
         let direction = match r.flow_direction {
-            Some(FlowDirection::Ingress) if attribute::holds(eni, dst4) => Direction::Ingress,
-            Some(FlowDirection::Egress) if attribute::holds(eni, src4) => Direction::Egress,
-            None if attribute::holds(eni, dst4) => Direction::Ingress,
-            None if attribute::holds(eni, src4) => Direction::Egress,
+            Some(FlowDirection::Ingress) if attribute::holds(eni, dst) => Direction::Ingress,
+            Some(FlowDirection::Egress) if attribute::holds(eni, src) => Direction::Egress,
+            None if attribute::holds(eni, dst) => Direction::Ingress,
+            None if attribute::holds(eni, src) => Direction::Egress,
             _ => {
                 return Err(format!(
                     "traffic through {}, which holds neither address of the packet (a NAT gateway, load balancer or other middlebox), is not attributed yet",
@@ -303,9 +303,9 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
             (None, false) if reverse_seen() => (Leg::Reply, true),
             (None, false) => (Leg::Request, true),
         };
-        let peer = match direction {
-            Direction::Ingress => src4,
-            Direction::Egress => dst4,
+        let (peer, own) = match direction {
+            Direction::Ingress => (src, dst),
+            Direction::Egress => (dst, src),
         };
         let (service_port, client_port) = match leg {
             Leg::Request => (dport, sport),
@@ -323,8 +323,13 @@ impl<'t, 'a> FlowLogAnalysis<'t, 'a> {
                 leg,
                 direction,
                 peer,
+                own: own.is_ipv6().then_some(own),
                 protocol,
-                service_port: if protocol == 1 { 0 } else { service_port },
+                service_port: if attribute::is_icmp(protocol) {
+                    0
+                } else {
+                    service_port
+                },
                 piece,
             },
             client_port,
