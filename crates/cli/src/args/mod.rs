@@ -410,6 +410,9 @@ pub struct SynthArgs {
     /// Apply this many random rule edits (security-group rules, NACL entries) to the result.
     #[arg(long, default_value_t = 0)]
     pub edits: usize,
+    /// Make the world dual-stack: IPv6 CIDRs, addresses on most ENIs, IPv6 twins of most rules, entries and routes, egress-only gateways (before --edits).
+    #[arg(long)]
+    pub dual_stack: bool,
     /// Also write VPC Flow Logs records (default format, all ACCEPT) of
     /// synthetic TCP connections between the world's ENIs to this file, for
     /// `flowlogs` benchmarks.
