@@ -27,10 +27,11 @@ fn flows(doc: &Value) -> BTreeSet<String> {
         .iter()
         .map(|c| {
             format!(
-                "{} {} -> {} {}/{}-{} {} -> {}",
+                "{} {} -> {} {} {}/{}-{} {} -> {}",
                 c["change"],
                 c["from"],
                 c["to"],
+                c["ip_version"],
                 c["protocol"],
                 c["ports"]["from"],
                 c["ports"]["to"],
@@ -126,6 +127,7 @@ const EXPECTED: &[(&str, usize, usize)] = &[
     ("vpc-created-and-peered", 0, 1),
     ("rds-created", 0, 2),
     ("public-web-created", 0, 5),
+    ("egress-only-gateway-created", 0, 2),
 ];
 
 #[test]
@@ -394,5 +396,25 @@ fn live_terraform_loop_agrees() {
     for name in ["sg-app-v2", "nat-route-deleted"] {
         let plan = agree(&out.path().join(name));
         assert!(!plan["changes"].as_array().unwrap().is_empty(), "{name}");
+    }
+}
+
+/// An egress-only internet gateway and its `::/0` route, planned for a
+/// dual-stack VPC, are modelled rather than listed as unsupported: the plan
+/// opens the instance's IPv6 flows to the internet, as applying it did.
+#[test]
+fn an_egress_only_gateway_in_a_plan_opens_ipv6_to_the_internet() {
+    let dir = workspace().join("fixtures/plans/terraform/egress-only-gateway-created");
+    let plan = agree(&dir);
+    assert!(
+        plan["unsupported"].as_array().is_none_or(|u| u.is_empty()),
+        "{plan:#}"
+    );
+    let changes = plan["changes"].as_array().unwrap();
+    assert!(!changes.is_empty(), "{plan:#}");
+    for c in changes {
+        assert_eq!(c["change"], "opened", "{c}");
+        assert_eq!(c["ip_version"], "ipv6", "{c}");
+        assert_eq!(c["to"], serde_json::json!(["internet"]), "{c}");
     }
 }

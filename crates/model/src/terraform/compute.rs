@@ -15,12 +15,12 @@
 //! its flows are unknown. Otherwise any free address of the subnet answers
 //! alike, and one is used.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use ipnet::Ipv4Net;
 use serde_json::Value;
 
-use super::ctx::{boolean, get, int, placeholder, text, unknown, Ctx};
+use super::ctx::{any_unknown, boolean, get, int, placeholder, text, unknown, Ctx};
 use super::plan::ResourceChange;
 use crate::resources::*;
 
@@ -92,6 +92,33 @@ fn free_address(cx: &Ctx, subnet: &Subnet) -> (Option<Ipv4Addr>, bool) {
     (addr, cuts)
 }
 
+/// The IPv6 addresses a new instance or interface gets: `ipv6_addresses`
+/// when the plan knows them. Addresses drawn at apply
+/// (`ipv6_address_count`, or an unknown list) are a warning: the interface
+/// then has no IPv6 flows until a snapshot holds them.
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-ip-addressing.html>
+fn planned_ipv6_addresses(cx: &mut Ctx, rc: &ResourceChange, eni_id: &str) -> Vec<Ipv6Addr> {
+    let c = &rc.change;
+    let known: Vec<Ipv6Addr> = get(&c.after, "ipv6_addresses")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str()?.parse().ok()).collect())
+        .unwrap_or_default();
+    let count = int(&c.after, "ipv6_address_count").unwrap_or(0);
+    // Only what the configuration asks for: the provider marks both
+    // attributes computed on every new instance.
+    let configured = |attr: &str| cx.plan.configures(&rc.address, attr);
+    let drawn = count > 0
+        || (configured("ipv6_address_count") && unknown(&c.after_unknown, "ipv6_address_count"))
+        || (configured("ipv6_addresses") && any_unknown(&c.after_unknown, "ipv6_addresses"));
+    if known.is_empty() && drawn {
+        cx.warnings.push(format!(
+            "{}: the IPv6 addresses of {eni_id} are known only after apply; its IPv6 flows are compared once a snapshot holds them",
+            rc.address
+        ));
+    }
+    known
+}
+
 /// Creates the primary interface of a new instance or a new interface.
 #[allow(clippy::too_many_arguments)]
 fn new_eni(
@@ -135,6 +162,7 @@ fn new_eni(
             free
         }
     }?;
+    let ipv6_addresses = planned_ipv6_addresses(cx, rc, eni_id);
     enis(cx).push(NetworkInterface {
         network_interface_id: eni_id.to_string(),
         subnet_id: subnet_id.to_string(),
@@ -150,7 +178,7 @@ fn new_eni(
             primary: true,
             public_ip: public,
         }],
-        ipv6_addresses: Vec::new(),
+        ipv6_addresses,
         groups,
         attachment: instance.map(|i| NetworkInterfaceAttachment {
             instance_id: Some(i.to_string()),

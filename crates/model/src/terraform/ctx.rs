@@ -26,11 +26,13 @@ pub(crate) fn phase(t: &str) -> Option<usize> {
         | "aws_subnet"
         | "aws_internet_gateway"
         | "aws_nat_gateway"
-        | "aws_vpc_peering_connection" => 0,
+        | "aws_vpc_peering_connection"
+        | "aws_egress_only_internet_gateway" => 0,
         // Changes to what phase 0 makes, whatever their order in the file.
         "aws_internet_gateway_attachment"
         | "aws_vpc_peering_connection_accepter"
         | "aws_vpc_ipv4_cidr_block_association"
+        | "aws_vpc_ipv6_cidr_block_association"
         | "aws_security_group"
         | "aws_default_security_group"
         | "aws_network_acl"
@@ -68,9 +70,7 @@ pub(crate) fn carries_traffic(t: &str) -> bool {
         "aws_elb",
         "aws_networkfirewall_",
         "aws_ec2_managed_prefix_list",
-        "aws_egress_only_internet_gateway",
         "aws_network_interface_attachment",
-        "aws_vpc_ipv6_cidr_block_association",
         "aws_route53_resolver_firewall",
         "aws_ec2_local_gateway",
         "aws_ec2_carrier_gateway",
@@ -374,6 +374,7 @@ pub(crate) fn placeholder(resource_type: &str, address: &str) -> String {
         "aws_route_table" => "rtb",
         "aws_network_acl" => "acl",
         "aws_internet_gateway" => "igw",
+        "aws_egress_only_internet_gateway" => "eigw",
         "aws_nat_gateway" => "nat",
         "aws_vpc_peering_connection" => "pcx",
         "aws_instance" => "i",

@@ -32,6 +32,7 @@
 
 mod compute;
 mod ctx;
+mod ipv6;
 mod mixed;
 mod network;
 mod network_acl;
@@ -140,6 +141,9 @@ pub fn overlay_only(before: &Snapshot, plan: &Plan, keep: impl Fn(&str) -> bool)
                 | "aws_db_subnet_group"
                 | "aws_eip"
                 | "aws_eip_association" => compute::apply(&mut cx, rc),
+                "aws_egress_only_internet_gateway" | "aws_vpc_ipv6_cidr_block_association" => {
+                    ipv6::apply(&mut cx, rc)
+                }
                 _ => network::apply(&mut cx, rc),
             };
             if let Some(ids) = ids {

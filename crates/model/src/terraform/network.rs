@@ -2,7 +2,8 @@
 //! `aws_vpc_ipv4_cidr_block_association`, `aws_subnet`,
 //! `aws_internet_gateway`, `aws_internet_gateway_attachment`,
 //! `aws_nat_gateway`, `aws_vpc_peering_connection` and
-//! `aws_vpc_peering_connection_accepter`.
+//! `aws_vpc_peering_connection_accepter` (a VPC's and a subnet's IPv6 CIDR
+//! with `super::ipv6`).
 //!
 //! AWS: a new VPC comes with a main route table (a `local` route), a
 //! default network ACL that allows everything, and a default security
@@ -14,6 +15,7 @@
 //! a deleted peering or NAT gateway leaves `blackhole` routes.
 
 use super::ctx::{boolean, cidr, local_route, placeholder, text, Ctx};
+use super::ipv6::{cidr6, planned_cidr6, set_vpc_block};
 use super::plan::ResourceChange;
 use crate::resources::*;
 
@@ -50,6 +52,13 @@ fn vpc(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         }
     }
     if !(c.is_create() || c.is_replace()) {
+        // In place: the IPv6 CIDR (`assign_generated_ipv6_cidr_block`, IPAM).
+        let before6 = cidr6(&c.before, "ipv6_cidr_block").ok().flatten();
+        if let (Some(id), Ok(after6)) = (&old, planned_cidr6(cx, rc, "ipv6_cidr_block")) {
+            if after6 != before6 {
+                set_vpc_block(cx, id, before6, after6);
+            }
+        }
         return Some(old.into_iter().collect());
     }
     let id = new_id(rc);
@@ -57,12 +66,13 @@ fn vpc(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         cx.unresolved(rc, "cidr_block", &id, "is known only after apply (IPAM)");
         return Some(vec![id]);
     };
+    let block6 = planned_cidr6(cx, rc, "ipv6_cidr_block").ok().flatten();
     cx.snap.vpcs.get_or_insert_with(Vec::new).push(Vpc {
         vpc_id: id.clone(),
         owner_id: None,
         region: None,
         cidr_blocks: vec![block],
-        ipv6_cidr_blocks: Vec::new(),
+        ipv6_cidr_blocks: block6.into_iter().collect(),
         is_default: false,
         tags: Tags::default(),
     });
@@ -78,6 +88,28 @@ fn vpc(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         port_range: None,
         icmp_type_code: None,
     };
+    // With an IPv6 CIDR the default ACL also allows all IPv6 (rule 101)
+    // and ends in the IPv6 `*` (32768).
+    // <https://docs.aws.amazon.com/vpc/latest/userguide/default-network-acl.html>
+    let all6 = |egress, rule_number, rule_action| NetworkAclEntry {
+        cidr_block: None,
+        ipv6_cidr_block: Some("::/0".parse().expect("literal")),
+        ..all(egress, rule_number, rule_action)
+    };
+    let mut entries = vec![
+        all(false, 100, RuleAction::Allow),
+        all(false, DEFAULT_RULE_NUMBER, RuleAction::Deny),
+        all(true, 100, RuleAction::Allow),
+        all(true, DEFAULT_RULE_NUMBER, RuleAction::Deny),
+    ];
+    if block6.is_some() {
+        entries.extend([
+            all6(false, 101, RuleAction::Allow),
+            all6(false, DEFAULT_IPV6_RULE_NUMBER, RuleAction::Deny),
+            all6(true, 101, RuleAction::Allow),
+            all6(true, DEFAULT_IPV6_RULE_NUMBER, RuleAction::Deny),
+        ]);
+    }
     cx.snap
         .network_acls
         .get_or_insert_with(Vec::new)
@@ -85,12 +117,7 @@ fn vpc(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
             network_acl_id: acl,
             vpc_id: id.clone(),
             is_default: true,
-            entries: vec![
-                all(false, 100, RuleAction::Allow),
-                all(false, DEFAULT_RULE_NUMBER, RuleAction::Deny),
-                all(true, 100, RuleAction::Allow),
-                all(true, DEFAULT_RULE_NUMBER, RuleAction::Deny),
-            ],
+            entries,
             associated_subnet_ids: Vec::new(),
             tags: Tags::default(),
         });
@@ -102,7 +129,9 @@ fn vpc(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         .push(RouteTable {
             route_table_id: rtb,
             vpc_id: id.clone(),
-            routes: vec![local_route(block)],
+            routes: std::iter::once(local_route(block))
+                .chain(block6.map(|b| Route::to_target(b, "local", "CreateRouteTable")))
+                .collect(),
             associations: vec![RouteTableAssociation {
                 main: true,
                 subnet_id: None,
@@ -122,7 +151,13 @@ fn vpc(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         } else {
             Vec::new()
         },
-        ipv6_ranges: Vec::new(),
+        // The default group's outbound rule covers IPv6 too in a VPC with
+        // an IPv6 CIDR.
+        ipv6_ranges: if peer.is_none() && block6.is_some() {
+            vec!["::/0".parse().expect("literal")]
+        } else {
+            Vec::new()
+        },
         prefix_list_ids: Vec::new(),
         user_id_group_pairs: peer
             .map(|g| UserIdGroupPair {
@@ -197,6 +232,20 @@ fn subnet(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         }
     }
     if !(c.is_create() || c.is_replace()) {
+        // In place: the IPv6 CIDR.
+        let before6 = cidr6(&c.before, "ipv6_cidr_block").ok().flatten();
+        if let (Some(id), Ok(after6)) = (&old, planned_cidr6(cx, rc, "ipv6_cidr_block")) {
+            if let Some(s) = cx
+                .snap
+                .subnets
+                .iter_mut()
+                .flatten()
+                .find(|s| &s.subnet_id == id)
+            {
+                s.ipv6_cidr_blocks.retain(|b| Some(*b) != before6);
+                s.ipv6_cidr_blocks.extend(after6);
+            }
+        }
         return Some(old.into_iter().collect());
     }
     let id = new_id(rc);
@@ -205,11 +254,12 @@ fn subnet(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         cx.unresolved(rc, "cidr_block", &id, "is known only after apply");
         return Some(vec![id]);
     };
+    let block6 = planned_cidr6(cx, rc, "ipv6_cidr_block").ok().flatten();
     cx.snap.subnets.get_or_insert_with(Vec::new).push(Subnet {
         subnet_id: id.clone(),
         vpc_id: vpc.clone(),
         cidr_block: block,
-        ipv6_cidr_blocks: Vec::new(),
+        ipv6_cidr_blocks: block6.into_iter().collect(),
         availability_zone: text(&c.after, "availability_zone"),
         tags: Tags::default(),
     });
