@@ -30,8 +30,8 @@ pub(super) fn set_internet_ports(topos: [&Topology; 2], ends: &mut BTreeMap<Stri
 
 /// True when an edit acts on the way out to the internet beyond a source's
 /// own footprint (which holds its subnet's route table, ACL and route
-/// targets): an internet gateway, a NAT gateway, or a NAT gateway's own
-/// subnet, route table or network ACL.
+/// targets): an internet gateway, an egress-only internet gateway, a NAT
+/// gateway, or a NAT gateway's own subnet, route table or network ACL.
 /// <https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html>
 pub(super) fn touched(topos: [&Topology; 2], edits: &[Edit]) -> bool {
     let mut outside: BTreeSet<String> = BTreeSet::new();
@@ -57,8 +57,9 @@ pub(super) fn touched(topos: [&Topology; 2], edits: &[Edit]) -> bool {
         }
     }
     edits.iter().any(|e| {
-        e.resource_type == "internet-gateway"
-            || e.resource_type == "nat-gateway"
-            || e.touches.iter().any(|t| outside.contains(t))
+        matches!(
+            e.resource_type,
+            "internet-gateway" | "egress-only-internet-gateway" | "nat-gateway"
+        ) || e.touches.iter().any(|t| outside.contains(t))
     })
 }

@@ -59,7 +59,8 @@ pub struct Edit {
     /// `network-acl-association`, `vpc-peering-connection`,
     /// `network-interface`, `instance`, `db-instance`, or a whole resource
     /// (`security-group`, `network-acl`, `route-table`, `subnet`, `vpc`,
-    /// `internet-gateway`, `nat-gateway`, `prefix-list`).
+    /// `internet-gateway`, `egress-only-internet-gateway`, `nat-gateway`,
+    /// `prefix-list`).
     pub resource_type: &'static str,
     /// The id of the resource that holds the change (the group of a rule,
     /// the ACL of an entry, the route table of a route, the subnet of an
@@ -224,6 +225,15 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Edit> {
         &before.internet_gateways,
         &after.internet_gateways,
         |g| &g.internet_gateway_id,
+        |_| None,
+    );
+    // Attaching or detaching one changes IPv6 flows to the internet.
+    whole(
+        &mut out,
+        "egress-only-internet-gateway",
+        &before.egress_only_internet_gateways,
+        &after.egress_only_internet_gateways,
+        |g| &g.egress_only_internet_gateway_id,
         |_| None,
     );
     whole(
