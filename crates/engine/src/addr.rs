@@ -332,6 +332,14 @@ impl IpVersion {
         reference.trim().parse::<IpAddr>().ok().map(IpVersion::of)
     }
 
+    /// The usage error for `reference`, an address of family `self`, in a
+    /// question over `asked`: a flow is in one family end to end.
+    pub(crate) fn conflict(self, reference: &str, asked: IpVersion) -> String {
+        format!(
+            "`{reference}` is an {self} address, but the question is over {asked}: both ends of a flow are in one address family"
+        )
+    }
+
     /// `IPv4` or `IPv6`, for sentences.
     pub fn label(self) -> &'static str {
         match self {

@@ -116,11 +116,13 @@ pub fn explain(
         .into_iter()
         .find(|r| literal(r).is_some_and(|a| a.is_ipv6() != v6))
     {
-        return Err(ExplainError::Usage(format!(
-            "`{r}` is an {} address, but the question is over {}: both ends of a flow are in one address family",
-            if v6 { "IPv4" } else { "IPv6" },
-            if v6 { "IPv6" } else { "IPv4" }
-        )));
+        let asked = if v6 {
+            crate::addr::IpVersion::Ipv6
+        } else {
+            crate::addr::IpVersion::Ipv4
+        };
+        let lit = crate::addr::IpVersion::of_literal(r).unwrap_or(asked);
+        return Err(ExplainError::Usage(lit.conflict(r, asked)));
     }
     if protocol == IpProtocol::Icmp && v6 {
         return Err(ExplainError::Usage(

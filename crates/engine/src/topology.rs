@@ -233,6 +233,16 @@ impl<'a> Topology<'a> {
         topo
     }
 
+    /// True when some ENI of the snapshot has an IPv6 address: only then do
+    /// `reach` and `diff` have IPv6 flows to compare.
+    pub fn has_ipv6_addresses(&self) -> bool {
+        self.snapshot
+            .network_interfaces
+            .iter()
+            .flatten()
+            .any(|e| !e.ipv6_addresses.is_empty())
+    }
+
     /// The ENIs RDS created for `db` (see [`db_enis_uncached`]): found once
     /// in [`Topology::new`] for this snapshot's own DB instances, else now.
     pub fn db_network_interfaces(&self, db: &DbInstance) -> Vec<&'a NetworkInterface> {

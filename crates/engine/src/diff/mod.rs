@@ -245,19 +245,11 @@ fn families(
     let wanted = opts.ip_version.or(literals.first().map(|l| l.1));
     if let Some(want) = wanted {
         if let Some((r, v)) = literals.iter().find(|l| l.1 != want) {
-            return Err(DiffError::Family(format!(
-                "`{r}` is an {v} address, but the flows compared are {want}: both ends of a flow are in one address family"
-            )));
+            return Err(DiffError::Family(v.conflict(r, want)));
         }
         return Ok(vec![(want, true)]);
     }
-    let dual = topos.iter().any(|t| {
-        t.snapshot
-            .network_interfaces
-            .iter()
-            .flatten()
-            .any(|e| !e.ipv6_addresses.is_empty())
-    });
+    let dual = topos.iter().any(|t| t.has_ipv6_addresses());
     Ok(if dual {
         vec![(IpVersion::Ipv4, true), (IpVersion::Ipv6, false)]
     } else {

@@ -248,22 +248,15 @@ fn families(
     };
     let literal = reference.and_then(IpVersion::of_literal);
     match (opts.ip_version, literal) {
-        (Some(asked), Some(lit)) if asked != lit => Err(ReachError::Usage(format!(
-            "`{}` is an {lit} address, but the question is over {asked}: both ends of a flow are in one address family",
-            reference.unwrap_or_default()
-        ))),
+        (Some(asked), Some(lit)) if asked != lit => Err(ReachError::Usage(
+            lit.conflict(reference.unwrap_or_default(), asked),
+        )),
         (Some(asked), _) => Ok(vec![asked]),
         (None, Some(lit)) => Ok(vec![lit]),
         (None, None) => {
-            let dual = topo
-                .snapshot
-                .network_interfaces
-                .iter()
-                .flatten()
-                .any(|e| !e.ipv6_addresses.is_empty());
+            let dual = topo.has_ipv6_addresses();
             let fixed_v6 = reference.is_none_or(|r| {
-                r.trim().eq_ignore_ascii_case("internet")
-                    || resolve_in(topo, r, None, true).is_ok()
+                r.trim().eq_ignore_ascii_case("internet") || resolve_in(topo, r, None, true).is_ok()
             });
             Ok(if dual && fixed_v6 {
                 IpVersion::BOTH.to_vec()
