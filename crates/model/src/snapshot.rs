@@ -131,6 +131,30 @@ pub struct Snapshot {
     pub prefix_lists: Option<Vec<PrefixList>>,
     /// RDS `DescribeDBInstances`.
     pub db_instances: Option<Vec<DbInstance>>,
+    /// `DescribeTransitGateways` (absent in snapshots from before transit gateways were read:
+    /// paths through one are then unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_gateways: Option<Vec<TransitGateway>>,
+    /// `DescribeTransitGatewayAttachments` (absent in snapshots from before transit gateways were read:
+    /// paths through one are then unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_gateway_attachments: Option<Vec<TransitGatewayAttachment>>,
+    /// `DescribeTransitGatewayVpcAttachments` (absent in snapshots from before transit gateways were read:
+    /// paths through one are then unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_gateway_vpc_attachments: Option<Vec<TransitGatewayVpcAttachment>>,
+    /// `DescribeTransitGatewayRouteTables` (absent in snapshots from before transit gateways were read:
+    /// paths through one are then unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_gateway_route_tables: Option<Vec<TransitGatewayRouteTable>>,
+    /// `SearchTransitGatewayRoutes`, per route table (absent in snapshots from before transit gateways were read:
+    /// paths through one are then unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_gateway_routes: Option<Vec<TransitGatewayRouteTableRoutes>>,
+    /// `GetTransitGatewayRouteTablePropagations`, per route table (absent in snapshots from before transit gateways were read:
+    /// paths through one are then unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_gateway_propagations: Option<Vec<TransitGatewayRouteTablePropagations>>,
 }
 
 /// The on-disk file read in one typed pass (see
@@ -156,6 +180,18 @@ struct SnapshotFile {
     nat_gateways: Option<Vec<NatGateway>>,
     prefix_lists: Option<Vec<PrefixList>>,
     db_instances: Option<Vec<DbInstance>>,
+    #[serde(default)]
+    transit_gateways: Option<Vec<TransitGateway>>,
+    #[serde(default)]
+    transit_gateway_attachments: Option<Vec<TransitGatewayAttachment>>,
+    #[serde(default)]
+    transit_gateway_vpc_attachments: Option<Vec<TransitGatewayVpcAttachment>>,
+    #[serde(default)]
+    transit_gateway_route_tables: Option<Vec<TransitGatewayRouteTable>>,
+    #[serde(default)]
+    transit_gateway_routes: Option<Vec<TransitGatewayRouteTableRoutes>>,
+    #[serde(default)]
+    transit_gateway_propagations: Option<Vec<TransitGatewayRouteTablePropagations>>,
 }
 
 /// The on-disk envelope: format marker, version, then the snapshot.
@@ -206,6 +242,22 @@ impl Snapshot {
         by(&mut self.nat_gateways, |x| &x.nat_gateway_id);
         by(&mut self.prefix_lists, |x| &x.prefix_list_id);
         by(&mut self.db_instances, |x| &x.db_instance_identifier);
+        by(&mut self.transit_gateways, |x| &x.transit_gateway_id);
+        by(&mut self.transit_gateway_attachments, |x| {
+            &x.transit_gateway_attachment_id
+        });
+        by(&mut self.transit_gateway_vpc_attachments, |x| {
+            &x.transit_gateway_attachment_id
+        });
+        by(&mut self.transit_gateway_route_tables, |x| {
+            &x.transit_gateway_route_table_id
+        });
+        by(&mut self.transit_gateway_routes, |x| {
+            &x.transit_gateway_route_table_id
+        });
+        by(&mut self.transit_gateway_propagations, |x| {
+            &x.transit_gateway_route_table_id
+        });
     }
 
     /// Parses a snapshot file's bytes. `path` is used only in error messages.
@@ -278,6 +330,12 @@ impl SnapshotFile {
             nat_gateways: file.nat_gateways,
             prefix_lists: file.prefix_lists,
             db_instances: file.db_instances,
+            transit_gateways: file.transit_gateways,
+            transit_gateway_attachments: file.transit_gateway_attachments,
+            transit_gateway_vpc_attachments: file.transit_gateway_vpc_attachments,
+            transit_gateway_route_tables: file.transit_gateway_route_tables,
+            transit_gateway_routes: file.transit_gateway_routes,
+            transit_gateway_propagations: file.transit_gateway_propagations,
         };
         snap.validate(path)?;
         Ok(Some(snap))
@@ -354,6 +412,38 @@ impl Snapshot {
         snap.nat_gateways = collection(path, &mut obj, "nat_gateways", "nat_gateway_id")?;
         snap.prefix_lists = collection(path, &mut obj, "prefix_lists", "prefix_list_id")?;
         snap.db_instances = collection(path, &mut obj, "db_instances", "db_instance_identifier")?;
+        snap.transit_gateways =
+            collection(path, &mut obj, "transit_gateways", "transit_gateway_id")?;
+        snap.transit_gateway_attachments = collection(
+            path,
+            &mut obj,
+            "transit_gateway_attachments",
+            "transit_gateway_attachment_id",
+        )?;
+        snap.transit_gateway_vpc_attachments = collection(
+            path,
+            &mut obj,
+            "transit_gateway_vpc_attachments",
+            "transit_gateway_attachment_id",
+        )?;
+        snap.transit_gateway_route_tables = collection(
+            path,
+            &mut obj,
+            "transit_gateway_route_tables",
+            "transit_gateway_route_table_id",
+        )?;
+        snap.transit_gateway_routes = collection(
+            path,
+            &mut obj,
+            "transit_gateway_routes",
+            "transit_gateway_route_table_id",
+        )?;
+        snap.transit_gateway_propagations = collection(
+            path,
+            &mut obj,
+            "transit_gateway_propagations",
+            "transit_gateway_route_table_id",
+        )?;
         snap.validate(path)?;
         Ok(snap)
     }

@@ -16,6 +16,10 @@ use super::aws_cli::{
 };
 use super::aws_cli_hosts::{reservations, RawDbInstance, RawNetworkInterface, RawReservation};
 use super::aws_cli_rules::{RawNetworkAcl, RawSecurityGroup};
+use super::aws_cli_transit::{
+    RawTgwAttachment, RawTgwPropagations, RawTgwRouteTable, RawTgwRoutes, RawTgwVpcAttachment,
+    RawTransitGateway,
+};
 use crate::error::{ModelError, Warning};
 use crate::raw::{deserialize_raw, each_item, raw_value, RawObject};
 use crate::resources::*;
@@ -49,7 +53,7 @@ type AddFn =
     fn(&mut Accumulator, &Path, &TopLevelKey, &str, Option<&str>) -> Result<(), ModelError>;
 
 /// How many top-level keys netpath reads.
-const KEY_COUNT: usize = 14;
+const KEY_COUNT: usize = 20;
 
 /// Every top-level key netpath reads, in the order the docs list them.
 /// `Reservations` nests instances and their interfaces, so it has its own
@@ -126,6 +130,42 @@ pub(super) const TOP_LEVEL_KEYS: [TopLevelKey; KEY_COUNT] = [
         "ec2:DescribeManagedPrefixLists",
         "PrefixListId",
         Accumulator::add_items::<RawPrefixList>,
+    ),
+    key(
+        "TransitGateways",
+        "ec2:DescribeTransitGateways",
+        "TransitGatewayId",
+        Accumulator::add_items::<RawTransitGateway>,
+    ),
+    key(
+        "TransitGatewayAttachments",
+        "ec2:DescribeTransitGatewayAttachments",
+        "TransitGatewayAttachmentId",
+        Accumulator::add_items::<RawTgwAttachment>,
+    ),
+    key(
+        "TransitGatewayVpcAttachments",
+        "ec2:DescribeTransitGatewayVpcAttachments",
+        "TransitGatewayAttachmentId",
+        Accumulator::add_items::<RawTgwVpcAttachment>,
+    ),
+    key(
+        "TransitGatewayRouteTables",
+        "ec2:DescribeTransitGatewayRouteTables",
+        "TransitGatewayRouteTableId",
+        Accumulator::add_items::<RawTgwRouteTable>,
+    ),
+    key(
+        "TransitGatewayStaticRoutes",
+        "ec2:SearchTransitGatewayRoutes",
+        "TransitGatewayRouteTableId",
+        Accumulator::add_items::<RawTgwRoutes>,
+    ),
+    key(
+        "TransitGatewayPropagations",
+        "ec2:GetTransitGatewayRouteTablePropagations",
+        "TransitGatewayRouteTableId",
+        Accumulator::add_items::<RawTgwPropagations>,
     ),
     key(
         "DBInstances",

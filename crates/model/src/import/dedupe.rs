@@ -135,6 +135,48 @@ impl Accumulator {
             &mut dups,
         );
         dd(
+            "TransitGateways",
+            &mut s.transit_gateways,
+            org("TransitGateways"),
+            |x| &x.transit_gateway_id,
+            &mut dups,
+        );
+        dd(
+            "TransitGatewayAttachments",
+            &mut s.transit_gateway_attachments,
+            org("TransitGatewayAttachments"),
+            |x| &x.transit_gateway_attachment_id,
+            &mut dups,
+        );
+        dd(
+            "TransitGatewayVpcAttachments",
+            &mut s.transit_gateway_vpc_attachments,
+            org("TransitGatewayVpcAttachments"),
+            |x| &x.transit_gateway_attachment_id,
+            &mut dups,
+        );
+        dd(
+            "TransitGatewayRouteTables",
+            &mut s.transit_gateway_route_tables,
+            org("TransitGatewayRouteTables"),
+            |x| &x.transit_gateway_route_table_id,
+            &mut dups,
+        );
+        dd(
+            "TransitGatewayStaticRoutes",
+            &mut s.transit_gateway_routes,
+            org("TransitGatewayStaticRoutes"),
+            |x| &x.transit_gateway_route_table_id,
+            &mut dups,
+        );
+        dd(
+            "TransitGatewayPropagations",
+            &mut s.transit_gateway_propagations,
+            org("TransitGatewayPropagations"),
+            |x| &x.transit_gateway_route_table_id,
+            &mut dups,
+        );
+        dd(
             "DBInstances",
             &mut s.db_instances,
             org("DBInstances"),

@@ -3,7 +3,10 @@
 //! Each file is recognised by its top-level key, whatever its name:
 //! `Vpcs`, `Subnets`, `SecurityGroups`, `NetworkAcls`, `RouteTables`,
 //! `NetworkInterfaces`, `Reservations`, `VpcPeeringConnections`,
-//! `InternetGateways`, `EgressOnlyInternetGateways`, `NatGateways`, `PrefixLists`, `DBInstances`, and
+//! `InternetGateways`, `EgressOnlyInternetGateways`, `NatGateways`, `PrefixLists`, `DBInstances`,
+//! `TransitGateways`, `TransitGatewayAttachments`, `TransitGatewayVpcAttachments`,
+//! `TransitGatewayRouteTables`, `TransitGatewayStaticRoutes` and `TransitGatewayPropagations`
+//! (Batfish's per-route-table layouts, see `aws_cli_transit.rs`), and
 //! `Entries` (`get-managed-prefix-list-entries` output, in a file named after
 //! its prefix list: `pl-<id>.json`). Other keys are skipped with one warning
 //! each.
@@ -29,6 +32,7 @@ mod accumulate;
 mod aws_cli;
 mod aws_cli_hosts;
 mod aws_cli_rules;
+mod aws_cli_transit;
 mod dedupe;
 
 use std::path::{Path, PathBuf};

@@ -21,6 +21,7 @@ mod protocol;
 mod route_table;
 mod security_group;
 mod tags;
+mod transit_gateway;
 mod vpc;
 mod vpc_peering_connection;
 
@@ -44,6 +45,12 @@ pub use protocol::{
 pub use route_table::{Route, RouteState, RouteTable, RouteTableAssociation};
 pub use security_group::{IpPermission, SecurityGroup, UserIdGroupPair};
 pub use tags::Tags;
+pub use transit_gateway::{
+    TransitGateway, TransitGatewayAttachment, TransitGatewayAttachmentAssociation,
+    TransitGatewayOptions, TransitGatewayPropagation, TransitGatewayRoute,
+    TransitGatewayRouteAttachment, TransitGatewayRouteTable, TransitGatewayRouteTablePropagations,
+    TransitGatewayRouteTableRoutes, TransitGatewayVpcAttachment,
+};
 pub use vpc::{Subnet, Vpc};
 pub use vpc_peering_connection::{
     PeeringVpcInfo, VpcPeeringConnection, VpcPeeringConnectionStateReasonCode,
