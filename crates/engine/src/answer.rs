@@ -82,6 +82,15 @@ pub enum ExplanationCode {
     /// netpath: the host's own firewall rejects the packet, answering with a
     /// TCP reset or an ICMP error.
     NetpathHostFirewallReject,
+    /// The transit gateway attachment has no subnet in the Availability
+    /// Zone the packet starts in, so the packet cannot reach the transit
+    /// gateway.
+    TgwAttachVpcAzRestriction,
+    /// The attachment the packet arrived on is associated with no transit
+    /// gateway route table.
+    TgwAttachMissingTgwRtbAssociation,
+    /// The transit gateway route table has no route for the destination.
+    TgwRtbCannotRoute,
 }
 
 impl ExplanationCode {
@@ -119,6 +128,15 @@ impl ExplanationCode {
             }
             ExplanationCode::NetpathHostFirewallReject => {
                 "the host's own firewall rejects the packet with a reset or an ICMP error"
+            }
+            ExplanationCode::TgwAttachVpcAzRestriction => {
+                "the transit gateway attachment has no subnet in the packet's Availability Zone"
+            }
+            ExplanationCode::TgwAttachMissingTgwRtbAssociation => {
+                "the transit gateway attachment is associated with no route table"
+            }
+            ExplanationCode::TgwRtbCannotRoute => {
+                "the transit gateway route table has no route for the destination"
             }
         }
     }
@@ -211,6 +229,12 @@ pub enum HopKind {
     AmazonService,
     /// Source and destination are one host: the packet never leaves it.
     Loopback,
+    /// A transit gateway VPC attachment: the packet enters or leaves the
+    /// transit gateway through it.
+    TransitGatewayAttachment,
+    /// The transit gateway route table associated with the attachment the
+    /// packet arrived on.
+    TransitGatewayRouteTable,
     /// The host's own firewall (nftables or iptables), from host facts.
     HostFirewall,
     /// The listening socket on the destination host, from host facts.

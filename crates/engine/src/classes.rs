@@ -161,6 +161,15 @@ pub(crate) fn rule_cidrs(snap: &Snapshot, v: IpVersion) -> BTreeSet<IpNet> {
             IpVersion::Ipv6 => r.destination_ipv6_cidr_block.map(IpNet::V6),
         }));
     }
+    // Transit gateway routes decide by address too (`transit_gateway.rs`).
+    for t in snap.transit_gateway_routes.iter().flatten() {
+        all.extend(
+            t.routes
+                .iter()
+                .filter_map(|r| r.destination_cidr_block)
+                .filter(|c| IpVersion::of(c.addr()) == v),
+        );
+    }
     for pl in snap.prefix_lists.iter().flatten() {
         all.extend(
             pl.cidrs

@@ -74,6 +74,41 @@ pub enum FixEdit {
         /// The DB identifier.
         db_instance_identifier: String,
     },
+    /// `modify-transit-gateway-vpc-attachment --add-subnet-ids`: the
+    /// attachment gains a subnet (in an Availability Zone it lacked).
+    TransitGatewayAttachmentSubnet {
+        /// `tgw-attach-…`.
+        transit_gateway_attachment_id: String,
+        /// The subnet added.
+        subnet_id: String,
+    },
+    /// `associate-transit-gateway-route-table`.
+    TransitGatewayAssociation {
+        /// `tgw-attach-…`.
+        transit_gateway_attachment_id: String,
+        /// `tgw-rtb-…`.
+        transit_gateway_route_table_id: String,
+    },
+    /// `enable-transit-gateway-route-table-propagation`: a VPC attachment
+    /// installs its VPC's CIDRs in the table.
+    TransitGatewayPropagation {
+        /// `tgw-rtb-…`.
+        transit_gateway_route_table_id: String,
+        /// `tgw-attach-…` (a VPC attachment).
+        transit_gateway_attachment_id: String,
+        /// The attached VPC.
+        vpc_id: String,
+    },
+    /// `create-transit-gateway-route`, or `replace-transit-gateway-route`
+    /// over a route with the same destination (a blackhole): a static route.
+    TransitGatewayRoute {
+        /// `tgw-rtb-…`.
+        transit_gateway_route_table_id: String,
+        /// The destination CIDR.
+        destination: IpNet,
+        /// `tgw-attach-…`.
+        transit_gateway_attachment_id: String,
+    },
 }
 
 impl Eq for FixEdit {}
@@ -214,6 +249,104 @@ impl FixEdit {
                     return false;
                 };
                 d.db_instance_status = DbInstanceStatus::Available;
+                true
+            }
+            FixEdit::TransitGatewayAttachmentSubnet {
+                transit_gateway_attachment_id: id,
+                subnet_id,
+            } => {
+                let Some(a) = snap
+                    .transit_gateway_vpc_attachments
+                    .iter_mut()
+                    .flatten()
+                    .find(|a| &a.transit_gateway_attachment_id == id)
+                else {
+                    return false;
+                };
+                a.subnet_ids.push(subnet_id.clone());
+                true
+            }
+            FixEdit::TransitGatewayAssociation {
+                transit_gateway_attachment_id: id,
+                transit_gateway_route_table_id: rtb,
+            } => {
+                let Some(a) = snap
+                    .transit_gateway_attachments
+                    .iter_mut()
+                    .flatten()
+                    .find(|a| &a.transit_gateway_attachment_id == id)
+                else {
+                    return false;
+                };
+                a.association = Some(netpath_model::TransitGatewayAttachmentAssociation {
+                    transit_gateway_route_table_id: rtb.clone(),
+                    state: "associated".into(),
+                });
+                true
+            }
+            FixEdit::TransitGatewayPropagation {
+                transit_gateway_route_table_id: rtb,
+                transit_gateway_attachment_id: id,
+                vpc_id,
+            } => {
+                let props = snap
+                    .transit_gateway_propagations
+                    .get_or_insert_with(Vec::new);
+                let i = match props
+                    .iter()
+                    .position(|p| &p.transit_gateway_route_table_id == rtb)
+                {
+                    Some(i) => i,
+                    None => {
+                        props.push(netpath_model::TransitGatewayRouteTablePropagations {
+                            transit_gateway_route_table_id: rtb.clone(),
+                            propagations: Vec::new(),
+                        });
+                        props.len() - 1
+                    }
+                };
+                props[i]
+                    .propagations
+                    .retain(|p| &p.transit_gateway_attachment_id != id);
+                props[i]
+                    .propagations
+                    .push(netpath_model::TransitGatewayPropagation {
+                        transit_gateway_attachment_id: id.clone(),
+                        resource_id: Some(vpc_id.clone()),
+                        resource_type: Some("vpc".into()),
+                        state: "enabled".into(),
+                    });
+                true
+            }
+            FixEdit::TransitGatewayRoute {
+                transit_gateway_route_table_id: rtb,
+                destination,
+                transit_gateway_attachment_id: id,
+            } => {
+                let Some(t) = snap
+                    .transit_gateway_routes
+                    .iter_mut()
+                    .flatten()
+                    .find(|t| &t.transit_gateway_route_table_id == rtb)
+                else {
+                    return false;
+                };
+                t.routes.retain(|r| {
+                    !(r.route_type == "static" && r.destination_cidr_block == Some(*destination))
+                });
+                t.routes.push(netpath_model::TransitGatewayRoute {
+                    destination_cidr_block: Some(*destination),
+                    prefix_list_id: None,
+                    route_type: "static".into(),
+                    state: "active".into(),
+                    transit_gateway_attachments: vec![
+                        netpath_model::TransitGatewayRouteAttachment {
+                            transit_gateway_attachment_id: id.clone(),
+                            resource_id: None,
+                            resource_type: Some("vpc".into()),
+                        },
+                    ],
+                });
                 true
             }
         }

@@ -40,6 +40,7 @@ mod security_group;
 #[cfg(test)]
 mod test_fixtures;
 mod topology;
+mod transit_gateway;
 mod verify;
 mod walk;
 

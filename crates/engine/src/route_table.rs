@@ -68,6 +68,8 @@ pub enum RouteTarget {
     NatGateway(String),
     /// `eigw-...`: IPv6 out and replies back, never a new connection in.
     EgressOnlyInternetGateway(String),
+    /// `tgw-...`.
+    TransitGateway(String),
     /// Any other target netpath does not follow (transit gateway, virtual
     /// private gateway, ENI, instance, endpoint, ...), with its kind and id.
     Other(&'static str, String),
@@ -97,8 +99,10 @@ pub fn target(route: &Route) -> RouteTarget {
     if let Some(e) = &route.egress_only_internet_gateway_id {
         return RouteTarget::EgressOnlyInternetGateway(e.clone());
     }
-    let others: [(&'static str, &Option<String>); 6] = [
-        ("transit gateway", &route.transit_gateway_id),
+    if let Some(t) = &route.transit_gateway_id {
+        return RouteTarget::TransitGateway(t.clone());
+    }
+    let others: [(&'static str, &Option<String>); 5] = [
         ("network interface", &route.network_interface_id),
         ("instance", &route.instance_id),
         ("local gateway", &route.local_gateway_id),

@@ -112,13 +112,16 @@ pub fn describe_ports(p: &IpPermission) -> String {
 }
 
 /// True when a group reference from a rule of `sg` can match an ENI in
-/// `peer_vpc`: the same VPC, or a VPC joined by an active peering in the same
-/// region (<https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html>).
+/// `peer_vpc`: the same VPC, a VPC joined by an active peering in the same
+/// region (<https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html>),
+/// or one joined by a transit gateway with security group referencing
+/// enabled on it and on both VPC attachments
+/// (<https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html>).
 fn reference_usable(topo: &Topology, sg: &SecurityGroup, peer_vpc: Option<&str>) -> bool {
     let (Some(own), Some(peer)) = (sg.vpc_id.as_deref(), peer_vpc) else {
         return true;
     };
-    if own == peer {
+    if own == peer || topo.tgw.references_between(own, peer) {
         return true;
     }
     topo.peerings_between(own, peer).iter().any(|p| {

@@ -82,6 +82,8 @@ pub struct Topology<'a> {
     graph: UnGraph<Node, Edge>,
     vpc_nodes: HashMap<&'a str, NodeIndex>,
     db_enis: HashMap<&'a str, Vec<&'a NetworkInterface>>,
+    /// Transit gateways, their attachments and route tables.
+    pub(crate) tgw: crate::transit_gateway::TransitGateways<'a>,
 }
 
 fn index<'a, T>(v: &'a Option<Vec<T>>, id: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, &'a T> {
@@ -216,6 +218,7 @@ impl<'a> Topology<'a> {
             graph,
             vpc_nodes,
             db_enis: HashMap::new(),
+            tgw: crate::transit_gateway::TransitGateways::new(snapshot),
         };
         // The ENIs of each DB instance, found once (every DB question needs them).
         let db_enis = snapshot

@@ -104,6 +104,23 @@ pub(super) fn footprint(topo: &Topology, e: &End, side: usize, out: &mut Vec<Str
                     .iter()
                     .filter_map(|r| r.target_id().map(String::from)),
             );
+            // Through a transit gateway, a flow consults its attachments,
+            // route tables, and the attachment subnets' network ACLs.
+            for tgw in rt
+                .routes
+                .iter()
+                .filter_map(|r| r.transit_gateway_id.as_deref())
+            {
+                for id in topo.tgw.footprint(tgw) {
+                    if let Some(acl) = topo
+                        .subnet(&id)
+                        .and_then(|s| network_acl_for_subnet(topo, s).ok())
+                    {
+                        out.push(acl.network_acl_id.clone());
+                    }
+                    out.push(id);
+                }
+            }
         }
     }
 }

@@ -244,6 +244,7 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Edit> {
         |g| &g.nat_gateway_id,
         |g| Some(&g.vpc_id),
     );
+    transit_gateways(&mut out, before, after);
     whole(
         &mut out,
         "prefix-list",
@@ -265,6 +266,62 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Edit> {
         }
     }
     out
+}
+
+/// Transit gateways, their attachments, route tables, routes and
+/// propagations: each a whole-resource edit, touching the id a walk through
+/// it names (the gateway, the attachment, the route table).
+fn transit_gateways(out: &mut Vec<Edit>, before: &Snapshot, after: &Snapshot) {
+    let b = before;
+    let a = after;
+    whole(
+        out,
+        "transit-gateway",
+        &b.transit_gateways,
+        &a.transit_gateways,
+        |t| &t.transit_gateway_id,
+        |_| None,
+    );
+    whole(
+        out,
+        "transit-gateway-attachment",
+        &b.transit_gateway_attachments,
+        &a.transit_gateway_attachments,
+        |t| &t.transit_gateway_attachment_id,
+        |_| None,
+    );
+    whole(
+        out,
+        "transit-gateway-vpc-attachment",
+        &b.transit_gateway_vpc_attachments,
+        &a.transit_gateway_vpc_attachments,
+        |t| &t.transit_gateway_attachment_id,
+        |_| None,
+    );
+    whole(
+        out,
+        "transit-gateway-route-table",
+        &b.transit_gateway_route_tables,
+        &a.transit_gateway_route_tables,
+        |t| &t.transit_gateway_route_table_id,
+        |_| None,
+    );
+    whole(
+        out,
+        "transit-gateway-routes",
+        &b.transit_gateway_routes,
+        &a.transit_gateway_routes,
+        |t| &t.transit_gateway_route_table_id,
+        |_| None,
+    );
+    whole(
+        out,
+        "transit-gateway-propagations",
+        &b.transit_gateway_propagations,
+        &a.transit_gateway_propagations,
+        |t| &t.transit_gateway_route_table_id,
+        |_| None,
+    );
 }
 
 fn by_id<'a, T>(

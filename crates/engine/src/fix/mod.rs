@@ -8,6 +8,8 @@
 //!   (<https://docs.aws.amazon.com/cli/latest/reference/ec2/create-network-acl-entry.html>).
 //! - A route fix points the destination CIDR at the right peering or gateway
 //!   (`create-route`, or `replace-route` over a blackhole).
+//! - A transit gateway fix names the attachment, association, propagation
+//!   or route that decides (`fix/transit_gateway.rs`).
 //! - A stopped DB gets `aws rds start-db-instance`, a stopped instance
 //!   `aws ec2 start-instances`.
 
@@ -22,6 +24,7 @@ use crate::walk::Flow;
 mod peering;
 mod route;
 mod security_group;
+mod transit_gateway;
 
 /// What a fix needs to know about the flow.
 pub struct FixContext<'t, 'a> {
@@ -294,6 +297,11 @@ impl FixContext<'_, '_> {
                 (s, c)
             }
             (HopKind::RouteTable, _) => (h.detail.clone(), None),
+            (HopKind::TransitGatewayAttachment | HopKind::TransitGatewayRouteTable, code) => {
+                let (s, c, e) = self.tgw_fix(h, code);
+                edit = e;
+                (s, c)
+            }
             // The host is not AWS: advice to carry out on the instance, never
             // an `aws` command (`walk/host.rs`).
             (HopKind::HostFirewall, _) => (self.host_firewall_advice(h), None),

@@ -68,7 +68,22 @@ impl FixContext<'_, '_> {
                     .peerings_between(&from.vpc_id, &to.vpc_id)
                     .into_iter()
                     .find(|p| p.is_active());
+                let tgw = self
+                    .topo
+                    .tgw
+                    .common_transit_gateway(&from.vpc_id, &to.vpc_id);
                 match active {
+                    None if tgw.is_some() => {
+                        let tgw = tgw.expect("checked");
+                        (
+                            format!("route {dest_cidr} in {rtb} to {tgw}, which both VPCs attach to"),
+                            Some(format!(
+                                "aws ec2 {verb} --route-table-id {rtb} {} {dest_cidr} --transit-gateway-id {tgw}",
+                                destination_flag(&dest_cidr)
+                            )),
+                            route_edit(rtb, &dest_cidr, &tgw),
+                        )
+                    }
                     Some(p) => (
                         format!("route {dest_cidr} in {rtb} to {}", p.vpc_peering_connection_id),
                         Some(format!(

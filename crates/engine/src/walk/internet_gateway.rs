@@ -163,10 +163,10 @@ impl<'a> Walker<'_, 'a> {
                     format!("{igw}'s edge route table {rtb} delivers {} by its local route", dp.addr),
                     None,
                 ),
-                RouteTarget::Other(kind, id) => (
+                RouteTarget::Other(_, id) | RouteTarget::TransitGateway(id) => (
                     Decision::Unknown,
-                    format!("{igw}'s edge route table {rtb} steers traffic for {} to {kind} {id} (a middlebox); netpath does not follow paths through it yet", dp.addr),
-                    Some(format!("the path through {kind} {id} (not modelled)")),
+                    format!("{igw}'s edge route table {rtb} steers traffic for {} to {id} (a middlebox); netpath does not follow paths through it yet", dp.addr),
+                    Some(format!("the path through {id} (not modelled)")),
                 ),
                 _ => (
                     Decision::Unknown,
@@ -204,6 +204,7 @@ impl<'a> Walker<'_, 'a> {
             .into_iter()
             .find_map(|(_, r)| match r.map(route_table::target) {
                 Some(RouteTarget::Other(kind, id)) => Some((kind, id)),
+                Some(RouteTarget::TransitGateway(id)) => Some(("transit gateway", id)),
                 _ => None,
             }))
     }

@@ -7,7 +7,7 @@
 //! 4. route lookup in the source subnet's route table, and the next hop:
 //!    `local`, a VPC peering connection (`vpc_peering_connection.rs`), an
 //!    internet gateway (`internet_gateway.rs`), a NAT gateway
-//!    (`nat_gateway.rs`);
+//!    (`nat_gateway.rs`), a transit gateway (`transit_gateway.rs`);
 //! 5. destination subnet NACL inbound;
 //! 6. destination ENI security groups, ingress;
 //! 7. the destination itself (instance running; DB `available`, right port).
@@ -44,6 +44,7 @@ mod layers;
 mod nat_gateway;
 mod return_path;
 mod state;
+mod transit_gateway;
 mod vpc_peering_connection;
 
 use netpath_model::{IpProtocol, PortRange};
@@ -78,6 +79,8 @@ pub struct Flow {
 enum Next {
     /// Into this VPC (by `local` or a peering).
     Vpc(String),
+    /// Out of a transit gateway into a VPC.
+    TransitGateway(transit_gateway::TgwExit),
     /// Out through an internet gateway (already checked).
     Internet,
     /// Through a NAT gateway (already walked).
@@ -122,6 +125,17 @@ pub fn walk<'a>(
         w.return_path();
     }
     w.hops
+}
+
+/// How a request reached the destination's subnet.
+#[derive(Clone, Copy, PartialEq)]
+enum Crossing<'x> {
+    /// From within the subnet: no network ACL, no route back needed.
+    Within,
+    /// From another subnet: its network ACL inbound, a route back.
+    Subnet,
+    /// Out of a transit gateway (`transit_gateway.rs`).
+    TransitGateway(&'x transit_gateway::TgwExit),
 }
 
 /// The walk of one (source placement, destination placement) pair.
@@ -295,7 +309,7 @@ impl<'t, 'a> Walker<'t, 'a> {
         if same_subnet {
             self.acl_not_crossed(&sp.subnet_id);
             match private_dp {
-                Some(d) => self.arrive(sp, d, dst, false),
+                Some(d) => self.arrive(sp, d, dst, Crossing::Within),
                 None => self.no_destination(&sp.subnet_id, &daddr),
             }
             return;
@@ -333,6 +347,14 @@ impl<'t, 'a> Walker<'t, 'a> {
                     Next::Lost
                 }
             }
+            Some((RouteTarget::TransitGateway(tgw), _)) => {
+                let from = (sp.subnet_id.as_str(), sp.vpc_id.as_str(), &sp.addr);
+                let port = PortRange::new(self.flow.port, self.flow.port);
+                match self.transit(PathLeg::Forward, &tgw, from, &daddr, port) {
+                    Some(exit) => Next::TransitGateway(exit),
+                    None => Next::Lost,
+                }
+            }
             Some((RouteTarget::Other(kind, id), _)) => {
                 let mut h = hop(PathLeg::Forward, HopKind::RouteTable, &id, Decision::Unknown,
                     format!("the packet leaves the VPC through {kind} {id}; netpath does not follow paths beyond it"));
@@ -344,7 +366,10 @@ impl<'t, 'a> Walker<'t, 'a> {
             Some((RouteTarget::None, _)) => Next::Lost,
         };
         match next {
-            Next::Vpc(vpc) => self.enter_vpc(sp, &vpc, &daddr, dst, private_dp),
+            Next::Vpc(vpc) => self.enter_vpc(sp, &vpc, &daddr, dst, private_dp, None),
+            Next::TransitGateway(exit) => {
+                self.enter_vpc(sp, &exit.vpc_id, &daddr, dst, private_dp, Some(&exit))
+            }
             Next::Internet | Next::Done => {}
             Next::Lost => {
                 // Walk on as if the route were fixed, to find the other blockers.
@@ -356,7 +381,7 @@ impl<'t, 'a> Walker<'t, 'a> {
                             d,
                         );
                     } else {
-                        self.arrive(sp, d, dst, true);
+                        self.arrive(sp, d, dst, Crossing::Subnet);
                     }
                 }
             }
@@ -378,7 +403,8 @@ impl<'t, 'a> Walker<'t, 'a> {
         }
     }
 
-    /// The packet entered `vpc` (by `local` or a peering): find who holds the address.
+    /// The packet entered `vpc` (by `local`, a peering, or `via` a transit
+    /// gateway): find who holds the address.
     fn enter_vpc(
         &mut self,
         sp: &Placement<'a>,
@@ -386,11 +412,16 @@ impl<'t, 'a> Walker<'t, 'a> {
         daddr: &AddrSet,
         dst: &Endpoint<'a>,
         dp: Option<&Placement<'a>>,
+        via: Option<&transit_gateway::TgwExit>,
     ) {
+        let crossing = match via {
+            Some(exit) => Crossing::TransitGateway(exit),
+            None => Crossing::Subnet,
+        };
         let Some(ip) = daddr.as_single() else {
             // Unknown DB address: the placement says where it is.
             match dp {
-                Some(d) if d.vpc_id == vpc => self.arrive(sp, d, dst, true),
+                Some(d) if d.vpc_id == vpc => self.arrive(sp, d, dst, crossing),
                 Some(d) => {
                     let h = hop(
                         PathLeg::Forward,
@@ -403,7 +434,7 @@ impl<'t, 'a> Walker<'t, 'a> {
                         ),
                     );
                     self.push(h, ExplanationCode::CannotRoute);
-                    self.arrive(sp, d, dst, true);
+                    self.arrive(sp, d, dst, crossing);
                 }
                 None => {}
             }
@@ -417,7 +448,7 @@ impl<'t, 'a> Walker<'t, 'a> {
         ) {
             self.unknown(PathLeg::Forward, HopKind::NoDestination, vpc, m);
             if let Some(d) = dp {
-                self.arrive(sp, d, dst, true);
+                self.arrive(sp, d, dst, crossing);
             }
             return;
         }
@@ -431,7 +462,7 @@ impl<'t, 'a> Walker<'t, 'a> {
             );
             self.push(h, ExplanationCode::NetpathNoSubnet);
             if let Some(d) = dp {
-                self.arrive(sp, d, dst, true);
+                self.arrive(sp, d, dst, crossing);
             }
             return;
         };
@@ -445,7 +476,7 @@ impl<'t, 'a> Walker<'t, 'a> {
             (None, _) => {
                 self.no_destination(&subnet.subnet_id, daddr);
                 if let Some(d) = dp {
-                    self.arrive(sp, d, dst, true);
+                    self.arrive(sp, d, dst, crossing);
                 }
             }
             (Some(e), Some(d))
@@ -464,12 +495,12 @@ impl<'t, 'a> Walker<'t, 'a> {
                     ),
                 );
                 self.push(h, ExplanationCode::CannotRoute);
-                self.arrive(sp, d, dst, true);
+                self.arrive(sp, d, dst, crossing);
             }
-            (Some(_), Some(d)) => self.arrive(sp, d, dst, true),
+            (Some(_), Some(d)) => self.arrive(sp, d, dst, crossing),
             (Some(e), None) => {
                 if let Some(p) = Placement::of_eni(e, Some(ip)) {
-                    self.arrive(sp, &p, dst, true);
+                    self.arrive(sp, &p, dst, crossing);
                 }
             }
         }
@@ -496,30 +527,60 @@ impl<'t, 'a> Walker<'t, 'a> {
         self.push(h, ExplanationCode::NetpathNoDestination);
     }
 
-    /// The packet reached the destination's subnet from a source ENI
-    /// (`crossing`: from another subnet, through both NACLs).
+    /// The packet reached the destination's subnet from a source ENI, how
+    /// `crossing` says.
     fn arrive(
         &mut self,
         sp: &Placement<'a>,
         ap: &Placement<'a>,
         dst: &Endpoint<'a>,
-        crossing: bool,
+        crossing: Crossing<'_>,
     ) {
-        if crossing {
+        if crossing != Crossing::Within {
             self.steps
                 .push(Step::RouteBack(return_path::RouteBack::Vpc {
                     subnet_id: ap.subnet_id.clone(),
                     vpc_id: ap.vpc_id.clone(),
+                    from: ap.addr.clone(),
                     to: sp.addr.clone(),
                     to_vpc: sp.vpc_id.clone(),
+                    to_subnet: sp.subnet_id.clone(),
                 }));
-            self.cross(
-                &ap.subnet_id,
-                Direction::Ingress,
-                &sp.addr,
-                self.flow.ephemeral,
-            );
+            let through = match crossing {
+                Crossing::TransitGateway(exit) => self.tgw_deliver(
+                    PathLeg::Forward,
+                    exit.subnet_id.as_deref(),
+                    &ap.subnet_id,
+                    &ap.addr,
+                    PortRange::new(self.flow.port, self.flow.port),
+                ),
+                _ => true,
+            };
+            if through {
+                self.cross(
+                    &ap.subnet_id,
+                    Direction::Ingress,
+                    &sp.addr,
+                    self.flow.ephemeral,
+                );
+            } else {
+                // Not evaluated on the way in, but the reply leaves the
+                // subnet by its outbound rules all the same.
+                self.steps.push(Step::Boundary {
+                    subnet_id: ap.subnet_id.clone(),
+                    direction: Direction::Ingress,
+                    peer: sp.addr.clone(),
+                    reply_ports: self.flow.ephemeral,
+                });
+            }
         }
+        // Group references match across a transit gateway only with
+        // referencing support on it and both attachments.
+        let no_groups: Vec<String> = Vec::new();
+        let groups = match crossing {
+            Crossing::TransitGateway(exit) if !exit.references => &no_groups,
+            _ => &sp.groups,
+        };
         // Delivered, within the subnet too: the reply crosses no boundary
         // then, but still leaves the hosts (`host.rs`).
         self.delivered = true;
@@ -528,7 +589,7 @@ impl<'t, 'a> Walker<'t, 'a> {
             Direction::Ingress,
             &SgPeer {
                 addr: &sp.addr,
-                groups: &sp.groups,
+                groups,
                 vpc_id: Some(&sp.vpc_id),
             },
         );

@@ -46,13 +46,17 @@ pub(super) enum Step {
 
 /// The route a reply needs from the destination's subnet.
 pub(super) enum RouteBack {
-    /// To a client ENI `to` in `to_vpc`, from `subnet_id` in `vpc_id`:
-    /// `local` when both are in one VPC, else the active peering that joins them.
+    /// To a client ENI `to` in `to_subnet` of `to_vpc`, from `from` in
+    /// `subnet_id` of `vpc_id`: `local` when both are in one VPC, else the
+    /// active peering that joins them, or a transit gateway that carries
+    /// the reply back (`transit_gateway.rs`).
     Vpc {
         subnet_id: String,
         vpc_id: String,
+        from: AddrSet,
         to: AddrSet,
         to_vpc: String,
+        to_subnet: String,
     },
     /// To a client on the internet: a route to one of `igws`, the internet
     /// gateways attached to the destination's VPC.
@@ -76,8 +80,25 @@ impl Walker<'_, '_> {
     /// Replays the recorded steps in reverse, pushing the return-path hops.
     pub(super) fn return_path(&mut self) {
         let steps = std::mem::take(&mut self.steps);
+        // A client subnet the reply reaches straight from a transit
+        // gateway's attachment in it: its ACL does not see the reply.
+        let mut skip: Option<String> = None;
         for step in steps.iter().rev() {
             match step {
+                Step::Boundary {
+                    subnet_id,
+                    direction: Direction::Egress,
+                    ..
+                } if skip.as_ref() == Some(subnet_id) => {
+                    let h = super::hop(
+                        PathLeg::Return,
+                        HopKind::NetworkAcl,
+                        subnet_id,
+                        Decision::NotApplicable,
+                        format!("the transit gateway delivers the reply through {subnet_id} itself: its network ACL does not evaluate traffic from the transit gateway to that subnet"),
+                    );
+                    self.hops.push(h);
+                }
                 Step::Boundary {
                     subnet_id,
                     direction,
@@ -91,7 +112,7 @@ impl Walker<'_, '_> {
                     *reply_ports,
                     self.proto(),
                 ),
-                Step::RouteBack(back) => self.route_back(back),
+                Step::RouteBack(back) => skip = self.route_back(back),
                 Step::Host(r) => self.host_reply(r),
             }
         }
@@ -99,15 +120,28 @@ impl Walker<'_, '_> {
 
     /// The reply must be routed from the destination's subnet back to the
     /// client. Pushes the return route-table hop, turned into a deny when
-    /// the route leads elsewhere.
-    fn route_back(&mut self, back: &RouteBack) {
+    /// the route leads elsewhere. Returns the client subnet whose network
+    /// ACL the reply does not cross (a transit gateway delivers it from
+    /// that subnet itself).
+    fn route_back(&mut self, back: &RouteBack) -> Option<String> {
         let (subnet_id, to) = match back {
             RouteBack::Vpc { subnet_id, to, .. }
             | RouteBack::InternetGateway { subnet_id, to, .. } => (subnet_id, to),
         };
-        let Some((target, _)) = self.route(PathLeg::Return, subnet_id, to) else {
-            return;
-        };
+        let (target, _) = self.route(PathLeg::Return, subnet_id, to)?;
+        if let (
+            RouteTarget::TransitGateway(tgw),
+            RouteBack::Vpc {
+                vpc_id,
+                from,
+                to_vpc,
+                to_subnet,
+                ..
+            },
+        ) = (&target, back)
+        {
+            return self.reply_through_tgw(tgw, (subnet_id, vpc_id, from), to, to_vpc, to_subnet);
+        }
         // A reply routed to a gateway netpath does not follow yet (a virtual
         // private gateway, a transit gateway, a middlebox) is undecided, not
         // dropped: the client may well be reached that way.
@@ -120,7 +154,7 @@ impl Walker<'_, '_> {
             );
             last.missing
                 .push(format!("the path through {kind} {id} (not modelled)"));
-            return;
+            return None;
         }
         // The reply to a connection that came in through an internet
         // gateway, routed out by an egress-only one: AWS documents the
@@ -138,7 +172,7 @@ impl Walker<'_, '_> {
             last.missing.push(format!(
                 "how {id} treats replies to inbound connections (undocumented)"
             ));
-            return;
+            return None;
         }
         let (ok, code, why) = match back {
             // Within a VPC the `local` route carries the reply; across VPCs
@@ -176,7 +210,7 @@ impl Walker<'_, '_> {
                     let last = self.hops.last_mut().expect("route pushed a hop");
                     last.decision = Decision::Unknown;
                     last.missing.push(m);
-                    return;
+                    return None;
                 }
                 (
                     matches!(&target, RouteTarget::InternetGateway(g) if igws.contains(g)),
@@ -190,6 +224,50 @@ impl Walker<'_, '_> {
             last.decision = Decision::Deny;
             last.code = Some(code);
             last.detail = format!("{}; {why}", last.detail);
+        }
+        None
+    }
+
+    /// The reply from `from` in `subnet_id` of `vpc_id`, routed to a
+    /// transit gateway, back to `to` in `to_subnet` of `to_vpc`: the same
+    /// checks as the request's way (`transit_gateway.rs`), through the
+    /// route table associated with the destination VPC's attachment, then
+    /// the client-side attachment subnet's outbound rules. Returns
+    /// `to_subnet` when the gateway delivers through it, so its network
+    /// ACL does not see the reply.
+    fn reply_through_tgw(
+        &mut self,
+        tgw: &str,
+        (subnet_id, vpc_id, from): (&str, &str, &AddrSet),
+        to: &AddrSet,
+        to_vpc: &str,
+        to_subnet: &str,
+    ) -> Option<String> {
+        let ports = self.flow.ephemeral;
+        let exit = self.transit(PathLeg::Return, tgw, (subnet_id, vpc_id, from), to, ports)?;
+        if exit.vpc_id != to_vpc {
+            let last = self.hops.last_mut().expect("transit pushed a hop");
+            last.decision = Decision::Deny;
+            last.code = Some(ExplanationCode::CannotRoute);
+            last.detail = format!(
+                "{}; the reply to {to} is delivered into {}, not {to_vpc}",
+                last.detail, exit.vpc_id
+            );
+            return None;
+        }
+        if self.tgw_deliver(
+            PathLeg::Return,
+            exit.subnet_id.as_deref(),
+            to_subnet,
+            to,
+            ports,
+        ) {
+            None
+        } else {
+            // `tgw_deliver` pushed the not-applicable hop already; the
+            // boundary replay must not evaluate the subnet either.
+            self.hops.pop();
+            Some(to_subnet.to_string())
         }
     }
 }

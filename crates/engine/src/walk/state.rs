@@ -30,6 +30,20 @@ impl<'a> Walker<'_, 'a> {
     /// <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/requester-managed-eni.html>.
     fn interface_state(&mut self, eni: &netpath_model::NetworkInterface, sends: bool) {
         let id = &eni.network_interface_id;
+        // A transit gateway attachment's interface forwards traffic between
+        // the VPC and the gateway and terminates no connection
+        // (<https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html>).
+        if !sends && eni.interface_type.as_deref() == Some("transit_gateway") {
+            let h = hop(
+                PathLeg::Forward,
+                HopKind::NetworkInterface,
+                id,
+                Decision::Deny,
+                format!("{id} is a transit gateway attachment's interface: it forwards traffic between the VPC and the transit gateway and answers no connection of its own"),
+            );
+            self.push(h, ExplanationCode::NetpathBlocked);
+            return;
+        }
         if let Some(service) = eni.managed_service() {
             let mut h = hop(
                 PathLeg::Forward,

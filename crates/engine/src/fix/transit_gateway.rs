@@ -1,0 +1,134 @@
+//! The fix of a transit-gateway block, each the smallest change that names
+//! the exact transit gateway object:
+//! - an attachment with no subnet in the packet's Availability Zone gains
+//!   one (`modify-transit-gateway-vpc-attachment --add-subnet-ids`:
+//!   <https://docs.aws.amazon.com/cli/latest/reference/ec2/modify-transit-gateway-vpc-attachment.html>);
+//! - an attachment with no route table is associated with the gateway's
+//!   default association table (`associate-transit-gateway-route-table`);
+//! - a table with no route for the destination gets the destination VPC
+//!   attachment's propagation (`enable-transit-gateway-route-table-propagation`),
+//!   or, where its propagations were not read, a static route
+//!   (`create-transit-gateway-route`);
+//! - a blackhole route is replaced by a static route to the destination
+//!   VPC's attachment (`replace-transit-gateway-route`).
+
+use super::{Change, FixContext};
+use crate::answer::{ExplanationCode, FixEdit, Hop, PathLeg};
+
+impl FixContext<'_, '_> {
+    pub(super) fn tgw_fix(&self, h: &Hop, code: ExplanationCode) -> Change {
+        let advice = || (h.detail.clone(), None, None);
+        let (from, to) = match h.path {
+            PathLeg::Forward => (self.sp, self.dp),
+            PathLeg::Return => (self.dp, self.sp),
+        };
+        let tgws = &self.topo.tgw;
+        let id = h.component.as_str();
+        match code {
+            ExplanationCode::TgwAttachVpcAzRestriction => {
+                let Some(from) = from else { return advice() };
+                let zone = self
+                    .topo
+                    .subnet(&from.subnet_id)
+                    .and_then(|s| s.availability_zone.clone())
+                    .unwrap_or_else(|| "its Availability Zone".into());
+                (
+                    format!(
+                        "give {id} a subnet in {zone}, e.g. {} (a small dedicated subnet is the usual practice)",
+                        from.subnet_id
+                    ),
+                    Some(format!(
+                        "aws ec2 modify-transit-gateway-vpc-attachment --transit-gateway-attachment-id {id} --add-subnet-ids {}",
+                        from.subnet_id
+                    )),
+                    Some(FixEdit::TransitGatewayAttachmentSubnet {
+                        transit_gateway_attachment_id: id.to_string(),
+                        subnet_id: from.subnet_id.clone(),
+                    }),
+                )
+            }
+            ExplanationCode::TgwAttachMissingTgwRtbAssociation => {
+                let Some(rtb) = tgws
+                    .attachment(id)
+                    .and_then(|a| tgws.transit_gateway(&a.transit_gateway_id))
+                    .and_then(|t| t.options.association_default_route_table_id.clone())
+                else {
+                    return (
+                        format!("associate {id} with a route table of its transit gateway"),
+                        None,
+                        None,
+                    );
+                };
+                (
+                    format!("associate {id} with {rtb}, its transit gateway's default association table"),
+                    Some(format!(
+                        "aws ec2 associate-transit-gateway-route-table --transit-gateway-route-table-id {rtb} --transit-gateway-attachment-id {id}"
+                    )),
+                    Some(FixEdit::TransitGatewayAssociation {
+                        transit_gateway_attachment_id: id.to_string(),
+                        transit_gateway_route_table_id: rtb,
+                    }),
+                )
+            }
+            ExplanationCode::TgwRtbCannotRoute | ExplanationCode::BadStateRoute => {
+                let Some(to) = to else { return advice() };
+                let Some(tgw) = tgws.route_table(id).map(|t| t.transit_gateway_id.clone()) else {
+                    return advice();
+                };
+                let Some(att) = tgws.vpc_attachments_of(&tgw, &to.vpc_id).into_iter().next() else {
+                    return (
+                        format!("{} is not attached to {tgw}: attach it (create-transit-gateway-vpc-attachment), then route it in {id}", to.vpc_id),
+                        None,
+                        None,
+                    );
+                };
+                let att_id = att.transit_gateway_attachment_id.clone();
+                let blackhole = h.matched.as_ref().and_then(|m| m.destination.clone());
+                if code == ExplanationCode::TgwRtbCannotRoute && tgws.has_propagations(id) {
+                    return (
+                        format!("propagate {att_id} ({}) into {id}", to.vpc_id),
+                        Some(format!(
+                            "aws ec2 enable-transit-gateway-route-table-propagation --transit-gateway-route-table-id {id} --transit-gateway-attachment-id {att_id}"
+                        )),
+                        Some(FixEdit::TransitGatewayPropagation {
+                            transit_gateway_route_table_id: id.to_string(),
+                            transit_gateway_attachment_id: att_id,
+                            vpc_id: to.vpc_id.clone(),
+                        }),
+                    );
+                }
+                let cidr = blackhole.or_else(|| {
+                    self.topo.vpc(&to.vpc_id).and_then(|v| {
+                        v.cidr_blocks
+                            .iter()
+                            .map(|&c| ipnet::IpNet::from(c))
+                            .chain(v.ipv6_cidr_blocks.iter().map(|&c| c.into()))
+                            .find(|c| to.addr.within(c))
+                            .map(|c| c.to_string())
+                    })
+                });
+                let Some(cidr) = cidr else { return advice() };
+                let Ok(destination) = cidr.parse::<ipnet::IpNet>() else {
+                    return advice();
+                };
+                let verb = if code == ExplanationCode::BadStateRoute {
+                    "replace-transit-gateway-route"
+                } else {
+                    "create-transit-gateway-route"
+                };
+                (
+                    format!("route {cidr} in {id} to {att_id} ({})", to.vpc_id),
+                    Some(format!(
+                        "aws ec2 {verb} --transit-gateway-route-table-id {id} --destination-cidr-block {cidr} --transit-gateway-attachment-id {att_id}"
+                    )),
+                    Some(FixEdit::TransitGatewayRoute {
+                        transit_gateway_route_table_id: id.to_string(),
+                        destination,
+                        transit_gateway_attachment_id: att_id,
+                    }),
+                )
+            }
+            _ => advice(),
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! Transit gateways: the index over a snapshot's transit gateways, their
+//! attachments and route tables, and the route-table lookup. The walk
+//! (`walk/transit_gateway.rs`) uses these to decide each hop.
+//!
+//! A transit gateway route table holds its static routes and the routes its
+//! propagations install: an `enabled` propagation from a VPC attachment
+//! installs the VPC's CIDRs
+//! (<https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html>,
+//! "Route propagation"). The longest prefix wins; between a static and a
+//! propagated route to the same prefix the static one wins; a blackhole
+//! route drops the packet
+//! (<https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html>,
+//! "Route evaluation order").
+
+use std::collections::HashMap;
+
+use ipnet::IpNet;
+use netpath_model::{
+    Snapshot, TransitGateway, TransitGatewayAttachment, TransitGatewayRouteTable,
+    TransitGatewayRouteTablePropagations, TransitGatewayRouteTableRoutes,
+    TransitGatewayVpcAttachment,
+};
+
+use crate::addr::AddrSet;
+use crate::topology::Topology;
+
+/// Read-only index over the transit-gateway resources of one snapshot.
+#[derive(Default)]
+pub struct TransitGateways<'a> {
+    tgws: HashMap<&'a str, &'a TransitGateway>,
+    attachments: HashMap<&'a str, &'a TransitGatewayAttachment>,
+    vpc_attachments: HashMap<&'a str, &'a TransitGatewayVpcAttachment>,
+    route_tables: HashMap<&'a str, &'a TransitGatewayRouteTable>,
+    routes: HashMap<&'a str, &'a TransitGatewayRouteTableRoutes>,
+    propagations: HashMap<&'a str, &'a TransitGatewayRouteTablePropagations>,
+}
+
+/// How a transit gateway route got into its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TgwRouteOrigin {
+    /// Propagated by an attachment (lower precedence on a tie).
+    Propagated,
+    /// Static (wins a tie with a propagated route).
+    Static,
+}
+
+/// One route of a transit gateway route table, as the lookup sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TgwRoute {
+    /// The destination.
+    pub cidr: IpNet,
+    /// Static or propagated.
+    pub origin: TgwRouteOrigin,
+    /// The target attachment; `None` for a blackhole.
+    pub attachment_id: Option<String>,
+    /// True for a blackhole route: the packet is dropped.
+    pub blackhole: bool,
+}
+
+impl TgwRoute {
+    /// `CIDR -> tgw-attach-… (static)`, or `CIDR -> blackhole (static)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} -> {} ({})",
+            self.cidr,
+            self.attachment_id.as_deref().unwrap_or("blackhole"),
+            match self.origin {
+                TgwRouteOrigin::Static => "static",
+                TgwRouteOrigin::Propagated => "propagated",
+            }
+        )
+    }
+}
+
+/// The answer of a route-table lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TgwLookup {
+    /// The winning route (which may be a blackhole).
+    Route(TgwRoute),
+    /// No route covers the destination.
+    NoRoute,
+    /// Undecidable; the text names what is missing.
+    Unknown(String),
+}
+
+impl<'a> TransitGateways<'a> {
+    /// Indexes the transit-gateway collections of `snap` (absent ones stay empty).
+    pub fn new(snap: &'a Snapshot) -> TransitGateways<'a> {
+        fn index<'a, T>(
+            v: &'a Option<Vec<T>>,
+            id: impl Fn(&'a T) -> &'a str,
+        ) -> HashMap<&'a str, &'a T> {
+            v.iter().flatten().map(|x| (id(x), x)).collect()
+        }
+        TransitGateways {
+            tgws: index(&snap.transit_gateways, |t| &t.transit_gateway_id),
+            attachments: index(&snap.transit_gateway_attachments, |a| {
+                &a.transit_gateway_attachment_id
+            }),
+            vpc_attachments: index(&snap.transit_gateway_vpc_attachments, |a| {
+                &a.transit_gateway_attachment_id
+            }),
+            route_tables: index(&snap.transit_gateway_route_tables, |r| {
+                &r.transit_gateway_route_table_id
+            }),
+            routes: index(&snap.transit_gateway_routes, |r| {
+                &r.transit_gateway_route_table_id
+            }),
+            propagations: index(&snap.transit_gateway_propagations, |r| {
+                &r.transit_gateway_route_table_id
+            }),
+        }
+    }
+
+    /// A transit gateway by id.
+    pub fn transit_gateway(&self, id: &str) -> Option<&'a TransitGateway> {
+        self.tgws.get(id).copied()
+    }
+
+    /// An attachment by id.
+    pub fn attachment(&self, id: &str) -> Option<&'a TransitGatewayAttachment> {
+        self.attachments.get(id).copied()
+    }
+
+    /// A VPC attachment (with its subnets) by id.
+    pub fn vpc_attachment(&self, id: &str) -> Option<&'a TransitGatewayVpcAttachment> {
+        self.vpc_attachments.get(id).copied()
+    }
+
+    /// A route table by id.
+    pub fn route_table(&self, id: &str) -> Option<&'a TransitGatewayRouteTable> {
+        self.route_tables.get(id).copied()
+    }
+
+    /// The VPC attachments of `tgw` to `vpc`, not deleted ones, sorted by id
+    /// (AWS allows one per VPC and transit gateway, but a capture may hold
+    /// a deleted one beside its successor).
+    pub fn vpc_attachments_of(&self, tgw: &str, vpc: &str) -> Vec<&'a TransitGatewayVpcAttachment> {
+        let mut v: Vec<_> = self
+            .vpc_attachments
+            .values()
+            .filter(|a| a.transit_gateway_id == tgw && a.vpc_id == vpc)
+            .filter(|a| !matches!(a.state.as_str(), "deleted" | "deleting" | "failed"))
+            .copied()
+            .collect();
+        v.sort_by(|a, b| {
+            a.transit_gateway_attachment_id
+                .cmp(&b.transit_gateway_attachment_id)
+        });
+        v
+    }
+
+    /// Every id a flow through `tgw` can consult: its attachments (of any
+    /// type), their subnets, and its route tables.
+    pub fn footprint(&self, tgw: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for a in self
+            .attachments
+            .values()
+            .filter(|a| a.transit_gateway_id == tgw)
+        {
+            out.push(a.transit_gateway_attachment_id.clone());
+        }
+        for a in self
+            .vpc_attachments
+            .values()
+            .filter(|a| a.transit_gateway_id == tgw)
+        {
+            out.push(a.transit_gateway_attachment_id.clone());
+            out.extend(a.subnet_ids.iter().cloned());
+        }
+        for r in self
+            .route_tables
+            .values()
+            .filter(|r| r.transit_gateway_id == tgw)
+        {
+            out.push(r.transit_gateway_route_table_id.clone());
+        }
+        // Routes and propagations are kept by table: include tables that
+        // only those name.
+        out.extend(self.routes.keys().map(|k| k.to_string()));
+        out.extend(self.propagations.keys().map(|k| k.to_string()));
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// True when the propagations into `rtb` were read.
+    pub fn has_propagations(&self, rtb: &str) -> bool {
+        self.propagations.contains_key(rtb)
+    }
+
+    /// A transit gateway both VPCs have an `available` attachment to.
+    pub fn common_transit_gateway(&self, a: &str, b: &str) -> Option<String> {
+        let mut ids: Vec<&str> = self
+            .vpc_attachments
+            .values()
+            .filter(|x| x.vpc_id == a && x.state == "available")
+            .map(|x| x.transit_gateway_id.as_str())
+            .filter(|t| {
+                self.vpc_attachments_of(t, b)
+                    .iter()
+                    .any(|y| y.state == "available")
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.first().map(|t| t.to_string())
+    }
+
+    /// True when a group reference can match across `tgw` between VPC
+    /// attachments `a` and `b`: security group referencing support is
+    /// enabled on the transit gateway and on both attachments
+    /// (<https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html>,
+    /// "Security group referencing").
+    pub fn references_across(&self, tgw: &str, a: &str, b: &str) -> bool {
+        let on = |v: &Option<String>| v.as_deref() == Some("enable");
+        self.transit_gateway(tgw)
+            .is_some_and(|t| on(&t.options.security_group_referencing_support))
+            && [a, b].iter().all(|id| {
+                self.vpc_attachment(id)
+                    .is_some_and(|x| on(&x.security_group_referencing_support))
+            })
+    }
+
+    /// True when a group reference from a rule in `own_vpc` can match an ENI
+    /// in `peer_vpc` across some transit gateway both attach to (see
+    /// [`TransitGateways::references_across`]).
+    pub fn references_between(&self, own_vpc: &str, peer_vpc: &str) -> bool {
+        self.vpc_attachments.values().any(|a| {
+            a.vpc_id == own_vpc
+                && self
+                    .vpc_attachments_of(&a.transit_gateway_id, peer_vpc)
+                    .iter()
+                    .any(|b| {
+                        self.references_across(
+                            &a.transit_gateway_id,
+                            &a.transit_gateway_attachment_id,
+                            &b.transit_gateway_attachment_id,
+                        )
+                    })
+        })
+    }
+
+    /// The routes of table `rtb` for `dest`'s family: its listed routes
+    /// plus the CIDRs its `enabled` VPC propagations install.
+    ///
+    /// Errors: what is missing to know the table's routes (the routes were
+    /// not read, the listing is truncated, a propagation's CIDRs are not in
+    /// the snapshot).
+    pub fn routes(&self, topo: &Topology, rtb: &str, v6: bool) -> Result<Vec<TgwRoute>, String> {
+        let listed = self.routes.get(rtb).ok_or_else(|| {
+            format!("the routes of transit gateway route table {rtb} (no SearchTransitGatewayRoutes output for it)")
+        })?;
+        if listed.additional_routes_available {
+            return Err(format!(
+                "the rest of the routes of {rtb} (SearchTransitGatewayRoutes stopped at its limit: AdditionalRoutesAvailable)"
+            ));
+        }
+        let mut out: Vec<TgwRoute> = Vec::new();
+        let mut has_propagated = false;
+        for r in &listed.routes {
+            if r.route_type == "propagated" {
+                has_propagated = true;
+            }
+            let Some(cidr) = r.destination_cidr_block else {
+                if let Some(pl) = &r.prefix_list_id {
+                    return Err(format!(
+                        "the CIDRs of prefix list {pl}, which a route of {rtb} names (not modelled yet)"
+                    ));
+                }
+                continue;
+            };
+            if cidr.addr().is_ipv6() != v6 || !matches!(r.state.as_str(), "active" | "blackhole") {
+                continue;
+            }
+            out.push(TgwRoute {
+                cidr,
+                origin: if r.route_type == "propagated" {
+                    TgwRouteOrigin::Propagated
+                } else {
+                    TgwRouteOrigin::Static
+                },
+                attachment_id: (r.state != "blackhole")
+                    .then(|| {
+                        r.transit_gateway_attachments
+                            .first()
+                            .map(|a| a.transit_gateway_attachment_id.clone())
+                    })
+                    .flatten(),
+                blackhole: r.state == "blackhole",
+            });
+        }
+        match self.propagations.get(rtb) {
+            None if !has_propagated => {
+                return Err(format!(
+                    "the propagations into {rtb} (no GetTransitGatewayRouteTablePropagations output for it), so its propagated routes are unknown"
+                ))
+            }
+            None => {}
+            Some(props) => {
+                for p in props.propagations.iter().filter(|p| p.state == "enabled") {
+                    let att = &p.transit_gateway_attachment_id;
+                    let kind = p.resource_type.as_deref().unwrap_or("?");
+                    if kind != "vpc" {
+                        // A VPN, Direct Connect or peering attachment
+                        // propagates what BGP learns: not in a snapshot.
+                        if out.iter().any(|r| r.origin == TgwRouteOrigin::Propagated && r.attachment_id.as_deref() == Some(att)) {
+                            continue;
+                        }
+                        return Err(format!(
+                            "the routes {att} ({kind}) propagates into {rtb} (learned by BGP, not in the snapshot)"
+                        ));
+                    }
+                    let Some(vpc_id) = p.resource_id.as_deref() else {
+                        return Err(format!("the VPC of propagation {att} into {rtb}"));
+                    };
+                    let Some(vpc) = topo.vpc(vpc_id) else {
+                        return Err(format!(
+                            "VPC {vpc_id}, whose CIDRs {att} propagates into {rtb} (not in the snapshot)"
+                        ));
+                    };
+                    let cidrs: Vec<IpNet> = if v6 {
+                        vpc.ipv6_cidr_blocks.iter().map(|&c| c.into()).collect()
+                    } else {
+                        vpc.cidr_blocks.iter().map(|&c| c.into()).collect()
+                    };
+                    for cidr in cidrs {
+                        let route = TgwRoute {
+                            cidr,
+                            origin: TgwRouteOrigin::Propagated,
+                            attachment_id: Some(att.clone()),
+                            blackhole: false,
+                        };
+                        if !out.contains(&route) {
+                            out.push(route);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Looks `dest` up in table `rtb`: longest prefix, static before
+    /// propagated on a tie. An address set the table routes differently by
+    /// address is unknown.
+    pub fn lookup(&self, topo: &Topology, rtb: &str, dest: &AddrSet) -> TgwLookup {
+        let routes = match self.routes(topo, rtb, dest.is_v6()) {
+            Ok(r) => r,
+            Err(m) => return TgwLookup::Unknown(m),
+        };
+        let best = |ip: std::net::IpAddr| {
+            routes
+                .iter()
+                .filter(|r| r.cidr.contains(&ip))
+                .max_by_key(|r| (r.cidr.prefix_len(), r.origin))
+        };
+        let atoms = dest.atoms(routes.iter().map(|r| &r.cidr));
+        let picks: Vec<Option<&TgwRoute>> = atoms.iter().map(|&ip| best(ip)).collect();
+        let first = picks.first().copied().flatten();
+        if picks.iter().any(|p| *p != first) {
+            return TgwLookup::Unknown(format!(
+                "which route of {rtb} carries {dest}: the table routes parts of it differently"
+            ));
+        }
+        match first {
+            Some(r) => TgwLookup::Route(r.clone()),
+            None => TgwLookup::NoRoute,
+        }
+    }
+}
