@@ -133,6 +133,19 @@ fn reference_usable(topo: &Topology, sg: &SecurityGroup, peer_vpc: Option<&str>)
     })
 }
 
+/// True when the snapshot lacks the transit gateway data that decides
+/// whether a group reference matches across one (gateways or VPC
+/// attachments not read) and a route table of either VPC sends to a
+/// transit gateway.
+fn tgw_data_missing(topo: &Topology, a: &str, b: &str) -> bool {
+    let snap = topo.snapshot;
+    (snap.transit_gateways.is_none() || snap.transit_gateway_vpc_attachments.is_none())
+        && snap.route_tables.iter().flatten().any(|rt| {
+            (rt.vpc_id == a || rt.vpc_id == b)
+                && rt.routes.iter().any(|r| r.transit_gateway_id.is_some())
+        })
+}
+
 fn peer_match(
     topo: &Topology,
     sg: &SecurityGroup,
@@ -154,6 +167,21 @@ fn peer_match(
         return Tri::Yes;
     }
     let mut maybe = None;
+    // Across VPCs joined by a transit gateway whose data is missing, whether
+    // the reference matches is unknown, not a no.
+    if let (Some(own), Some(peer_vpc)) = (sg.vpc_id.as_deref(), peer.vpc_id) {
+        if p.user_id_group_pairs
+            .iter()
+            .any(|g| peer.groups.contains(&g.group_id))
+            && own != peer_vpc
+            && tgw_data_missing(topo, own, peer_vpc)
+        {
+            maybe = Some(format!(
+                "transit gateway data (whether a reference in {} matches across a transit gateway from {peer_vpc})",
+                sg.group_id
+            ));
+        }
+    }
     for pl in &p.prefix_list_ids {
         match topo.prefix_list(pl).and_then(|l| l.cidrs.as_ref()) {
             Some(cidrs) => {

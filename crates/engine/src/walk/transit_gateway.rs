@@ -72,6 +72,7 @@ impl Walker<'_, '_> {
             ),
         ] {
             if let Some(m) = self.topo.missing(present, op, what, Some(from_vpc)) {
+                let m = format!("{m}, for the route to {tgw_id}");
                 self.unknown(leg, HopKind::TransitGatewayAttachment, tgw_id, m);
                 return None;
             }
