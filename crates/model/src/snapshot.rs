@@ -155,6 +155,14 @@ pub struct Snapshot {
     /// paths through one are then unknown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transit_gateway_propagations: Option<Vec<TransitGatewayRouteTablePropagations>>,
+    /// `DescribeVpnGateways` (absent in snapshots from before VPN was read: paths
+    /// through a virtual private gateway are then unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpn_gateways: Option<Vec<VpnGateway>>,
+    /// `DescribeVpnConnections` (absent in snapshots from before VPN was read: paths
+    /// through a virtual private gateway are then unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpn_connections: Option<Vec<VpnConnection>>,
 }
 
 /// The on-disk file read in one typed pass (see
@@ -192,6 +200,10 @@ struct SnapshotFile {
     transit_gateway_routes: Option<Vec<TransitGatewayRouteTableRoutes>>,
     #[serde(default)]
     transit_gateway_propagations: Option<Vec<TransitGatewayRouteTablePropagations>>,
+    #[serde(default)]
+    vpn_gateways: Option<Vec<VpnGateway>>,
+    #[serde(default)]
+    vpn_connections: Option<Vec<VpnConnection>>,
 }
 
 /// The on-disk envelope: format marker, version, then the snapshot.
@@ -258,6 +270,8 @@ impl Snapshot {
         by(&mut self.transit_gateway_propagations, |x| {
             &x.transit_gateway_route_table_id
         });
+        by(&mut self.vpn_gateways, |x| &x.vpn_gateway_id);
+        by(&mut self.vpn_connections, |x| &x.vpn_connection_id);
     }
 
     /// Parses a snapshot file's bytes. `path` is used only in error messages.
@@ -336,6 +350,8 @@ impl SnapshotFile {
             transit_gateway_route_tables: file.transit_gateway_route_tables,
             transit_gateway_routes: file.transit_gateway_routes,
             transit_gateway_propagations: file.transit_gateway_propagations,
+            vpn_gateways: file.vpn_gateways,
+            vpn_connections: file.vpn_connections,
         };
         snap.validate(path)?;
         Ok(Some(snap))
@@ -444,6 +460,8 @@ impl Snapshot {
             "transit_gateway_propagations",
             "transit_gateway_route_table_id",
         )?;
+        snap.vpn_gateways = collection(path, &mut obj, "vpn_gateways", "vpn_gateway_id")?;
+        snap.vpn_connections = collection(path, &mut obj, "vpn_connections", "vpn_connection_id")?;
         snap.validate(path)?;
         Ok(snap)
     }

@@ -20,6 +20,7 @@ use super::aws_cli_transit::{
     RawTgwAttachment, RawTgwPropagations, RawTgwRouteTable, RawTgwRoutes, RawTgwVpcAttachment,
     RawTransitGateway,
 };
+use super::aws_cli_vpn::{RawVpnConnection, RawVpnGateway};
 use crate::error::{ModelError, Warning};
 use crate::raw::{deserialize_raw, each_item, raw_value, RawObject};
 use crate::resources::*;
@@ -53,7 +54,7 @@ type AddFn =
     fn(&mut Accumulator, &Path, &TopLevelKey, &str, Option<&str>) -> Result<(), ModelError>;
 
 /// How many top-level keys netpath reads.
-const KEY_COUNT: usize = 20;
+const KEY_COUNT: usize = 22;
 
 /// Every top-level key netpath reads, in the order the docs list them.
 /// `Reservations` nests instances and their interfaces, so it has its own
@@ -166,6 +167,18 @@ pub(super) const TOP_LEVEL_KEYS: [TopLevelKey; KEY_COUNT] = [
         "ec2:GetTransitGatewayRouteTablePropagations",
         "TransitGatewayRouteTableId",
         Accumulator::add_items::<RawTgwPropagations>,
+    ),
+    key(
+        "VpnGateways",
+        "ec2:DescribeVpnGateways",
+        "VpnGatewayId",
+        Accumulator::add_items::<RawVpnGateway>,
+    ),
+    key(
+        "VpnConnections",
+        "ec2:DescribeVpnConnections",
+        "VpnConnectionId",
+        Accumulator::add_items::<RawVpnConnection>,
     ),
     key(
         "DBInstances",

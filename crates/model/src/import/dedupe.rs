@@ -177,6 +177,20 @@ impl Accumulator {
             &mut dups,
         );
         dd(
+            "VpnGateways",
+            &mut s.vpn_gateways,
+            org("VpnGateways"),
+            |x| &x.vpn_gateway_id,
+            &mut dups,
+        );
+        dd(
+            "VpnConnections",
+            &mut s.vpn_connections,
+            org("VpnConnections"),
+            |x| &x.vpn_connection_id,
+            &mut dups,
+        );
+        dd(
             "DBInstances",
             &mut s.db_instances,
             org("DBInstances"),

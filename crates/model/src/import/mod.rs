@@ -6,7 +6,8 @@
 //! `InternetGateways`, `EgressOnlyInternetGateways`, `NatGateways`, `PrefixLists`, `DBInstances`,
 //! `TransitGateways`, `TransitGatewayAttachments`, `TransitGatewayVpcAttachments`,
 //! `TransitGatewayRouteTables`, `TransitGatewayStaticRoutes` and `TransitGatewayPropagations`
-//! (Batfish's per-route-table layouts, see `aws_cli_transit.rs`), and
+//! (Batfish's per-route-table layouts, see `aws_cli_transit.rs`), `VpnGateways`,
+//! `VpnConnections`, and
 //! `Entries` (`get-managed-prefix-list-entries` output, in a file named after
 //! its prefix list: `pl-<id>.json`). Other keys are skipped with one warning
 //! each.
@@ -33,6 +34,7 @@ mod aws_cli;
 mod aws_cli_hosts;
 mod aws_cli_rules;
 mod aws_cli_transit;
+mod aws_cli_vpn;
 mod dedupe;
 
 use std::path::{Path, PathBuf};

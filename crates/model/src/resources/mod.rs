@@ -24,6 +24,7 @@ mod tags;
 mod transit_gateway;
 mod vpc;
 mod vpc_peering_connection;
+mod vpn;
 
 pub use db_instance::{DbEndpoint, DbInstance, DbInstanceStatus, DbSubnetGroup};
 pub use gateway::{
@@ -55,3 +56,4 @@ pub use vpc::{Subnet, Vpc};
 pub use vpc_peering_connection::{
     PeeringVpcInfo, VpcPeeringConnection, VpcPeeringConnectionStateReasonCode,
 };
+pub use vpn::{VgwTelemetry, VpnConnection, VpnGateway, VpnStaticRoute};
