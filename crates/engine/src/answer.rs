@@ -91,6 +91,9 @@ pub enum ExplanationCode {
     TgwAttachMissingTgwRtbAssociation,
     /// The transit gateway route table has no route for the destination.
     TgwRtbCannotRoute,
+    /// The VPN connection is not in a functional state (not available, or
+    /// every tunnel down).
+    BadStateVpn,
 }
 
 impl ExplanationCode {
@@ -137,6 +140,9 @@ impl ExplanationCode {
             }
             ExplanationCode::TgwRtbCannotRoute => {
                 "the transit gateway route table has no route for the destination"
+            }
+            ExplanationCode::BadStateVpn => {
+                "the VPN connection is not available or every tunnel is down"
             }
         }
     }
@@ -235,6 +241,8 @@ pub enum HopKind {
     /// The transit gateway route table associated with the attachment the
     /// packet arrived on.
     TransitGatewayRouteTable,
+    /// A virtual private gateway and its Site-to-Site VPN connections.
+    VpnGateway,
     /// The host's own firewall (nftables or iptables), from host facts.
     HostFirewall,
     /// The listening socket on the destination host, from host facts.

@@ -42,6 +42,7 @@ mod test_fixtures;
 mod topology;
 mod transit_gateway;
 mod verify;
+mod vpn_gateway;
 mod walk;
 
 pub use addr::{AddrSet, IpVersion};

@@ -70,6 +70,8 @@ pub enum RouteTarget {
     EgressOnlyInternetGateway(String),
     /// `tgw-...`.
     TransitGateway(String),
+    /// `vgw-...`: a virtual private gateway.
+    VpnGateway(String),
     /// Any other target netpath does not follow (transit gateway, virtual
     /// private gateway, ENI, instance, endpoint, ...), with its kind and id.
     Other(&'static str, String),
@@ -83,9 +85,7 @@ pub fn target(route: &Route) -> RouteTarget {
         return match g.as_str() {
             "local" => RouteTarget::Local,
             g if g.starts_with("igw-") => RouteTarget::InternetGateway(g.to_string()),
-            g if g.starts_with("vgw-") => {
-                RouteTarget::Other("virtual private gateway", g.to_string())
-            }
+            g if g.starts_with("vgw-") => RouteTarget::VpnGateway(g.to_string()),
             g if g.starts_with("vpce-") => RouteTarget::Other("VPC endpoint", g.to_string()),
             g => RouteTarget::Other("gateway", g.to_string()),
         };

@@ -281,6 +281,19 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
             }
         }
     }
+    // Customer networks behind a VPN are not ends of the compared flows
+    // yet: say so where an edit acts on them, rather than imply no change.
+    let vpn: Vec<&str> = edits
+        .iter()
+        .filter(|e| matches!(e.resource_type, "vpn-gateway" | "vpn-connection"))
+        .map(|e| e.resource_id.as_str())
+        .collect();
+    if !vpn.is_empty() {
+        warnings.push(format!(
+            "{} changed: flows to and from the customer networks behind them are not compared yet (only ENIs, DB instances and the internet are ends); ask `netpath explain` for an on-premises address on each side",
+            vpn.join(", ")
+        ));
+    }
     for c in &changes {
         let n = c.flow_count() - if c.from == c.to { c.from.len() } else { 0 };
         match c.change {

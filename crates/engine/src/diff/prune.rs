@@ -90,6 +90,9 @@ pub(super) fn footprint(topo: &Topology, e: &End, side: usize, out: &mut Vec<Str
     out.extend(e.vpc[side].iter().cloned());
     out.extend(e.refs[side].iter().cloned());
     out.push(e.key.clone());
+    if let Some(vpc) = &e.vpc[side] {
+        out.extend(crate::vpn_gateway::footprint(topo, vpc));
+    }
     for sid in &e.subnets[side] {
         let Some(subnet) = topo.subnet(sid) else {
             continue;

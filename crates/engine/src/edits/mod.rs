@@ -247,6 +247,22 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Edit> {
     transit_gateways(&mut out, before, after);
     whole(
         &mut out,
+        "vpn-gateway",
+        &before.vpn_gateways,
+        &after.vpn_gateways,
+        |g| &g.vpn_gateway_id,
+        |_| None,
+    );
+    whole(
+        &mut out,
+        "vpn-connection",
+        &before.vpn_connections,
+        &after.vpn_connections,
+        |c| &c.vpn_connection_id,
+        |_| None,
+    );
+    whole(
+        &mut out,
         "prefix-list",
         &before.prefix_lists,
         &after.prefix_lists,

@@ -297,6 +297,15 @@ impl FixContext<'_, '_> {
                 (s, c)
             }
             (HopKind::RouteTable, _) => (h.detail.clone(), None),
+            // A tunnel comes up from the customer's side; nothing in AWS
+            // to change, so advice without a command.
+            (HopKind::VpnGateway, ExplanationCode::BadStateVpn) => (
+                format!(
+                    "bring a tunnel of {} up: the customer gateway must establish IKE and IPsec with the tunnel outside addresses (its logs say why not; `aws ec2 describe-vpn-connections --vpn-connection-ids {}` shows each tunnel's status message)",
+                    h.component, h.component
+                ),
+                None,
+            ),
             (HopKind::TransitGatewayAttachment | HopKind::TransitGatewayRouteTable, code) => {
                 let (s, c, e) = self.tgw_fix(h, code);
                 edit = e;

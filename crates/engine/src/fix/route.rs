@@ -131,6 +131,26 @@ impl FixContext<'_, '_> {
                         .map(peer_cidr),
                 }
                 .unwrap_or_else(|| any.into());
+                // A customer-network address behind a VPN connection of
+                // this VPC: route its network to the virtual private gateway
+                // (<https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html>).
+                let peer = match h.path {
+                    PathLeg::Forward => self.dst.address.as_ref(),
+                    PathLeg::Return => self.src.address.as_ref(),
+                };
+                if let Some((vgw, cidr)) = peer
+                    .and_then(|p| crate::vpn_gateway::vgw_for_remote(self.topo, &from.vpc_id, p))
+                {
+                    let cidr = cidr.to_string();
+                    return (
+                        format!("route {cidr} (the VPN connection's customer network) in {rtb} to {vgw}"),
+                        Some(format!(
+                            "aws ec2 {verb} --route-table-id {rtb} {} {cidr} --gateway-id {vgw}",
+                            destination_flag(&cidr)
+                        )),
+                        route_edit(rtb, &cidr, &vgw),
+                    );
+                }
                 // A client with no public IP reaches the internet only
                 // through a NAT gateway: a route to the internet gateway
                 // would fix this hop and fail at the next.

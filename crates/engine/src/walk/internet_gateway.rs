@@ -163,7 +163,9 @@ impl<'a> Walker<'_, 'a> {
                     format!("{igw}'s edge route table {rtb} delivers {} by its local route", dp.addr),
                     None,
                 ),
-                RouteTarget::Other(_, id) | RouteTarget::TransitGateway(id) => (
+                RouteTarget::Other(_, id)
+                | RouteTarget::TransitGateway(id)
+                | RouteTarget::VpnGateway(id) => (
                     Decision::Unknown,
                     format!("{igw}'s edge route table {rtb} steers traffic for {} to {id} (a middlebox); netpath does not follow paths through it yet", dp.addr),
                     Some(format!("the path through {id} (not modelled)")),
@@ -205,8 +207,42 @@ impl<'a> Walker<'_, 'a> {
             .find_map(|(_, r)| match r.map(route_table::target) {
                 Some(RouteTarget::Other(kind, id)) => Some((kind, id)),
                 Some(RouteTarget::TransitGateway(id)) => Some(("transit gateway", id)),
+                Some(RouteTarget::VpnGateway(id)) => Some(("virtual private gateway", id)),
                 _ => None,
             }))
+    }
+
+    /// What is missing to tell whether the private outside address `src`
+    /// is in a customer network behind a VPN of `vpc_id`, when no route
+    /// says so (`beyond` found no gateway) and the snapshot lacks the VPN
+    /// data: a private address is not routed on the internet
+    /// (<https://www.rfc-editor.org/rfc/rfc1918#section-3>).
+    fn customer_network_unknown(
+        &self,
+        vpc_id: &str,
+        src: &AddrSet,
+        beyond: &Result<Option<(&'static str, String)>, String>,
+    ) -> Option<String> {
+        let private = src.as_single().is_some_and(crate::addr::is_private_ip);
+        if !private || !matches!(beyond, Ok(None)) {
+            return None;
+        }
+        let snap = self.topo.snapshot;
+        [
+            (
+                snap.vpn_gateways.is_some(),
+                "ec2:DescribeVpnGateways",
+                "virtual private gateways",
+            ),
+            (
+                snap.vpn_connections.is_some(),
+                "ec2:DescribeVpnConnections",
+                "VPN connections",
+            ),
+        ]
+        .into_iter()
+        .find_map(|(present, op, what)| self.topo.missing(present, op, what, Some(vpc_id)))
+        .map(|m| format!("{m}, to tell whether {src} is on premises behind a VPN of {vpc_id}"))
     }
 
     /// From an outside source (`internet` or an outside IP) to a placement.
@@ -226,7 +262,15 @@ impl<'a> Walker<'_, 'a> {
         let beyond = if src.quantifier() == Quantifier::Every {
             Ok(None)
         } else {
-            self.gateway_back(&dp.subnet_id, src)
+            // A client a VPN connection's static route names is in that
+            // customer network even when no route leads back to it.
+            match self.gateway_back(&dp.subnet_id, src) {
+                Ok(None) => Ok(
+                    crate::vpn_gateway::vgw_for_remote(self.topo, &dp.vpc_id, src)
+                        .map(|(g, _)| ("virtual private gateway", g)),
+                ),
+                other => other,
+            }
         };
         if let Err(m) = &beyond {
             let mut h = hop(
@@ -238,6 +282,11 @@ impl<'a> Walker<'_, 'a> {
             );
             h.missing.push(m.clone());
             self.hops.push(h);
+        } else if let Some(m) = self.customer_network_unknown(&dp.vpc_id, src, &beyond) {
+            self.unknown(PathLeg::Forward, HopKind::VpnGateway, &dp.vpc_id, m);
+        } else if let Ok(Some(("virtual private gateway", id))) = &beyond {
+            // The client is in the customer network behind the VGW.
+            self.vpn_gateway(PathLeg::Forward, id, &dp.vpc_id, src);
         } else if let Ok(Some((kind, id))) = &beyond {
             let mut h = hop(
                 PathLeg::Forward,
@@ -355,12 +404,20 @@ impl<'a> Walker<'_, 'a> {
                 self.edge_route(&igw.internet_gateway_id, dp);
             }
         }
-        self.steps.push(Step::RouteBack(RouteBack::InternetGateway {
-            subnet_id: dp.subnet_id.clone(),
-            vpc_id: dp.vpc_id.clone(),
-            to: src.clone(),
-            igws: igws.iter().map(|g| g.internet_gateway_id.clone()).collect(),
-        }));
+        let back = match &beyond {
+            Ok(Some(("virtual private gateway", vgw))) => RouteBack::VpnGateway {
+                subnet_id: dp.subnet_id.clone(),
+                to: src.clone(),
+                vgw: vgw.clone(),
+            },
+            _ => RouteBack::InternetGateway {
+                subnet_id: dp.subnet_id.clone(),
+                vpc_id: dp.vpc_id.clone(),
+                to: src.clone(),
+                igws: igws.iter().map(|g| g.internet_gateway_id.clone()).collect(),
+            },
+        };
+        self.steps.push(Step::RouteBack(back));
         self.cross(&dp.subnet_id, Direction::Ingress, src, self.flow.ephemeral);
         self.delivered = true;
         self.security_groups(

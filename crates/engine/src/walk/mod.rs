@@ -46,6 +46,7 @@ mod return_path;
 mod state;
 mod transit_gateway;
 mod vpc_peering_connection;
+mod vpn_gateway;
 
 use netpath_model::{IpProtocol, PortRange};
 
@@ -353,6 +354,14 @@ impl<'t, 'a> Walker<'t, 'a> {
                 match self.transit(PathLeg::Forward, &tgw, from, &daddr, port) {
                     Some(exit) => Next::TransitGateway(exit),
                     None => Next::Lost,
+                }
+            }
+            Some((RouteTarget::VpnGateway(vgw), _)) => {
+                if self.vpn_gateway(PathLeg::Forward, &vgw, &sp.vpc_id, &daddr) {
+                    self.delivered = true;
+                    Next::Internet
+                } else {
+                    Next::Lost
                 }
             }
             Some((RouteTarget::Other(kind, id), _)) => {

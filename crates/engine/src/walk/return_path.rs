@@ -58,6 +58,13 @@ pub(super) enum RouteBack {
         to_vpc: String,
         to_subnet: String,
     },
+    /// To a client in the customer network behind `vgw`, which the
+    /// request came in by: a route to that virtual private gateway.
+    VpnGateway {
+        subnet_id: String,
+        to: AddrSet,
+        vgw: String,
+    },
     /// To a client on the internet: a route to one of `igws`, the internet
     /// gateways attached to the destination's VPC.
     InternetGateway {
@@ -126,9 +133,24 @@ impl Walker<'_, '_> {
     fn route_back(&mut self, back: &RouteBack) -> Option<String> {
         let (subnet_id, to) = match back {
             RouteBack::Vpc { subnet_id, to, .. }
+            | RouteBack::VpnGateway { subnet_id, to, .. }
             | RouteBack::InternetGateway { subnet_id, to, .. } => (subnet_id, to),
         };
         let (target, _) = self.route(PathLeg::Return, subnet_id, to)?;
+        if let RouteBack::VpnGateway { vgw, .. } = back {
+            // The VGW hop on the way in judged the connection for both
+            // directions; the reply only needs the route to it.
+            if !matches!(&target, RouteTarget::VpnGateway(g) if *g == *vgw) {
+                let last = self.hops.last_mut().expect("route pushed a hop");
+                last.decision = Decision::Deny;
+                last.code = Some(ExplanationCode::NoRouteToDestination);
+                last.detail = format!(
+                    "{}; the reply to {to} must go back through {vgw}, which the request came in by",
+                    last.detail
+                );
+            }
+            return None;
+        }
         if let (
             RouteTarget::TransitGateway(tgw),
             RouteBack::Vpc {
@@ -145,7 +167,12 @@ impl Walker<'_, '_> {
         // A reply routed to a gateway netpath does not follow yet (a virtual
         // private gateway, a transit gateway, a middlebox) is undecided, not
         // dropped: the client may well be reached that way.
-        if let RouteTarget::Other(kind, id) = &target {
+        let unfollowed = match &target {
+            RouteTarget::Other(kind, id) => Some((*kind, id)),
+            RouteTarget::VpnGateway(id) => Some(("virtual private gateway", id)),
+            _ => None,
+        };
+        if let Some((kind, id)) = unfollowed {
             let last = self.hops.last_mut().expect("route pushed a hop");
             last.decision = Decision::Unknown;
             last.detail = format!(
@@ -203,6 +230,7 @@ impl Walker<'_, '_> {
             // The reply to an internet client leaves through an attached
             // internet gateway
             // (<https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html>).
+            RouteBack::VpnGateway { .. } => return None,
             RouteBack::InternetGateway { igws, vpc_id, .. } => {
                 if let (RouteTarget::InternetGateway(_), Some(m)) =
                     (&target, self.internet_gateways_missing(vpc_id))
