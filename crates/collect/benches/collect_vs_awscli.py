@@ -96,7 +96,10 @@ print(n)
 EC2_CALLS = ["describe-vpcs", "describe-subnets", "describe-security-groups", "describe-network-acls",
              "describe-route-tables", "describe-vpc-peering-connections", "describe-network-interfaces",
              "describe-instances", "describe-internet-gateways", "describe-nat-gateways",
-             "describe-managed-prefix-lists"]
+             "describe-managed-prefix-lists", "describe-egress-only-internet-gateways",
+             "describe-transit-gateways", "describe-transit-gateway-attachments",
+             "describe-transit-gateway-vpc-attachments", "describe-transit-gateway-route-tables",
+             "describe-vpn-gateways", "describe-vpn-connections"]
 
 
 def main():

@@ -17,6 +17,9 @@ use aws_sdk_rds::types as rds;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use netpath_model::*;
 
+mod hybrid;
+pub use hybrid::*;
+
 /// Problems met while converting: one line each, naming resource and field.
 #[derive(Debug, Default)]
 pub struct Issues(pub Vec<String>);
@@ -70,7 +73,7 @@ impl Issues {
     }
 }
 
-fn tags(t: Option<Vec<ec2::Tag>>) -> Tags {
+pub(crate) fn tags(t: Option<Vec<ec2::Tag>>) -> Tags {
     t.into_iter()
         .flatten()
         .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))

@@ -68,6 +68,14 @@ pub const OPERATIONS: &[&str] = &[
     "ec2:DescribeManagedPrefixLists",
     "ec2:GetManagedPrefixListEntries",
     "rds:DescribeDBInstances",
+    "ec2:DescribeTransitGateways",
+    "ec2:DescribeTransitGatewayAttachments",
+    "ec2:DescribeTransitGatewayVpcAttachments",
+    "ec2:DescribeTransitGatewayRouteTables",
+    "ec2:SearchTransitGatewayRoutes",
+    "ec2:GetTransitGatewayRouteTablePropagations",
+    "ec2:DescribeVpnGateways",
+    "ec2:DescribeVpnConnections",
     "sts:GetCallerIdentity",
 ];
 
@@ -343,6 +351,23 @@ pub async fn collect(
                         gaps.extend(g);
                     }
                     Part::DbInstances(v) => push(&mut snap.db_instances, v),
+                    Part::TransitGateways(v) => push(&mut snap.transit_gateways, v),
+                    Part::TransitGatewayAttachments(v) => {
+                        push(&mut snap.transit_gateway_attachments, v)
+                    }
+                    Part::TransitGatewayVpcAttachments(v) => {
+                        push(&mut snap.transit_gateway_vpc_attachments, v)
+                    }
+                    Part::TransitGatewayRouteTables(t) => {
+                        called.insert("ec2:SearchTransitGatewayRoutes");
+                        called.insert("ec2:GetTransitGatewayRouteTablePropagations");
+                        push(&mut snap.transit_gateway_route_tables, t.tables);
+                        push(&mut snap.transit_gateway_routes, t.routes);
+                        push(&mut snap.transit_gateway_propagations, t.propagations);
+                        gaps.extend(t.gaps);
+                    }
+                    Part::VpnGateways(v) => push(&mut snap.vpn_gateways, v),
+                    Part::VpnConnections(v) => push(&mut snap.vpn_connections, v),
                 }
             }
             Err(e) => {

@@ -21,6 +21,22 @@ pub(crate) enum Part {
     NatGateways(Vec<netpath_model::NatGateway>),
     PrefixLists(Vec<netpath_model::PrefixList>, Vec<Gap>),
     DbInstances(Vec<netpath_model::DbInstance>),
+    TransitGateways(Vec<netpath_model::TransitGateway>),
+    TransitGatewayAttachments(Vec<netpath_model::TransitGatewayAttachment>),
+    TransitGatewayVpcAttachments(Vec<netpath_model::TransitGatewayVpcAttachment>),
+    /// The route tables, with each one's routes and propagations (the
+    /// calls per table that failed are gaps).
+    TransitGatewayRouteTables(TgwTables),
+    VpnGateways(Vec<netpath_model::VpnGateway>),
+    VpnConnections(Vec<netpath_model::VpnConnection>),
+}
+
+/// What `DescribeTransitGatewayRouteTables` and the calls per table gave.
+pub(crate) struct TgwTables {
+    pub(crate) tables: Vec<netpath_model::TransitGatewayRouteTable>,
+    pub(crate) routes: Vec<netpath_model::TransitGatewayRouteTableRoutes>,
+    pub(crate) propagations: Vec<netpath_model::TransitGatewayRouteTablePropagations>,
+    pub(crate) gaps: Vec<Gap>,
 }
 
 impl Part {
@@ -39,6 +55,12 @@ impl Part {
             Part::NatGateways(v) => v.len(),
             Part::PrefixLists(v, _) => v.len(),
             Part::DbInstances(v) => v.len(),
+            Part::TransitGateways(v) => v.len(),
+            Part::TransitGatewayAttachments(v) => v.len(),
+            Part::TransitGatewayVpcAttachments(v) => v.len(),
+            Part::TransitGatewayRouteTables(t) => t.tables.len(),
+            Part::VpnGateways(v) => v.len(),
+            Part::VpnConnections(v) => v.len(),
         }
     }
 }
@@ -58,6 +80,12 @@ pub(crate) const REGION_OPERATIONS: &[&str] = &[
     "ec2:DescribeNatGateways",
     "ec2:DescribeManagedPrefixLists",
     "rds:DescribeDBInstances",
+    "ec2:DescribeTransitGateways",
+    "ec2:DescribeTransitGatewayAttachments",
+    "ec2:DescribeTransitGatewayVpcAttachments",
+    "ec2:DescribeTransitGatewayRouteTables",
+    "ec2:DescribeVpnGateways",
+    "ec2:DescribeVpnConnections",
 ];
 
 /// Page size for an operation whose `MaxResults` lies in `min..=max`.
@@ -207,6 +235,136 @@ pub(crate) async fn run(
                 .filter_map(convert::db_instance)
                 .collect(),
         ),
+        "ec2:DescribeTransitGateways" => Part::TransitGateways(
+            all!(ec2
+                .describe_transit_gateways()
+                .max_results(page(opts, 5, 1000)))
+            .into_iter()
+            .filter_map(convert::transit_gateway)
+            .collect(),
+        ),
+        "ec2:DescribeTransitGatewayAttachments" => Part::TransitGatewayAttachments(
+            all!(ec2
+                .describe_transit_gateway_attachments()
+                .max_results(page(opts, 5, 1000)))
+            .into_iter()
+            .filter_map(convert::transit_gateway_attachment)
+            .collect(),
+        ),
+        "ec2:DescribeTransitGatewayVpcAttachments" => Part::TransitGatewayVpcAttachments(
+            all!(ec2
+                .describe_transit_gateway_vpc_attachments()
+                .max_results(page(opts, 5, 1000)))
+            .into_iter()
+            .filter_map(convert::transit_gateway_vpc_attachment)
+            .collect(),
+        ),
+        "ec2:DescribeTransitGatewayRouteTables" => {
+            let tables: Vec<_> = all!(ec2
+                .describe_transit_gateway_route_tables()
+                .max_results(page(opts, 5, 1000)))
+            .into_iter()
+            .filter_map(convert::transit_gateway_route_table)
+            .collect();
+            tgw_tables(ec2, region, opts, tables, is).await
+        }
+        // Neither call pages: each answers in one response.
+        "ec2:DescribeVpnGateways" => Part::VpnGateways(
+            ec2.describe_vpn_gateways()
+                .send()
+                .await
+                .map_err(|e| error_line(&e))?
+                .vpn_gateways
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(convert::vpn_gateway)
+                .collect(),
+        ),
+        "ec2:DescribeVpnConnections" => Part::VpnConnections(
+            ec2.describe_vpn_connections()
+                .send()
+                .await
+                .map_err(|e| error_line(&e))?
+                .vpn_connections
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|c| convert::vpn_connection(c, is))
+                .collect(),
+        ),
         other => return Err(format!("netpath bug: unknown operation {other}")),
     })
+}
+
+/// The routes (`SearchTransitGatewayRoutes`, active and blackhole ones, up
+/// to its 1000-route limit, beyond which `AdditionalRoutesAvailable` makes
+/// the table unknown) and the propagations
+/// (`GetTransitGatewayRouteTablePropagations`) of each route table. A call
+/// that fails leaves that table's data out and records a gap naming it.
+async fn tgw_tables(
+    ec2: &aws_sdk_ec2::Client,
+    region: &str,
+    opts: &CollectOptions,
+    tables: Vec<netpath_model::TransitGatewayRouteTable>,
+    is: &mut Issues,
+) -> Part {
+    let mut out = TgwTables {
+        tables: Vec::new(),
+        routes: Vec::new(),
+        propagations: Vec::new(),
+        gaps: Vec::new(),
+    };
+    let gap = |op: &str, id: &str, e: String| Gap {
+        operation: op.into(),
+        region: Some(region.to_string()),
+        error: format!("{id}: {e}"),
+        resource: None,
+    };
+    for t in tables {
+        let id = t.transit_gateway_route_table_id.clone();
+        let state = aws_sdk_ec2::types::Filter::builder()
+            .name("state")
+            .values("active")
+            .values("blackhole")
+            .build();
+        let routes = ec2
+            .search_transit_gateway_routes()
+            .transit_gateway_route_table_id(&id)
+            .filters(state)
+            // No MaxResults: AWS's default is the 1000 maximum (and moto
+            // 5.2.5 fails with a 500 when it is given).
+            .send()
+            .await;
+        match routes {
+            Ok(r) => out.routes.push(convert::transit_gateway_routes(
+                &id,
+                r.routes.unwrap_or_default(),
+                r.additional_routes_available.unwrap_or(false),
+                is,
+            )),
+            Err(e) => out
+                .gaps
+                .push(gap("ec2:SearchTransitGatewayRoutes", &id, error_line(&e))),
+        }
+        let propagations = ec2
+            .get_transit_gateway_route_table_propagations()
+            .transit_gateway_route_table_id(&id)
+            .max_results(page(opts, 5, 1000))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await;
+        match propagations {
+            Ok(p) => out
+                .propagations
+                .push(convert::transit_gateway_propagations(&id, p)),
+            Err(e) => out.gaps.push(gap(
+                "ec2:GetTransitGatewayRouteTablePropagations",
+                &id,
+                error_line(&e),
+            )),
+        }
+        out.tables.push(t);
+    }
+    Part::TransitGatewayRouteTables(out)
 }
