@@ -258,7 +258,11 @@ async fn a_hub_and_spoke_and_a_vpn_are_collected_and_answered() {
         .find(|c| c.vpn_connection_id == vpn)
         .expect("the VPN connection is collected");
     // (moto 5.2.5 keeps neither Options.StaticRoutesOnly nor tunnel telemetry.)
-    assert_eq!(conn.vpn_gateway_id.as_deref(), Some(vgw.as_str()), "{conn:?}");
+    assert_eq!(
+        conn.vpn_gateway_id.as_deref(),
+        Some(vgw.as_str()),
+        "{conn:?}"
+    );
     assert_eq!(conn.state, "available", "{conn:?}");
     assert!(snap
         .vpn_gateways

@@ -298,6 +298,7 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
                 .is_some_and(|t| {
                     !(t == "local"
                         || t.starts_with("pcx-")
+                        || t.starts_with("tgw-")
                         || (has_internet && (t.starts_with("igw-") || t.starts_with("eigw-"))))
                 })
     }) {

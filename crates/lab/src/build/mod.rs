@@ -10,6 +10,7 @@
 //! | network ACL (`network_acl`) | stateless nftables chains on the router's forward hook: the source subnet's outbound entries on the way in from its bridge, the destination subnet's inbound entries on the way out to its bridge, ascending rule number, first match wins, `*` drops |
 //! | route table (`route_table`) | policy routing: `ip rule iif <subnet bridge> lookup <table of the subnet's route table>` (explicit association, else the main table); `local` becomes the VPC's subnet routes; blackhole routes become `blackhole` routes; no route means a silent drop |
 //! | VPC peering (`vpc_peering_connection`) | a veth between two VPC routers, only when `active`; traffic arriving over it is delivered by the VPC's local routes only (peering is not transitive) |
+//! | transit gateway (`transit_gateway`, IPv4) | a forwarding namespace; each VPC attachment's interface in each attachment subnet is a namespace on that subnet's bridge with a veth to it; the VPC router sends `tgw-…` routes to the interface in the sender's zone (none: blackhole); the gateway picks the table by ingress link, and leaves through the target attachment's interface in the same zone |
 //! | stopped instance, unavailable DB | the ENI's link stays down: nothing answers |
 //! | DB instance (`db_instance`) | a listener on its endpoint port only |
 //! | internet gateway (`internet_gateway`) | a veth from the VPC router to one "internet" namespace; the gateway's one-to-one NAT between an ENI's public and private address on the router's gateway link (so NACLs and groups see private addresses); traffic in from the gateway is delivered by local routes; the internet drops what it cannot route |
@@ -21,7 +22,8 @@
 //! asks the engine, so a bug in the engine's lookups is not rebuilt in the
 //! kernel world, where the lab would not see it.
 //!
-//! NAT gateways, transit gateways, VPN gateways, endpoints and prefix-list
+//! NAT gateways, VPN gateways, transit gateway attachments other than VPCs,
+//! IPv6 through transit gateways, endpoints and prefix-list
 //! routes are not built; [`Lab::unsupported`] names them, and flows whose
 //! walk meets them are not probed. `internet` as a source is probed from
 //! one address ([`INTERNET_CLIENT`]).
@@ -39,6 +41,7 @@ mod nftables;
 mod route_table;
 mod security_group;
 mod snapshot_index;
+mod transit_gateway;
 mod vpc;
 mod vpc_peering_connection;
 
@@ -146,6 +149,14 @@ impl Lab {
         let peer_links = vpc_peering_connection::build(&lab.ns, snap, &idx, &routers)?;
         let mut gateways = internet_gateway::build(&mut lab.ns, snap, &idx, &routers, &tag)?;
         lab.internet = gateways.internet.clone();
+        let tgw = transit_gateway::build(
+            &mut lab.ns,
+            snap,
+            &idx,
+            &routers,
+            &tag,
+            &mut lab.unsupported,
+        )?;
 
         let shared = network_interface::Shared {
             snap,
@@ -155,6 +166,13 @@ impl Lab {
             dbs: &dbs,
         };
         for (i, eni) in snap.network_interfaces.iter().flatten().enumerate() {
+            // A transit gateway attachment's interface is built by
+            // `transit_gateway` (it forwards; it is no host).
+            if eni.interface_type.as_deref() == Some("transit_gateway")
+                && eni.primary_ip().is_some_and(|ip| tgw.holds(ip))
+            {
+                continue;
+            }
             let built = network_interface::build(
                 &mut lab.ns,
                 &shared,
@@ -184,6 +202,7 @@ impl Lab {
                 vpc_id,
                 subnets: &subnets,
                 peer_links: peer_links.get(*vpc_id).map_or(&[], Vec::as_slice),
+                tgw: &tgw,
             };
             let (four, six) =
                 route_table::lines(&router, &route_tables, &gateways, &mut lab.unsupported);

@@ -14,6 +14,7 @@ use ipnet::IpNet;
 use netpath_model::{RouteState, RouteTable, Subnet};
 
 use super::internet_gateway::Gateways;
+use super::transit_gateway::TgwPorts;
 use super::vpc_peering_connection::PeerLink;
 
 /// One VPC as its router sees it.
@@ -26,6 +27,8 @@ pub(super) struct VpcRouter<'s, 'a> {
     pub subnets: &'s [(usize, &'a Subnet)],
     /// Its peering links.
     pub peer_links: &'s [PeerLink],
+    /// The transit gateways' attachment interfaces.
+    pub tgw: &'s TgwPorts,
 }
 
 /// The `ip -batch` lines of one VPC router's routing, IPv4 then IPv6 (run
@@ -47,6 +50,27 @@ pub(super) fn lines(
         .enumerate()
         .map(|(i, r)| (r.route_table_id.as_str(), 100 + i))
         .collect();
+    // A table with a route to a transit gateway is built once per
+    // Availability Zone of the VPC: the gateway is entered through the
+    // attachment interface in the sending subnet's zone
+    // (<https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html>).
+    let zones: Vec<&str> = {
+        let mut z: Vec<&str> = vpc
+            .subnets
+            .iter()
+            .filter_map(|(_, s)| s.availability_zone.as_deref())
+            .collect();
+        z.sort_unstable();
+        z.dedup();
+        z
+    };
+    let has_tgw = |rt: &RouteTable| rt.routes.iter().any(|r| r.transit_gateway_id.is_some());
+    let zoned = |base: usize, zone: Option<&str>| match zone
+        .and_then(|z| zones.iter().position(|x| *x == z))
+    {
+        Some(zi) => 10_000 + (base - 100) * 32 + zi + 1,
+        None => base,
+    };
     let vsubs: Vec<(usize, IpNet)> = vpc
         .subnets
         .iter()
@@ -91,8 +115,19 @@ pub(super) fn lines(
             );
         }
     }
-    for rt in route_tables.iter().filter(|r| r.vpc_id == vpc.vpc_id) {
-        let t = table[rt.route_table_id.as_str()];
+    let variants: Vec<(&&RouteTable, Option<&str>)> = route_tables
+        .iter()
+        .filter(|r| r.vpc_id == vpc.vpc_id)
+        .flat_map(|rt| {
+            if has_tgw(rt) {
+                zones.iter().map(|z| (rt, Some(*z))).collect::<Vec<_>>()
+            } else {
+                vec![(rt, None)]
+            }
+        })
+        .collect();
+    for (rt, zone) in variants {
+        let t = zoned(table[rt.route_table_id.as_str()], zone);
         for any in [&any4, &any6] {
             push(
                 any,
@@ -129,6 +164,17 @@ pub(super) fn lines(
                         format!("route replace {dest} via {} dev p{} table {t}", l.via6, l.k)
                     }
                     Some(l) => format!("route replace {dest} via {} dev p{} table {t}", l.via, l.k),
+                    None => format!("route replace blackhole {dest} table {t}"),
+                };
+                push(&dest, line);
+                continue;
+            }
+            if let (Some(tgw), IpNet::V4(_)) = (&r.transit_gateway_id, dest) {
+                let line = match zone.and_then(|z| vpc.tgw.next_hop(tgw, vpc.vpc_id, z)) {
+                    Some((addr, b)) => {
+                        format!("route replace {dest} via {addr} dev b{b} table {t}")
+                    }
+                    // No attachment subnet in the zone: the gateway is out of reach.
                     None => format!("route replace blackhole {dest} table {t}"),
                 };
                 push(&dest, line);
@@ -177,14 +223,10 @@ pub(super) fn lines(
             .or(main);
         match rt {
             Some(rt) => {
+                let zone = subnet.availability_zone.as_deref().filter(|_| has_tgw(rt));
+                let t = zoned(table[rt.route_table_id.as_str()], zone);
                 for any in [&any4, &any6] {
-                    push(
-                        any,
-                        format!(
-                            "rule add iif b{i} lookup {} priority 100",
-                            table[rt.route_table_id.as_str()]
-                        ),
-                    );
+                    push(any, format!("rule add iif b{i} lookup {t} priority 100"));
                 }
             }
             None => {

@@ -106,9 +106,10 @@ pub(super) fn build(
 }
 
 /// The VPCs whose security groups a rule in `vpc` can reference: `vpc`
-/// itself and every VPC joined to it by an active peering in the same
+/// itself, every VPC joined to it by an active peering in the same
 /// region (when either side's region is not in the snapshot, the peering
-/// is taken to be in one region).
+/// is taken to be in one region), and every VPC joined to it by a transit
+/// gateway with referencing support on it and both attachments.
 /// <https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html>
 pub(super) fn group_reference_vpcs(snap: &Snapshot, vpc: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::from([vpc.to_string()]);
@@ -126,6 +127,30 @@ pub(super) fn group_reference_vpcs(snap: &Snapshot, vpc: &str) -> BTreeSet<Strin
         }
         if a.vpc_id == vpc {
             out.insert(r.vpc_id.clone());
+        }
+    }
+    // Across a transit gateway: only with security group referencing
+    // support on the gateway and on both VPC attachments
+    // (<https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html>).
+    let on = |v: &Option<String>| v.as_deref() == Some("enable");
+    for t in snap
+        .transit_gateways
+        .iter()
+        .flatten()
+        .filter(|t| on(&t.options.security_group_referencing_support))
+    {
+        let atts: Vec<_> = snap
+            .transit_gateway_vpc_attachments
+            .iter()
+            .flatten()
+            .filter(|a| {
+                a.transit_gateway_id == t.transit_gateway_id
+                    && a.state == "available"
+                    && on(&a.security_group_referencing_support)
+            })
+            .collect();
+        if atts.iter().any(|a| a.vpc_id == vpc) {
+            out.extend(atts.iter().map(|a| a.vpc_id.clone()));
         }
     }
     out

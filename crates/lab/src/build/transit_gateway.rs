@@ -1,0 +1,384 @@
+//! Transit gateways (IPv4): one forwarding namespace per transit gateway,
+//! and for each VPC attachment one namespace per attachment subnet, the
+//! attachment's interface in that subnet (a port of the subnet's bridge,
+//! with the subnet's router as the way into the VPC, and a veth to the
+//! transit gateway as the way out of it).
+//!
+//! - The VPC router sends a packet routed to `tgw-…` to the attachment
+//!   interface in the source subnet's Availability Zone, through that
+//!   attachment subnet's bridge, so the attachment subnet's network ACL
+//!   sees it inbound; with no attachment subnet in the zone the route is a
+//!   blackhole (`route_table.rs`).
+//! - The transit gateway selects the route table by ingress link: `ip rule
+//!   iif <link of attachment A in zone z> lookup <table of A's associated
+//!   route table, zone z>`. A table holds the static routes, and the CIDRs
+//!   of the VPCs whose attachments propagate into it (a static route wins a
+//!   tie), blackholes as `blackhole`, and a blackhole default; an
+//!   attachment with no association meets the blackhole table.
+//! - A route to attachment B goes out through B's interface in zone z, or,
+//!   with none there, B's first subnet; from it the packet enters B's VPC by
+//!   its router (the attachment subnet's ACL outbound, the destination
+//!   subnet's inbound), or straight over the bridge when the destination is
+//!   in the attachment subnet itself, where no ACL sees it.
+//!
+//! Everything is read from the snapshot here, with the lab's own reading of
+//! <https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html> and
+//! <https://docs.aws.amazon.com/vpc/latest/tgw/tgw-nacls.html>.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::Ipv4Addr;
+
+use anyhow::Result;
+use ipnet::Ipv4Net;
+use netpath_model::{Snapshot, Subnet, TransitGatewayVpcAttachment};
+
+use super::snapshot_index::SnapshotIndex;
+use super::vpc::first_host;
+use crate::netns::Namespaces;
+
+/// The attachment interfaces of the transit gateways, by VPC, for the VPC
+/// routers' tables (`route_table.rs`).
+#[derive(Debug, Default)]
+pub(super) struct TgwPorts {
+    /// (transit gateway id, VPC id) → per Availability Zone, the
+    /// interface's address and its subnet's bridge index.
+    pub ports: HashMap<(String, String), BTreeMap<String, (Ipv4Addr, usize)>>,
+}
+
+impl TgwPorts {
+    /// True when `ip` is the address of an attachment interface built here
+    /// (the snapshot's `transit_gateway` interface is not built as an ENI).
+    pub(super) fn holds(&self, ip: Ipv4Addr) -> bool {
+        self.ports
+            .values()
+            .flat_map(|z| z.values())
+            .any(|(a, _)| *a == ip)
+    }
+
+    /// The next hop for a route to `tgw` from a subnet of `vpc` in `zone`:
+    /// the attachment interface there, or `None` (the AZ rule: dropped).
+    pub(super) fn next_hop(&self, tgw: &str, vpc: &str, zone: &str) -> Option<(Ipv4Addr, usize)> {
+        self.ports
+            .get(&(tgw.to_string(), vpc.to_string()))
+            .and_then(|z| z.get(zone))
+            .copied()
+    }
+}
+
+/// True for an attachment that carries traffic.
+fn available(a: &TransitGatewayVpcAttachment) -> bool {
+    a.state == "available"
+}
+
+/// An address for the attachment's interface in `subnet`: the snapshot's
+/// own `transit_gateway` interface of that attachment there, else the
+/// highest host address no interface holds (AWS reserves the last one).
+fn port_address(snap: &Snapshot, subnet: &Subnet, attachment: &str) -> Option<Ipv4Addr> {
+    let enis = || snap.network_interfaces.iter().flatten();
+    if let Some(ip) = enis()
+        .filter(|e| e.subnet_id == subnet.subnet_id)
+        .filter(|e| e.interface_type.as_deref() == Some("transit_gateway"))
+        .find(|e| e.description.contains(attachment))
+        .and_then(|e| e.primary_ip())
+    {
+        return Some(ip);
+    }
+    let used: BTreeSet<Ipv4Addr> = enis()
+        .flat_map(|e| e.private_ip_addresses.iter().map(|p| p.private_ip_address))
+        .collect();
+    let net: Ipv4Net = subnet.cidr_block;
+    let last = u32::from(net.broadcast());
+    (1..=16)
+        .map(|d| Ipv4Addr::from(last - d))
+        .find(|a| !used.contains(a) && net.contains(a) && *a != first_host(&net))
+}
+
+/// Builds every available transit gateway of the snapshot and its VPC
+/// attachments' interfaces. Output: the interfaces, for the VPC routers.
+///
+/// Errors: a failing `ip` or `sysctl` command.
+pub(super) fn build(
+    ns: &mut Namespaces,
+    snap: &Snapshot,
+    idx: &SnapshotIndex,
+    routers: &[String],
+    tag: &str,
+    unsupported: &mut BTreeSet<String>,
+) -> Result<TgwPorts> {
+    let mut out = TgwPorts::default();
+    let vpc_atts: Vec<&TransitGatewayVpcAttachment> = snap
+        .transit_gateway_vpc_attachments
+        .iter()
+        .flatten()
+        .filter(|a| available(a))
+        .collect();
+    let mut link = 0usize;
+    for (t, tgw) in snap
+        .transit_gateways
+        .iter()
+        .flatten()
+        .filter(|t| t.state == "available")
+        .enumerate()
+    {
+        let tns = format!("{tag}t{t}");
+        ns.add(&tns)?;
+        ns.sysctl(&tns, &["net.ipv4.ip_forward=1"])?;
+        // Per (attachment, zone): the link on the gateway and the
+        // interface's address on it.
+        let mut links: BTreeMap<(String, String), (String, Ipv4Addr)> = BTreeMap::new();
+        let mut first_link: HashMap<String, (String, Ipv4Addr)> = HashMap::new();
+        for a in vpc_atts
+            .iter()
+            .filter(|a| a.transit_gateway_id == tgw.transit_gateway_id)
+        {
+            let Some(&v) = idx.vpc_index.get(a.vpc_id.as_str()) else {
+                continue;
+            };
+            let Some(vpc) = snap.vpcs.iter().flatten().find(|x| x.vpc_id == a.vpc_id) else {
+                continue;
+            };
+            for sid in &a.subnet_ids {
+                let Some(&s) = idx.subnet_index.get(sid.as_str()) else {
+                    continue;
+                };
+                let subnet = idx.subnets[s];
+                let Some(zone) = subnet.availability_zone.clone() else {
+                    unsupported.insert(format!(
+                        "attachment subnet {sid} without an Availability Zone"
+                    ));
+                    continue;
+                };
+                let Some(addr) = port_address(snap, subnet, &a.transit_gateway_attachment_id)
+                else {
+                    unsupported.insert(format!(
+                        "no free address in {sid} for {}",
+                        a.transit_gateway_attachment_id
+                    ));
+                    continue;
+                };
+                let k = link;
+                link += 1;
+                let (g, p) = tgw_link(k);
+                let pns = format!("{tag}x{k}");
+                ns.add(&pns)?;
+                ns.sysctl(&pns, &["net.ipv4.ip_forward=1"])?;
+                // The interface in the subnet: a port of the bridge.
+                crate::netns::run(
+                    "ip",
+                    &[
+                        "link",
+                        "add",
+                        "name",
+                        "eth0",
+                        "netns",
+                        &pns,
+                        "type",
+                        "veth",
+                        "peer",
+                        "name",
+                        &format!("x{k}"),
+                        "netns",
+                        &routers[v],
+                    ],
+                    None,
+                )?;
+                ns.ip_batch(
+                    &routers[v],
+                    &[
+                        format!("link set x{k} master b{s}"),
+                        format!("link set x{k} up"),
+                    ],
+                )?;
+                // The router forwards to the interface through its own
+                // subnet's bridge; no redirect may let a host bypass it (and
+                // the subnet's ACL) afterwards.
+                ns.sysctl(
+                    &routers[v],
+                    &[
+                        &format!("net.ipv4.conf.b{s}.send_redirects=0"),
+                        "net.ipv4.conf.all.send_redirects=0",
+                    ],
+                )?;
+                // The link to the transit gateway.
+                crate::netns::run(
+                    "ip",
+                    &[
+                        "link",
+                        "add",
+                        "name",
+                        "t0",
+                        "netns",
+                        &pns,
+                        "type",
+                        "veth",
+                        "peer",
+                        "name",
+                        &format!("a{k}"),
+                        "netns",
+                        &tns,
+                    ],
+                    None,
+                )?;
+                let mut lines = vec![
+                    format!(
+                        "addr add {addr}/{} dev eth0",
+                        subnet.cidr_block.prefix_len()
+                    ),
+                    "link set eth0 up".to_string(),
+                    format!("addr add {p}/30 dev t0"),
+                    "link set t0 up".to_string(),
+                    // Out of the VPC: the transit gateway.
+                    format!("route add default via {g} dev t0"),
+                ];
+                // Into the VPC: its router (its own subnet is on the link).
+                for c in vpc.cidr_blocks.iter().filter(|c| **c != subnet.cidr_block) {
+                    lines.push(format!(
+                        "route add {c} via {} dev eth0",
+                        first_host(&subnet.cidr_block)
+                    ));
+                }
+                ns.ip_batch(&pns, &lines)?;
+                ns.ip_batch(
+                    &tns,
+                    &[
+                        format!("addr add {g}/30 dev a{k}"),
+                        format!("link set a{k} up"),
+                    ],
+                )?;
+                out.ports
+                    .entry((tgw.transit_gateway_id.clone(), a.vpc_id.clone()))
+                    .or_default()
+                    .entry(zone.clone())
+                    .or_insert((addr, s));
+                links.insert(
+                    (a.transit_gateway_attachment_id.clone(), zone),
+                    (format!("a{k}"), p),
+                );
+                first_link
+                    .entry(a.transit_gateway_attachment_id.clone())
+                    .or_insert((format!("a{k}"), p));
+            }
+        }
+        let lines = gateway_tables(snap, &links, &first_link, unsupported);
+        ns.ip_batch(&tns, &lines)?;
+    }
+    Ok(out)
+}
+
+/// The two addresses of transit gateway link `k`: the gateway's and the
+/// attachment interface's (169.254.128.0/17, a /30 each).
+fn tgw_link(k: usize) -> (Ipv4Addr, Ipv4Addr) {
+    let base = u32::from(Ipv4Addr::new(169, 254, 128, 0)) + 4 * k as u32;
+    (Ipv4Addr::from(base + 1), Ipv4Addr::from(base + 2))
+}
+
+/// The gateway's policy routing: one table per (ingress link), holding the
+/// routes of the route table its attachment is associated with, out through
+/// the target attachment's link in the same zone (else its first).
+fn gateway_tables(
+    snap: &Snapshot,
+    links: &BTreeMap<(String, String), (String, Ipv4Addr)>,
+    first_link: &HashMap<String, (String, Ipv4Addr)>,
+    unsupported: &mut BTreeSet<String>,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let association: HashMap<&str, &str> = snap
+        .transit_gateway_attachments
+        .iter()
+        .flatten()
+        .filter_map(|a| {
+            let x = a.association.as_ref().filter(|x| x.state == "associated")?;
+            Some((
+                a.transit_gateway_attachment_id.as_str(),
+                x.transit_gateway_route_table_id.as_str(),
+            ))
+        })
+        .collect();
+    for (n, ((att, zone), (dev, _))) in links.iter().enumerate() {
+        let table = 200 + n;
+        lines.push(format!("route add blackhole default table {table}"));
+        lines.push(format!("rule add iif {dev} lookup {table} priority 100"));
+        let Some(rtb) = association.get(att.as_str()) else {
+            continue;
+        };
+        for (cidr, target) in table_routes(snap, rtb, unsupported) {
+            let line = match target {
+                None => format!("route replace blackhole {cidr} table {table}"),
+                Some(to) => match links
+                    .get(&(to.clone(), zone.clone()))
+                    .or_else(|| first_link.get(&to))
+                {
+                    Some((out_dev, via)) => {
+                        format!("route replace {cidr} via {via} dev {out_dev} table {table}")
+                    }
+                    None => format!("route replace blackhole {cidr} table {table}"),
+                },
+            };
+            lines.push(line);
+        }
+    }
+    lines
+}
+
+/// The IPv4 routes of transit gateway route table `rtb`: destination and
+/// target attachment (`None`: blackhole). Static routes, then the CIDRs of
+/// the VPCs whose attachments propagate into it where no static route has
+/// the same prefix.
+fn table_routes(
+    snap: &Snapshot,
+    rtb: &str,
+    unsupported: &mut BTreeSet<String>,
+) -> Vec<(Ipv4Net, Option<String>)> {
+    let mut out: BTreeMap<Ipv4Net, (bool, Option<String>)> = BTreeMap::new();
+    for t in snap
+        .transit_gateway_routes
+        .iter()
+        .flatten()
+        .filter(|t| t.transit_gateway_route_table_id == rtb)
+    {
+        for r in &t.routes {
+            let Some(ipnet::IpNet::V4(c)) = r.destination_cidr_block else {
+                unsupported.insert(format!("a non-IPv4 route of {rtb}"));
+                continue;
+            };
+            let target = match r.state.as_str() {
+                "blackhole" => None,
+                "active" => r
+                    .transit_gateway_attachments
+                    .first()
+                    .map(|a| a.transit_gateway_attachment_id.clone()),
+                _ => continue,
+            };
+            let is_static = r.route_type == "static";
+            match out.get(&c) {
+                Some((true, _)) if !is_static => {}
+                _ => {
+                    out.insert(c, (is_static, target));
+                }
+            }
+        }
+    }
+    for p in snap
+        .transit_gateway_propagations
+        .iter()
+        .flatten()
+        .filter(|p| p.transit_gateway_route_table_id == rtb)
+        .flat_map(|p| &p.propagations)
+        .filter(|p| p.state == "enabled" && p.resource_type.as_deref() == Some("vpc"))
+    {
+        let Some(vpc) = snap
+            .vpcs
+            .iter()
+            .flatten()
+            .find(|v| Some(v.vpc_id.as_str()) == p.resource_id.as_deref())
+        else {
+            continue;
+        };
+        for c in &vpc.cidr_blocks {
+            out.entry(*c)
+                .or_insert((false, Some(p.transit_gateway_attachment_id.clone())));
+        }
+    }
+    out.into_iter().map(|(c, (_, t))| (c, t)).collect()
+}
