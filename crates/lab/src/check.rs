@@ -299,6 +299,7 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
                     !(t == "local"
                         || t.starts_with("pcx-")
                         || t.starts_with("tgw-")
+                        || (t.starts_with("vgw-") && lab.vpn_gateway_built(t))
                         || (has_internet && (t.starts_with("igw-") || t.starts_with("eigw-"))))
                 })
     }) {
@@ -327,7 +328,16 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
                     .is_some_and(|ip| !vpc_cidrs.iter().any(|c| c.contains(&ip))))
     };
     let (src_outside, dst_outside) = (is_outside(&exp.source), is_outside(&exp.destination));
-    if (src_outside || dst_outside) && !has_internet {
+    // An outside end lives on premises (a VPN's customer network) or on
+    // the internet; the lab needs the namespace it lives in.
+    let outside_ip =
+        |e: &netpath_engine::EndpointInfo| e.ip.as_deref().and_then(|i| i.parse::<IpAddr>().ok());
+    let has_outside = |e: &netpath_engine::EndpointInfo| match outside_ip(e) {
+        Some(ip) => lab.outside_namespace(ip).is_some(),
+        None => has_internet,
+    };
+    if (src_outside && !has_outside(&exp.source)) || (dst_outside && !has_outside(&exp.destination))
+    {
         return skipped(
             fc,
             "an end is outside the snapshot, which has no internet gateway".into(),

@@ -10,6 +10,7 @@
 //! | network ACL (`network_acl`) | stateless nftables chains on the router's forward hook: the source subnet's outbound entries on the way in from its bridge, the destination subnet's inbound entries on the way out to its bridge, ascending rule number, first match wins, `*` drops |
 //! | route table (`route_table`) | policy routing: `ip rule iif <subnet bridge> lookup <table of the subnet's route table>` (explicit association, else the main table); `local` becomes the VPC's subnet routes; blackhole routes become `blackhole` routes; no route means a silent drop |
 //! | VPC peering (`vpc_peering_connection`) | a veth between two VPC routers, only when `active`; traffic arriving over it is delivered by the VPC's local routes only (peering is not transitive) |
+//! | Site-to-Site VPN (`vpn_gateway`, IPv4) | a link from the VPC router to an "on premises" namespace holding the customer networks (the connections' static routes and the VGW's propagated routes); clients and servers there are added on demand; with every tunnel down it drops everything, both ways, silently |
 //! | transit gateway (`transit_gateway`, IPv4) | a forwarding namespace; each VPC attachment's interface in each attachment subnet is a namespace on that subnet's bridge with a veth to it; the VPC router sends `tgw-…` routes to the interface in the sender's zone (none: blackhole); the gateway picks the table by ingress link, and leaves through the target attachment's interface in the same zone |
 //! | stopped instance, unavailable DB | the ENI's link stays down: nothing answers |
 //! | DB instance (`db_instance`) | a listener on its endpoint port only |
@@ -22,7 +23,7 @@
 //! asks the engine, so a bug in the engine's lookups is not rebuilt in the
 //! kernel world, where the lab would not see it.
 //!
-//! NAT gateways, VPN gateways, transit gateway attachments other than VPCs,
+//! NAT gateways, Direct Connect, transit gateway attachments other than VPCs,
 //! IPv6 through transit gateways, endpoints and prefix-list
 //! routes are not built; [`Lab::unsupported`] names them, and flows whose
 //! walk meets them are not probed. `internet` as a source is probed from
@@ -44,6 +45,7 @@ mod snapshot_index;
 mod transit_gateway;
 mod vpc;
 mod vpc_peering_connection;
+mod vpn_gateway;
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr, TcpListener};
@@ -89,6 +91,8 @@ pub struct Lab {
     facts: Vec<netpath_model::host::HostFacts>,
     /// The VPC routers' namespaces (where the network ACLs are).
     routers: Vec<String>,
+    /// The on-premises namespaces behind VPN gateways.
+    vpn: vpn_gateway::VpnLinks,
 }
 
 /// Why a snapshot cannot be rebuilt faithfully: a collection absent, or a
@@ -141,6 +145,7 @@ impl Lab {
             hosts: HashMap::new(),
             facts: Vec::new(),
             routers: Vec::new(),
+            vpn: vpn_gateway::VpnLinks::default(),
         };
         let routers: Vec<String> = (0..idx.vpcs.len()).map(|v| format!("{tag}r{v}")).collect();
         lab.routers = routers.clone();
@@ -149,6 +154,14 @@ impl Lab {
         let peer_links = vpc_peering_connection::build(&lab.ns, snap, &idx, &routers)?;
         let mut gateways = internet_gateway::build(&mut lab.ns, snap, &idx, &routers, &tag)?;
         lab.internet = gateways.internet.clone();
+        lab.vpn = vpn_gateway::build(
+            &mut lab.ns,
+            snap,
+            &idx,
+            &routers,
+            &tag,
+            &mut lab.unsupported,
+        )?;
         let tgw = transit_gateway::build(
             &mut lab.ns,
             snap,
@@ -203,6 +216,7 @@ impl Lab {
                 subnets: &subnets,
                 peer_links: peer_links.get(*vpc_id).map_or(&[], Vec::as_slice),
                 tgw: &tgw,
+                vpn: &lab.vpn,
             };
             let (four, six) =
                 route_table::lines(&router, &route_tables, &gateways, &mut lab.unsupported);
@@ -242,9 +256,21 @@ impl Lab {
         self.internet.as_deref()
     }
 
-    /// Listens on `ip:port` in the internet's namespace (an internet server).
+    /// The namespace an outside address lives in: the on-premises
+    /// namespace whose customer networks hold it, else the internet's.
+    pub fn outside_namespace(&self, ip: IpAddr) -> Option<&str> {
+        self.vpn.namespace_for(ip).or(self.internet.as_deref())
+    }
+
+    /// True when VPN gateway `vgw` was built (its on-premises side exists).
+    pub fn vpn_gateway_built(&self, vgw: &str) -> bool {
+        self.vpn.links.contains_key(vgw)
+    }
+
+    /// Listens on `ip:port` outside: on premises when a VPN's customer
+    /// network holds `ip`, else on the internet.
     pub fn listen_internet(&mut self, ip: IpAddr, port: u16) -> Result<()> {
-        let Some(inet) = self.internet.clone() else {
+        let Some(inet) = self.outside_namespace(ip).map(str::to_string) else {
             return Ok(());
         };
         // The address may be added already (a second flow to it).
@@ -304,12 +330,12 @@ impl Lab {
         probe::ping(inet, src, dst, timeout)
     }
 
-    /// The internet's namespace, with `src` added to it as a client address.
+    /// The outside namespace of `src` (on premises, else the internet),
+    /// with `src` added to it as a client address.
     fn internet_source(&self, src: IpAddr) -> Result<&str> {
         let inet = self
-            .internet
-            .as_deref()
-            .context("no internet gateway in the lab")?;
+            .outside_namespace(src)
+            .context("no internet gateway or VPN in the lab")?;
         // Already there from an earlier probe is fine.
         let _ = self.ns.ip_batch(inet, &[host_addr(src)]);
         Ok(inet)

@@ -16,6 +16,7 @@ use netpath_model::{RouteState, RouteTable, Subnet};
 use super::internet_gateway::Gateways;
 use super::transit_gateway::TgwPorts;
 use super::vpc_peering_connection::PeerLink;
+use super::vpn_gateway::VpnLinks;
 
 /// One VPC as its router sees it.
 pub(super) struct VpcRouter<'s, 'a> {
@@ -29,6 +30,8 @@ pub(super) struct VpcRouter<'s, 'a> {
     pub peer_links: &'s [PeerLink],
     /// The transit gateways' attachment interfaces.
     pub tgw: &'s TgwPorts,
+    /// The VPN gateways' links.
+    pub vpn: &'s VpnLinks,
 }
 
 /// The `ip -batch` lines of one VPC router's routing, IPv4 then IPv6 (run
@@ -105,6 +108,13 @@ pub(super) fn lines(
             );
         }
     }
+    // Traffic in from a VPN gateway is delivered by local routes.
+    for dev in vpc.vpn.router_links(v) {
+        push(
+            &any4,
+            format!("rule add iif {dev} lookup {local_table} priority 100"),
+        );
+    }
     // Traffic in from the internet (or egress-only) gateway is delivered by
     // local routes.
     if gateways.linked(v) {
@@ -179,6 +189,18 @@ pub(super) fn lines(
                 };
                 push(&dest, line);
                 continue;
+            }
+            if let (Some((w, dev, via)), IpNet::V4(_)) = (
+                r.gateway_id.as_ref().and_then(|g| vpc.vpn.links.get(g)),
+                dest,
+            ) {
+                if *w == v {
+                    push(
+                        &dest,
+                        format!("route replace {dest} via {via} dev {dev} table {t}"),
+                    );
+                    continue;
+                }
             }
             let gateway = r
                 .gateway_id
