@@ -88,11 +88,12 @@ pub fn reach(
                 let _ = write!(line, "; missing: {}", a.missing.join("; "));
             }
             writeln!(out, "{line}")?;
-            // The rules that decide: security groups and routes (JSON has every hop).
+            // The rules that decide: security groups, routes and VPN
+            // connections (JSON has every hop).
             for v in a
                 .via
                 .iter()
-                .filter(|v| v.starts_with("sg-") || v.contains(" -> "))
+                .filter(|v| v.starts_with("sg-") || v.starts_with("vgw-") || v.contains(" -> "))
             {
                 writeln!(out, "{:<12} via {v}", "")?;
             }

@@ -196,7 +196,12 @@ impl Walker<'_, '_> {
                 return false;
             }
         };
-        let h = hop(leg, HopKind::VpnGateway, &id, decision, detail);
+        let mut h = hop(leg, HopKind::VpnGateway, &id, decision, detail);
+        h.matched = Some(crate::answer::Matched {
+            text: format!("{vgw_id} over {id} (a tunnel up)"),
+            target: Some(vgw_id.to_string()),
+            ..Default::default()
+        });
         self.hops.push(h);
         true
     }

@@ -1,8 +1,8 @@
-//! Transit gateways in `diff` and `explain` (issue 13), on the hub-and-spoke
-//! fixtures (`fixtures/generate_tgw.py`): an edit of a transit gateway
-//! route table's propagations, routes or an attachment subnet's network ACL
-//! breaks exactly the flows that cross it, and `diff` says so; a route
-//! table change the flows do not depend on changes nothing.
+//! Transit gateways and VPN in `diff` and `reach` (issue 13), on the
+//! hybrid fixtures (`fixtures/generate_hybrid.py`): an edit of a transit
+//! gateway's propagations, routes or group referencing changes exactly the
+//! flows that cross it, and `diff` says so; the same snapshot changes
+//! nothing; `reach` answers a customer network behind a VPN by its tunnels.
 
 use std::path::Path;
 
@@ -85,4 +85,27 @@ fn turning_on_group_referencing_across_the_gateway_opens_the_reference() {
 #[test]
 fn the_same_snapshot_changes_nothing() {
     assert!(changes("tgw-hub-and-spoke", "tgw-hub-and-spoke").is_empty());
+}
+
+/// `reach --to billing-db`: the on-premises range the DB's group names is
+/// a source, answered through the VPN: reachable while a tunnel is up,
+/// not when every tunnel is down.
+#[test]
+fn reach_lists_the_customer_network_behind_a_vpn_by_its_tunnels() {
+    use netpath_engine::{reach, ReachOptions, ReachQuery, Verdict};
+    let answer = |name: &str| {
+        let s = fixture(name);
+        let r = reach(
+            &Topology::new(&s),
+            &ReachQuery::To("billing-db".into()),
+            &ReachOptions::default(),
+        )
+        .expect("reach runs");
+        r.entries
+            .iter()
+            .find(|e| e.members.iter().any(|m| m == "192.168.0.0/16"))
+            .map(|e| e.access.iter().any(|a| a.verdict == Verdict::Reachable))
+    };
+    assert_eq!(answer("vpn-onprem-to-rds"), Some(true));
+    assert_ne!(answer("vpn-tunnels-down"), Some(true));
 }
