@@ -246,3 +246,76 @@ fn synth_dual_stack_is_deterministic_and_answers_over_ipv6() {
     assert!(!entries.is_empty(), "{v:#}");
     assert!(entries.iter().all(|e| e["ip_version"] == "ipv6"));
 }
+
+/// `synth --tgw` joins every VPC to one transit gateway hub, the same bytes
+/// for the same arguments, and a flow between two VPCs is walked through it.
+#[test]
+fn synth_tgw_is_deterministic_and_routes_between_vpcs_through_the_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    for f in ["a.json", "b.json"] {
+        let (code, _, err) = run(&[
+            "synth",
+            "--enis",
+            "400",
+            "--vpcs",
+            "4",
+            "--seed",
+            "5",
+            "--tgw",
+            "--out",
+            &out(f),
+        ]);
+        assert_eq!(code, Some(0), "{err}");
+    }
+    let a = std::fs::read(out("a.json")).unwrap();
+    assert_eq!(a, std::fs::read(out("b.json")).unwrap());
+    let snap: serde_json::Value = serde_json::from_slice(&a).unwrap();
+    assert_eq!(
+        snap["transit_gateway_vpc_attachments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    // An instance outside the DB's VPC asks for the DB: the route leads to
+    // the hub, whose route table decides.
+    let db = &snap["db_instances"][0];
+    let db_vpc = db["db_subnet_group"]["vpc_id"].as_str().unwrap();
+    let eni_vpc = |eni: &str| {
+        snap["network_interfaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["network_interface_id"] == eni)
+            .map(|e| e["vpc_id"].as_str().unwrap().to_string())
+    };
+    let client = snap["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| {
+            eni_vpc(i["network_interface_ids"][0].as_str().unwrap()).as_deref() != Some(db_vpc)
+        })
+        .expect("an instance in another VPC");
+    let (_, json, err) = run(&[
+        "explain",
+        "-s",
+        &out("a.json"),
+        "--from",
+        client["instance_id"].as_str().unwrap(),
+        "--to",
+        db["db_instance_identifier"].as_str().unwrap(),
+        "--output",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|_| panic!("{err}"));
+    assert!(
+        v["hops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["kind"] == "transit-gateway-route-table"),
+        "{v:#}"
+    );
+}

@@ -12,7 +12,7 @@
 //! (<https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html>,
 //! "Route evaluation order").
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use ipnet::IpNet;
 use netpath_model::{
@@ -33,6 +33,9 @@ pub struct TransitGateways<'a> {
     route_tables: HashMap<&'a str, &'a TransitGatewayRouteTable>,
     routes: HashMap<&'a str, &'a TransitGatewayRouteTableRoutes>,
     propagations: HashMap<&'a str, &'a TransitGatewayRouteTablePropagations>,
+    /// (VPC, VPC) pairs a group reference can match across, both ways
+    /// (see [`TransitGateways::references_between`]), found once.
+    ref_pairs: HashSet<(&'a str, &'a str)>,
 }
 
 /// How a transit gateway route got into its table.
@@ -92,7 +95,7 @@ impl<'a> TransitGateways<'a> {
         ) -> HashMap<&'a str, &'a T> {
             v.iter().flatten().map(|x| (id(x), x)).collect()
         }
-        TransitGateways {
+        let mut t = TransitGateways {
             tgws: index(&snap.transit_gateways, |t| &t.transit_gateway_id),
             attachments: index(&snap.transit_gateway_attachments, |a| {
                 &a.transit_gateway_attachment_id
@@ -109,7 +112,31 @@ impl<'a> TransitGateways<'a> {
             propagations: index(&snap.transit_gateway_propagations, |r| {
                 &r.transit_gateway_route_table_id
             }),
+            ref_pairs: HashSet::new(),
+        };
+        let on = |v: &Option<String>| v.as_deref() == Some("enable");
+        for tgw in t
+            .tgws
+            .values()
+            .filter(|g| on(&g.options.security_group_referencing_support))
+        {
+            let ends: Vec<&'a TransitGatewayVpcAttachment> = t
+                .vpc_attachments
+                .values()
+                .filter(|a| {
+                    a.transit_gateway_id == tgw.transit_gateway_id
+                        && !matches!(a.state.as_str(), "deleted" | "deleting" | "failed")
+                        && on(&a.security_group_referencing_support)
+                })
+                .copied()
+                .collect();
+            for a in &ends {
+                for b in &ends {
+                    t.ref_pairs.insert((a.vpc_id.as_str(), b.vpc_id.as_str()));
+                }
+            }
         }
+        t
     }
 
     /// A transit gateway by id.
@@ -226,19 +253,7 @@ impl<'a> TransitGateways<'a> {
     /// in `peer_vpc` across some transit gateway both attach to (see
     /// [`TransitGateways::references_across`]).
     pub fn references_between(&self, own_vpc: &str, peer_vpc: &str) -> bool {
-        self.vpc_attachments.values().any(|a| {
-            a.vpc_id == own_vpc
-                && self
-                    .vpc_attachments_of(&a.transit_gateway_id, peer_vpc)
-                    .iter()
-                    .any(|b| {
-                        self.references_across(
-                            &a.transit_gateway_id,
-                            &a.transit_gateway_attachment_id,
-                            &b.transit_gateway_attachment_id,
-                        )
-                    })
-        })
+        self.ref_pairs.contains(&(own_vpc, peer_vpc))
     }
 
     /// The routes of table `rtb` for `dest`'s family: its listed routes

@@ -98,7 +98,25 @@ fn verify(topo: &Topology, exp: &mut Explanation, ask: impl Fn(&Topology) -> Opt
         return;
     };
     // A diff that could not run has not looked: it never says "nothing else".
-    let radius = blast_radius(topo, &copy, exp);
+    // A transit gateway change reaches every attached VPC: measuring it is
+    // a diff of the whole hub, seconds to minutes at scale, so it is left
+    // to `netpath diff` (not measured, and said so).
+    let hub_wide = exp.fixes.iter().filter(|f| f.verified).any(|f| {
+        matches!(
+            f.edit,
+            Some(
+                FixEdit::TransitGatewayPropagation { .. }
+                    | FixEdit::TransitGatewayRoute { .. }
+                    | FixEdit::TransitGatewayAssociation { .. }
+                    | FixEdit::TransitGatewayAttachmentSubnet { .. }
+            )
+        )
+    });
+    let radius = if hub_wide {
+        None
+    } else {
+        blast_radius(topo, &copy, exp)
+    };
     let measured = radius.is_some();
     let (also_opens, also_opens_flows) = radius.unwrap_or_default();
     exp.after_fixes = Some(AfterFixes {

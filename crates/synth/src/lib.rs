@@ -27,11 +27,13 @@
 mod dual_stack;
 mod flow_logs;
 mod generate;
+mod hub;
 mod perturb;
 mod plan;
 
 pub use dual_stack::{cidr_twin, dual_stack};
 pub use flow_logs::{connections, RecordPoint, SynthConnection};
 pub use generate::{generate, SynthParams};
+pub use hub::{transit_gateway_hub, HUB_RTB, HUB_TGW};
 pub use perturb::perturb;
 pub use plan::random_plan;

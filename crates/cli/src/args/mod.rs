@@ -413,6 +413,9 @@ pub struct SynthArgs {
     /// Make the world dual-stack: IPv6 CIDRs, addresses on most ENIs, IPv6 twins of most rules, entries and routes, egress-only gateways (before --edits).
     #[arg(long)]
     pub dual_stack: bool,
+    /// Join every VPC to one transit gateway hub: an attachment per VPC with a subnet per Availability Zone (a few miss one), one route table every VPC propagates into (a few do not), routes to the other VPCs through it (before --edits).
+    #[arg(long)]
+    pub tgw: bool,
     /// Also write VPC Flow Logs records (default format, all ACCEPT) of
     /// synthetic TCP connections between the world's ENIs to this file, for
     /// `flowlogs` benchmarks.

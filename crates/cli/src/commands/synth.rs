@@ -15,6 +15,9 @@ pub fn run(args: SynthArgs) -> anyhow::Result<u8> {
     if args.dual_stack {
         synth::dual_stack(&mut snap, args.seed);
     }
+    if args.tgw {
+        synth::transit_gateway_hub(&mut snap, args.seed);
+    }
     if args.edits > 0 {
         let (edited, log) = synth::perturb(&snap, args.edits, args.seed.wrapping_add(1));
         for l in log {

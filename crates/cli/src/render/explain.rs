@@ -331,6 +331,9 @@ pub fn table(exp: &Explanation, topo: &Topology) -> String {
                 ));
             }
             line.push_str(&match a.also_opens {
+                _ if !a.also_opens_measured && hub_wide(exp) => {
+                    "; what else they open was not measured: a transit gateway change reaches every attached VPC (`netpath diff` the snapshot before and after lists it)".to_string()
+                }
                 _ if !a.also_opens_measured => {
                     "; what else they open was not measured: review each CIDR".to_string()
                 }
@@ -384,4 +387,21 @@ pub fn observed(r: &Reconciliation) -> String {
         let _ = writeln!(out, "  {}. {c}", i + 1);
     }
     out
+}
+
+/// True when a verified fix changes a transit gateway (its blast radius is
+/// not measured: see `netpath_engine::explain_verified`).
+fn hub_wide(exp: &netpath_engine::Explanation) -> bool {
+    use netpath_engine::FixEdit;
+    exp.fixes.iter().filter(|f| f.verified).any(|f| {
+        matches!(
+            f.edit,
+            Some(
+                FixEdit::TransitGatewayPropagation { .. }
+                    | FixEdit::TransitGatewayRoute { .. }
+                    | FixEdit::TransitGatewayAssociation { .. }
+                    | FixEdit::TransitGatewayAttachmentSubnet { .. }
+            )
+        )
+    })
 }

@@ -21,6 +21,7 @@ mod network_acl;
 mod network_interface;
 mod route_table;
 mod security_group;
+mod transit_gateway;
 mod vpc_peering_connection;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,6 +36,7 @@ use network_acl::network_acls;
 use network_interface::network_interfaces;
 use route_table::route_tables;
 use security_group::security_groups;
+use transit_gateway::transit_gateways;
 use vpc_peering_connection::peerings;
 
 /// Added, removed or modified.
@@ -284,63 +286,7 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Edit> {
     out
 }
 
-/// Transit gateways, their attachments, route tables, routes and
-/// propagations: each a whole-resource edit, touching the id a walk through
-/// it names (the gateway, the attachment, the route table).
-fn transit_gateways(out: &mut Vec<Edit>, before: &Snapshot, after: &Snapshot) {
-    let b = before;
-    let a = after;
-    whole(
-        out,
-        "transit-gateway",
-        &b.transit_gateways,
-        &a.transit_gateways,
-        |t| &t.transit_gateway_id,
-        |_| None,
-    );
-    whole(
-        out,
-        "transit-gateway-attachment",
-        &b.transit_gateway_attachments,
-        &a.transit_gateway_attachments,
-        |t| &t.transit_gateway_attachment_id,
-        |_| None,
-    );
-    whole(
-        out,
-        "transit-gateway-vpc-attachment",
-        &b.transit_gateway_vpc_attachments,
-        &a.transit_gateway_vpc_attachments,
-        |t| &t.transit_gateway_attachment_id,
-        |_| None,
-    );
-    whole(
-        out,
-        "transit-gateway-route-table",
-        &b.transit_gateway_route_tables,
-        &a.transit_gateway_route_tables,
-        |t| &t.transit_gateway_route_table_id,
-        |_| None,
-    );
-    whole(
-        out,
-        "transit-gateway-routes",
-        &b.transit_gateway_routes,
-        &a.transit_gateway_routes,
-        |t| &t.transit_gateway_route_table_id,
-        |_| None,
-    );
-    whole(
-        out,
-        "transit-gateway-propagations",
-        &b.transit_gateway_propagations,
-        &a.transit_gateway_propagations,
-        |t| &t.transit_gateway_route_table_id,
-        |_| None,
-    );
-}
-
-fn by_id<'a, T>(
+pub(super) fn by_id<'a, T>(
     v: &'a Option<Vec<T>>,
     id: impl Fn(&'a T) -> &'a String,
 ) -> BTreeMap<&'a str, &'a T> {
@@ -348,7 +294,7 @@ fn by_id<'a, T>(
 }
 
 /// Adds, removes, and (for resources without a finer comparison) modifies.
-fn whole<T: Serialize + PartialEq>(
+pub(super) fn whole<T: Serialize + PartialEq>(
     out: &mut Vec<Edit>,
     kind: &'static str,
     before: &Option<Vec<T>>,
