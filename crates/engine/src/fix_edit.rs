@@ -114,6 +114,18 @@ pub enum FixEdit {
 impl Eq for FixEdit {}
 
 impl FixEdit {
+    /// True for a change of a transit gateway (an attachment's subnets or
+    /// association, a propagation, a route): it reaches every attached VPC.
+    pub fn is_transit_gateway(&self) -> bool {
+        matches!(
+            self,
+            FixEdit::TransitGatewayPropagation { .. }
+                | FixEdit::TransitGatewayRoute { .. }
+                | FixEdit::TransitGatewayAssociation { .. }
+                | FixEdit::TransitGatewayAttachmentSubnet { .. }
+        )
+    }
+
     /// Applies the change to `snap` in place. Output: false when the
     /// resource it names is not in the snapshot (nothing changed).
     pub fn apply(&self, snap: &mut Snapshot) -> bool {

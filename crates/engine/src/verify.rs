@@ -101,17 +101,11 @@ fn verify(topo: &Topology, exp: &mut Explanation, ask: impl Fn(&Topology) -> Opt
     // A transit gateway change reaches every attached VPC: measuring it is
     // a diff of the whole hub, seconds to minutes at scale, so it is left
     // to `netpath diff` (not measured, and said so).
-    let hub_wide = exp.fixes.iter().filter(|f| f.verified).any(|f| {
-        matches!(
-            f.edit,
-            Some(
-                FixEdit::TransitGatewayPropagation { .. }
-                    | FixEdit::TransitGatewayRoute { .. }
-                    | FixEdit::TransitGatewayAssociation { .. }
-                    | FixEdit::TransitGatewayAttachmentSubnet { .. }
-            )
-        )
-    });
+    let hub_wide = exp
+        .fixes
+        .iter()
+        .filter(|f| f.verified)
+        .any(|f| f.edit.as_ref().is_some_and(FixEdit::is_transit_gateway));
     let radius = if hub_wide {
         None
     } else {

@@ -392,16 +392,8 @@ pub fn observed(r: &Reconciliation) -> String {
 /// True when a verified fix changes a transit gateway (its blast radius is
 /// not measured: see `netpath_engine::explain_verified`).
 fn hub_wide(exp: &netpath_engine::Explanation) -> bool {
-    use netpath_engine::FixEdit;
-    exp.fixes.iter().filter(|f| f.verified).any(|f| {
-        matches!(
-            f.edit,
-            Some(
-                FixEdit::TransitGatewayPropagation { .. }
-                    | FixEdit::TransitGatewayRoute { .. }
-                    | FixEdit::TransitGatewayAssociation { .. }
-                    | FixEdit::TransitGatewayAttachmentSubnet { .. }
-            )
-        )
-    })
+    exp.fixes
+        .iter()
+        .filter(|f| f.verified)
+        .any(|f| f.edit.as_ref().is_some_and(|e| e.is_transit_gateway()))
 }
