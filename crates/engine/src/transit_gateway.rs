@@ -18,11 +18,10 @@ use ipnet::IpNet;
 use netpath_model::{
     Snapshot, TransitGateway, TransitGatewayAttachment, TransitGatewayRouteTable,
     TransitGatewayRouteTablePropagations, TransitGatewayRouteTableRoutes,
-    TransitGatewayVpcAttachment,
+    TransitGatewayVpcAttachment, Vpc,
 };
 
 use crate::addr::AddrSet;
-use crate::topology::Topology;
 
 /// Read-only index over the transit-gateway resources of one snapshot.
 #[derive(Default)]
@@ -33,6 +32,8 @@ pub struct TransitGateways<'a> {
     route_tables: HashMap<&'a str, &'a TransitGatewayRouteTable>,
     routes: HashMap<&'a str, &'a TransitGatewayRouteTableRoutes>,
     propagations: HashMap<&'a str, &'a TransitGatewayRouteTablePropagations>,
+    /// VPCs by id, for the CIDRs a propagation installs.
+    vpcs: HashMap<&'a str, &'a Vpc>,
     /// (VPC, VPC) pairs a group reference can match across, both ways
     /// (see [`TransitGateways::references_between`]), found once.
     ref_pairs: HashSet<(&'a str, &'a str)>,
@@ -112,6 +113,7 @@ impl<'a> TransitGateways<'a> {
             propagations: index(&snap.transit_gateway_propagations, |r| {
                 &r.transit_gateway_route_table_id
             }),
+            vpcs: index(&snap.vpcs, |v| &v.vpc_id),
             ref_pairs: HashSet::new(),
         };
         let on = |v: &Option<String>| v.as_deref() == Some("enable");
@@ -262,7 +264,7 @@ impl<'a> TransitGateways<'a> {
     /// Errors: what is missing to know the table's routes (the routes were
     /// not read, the listing is truncated, a propagation's CIDRs are not in
     /// the snapshot).
-    pub fn routes(&self, topo: &Topology, rtb: &str, v6: bool) -> Result<Vec<TgwRoute>, String> {
+    pub fn routes(&self, rtb: &str, v6: bool) -> Result<Vec<TgwRoute>, String> {
         let listed = self.routes.get(rtb).ok_or_else(|| {
             format!("the routes of transit gateway route table {rtb} (no SearchTransitGatewayRoutes output for it)")
         })?;
@@ -329,7 +331,7 @@ impl<'a> TransitGateways<'a> {
                     let Some(vpc_id) = p.resource_id.as_deref() else {
                         return Err(format!("the VPC of propagation {att} into {rtb}"));
                     };
-                    let Some(vpc) = topo.vpc(vpc_id) else {
+                    let Some(vpc) = self.vpcs.get(vpc_id) else {
                         return Err(format!(
                             "VPC {vpc_id}, whose CIDRs {att} propagates into {rtb} (not in the snapshot)"
                         ));
@@ -359,8 +361,8 @@ impl<'a> TransitGateways<'a> {
     /// Looks `dest` up in table `rtb`: longest prefix, static before
     /// propagated on a tie. An address set the table routes differently by
     /// address is unknown.
-    pub fn lookup(&self, topo: &Topology, rtb: &str, dest: &AddrSet) -> TgwLookup {
-        let routes = match self.routes(topo, rtb, dest.is_v6()) {
+    pub fn lookup(&self, rtb: &str, dest: &AddrSet) -> TgwLookup {
+        let routes = match self.routes(rtb, dest.is_v6()) {
             Ok(r) => r,
             Err(m) => return TgwLookup::Unknown(m),
         };

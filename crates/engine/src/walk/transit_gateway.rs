@@ -215,7 +215,7 @@ impl Walker<'_, '_> {
             self.push(h, ExplanationCode::BadState);
             return None;
         }
-        let route = match tgws.lookup(self.topo, rtb, dest) {
+        let route = match tgws.lookup(rtb, dest) {
             TgwLookup::Unknown(m) => {
                 self.unknown(leg, HopKind::TransitGatewayRouteTable, rtb, m);
                 return None;
