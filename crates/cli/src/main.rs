@@ -51,6 +51,10 @@ fn main() -> ExitCode {
     let mut cli = Cli::parse();
     cli.command.fold_deprecated();
     render::term::init(cli.color);
+    if let Err(e) = commands::declare_onprem(&cli.onprem) {
+        eprintln!("netpath: error: {e}");
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Explain(args) => commands::explain::run(args),
         Command::Snapshot(args) => commands::snapshot::run(args),

@@ -85,6 +85,24 @@ impl AddrSet {
         AddrSet::from_nets(false, &nets, Quantifier::OneOf)
     }
 
+    /// True for [`AddrSet::internet`] and [`AddrSet::internet_v6`] (not for
+    /// another set of every address, such as an on-premises network).
+    pub fn is_internet(&self) -> bool {
+        self.quantifier == Quantifier::Every
+            && *self
+                == if self.v6 {
+                    AddrSet::internet_v6()
+                } else {
+                    AddrSet::internet()
+                }
+    }
+
+    /// Every address of `net` (a declared on-premises network): a flow
+    /// passes only if it passes for each of them.
+    pub fn every_of(net: IpNet) -> AddrSet {
+        AddrSet::from_nets(net.addr().is_ipv6(), &[net], Quantifier::Every)
+    }
+
     fn from_nets(v6: bool, nets: &[IpNet], quantifier: Quantifier) -> AddrSet {
         AddrSet {
             v6,
@@ -254,12 +272,16 @@ impl fmt::Display for AddrSet {
         if let Some(ip) = self.as_single() {
             return write!(f, "{ip}");
         }
-        if self.quantifier == Quantifier::Every {
+        if self.is_internet() {
             return f.write_str(if self.v6 {
                 "any internet IPv6 address"
             } else {
                 "any internet address"
             });
+        }
+        if self.quantifier == Quantifier::Every {
+            let parts: Vec<String> = self.cidrs().iter().map(|n| n.to_string()).collect();
+            return write!(f, "every address in {}", parts.join(", "));
         }
         let parts: Vec<String> = self.cidrs().iter().map(|n| n.to_string()).collect();
         write!(f, "an address in {}", parts.join(", "))

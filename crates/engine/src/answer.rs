@@ -94,6 +94,10 @@ pub enum ExplanationCode {
     /// The VPN connection is not in a functional state (not available, or
     /// every tunnel down).
     BadStateVpn,
+    /// netpath: the Direct Connect gateway association's allowed prefixes
+    /// do not cover the VPC-side address, so the customer network has no
+    /// route to it.
+    NetpathDirectConnectPrefixNotAllowed,
 }
 
 impl ExplanationCode {
@@ -143,6 +147,9 @@ impl ExplanationCode {
             }
             ExplanationCode::BadStateVpn => {
                 "the VPN connection is not available or every tunnel is down"
+            }
+            ExplanationCode::NetpathDirectConnectPrefixNotAllowed => {
+                "the Direct Connect gateway association does not allow the VPC-side address"
             }
         }
     }
@@ -241,8 +248,12 @@ pub enum HopKind {
     /// The transit gateway route table associated with the attachment the
     /// packet arrived on.
     TransitGatewayRouteTable,
-    /// A virtual private gateway and its Site-to-Site VPN connections.
+    /// A virtual private gateway and its Site-to-Site VPN connections (or
+    /// a transit gateway's VPN attachment and its connection).
     VpnGateway,
+    /// A Direct Connect gateway and its association with a virtual private
+    /// gateway or a transit gateway.
+    DirectConnectGateway,
     /// The host's own firewall (nftables or iptables), from host facts.
     HostFirewall,
     /// The listening socket on the destination host, from host facts.

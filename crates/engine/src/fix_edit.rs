@@ -109,6 +109,15 @@ pub enum FixEdit {
         /// `tgw-attach-…`.
         transit_gateway_attachment_id: String,
     },
+    /// `directconnect update-direct-connect-gateway-association
+    /// --add-allowed-prefixes-to-direct-connect-gateway`: one more allowed
+    /// prefix on a Direct Connect gateway association.
+    DirectConnectAllowedPrefix {
+        /// The association's id.
+        association_id: String,
+        /// The VPC-side CIDR allowed.
+        cidr: IpNet,
+    },
 }
 
 impl Eq for FixEdit {}
@@ -124,6 +133,20 @@ impl FixEdit {
                 | FixEdit::TransitGatewayAssociation { .. }
                 | FixEdit::TransitGatewayAttachmentSubnet { .. }
         )
+    }
+
+    /// Why what else this change opens is not measured, when it is not: a
+    /// transit gateway change reaches every attached VPC (a diff of the
+    /// whole hub, left to `netpath diff`); an allowed prefix changes what a
+    /// customer network reaches, which the diff does not enumerate.
+    pub fn unmeasured_reason(&self) -> Option<&'static str> {
+        if self.is_transit_gateway() {
+            Some("a transit gateway change reaches every attached VPC (`netpath diff` the snapshot before and after lists it)")
+        } else if matches!(self, FixEdit::DirectConnectAllowedPrefix { .. }) {
+            Some("an allowed prefix opens the whole CIDR to the customer network, which `netpath diff` does not enumerate: review it")
+        } else {
+            None
+        }
     }
 
     /// Applies the change to `snap` in place. Output: false when the
@@ -359,6 +382,23 @@ impl FixEdit {
                         },
                     ],
                 });
+                true
+            }
+            FixEdit::DirectConnectAllowedPrefix {
+                association_id,
+                cidr,
+            } => {
+                let Some(a) = snap
+                    .direct_connect_gateway_associations
+                    .iter_mut()
+                    .flatten()
+                    .find(|a| &a.association_id == association_id)
+                else {
+                    return false;
+                };
+                if !a.allowed_prefixes.contains(cidr) {
+                    a.allowed_prefixes.push(*cidr);
+                }
                 true
             }
         }

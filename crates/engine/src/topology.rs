@@ -91,6 +91,17 @@ fn index<'a, T>(v: &'a Option<Vec<T>>, id: impl Fn(&'a T) -> &'a str) -> HashMap
 }
 
 impl<'a> Topology<'a> {
+    /// The declared on-premises network (`onprem.json`, `--onprem`) that
+    /// holds every address of `addr`: the narrowest when several do.
+    pub fn onprem_network(&self, addr: &crate::addr::AddrSet) -> Option<&'a OnPremNetwork> {
+        self.snapshot
+            .onprem_networks
+            .iter()
+            .flatten()
+            .filter(|n| addr.within(&n.cidr))
+            .max_by_key(|n| n.cidr.prefix_len())
+    }
+
     /// Indexes `snapshot`. Never fails: inconsistencies are left for the walk
     /// to report as missing data.
     pub fn new(snapshot: &'a Snapshot) -> Topology<'a> {

@@ -214,6 +214,48 @@ impl<'a> TransitGateways<'a> {
         out
     }
 
+    /// The VPN or Direct Connect attachment of `tgw` that the table
+    /// associated with `vpc_id`'s attachment routes `remote` to, with the
+    /// route's CIDR: the customer network `remote` is in, as seen from that
+    /// VPC.
+    pub fn customer_attachment(
+        &self,
+        tgw: &str,
+        vpc_id: &str,
+        remote: &AddrSet,
+    ) -> Option<(String, IpNet)> {
+        let own = self.vpc_attachments_of(tgw, vpc_id).into_iter().next()?;
+        let rtb = self
+            .attachment(&own.transit_gateway_attachment_id)?
+            .associated_route_table()?;
+        let TgwLookup::Route(r) = self.lookup(rtb, remote) else {
+            return None;
+        };
+        let id = r.attachment_id?;
+        self.attachment(&id)
+            .filter(|a| matches!(a.resource_type.as_str(), "vpn" | "direct-connect-gateway"))
+            .map(|a| (a.transit_gateway_attachment_id.clone(), r.cidr))
+    }
+
+    /// The transit gateway (lowest id first) through which `vpc_id`'s
+    /// attachment leads to a customer network holding `remote`, with that
+    /// network's CIDR in the gateway's table: a client at `remote` is
+    /// there, whatever the VPC's own route tables say.
+    pub fn customer_gateway_for(&self, vpc_id: &str, remote: &AddrSet) -> Option<(String, IpNet)> {
+        let mut tgws: Vec<&str> = self
+            .vpc_attachments
+            .values()
+            .filter(|a| a.vpc_id == vpc_id && a.state == "available")
+            .map(|a| a.transit_gateway_id.as_str())
+            .collect();
+        tgws.sort_unstable();
+        tgws.dedup();
+        tgws.into_iter().find_map(|t| {
+            self.customer_attachment(t, vpc_id, remote)
+                .map(|(_, cidr)| (t.to_string(), cidr))
+        })
+    }
+
     /// True when the propagations into `rtb` were read.
     pub fn has_propagations(&self, rtb: &str) -> bool {
         self.propagations.contains_key(rtb)

@@ -100,12 +100,13 @@ fn verify(topo: &Topology, exp: &mut Explanation, ask: impl Fn(&Topology) -> Opt
     // A diff that could not run has not looked: it never says "nothing else".
     // A transit gateway change reaches every attached VPC: measuring it is
     // a diff of the whole hub, seconds to minutes at scale, so it is left
-    // to `netpath diff` (not measured, and said so).
-    let hub_wide = exp
-        .fixes
-        .iter()
-        .filter(|f| f.verified)
-        .any(|f| f.edit.as_ref().is_some_and(FixEdit::is_transit_gateway));
+    // to `netpath diff`; an allowed prefix opens a customer network, which
+    // the diff does not enumerate (not measured, and said so).
+    let hub_wide = exp.fixes.iter().filter(|f| f.verified).any(|f| {
+        f.edit
+            .as_ref()
+            .is_some_and(|e| e.unmeasured_reason().is_some())
+    });
     let radius = if hub_wide {
         None
     } else {

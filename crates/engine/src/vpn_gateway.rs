@@ -46,9 +46,10 @@ pub(crate) fn vgw_for_remote(
     out.into_iter().next()
 }
 
-/// The ids of the virtual private gateways attached to `vpc_id` and of
-/// their VPN connections: what a flow to or from the VPC's customer
-/// networks can consult (`diff` walks such flows again when one changes).
+/// The ids of the virtual private gateways attached to `vpc_id`, of their
+/// VPN connections and of their Direct Connect gateway associations: what
+/// a flow to or from the VPC's customer networks can consult (`diff` walks
+/// such flows again when one changes).
 pub(crate) fn footprint(topo: &Topology, vpc_id: &str) -> Vec<String> {
     let snap = topo.snapshot;
     let mut out = Vec::new();
@@ -62,7 +63,20 @@ pub(crate) fn footprint(topo: &Topology, vpc_id: &str) -> Vec<String> {
                     .filter(|c| c.vpn_gateway_id.as_deref() == Some(g.vpn_gateway_id.as_str()))
                     .map(|c| c.vpn_connection_id.clone()),
             );
+            out.extend(dx_associations(topo, &g.vpn_gateway_id));
         }
     }
     out
+}
+
+/// The ids of the Direct Connect gateway associations of `gateway` (a
+/// `vgw-…` or `tgw-…`).
+pub(crate) fn dx_associations(topo: &Topology, gateway: &str) -> Vec<String> {
+    topo.snapshot
+        .direct_connect_gateway_associations
+        .iter()
+        .flatten()
+        .filter(|a| a.associated_gateway_id == gateway)
+        .map(|a| a.association_id.clone())
+        .collect()
 }

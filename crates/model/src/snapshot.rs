@@ -163,6 +163,14 @@ pub struct Snapshot {
     /// through a virtual private gateway are then unknown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpn_connections: Option<Vec<VpnConnection>>,
+    /// `directconnect:DescribeDirectConnectGatewayAssociations` (absent in
+    /// snapshots from before Direct Connect was read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct_connect_gateway_associations: Option<Vec<DirectConnectGatewayAssociation>>,
+    /// On-premises networks the user declared (`onprem.json`, `--onprem`);
+    /// never collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onprem_networks: Option<Vec<OnPremNetwork>>,
 }
 
 /// The on-disk file read in one typed pass (see
@@ -204,6 +212,10 @@ struct SnapshotFile {
     vpn_gateways: Option<Vec<VpnGateway>>,
     #[serde(default)]
     vpn_connections: Option<Vec<VpnConnection>>,
+    #[serde(default)]
+    direct_connect_gateway_associations: Option<Vec<DirectConnectGatewayAssociation>>,
+    #[serde(default)]
+    onprem_networks: Option<Vec<OnPremNetwork>>,
 }
 
 /// The on-disk envelope: format marker, version, then the snapshot.
@@ -272,6 +284,10 @@ impl Snapshot {
         });
         by(&mut self.vpn_gateways, |x| &x.vpn_gateway_id);
         by(&mut self.vpn_connections, |x| &x.vpn_connection_id);
+        by(&mut self.direct_connect_gateway_associations, |x| {
+            &x.association_id
+        });
+        by(&mut self.onprem_networks, |x| &x.name);
     }
 
     /// Parses a snapshot file's bytes. `path` is used only in error messages.
@@ -352,6 +368,8 @@ impl SnapshotFile {
             transit_gateway_propagations: file.transit_gateway_propagations,
             vpn_gateways: file.vpn_gateways,
             vpn_connections: file.vpn_connections,
+            direct_connect_gateway_associations: file.direct_connect_gateway_associations,
+            onprem_networks: file.onprem_networks,
         };
         snap.validate(path)?;
         Ok(Some(snap))
@@ -462,6 +480,13 @@ impl Snapshot {
         )?;
         snap.vpn_gateways = collection(path, &mut obj, "vpn_gateways", "vpn_gateway_id")?;
         snap.vpn_connections = collection(path, &mut obj, "vpn_connections", "vpn_connection_id")?;
+        snap.direct_connect_gateway_associations = collection(
+            path,
+            &mut obj,
+            "direct_connect_gateway_associations",
+            "association_id",
+        )?;
+        snap.onprem_networks = collection(path, &mut obj, "onprem_networks", "name")?;
         snap.validate(path)?;
         Ok(snap)
     }

@@ -33,6 +33,12 @@ pub struct Cli {
     /// Colour the output: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// An on-premises network, NAME=CIDR or CIDR; repeat for several. An
+    /// address in one is reached over a VPN, Direct Connect or a transit
+    /// gateway, never the internet; `check` selects them as `onprem` or
+    /// `onprem:NAME`. Adds to an `onprem.json` beside the snapshot.
+    #[arg(long = "onprem", global = true, value_name = "NAME=CIDR")]
+    pub onprem: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]

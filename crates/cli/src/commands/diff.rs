@@ -20,8 +20,8 @@ struct DiffPayload<'a> {
 
 /// Exit status: 1 when a change counts under `--fail-on`, else 0.
 pub fn run(args: DiffArgs) -> anyhow::Result<u8> {
-    let before = netpath_model::load(&args.before)?;
-    let after = netpath_model::load(&args.after)?;
+    let before = super::load_path(&args.before)?;
+    let after = super::load_path(&args.after)?;
     let (tb, ta) = (
         Topology::new(&before.snapshot),
         Topology::new(&after.snapshot),

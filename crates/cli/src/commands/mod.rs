@@ -23,14 +23,51 @@ use netpath_model::IpProtocol;
 
 use crate::args::{Proto, SourceArgs};
 
+/// The on-premises networks of `--onprem`, declared once by `main`.
+static ONPREM: std::sync::OnceLock<Vec<netpath_model::OnPremNetwork>> = std::sync::OnceLock::new();
+
+/// Parses the `--onprem` values (`NAME=CIDR` or `CIDR`) for [`load_path`].
+///
+/// Errors: the first value whose CIDR does not parse, named.
+pub fn declare_onprem(values: &[String]) -> anyhow::Result<()> {
+    let parsed = values
+        .iter()
+        .map(|v| netpath_model::OnPremNetwork::parse(v).map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let _ = ONPREM.set(parsed);
+    Ok(())
+}
+
+/// Adds the `--onprem` networks to `imported` (replacing those of an
+/// `onprem.json` with the same name).
+fn with_declared(mut imported: netpath_model::Imported) -> netpath_model::Imported {
+    for n in ONPREM.get().into_iter().flatten() {
+        let list = imported
+            .snapshot
+            .onprem_networks
+            .get_or_insert_with(Vec::new);
+        list.retain(|x| x.name != n.name);
+        list.push(n.clone());
+    }
+    imported
+}
+
+/// Loads a snapshot file or folder ([`netpath_model::load`], which reads an
+/// `onprem.json` beside it) with the `--onprem` networks added.
+///
+/// Errors: as [`netpath_model::load`].
+pub fn load_path(path: &Path) -> anyhow::Result<netpath_model::Imported> {
+    Ok(with_declared(netpath_model::load(path)?))
+}
+
 impl SourceArgs {
     /// Loads the snapshot: the `--snapshot` file or folder, else the live
     /// snapshot (cached; see [`snapshot::cached`]). Returns it and a name for
     /// messages and JSON documents: the path as given, or `the live snapshot`.
     pub fn load(&self) -> anyhow::Result<(netpath_model::Imported, String)> {
         let imported = match &self.snapshot {
-            Some(path) => netpath_model::load(path)?,
-            None => snapshot::cached(self)?,
+            Some(path) => load_path(path)?,
+            None => with_declared(snapshot::cached(self)?),
         };
         let name = self.snapshot.as_ref().map_or_else(
             || "the live snapshot".to_string(),

@@ -10,7 +10,7 @@ use crate::render::{self, Envelope};
 
 /// Exit status: 1 when a change counts under `--fail-on`, else 0.
 pub fn run(args: PlanArgs) -> anyhow::Result<u8> {
-    let imported = netpath_model::load(&args.snapshot)?;
+    let imported = super::load_path(&args.snapshot)?;
     let plan = Plan::read(&args.plan)?;
     let opts = DiffOptions {
         from: args.from,

@@ -331,8 +331,11 @@ pub fn table(exp: &Explanation, topo: &Topology) -> String {
                 ));
             }
             line.push_str(&match a.also_opens {
-                _ if !a.also_opens_measured && hub_wide(exp) => {
-                    "; what else they open was not measured: a transit gateway change reaches every attached VPC (`netpath diff` the snapshot before and after lists it)".to_string()
+                _ if !a.also_opens_measured && unmeasured(exp).is_some() => {
+                    format!(
+                        "; what else they open was not measured: {}",
+                        unmeasured(exp).unwrap_or_default()
+                    )
                 }
                 _ if !a.also_opens_measured => {
                     "; what else they open was not measured: review each CIDR".to_string()
@@ -389,11 +392,11 @@ pub fn observed(r: &Reconciliation) -> String {
     out
 }
 
-/// True when a verified fix changes a transit gateway (its blast radius is
-/// not measured: see `netpath_engine::explain_verified`).
-fn hub_wide(exp: &netpath_engine::Explanation) -> bool {
+/// Why the blast radius of the verified fixes was not measured (a transit
+/// gateway or Direct Connect change: see `netpath_engine::explain_verified`).
+fn unmeasured(exp: &netpath_engine::Explanation) -> Option<&'static str> {
     exp.fixes
         .iter()
         .filter(|f| f.verified)
-        .any(|f| f.edit.as_ref().is_some_and(|e| e.is_transit_gateway()))
+        .find_map(|f| f.edit.as_ref().and_then(|e| e.unmeasured_reason()))
 }

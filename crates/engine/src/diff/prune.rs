@@ -123,6 +123,7 @@ pub(super) fn footprint(topo: &Topology, e: &End, side: usize, out: &mut Vec<Str
                     }
                     out.push(id);
                 }
+                out.extend(crate::vpn_gateway::dx_associations(topo, tgw));
             }
         }
     }

@@ -265,6 +265,14 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Edit> {
     );
     whole(
         &mut out,
+        "direct-connect-gateway-association",
+        &before.direct_connect_gateway_associations,
+        &after.direct_connect_gateway_associations,
+        |a| &a.association_id,
+        |_| None,
+    );
+    whole(
+        &mut out,
         "prefix-list",
         &before.prefix_lists,
         &after.prefix_lists,

@@ -21,6 +21,7 @@ use crate::resolve::{Endpoint, Placement};
 use crate::topology::Topology;
 use crate::walk::Flow;
 
+mod direct_connect;
 mod peering;
 mod route;
 mod security_group;
@@ -208,12 +209,11 @@ impl FixContext<'_, '_> {
         // A private outside address (RFC 1918) is an on-premises client, not
         // the internet: opening a private resource to it exposes nothing
         // (<https://www.rfc-editor.org/rfc/rfc1918#section-3>).
-        let on_premises = self
-            .src
-            .address
-            .as_ref()
-            .and_then(|a| a.as_single())
-            .is_some_and(crate::addr::is_private_ip);
+        // So is a declared on-premises network.
+        let on_premises = self.src.address.as_ref().is_some_and(|a| {
+            a.as_single().is_some_and(crate::addr::is_private_ip)
+                || self.topo.onprem_network(a).is_some()
+        });
         if on_premises {
             return None;
         }
@@ -306,6 +306,11 @@ impl FixContext<'_, '_> {
                 ),
                 None,
             ),
+            (HopKind::DirectConnectGateway, ExplanationCode::NetpathDirectConnectPrefixNotAllowed) => {
+                let (s, c, e) = self.direct_connect_fix(h);
+                edit = e;
+                (s, c)
+            }
             (HopKind::TransitGatewayAttachment | HopKind::TransitGatewayRouteTable, code) => {
                 let (s, c, e) = self.tgw_fix(h, code);
                 edit = e;

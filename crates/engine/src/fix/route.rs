@@ -8,7 +8,6 @@
 use netpath_model::RouteState;
 
 use super::FixContext;
-use crate::addr::Quantifier;
 use crate::answer::{FixEdit, Hop, PathLeg};
 use crate::walk::peer_cidr;
 
@@ -116,7 +115,7 @@ impl FixContext<'_, '_> {
                         .dst
                         .address
                         .as_ref()
-                        .filter(|a| a.quantifier() != Quantifier::Every)
+                        .filter(|a| !a.is_internet())
                         .map(peer_cidr)
                         .or_else(|| {
                             self.dp
@@ -127,7 +126,7 @@ impl FixContext<'_, '_> {
                         .src
                         .address
                         .as_ref()
-                        .filter(|a| a.quantifier() != Quantifier::Every)
+                        .filter(|a| !a.is_internet())
                         .map(peer_cidr),
                 }
                 .unwrap_or_else(|| any.into());
@@ -149,6 +148,57 @@ impl FixContext<'_, '_> {
                             destination_flag(&cidr)
                         )),
                         route_edit(rtb, &cidr, &vgw),
+                    );
+                }
+                // One the VPC's transit gateway attachment routes to a VPN
+                // or Direct Connect attachment: route its network to the
+                // transit gateway
+                // (<https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpn-attachments.html>).
+                if let Some((tgw, cidr)) =
+                    peer.and_then(|p| self.topo.tgw.customer_gateway_for(&from.vpc_id, p))
+                {
+                    let cidr = cidr.to_string();
+                    return (
+                        format!("route {cidr} (the customer network behind {tgw}) in {rtb} to {tgw}"),
+                        Some(format!(
+                            "aws ec2 {verb} --route-table-id {rtb} {} {cidr} --transit-gateway-id {tgw}",
+                            destination_flag(&cidr)
+                        )),
+                        route_edit(rtb, &cidr, &tgw),
+                    );
+                }
+                // A declared on-premises network, or a private address, no
+                // gateway of the VPC leads to: a route to an internet
+                // gateway would be wrong, the internet does not route it
+                // (<https://www.rfc-editor.org/rfc/rfc1918#section-3>).
+                let onprem = peer.and_then(|p| match self.topo.onprem_network(p) {
+                    Some(n) => Some(format!("in on-premises network {} ({})", n.name, n.cidr)),
+                    None => p
+                        .as_single()
+                        .filter(|ip| crate::addr::is_private_ip(*ip))
+                        .map(|_| "a private address (on premises or another network)".to_string()),
+                });
+                if let (Some(what), Some(p)) = (onprem, peer) {
+                    let vgw = self.topo.snapshot.vpn_gateways.iter().flatten().find(|g| {
+                        g.vpc_attachments
+                            .iter()
+                            .any(|a| a.vpc_id == from.vpc_id && a.state == "attached")
+                    });
+                    let cidr = peer_cidr(p);
+                    let how = match vgw {
+                        Some(g) => format!(
+                            "if it is behind {0}, have its customer gateway advertise it (or add a static VPN route) and route {cidr} in {rtb} to {0}; otherwise connect the VPC to that network",
+                            g.vpn_gateway_id
+                        ),
+                        None => format!("connect the VPC to that network (a VPN, Direct Connect, or a transit gateway attachment), then route {cidr} in {rtb} to that gateway"),
+                    };
+                    return (
+                        format!(
+                            "{p} is {what}, and no route of {} leads to it through a virtual private gateway or a transit gateway: {how}",
+                            from.vpc_id
+                        ),
+                        None,
+                        None,
                     );
                 }
                 // A client with no public IP reaches the internet only

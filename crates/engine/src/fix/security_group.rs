@@ -8,7 +8,6 @@
 use netpath_model::IpProtocol;
 
 use super::{Change, FixContext};
-use crate::addr::Quantifier;
 use crate::answer::{Direction, FixEdit, Hop};
 use crate::resolve::Placement;
 use crate::walk::peer_cidr;
@@ -84,7 +83,7 @@ impl FixContext<'_, '_> {
                 Direction::Ingress => self.src.address.as_ref(),
                 Direction::Egress => self.dst.address.as_ref(),
             }
-            .filter(|a| a.quantifier() != Quantifier::Every)
+            .filter(|a| !a.is_internet())
             .map(|a| FixPeer::Cidr(peer_cidr(a))),
         };
         let narrower = match (&peer_spec, peer) {

@@ -1,4 +1,5 @@
-//! Selectors: from `tag:K=V`, `sg:…`, `kind:…`, `subnet:…` or a reference
+//! Selectors: from `tag:K=V`, `sg:…`, `kind:…`, `subnet:…`, `vpc:…`,
+//! `onprem[:NAME]` or a reference
 //! to the endpoints they name.
 
 use std::collections::BTreeSet;
@@ -51,7 +52,9 @@ fn tag_matches(tags: &netpath_model::Tags, key: &str, value: &str) -> bool {
 /// Selectors: `internet`; `tag:Key=Value` (instances and unattached ENIs
 /// with the tag); `sg:GROUP` (ENIs and DB instances carrying the group, by
 /// id or name); `kind:db-instance|instance|network-interface`;
-/// `subnet:SUBNET-ID`; or any reference `explain` takes (instance id, ENI
+/// `subnet:SUBNET-ID`; `vpc:VPC` (ENIs and DB instances in the VPC, by id
+/// or Name tag); `onprem` or `onprem:NAME` (each declared on-premises
+/// network, every address of it); or any reference `explain` takes (instance id, ENI
 /// id, Name tag, DB identifier or endpoint, IPv4 or IPv6 address; an
 /// address selects flows of its own family only).
 ///
@@ -151,6 +154,57 @@ pub fn select(topo: &Topology, selector: &str) -> Result<Vec<Selected>, String> 
         }
     } else if let Some(s) = selector.strip_prefix("subnet:") {
         out.extend(enis().filter(|e| e.subnet_id == s).map(eni_sel));
+    } else if let Some(v) = selector.strip_prefix("vpc:") {
+        // By id or Name tag.
+        let ids: Vec<&str> = snap
+            .vpcs
+            .iter()
+            .flatten()
+            .filter(|x| x.vpc_id == v || x.tags.get("Name").is_some_and(|n| n == v))
+            .map(|x| x.vpc_id.as_str())
+            .collect();
+        if ids.is_empty() {
+            return Err(format!("`{selector}`: no VPC has id or Name `{v}`"));
+        }
+        out.extend(
+            enis()
+                .filter(|e| ids.contains(&e.vpc_id.as_str()))
+                .map(eni_sel),
+        );
+        for d in snap.db_instances.iter().flatten() {
+            let inside = d
+                .db_subnet_group
+                .as_ref()
+                .and_then(|g| g.vpc_id.as_deref())
+                .is_some_and(|v| ids.contains(&v));
+            if inside {
+                out.insert(db_sel(d));
+            }
+        }
+    } else if selector == "onprem" || selector.starts_with("onprem:") {
+        let name = selector.strip_prefix("onprem:");
+        let declared: Vec<_> = snap
+            .onprem_networks
+            .iter()
+            .flatten()
+            .filter(|n| name.is_none_or(|x| n.name == x || n.cidr.to_string() == x))
+            .collect();
+        if declared.is_empty() {
+            return Err(format!("`{selector}`: no such on-premises network is declared (pass --onprem NAME=CIDR, or put an onprem.json beside the snapshot)"));
+        }
+        for n in declared {
+            out.insert(Selected {
+                name: format!("onprem:{}", n.name),
+                reference: format!("onprem:{}", n.name),
+                groups: Vec::new(),
+                db_port: None,
+                families: vec![if n.cidr.addr().is_ipv6() {
+                    IpVersion::Ipv6
+                } else {
+                    IpVersion::Ipv4
+                }],
+            });
+        }
     } else {
         let literal = IpVersion::of_literal(selector);
         let ep = crate::resolve::resolve_in(topo, selector, None, literal == Some(IpVersion::Ipv6))

@@ -395,6 +395,9 @@ pub fn resolve_in<'a>(
     if let Ok(ip) = r.parse::<IpAddr>() {
         return Ok(resolve_ip(topo, r, ip, prefer_vpc));
     }
+    if let Some(ep) = onprem_endpoint(topo, r)? {
+        return Ok(ep);
+    }
     match reference::canonical(r) {
         Some(Pasted::Id(id)) => {
             let mut ep = resolve_in(topo, &id, prefer_vpc, v6)?;
@@ -525,4 +528,46 @@ fn resolve_ip<'a>(
         return ep;
     }
     ep
+}
+
+/// `onprem:NAME` (or `onprem` when exactly one is declared): every address
+/// of a declared on-premises network (`onprem.json`, `--onprem`). `None`
+/// for any other reference.
+///
+/// Errors: [`ResolveError::Unplaceable`] naming the declared networks when
+/// none (or, for `onprem`, more than one) matches.
+fn onprem_endpoint<'a>(topo: &Topology<'a>, r: &str) -> Result<Option<Endpoint<'a>>, ResolveError> {
+    let name = match r.strip_prefix("onprem:") {
+        Some(n) => Some(n),
+        None if r == "onprem" => None,
+        None => return Ok(None),
+    };
+    let declared: Vec<&netpath_model::OnPremNetwork> =
+        topo.snapshot.onprem_networks.iter().flatten().collect();
+    let found: Vec<_> = declared
+        .iter()
+        .filter(|n| name.is_none_or(|x| n.name == x || n.cidr.to_string() == x))
+        .collect();
+    match found.as_slice() {
+        [n] => {
+            let mut ep = Endpoint::new(r, EndpointKind::Ip);
+            ep.address = Some(AddrSet::every_of(n.cidr));
+            Ok(Some(ep))
+        }
+        _ => Err(ResolveError::Unplaceable {
+            reference: r.to_string(),
+            message: if declared.is_empty() {
+                "no on-premises network is declared: pass --onprem NAME=CIDR or put an onprem.json beside the snapshot".into()
+            } else {
+                format!(
+                    "name one of the declared on-premises networks: {}",
+                    declared
+                        .iter()
+                        .map(|n| format!("onprem:{} ({})", n.name, n.cidr))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+        }),
+    }
 }

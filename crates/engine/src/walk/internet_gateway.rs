@@ -6,7 +6,7 @@ use super::return_path::{RouteBack, Step};
 use super::{hop, Walker};
 use netpath_model::Direction;
 
-use crate::addr::{is_private_ip, AddrSet, Quantifier};
+use crate::addr::{is_private_ip, AddrSet};
 use crate::answer::{Decision, ExplanationCode, HopKind, PathLeg};
 use crate::resolve::{Endpoint, EndpointKind, Placement};
 use crate::route_table::{self, RouteTarget};
@@ -259,18 +259,38 @@ impl<'a> Walker<'_, 'a> {
             .map_or_else(|| dp.vpc_id.clone(), |g| g.internet_gateway_id.clone());
         // `internet` itself is the internet, whatever the routes say; an
         // outside address may be on premises.
-        let beyond = if src.quantifier() == Quantifier::Every {
+        let beyond = if src.is_internet() {
             Ok(None)
         } else {
-            // A client a VPN connection's static route names is in that
-            // customer network even when no route leads back to it.
+            // A client a VPN connection's static route names, or one the
+            // VPC's transit gateway attachment routes to a VPN or Direct
+            // Connect attachment, is in that customer network even when no
+            // route of the subnet leads back to it.
             match self.gateway_back(&dp.subnet_id, src) {
                 Ok(None) => Ok(
                     crate::vpn_gateway::vgw_for_remote(self.topo, &dp.vpc_id, src)
-                        .map(|(g, _)| ("virtual private gateway", g)),
+                        .map(|(g, _)| ("virtual private gateway", g))
+                        .or_else(|| {
+                            self.topo
+                                .tgw
+                                .customer_gateway_for(&dp.vpc_id, src)
+                                .map(|(t, _)| ("transit gateway", t))
+                        }),
                 ),
                 other => other,
             }
+        };
+        // A client no gateway of the VPC leads to, that is not on the
+        // internet: in a declared on-premises network, or at a private
+        // address, which the internet does not route
+        // (<https://www.rfc-editor.org/rfc/rfc1918#section-3>).
+        let onprem: Option<String> = match (&beyond, self.topo.onprem_network(src)) {
+            (Ok(None), Some(n)) => Some(format!("on-premises network {} ({})", n.name, n.cidr)),
+            (Ok(None), None) if src.as_single().is_some_and(is_private_ip) => Some(
+                "a private address, so on premises or in another network, never on the internet"
+                    .into(),
+            ),
+            _ => None,
         };
         if let Err(m) = &beyond {
             let mut h = hop(
@@ -286,21 +306,34 @@ impl<'a> Walker<'_, 'a> {
             self.unknown(PathLeg::Forward, HopKind::VpnGateway, &dp.vpc_id, m);
         } else if let Ok(Some(("virtual private gateway", id))) = &beyond {
             // The client is in the customer network behind the VGW.
-            self.vpn_gateway(PathLeg::Forward, id, &dp.vpc_id, src);
+            self.vpn_gateway(PathLeg::Forward, id, &dp.vpc_id, (&dp.addr, src));
         } else if let Ok(Some((kind, id))) = &beyond {
+            // On premises behind a VPN or Direct Connect attachment of the
+            // transit gateway: walked there, with its own way back.
+            if *kind == "transit gateway" && self.outside_via_transit_gateway(src, dst, dp, id) {
+                return;
+            }
+            let why = if *kind == "transit gateway" {
+                format!("the table of {id} associated with {}'s attachment does not route {src} to a VPN or Direct Connect attachment (another VPC, a peering, or no route), and netpath does not follow such a client in yet", dp.vpc_id)
+            } else {
+                format!("netpath does not follow paths through {kind} yet")
+            };
             let mut h = hop(
                 PathLeg::Forward,
                 HopKind::RouteTable,
                 id,
                 Decision::Unknown,
                 format!(
-                    "{} routes replies to {src} to {kind} {id}: {src} is on premises or in another network reached through it, not an internet client, and netpath does not follow paths through {kind} yet",
+                    "{} routes replies to {src} to {kind} {id}: {src} is on premises or in another network reached through it, not an internet client; {why}",
                     dp.subnet_id
                 ),
             );
             h.missing
                 .push(format!("the path through {kind} {id} (not modelled)"));
             self.hops.push(h);
+        } else if onprem.is_some() {
+            // A declared on-premises client, and no gateway leads there:
+            // the reply's route decides (`RouteBack::OnPrem`).
         } else if let Some(m) = self.internet_gateways_missing(&dp.vpc_id) {
             self.unknown(PathLeg::Forward, HopKind::InternetGateway, &dp.vpc_id, m);
         } else if igws.is_empty() {
@@ -399,7 +432,7 @@ impl<'a> Walker<'_, 'a> {
             );
             self.push(h, ExplanationCode::NetpathNoPublicIp);
         }
-        if matches!(beyond, Ok(None)) {
+        if matches!(beyond, Ok(None)) && onprem.is_none() {
             if let Some(igw) = igws.first() {
                 self.edge_route(&igw.internet_gateway_id, dp);
             }
@@ -409,6 +442,11 @@ impl<'a> Walker<'_, 'a> {
                 subnet_id: dp.subnet_id.clone(),
                 to: src.clone(),
                 vgw: vgw.clone(),
+            },
+            _ if onprem.is_some() => RouteBack::OnPrem {
+                subnet_id: dp.subnet_id.clone(),
+                to: src.clone(),
+                network: onprem.clone().unwrap_or_default(),
             },
             _ => RouteBack::InternetGateway {
                 subnet_id: dp.subnet_id.clone(),

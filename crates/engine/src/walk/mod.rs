@@ -37,6 +37,7 @@
 //! (NAT gateways, and their 1024-65535 source ports).
 
 mod amazon_service;
+mod direct_connect_gateway;
 mod egress_only_internet_gateway;
 mod host;
 mod internet_gateway;
@@ -45,6 +46,7 @@ mod nat_gateway;
 mod return_path;
 mod state;
 mod transit_gateway;
+mod transit_gateway_customer;
 mod vpc_peering_connection;
 mod vpn_gateway;
 
@@ -52,7 +54,7 @@ use netpath_model::{IpProtocol, PortRange};
 
 use netpath_model::Direction;
 
-use crate::addr::{AddrSet, Quantifier};
+use crate::addr::AddrSet;
 use crate::answer::{Decision, ExplanationCode, Hop, HopKind, PathLeg};
 use crate::resolve::{Endpoint, Placement};
 use crate::route_table::RouteTarget;
@@ -184,7 +186,7 @@ pub(crate) fn peer_cidr(addr: &AddrSet) -> String {
         return format!("{ip}/{}", if ip.is_ipv6() { 128 } else { 32 });
     }
     let any = if addr.is_v6() { "::/0" } else { "0.0.0.0/0" };
-    if addr.quantifier() == Quantifier::Every {
+    if addr.is_internet() {
         return any.to_string();
     }
     addr.cidrs()
@@ -349,15 +351,10 @@ impl<'t, 'a> Walker<'t, 'a> {
                 }
             }
             Some((RouteTarget::TransitGateway(tgw), _)) => {
-                let from = (sp.subnet_id.as_str(), sp.vpc_id.as_str(), &sp.addr);
-                let port = PortRange::new(self.flow.port, self.flow.port);
-                match self.transit(PathLeg::Forward, &tgw, from, &daddr, port) {
-                    Some(exit) => Next::TransitGateway(exit),
-                    None => Next::Lost,
-                }
+                self.routed_to_transit_gateway(sp, &tgw, &daddr)
             }
             Some((RouteTarget::VpnGateway(vgw), _)) => {
-                if self.vpn_gateway(PathLeg::Forward, &vgw, &sp.vpc_id, &daddr) {
+                if self.vpn_gateway(PathLeg::Forward, &vgw, &sp.vpc_id, (&sp.addr, &daddr)) {
                     self.delivered = true;
                     Next::Internet
                 } else {

@@ -22,6 +22,7 @@
 
 use netpath_model::{Direction, PortRange};
 
+use super::transit_gateway::TgwOut;
 use super::Walker;
 use crate::addr::{AddrSet, PortSet};
 use crate::answer::{Decision, ExplanationCode, Hop, HopKind, PathLeg};
@@ -64,6 +65,35 @@ pub(super) enum RouteBack {
         subnet_id: String,
         to: AddrSet,
         vgw: String,
+    },
+    /// To a client ENI `to` in `to_subnet` of `to_vpc`, from the customer
+    /// network behind attachment `attachment_id` of transit gateway `tgw`,
+    /// which the request left by (`transit_gateway_customer.rs`).
+    FromCustomer {
+        tgw: String,
+        attachment_id: String,
+        to: AddrSet,
+        to_vpc: String,
+        to_subnet: String,
+    },
+    /// To a client `to` in the customer network behind transit gateway
+    /// `tgw`, which the request came in by, from `from` in `subnet_id` of
+    /// `vpc_id` (`transit_gateway_customer.rs`).
+    ToCustomer {
+        subnet_id: String,
+        vpc_id: String,
+        from: AddrSet,
+        to: AddrSet,
+        tgw: String,
+    },
+    /// To a client that is not on the internet (`network` says where: a
+    /// declared on-premises network, or a private address) and to which no
+    /// virtual private or transit gateway of the VPC leads: the subnet's
+    /// route sends the reply elsewhere (an internet gateway, nowhere).
+    OnPrem {
+        subnet_id: String,
+        to: AddrSet,
+        network: String,
     },
     /// To a client on the internet: a route to one of `igws`, the internet
     /// gateways attached to the destination's VPC.
@@ -131,12 +161,37 @@ impl Walker<'_, '_> {
     /// ACL the reply does not cross (a transit gateway delivers it from
     /// that subnet itself).
     fn route_back(&mut self, back: &RouteBack) -> Option<String> {
+        if let Some(skip) = self.customer_route_back(back) {
+            return skip;
+        }
         let (subnet_id, to) = match back {
             RouteBack::Vpc { subnet_id, to, .. }
             | RouteBack::VpnGateway { subnet_id, to, .. }
+            | RouteBack::OnPrem { subnet_id, to, .. }
             | RouteBack::InternetGateway { subnet_id, to, .. } => (subnet_id, to),
+            RouteBack::FromCustomer { .. } | RouteBack::ToCustomer { .. } => return None,
         };
-        let (target, _) = self.route(PathLeg::Return, subnet_id, to)?;
+        let Some((target, _)) = self.route(PathLeg::Return, subnet_id, to) else {
+            if let RouteBack::OnPrem { network, .. } = back {
+                if let Some(last) = self.hops.last_mut().filter(|h| h.path == PathLeg::Return) {
+                    last.detail = format!("{}; {to} is {network}", last.detail);
+                }
+            }
+            return None;
+        };
+        if let RouteBack::OnPrem { network, .. } = back {
+            // A declared on-premises client is reached only through a
+            // virtual private gateway or a transit gateway
+            // (<https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html>).
+            let last = self.hops.last_mut().expect("route pushed a hop");
+            last.decision = Decision::Deny;
+            last.code = Some(ExplanationCode::NoRouteToDestination);
+            last.detail = format!(
+                "{}; {to} is {network}, so its reply needs a route to a virtual private gateway or a transit gateway that leads there",
+                last.detail
+            );
+            return None;
+        }
         if let RouteBack::VpnGateway { vgw, .. } = back {
             // The VGW hop on the way in judged the connection for both
             // directions; the reply only needs the route to it.
@@ -170,6 +225,7 @@ impl Walker<'_, '_> {
         let unfollowed = match &target {
             RouteTarget::Other(kind, id) => Some((*kind, id)),
             RouteTarget::VpnGateway(id) => Some(("virtual private gateway", id)),
+            RouteTarget::TransitGateway(id) => Some(("transit gateway", id)),
             _ => None,
         };
         if let Some((kind, id)) = unfollowed {
@@ -230,7 +286,10 @@ impl Walker<'_, '_> {
             // The reply to an internet client leaves through an attached
             // internet gateway
             // (<https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html>).
-            RouteBack::VpnGateway { .. } => return None,
+            RouteBack::VpnGateway { .. }
+            | RouteBack::OnPrem { .. }
+            | RouteBack::FromCustomer { .. }
+            | RouteBack::ToCustomer { .. } => return None,
             RouteBack::InternetGateway { igws, vpc_id, .. } => {
                 if let (RouteTarget::InternetGateway(_), Some(m)) =
                     (&target, self.internet_gateways_missing(vpc_id))
@@ -272,7 +331,35 @@ impl Walker<'_, '_> {
         to_subnet: &str,
     ) -> Option<String> {
         let ports = self.flow.ephemeral;
-        let exit = self.transit(PathLeg::Return, tgw, (subnet_id, vpc_id, from), to, ports)?;
+        let out = self.transit(PathLeg::Return, tgw, (subnet_id, vpc_id, from), to, ports);
+        self.deliver_reply(out, to, to_vpc, to_subnet)
+    }
+
+    /// The reply left a transit gateway as `out` for client `to` in
+    /// `to_subnet` of `to_vpc`: it must be delivered into that VPC, through
+    /// the attachment subnet's outbound rules. Returns `to_subnet` when the
+    /// gateway delivers through it, so its network ACL does not see the
+    /// reply.
+    pub(super) fn deliver_reply(
+        &mut self,
+        out: Option<TgwOut>,
+        to: &AddrSet,
+        to_vpc: &str,
+        to_subnet: &str,
+    ) -> Option<String> {
+        let exit = match out? {
+            TgwOut::Vpc(e) => e,
+            TgwOut::Customer { attachment_id } => {
+                let last = self.hops.last_mut().expect("transit pushed a hop");
+                last.decision = Decision::Deny;
+                last.code = Some(ExplanationCode::CannotRoute);
+                last.detail = format!(
+                    "{}; the reply to {to} leaves through {attachment_id}, not into {to_vpc}",
+                    last.detail
+                );
+                return None;
+            }
+        };
         if exit.vpc_id != to_vpc {
             let last = self.hops.last_mut().expect("transit pushed a hop");
             last.decision = Decision::Deny;
@@ -283,6 +370,7 @@ impl Walker<'_, '_> {
             );
             return None;
         }
+        let ports = self.flow.ephemeral;
         if self.tgw_deliver(
             PathLeg::Return,
             exit.subnet_id.as_deref(),

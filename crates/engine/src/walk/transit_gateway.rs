@@ -27,6 +27,20 @@ use crate::transit_gateway::TgwLookup;
 
 /// Where a packet leaves a transit gateway.
 #[derive(Debug, Clone, PartialEq)]
+pub(super) enum TgwOut {
+    /// Into a VPC, through its attachment.
+    Vpc(TgwExit),
+    /// Out to a customer network through VPN or Direct Connect gateway
+    /// attachment `attachment_id`, whose customer side was checked
+    /// (`transit_gateway_customer.rs`).
+    Customer {
+        /// `tgw-attach-…` of resource type `vpn` or `direct-connect-gateway`.
+        attachment_id: String,
+    },
+}
+
+/// Where a packet leaves a transit gateway into a VPC.
+#[derive(Debug, Clone, PartialEq)]
 pub(super) struct TgwExit {
     /// The VPC it is delivered into.
     pub(super) vpc_id: String,
@@ -52,7 +66,7 @@ impl Walker<'_, '_> {
         (from_subnet, from_vpc, from_addr): (&str, &str, &AddrSet),
         dest: &AddrSet,
         ports: PortRange,
-    ) -> Option<TgwExit> {
+    ) -> Option<TgwOut> {
         let snap = self.topo.snapshot;
         for (present, op, what) in [
             (
@@ -180,6 +194,25 @@ impl Walker<'_, '_> {
             ports,
             self.proto(),
         );
+        self.route_on(leg, tgw_id, in_id, Some(&zone), (from_addr, dest))
+    }
+
+    /// Routes a packet that arrived on attachment `in_id` of `tgw_id` (in
+    /// Availability Zone `zone`, `None` for a VPN or Direct Connect
+    /// attachment) by the route table associated with it, and out through
+    /// the attachment its route names. `local` is the packet's VPC-side
+    /// address (the one a Direct Connect gateway must allow), `dest` its
+    /// destination. Pushes the route-table hop and the egress hops.
+    pub(super) fn route_on(
+        &mut self,
+        leg: PathLeg,
+        tgw_id: &str,
+        in_id: &str,
+        zone: Option<&str>,
+        (local, dest): (&AddrSet, &AddrSet),
+    ) -> Option<TgwOut> {
+        let topo = self.topo;
+        let tgws = &topo.tgw;
         // The route table associated with the ingress attachment.
         let Some(att) = tgws.attachment(in_id) else {
             self.unknown(
@@ -267,25 +300,32 @@ impl Walker<'_, '_> {
         h.matched = Some(matched);
         self.hops.push(h);
         let out_id = route.attachment_id.clone().unwrap_or_default();
-        self.leave(leg, tgw_id, in_id, &out_id, &zone, dest)
+        self.leave(leg, tgw_id, (in_id, &out_id), zone, (local, dest))
     }
 
-    /// Out of the gateway through attachment `out_id`, into its VPC.
+    /// Out of the gateway through attachment `out_id`: into its VPC, or to
+    /// the customer network behind a VPN or Direct Connect attachment.
     fn leave(
         &mut self,
         leg: PathLeg,
         tgw_id: &str,
-        in_id: &str,
-        out_id: &str,
-        zone: &str,
-        dest: &AddrSet,
-    ) -> Option<TgwExit> {
+        (in_id, out_id): (&str, &str),
+        zone: Option<&str>,
+        (local, dest): (&AddrSet, &AddrSet),
+    ) -> Option<TgwOut> {
         let topo = self.topo;
         let tgws = &topo.tgw;
         let kind = tgws
             .attachment(out_id)
             .map(|a| a.resource_type.clone())
             .or_else(|| tgws.vpc_attachment(out_id).map(|_| "vpc".to_string()));
+        if matches!(kind.as_deref(), Some("vpn" | "direct-connect-gateway")) {
+            return self
+                .customer_side(leg, tgw_id, out_id, local, dest)
+                .then(|| TgwOut::Customer {
+                    attachment_id: out_id.to_string(),
+                });
+        }
         if kind.as_deref() != Some("vpc") {
             let kind = kind.unwrap_or_else(|| "unknown".into());
             let mut h = hop(
@@ -347,17 +387,23 @@ impl Walker<'_, '_> {
         }
         // The gateway keeps the packet in its zone when the egress
         // attachment has a subnet there; otherwise it picks another.
-        let subnet_id = match self.subnet_in_zone(&out.subnet_ids, zone) {
-            Ok(Some(s)) => Some(s),
-            Ok(None) => self.one_acl_subnet(&out.subnet_ids),
-            Err(_) => self.one_acl_subnet(&out.subnet_ids),
+        // From a VPN or Direct Connect attachment there is no zone to keep.
+        let subnet_id = match zone.map(|z| self.subnet_in_zone(&out.subnet_ids, z)) {
+            Some(Ok(Some(s))) => Some(s),
+            _ => self.one_acl_subnet(&out.subnet_ids),
         };
         if subnet_id.is_none() {
+            let why = match zone {
+                Some(z) => format!("none is in {z}, and the others' network ACLs differ"),
+                None => {
+                    "the packet comes from outside any zone, and their network ACLs differ".into()
+                }
+            };
             self.unknown(
                 leg,
                 HopKind::TransitGatewayAttachment,
                 out_id,
-                format!("which subnet of {out_id} {tgw_id} delivers through (none is in {zone}, and the others' network ACLs differ)"),
+                format!("which subnet of {out_id} {tgw_id} delivers through ({why})"),
             );
             return None;
         }
@@ -374,11 +420,11 @@ impl Walker<'_, '_> {
             ),
         );
         self.hops.push(h);
-        Some(TgwExit {
+        Some(TgwOut::Vpc(TgwExit {
             vpc_id: out.vpc_id.clone(),
             subnet_id,
             references,
-        })
+        }))
     }
 
     /// The subnet of `subnets` in Availability Zone `zone`.

@@ -20,14 +20,16 @@ use crate::answer::{Decision, ExplanationCode, HopKind, PathLeg};
 
 impl Walker<'_, '_> {
     /// Whether virtual private gateway `vgw_id` carries traffic between
-    /// `vpc_id` and `remote` (a customer-network address), either way.
-    /// Pushes one `vpn-gateway` hop; true when it allows.
+    /// `local` in `vpc_id` and `remote` (a customer-network address),
+    /// either way, over a VPN connection or, when none is up, a Direct
+    /// Connect gateway (`direct_connect_gateway.rs`). Pushes one
+    /// `vpn-gateway` or `direct-connect-gateway` hop; true when it allows.
     pub(super) fn vpn_gateway(
         &mut self,
         leg: PathLeg,
         vgw_id: &str,
         vpc_id: &str,
-        remote: &AddrSet,
+        (local, remote): (&AddrSet, &AddrSet),
     ) -> bool {
         let snap = self.topo.snapshot;
         for (present, op, what) in [
@@ -94,59 +96,10 @@ impl Walker<'_, '_> {
             .filter(|c| !matches!(c.state.as_str(), "deleted" | "deleting"))
             .collect();
         conns.sort_by(|a, b| a.vpn_connection_id.cmp(&b.vpn_connection_id));
-        if conns.is_empty() {
-            let mut h = hop(
-                leg,
-                HopKind::VpnGateway,
-                vgw_id,
-                Decision::Unknown,
-                format!("{vgw_id} has no VPN connection; a Direct Connect gateway may be associated with it, which netpath does not read yet"),
-            );
-            h.missing.push(format!(
-                "the Direct Connect gateway associations of {vgw_id} (not read yet)"
-            ));
-            self.hops.push(h);
-            return false;
-        }
         let up: Vec<_> = conns.iter().filter(|c| c.carries_traffic()).collect();
-        if up.is_empty() {
-            let c = conns[0];
-            let tunnels: Vec<String> = c
-                .vgw_telemetry
-                .iter()
-                .map(|t| {
-                    format!(
-                        "{} {}{}",
-                        t.outside_ip_address.as_deref().unwrap_or("?"),
-                        t.status,
-                        t.status_message
-                            .as_deref()
-                            .filter(|m| !m.is_empty())
-                            .map(|m| format!(" ({m})"))
-                            .unwrap_or_default()
-                    )
-                })
-                .collect();
-            let why = if c.state != "available" {
-                format!("{} is {}, not available", c.vpn_connection_id, c.state)
-            } else if tunnels.is_empty() {
-                format!("{} reports no tunnel telemetry", c.vpn_connection_id)
-            } else {
-                format!(
-                    "every tunnel of {} is down: {}",
-                    c.vpn_connection_id,
-                    tunnels.join(", ")
-                )
-            };
-            return deny(
-                self,
-                &c.vpn_connection_id,
-                ExplanationCode::BadStateVpn,
-                format!("{vgw_id} carries nothing to or from the customer network: {why}"),
-            );
-        }
         // Which connection carries `remote`: a static route of one, or a
-        // route the VGW propagated into a table of the VPC (learned by BGP).
+        // route the VGW propagated into a table of the VPC (learned by BGP,
+        // over a VPN or Direct Connect).
         let learned = snap.route_tables.iter().flatten().any(|rt| {
             rt.vpc_id == vpc_id
                 && rt.routes.iter().any(|r| {
@@ -155,6 +108,45 @@ impl Walker<'_, '_> {
                         && r.destination_cidr_block.is_some_and(|c| remote.within(&c))
                 })
         });
+        if up.is_empty() {
+            if let Some(ok) = self.vgw_direct_connect(leg, vgw_id, (local, remote), learned) {
+                return ok;
+            }
+        }
+        if conns.is_empty() {
+            if snap.direct_connect_gateway_associations.is_some() {
+                return deny(
+                    self,
+                    vgw_id,
+                    ExplanationCode::BadState,
+                    format!("{vgw_id} has no VPN connection and no Direct Connect gateway association: nothing connects it to a customer network"),
+                );
+            }
+            let mut h = hop(
+                leg,
+                HopKind::VpnGateway,
+                vgw_id,
+                Decision::Unknown,
+                format!("{vgw_id} has no VPN connection; a Direct Connect gateway may be associated with it, and the snapshot has no Direct Connect gateway associations"),
+            );
+            h.missing.push(format!(
+                "the Direct Connect gateway associations of {vgw_id} (no directconnect:DescribeDirectConnectGatewayAssociations output)"
+            ));
+            self.hops.push(h);
+            return false;
+        }
+        if up.is_empty() {
+            let c = conns[0];
+            return deny(
+                self,
+                &c.vpn_connection_id,
+                ExplanationCode::BadStateVpn,
+                format!(
+                    "{vgw_id} carries nothing to or from the customer network: {}",
+                    down_reason(c)
+                ),
+            );
+        }
         let by_static = up.iter().find(|c| {
             c.routes
                 .iter()
@@ -204,5 +196,37 @@ impl Walker<'_, '_> {
         });
         self.hops.push(h);
         true
+    }
+}
+
+/// Why VPN connection `c` carries no traffic: its state, or each tunnel's
+/// status from `VgwTelemetry`.
+pub(super) fn down_reason(c: &netpath_model::VpnConnection) -> String {
+    let tunnels: Vec<String> = c
+        .vgw_telemetry
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {}{}",
+                t.outside_ip_address.as_deref().unwrap_or("?"),
+                t.status,
+                t.status_message
+                    .as_deref()
+                    .filter(|m| !m.is_empty())
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    if c.state != "available" {
+        format!("{} is {}, not available", c.vpn_connection_id, c.state)
+    } else if tunnels.is_empty() {
+        format!("{} reports no tunnel telemetry", c.vpn_connection_id)
+    } else {
+        format!(
+            "every tunnel of {} is down: {}",
+            c.vpn_connection_id,
+            tunnels.join(", ")
+        )
     }
 }

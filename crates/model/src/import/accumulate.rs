@@ -20,7 +20,7 @@ use super::aws_cli_transit::{
     RawTgwAttachment, RawTgwPropagations, RawTgwRouteTable, RawTgwRoutes, RawTgwVpcAttachment,
     RawTransitGateway,
 };
-use super::aws_cli_vpn::{RawVpnConnection, RawVpnGateway};
+use super::aws_cli_vpn::{RawDxAssociation, RawOnPremNetwork, RawVpnConnection, RawVpnGateway};
 use crate::error::{ModelError, Warning};
 use crate::raw::{deserialize_raw, each_item, raw_value, RawObject};
 use crate::resources::*;
@@ -54,7 +54,7 @@ type AddFn =
     fn(&mut Accumulator, &Path, &TopLevelKey, &str, Option<&str>) -> Result<(), ModelError>;
 
 /// How many top-level keys netpath reads.
-const KEY_COUNT: usize = 22;
+const KEY_COUNT: usize = 24;
 
 /// Every top-level key netpath reads, in the order the docs list them.
 /// `Reservations` nests instances and their interfaces, so it has its own
@@ -179,6 +179,18 @@ pub(super) const TOP_LEVEL_KEYS: [TopLevelKey; KEY_COUNT] = [
         "ec2:DescribeVpnConnections",
         "VpnConnectionId",
         Accumulator::add_items::<RawVpnConnection>,
+    ),
+    key(
+        "directConnectGatewayAssociations",
+        "directconnect:DescribeDirectConnectGatewayAssociations",
+        "associationId",
+        Accumulator::add_items::<RawDxAssociation>,
+    ),
+    key(
+        "OnPremNetworks",
+        "onprem.json (declared by the user)",
+        "Name",
+        Accumulator::add_items::<RawOnPremNetwork>,
     ),
     key(
         "DBInstances",

@@ -142,3 +142,127 @@ impl AwsItem for RawVpnConnection {
         })
     }
 }
+
+/// `describe-direct-connect-gateway-associations` output: the Direct
+/// Connect API spells its keys in camelCase
+/// (<https://docs.aws.amazon.com/directconnect/latest/APIReference/API_DirectConnectGatewayAssociation.html>).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawDxAssociation {
+    association_id: String,
+    direct_connect_gateway_id: String,
+    association_state: Option<String>,
+    associated_gateway: Option<RawDxAssociatedGateway>,
+    /// The older shape, before transit gateways: the VGW alone.
+    virtual_gateway_id: Option<String>,
+    allowed_prefixes_to_direct_connect_gateway: Option<Vec<RawDxPrefix>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawDxAssociatedGateway {
+    id: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    owner_account: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawDxPrefix {
+    cidr: String,
+}
+
+impl AwsItem for RawDxAssociation {
+    type Model = DirectConnectGatewayAssociation;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<DirectConnectGatewayAssociation>> {
+        &mut snap.direct_connect_gateway_associations
+    }
+    fn into_model(
+        self,
+        path: &Path,
+        _: Option<&str>,
+    ) -> Result<DirectConnectGatewayAssociation, ModelError> {
+        let id = self.association_id;
+        let field = |field: &str, message: String| ModelError::Field {
+            path: path.to_path_buf(),
+            resource: id.clone(),
+            field: field.into(),
+            message,
+        };
+        let (gw, kind, owner) = match (self.associated_gateway, self.virtual_gateway_id) {
+            (Some(g), _) => (g.id, g.kind, g.owner_account),
+            (None, Some(v)) => (v, Some("virtualPrivateGateway".into()), None),
+            (None, None) => {
+                return Err(field(
+                    "associatedGateway",
+                    "missing: the association names no virtual private or transit gateway; expected {\"id\": \"vgw-…\", \"type\": \"virtualPrivateGateway\"}".into(),
+                ))
+            }
+        };
+        let mut allowed = Vec::new();
+        for (i, p) in self
+            .allowed_prefixes_to_direct_connect_gateway
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let cidr = p.cidr.parse::<IpNet>().map_err(|e| {
+                field(
+                    &format!("allowedPrefixesToDirectConnectGateway[{i}].cidr"),
+                    format!(
+                        "{:?} is not a CIDR ({e}); expected e.g. 10.0.0.0/16",
+                        p.cidr
+                    ),
+                )
+            })?;
+            allowed.push(cidr.trunc());
+        }
+        let kind = kind.unwrap_or_else(|| {
+            if gw.starts_with("tgw-") {
+                "transitGateway".into()
+            } else {
+                "virtualPrivateGateway".into()
+            }
+        });
+        Ok(DirectConnectGatewayAssociation {
+            association_id: id.clone(),
+            direct_connect_gateway_id: self.direct_connect_gateway_id,
+            association_state: self.association_state.unwrap_or_default(),
+            associated_gateway_id: gw,
+            associated_gateway_type: kind,
+            associated_gateway_owner_account: owner,
+            allowed_prefixes: allowed,
+        })
+    }
+}
+
+/// One entry of `onprem.json` (`{"OnPremNetworks": [{"Name": "dc1", "Cidr":
+/// "192.168.0.0/16"}]}`): an on-premises network the user declares.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct RawOnPremNetwork {
+    name: Option<String>,
+    cidr: String,
+}
+
+impl AwsItem for RawOnPremNetwork {
+    type Model = OnPremNetwork;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<OnPremNetwork>> {
+        &mut snap.onprem_networks
+    }
+    fn into_model(self, path: &Path, _: Option<&str>) -> Result<OnPremNetwork, ModelError> {
+        let cidr = self.cidr.parse::<IpNet>().map_err(|e| ModelError::Field {
+            path: path.to_path_buf(),
+            resource: self.name.clone().unwrap_or_else(|| self.cidr.clone()),
+            field: "Cidr".into(),
+            message: format!(
+                "{:?} is not a CIDR ({e}); expected e.g. 192.168.0.0/16",
+                self.cidr
+            ),
+        })?;
+        Ok(OnPremNetwork {
+            name: self.name.unwrap_or_else(|| cidr.trunc().to_string()),
+            cidr: cidr.trunc(),
+        })
+    }
+}

@@ -191,6 +191,20 @@ impl Accumulator {
             &mut dups,
         );
         dd(
+            "directConnectGatewayAssociations",
+            &mut s.direct_connect_gateway_associations,
+            org("directConnectGatewayAssociations"),
+            |x| &x.association_id,
+            &mut dups,
+        );
+        dd(
+            "OnPremNetworks",
+            &mut s.onprem_networks,
+            org("OnPremNetworks"),
+            |x| &x.name,
+            &mut dups,
+        );
+        dd(
             "DBInstances",
             &mut s.db_instances,
             org("DBInstances"),

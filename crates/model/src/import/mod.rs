@@ -69,13 +69,36 @@ pub fn load(path: &Path) -> Result<Imported, ModelError> {
     // messages name the file, line and column or the resource and field.
     if let Ok(file) = std::fs::File::open(path) {
         let reader = std::io::BufReader::with_capacity(1 << 16, file);
-        if let Some(snapshot) = Snapshot::from_reader_fast(path, reader)? {
+        if let Some(mut snapshot) = Snapshot::from_reader_fast(path, reader)? {
+            sibling_onprem(path, &mut snapshot)?;
             let warnings = snapshot.dangling_references();
             return Ok(Imported { snapshot, warnings });
         }
     }
     let bytes = read(path)?;
-    import_bytes(path, &bytes)
+    let mut imported = import_bytes(path, &bytes)?;
+    sibling_onprem(path, &mut imported.snapshot)?;
+    Ok(imported)
+}
+
+/// Adds the on-premises networks of an `onprem.json` beside the file
+/// `path` (`{"OnPremNetworks": [{"Name": "dc1", "Cidr": "192.168.0.0/16"}]}`)
+/// to `snap`, replacing same-named ones. A folder reads its own
+/// `onprem.json` as one more file.
+///
+/// Errors: as [`import_bytes`], naming `onprem.json`.
+fn sibling_onprem(path: &Path, snap: &mut Snapshot) -> Result<(), ModelError> {
+    let side = path.with_file_name("onprem.json");
+    if side == path || !side.is_file() {
+        return Ok(());
+    }
+    let declared = import_bytes(&side, &read(&side)?)?.snapshot.onprem_networks;
+    for n in declared.into_iter().flatten() {
+        let list = snap.onprem_networks.get_or_insert_with(Vec::new);
+        list.retain(|x| x.name != n.name);
+        list.push(n);
+    }
+    Ok(())
 }
 
 /// Imports one file's bytes, already in memory: a netpath snapshot file or

@@ -12,10 +12,12 @@
 
 mod api_state;
 mod db_instance;
+mod direct_connect;
 mod gateway;
 mod instance;
 mod network_acl;
 mod network_interface;
+mod onprem;
 mod prefix_list;
 mod protocol;
 mod route_table;
@@ -27,6 +29,7 @@ mod vpc_peering_connection;
 mod vpn;
 
 pub use db_instance::{DbEndpoint, DbInstance, DbInstanceStatus, DbSubnetGroup};
+pub use direct_connect::DirectConnectGatewayAssociation;
 pub use gateway::{
     EgressOnlyInternetGateway, InternetGateway, InternetGatewayAttachment, NatGateway,
     NatGatewayAddress, NatGatewayState,
@@ -39,6 +42,7 @@ pub use network_acl::{
 pub use network_interface::{
     NetworkInterface, NetworkInterfaceAttachment, NetworkInterfaceStatus, PrivateIpAddress,
 };
+pub use onprem::OnPremNetwork;
 pub use prefix_list::PrefixList;
 pub use protocol::{
     describe_traffic, icmp_keys, Direction, IcmpMessage, IcmpTypeCode, IpProtocol, PortRange,
