@@ -37,6 +37,8 @@ pub(crate) enum EndKind {
     Db,
     Internet,
     Address,
+    /// A declared on-premises network (`onprem:NAME`): every address of it.
+    OnPrem,
 }
 
 /// One end of flows, on both sides.
@@ -365,6 +367,20 @@ pub(crate) fn collect_ends(
         .or_insert_with(|| End::new("internet".into(), EndKind::Internet));
     inet.refs[side] = Some("internet".into());
     inet.class[side] = Some(ClassKey::Internet);
+    // Declared on-premises networks of this family: ends like `internet`,
+    // reached over a VPN, Direct Connect or a transit gateway.
+    for n in snap.onprem_networks.iter().flatten() {
+        if n.cidr.addr().is_ipv6() != v.is_v6() {
+            continue;
+        }
+        let key = format!("onprem:{}", n.name);
+        let e = ends
+            .entry(key.clone())
+            .or_insert_with(|| End::new(key.clone(), EndKind::OnPrem));
+        e.refs[side] = Some(key.clone());
+        e.class[side] = Some(ClassKey::Address(format!("{key} {}", n.cidr)));
+        e.ids.insert(key);
+    }
 }
 
 /// Port boundaries (first port of each piece) of the rules on a pair's path.

@@ -143,7 +143,7 @@ impl FixEdit {
         if self.is_transit_gateway() {
             Some("a transit gateway change reaches every attached VPC (`netpath diff` the snapshot before and after lists it)")
         } else if matches!(self, FixEdit::DirectConnectAllowedPrefix { .. }) {
-            Some("an allowed prefix opens the whole CIDR to the customer network, which `netpath diff` does not enumerate: review it")
+            Some("an allowed prefix opens the whole CIDR to the customer network (`netpath diff` with the on-premises networks declared lists what it opens)")
         } else {
             None
         }

@@ -2,7 +2,9 @@
 //! hybrid fixtures (`fixtures/generate_hybrid.py`): an edit of a transit
 //! gateway's propagations, routes or group referencing changes exactly the
 //! flows that cross it, and `diff` says so; the same snapshot changes
-//! nothing; `reach` answers a customer network behind a VPN by its tunnels.
+//! nothing; `reach` answers a customer network behind a VPN by its tunnels;
+//! declared on-premises networks and Direct Connect associations are ends
+//! and edits of the diff.
 
 use std::path::Path;
 
@@ -108,4 +110,62 @@ fn reach_lists_the_customer_network_behind_a_vpn_by_its_tunnels() {
     };
     assert_eq!(answer("vpn-onprem-to-rds"), Some(true));
     assert_ne!(answer("vpn-tunnels-down"), Some(true));
+}
+
+/// Declared on-premises networks are ends of the diff: both tunnels of the
+/// transit gateway's VPN going down breaks the data center's flow to
+/// orders-db and every flow from the spokes to the data center.
+#[test]
+fn declared_onprem_networks_are_ends_the_diff_compares() {
+    let c = changes("tgw-vpn-onprem", "tgw-vpn-tunnels-down");
+    for want in [
+        (ChangeKind::Broken, "onprem:dc1".into(), DB.into(), 5432),
+        (ChangeKind::Broken, APP1.into(), "onprem:dc1".into(), 0),
+        (ChangeKind::Broken, DB.into(), "onprem:dc1".into(), 0),
+    ] {
+        assert!(c.contains(&want), "{want:?} not in {c:?}");
+    }
+    // app-2 never reached the hub (the AZ rule): nothing of it broke.
+    let app2 = "i-0d00000000000a002";
+    assert!(!c
+        .iter()
+        .any(|x| x.0 == ChangeKind::Broken && (x.1 == app2 || x.2 == app2)));
+}
+
+/// A Direct Connect gateway association's allowed prefixes are an edit
+/// `diff` walks: allowing the data VPC's CIDR opens the data center's way
+/// to orders-db and back, caused by that association.
+#[test]
+fn allowing_a_prefix_on_the_direct_connect_association_opens_the_data_vpc() {
+    let before = fixture("tgw-direct-connect-allowed-prefixes");
+    let mut after = before.clone();
+    let assoc = after
+        .direct_connect_gateway_associations
+        .as_mut()
+        .and_then(|v| v.first_mut())
+        .expect("the fixture has the association");
+    assoc.allowed_prefixes.push("10.40.0.0/16".parse().unwrap());
+    let d = diff(
+        &Topology::new(&before),
+        &Topology::new(&after),
+        &DiffOptions::default(),
+    )
+    .expect("diff runs");
+    let edit = d
+        .edits
+        .iter()
+        .position(|e| e.resource_type == "direct-connect-gateway-association")
+        .expect("the association edit is reported");
+    let opened = |from: &str, to: &str| {
+        d.changes.iter().any(|c| {
+            c.change == ChangeKind::Opened
+                && c.from.iter().any(|f| f == from)
+                && c.to.iter().any(|t| t == to)
+                && c.caused_by.contains(&edit)
+        })
+    };
+    assert!(opened("onprem:dc1", DB), "{:?}", d.changes);
+    assert!(opened(DB, "onprem:dc1"), "{:?}", d.changes);
+    // app-1 was already allowed: nothing of it changes.
+    assert!(!d.changes.iter().any(|c| c.from.iter().any(|f| f == APP1)));
 }

@@ -92,7 +92,10 @@ pub(super) fn compare_flows(
     }
     // How a class (by its representative) is touched, as a source and as a destination.
     let hot = |e: &End| -> (Hot, Hot) {
-        if global || e.class[0] != e.class[1] || e.kind == EndKind::Address {
+        if global
+            || e.class[0] != e.class[1]
+            || matches!(e.kind, EndKind::Address | EndKind::OnPrem)
+        {
             return (Hot::all(), Hot::all());
         }
         let mut fp: Vec<String> = Vec::new();
@@ -120,11 +123,16 @@ pub(super) fn compare_flows(
         let joint = (e.class[0].clone(), e.class[1].clone());
         let as_src = match &from_sel {
             Some(sel) => sel.contains(k),
-            None => matches!(e.kind, EndKind::Eni | EndKind::Internet) && !e.managed,
+            None => {
+                matches!(e.kind, EndKind::Eni | EndKind::Internet | EndKind::OnPrem) && !e.managed
+            }
         };
         let as_dst = match &to_sel {
             Some(sel) => sel.contains(k),
-            None => matches!(e.kind, EndKind::Eni | EndKind::Db | EndKind::Internet),
+            None => matches!(
+                e.kind,
+                EndKind::Eni | EndKind::Db | EndKind::Internet | EndKind::OnPrem
+            ),
         };
         if as_src {
             srcs.entry(joint.clone()).or_default().push(k.clone());
@@ -168,7 +176,7 @@ pub(super) fn compare_flows(
         .iter()
         .map(|(m, d, r, h)| Lite {
             end: d,
-            address: d.kind == EndKind::Address,
+            address: matches!(d.kind, EndKind::Address | EndKind::OnPrem),
             internet: d.kind == EndKind::Internet,
             public: d.public.iter().any(|p| *p),
             present: d.refs[1].is_some(),
@@ -181,7 +189,10 @@ pub(super) fn compare_flows(
         let s0 = &ends[&smembers[0]];
         let src_hot = hot(s0).0;
         let (s_outside, s_internet) = (
-            matches!(s0.kind, EndKind::Internet | EndKind::Address),
+            matches!(
+                s0.kind,
+                EndKind::Internet | EndKind::Address | EndKind::OnPrem
+            ),
             s0.kind == EndKind::Internet,
         );
         if s0.refs[1].is_none() {

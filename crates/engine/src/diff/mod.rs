@@ -285,14 +285,34 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
     // yet: say so where an edit acts on them, rather than imply no change.
     let vpn: Vec<&str> = edits
         .iter()
-        .filter(|e| matches!(e.resource_type, "vpn-gateway" | "vpn-connection"))
+        .filter(|e| {
+            matches!(
+                e.resource_type,
+                "vpn-gateway" | "vpn-connection" | "direct-connect-gateway-association"
+            )
+        })
         .map(|e| e.resource_id.as_str())
         .collect();
+    let declared: Vec<String> = after
+        .snapshot
+        .onprem_networks
+        .iter()
+        .flatten()
+        .map(|n| format!("onprem:{}", n.name))
+        .collect();
     if !vpn.is_empty() {
-        warnings.push(format!(
-            "{} changed: flows to and from the customer networks behind them are not compared yet (only ENIs, DB instances and the internet are ends); ask `netpath explain` for an on-premises address on each side",
-            vpn.join(", ")
-        ));
+        warnings.push(if declared.is_empty() {
+            format!(
+                "{} changed: flows to and from the customer networks behind them are not compared (no on-premises network is declared); declare them with --onprem NAME=CIDR or an onprem.json beside the snapshot, or ask `netpath explain` for an on-premises address",
+                vpn.join(", ")
+            )
+        } else {
+            format!(
+                "{} changed: of the customer networks behind them, only the declared ones are compared ({})",
+                vpn.join(", "),
+                declared.join(", ")
+            )
+        });
     }
     for c in &changes {
         let n = c.flow_count() - if c.from == c.to { c.from.len() } else { 0 };

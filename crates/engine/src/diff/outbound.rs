@@ -22,8 +22,13 @@ pub(super) fn set_internet_ports(topos: [&Topology; 2], ends: &mut BTreeMap<Stri
                 ports.extend(rule_ports(topo, &e.groups[sd], Direction::Egress));
             }
         }
-        if let Some(inet) = ends.get_mut("internet") {
-            inet.ports[sd] = ports.into_iter().collect();
+        // Declared on-premises networks are asked on the same ports.
+        let ports: Vec<_> = ports.into_iter().collect();
+        for e in ends
+            .values_mut()
+            .filter(|e| e.kind == EndKind::Internet || e.kind == EndKind::OnPrem)
+        {
+            e.ports[sd] = ports.clone();
         }
     }
 }

@@ -66,6 +66,9 @@ pub(super) fn peer_matches(peer: &EditPeer, end: &End) -> bool {
             // The internet stands for every address outside the snapshot;
             // which of them a CIDR catches is left to the walk.
             EndKind::Internet => true,
+            // A declared network: every address of it, some of which the
+            // CIDR may catch; the walk tells.
+            EndKind::OnPrem => true,
             EndKind::Address => end
                 .refs
                 .iter()

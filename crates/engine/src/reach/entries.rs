@@ -192,7 +192,30 @@ pub(super) fn entries(
                 }
                 EntryKind::Internet => "the internet (every public address)".to_string(),
                 EntryKind::Cidr => {
-                    format!("addresses {} (outside the snapshot)", members.join(", "))
+                    // Inside a declared on-premises network: say which.
+                    let onprem: Vec<String> = members
+                        .iter()
+                        .filter_map(|m| m.parse::<ipnet::IpNet>().ok())
+                        .filter_map(|c| {
+                            topo.snapshot
+                                .onprem_networks
+                                .iter()
+                                .flatten()
+                                .find(|n| n.cidr.contains(&c))
+                                .map(|n| n.name.clone())
+                        })
+                        .collect();
+                    if !onprem.is_empty() && onprem.len() == members.len() {
+                        let mut names = onprem;
+                        names.dedup();
+                        format!(
+                            "addresses {} (on premises: {})",
+                            members.join(", "),
+                            names.join(", ")
+                        )
+                    } else {
+                        format!("addresses {} (outside the snapshot)", members.join(", "))
+                    }
                 }
             };
             ReachEntry {
