@@ -295,6 +295,12 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
             || h.matched
                 .as_ref()
                 .and_then(|m| m.target.as_deref())
+                // A Direct Connect hop names its association: built with
+                // its gateway's side.
+                .filter(|_| {
+                    !(h.kind == HopKind::DirectConnectGateway
+                        && lab.direct_connect_built(&h.component))
+                })
                 .is_some_and(|t| {
                     !(t == "local"
                         || t.starts_with("pcx-")

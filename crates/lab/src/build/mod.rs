@@ -43,6 +43,7 @@ mod route_table;
 mod security_group;
 mod snapshot_index;
 mod transit_gateway;
+mod transit_gateway_customer;
 mod vpc;
 mod vpc_peering_connection;
 mod vpn_gateway;
@@ -93,6 +94,9 @@ pub struct Lab {
     routers: Vec<String>,
     /// The on-premises namespaces behind VPN gateways.
     vpn: vpn_gateway::VpnLinks,
+    /// The on-premises namespaces behind transit gateways' VPN and Direct
+    /// Connect attachments, with their customer networks.
+    customer: Vec<(String, Vec<ipnet::Ipv4Net>)>,
 }
 
 /// Why a snapshot cannot be rebuilt faithfully: a collection absent, or a
@@ -146,6 +150,7 @@ impl Lab {
             facts: Vec::new(),
             routers: Vec::new(),
             vpn: vpn_gateway::VpnLinks::default(),
+            customer: Vec::new(),
         };
         let routers: Vec<String> = (0..idx.vpcs.len()).map(|v| format!("{tag}r{v}")).collect();
         lab.routers = routers.clone();
@@ -170,6 +175,14 @@ impl Lab {
             &tag,
             &mut lab.unsupported,
         )?;
+        lab.customer = tgw.customer.clone();
+        let mut held = lab.customer.clone();
+        held.extend(lab.vpn.onprem.iter().cloned());
+        let isolated = transit_gateway_customer::isolated(&mut lab.ns, snap, &tag, &held)?;
+        lab.customer.extend(isolated);
+        lab.vpn
+            .direct_connect
+            .extend(tgw.direct_connect.iter().cloned());
 
         let shared = network_interface::Shared {
             snap,
@@ -257,9 +270,27 @@ impl Lab {
     }
 
     /// The namespace an outside address lives in: the on-premises
-    /// namespace whose customer networks hold it, else the internet's.
+    /// namespace (behind a VGW, or a transit gateway's VPN or Direct
+    /// Connect attachment) whose customer networks hold it, else the
+    /// internet's.
     pub fn outside_namespace(&self, ip: IpAddr) -> Option<&str> {
-        self.vpn.namespace_for(ip).or(self.internet.as_deref())
+        let behind_tgw = || {
+            let IpAddr::V4(a) = ip else { return None };
+            self.customer
+                .iter()
+                .find(|(_, nets)| nets.iter().any(|n| n.contains(&a)))
+                .map(|(ns, _)| ns.as_str())
+        };
+        self.vpn
+            .namespace_for(ip)
+            .or_else(behind_tgw)
+            .or(self.internet.as_deref())
+    }
+
+    /// True when the side of Direct Connect gateway `dxgw` was built (on a
+    /// virtual private or transit gateway).
+    pub fn direct_connect_built(&self, dxgw: &str) -> bool {
+        self.vpn.direct_connect.contains(dxgw)
     }
 
     /// True when VPN gateway `vgw` was built (its on-premises side exists).

@@ -44,6 +44,11 @@ pub(super) struct TgwPorts {
     /// (transit gateway id, VPC id) → per Availability Zone, the
     /// interface's address and its subnet's bridge index.
     pub ports: HashMap<(String, String), BTreeMap<String, (Ipv4Addr, usize)>>,
+    /// The on-premises sides of VPN and Direct Connect attachments: the
+    /// namespace and its customer networks (`transit_gateway_customer.rs`).
+    pub customer: Vec<(String, Vec<Ipv4Net>)>,
+    /// The Direct Connect gateways whose side was built.
+    pub direct_connect: BTreeSet<String>,
 }
 
 impl TgwPorts {
@@ -114,6 +119,7 @@ pub(super) fn build(
         .filter(|a| available(a))
         .collect();
     let mut link = 0usize;
+    let mut customer_links = 0usize;
     for (t, tgw) in snap
         .transit_gateways
         .iter()
@@ -260,6 +266,17 @@ pub(super) fn build(
                     .or_insert((format!("a{k}"), p));
             }
         }
+        let (customer, sides, dx) = super::transit_gateway_customer::build(
+            ns,
+            snap,
+            (tgw, &tns),
+            tag,
+            &mut customer_links,
+            unsupported,
+        )?;
+        super::transit_gateway_customer::as_links(&customer, &mut links, &mut first_link);
+        out.customer.extend(sides);
+        out.direct_connect.extend(dx);
         let lines = gateway_tables(snap, &links, &first_link, unsupported);
         ns.ip_batch(&tns, &lines)?;
     }

@@ -8,9 +8,16 @@
 //! with a tunnel `UP`, the namespace drops everything, both ways, silently
 //! (as the tunnels do), so a client times out.
 //!
+//! A VGW with no tunnel up but an `associated` Direct Connect gateway
+//! association is built the same way, its customer networks being the
+//! routes the VGW propagated; the on-premises side then sends only to the
+//! association's allowed prefixes (the Direct Connect gateway advertises
+//! nothing else), dropping the rest silently.
+//!
 //! The lab's own reading of
-//! <https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html> and
-//! <https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNTunnels.html>.
+//! <https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html>,
+//! <https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNTunnels.html> and
+//! <https://docs.aws.amazon.com/directconnect/latest/UserGuide/allowed-to-prefixes.html>.
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
@@ -30,6 +37,8 @@ pub(super) struct VpnLinks {
     pub links: HashMap<String, (usize, String, Ipv4Addr)>,
     /// Per built gateway: the on-premises namespace and its networks.
     pub onprem: Vec<(String, Vec<Ipv4Net>)>,
+    /// The Direct Connect gateways whose side was built.
+    pub direct_connect: BTreeSet<String>,
 }
 
 impl VpnLinks {
@@ -96,13 +105,38 @@ pub(super) fn build(
             .filter(|c| c.vpn_gateway_id.as_deref() == Some(g.vpn_gateway_id.as_str()))
             .filter(|c| !matches!(c.state.as_str(), "deleted" | "deleting"))
             .collect();
-        if conns.is_empty() {
-            unsupported.insert(format!("{} without a VPN connection", g.vpn_gateway_id));
+        let dx: Vec<_> = snap
+            .direct_connect_gateway_associations
+            .iter()
+            .flatten()
+            .filter(|a| a.associated_gateway_id == g.vpn_gateway_id)
+            .filter(|a| a.association_state != "disassociated")
+            .collect();
+        if conns.is_empty() && dx.is_empty() {
+            unsupported.insert(format!(
+                "{} without a VPN connection or a Direct Connect gateway",
+                g.vpn_gateway_id
+            ));
             continue;
         }
         let up = conns
             .iter()
             .any(|c| c.state == "available" && c.vgw_telemetry.iter().any(|t| t.status == "UP"));
+        // No tunnel up: the Direct Connect side, if any, with what its
+        // associations allow (`None`: everything passes).
+        let allowed: Option<Vec<Ipv4Net>> = (!up && !dx.is_empty()).then(|| {
+            dx.iter()
+                .filter(|a| a.association_state == "associated")
+                .flat_map(|a| &a.allowed_prefixes)
+                .filter_map(|p| match p {
+                    ipnet::IpNet::V4(c) => Some(*c),
+                    ipnet::IpNet::V6(_) => None,
+                })
+                .collect()
+        });
+        out.direct_connect
+            .extend(dx.iter().map(|a| a.direct_connect_gateway_id.clone()));
+        let up = up || dx.iter().any(|a| a.association_state == "associated");
         let mut nets: Vec<Ipv4Net> = conns
             .iter()
             .flat_map(|c| &c.routes)
@@ -167,6 +201,9 @@ pub(super) fn build(
             }
         }
         ns.ip_batch(&ons, &lines)?;
+        if let Some(allowed) = allowed.filter(|_| up) {
+            ns.nft(&ons, &allowed_only(&allowed))?;
+        }
         if !up {
             // Every tunnel down: nothing crosses, either way, silently.
             ns.nft(
@@ -179,4 +216,25 @@ pub(super) fn build(
         out.onprem.push((ons, nets));
     }
     Ok(out)
+}
+
+/// The nftables script of an on-premises side reached over Direct Connect:
+/// it sends only to `allowed` (the association's allowed prefixes), and
+/// drops the rest silently on its link `r0`.
+pub(super) fn allowed_only(allowed: &[Ipv4Net]) -> String {
+    let set = if allowed.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ip daddr != {{ {} }}",
+            allowed
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    format!(
+        "table inet direct_connect {{\n  chain allowed_out {{\n    type filter hook output priority 0; policy accept;\n    oifname \"r0\"{set} drop\n  }}\n}}\n"
+    )
 }
