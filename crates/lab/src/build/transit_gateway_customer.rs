@@ -29,6 +29,9 @@ use crate::netns::Namespaces;
 /// id: the gateway's device and the on-premises side's address.
 pub(super) type CustomerLinks = BTreeMap<String, (String, Ipv4Addr)>;
 
+/// An on-premises namespace and the customer networks it holds.
+pub(super) type Side = (String, Vec<Ipv4Net>);
+
 /// Builds the on-premises side of every `available` VPN or Direct Connect
 /// gateway attachment of `tgw` (namespace `tns`), numbering links from
 /// `*next`. Output: the links, and per built side its namespace and
@@ -42,7 +45,7 @@ pub(super) fn build(
     tag: &str,
     next: &mut usize,
     unsupported: &mut BTreeSet<String>,
-) -> Result<(CustomerLinks, Vec<(String, Vec<Ipv4Net>)>, BTreeSet<String>)> {
+) -> Result<(CustomerLinks, Vec<Side>, BTreeSet<String>)> {
     let mut links = CustomerLinks::new();
     let mut sides = Vec::new();
     let mut dx_built = BTreeSet::new();
@@ -200,8 +203,8 @@ pub(super) fn isolated(
     ns: &mut Namespaces,
     snap: &Snapshot,
     tag: &str,
-    built: &[(String, Vec<Ipv4Net>)],
-) -> Result<Vec<(String, Vec<Ipv4Net>)>> {
+    built: &[Side],
+) -> Result<Vec<Side>> {
     let mut out = Vec::new();
     for (n, net) in snap
         .onprem_networks
