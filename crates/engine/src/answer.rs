@@ -345,6 +345,11 @@ pub struct Hop {
     /// The peer address the rules were checked against, as a CIDR (NACL hops).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peer: Option<String>,
+    /// The Availability Zone the packet crosses this hop in (transit
+    /// gateway attachment hops: the attachment subnet's zone); `null`
+    /// otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
     /// What the client sees when this hop is the first to block, where the
     /// hop itself decides it (a host that rejects with an ICMP error whose
     /// way back was checked); `null` otherwise.

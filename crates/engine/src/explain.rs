@@ -277,6 +277,7 @@ fn explain_flow<'a>(
             ..h.clone()
         })
         .collect();
+    warnings.extend(crate::walk::asymmetric_warnings(topo, hops));
     for h in hops {
         for m in &h.missing {
             if !missing.contains(m) {

@@ -63,6 +63,7 @@ use crate::topology::Topology;
 
 pub(crate) use return_path::return_ports_allowed;
 use return_path::Step;
+pub(crate) use transit_gateway::asymmetric_warnings;
 
 /// The connection being asked about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +173,7 @@ fn hop(path: PathLeg, kind: HopKind, component: &str, decision: Decision, detail
         code: None,
         missing: Vec::new(),
         peer: None,
+        zone: None,
         symptom: None,
         near_miss: None,
         detail,

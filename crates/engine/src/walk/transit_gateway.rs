@@ -177,13 +177,14 @@ impl Walker<'_, '_> {
                 return None;
             }
         };
-        let h = hop(
+        let mut h = hop(
             leg,
             HopKind::TransitGatewayAttachment,
             in_id,
             Decision::Allow,
             format!("the packet enters {tgw_id} through {in_id} in {zone} (attachment subnet {in_subnet})"),
         );
+        h.zone = Some(zone.clone());
         self.hops.push(h);
         // The attachment subnet's inbound rules see traffic to the gateway.
         self.network_acl(
@@ -408,7 +409,11 @@ impl Walker<'_, '_> {
             return None;
         }
         let references = tgws.references_across(tgw_id, in_id, out_id);
-        let h = hop(
+        let out_zone = subnet_id
+            .as_deref()
+            .and_then(|s| self.topo.subnet(s))
+            .and_then(|s| s.availability_zone.clone());
+        let mut h = hop(
             leg,
             HopKind::TransitGatewayAttachment,
             out_id,
@@ -419,6 +424,7 @@ impl Walker<'_, '_> {
                 subnet_id.as_deref().unwrap_or("?")
             ),
         );
+        h.zone = out_zone;
         self.hops.push(h);
         Some(TgwOut::Vpc(TgwExit {
             vpc_id: out.vpc_id.clone(),
@@ -498,4 +504,44 @@ impl Walker<'_, '_> {
             }
         }
     }
+}
+
+/// The warnings of an asymmetric path through a transit gateway: a VPC
+/// attachment the request crosses in one Availability Zone and the reply
+/// in another. Between instances that is harmless (their groups are
+/// stateful on the instances), but a stateful appliance on the path would
+/// see only one direction and drop the reply unless appliance mode is on
+/// for its attachment, which makes the gateway keep both directions of a
+/// flow on one zone
+/// (<https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-appliance-scenario.html>).
+pub(crate) fn asymmetric_warnings(
+    topo: &crate::topology::Topology,
+    hops: &[crate::answer::Hop],
+) -> Vec<String> {
+    let crossed = |leg: PathLeg| {
+        hops.iter()
+            .filter(|h| h.path == leg && h.kind == HopKind::TransitGatewayAttachment)
+            .filter(|h| h.decision == Decision::Allow)
+            .filter_map(|h| Some((h.component.as_str(), h.zone.as_deref()?)))
+            .collect::<Vec<_>>()
+    };
+    let (there, back) = (crossed(PathLeg::Forward), crossed(PathLeg::Return));
+    let mut out = Vec::new();
+    for (att, z1) in &there {
+        let Some((_, z2)) = back.iter().find(|(a, z)| a == att && z != z1) else {
+            continue;
+        };
+        let mode = topo
+            .tgw
+            .vpc_attachment(att)
+            .and_then(|a| a.appliance_mode_support.as_deref())
+            .unwrap_or("disable");
+        let w = format!(
+            "asymmetric path through a transit gateway: the request crosses {att} in {z1}, the reply in {z2}; harmless between instances, but a stateful appliance on this path would drop the reply unless appliance mode is on for its attachment ({att}: ApplianceModeSupport {mode})"
+        );
+        if !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
 }
