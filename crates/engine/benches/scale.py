@@ -19,7 +19,11 @@ process times are the median of --runs runs of the real binary; peak memory
 is the child's ru_maxrss. The last column shows how each figure grows from
 10k to 100k ENIs (10x is linear).
 
-Usage: python3 crates/engine/benches/scale.py [--runs N] [--sizes 10000,100000]
+With --tgw, every VPC of the synthetic estates is a spoke of one transit
+gateway hub (`netpath synth --tgw`), so flows between VPCs walk its route
+table both ways.
+
+Usage: python3 crates/engine/benches/scale.py [--runs N] [--sizes 10000,100000] [--tgw]
 """
 
 import argparse
@@ -40,16 +44,22 @@ def sh(*args, **kw):
     subprocess.run(args, check=True, cwd=ROOT, **kw)
 
 
+TGW = False
+
+
 def build():
-    sh("cargo", "build", "--release", "-q", "-p", "netpath-cli", "--bin", "netpath")
+    # Without the `live` feature: the AWS SDK plays no part in these figures.
+    sh("cargo", "build", "--release", "-q", "-p", "netpath-cli", "--no-default-features", "--bin", "netpath")
     sh("cargo", "build", "--release", "-q", "-p", "netpath-engine", "--example", "scale")
 
 
 def synth(enis, edits=0):
-    path = os.path.join(OUT, f"synth-{enis}-e{edits}.json")
+    hub = "-tgw" if TGW else ""
+    path = os.path.join(OUT, f"synth-{enis}-e{edits}{hub}.json")
     if not os.path.exists(path):
         sh(NETPATH, "synth", "--enis", str(enis), "--vpcs", "8", "--seed", "1",
-           "--edits", str(edits), "--out", path, stderr=subprocess.DEVNULL)
+           "--edits", str(edits), "--out", path, *(["--tgw"] if TGW else []),
+           stderr=subprocess.DEVNULL)
     return path
 
 
@@ -94,7 +104,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--tgw", action="store_true",
+                    help="synthetic estates whose VPCs are joined by one transit gateway hub (`synth --tgw`)")
     a = ap.parse_args()
+    global TGW
+    TGW = a.tgw
     os.makedirs(OUT, exist_ok=True)
     build()
     sizes = [int(s) for s in a.sizes.split(",")]

@@ -88,13 +88,10 @@ impl AddrSet {
     /// True for [`AddrSet::internet`] and [`AddrSet::internet_v6`] (not for
     /// another set of every address, such as an on-premises network).
     pub fn is_internet(&self) -> bool {
+        static INTERNET: std::sync::LazyLock<(AddrSet, AddrSet)> =
+            std::sync::LazyLock::new(|| (AddrSet::internet(), AddrSet::internet_v6()));
         self.quantifier == Quantifier::Every
-            && *self
-                == if self.v6 {
-                    AddrSet::internet_v6()
-                } else {
-                    AddrSet::internet()
-                }
+            && self == if self.v6 { &INTERNET.1 } else { &INTERNET.0 }
     }
 
     /// Every address of `net` (a declared on-premises network): a flow

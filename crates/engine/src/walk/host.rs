@@ -198,6 +198,7 @@ impl<'a> Walker<'_, 'a> {
                 h.symptom = Some(match (pkt.hook, path) {
                     // The destination answers: the answer must get back.
                     (Hook::Input, PathLeg::Forward) => {
+                        self.answers.push((self.hops.len(), with.icmp()));
                         self.answer_back(facts, pkt.daddr, pkt.saddr, with)
                     }
                     // The client's own firewall answers its own socket.
@@ -485,9 +486,77 @@ impl<'a> Walker<'_, 'a> {
         if proto == L4::Udp {
             // A closed UDP port answers ICMP port unreachable (RFC 1122
             // §4.1.3.1), which must get back through the NACLs.
+            self.answers
+                .push((self.hops.len(), RejectWith::IcmpPortUnreachable.icmp()));
             h.symptom = Some(self.answer_back(facts, local, peer, RejectWith::IcmpPortUnreachable));
         }
         self.push(h, ExplanationCode::NetpathNoListener);
+    }
+}
+
+impl Walker<'_, '_> {
+    /// A host's answer (a reset or an ICMP error) takes the reply's way
+    /// back, part of which is known only once the return path is walked:
+    /// its routes and transit gateways (a drop there drops the answer too)
+    /// and the network ACLs of the attachment subnets it crosses. A reset
+    /// is judged as the reply was (the same ports); an ICMP error again as
+    /// ICMP type 3, which stateless ACLs must allow
+    /// (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>).
+    /// A drop silences the answer: the client times out.
+    pub(super) fn answers_on_the_way_back(&mut self) {
+        let answers = std::mem::take(&mut self.answers);
+        for (i, icmp) in answers {
+            let Some(Symptom::Refused | Symptom::Unreachable | Symptom::Intermittent) =
+                self.hops.get(i).and_then(|h| h.symptom)
+            else {
+                continue;
+            };
+            let silenced = self.hops[i + 1..]
+                .iter()
+                .filter(|h| h.path == PathLeg::Return)
+                .any(|h| match (h.kind, icmp) {
+                    (HopKind::NetworkAcl, Some((t, c))) => self.icmp_denied(h, t, c),
+                    (HopKind::NetworkAcl, None) => h.decision == Decision::Deny,
+                    (HopKind::HostFirewall | HopKind::Listener, _) => false,
+                    _ => h.decision == Decision::Deny,
+                });
+            if silenced {
+                self.hops[i].symptom = Some(Symptom::Timeout);
+            }
+        }
+    }
+
+    /// True when the network ACL of return hop `h` denies ICMP type `t`
+    /// code `c` toward its peer.
+    fn icmp_denied(&self, h: &crate::answer::Hop, t: u8, c: u8) -> bool {
+        let (Some(acl), Some(direction), Some(peer)) = (
+            self.topo.network_acl(&h.component),
+            h.direction,
+            h.peer
+                .as_deref()
+                .and_then(|p| p.parse::<ipnet::IpNet>().ok()),
+        ) else {
+            return false;
+        };
+        let key = IcmpMessage {
+            icmp_type: t,
+            code: c,
+        }
+        .key();
+        let peer = match peer {
+            ipnet::IpNet::V4(n) => AddrSet::one_of(&[n]),
+            ipnet::IpNet::V6(n) if n.prefix_len() == 128 => AddrSet::single(n.addr()),
+            ipnet::IpNet::V6(_) => return false,
+        };
+        let (eval, _) = network_acl::judge(
+            acl,
+            direction,
+            &peer,
+            IpProtocol::Icmp,
+            PortRange::new(key, key),
+            PathLeg::Return,
+        );
+        eval.decision == Decision::Deny
     }
 }
 

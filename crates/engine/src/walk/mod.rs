@@ -115,6 +115,7 @@ pub fn walk<'a>(
         hops: Vec::new(),
         steps: Vec::new(),
         delivered: false,
+        answers: Vec::new(),
     };
     match sp {
         Some(sp) => w.walk_from_eni(src, sp, dst, dp),
@@ -127,6 +128,7 @@ pub fn walk<'a>(
     }
     if w.delivered && flow.expects_reply {
         w.return_path();
+        w.answers_on_the_way_back();
     }
     w.hops
 }
@@ -156,6 +158,9 @@ struct Walker<'t, 'a> {
     /// to walk back. A request lost on the way (no route and no known
     /// destination, a gateway netpath does not follow) has none.
     delivered: bool,
+    /// Host answers (`host.rs`): the hop index and the ICMP type and code
+    /// (`None`: a TCP reset), judged again once the way back is known.
+    answers: Vec<(usize, Option<(u8, u8)>)>,
 }
 
 fn hop(path: PathLeg, kind: HopKind, component: &str, decision: Decision, detail: String) -> Hop {

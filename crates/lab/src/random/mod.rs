@@ -4,8 +4,9 @@
 //! straddling the Linux and Windows ephemeral ranges), random route tables
 //! (main and explicit associations, blackholes, missing routes), instances
 //! (some Windows, a few stopped), an optional DB, and random flows; about
-//! half the worlds are dual-stack (`ipv6.rs`). The same seed gives the same
-//! topology.
+//! half the worlds are dual-stack (`ipv6.rs`), and those with several VPCs
+//! and no peering join them with a transit gateway (`hub.rs`).
+//! The same seed gives the same topology.
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -16,6 +17,7 @@ use netpath_model::Snapshot;
 
 use crate::build::{Bind, HostAction, HostSetup};
 
+mod hub;
 mod ipv6;
 
 /// A generated topology and the flows to check on it: (from, to, port).
@@ -437,12 +439,22 @@ pub fn world(seed: u64) -> RandomWorld {
         },
     );
     let hosts = hosts(seed, &flows);
+    let hub = hub::hub(seed, nv, peered, &mut subnets, &mut rtbs);
     let doc = json!({ "format": netpath_model::SNAPSHOT_FORMAT, "version": netpath_model::SNAPSHOT_VERSION,
         "metadata": { "source": "netpath-lab-random", "regions": ["us-east-1"] },
         "vpcs": vpcs, "subnets": subnets, "security_groups": sgs, "network_acls": acls, "route_tables": rtbs,
         "network_interfaces": enis, "instances": instances, "vpc_peering_connections": peerings,
         "internet_gateways": igws, "egress_only_internet_gateways": eigws, "nat_gateways": [],
         "prefix_lists": [], "db_instances": dbs });
+    let mut doc = doc;
+    if let Some(h) = hub {
+        doc["transit_gateways"] = json!(h.transit_gateways);
+        doc["transit_gateway_attachments"] = json!(h.attachments);
+        doc["transit_gateway_vpc_attachments"] = json!(h.vpc_attachments);
+        doc["transit_gateway_route_tables"] = json!(h.route_tables);
+        doc["transit_gateway_routes"] = json!(h.routes);
+        doc["transit_gateway_propagations"] = json!(h.propagations);
+    }
     let snapshot = Snapshot::from_value(std::path::Path::new("<lab-random>"), doc)
         .expect("the lab generator writes valid snapshots");
     RandomWorld {

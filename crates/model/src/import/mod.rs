@@ -7,7 +7,8 @@
 //! `TransitGateways`, `TransitGatewayAttachments`, `TransitGatewayVpcAttachments`,
 //! `TransitGatewayRouteTables`, `TransitGatewayStaticRoutes` and `TransitGatewayPropagations`
 //! (Batfish's per-route-table layouts, see `aws_cli_transit.rs`), `VpnGateways`,
-//! `VpnConnections`, and
+//! `VpnConnections`, `directConnectGatewayAssociations` (the Direct Connect
+//! API's camelCase), `OnPremNetworks` (the user's `onprem.json`), and
 //! `Entries` (`get-managed-prefix-list-entries` output, in a file named after
 //! its prefix list: `pl-<id>.json`). Other keys are skipped with one warning
 //! each.

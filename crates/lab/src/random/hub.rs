@@ -1,0 +1,154 @@
+//! Hub-and-spoke worlds: every world with two or three VPCs and no peering
+//! (about one in five) joins them with one transit gateway, drawn from a generator
+//! of its own (so the rest of the world is the same without it). Subnets
+//! get Availability Zones (`us-east-1a`/`b` alternately); each VPC an
+//! attachment with some of its subnets (the AZ rule: a zone without one
+//! cannot reach the gateway), usually associated with the one gateway
+//! route table; the VPC route tables routes to the other VPCs through the
+//! gateway (some missing, some to one subnet only); the gateway table the
+//! VPC propagations (some not enabled), sometimes a static route or a
+//! blackhole for one subnet; group referencing on or off.
+//! <https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html>
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{json, Value};
+
+const TGW: &str = "tgw-0000000000000001";
+const RTB: &str = "tgw-rtb-000000000000001";
+
+/// The transit gateway collections of a hub world, as snapshot JSON.
+pub(super) struct Hub {
+    pub transit_gateways: Vec<Value>,
+    pub attachments: Vec<Value>,
+    pub vpc_attachments: Vec<Value>,
+    pub route_tables: Vec<Value>,
+    pub routes: Vec<Value>,
+    pub propagations: Vec<Value>,
+}
+
+fn attachment_id(v: usize) -> String {
+    format!("tgw-attach-00000000000000{v:02}")
+}
+
+/// Joins the `nv` VPCs of world `seed` with a transit gateway, or leaves
+/// the world as it is (`None`). `subnets` gain zones, `rtbs` routes.
+pub(super) fn hub(
+    seed: u64,
+    nv: usize,
+    peered: bool,
+    subnets: &mut [Value],
+    rtbs: &mut [Value],
+) -> Option<Hub> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7467_7700);
+    if nv < 2 || peered {
+        return None;
+    }
+    for s in subnets.iter_mut() {
+        let n: usize = s["subnet_id"]
+            .as_str()
+            .and_then(|id| id.chars().last())
+            .and_then(|c| c.to_digit(10))
+            .unwrap_or(0) as usize;
+        s["availability_zone"] = json!(if n % 2 == 0 {
+            "us-east-1a"
+        } else {
+            "us-east-1b"
+        });
+    }
+    let refs = rng.gen_bool(0.5);
+    let on = |b: bool| if b { "enable" } else { "disable" };
+    let mut hub = Hub {
+        transit_gateways: vec![json!({ "transit_gateway_id": TGW, "state": "available",
+            "options": { "association_default_route_table_id": RTB,
+                         "propagation_default_route_table_id": RTB,
+                         "security_group_referencing_support": on(refs) } })],
+        attachments: Vec::new(),
+        vpc_attachments: Vec::new(),
+        route_tables: vec![
+            json!({ "transit_gateway_route_table_id": RTB, "transit_gateway_id": TGW,
+            "state": "available", "default_association_route_table": true,
+            "default_propagation_route_table": true }),
+        ],
+        routes: Vec::new(),
+        propagations: Vec::new(),
+    };
+    let mut props = Vec::new();
+    let mut statics = Vec::new();
+    for v in 0..nv {
+        let att = attachment_id(v);
+        let vid = format!("vpc-{v}");
+        let mine: Vec<String> = subnets
+            .iter()
+            .filter(|s| s["vpc_id"] == vid.as_str())
+            .filter_map(|s| s["subnet_id"].as_str().map(str::to_string))
+            .collect();
+        // Some of its subnets, at least one, and at most one per zone (AWS
+        // takes one subnet per Availability Zone).
+        let zone_of = |id: &str| id.chars().last().and_then(|c| c.to_digit(10)).unwrap_or(0) % 2;
+        let mut chosen: Vec<String> = Vec::new();
+        for sid in &mine {
+            if rng.gen_bool(0.6) && !chosen.iter().any(|c| zone_of(c) == zone_of(sid)) {
+                chosen.push(sid.clone());
+            }
+        }
+        if chosen.is_empty() {
+            chosen.push(mine[rng.gen_range(0..mine.len())].clone());
+        }
+        let mut a = json!({ "transit_gateway_attachment_id": att, "transit_gateway_id": TGW,
+            "resource_type": "vpc", "resource_id": vid, "state": "available" });
+        if rng.gen_bool(0.9) {
+            a["association"] =
+                json!({ "transit_gateway_route_table_id": RTB, "state": "associated" });
+        }
+        hub.attachments.push(a);
+        hub.vpc_attachments.push(
+            json!({ "transit_gateway_attachment_id": att, "transit_gateway_id": TGW,
+            "vpc_id": vid, "state": "available", "subnet_ids": chosen,
+            "security_group_referencing_support": on(refs && rng.gen_bool(0.8)) }),
+        );
+        if rng.gen_bool(0.85) {
+            props.push(
+                json!({ "transit_gateway_attachment_id": att, "resource_id": vid,
+                "resource_type": "vpc", "state": "enabled" }),
+            );
+        } else if rng.gen_bool(0.5) {
+            // No propagation, but a static route to the VPC.
+            statics.push(json!({ "destination_cidr_block": format!("10.{v}.0.0/16"),
+                "type": "static", "state": "active",
+                "transit_gateway_attachments": [{ "transit_gateway_attachment_id": att }] }));
+        }
+        if rng.gen_bool(0.15) {
+            statics.push(
+                json!({ "destination_cidr_block": format!("10.{v}.{}.0/24", rng.gen_range(0..4)),
+                "type": "static", "state": "blackhole", "transit_gateway_attachments": [] }),
+            );
+        }
+    }
+    hub.routes.push(
+        json!({ "transit_gateway_route_table_id": RTB, "routes": statics,
+        "additional_routes_available": false }),
+    );
+    hub.propagations
+        .push(json!({ "transit_gateway_route_table_id": RTB, "propagations": props }));
+    // The VPCs' route tables: the other VPCs through the gateway.
+    for t in rtbs.iter_mut() {
+        let Some(v) = t["vpc_id"]
+            .as_str()
+            .and_then(|id| id.trim_start_matches("vpc-").parse::<usize>().ok())
+        else {
+            continue;
+        };
+        for other in (0..nv).filter(|o| *o != v) {
+            let dest = match rng.gen_range(0..6) {
+                0 => continue, // missing route
+                1 => format!("10.{other}.{}.0/24", rng.gen_range(0..4)),
+                _ => format!("10.{other}.0.0/16"),
+            };
+            if let Some(routes) = t["routes"].as_array_mut() {
+                routes.push(json!({ "destination_cidr_block": dest, "transit_gateway_id": TGW, "state": "active" }));
+            }
+        }
+    }
+    Some(hub)
+}
