@@ -457,6 +457,18 @@ impl<'a> Walker<'_, 'a> {
         };
         self.steps.push(Step::RouteBack(back));
         self.cross(&dp.subnet_id, Direction::Ingress, src, self.flow.ephemeral);
+        self.outside_arrives(src, dst, dp);
+    }
+
+    /// An outside client's request is in the destination's subnet: its
+    /// groups (no group of the client can match) and the destination's
+    /// state decide.
+    pub(super) fn outside_arrives(
+        &mut self,
+        src: &AddrSet,
+        dst: &Endpoint<'a>,
+        dp: &Placement<'a>,
+    ) {
         self.delivered = true;
         self.security_groups(
             dp,

@@ -31,7 +31,6 @@ use crate::addr::AddrSet;
 use crate::answer::{Decision, ExplanationCode, HopKind, PathLeg};
 use crate::resolve::{Endpoint, Placement};
 use crate::route_table::RouteTarget;
-use crate::security_group::SgPeer;
 
 impl<'a> Walker<'_, 'a> {
     /// The request from `sp` routed to transit gateway `tgw` for `daddr`:
@@ -256,17 +255,7 @@ impl<'a> Walker<'_, 'a> {
                 reply_ports: self.flow.ephemeral,
             });
         }
-        self.delivered = true;
-        self.security_groups(
-            dp,
-            Direction::Ingress,
-            &SgPeer {
-                addr: src,
-                groups: &[],
-                vpc_id: None,
-            },
-        );
-        self.destination_state(dp, dst, src);
+        self.outside_arrives(src, dst, dp);
         true
     }
 
