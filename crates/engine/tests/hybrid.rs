@@ -4,7 +4,8 @@
 //! flows that cross it, and `diff` says so; the same snapshot changes
 //! nothing; `reach` answers a customer network behind a VPN by its tunnels;
 //! declared on-premises networks and Direct Connect associations are ends
-//! and edits of the diff.
+//! and edits of the diff; a host answer is judged on the way back through
+//! the gateway.
 
 use std::path::Path;
 
@@ -168,4 +169,39 @@ fn allowing_a_prefix_on_the_direct_connect_association_opens_the_data_vpc() {
     assert!(opened(DB, "onprem:dc1"), "{:?}", d.changes);
     // app-1 was already allowed: nothing of it changes.
     assert!(!d.changes.iter().any(|c| c.from.iter().any(|f| f == APP1)));
+}
+
+/// A host's reset takes the reply's way back, through the transit gateway:
+/// in `tgw-asymmetric-return` the reply enters the gateway through the
+/// `us-east-1b` attachment subnet, whose ACL admits nothing from the DB
+/// subnet, so a reset orders-db's firewall sends never arrives: the client
+/// times out, it is not refused. (Found by the lab's random hub worlds: the
+/// answer was judged at subnet boundaries only.)
+#[test]
+fn a_host_reset_dropped_on_the_way_back_through_the_gateway_is_a_timeout() {
+    use netpath_engine::{explain, ExplainOptions, Symptom};
+    let snap = fixture("tgw-asymmetric-return");
+    let web = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/host-last-hop/host-facts/web-server.json");
+    // web-server's facts (a firewall that rejects 8080 with a reset), moved
+    // to orders-db and to 5432.
+    let text = std::fs::read_to_string(web)
+        .unwrap()
+        .replace("i-0f0000000000000b02", DB)
+        .replace("10.70.2.30", "10.40.1.20")
+        .replace("8080", "5432");
+    let facts: netpath_model::host::HostFacts = serde_json::from_str(&text).unwrap();
+    let opts = ExplainOptions {
+        port: Some(5432),
+        host_facts: vec![facts],
+        ..Default::default()
+    };
+    let e = explain(&Topology::new(&snap), APP1, DB, &opts).expect("explains");
+    let host = e
+        .hops
+        .iter()
+        .find(|h| h.kind == netpath_engine::HopKind::HostFirewall)
+        .expect("the host firewall hop");
+    assert_eq!(host.symptom, Some(Symptom::Timeout), "{host:?}");
+    assert_eq!(e.symptom, Symptom::Timeout);
 }
