@@ -4,9 +4,9 @@
 
 use netpath_model::{IpProtocol, PortRange};
 
-use super::{hop, peer_cidr, Walker};
+use super::Walker;
 use crate::addr::AddrSet;
-use crate::answer::{Decision, Direction, ExplanationCode, HopKind, Matched, PathLeg};
+use crate::answer::{Decision, Direction, ExplanationCode, Hop, HopKind, Matched, PathLeg};
 use crate::network_acl;
 use crate::resolve::Placement;
 use crate::route_table::{self, RouteTarget};
@@ -160,4 +160,50 @@ impl<'a> Walker<'_, 'a> {
         }
         Some((j.target?, e.matched?))
     }
+}
+
+/// A hop of `kind` at `component` with `decision` and its sentence; nothing
+/// matched, no code (set by `Walker::push`), no zone or symptom yet.
+pub(super) fn hop(
+    path: PathLeg,
+    kind: HopKind,
+    component: &str,
+    decision: Decision,
+    detail: String,
+) -> Hop {
+    Hop {
+        path,
+        kind,
+        component: component.to_string(),
+        name: None,
+        direction: None,
+        decision,
+        matched: None,
+        security_groups: Vec::new(),
+        ports: None,
+        blocked_ports: Vec::new(),
+        code: None,
+        missing: Vec::new(),
+        peer: None,
+        zone: None,
+        symptom: None,
+        near_miss: None,
+        detail,
+    }
+}
+
+/// The CIDR a fix should name for `addr`: `/32` (`/128` for IPv6) for one
+/// address, the first covering CIDR for an unknown one, `0.0.0.0/0` (`::/0`)
+/// for the internet.
+pub(crate) fn peer_cidr(addr: &AddrSet) -> String {
+    if let Some(ip) = addr.as_single() {
+        return format!("{ip}/{}", if ip.is_ipv6() { 128 } else { 32 });
+    }
+    let any = if addr.is_v6() { "::/0" } else { "0.0.0.0/0" };
+    if addr.is_internet() {
+        return any.to_string();
+    }
+    addr.cidrs()
+        .first()
+        .map_or_else(|| any.to_string(), |c| c.to_string())
 }

@@ -42,6 +42,8 @@ mod egress_only_internet_gateway;
 mod host;
 mod internet_gateway;
 mod layers;
+use layers::hop;
+pub(crate) use layers::peer_cidr;
 mod nat_gateway;
 mod return_path;
 mod state;
@@ -161,44 +163,6 @@ struct Walker<'t, 'a> {
     /// Host answers (`host.rs`): the hop index and the ICMP type and code
     /// (`None`: a TCP reset), judged again once the way back is known.
     answers: Vec<(usize, Option<(u8, u8)>)>,
-}
-
-fn hop(path: PathLeg, kind: HopKind, component: &str, decision: Decision, detail: String) -> Hop {
-    Hop {
-        path,
-        kind,
-        component: component.to_string(),
-        name: None,
-        direction: None,
-        decision,
-        matched: None,
-        security_groups: Vec::new(),
-        ports: None,
-        blocked_ports: Vec::new(),
-        code: None,
-        missing: Vec::new(),
-        peer: None,
-        zone: None,
-        symptom: None,
-        near_miss: None,
-        detail,
-    }
-}
-
-/// The CIDR a fix should name for `addr`: `/32` (`/128` for IPv6) for one
-/// address, the first covering CIDR for an unknown one, `0.0.0.0/0` (`::/0`)
-/// for the internet.
-pub(crate) fn peer_cidr(addr: &AddrSet) -> String {
-    if let Some(ip) = addr.as_single() {
-        return format!("{ip}/{}", if ip.is_ipv6() { 128 } else { 32 });
-    }
-    let any = if addr.is_v6() { "::/0" } else { "0.0.0.0/0" };
-    if addr.is_internet() {
-        return any.to_string();
-    }
-    addr.cidrs()
-        .first()
-        .map_or_else(|| any.to_string(), |c| c.to_string())
 }
 
 impl<'t, 'a> Walker<'t, 'a> {
