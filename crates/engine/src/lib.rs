@@ -23,6 +23,7 @@ mod diff;
 mod edits;
 mod ephemeral;
 mod explain;
+mod explanation_code;
 mod fix;
 mod fix_edit;
 mod flow_logs;
