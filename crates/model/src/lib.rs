@@ -15,6 +15,7 @@ pub mod import;
 mod raw;
 pub mod resources;
 pub mod snapshot;
+mod snapshot_file;
 pub mod terraform;
 
 pub use error::{ModelError, Warning};
