@@ -145,15 +145,10 @@ impl Walker<'_, '_> {
             DirectConnect::Decided(false) => Some(false),
             DirectConnect::Decided(true) if learned => Some(true),
             DirectConnect::Decided(true) => {
-                let last = self.hops.last_mut().expect("direct_connect pushed a hop");
-                last.decision = Decision::Unknown;
-                last.detail = format!(
-                    "{}; but no route {vgw_id} propagated into the VPC's tables covers {remote}, so whether the customer network advertises it over BGP is not in the snapshot",
-                    last.detail
+                self.unknown_last(
+                    &format!("but no route {vgw_id} propagated into the VPC's tables covers {remote}, so whether the customer network advertises it over BGP is not in the snapshot"),
+                    format!("a route to {remote} learned over Direct Connect (enable route propagation from {vgw_id}, or check the BGP session)"),
                 );
-                last.missing.push(format!(
-                    "a route to {remote} learned over Direct Connect (enable route propagation from {vgw_id}, or check the BGP session)"
-                ));
                 Some(false)
             }
             DirectConnect::NoAssociation | DirectConnect::Missing(_) => None,

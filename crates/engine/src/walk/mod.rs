@@ -185,6 +185,25 @@ impl<'t, 'a> Walker<'t, 'a> {
         self.hops.push(h);
     }
 
+    /// Turns the last hop (a route or gateway check that passed on its
+    /// own) into a block with `code`, its sentence extended by `why`: the
+    /// check was right, but the path needed something else of it.
+    fn deny_last(&mut self, code: ExplanationCode, why: &str) {
+        let last = self.hops.last_mut().expect("the check pushed a hop");
+        last.decision = Decision::Deny;
+        last.code = Some(code);
+        last.detail = format!("{}; {why}", last.detail);
+    }
+
+    /// Turns the last hop into an unknown, its sentence extended by `why`,
+    /// naming `missing`.
+    fn unknown_last(&mut self, why: &str, missing: String) {
+        let last = self.hops.last_mut().expect("the check pushed a hop");
+        last.decision = Decision::Unknown;
+        last.detail = format!("{}; {why}", last.detail);
+        last.missing.push(missing);
+    }
+
     fn proto(&self) -> IpProtocol {
         self.flow.protocol
     }

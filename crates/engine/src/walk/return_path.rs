@@ -183,12 +183,9 @@ impl Walker<'_, '_> {
             // A declared on-premises client is reached only through a
             // virtual private gateway or a transit gateway
             // (<https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html>).
-            let last = self.hops.last_mut().expect("route pushed a hop");
-            last.decision = Decision::Deny;
-            last.code = Some(ExplanationCode::NoRouteToDestination);
-            last.detail = format!(
-                "{}; {to} is {network}, so its reply needs a route to a virtual private gateway or a transit gateway that leads there",
-                last.detail
+            self.deny_last(
+                ExplanationCode::NoRouteToDestination,
+                &format!("{to} is {network}, so its reply needs a route to a virtual private gateway or a transit gateway that leads there"),
             );
             return None;
         }
@@ -196,12 +193,9 @@ impl Walker<'_, '_> {
             // The VGW hop on the way in judged the connection for both
             // directions; the reply only needs the route to it.
             if !matches!(&target, RouteTarget::VpnGateway(g) if *g == *vgw) {
-                let last = self.hops.last_mut().expect("route pushed a hop");
-                last.decision = Decision::Deny;
-                last.code = Some(ExplanationCode::NoRouteToDestination);
-                last.detail = format!(
-                    "{}; the reply to {to} must go back through {vgw}, which the request came in by",
-                    last.detail
+                self.deny_last(
+                    ExplanationCode::NoRouteToDestination,
+                    &format!("the reply to {to} must go back through {vgw}, which the request came in by"),
                 );
             }
             return None;
@@ -229,14 +223,10 @@ impl Walker<'_, '_> {
             _ => None,
         };
         if let Some((kind, id)) = unfollowed {
-            let last = self.hops.last_mut().expect("route pushed a hop");
-            last.decision = Decision::Unknown;
-            last.detail = format!(
-                "{}; netpath does not follow the reply through {kind} {id} yet",
-                last.detail
+            self.unknown_last(
+                &format!("netpath does not follow the reply through {kind} {id} yet"),
+                format!("the path through {kind} {id} (not modelled)"),
             );
-            last.missing
-                .push(format!("the path through {kind} {id} (not modelled)"));
             return None;
         }
         // The reply to a connection that came in through an internet
@@ -246,15 +236,10 @@ impl Walker<'_, '_> {
         if let (RouteTarget::EgressOnlyInternetGateway(id), RouteBack::InternetGateway { .. }) =
             (&target, back)
         {
-            let last = self.hops.last_mut().expect("route pushed a hop");
-            last.decision = Decision::Unknown;
-            last.detail = format!(
-                "{}; the request came in through an internet gateway, and whether egress-only gateway {id} carries the reply to a connection it did not see start is not documented",
-                last.detail
+            self.unknown_last(
+                &format!("the request came in through an internet gateway, and whether egress-only gateway {id} carries the reply to a connection it did not see start is not documented"),
+                format!("how {id} treats replies to inbound connections (undocumented)"),
             );
-            last.missing.push(format!(
-                "how {id} treats replies to inbound connections (undocumented)"
-            ));
             return None;
         }
         let (ok, code, why) = match back {
@@ -307,10 +292,7 @@ impl Walker<'_, '_> {
             }
         };
         if !ok {
-            let last = self.hops.last_mut().expect("route pushed a hop");
-            last.decision = Decision::Deny;
-            last.code = Some(code);
-            last.detail = format!("{}; {why}", last.detail);
+            self.deny_last(code, &why);
         }
         None
     }
@@ -350,23 +332,20 @@ impl Walker<'_, '_> {
         let exit = match out? {
             TgwOut::Vpc(e) => e,
             TgwOut::Customer { attachment_id } => {
-                let last = self.hops.last_mut().expect("transit pushed a hop");
-                last.decision = Decision::Deny;
-                last.code = Some(ExplanationCode::CannotRoute);
-                last.detail = format!(
-                    "{}; the reply to {to} leaves through {attachment_id}, not into {to_vpc}",
-                    last.detail
+                self.deny_last(
+                    ExplanationCode::CannotRoute,
+                    &format!("the reply to {to} leaves through {attachment_id}, not into {to_vpc}"),
                 );
                 return None;
             }
         };
         if exit.vpc_id != to_vpc {
-            let last = self.hops.last_mut().expect("transit pushed a hop");
-            last.decision = Decision::Deny;
-            last.code = Some(ExplanationCode::CannotRoute);
-            last.detail = format!(
-                "{}; the reply to {to} is delivered into {}, not {to_vpc}",
-                last.detail, exit.vpc_id
+            self.deny_last(
+                ExplanationCode::CannotRoute,
+                &format!(
+                    "the reply to {to} is delivered into {}, not {to_vpc}",
+                    exit.vpc_id
+                ),
             );
             return None;
         }

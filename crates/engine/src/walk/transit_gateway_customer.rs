@@ -217,12 +217,12 @@ impl<'a> Walker<'_, 'a> {
                     TgwOut::Vpc(e) => e.vpc_id,
                     TgwOut::Customer { attachment_id } => attachment_id,
                 };
-                let last = self.hops.last_mut().expect("route_on pushed a hop");
-                last.decision = Decision::Deny;
-                last.code = Some(ExplanationCode::CannotRoute);
-                last.detail = format!(
-                    "{}; {} is in {}, but the packet goes to {into}",
-                    last.detail, dp.addr, dp.vpc_id
+                self.deny_last(
+                    ExplanationCode::CannotRoute,
+                    &format!(
+                        "{} is in {}, but the packet goes to {into}",
+                        dp.addr, dp.vpc_id
+                    ),
                 );
                 None
             }
@@ -289,24 +289,21 @@ impl<'a> Walker<'_, 'a> {
                     return Some(None);
                 };
                 if !matches!(&target, RouteTarget::TransitGateway(g) if g == tgw) {
-                    let last = self.hops.last_mut().expect("route pushed a hop");
-                    last.decision = Decision::Deny;
-                    last.code = Some(ExplanationCode::NoRouteToDestination);
-                    last.detail = format!(
-                        "{}; the reply to {to} must go back through {tgw}, which the request came in by",
-                        last.detail
+                    self.deny_last(
+                        ExplanationCode::NoRouteToDestination,
+                        &format!("the reply to {to} must go back through {tgw}, which the request came in by"),
                     );
                     return Some(None);
                 }
                 let ports = self.flow.ephemeral;
                 let from = (subnet_id.as_str(), vpc_id.as_str(), from);
                 if let Some(TgwOut::Vpc(e)) = self.transit(PathLeg::Return, tgw, from, to, ports) {
-                    let last = self.hops.last_mut().expect("transit pushed a hop");
-                    last.decision = Decision::Deny;
-                    last.code = Some(ExplanationCode::CannotRoute);
-                    last.detail = format!(
-                        "{}; the reply to {to} is delivered into {}, not to the customer network",
-                        last.detail, e.vpc_id
+                    self.deny_last(
+                        ExplanationCode::CannotRoute,
+                        &format!(
+                            "the reply to {to} is delivered into {}, not to the customer network",
+                            e.vpc_id
+                        ),
                     );
                 }
                 Some(None)
