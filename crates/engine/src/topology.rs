@@ -91,6 +91,25 @@ fn index<'a, T>(v: &'a Option<Vec<T>>, id: impl Fn(&'a T) -> &'a str) -> HashMap
 }
 
 impl<'a> Topology<'a> {
+    /// The declared on-premises networks a reference names: for
+    /// `onprem:NAME` (or `onprem:CIDR`) those with that name or CIDR, for
+    /// `onprem` every one; `None` for any other reference.
+    pub fn onprem_named(&self, reference: &str) -> Option<Vec<&'a OnPremNetwork>> {
+        let name = match reference.strip_prefix("onprem:") {
+            Some(n) => Some(n),
+            None if reference == "onprem" => None,
+            None => return None,
+        };
+        Some(
+            self.snapshot
+                .onprem_networks
+                .iter()
+                .flatten()
+                .filter(|n| name.is_none_or(|x| n.name == x || n.cidr.to_string() == x))
+                .collect(),
+        )
+    }
+
     /// The declared on-premises network (`onprem.json`, `--onprem`) that
     /// holds every address of `addr`: the narrowest when several do.
     pub fn onprem_network(&self, addr: &crate::addr::AddrSet) -> Option<&'a OnPremNetwork> {

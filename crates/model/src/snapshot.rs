@@ -245,6 +245,14 @@ impl Snapshot {
         by(&mut self.onprem_networks, |x| &x.name);
     }
 
+    /// Adds declared on-premises network `n`, replacing one of the same
+    /// name (a later declaration wins: `--onprem` over `onprem.json`).
+    pub fn declare_onprem(&mut self, n: OnPremNetwork) {
+        let list = self.onprem_networks.get_or_insert_with(Vec::new);
+        list.retain(|x| x.name != n.name);
+        list.push(n);
+    }
+
     /// Parses a snapshot file's bytes. `path` is used only in error messages.
     ///
     /// Errors: [`ModelError::Json`] for malformed JSON (with line and column),

@@ -42,12 +42,7 @@ pub fn declare_onprem(values: &[String]) -> anyhow::Result<()> {
 /// `onprem.json` with the same name).
 fn with_declared(mut imported: netpath_model::Imported) -> netpath_model::Imported {
     for n in ONPREM.get().into_iter().flatten() {
-        let list = imported
-            .snapshot
-            .onprem_networks
-            .get_or_insert_with(Vec::new);
-        list.retain(|x| x.name != n.name);
-        list.push(n.clone());
+        imported.snapshot.declare_onprem(n.clone());
     }
     imported
 }

@@ -181,14 +181,7 @@ pub fn select(topo: &Topology, selector: &str) -> Result<Vec<Selected>, String> 
                 out.insert(db_sel(d));
             }
         }
-    } else if selector == "onprem" || selector.starts_with("onprem:") {
-        let name = selector.strip_prefix("onprem:");
-        let declared: Vec<_> = snap
-            .onprem_networks
-            .iter()
-            .flatten()
-            .filter(|n| name.is_none_or(|x| n.name == x || n.cidr.to_string() == x))
-            .collect();
+    } else if let Some(declared) = topo.onprem_named(selector) {
         if declared.is_empty() {
             return Err(format!("`{selector}`: no such on-premises network is declared (pass --onprem NAME=CIDR, or put an onprem.json beside the snapshot)"));
         }

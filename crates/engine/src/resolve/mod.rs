@@ -537,17 +537,11 @@ fn resolve_ip<'a>(
 /// Errors: [`ResolveError::Unplaceable`] naming the declared networks when
 /// none (or, for `onprem`, more than one) matches.
 fn onprem_endpoint<'a>(topo: &Topology<'a>, r: &str) -> Result<Option<Endpoint<'a>>, ResolveError> {
-    let name = match r.strip_prefix("onprem:") {
-        Some(n) => Some(n),
-        None if r == "onprem" => None,
-        None => return Ok(None),
+    let Some(found) = topo.onprem_named(r) else {
+        return Ok(None);
     };
     let declared: Vec<&netpath_model::OnPremNetwork> =
         topo.snapshot.onprem_networks.iter().flatten().collect();
-    let found: Vec<_> = declared
-        .iter()
-        .filter(|n| name.is_none_or(|x| n.name == x || n.cidr.to_string() == x))
-        .collect();
     match found.as_slice() {
         [n] => {
             let mut ep = Endpoint::new(r, EndpointKind::Ip);

@@ -95,9 +95,7 @@ fn sibling_onprem(path: &Path, snap: &mut Snapshot) -> Result<(), ModelError> {
     }
     let declared = import_bytes(&side, &read(&side)?)?.snapshot.onprem_networks;
     for n in declared.into_iter().flatten() {
-        let list = snap.onprem_networks.get_or_insert_with(Vec::new);
-        list.retain(|x| x.name != n.name);
-        list.push(n);
+        snap.declare_onprem(n);
     }
     Ok(())
 }
