@@ -168,10 +168,7 @@ pub(super) fn build(
                 ns.nft(&ons, &super::vpn_gateway::allowed_only(allowed))?;
             }
         } else {
-            ns.nft(
-                &ons,
-                "table netdev down {\n  chain down_in {\n    type filter hook ingress device \"r0\" priority 0; policy drop;\n  }\n}\ntable inet down_out {\n  chain out {\n    type filter hook output priority 0; policy accept;\n    oifname \"r0\" drop\n  }\n}\n",
-            )?;
+            ns.nft(&ons, super::vpn_gateway::LINK_DOWN)?;
         }
         links.insert(aid.to_string(), (dev, oside));
         sides.push((ons, nets));

@@ -206,10 +206,7 @@ pub(super) fn build(
         }
         if !up {
             // Every tunnel down: nothing crosses, either way, silently.
-            ns.nft(
-                &ons,
-                "table netdev tunnels {\n  chain down_in {\n    type filter hook ingress device \"r0\" priority 0; policy drop;\n  }\n}\ntable inet tunnels_out {\n  chain down_out {\n    type filter hook output priority 0; policy accept;\n    oifname \"r0\" drop\n  }\n}\n",
-            )?;
+            ns.nft(&ons, LINK_DOWN)?;
         }
         out.links
             .insert(g.vpn_gateway_id.clone(), (v, format!("v{n}"), oside));
@@ -217,6 +214,11 @@ pub(super) fn build(
     }
     Ok(out)
 }
+
+/// The nftables script of an on-premises side whose link `r0` carries
+/// nothing: every packet in or out on it is dropped, silently (tunnels
+/// down; no Direct Connect association).
+pub(super) const LINK_DOWN: &str = "table netdev link_down {\n  chain down_in {\n    type filter hook ingress device \"r0\" priority 0; policy drop;\n  }\n}\ntable inet link_down_out {\n  chain down_out {\n    type filter hook output priority 0; policy accept;\n    oifname \"r0\" drop\n  }\n}\n";
 
 /// The nftables script of an on-premises side reached over Direct Connect:
 /// it sends only to `allowed` (the association's allowed prefixes), and
