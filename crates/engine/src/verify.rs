@@ -62,16 +62,32 @@ fn verify(topo: &Topology, exp: &mut Explanation, ask: impl Fn(&Topology) -> Opt
     }
     let mut copy: Snapshot = topo.snapshot.clone();
     let mut last: Option<Explanation> = None;
+    // The blast radius of a fix measured on the unpatched snapshot while
+    // choosing between it and its narrower variant: (fix index, edit,
+    // radius). When that fix is the only one verified, it is the set's.
+    let mut measured_alone: Option<(usize, FixEdit, Radius)> = None;
     for i in 0..exp.fixes.len() {
         let blocker = exp.blockers.get(exp.fixes[i].blocker).cloned();
         let (Some(edit), Some(blocker)) = (exp.fixes[i].edit.clone(), blocker) else {
             exp.fixes[i].command = None;
             continue;
         };
-        let edit = match narrower_is_better(&copy, &edit, &exp.fixes[i], exp) {
-            Some(n) => {
-                exp.fixes[i] = n;
-                exp.fixes[i].edit.clone().unwrap_or(edit)
+        // The snapshot as patched so far: the original until a fix is verified.
+        let choice = if last.is_none() {
+            narrower_is_better(topo, &edit, &exp.fixes[i], exp)
+        } else {
+            narrower_is_better(&Topology::new(&copy), &edit, &exp.fixes[i], exp)
+        };
+        let edit = match choice {
+            Some((narrower, chosen)) => {
+                if let Some(n) = narrower {
+                    exp.fixes[i] = n;
+                }
+                let edit = exp.fixes[i].edit.clone().unwrap_or(edit);
+                if last.is_none() {
+                    measured_alone = Some((i, edit.clone(), chosen));
+                }
+                edit
             }
             None => edit,
         };
@@ -107,10 +123,20 @@ fn verify(topo: &Topology, exp: &mut Explanation, ask: impl Fn(&Topology) -> Opt
             .as_ref()
             .is_some_and(|e| e.unmeasured_reason().is_some())
     });
+    let verified: Vec<usize> = (0..exp.fixes.len())
+        .filter(|&i| exp.fixes[i].verified)
+        .collect();
     let radius = if hub_wide {
         None
     } else {
-        blast_radius(topo, &copy, exp)
+        match measured_alone {
+            // The set is that one fix, as measured: the same diff again
+            // would give the same flows.
+            Some((i, edit, r)) if verified == [i] && exp.fixes[i].edit.as_ref() == Some(&edit) => {
+                Some(r)
+            }
+            _ => blast_radius(topo, &copy, exp),
+        }
     };
     let measured = radius.is_some();
     let (also_opens, also_opens_flows) = radius.unwrap_or_default();
@@ -186,45 +212,57 @@ fn renumber(copy: &Snapshot, edit: FixEdit, blocker: &Blocking, fix: &mut Fix) -
 }
 
 /// The fix's narrower variant (a group rule's `/32`), when the group would
-/// open more other flows than the address does on `copy`: "prefer the one
+/// open more other flows than the address does on `before` (the snapshot
+/// with the fixes verified so far): "prefer the one
 /// that opens least", and the group on a tie. The variant's sentence says
 /// why.
+///
+/// Output: `None` when the fix has no narrower variant or either radius
+/// could not be measured; otherwise the variant to use instead (`None`:
+/// keep the fix) and the blast radius of the one kept, on `before`.
 fn narrower_is_better(
-    copy: &Snapshot,
+    before: &Topology,
     edit: &FixEdit,
     fix: &Fix,
     exp: &Explanation,
-) -> Option<Fix> {
+) -> Option<(Option<Fix>, Radius)> {
     let narrower = fix.narrower.as_deref()?;
-    let before = Topology::new(copy);
     let opens = |e: &FixEdit| {
-        let mut trial = copy.clone();
+        let mut trial = before.snapshot.clone();
         if !e.apply(&mut trial) {
             return None;
         }
-        blast_radius(&before, &trial, exp).map(|r| r.0)
+        blast_radius(before, &trial, exp)
     };
-    let wide = opens(edit)?;
-    let narrow = opens(narrower.edit.as_ref()?)?;
-    (narrow < wide).then(|| {
-        let mut n = narrower.clone();
-        n.summary = format!(
-            "{} (the group rule, \"{}\", would also open {wide} other flow{})",
-            n.summary,
-            fix.summary,
-            if wide == 1 { "" } else { "s" }
-        );
-        n
-    })
+    let narrow_edit = narrower.edit.as_ref()?;
+    // Two independent diffs of the same snapshot: measured side by side.
+    let (wide, narrow) = std::thread::scope(|sc| {
+        let wide = sc.spawn(|| opens(edit));
+        let narrow = opens(narrow_edit);
+        (wide.join().ok().flatten(), narrow)
+    });
+    let (wide, narrow) = (wide?, narrow?);
+    if narrow.0 >= wide.0 {
+        return Some((None, wide));
+    }
+    let mut n = narrower.clone();
+    n.summary = format!(
+        "{} (the group rule, \"{}\", would also open {} other flow{})",
+        n.summary,
+        fix.summary,
+        wide.0,
+        if wide.0 == 1 { "" } else { "s" }
+    );
+    Some((Some(n), narrow))
 }
+
+/// A blast radius: how many other flows a fix set opens, and the first
+/// [`ALSO_OPENS_SHOWN`] of them as sentences.
+type Radius = (usize, Vec<String>);
 
 /// The flows that `patched` opens besides the one asked, compared with
 /// `topo`: a `diff`, its `opened` changes, minus the question's own pair.
-fn blast_radius(
-    topo: &Topology,
-    patched: &Snapshot,
-    exp: &Explanation,
-) -> Option<(usize, Vec<String>)> {
+fn blast_radius(topo: &Topology, patched: &Snapshot, exp: &Explanation) -> Option<Radius> {
     let after = Topology::new(patched);
     // The fixes concern the asked protocol, port and address family: the
     // flows compared are those.

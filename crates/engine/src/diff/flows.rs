@@ -9,7 +9,7 @@ use netpath_model::{IpProtocol, PortRange};
 
 use super::outbound;
 use super::outcome::{classify, outcome, side, Outcome};
-use super::prune::{footprint, Hot, HotItem};
+use super::prune::{footprint, FootprintCache, Hot, HotItem};
 use super::select::select;
 use super::{DiffError, DiffOptions, DiffSummary, FlowChange};
 use crate::addr::IpVersion;
@@ -90,27 +90,29 @@ pub(super) fn compare_flows(
             }
         }
     }
-    // How a class (by its representative) is touched, as a source and as a destination.
-    let hot = |e: &End| -> (Hot, Hot) {
+    // How a class (by its representative) is touched, as a source and as a
+    // destination. A side no edit touches needs no footprint: the common
+    // case of a single rule edit (a fix's blast radius) touches one side.
+    let mut cache = FootprintCache::default();
+    let mut hot = |e: &End, as_dst: bool| -> Hot {
         if global
             || e.class[0] != e.class[1]
             || matches!(e.kind, EndKind::Address | EndKind::OnPrem)
+            || as_dst && e.kind == EndKind::Internet && outbound
         {
-            return (Hot::all(), Hot::all());
+            return Hot::all();
         }
-        let mut fp: Vec<String> = Vec::new();
-        for (sd, topo) in topos.iter().enumerate() {
-            footprint(topo, e, sd, &mut fp);
-        }
-        let mut out = (Hot::default(), Hot::default());
-        for x in &fp {
-            for (t, h) in [(&t_src, &mut out.0), (&t_dst, &mut out.1)] {
-                h.items
-                    .extend(t.get(x.as_str()).into_iter().flatten().cloned());
+        let touched = if as_dst { &t_dst } else { &t_src };
+        let mut out = Hot::default();
+        if !touched.is_empty() {
+            let mut fp: Vec<String> = Vec::new();
+            for (sd, topo) in topos.iter().enumerate() {
+                footprint(topo, e, sd, &mut fp, &mut cache);
             }
-        }
-        if e.kind == EndKind::Internet && outbound {
-            out.1 = Hot::all();
+            for x in &fp {
+                out.items
+                    .extend(touched.get(x.as_str()).into_iter().flatten().cloned());
+            }
         }
         out
     };
@@ -157,7 +159,7 @@ pub(super) fn compare_flows(
                 Some(p) => vec![(protocol, PortRange::new(p, p))],
                 None => merge_ranges(d.ports[0].iter().chain(&d.ports[1]).copied().collect()),
             };
-            (m, d, ranges, hot(d).1)
+            (m, d, ranges, hot(d, true))
         })
         .collect();
     /// What the pair loop needs of a destination class, packed so that the
@@ -185,9 +187,40 @@ pub(super) fn compare_flows(
             hot: h.any(),
         })
         .collect();
+    // Which destination classes a source of each kind is compared with:
+    // a source outside the snapshot only with ends inside it, the internet
+    // only with ends that have a public address (unless asked by name); a
+    // destination gone in AFTER is reported as a removed resource.
+    let compared = |dl: &Lite, s_outside: bool, s_internet: bool| {
+        dl.ranges > 0
+            && dl.present
+            && !(s_outside && (dl.address || dl.internet))
+            && !(s_internet && !dl.public && to_sel.is_none())
+    };
+    // Flows compared per source member, by source kind (inside, outside,
+    // the internet): every pair counts, walked or not, so the sums are
+    // taken once and the loop below visits only the pairs an edit touches.
+    let per_member = |s_outside: bool, s_internet: bool| -> usize {
+        lite.iter()
+            .filter(|dl| compared(dl, s_outside, s_internet))
+            .map(|dl| dl.members * dl.ranges)
+            .sum()
+    };
+    let totals = [
+        per_member(false, false),
+        per_member(true, false),
+        per_member(true, true),
+    ];
+    let hot_dsts: Vec<usize> = (0..lite.len()).filter(|&i| lite[i].hot).collect();
+    let every_dst: Vec<usize> = (0..lite.len()).collect();
+    let dst_index: HashMap<*const End, usize> = lite
+        .iter()
+        .enumerate()
+        .map(|(i, dl)| (std::ptr::from_ref(dl.end), i))
+        .collect();
     for smembers in srcs.values() {
         let s0 = &ends[&smembers[0]];
-        let src_hot = hot(s0).0;
+        let src_hot = hot(s0, false);
         let (s_outside, s_internet) = (
             matches!(
                 s0.kind,
@@ -198,22 +231,23 @@ pub(super) fn compare_flows(
         if s0.refs[1].is_none() {
             continue; // gone in AFTER: reported as a removed resource
         }
-        for (i, dl) in lite.iter().enumerate() {
-            if dl.ranges == 0 || s_outside && (dl.address || dl.internet) || !dl.present {
-                continue; // a destination gone in AFTER is reported as a removed resource
+        let kind = usize::from(s_outside) + usize::from(s_internet);
+        summary.flows_compared += smembers.len() * totals[kind];
+        // A source is not its own peer: its class pair with itself has
+        // one flow fewer per member.
+        if let Some(&i) = dst_index.get(&std::ptr::from_ref(s0)) {
+            if compared(&lite[i], s_outside, s_internet) {
+                summary.flows_compared -= smembers.len() * lite[i].ranges;
             }
-            if s_internet && !dl.public && to_sel.is_none() {
-                continue; // no public IP on either side: not an internet flow
+        }
+        // Nothing on a pair's path changed unless one of its ends is hot.
+        let visit = if src_hot.any() { &every_dst } else { &hot_dsts };
+        for &i in visit {
+            let dl = &lite[i];
+            if !compared(dl, s_outside, s_internet) {
+                continue;
             }
             let same_class = std::ptr::eq(s0, dl.end);
-            let mut pair_flows = smembers.len() * dl.members;
-            if same_class {
-                pair_flows -= smembers.len();
-            }
-            summary.flows_compared += pair_flows * dl.ranges;
-            if !(dl.hot || src_hot.any()) {
-                continue; // nothing on this pair's path changed
-            }
             let (dmembers, _, ranges, dst_hot) = &dinfo[i];
             // Representatives: distinct ends (a class pair with itself needs two members).
             let (sk, dk) = if !same_class {

@@ -2,6 +2,7 @@
 //! touches, on which ports, and which far ends its rule or entry can match.
 //! A pair no edit can act on keeps its BEFORE answer.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use netpath_model::{IpProtocol, PortRange};
@@ -84,50 +85,90 @@ pub(super) fn peer_matches(peer: &EditPeer, end: &End) -> bool {
     }
 }
 
+/// Components consulted by the flows of every end in one subnet or VPC,
+/// by (side, id): thousands of classes share a few subnets, and a subnet
+/// routed to a transit gateway consults the gateway's whole footprint.
+#[derive(Debug, Default)]
+pub(super) struct FootprintCache {
+    by_vpc: HashMap<(usize, String), Vec<String>>,
+    by_subnet: HashMap<(usize, String), Vec<String>>,
+}
+
 /// Every component an end's flows can consult on side `side`: its groups,
 /// subnets, VPC, the subnets' network ACLs and route tables and every route
-/// target in them (gateways, peerings), and its own ids.
-pub(super) fn footprint(topo: &Topology, e: &End, side: usize, out: &mut Vec<String>) {
+/// target in them (gateways, peerings), and its own ids. The parts shared
+/// by every end of a subnet or VPC come from `cache`.
+pub(super) fn footprint(
+    topo: &Topology,
+    e: &End,
+    side: usize,
+    out: &mut Vec<String>,
+    cache: &mut FootprintCache,
+) {
     out.extend(e.groups[side].iter().cloned());
     out.extend(e.subnets[side].iter().cloned());
     out.extend(e.vpc[side].iter().cloned());
     out.extend(e.refs[side].iter().cloned());
     out.push(e.key.clone());
     if let Some(vpc) = &e.vpc[side] {
-        out.extend(crate::vpn_gateway::footprint(topo, vpc));
+        out.extend(
+            cache
+                .by_vpc
+                .entry((side, vpc.clone()))
+                .or_insert_with(|| crate::vpn_gateway::footprint(topo, vpc))
+                .iter()
+                .cloned(),
+        );
     }
     for sid in &e.subnets[side] {
-        let Some(subnet) = topo.subnet(sid) else {
-            continue;
-        };
-        if let Ok(acl) = network_acl_for_subnet(topo, subnet) {
-            out.push(acl.network_acl_id.clone());
-        }
-        if let Ok((rt, _)) = route_table_for_subnet(topo, subnet) {
-            out.push(rt.route_table_id.clone());
-            out.extend(
-                rt.routes
-                    .iter()
-                    .filter_map(|r| r.target_id().map(String::from)),
-            );
-            // Through a transit gateway, a flow consults its attachments,
-            // route tables, and the attachment subnets' network ACLs.
-            for tgw in rt
-                .routes
+        out.extend(
+            cache
+                .by_subnet
+                .entry((side, sid.clone()))
+                .or_insert_with(|| subnet_footprint(topo, sid))
                 .iter()
-                .filter_map(|r| r.transit_gateway_id.as_deref())
-            {
-                for id in topo.tgw.footprint(tgw) {
-                    if let Some(acl) = topo
-                        .subnet(&id)
-                        .and_then(|s| network_acl_for_subnet(topo, s).ok())
-                    {
-                        out.push(acl.network_acl_id.clone());
-                    }
-                    out.push(id);
+                .cloned(),
+        );
+    }
+}
+
+/// The components the flows of an end in subnet `sid` consult: the
+/// subnet's network ACL, its route table and every route target in it,
+/// and through a transit gateway its attachments, route tables, the
+/// attachment subnets' network ACLs and Direct Connect associations.
+fn subnet_footprint(topo: &Topology, sid: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(subnet) = topo.subnet(sid) else {
+        return out;
+    };
+    if let Ok(acl) = network_acl_for_subnet(topo, subnet) {
+        out.push(acl.network_acl_id.clone());
+    }
+    if let Ok((rt, _)) = route_table_for_subnet(topo, subnet) {
+        out.push(rt.route_table_id.clone());
+        out.extend(
+            rt.routes
+                .iter()
+                .filter_map(|r| r.target_id().map(String::from)),
+        );
+        for tgw in rt
+            .routes
+            .iter()
+            .filter_map(|r| r.transit_gateway_id.as_deref())
+        {
+            for id in topo.tgw.footprint(tgw) {
+                if let Some(acl) = topo
+                    .subnet(&id)
+                    .and_then(|s| network_acl_for_subnet(topo, s).ok())
+                {
+                    out.push(acl.network_acl_id.clone());
                 }
-                out.extend(crate::vpn_gateway::dx_associations(topo, tgw));
+                out.push(id);
             }
+            out.extend(crate::vpn_gateway::dx_associations(topo, tgw));
         }
     }
+    out.sort();
+    out.dedup();
+    out
 }
