@@ -71,6 +71,7 @@ pub const OPERATIONS: &[&str] = &[
     "ec2:DescribeTransitGateways",
     "ec2:DescribeTransitGatewayAttachments",
     "ec2:DescribeTransitGatewayVpcAttachments",
+    "ec2:DescribeTransitGatewayPeeringAttachments",
     "ec2:DescribeTransitGatewayRouteTables",
     "ec2:SearchTransitGatewayRoutes",
     "ec2:GetTransitGatewayRouteTablePropagations",
@@ -357,6 +358,9 @@ pub async fn collect(
                     }
                     Part::TransitGatewayVpcAttachments(v) => {
                         push(&mut snap.transit_gateway_vpc_attachments, v)
+                    }
+                    Part::TransitGatewayPeeringAttachments(v) => {
+                        push(&mut snap.transit_gateway_peering_attachments, v)
                     }
                     Part::TransitGatewayRouteTables(t) => {
                         called.insert("ec2:SearchTransitGatewayRoutes");

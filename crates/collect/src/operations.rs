@@ -24,6 +24,7 @@ pub(crate) enum Part {
     TransitGateways(Vec<netpath_model::TransitGateway>),
     TransitGatewayAttachments(Vec<netpath_model::TransitGatewayAttachment>),
     TransitGatewayVpcAttachments(Vec<netpath_model::TransitGatewayVpcAttachment>),
+    TransitGatewayPeeringAttachments(Vec<netpath_model::TransitGatewayPeeringAttachment>),
     /// The route tables, with each one's routes and propagations (the
     /// calls per table that failed are gaps).
     TransitGatewayRouteTables(TgwTables),
@@ -58,6 +59,7 @@ impl Part {
             Part::TransitGateways(v) => v.len(),
             Part::TransitGatewayAttachments(v) => v.len(),
             Part::TransitGatewayVpcAttachments(v) => v.len(),
+            Part::TransitGatewayPeeringAttachments(v) => v.len(),
             Part::TransitGatewayRouteTables(t) => t.tables.len(),
             Part::VpnGateways(v) => v.len(),
             Part::VpnConnections(v) => v.len(),
@@ -83,6 +85,7 @@ pub(crate) const REGION_OPERATIONS: &[&str] = &[
     "ec2:DescribeTransitGateways",
     "ec2:DescribeTransitGatewayAttachments",
     "ec2:DescribeTransitGatewayVpcAttachments",
+    "ec2:DescribeTransitGatewayPeeringAttachments",
     "ec2:DescribeTransitGatewayRouteTables",
     "ec2:DescribeVpnGateways",
     "ec2:DescribeVpnConnections",
@@ -257,6 +260,14 @@ pub(crate) async fn run(
                 .max_results(page(opts, 5, 1000)))
             .into_iter()
             .filter_map(convert::transit_gateway_vpc_attachment)
+            .collect(),
+        ),
+        "ec2:DescribeTransitGatewayPeeringAttachments" => Part::TransitGatewayPeeringAttachments(
+            all!(ec2
+                .describe_transit_gateway_peering_attachments()
+                .max_results(page(opts, 5, 1000)))
+            .into_iter()
+            .filter_map(convert::transit_gateway_peering_attachment)
             .collect(),
         ),
         "ec2:DescribeTransitGatewayRouteTables" => {

@@ -290,11 +290,27 @@ fn near_miss(
                 refs.join(", ")
             )
         } else if !refs.is_empty() && p.ip_ranges.is_empty() && p.prefix_list_ids.is_empty() {
-            format!(
-                "a group reference matches only the private addresses of ENIs carrying {}, and {} is none of them",
-                refs.join(", "),
-                peer.addr
-            )
+            // The address may be an ENI that carries the group, in a VPC the
+            // reference does not reach.
+            let carrier = peer.addr.as_single().and_then(|ip| {
+                topo.enis_with_private_ip(ip).iter().find(|e| {
+                    p.user_id_group_pairs
+                        .iter()
+                        .any(|g| e.groups.iter().any(|x| x == &g.group_id))
+                        && sg.vpc_id.as_deref() != Some(e.vpc_id.as_str())
+                })
+            });
+            match carrier {
+                Some(e) => format!(
+                    "{} carries the group, but in {}: a group reference matches across a VPC peering in one Region, or across a transit gateway with security group referencing support on it and on both attachments, never across a transit gateway peering",
+                    peer.addr, e.vpc_id
+                ),
+                None => format!(
+                    "a group reference matches only the private addresses of ENIs carrying {}, and {} is none of them",
+                    refs.join(", "),
+                    peer.addr
+                ),
+            }
         } else if peer.addr.is_v6() && p.ipv6_ranges.is_empty() && !p.ip_ranges.is_empty() {
             format!(
                 "it names IPv4 ranges only, and {} is IPv6: IPv6 peers match Ipv6Ranges",

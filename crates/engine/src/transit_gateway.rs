@@ -16,8 +16,8 @@ use std::collections::{HashMap, HashSet};
 
 use ipnet::IpNet;
 use netpath_model::{
-    Snapshot, TransitGateway, TransitGatewayAttachment, TransitGatewayRouteTable,
-    TransitGatewayRouteTablePropagations, TransitGatewayRouteTableRoutes,
+    Snapshot, TransitGateway, TransitGatewayAttachment, TransitGatewayPeeringAttachment,
+    TransitGatewayRouteTable, TransitGatewayRouteTablePropagations, TransitGatewayRouteTableRoutes,
     TransitGatewayVpcAttachment, Vpc,
 };
 
@@ -28,6 +28,11 @@ use crate::addr::AddrSet;
 pub struct TransitGateways<'a> {
     tgws: HashMap<&'a str, &'a TransitGateway>,
     attachments: HashMap<&'a str, &'a TransitGatewayAttachment>,
+    /// Attachments by (gateway, id): a peering attachment is listed on
+    /// both gateways under one id, each side with its own association.
+    attachments_on: HashMap<(&'a str, &'a str), &'a TransitGatewayAttachment>,
+    /// Peering attachments (`DescribeTransitGatewayPeeringAttachments`).
+    peerings: Vec<&'a TransitGatewayPeeringAttachment>,
     vpc_attachments: HashMap<&'a str, &'a TransitGatewayVpcAttachment>,
     route_tables: HashMap<&'a str, &'a TransitGatewayRouteTable>,
     routes: HashMap<&'a str, &'a TransitGatewayRouteTableRoutes>,
@@ -101,6 +106,25 @@ impl<'a> TransitGateways<'a> {
             attachments: index(&snap.transit_gateway_attachments, |a| {
                 &a.transit_gateway_attachment_id
             }),
+            attachments_on: snap
+                .transit_gateway_attachments
+                .iter()
+                .flatten()
+                .map(|a| {
+                    (
+                        (
+                            a.transit_gateway_id.as_str(),
+                            a.transit_gateway_attachment_id.as_str(),
+                        ),
+                        a,
+                    )
+                })
+                .collect(),
+            peerings: snap
+                .transit_gateway_peering_attachments
+                .iter()
+                .flatten()
+                .collect(),
             vpc_attachments: index(&snap.transit_gateway_vpc_attachments, |a| {
                 &a.transit_gateway_attachment_id
             }),
@@ -146,9 +170,47 @@ impl<'a> TransitGateways<'a> {
         self.tgws.get(id).copied()
     }
 
-    /// An attachment by id.
+    /// An attachment by id (for a peering attachment, listed on both
+    /// gateways, either side: use [`TransitGateways::attachment_on`]).
     pub fn attachment(&self, id: &str) -> Option<&'a TransitGatewayAttachment> {
         self.attachments.get(id).copied()
+    }
+
+    /// Attachment `id` as listed on gateway `tgw`, with that side's route
+    /// table association.
+    pub fn attachment_on(&self, tgw: &str, id: &str) -> Option<&'a TransitGatewayAttachment> {
+        self.attachments_on.get(&(tgw, id)).copied()
+    }
+
+    /// The peering attachment of `tgw` that leads to a gateway with an
+    /// attachment to `vpc`: (its id on `tgw`'s side, the peer gateway).
+    /// From the peering records when read, else from the attachments'
+    /// own records (resource type `peering`, the peer as resource).
+    pub fn peering_toward(&self, tgw: &str, vpc: &str) -> Option<(String, String)> {
+        let from_records = self.peerings.iter().filter_map(|p| {
+            let own = p.attachment_on(tgw)?;
+            let peer = p.peer_of(tgw)?;
+            Some((own.to_string(), peer.transit_gateway_id.clone()))
+        });
+        let mut listed: Vec<(String, String)> = self
+            .attachments_on
+            .iter()
+            .filter(|((t, _), a)| *t == tgw && a.resource_type == "peering")
+            .filter_map(|((_, id), a)| Some((id.to_string(), a.resource_id.clone()?)))
+            .collect();
+        listed.sort();
+        from_records
+            .chain(listed)
+            .find(|(_, peer)| !self.vpc_attachments_of(peer, vpc).is_empty())
+    }
+
+    /// The peering attachment that attachment `id` of gateway `tgw` is one
+    /// side of, from `DescribeTransitGatewayPeeringAttachments`.
+    pub fn peering(&self, tgw: &str, id: &str) -> Option<&'a TransitGatewayPeeringAttachment> {
+        self.peerings
+            .iter()
+            .find(|p| p.attachment_on(tgw) == Some(id))
+            .copied()
     }
 
     /// A VPC attachment (with its subnets) by id.
@@ -180,20 +242,42 @@ impl<'a> TransitGateways<'a> {
     }
 
     /// Every id a flow through `tgw` can consult: its attachments (of any
-    /// type), their subnets, and its route tables.
+    /// type), their subnets, and its route tables, and the same of every
+    /// gateway peered with it (transitively).
     pub fn footprint(&self, tgw: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        for a in self
-            .attachments
-            .values()
-            .filter(|a| a.transit_gateway_id == tgw)
-        {
-            out.push(a.transit_gateway_attachment_id.clone());
+        // The gateway and every gateway peered with it, transitively: a
+        // flow may cross a peering and be routed by the peer's tables.
+        let mut gateways: Vec<&str> = vec![tgw];
+        let mut k = 0;
+        while k < gateways.len() {
+            let g = gateways[k];
+            k += 1;
+            let peers = self
+                .attachments_on
+                .iter()
+                .filter(|((t, _), a)| *t == g && a.resource_type == "peering")
+                .filter_map(|(_, a)| a.resource_id.as_deref())
+                .chain(
+                    self.peerings
+                        .iter()
+                        .filter_map(|p| p.peer_of(g).map(|x| x.transit_gateway_id.as_str())),
+                );
+            for p in peers {
+                if !gateways.contains(&p) {
+                    gateways.push(p);
+                }
+            }
+        }
+        let mut out: Vec<String> = gateways.iter().map(|g| g.to_string()).collect();
+        for (t, id) in self.attachments_on.keys() {
+            if gateways.contains(t) {
+                out.push(id.to_string());
+            }
         }
         for a in self
             .vpc_attachments
             .values()
-            .filter(|a| a.transit_gateway_id == tgw)
+            .filter(|a| gateways.contains(&a.transit_gateway_id.as_str()))
         {
             out.push(a.transit_gateway_attachment_id.clone());
             out.extend(a.subnet_ids.iter().cloned());
@@ -201,7 +285,7 @@ impl<'a> TransitGateways<'a> {
         for r in self
             .route_tables
             .values()
-            .filter(|r| r.transit_gateway_id == tgw)
+            .filter(|r| gateways.contains(&r.transit_gateway_id.as_str()))
         {
             out.push(r.transit_gateway_route_table_id.clone());
         }

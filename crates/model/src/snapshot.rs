@@ -143,6 +143,12 @@ pub struct Snapshot {
     /// paths through one are then unknown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transit_gateway_vpc_attachments: Option<Vec<TransitGatewayVpcAttachment>>,
+    /// `DescribeTransitGatewayPeeringAttachments` (absent in snapshots from
+    /// before peerings were read: a route to a peering attachment is then
+    /// followed by the attachments' own records, and a peer gateway not in
+    /// the snapshot is unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_gateway_peering_attachments: Option<Vec<TransitGatewayPeeringAttachment>>,
     /// `DescribeTransitGatewayRouteTables` (absent in snapshots from before transit gateways were read:
     /// paths through one are then unknown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -226,6 +232,9 @@ impl Snapshot {
             &x.transit_gateway_attachment_id
         });
         by(&mut self.transit_gateway_vpc_attachments, |x| {
+            &x.transit_gateway_attachment_id
+        });
+        by(&mut self.transit_gateway_peering_attachments, |x| {
             &x.transit_gateway_attachment_id
         });
         by(&mut self.transit_gateway_route_tables, |x| {
@@ -352,6 +361,12 @@ impl Snapshot {
             path,
             &mut obj,
             "transit_gateway_vpc_attachments",
+            "transit_gateway_attachment_id",
+        )?;
+        snap.transit_gateway_peering_attachments = collection(
+            path,
+            &mut obj,
+            "transit_gateway_peering_attachments",
             "transit_gateway_attachment_id",
         )?;
         snap.transit_gateway_route_tables = collection(

@@ -42,6 +42,8 @@ pub(crate) struct SnapshotFile {
     #[serde(default)]
     transit_gateway_vpc_attachments: Option<Vec<TransitGatewayVpcAttachment>>,
     #[serde(default)]
+    transit_gateway_peering_attachments: Option<Vec<TransitGatewayPeeringAttachment>>,
+    #[serde(default)]
     transit_gateway_route_tables: Option<Vec<TransitGatewayRouteTable>>,
     #[serde(default)]
     transit_gateway_routes: Option<Vec<TransitGatewayRouteTableRoutes>>,
@@ -115,6 +117,7 @@ impl SnapshotFile {
             transit_gateways: file.transit_gateways,
             transit_gateway_attachments: file.transit_gateway_attachments,
             transit_gateway_vpc_attachments: file.transit_gateway_vpc_attachments,
+            transit_gateway_peering_attachments: file.transit_gateway_peering_attachments,
             transit_gateway_route_tables: file.transit_gateway_route_tables,
             transit_gateway_routes: file.transit_gateway_routes,
             transit_gateway_propagations: file.transit_gateway_propagations,

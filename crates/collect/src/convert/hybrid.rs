@@ -99,6 +99,30 @@ pub fn transit_gateway_vpc_attachment(
     })
 }
 
+/// `DescribeTransitGatewayPeeringAttachments` item; `None` without its id
+/// or either gateway.
+pub fn transit_gateway_peering_attachment(
+    p: ec2::TransitGatewayPeeringAttachment,
+) -> Option<TransitGatewayPeeringAttachment> {
+    let info = |i: Option<ec2::PeeringTgwInfo>| {
+        let i = i?;
+        Some(PeeringTgwInfo {
+            transit_gateway_id: i.transit_gateway_id?,
+            owner_id: i.owner_id,
+            region: i.region,
+        })
+    };
+    Some(TransitGatewayPeeringAttachment {
+        transit_gateway_attachment_id: p.transit_gateway_attachment_id?,
+        accepter_transit_gateway_attachment_id: p.accepter_transit_gateway_attachment_id,
+        requester_tgw_info: info(p.requester_tgw_info)?,
+        accepter_tgw_info: info(p.accepter_tgw_info)?,
+        state: text(p.state.as_ref().map(|s| s.as_str())),
+        status_message: p.status.and_then(|s| s.message),
+        tags: tags(p.tags),
+    })
+}
+
 /// `DescribeTransitGatewayRouteTables` item.
 pub fn transit_gateway_route_table(
     r: ec2::TransitGatewayRouteTable,

@@ -30,11 +30,38 @@ pub(super) fn transit_gateways(out: &mut Vec<Edit>, before: &Snapshot, after: &S
         |t| &t.transit_gateway_id,
         |_| None,
     );
+    // Attachments are compared per gateway: a peering attachment is
+    // listed on both of its gateways under one id.
+    let mut gateways: Vec<&String> = [b, a]
+        .iter()
+        .flat_map(|s| s.transit_gateway_attachments.iter().flatten())
+        .map(|x| &x.transit_gateway_id)
+        .collect();
+    gateways.sort();
+    gateways.dedup();
+    for g in gateways {
+        let on = |s: &Snapshot| {
+            s.transit_gateway_attachments.as_ref().map(|v| {
+                v.iter()
+                    .filter(|x| &x.transit_gateway_id == g)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+        };
+        whole(
+            out,
+            "transit-gateway-attachment",
+            &on(b),
+            &on(a),
+            |t| &t.transit_gateway_attachment_id,
+            |_| None,
+        );
+    }
     whole(
         out,
-        "transit-gateway-attachment",
-        &b.transit_gateway_attachments,
-        &a.transit_gateway_attachments,
+        "transit-gateway-peering-attachment",
+        &b.transit_gateway_peering_attachments,
+        &a.transit_gateway_peering_attachments,
         |t| &t.transit_gateway_attachment_id,
         |_| None,
     );

@@ -10,7 +10,10 @@
 //!   or, where its propagations were not read, a static route
 //!   (`create-transit-gateway-route`);
 //! - a blackhole route is replaced by a static route to the destination
-//!   VPC's attachment (`replace-transit-gateway-route`).
+//!   VPC's attachment (`replace-transit-gateway-route`);
+//! - a destination VPC attached to a peer gateway is routed by a static
+//!   route to the peering attachment: peering attachments do not propagate
+//!   (<https://docs.aws.amazon.com/vpc/latest/tgw/tgw-peering.html>).
 
 use super::{Change, FixContext};
 use crate::answer::{ExplanationCode, FixEdit, Hop, PathLeg};
@@ -75,16 +78,34 @@ impl FixContext<'_, '_> {
                 let Some(tgw) = tgws.route_table(id).map(|t| t.transit_gateway_id.clone()) else {
                     return advice();
                 };
-                let Some(att) = tgws.vpc_attachments_of(&tgw, &to.vpc_id).into_iter().next() else {
-                    return (
-                        format!("{} is not attached to {tgw}: attach it (create-transit-gateway-vpc-attachment), then route it in {id}", to.vpc_id),
-                        None,
-                        None,
-                    );
+                // The destination VPC's attachment to this gateway, else a
+                // peering toward a gateway it is attached to (routes across a
+                // peering are static only).
+                let (att_id, peer) = match tgws.vpc_attachments_of(&tgw, &to.vpc_id).into_iter().next() {
+                    Some(att) => (att.transit_gateway_attachment_id.clone(), None),
+                    None => match tgws.peering_toward(&tgw, &to.vpc_id) {
+                        Some((att, peer)) => (att, Some(peer)),
+                        None => {
+                            return (
+                                format!("{} is not attached to {tgw}: attach it (create-transit-gateway-vpc-attachment), then route it in {id}", to.vpc_id),
+                                None,
+                                None,
+                            )
+                        }
+                    },
                 };
-                let att_id = att.transit_gateway_attachment_id.clone();
+                let via = match &peer {
+                    Some(p) => format!(
+                        "peering attachment {att_id} (to {p}, which {} is attached to)",
+                        to.vpc_id
+                    ),
+                    None => format!("{att_id} ({})", to.vpc_id),
+                };
                 let blackhole = h.matched.as_ref().and_then(|m| m.destination.clone());
-                if code == ExplanationCode::TgwRtbCannotRoute && tgws.has_propagations(id) {
+                if code == ExplanationCode::TgwRtbCannotRoute
+                    && peer.is_none()
+                    && tgws.has_propagations(id)
+                {
                     return (
                         format!("propagate {att_id} ({}) into {id}", to.vpc_id),
                         Some(format!(
@@ -117,7 +138,7 @@ impl FixContext<'_, '_> {
                     "create-transit-gateway-route"
                 };
                 (
-                    format!("route {cidr} in {id} to {att_id} ({})", to.vpc_id),
+                    format!("route {cidr} in {id} to {via}"),
                     Some(format!(
                         "aws ec2 {verb} --transit-gateway-route-table-id {id} --destination-cidr-block {cidr} --transit-gateway-attachment-id {att_id}"
                     )),

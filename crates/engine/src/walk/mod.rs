@@ -49,6 +49,7 @@ mod return_path;
 mod state;
 mod transit_gateway;
 mod transit_gateway_customer;
+mod transit_gateway_peering;
 mod vpc_peering_connection;
 mod vpn_gateway;
 

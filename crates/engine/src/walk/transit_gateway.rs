@@ -215,7 +215,7 @@ impl Walker<'_, '_> {
         let topo = self.topo;
         let tgws = &topo.tgw;
         // The route table associated with the ingress attachment.
-        let Some(att) = tgws.attachment(in_id) else {
+        let Some(att) = tgws.attachment_on(tgw_id, in_id) else {
             self.unknown(
                 leg,
                 HopKind::TransitGatewayRouteTable,
@@ -317,9 +317,12 @@ impl Walker<'_, '_> {
         let topo = self.topo;
         let tgws = &topo.tgw;
         let kind = tgws
-            .attachment(out_id)
+            .attachment_on(tgw_id, out_id)
             .map(|a| a.resource_type.clone())
             .or_else(|| tgws.vpc_attachment(out_id).map(|_| "vpc".to_string()));
+        if kind.as_deref() == Some("peering") {
+            return self.across_peering(leg, tgw_id, out_id, (local, dest));
+        }
         if matches!(kind.as_deref(), Some("vpn" | "direct-connect-gateway")) {
             return self
                 .customer_side(leg, tgw_id, out_id, local, dest)

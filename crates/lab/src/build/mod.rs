@@ -23,7 +23,7 @@
 //! asks the engine, so a bug in the engine's lookups is not rebuilt in the
 //! kernel world, where the lab would not see it.
 //!
-//! NAT gateways, Direct Connect, transit gateway attachments other than VPCs,
+//! NAT gateways, transit gateway Connect attachments,
 //! IPv6 through transit gateways, endpoints and prefix-list
 //! routes are not built; [`Lab::unsupported`] names them, and flows whose
 //! walk meets them are not probed. `internet` as a source is probed from
@@ -44,6 +44,7 @@ mod security_group;
 mod snapshot_index;
 mod transit_gateway;
 mod transit_gateway_customer;
+mod transit_gateway_peering;
 mod vpc;
 mod vpc_peering_connection;
 mod vpn_gateway;

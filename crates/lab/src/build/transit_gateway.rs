@@ -120,6 +120,11 @@ pub(super) fn build(
         .collect();
     let mut link = 0usize;
     let mut customer_links = 0usize;
+    // Per built gateway: (id, namespace, links, first links); the tables
+    // are written once the peering links exist.
+    type Links = BTreeMap<(String, String), (String, Ipv4Addr)>;
+    type FirstLinks = HashMap<String, (String, Ipv4Addr)>;
+    let mut gateways: Vec<(String, String, Links, FirstLinks)> = Vec::new();
     for (t, tgw) in snap
         .transit_gateways
         .iter()
@@ -277,7 +282,20 @@ pub(super) fn build(
         super::transit_gateway_customer::as_links(&customer, &mut links, &mut first_link);
         out.customer.extend(sides);
         out.direct_connect.extend(dx);
-        let lines = gateway_tables(snap, &links, &first_link, unsupported);
+        gateways.push((tgw.transit_gateway_id.clone(), tns, links, first_link));
+    }
+    let built: HashMap<String, String> = gateways
+        .iter()
+        .map(|(id, tns, _, _)| (id.clone(), tns.clone()))
+        .collect();
+    let ends = super::transit_gateway_peering::build(ns, snap, &built, unsupported)?;
+    for (id, tns, mut links, mut first_link) in gateways {
+        // A peering end is an attachment link with no zone.
+        for (_, att, dev, via) in ends.iter().filter(|e| e.0 == id) {
+            links.insert((att.clone(), String::new()), (dev.clone(), *via));
+            first_link.insert(att.clone(), (dev.clone(), *via));
+        }
+        let lines = gateway_tables(snap, &id, &links, &first_link, unsupported);
         ns.ip_batch(&tns, &lines)?;
     }
     Ok(out)
@@ -290,11 +308,12 @@ fn tgw_link(k: usize) -> (Ipv4Addr, Ipv4Addr) {
     (Ipv4Addr::from(base + 1), Ipv4Addr::from(base + 2))
 }
 
-/// The gateway's policy routing: one table per (ingress link), holding the
+/// Gateway `tgw`'s policy routing: one table per (ingress link), holding the
 /// routes of the route table its attachment is associated with, out through
 /// the target attachment's link in the same zone (else its first).
 fn gateway_tables(
     snap: &Snapshot,
+    tgw: &str,
     links: &BTreeMap<(String, String), (String, Ipv4Addr)>,
     first_link: &HashMap<String, (String, Ipv4Addr)>,
     unsupported: &mut BTreeSet<String>,
@@ -304,6 +323,9 @@ fn gateway_tables(
         .transit_gateway_attachments
         .iter()
         .flatten()
+        // This gateway's records: a peering attachment is listed on both
+        // gateways under one id, each side with its own association.
+        .filter(|a| a.transit_gateway_id == tgw)
         .filter_map(|a| {
             let x = a.association.as_ref().filter(|x| x.state == "associated")?;
             Some((

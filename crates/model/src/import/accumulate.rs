@@ -17,8 +17,8 @@ use super::aws_cli::{
 use super::aws_cli_hosts::{reservations, RawDbInstance, RawNetworkInterface, RawReservation};
 use super::aws_cli_rules::{RawNetworkAcl, RawSecurityGroup};
 use super::aws_cli_transit::{
-    RawTgwAttachment, RawTgwPropagations, RawTgwRouteTable, RawTgwRoutes, RawTgwVpcAttachment,
-    RawTransitGateway,
+    RawTgwAttachment, RawTgwPeeringAttachment, RawTgwPropagations, RawTgwRouteTable, RawTgwRoutes,
+    RawTgwVpcAttachment, RawTransitGateway,
 };
 use super::aws_cli_vpn::{RawDxAssociation, RawOnPremNetwork, RawVpnConnection, RawVpnGateway};
 use crate::error::{ModelError, Warning};
@@ -54,7 +54,7 @@ type AddFn =
     fn(&mut Accumulator, &Path, &TopLevelKey, &str, Option<&str>) -> Result<(), ModelError>;
 
 /// How many top-level keys netpath reads.
-const KEY_COUNT: usize = 24;
+const KEY_COUNT: usize = 25;
 
 /// Every top-level key netpath reads, in the order the docs list them.
 /// `Reservations` nests instances and their interfaces, so it has its own
@@ -149,6 +149,12 @@ pub(super) const TOP_LEVEL_KEYS: [TopLevelKey; KEY_COUNT] = [
         "ec2:DescribeTransitGatewayVpcAttachments",
         "TransitGatewayAttachmentId",
         Accumulator::add_items::<RawTgwVpcAttachment>,
+    ),
+    key(
+        "TransitGatewayPeeringAttachments",
+        "ec2:DescribeTransitGatewayPeeringAttachments",
+        "TransitGatewayAttachmentId",
+        Accumulator::add_items::<RawTgwPeeringAttachment>,
     ),
     key(
         "TransitGatewayRouteTables",

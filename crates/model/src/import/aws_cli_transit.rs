@@ -4,6 +4,7 @@
 //! - `TransitGateways` (`describe-transit-gateways`);
 //! - `TransitGatewayAttachments` (`describe-transit-gateway-attachments`);
 //! - `TransitGatewayVpcAttachments` (`describe-transit-gateway-vpc-attachments`);
+//! - `TransitGatewayPeeringAttachments` (`describe-transit-gateway-peering-attachments`);
 //! - `TransitGatewayRouteTables` (`describe-transit-gateway-route-tables`);
 //! - `TransitGatewayStaticRoutes`: one item per route table, its
 //!   `TransitGatewayRouteTableId` beside the `Routes` and
@@ -155,6 +156,64 @@ impl AwsItem for RawTgwVpcAttachment {
                 .as_ref()
                 .and_then(|o| o.security_group_referencing_support.clone()),
             ipv6_support: o.and_then(|o| o.ipv6_support),
+            tags: tags(self.tags),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct RawTgwPeeringAttachment {
+    transit_gateway_attachment_id: String,
+    accepter_transit_gateway_attachment_id: Option<String>,
+    requester_tgw_info: RawPeeringTgwInfo,
+    accepter_tgw_info: RawPeeringTgwInfo,
+    state: Option<String>,
+    status: Option<RawPeeringStatus>,
+    tags: Option<Vec<RawTag>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawPeeringTgwInfo {
+    transit_gateway_id: String,
+    owner_id: Option<String>,
+    region: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawPeeringStatus {
+    message: Option<String>,
+}
+
+impl From<RawPeeringTgwInfo> for PeeringTgwInfo {
+    fn from(r: RawPeeringTgwInfo) -> Self {
+        PeeringTgwInfo {
+            transit_gateway_id: r.transit_gateway_id,
+            owner_id: r.owner_id,
+            region: r.region,
+        }
+    }
+}
+
+impl AwsItem for RawTgwPeeringAttachment {
+    type Model = TransitGatewayPeeringAttachment;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<TransitGatewayPeeringAttachment>> {
+        &mut snap.transit_gateway_peering_attachments
+    }
+    fn into_model(
+        self,
+        _: &Path,
+        _: Option<&str>,
+    ) -> Result<TransitGatewayPeeringAttachment, ModelError> {
+        Ok(TransitGatewayPeeringAttachment {
+            transit_gateway_attachment_id: self.transit_gateway_attachment_id,
+            accepter_transit_gateway_attachment_id: self.accepter_transit_gateway_attachment_id,
+            requester_tgw_info: self.requester_tgw_info.into(),
+            accepter_tgw_info: self.accepter_tgw_info.into(),
+            state: self.state.unwrap_or_default(),
+            status_message: self.status.and_then(|s| s.message),
             tags: tags(self.tags),
         })
     }

@@ -3,6 +3,7 @@
 //! gap, so the answers that need them are unknown rather than decided by
 //! which file sorts first.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use super::accumulate::{Accumulator, TOP_LEVEL_KEYS};
@@ -25,7 +26,7 @@ impl Accumulator {
             key: &'static str,
             v: &mut Option<Vec<T>>,
             origins: &[usize],
-            id: impl Fn(&T) -> &str,
+            id: impl Fn(&T) -> Cow<'_, str>,
             dups: &mut Vec<Dup>,
         ) {
             let Some(v) = v else { return };
@@ -33,7 +34,7 @@ impl Accumulator {
                 std::collections::HashMap::new();
             let mut keep = vec![true; v.len()];
             for i in 0..v.len() {
-                match first.get(id(&v[i])) {
+                match first.get(id(&v[i]).as_ref()) {
                     Some(&f) => {
                         keep[i] = false;
                         dups.push(Dup {
@@ -56,159 +57,179 @@ impl Accumulator {
         let o = std::mem::take(&mut self.origins);
         let org = |k: &str| o.get(k).map_or(&[][..], Vec::as_slice);
         let s = &mut self.snap;
-        dd("Vpcs", &mut s.vpcs, org("Vpcs"), |x| &x.vpc_id, &mut dups);
+        dd(
+            "Vpcs",
+            &mut s.vpcs,
+            org("Vpcs"),
+            |x| Cow::from(&x.vpc_id),
+            &mut dups,
+        );
         dd(
             "Subnets",
             &mut s.subnets,
             org("Subnets"),
-            |x| &x.subnet_id,
+            |x| Cow::from(&x.subnet_id),
             &mut dups,
         );
         dd(
             "SecurityGroups",
             &mut s.security_groups,
             org("SecurityGroups"),
-            |x| &x.group_id,
+            |x| Cow::from(&x.group_id),
             &mut dups,
         );
         dd(
             "NetworkAcls",
             &mut s.network_acls,
             org("NetworkAcls"),
-            |x| &x.network_acl_id,
+            |x| Cow::from(&x.network_acl_id),
             &mut dups,
         );
         dd(
             "RouteTables",
             &mut s.route_tables,
             org("RouteTables"),
-            |x| &x.route_table_id,
+            |x| Cow::from(&x.route_table_id),
             &mut dups,
         );
         dd(
             "NetworkInterfaces",
             &mut s.network_interfaces,
             org("NetworkInterfaces"),
-            |x| &x.network_interface_id,
+            |x| Cow::from(&x.network_interface_id),
             &mut dups,
         );
         dd(
             "Reservations",
             &mut s.instances,
             org("Reservations"),
-            |x| &x.instance_id,
+            |x| Cow::from(&x.instance_id),
             &mut dups,
         );
         dd(
             "VpcPeeringConnections",
             &mut s.vpc_peering_connections,
             org("VpcPeeringConnections"),
-            |x| &x.vpc_peering_connection_id,
+            |x| Cow::from(&x.vpc_peering_connection_id),
             &mut dups,
         );
         dd(
             "InternetGateways",
             &mut s.internet_gateways,
             org("InternetGateways"),
-            |x| &x.internet_gateway_id,
+            |x| Cow::from(&x.internet_gateway_id),
             &mut dups,
         );
         dd(
             "EgressOnlyInternetGateways",
             &mut s.egress_only_internet_gateways,
             org("EgressOnlyInternetGateways"),
-            |x| &x.egress_only_internet_gateway_id,
+            |x| Cow::from(&x.egress_only_internet_gateway_id),
             &mut dups,
         );
         dd(
             "NatGateways",
             &mut s.nat_gateways,
             org("NatGateways"),
-            |x| &x.nat_gateway_id,
+            |x| Cow::from(&x.nat_gateway_id),
             &mut dups,
         );
         dd(
             "PrefixLists",
             &mut s.prefix_lists,
             org("PrefixLists"),
-            |x| &x.prefix_list_id,
+            |x| Cow::from(&x.prefix_list_id),
             &mut dups,
         );
         dd(
             "TransitGateways",
             &mut s.transit_gateways,
             org("TransitGateways"),
-            |x| &x.transit_gateway_id,
+            |x| Cow::from(&x.transit_gateway_id),
             &mut dups,
         );
         dd(
             "TransitGatewayAttachments",
             &mut s.transit_gateway_attachments,
             org("TransitGatewayAttachments"),
-            |x| &x.transit_gateway_attachment_id,
+            // A peering attachment is listed once per gateway, under one
+            // id: a record is one attachment on one gateway.
+            |x| {
+                Cow::from(format!(
+                    "{} (on {})",
+                    x.transit_gateway_attachment_id, x.transit_gateway_id
+                ))
+            },
             &mut dups,
         );
         dd(
             "TransitGatewayVpcAttachments",
             &mut s.transit_gateway_vpc_attachments,
             org("TransitGatewayVpcAttachments"),
-            |x| &x.transit_gateway_attachment_id,
+            |x| Cow::from(&x.transit_gateway_attachment_id),
+            &mut dups,
+        );
+        dd(
+            "TransitGatewayPeeringAttachments",
+            &mut s.transit_gateway_peering_attachments,
+            org("TransitGatewayPeeringAttachments"),
+            |x| Cow::from(&x.transit_gateway_attachment_id),
             &mut dups,
         );
         dd(
             "TransitGatewayRouteTables",
             &mut s.transit_gateway_route_tables,
             org("TransitGatewayRouteTables"),
-            |x| &x.transit_gateway_route_table_id,
+            |x| Cow::from(&x.transit_gateway_route_table_id),
             &mut dups,
         );
         dd(
             "TransitGatewayStaticRoutes",
             &mut s.transit_gateway_routes,
             org("TransitGatewayStaticRoutes"),
-            |x| &x.transit_gateway_route_table_id,
+            |x| Cow::from(&x.transit_gateway_route_table_id),
             &mut dups,
         );
         dd(
             "TransitGatewayPropagations",
             &mut s.transit_gateway_propagations,
             org("TransitGatewayPropagations"),
-            |x| &x.transit_gateway_route_table_id,
+            |x| Cow::from(&x.transit_gateway_route_table_id),
             &mut dups,
         );
         dd(
             "VpnGateways",
             &mut s.vpn_gateways,
             org("VpnGateways"),
-            |x| &x.vpn_gateway_id,
+            |x| Cow::from(&x.vpn_gateway_id),
             &mut dups,
         );
         dd(
             "VpnConnections",
             &mut s.vpn_connections,
             org("VpnConnections"),
-            |x| &x.vpn_connection_id,
+            |x| Cow::from(&x.vpn_connection_id),
             &mut dups,
         );
         dd(
             "directConnectGatewayAssociations",
             &mut s.direct_connect_gateway_associations,
             org("directConnectGatewayAssociations"),
-            |x| &x.association_id,
+            |x| Cow::from(&x.association_id),
             &mut dups,
         );
         dd(
             "OnPremNetworks",
             &mut s.onprem_networks,
             org("OnPremNetworks"),
-            |x| &x.name,
+            |x| Cow::from(&x.name),
             &mut dups,
         );
         dd(
             "DBInstances",
             &mut s.db_instances,
             org("DBInstances"),
-            |x| &x.db_instance_identifier,
+            |x| Cow::from(&x.db_instance_identifier),
             &mut dups,
         );
         let file = |i: usize| {

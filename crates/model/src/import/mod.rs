@@ -5,6 +5,7 @@
 //! `NetworkInterfaces`, `Reservations`, `VpcPeeringConnections`,
 //! `InternetGateways`, `EgressOnlyInternetGateways`, `NatGateways`, `PrefixLists`, `DBInstances`,
 //! `TransitGateways`, `TransitGatewayAttachments`, `TransitGatewayVpcAttachments`,
+//! `TransitGatewayPeeringAttachments`,
 //! `TransitGatewayRouteTables`, `TransitGatewayStaticRoutes` and `TransitGatewayPropagations`
 //! (Batfish's per-route-table layouts, see `aws_cli_transit.rs`), `VpnGateways`,
 //! `VpnConnections`, `directConnectGatewayAssociations` (the Direct Connect

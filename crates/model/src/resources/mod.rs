@@ -24,6 +24,7 @@ mod route_table;
 mod security_group;
 mod tags;
 mod transit_gateway;
+mod transit_gateway_peering;
 mod vpc;
 mod vpc_peering_connection;
 mod vpn;
@@ -56,6 +57,7 @@ pub use transit_gateway::{
     TransitGatewayRouteAttachment, TransitGatewayRouteTable, TransitGatewayRouteTablePropagations,
     TransitGatewayRouteTableRoutes, TransitGatewayVpcAttachment,
 };
+pub use transit_gateway_peering::{PeeringTgwInfo, TransitGatewayPeeringAttachment};
 pub use vpc::{Subnet, Vpc};
 pub use vpc_peering_connection::{
     PeeringVpcInfo, VpcPeeringConnection, VpcPeeringConnectionStateReasonCode,
