@@ -72,7 +72,11 @@ impl TgwRoute {
         format!(
             "{} -> {} ({})",
             self.cidr,
-            self.attachment_id.as_deref().unwrap_or("blackhole"),
+            match (&self.attachment_id, self.blackhole) {
+                (Some(a), _) => a.as_str(),
+                (None, true) => "blackhole",
+                (None, false) => "no attachment listed",
+            },
             match self.origin {
                 TgwRouteOrigin::Static => "static",
                 TgwRouteOrigin::Propagated => "propagated",

@@ -300,7 +300,19 @@ impl Walker<'_, '_> {
         );
         h.matched = Some(matched);
         self.hops.push(h);
-        let out_id = route.attachment_id.clone().unwrap_or_default();
+        let Some(out_id) = route.attachment_id.clone() else {
+            // An active route must name its attachment; a listing without
+            // one (an emulator's, or a truncated capture) leaves the way out
+            // unknown.
+            self.unknown_last(
+                "but the route names no attachment",
+                format!(
+                    "the attachment that {rtb}'s route {} sends to (the route lists none)",
+                    route.cidr
+                ),
+            );
+            return None;
+        };
         self.leave(leg, tgw_id, (in_id, &out_id), zone, (local, dest))
     }
 
