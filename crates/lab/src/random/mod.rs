@@ -5,7 +5,7 @@
 //! (main and explicit associations, blackholes, missing routes), instances
 //! (some Windows, a few stopped), an optional DB, and random flows; about
 //! half the worlds are dual-stack (`ipv6.rs`), and those with several VPCs
-//! and no peering join them with a transit gateway (`hub.rs`).
+//! and no peering join them with a transit gateway, or two peered ones (`hub.rs`).
 //! The same seed gives the same topology.
 
 use rand::seq::SliceRandom;
@@ -454,6 +454,9 @@ pub fn world(seed: u64) -> RandomWorld {
         doc["transit_gateway_route_tables"] = json!(h.route_tables);
         doc["transit_gateway_routes"] = json!(h.routes);
         doc["transit_gateway_propagations"] = json!(h.propagations);
+        if !h.peering_attachments.is_empty() {
+            doc["transit_gateway_peering_attachments"] = json!(h.peering_attachments);
+        }
     }
     let snapshot = Snapshot::from_value(std::path::Path::new("<lab-random>"), doc)
         .expect("the lab generator writes valid snapshots");
