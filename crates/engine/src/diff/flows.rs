@@ -218,9 +218,26 @@ pub(super) fn compare_flows(
         .enumerate()
         .map(|(i, dl)| (std::ptr::from_ref(dl.end), i))
         .collect();
+    // Which edits touch an id of a class's members (ENIs, instances, DB
+    // instances), and the members' keys: per class, once, not per change.
+    let touched_by = |members: &[String]| -> Vec<bool> {
+        edits
+            .iter()
+            .map(|e| {
+                members
+                    .iter()
+                    .any(|m| e.touches.iter().any(|t| ends[m].ids.contains(t)))
+            })
+            .collect()
+    };
+    let keys_of = |members: &[String]| -> Vec<String> {
+        members.iter().map(|m| ends[m].key.clone()).collect()
+    };
+    let mut dst_cache: Vec<Option<(Vec<bool>, Vec<String>)>> = vec![None; lite.len()];
     for smembers in srcs.values() {
         let s0 = &ends[&smembers[0]];
         let src_hot = hot(s0, false);
+        let mut src_cache: Option<(Vec<bool>, Vec<String>)> = None;
         let (s_outside, s_internet) = (
             matches!(
                 s0.kind,
@@ -325,25 +342,27 @@ pub(super) fn compare_flows(
                             .footprint_ids
                             .iter()
                             .chain(ob.iter().flat_map(|o| o.footprint_ids.iter()))
-                            .chain(smembers.iter().flat_map(|m| ends[m].ids.iter()))
-                            .chain(dmembers.iter().flat_map(|m| ends[m].ids.iter()))
                             .cloned()
                             .collect(),
                         protocol: Some(proto),
                         ports: vec![piece, oa.ephemeral],
                         addrs: oa.addrs.clone(),
                     };
+                    let (s_touch, s_keys) =
+                        src_cache.get_or_insert_with(|| (touched_by(smembers), keys_of(smembers)));
+                    let (d_touch, d_keys) = dst_cache[i]
+                        .get_or_insert_with(|| (touched_by(dmembers), keys_of(dmembers)));
                     let caused_by: Vec<usize> = edits
                         .iter()
                         .enumerate()
-                        .filter(|(_, e)| e.relevant_to(&fp))
-                        .map(|(i, _)| i)
+                        .filter(|(k, e)| e.relevant_to_flow(&fp, s_touch[*k] || d_touch[*k]))
+                        .map(|(k, _)| k)
                         .collect();
                     let change = FlowChange {
                         change: kind,
                         trend,
-                        from: smembers.iter().map(|m| ends[m].key.clone()).collect(),
-                        to: dmembers.iter().map(|m| ends[m].key.clone()).collect(),
+                        from: s_keys.clone(),
+                        to: d_keys.clone(),
                         ip_version: v,
                         protocol: proto.to_string(),
                         ports: piece,

@@ -174,7 +174,14 @@ impl Edit {
     /// touches a component the flow evaluated, covers the flow's protocol and
     /// ports (rules and entries), and holds one of its addresses (routes).
     pub fn relevant_to(&self, fp: &FlowFootprint) -> bool {
-        if !self.touches.iter().any(|t| fp.ids.contains(t)) {
+        self.relevant_to_flow(fp, false)
+    }
+
+    /// [`Edit::relevant_to`], where `ends_touched` says the edit touches an
+    /// id of the flow's ends (their ENIs, instances, DB instances), known
+    /// in advance so those ids need not be in `fp.ids`.
+    pub fn relevant_to_flow(&self, fp: &FlowFootprint, ends_touched: bool) -> bool {
+        if !ends_touched && !self.touches.iter().any(|t| fp.ids.contains(t)) {
             return false;
         }
         if let (Some((proto, range)), Some(fproto)) = (self.ports, fp.protocol) {
