@@ -284,20 +284,40 @@ pub(crate) fn eni_class(
     })
 }
 
+/// Which ENIs and DB instances [`collect_ends`] collects, from their (VPC,
+/// subnets, groups, addresses).
+pub(crate) type KeepEnd<'a> = dyn Fn(&str, &[String], &[String], &[IpAddr]) -> bool + 'a;
+
 /// Collects every end of `topo` for flows of family `v` into `ends` (side
 /// `side`). For IPv6, ENIs without an IPv6 address and DB instances none of
 /// whose ENIs has one are no ends: they send and receive no IPv6 flows.
+///
+/// `keep`, when given, says which ENIs and DB instances to collect from
+/// their (VPC, subnets, sorted groups, addresses of family `v`); the
+/// internet and declared networks are always collected.
 pub(crate) fn collect_ends(
     topo: &Topology,
     side: usize,
     ends: &mut BTreeMap<String, End>,
     v: IpVersion,
+    keep: Option<&KeepEnd<'_>>,
 ) {
     let snap = topo.snapshot;
     let cuts = subnet_cuts(snap, v);
     for eni in snap.network_interfaces.iter().flatten() {
         if is_rds(eni) || (v.is_v6() && v.eni_address(eni).is_none()) {
             continue;
+        }
+        if let Some(keep) = keep {
+            let addrs: Vec<IpAddr> = v.eni_address(eni).into_iter().collect();
+            if !keep(
+                &eni.vpc_id,
+                std::slice::from_ref(&eni.subnet_id),
+                &eni.groups,
+                &addrs,
+            ) {
+                continue;
+            }
         }
         let key = eni_key(eni);
         let e = ends
@@ -333,10 +353,26 @@ pub(crate) fn collect_ends(
         {
             continue;
         }
+        let enis = topo.db_network_interfaces(db);
+        if let Some(keep) = keep {
+            let addrs: Vec<IpAddr> = enis.iter().filter_map(|x| v.eni_address(x)).collect();
+            let subnets: Vec<String> = db
+                .db_subnet_group
+                .as_ref()
+                .map(|g| g.subnet_ids.clone())
+                .unwrap_or_default();
+            let vpc = db
+                .db_subnet_group
+                .as_ref()
+                .and_then(|g| g.vpc_id.clone())
+                .unwrap_or_default();
+            if !keep(&vpc, &subnets, &db.vpc_security_group_ids, &addrs) {
+                continue;
+            }
+        }
         let e = ends
             .entry(format!("db:{key}"))
             .or_insert_with(|| End::new(key.clone(), EndKind::Db));
-        let enis = topo.db_network_interfaces(db);
         e.refs[side] = Some(key.clone());
         e.class[side] = Some(ClassKey::Db(key.clone()));
         e.vpc[side] = db

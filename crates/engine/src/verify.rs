@@ -274,6 +274,9 @@ fn blast_radius(topo: &Topology, patched: &Snapshot, exp: &Explanation) -> Optio
         } else {
             IpVersion::Ipv4
         }),
+        // Only the opened flows are counted: the ends no fix can act on
+        // need no classes.
+        changes_only: true,
         ..DiffOptions::default()
     };
     let d = diff(topo, &after, &opts).ok()?;

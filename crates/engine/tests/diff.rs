@@ -386,3 +386,46 @@ fn broken_and_opened_are_classified_by_verdict() {
     assert_eq!(r.summary.opened, d.summary.broken);
     assert_eq!(r.summary.broken, 0);
 }
+
+/// `changes_only` (the blast radius's diff) drops the ends no
+/// security-group rule edit can act on: the changes it reports are exactly
+/// those of the full diff, on worlds whose only edits are group rules.
+#[test]
+fn a_diff_of_rule_edits_scoped_to_their_ends_reports_the_same_changes() {
+    let mut scoped_worlds = 0;
+    for seed in 0..12u64 {
+        let before = generate(&SynthParams {
+            enis: 60,
+            vpcs: 3,
+            seed,
+        });
+        let (perturbed, _) = perturb(&before, 6, seed + 100);
+        // Only the groups' rules change.
+        let mut after = before.clone();
+        after.security_groups = perturbed.security_groups.clone();
+        let (tb, ta) = (Topology::new(&before), Topology::new(&after));
+        let full = diff(&tb, &ta, &DiffOptions::default()).unwrap();
+        let scoped = diff(
+            &tb,
+            &ta,
+            &DiffOptions {
+                changes_only: true,
+                ..DiffOptions::default()
+            },
+        )
+        .unwrap();
+        if full
+            .edits
+            .iter()
+            .all(|e| e.resource_type == "security-group-rule")
+        {
+            scoped_worlds += 1;
+            assert!(
+                scoped.summary.flows_compared <= full.summary.flows_compared,
+                "seed {seed}"
+            );
+        }
+        assert_eq!(scoped.changes, full.changes, "seed {seed}");
+    }
+    assert!(scoped_worlds > 0, "no world had only rule edits");
+}

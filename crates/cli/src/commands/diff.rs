@@ -32,6 +32,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<u8> {
         port: args.port,
         protocol: Some(super::proto(args.protocol)),
         ip_version: args.family.version(),
+        changes_only: false,
     };
     let mut d = netpath_engine::diff(&tb, &ta, &opts)?;
     for (label, imp) in [("BEFORE", &before), ("AFTER", &after)] {

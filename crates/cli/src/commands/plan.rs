@@ -18,6 +18,7 @@ pub fn run(args: PlanArgs) -> anyhow::Result<u8> {
         port: args.port,
         protocol: Some(super::proto(args.protocol)),
         ip_version: args.family.version(),
+        changes_only: false,
     };
     let mut report = netpath_engine::plan(&imported.snapshot, &plan, &opts)?;
     report

@@ -4,6 +4,7 @@
 //! module's docs).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
 
 use netpath_model::{IpProtocol, PortRange};
 
@@ -15,7 +16,7 @@ use super::{DiffError, DiffOptions, DiffSummary, FlowChange};
 use crate::addr::IpVersion;
 use crate::answer::{Symptom, Verdict};
 use crate::classes::{
-    collect_ends, merge_ranges, piece_options, pieces, port_cuts, ClassKey, End, EndKind,
+    collect_ends, merge_ranges, piece_options, pieces, port_cuts, ClassKey, End, EndKind, KeepEnd,
 };
 use crate::edits::{Edit, EditRole, FlowFootprint};
 use crate::explain::explain;
@@ -37,8 +38,19 @@ pub(super) fn compare_flows(
 ) -> Result<(Vec<FlowChange>, Vec<String>), DiffError> {
     let topos = [before, after];
     let mut ends: BTreeMap<String, End> = BTreeMap::new();
-    collect_ends(before, 0, &mut ends, v);
-    collect_ends(after, 1, &mut ends, v);
+    let scope = if opts.changes_only {
+        super::prune::Scope::of(edits)
+    } else {
+        None
+    };
+    let keep = scope.as_ref().map(|sc| {
+        move |vpc: &str, subnets: &[String], groups: &[String], addrs: &[IpAddr]| {
+            sc.keeps(vpc, subnets, groups, addrs)
+        }
+    });
+    let keep_ref = keep.as_ref().map(|k| k as &KeepEnd<'_>);
+    collect_ends(before, 0, &mut ends, v, keep_ref);
+    collect_ends(after, 1, &mut ends, v, keep_ref);
     outbound::set_internet_ports(topos, &mut ends);
     let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
     if !protocol.has_ports() {

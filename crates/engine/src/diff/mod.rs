@@ -65,6 +65,12 @@ pub struct DiffOptions {
     /// literal in `from`/`to`; otherwise IPv4, and IPv6 too when either
     /// snapshot holds an ENI with an IPv6 address.
     pub ip_version: Option<IpVersion>,
+    /// Compare only the ends an edit can act on, when every edit is a
+    /// security-group rule: the ENIs carrying an edited group, and those
+    /// an edited rule's peer can match. Changes are the same; the flows
+    /// compared are only theirs. For a fix's blast radius on a large
+    /// estate, where most ENIs cannot be affected.
+    pub changes_only: bool,
 }
 
 /// How a flow changed.

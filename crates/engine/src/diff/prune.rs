@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use netpath_model::{IpProtocol, PortRange};
 
 use crate::classes::{End, EndKind};
-use crate::edits::EditPeer;
+use crate::edits::{Edit, EditPeer, EditRole};
 use crate::network_acl::network_acl_for_subnet;
 use crate::route_table::route_table_for_subnet;
 use crate::topology::Topology;
@@ -171,4 +171,55 @@ fn subnet_footprint(topo: &Topology, sid: &str) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The ends a set of security-group rule edits can act on, for a diff that
+/// only needs the changes (`DiffOptions::changes_only`): an end that
+/// carries an edited group (the rule's own side), or that an edited rule's
+/// peer can match (the far side). A rule acts on no other flow: groups
+/// are evaluated on the ENIs that carry them, against the packet's far
+/// end (<https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html>).
+#[derive(Debug)]
+pub(super) struct Scope {
+    /// (touched ids, peers) per edit.
+    edits: Vec<(Vec<String>, Vec<EditPeer>)>,
+}
+
+impl Scope {
+    /// The scope of `edits`, or `None` when one of them is not a
+    /// security-group rule edit with a side (then every end is compared).
+    pub(super) fn of(edits: &[Edit]) -> Option<Scope> {
+        let mut out = Vec::new();
+        for e in edits {
+            if e.resource_type != "security-group-rule" || e.role == EditRole::Both {
+                return None;
+            }
+            out.push((e.touches.clone(), e.peers.clone()));
+        }
+        Some(Scope { edits: out })
+    }
+
+    /// Whether an end in `vpc` and `subnets`, with `groups` and private
+    /// `addrs`, is one an edit can act on.
+    pub(super) fn keeps(
+        &self,
+        vpc: &str,
+        subnets: &[String],
+        groups: &[String],
+        addrs: &[IpAddr],
+    ) -> bool {
+        self.edits.iter().any(|(touches, peers)| {
+            let carries = touches
+                .iter()
+                .any(|t| t == vpc || groups.contains(t) || subnets.contains(t));
+            let matched = peers.is_empty()
+                || peers.iter().any(|p| match p {
+                    EditPeer::Any => true,
+                    EditPeer::Group(g) => groups.contains(g),
+                    // Unknown addresses may match.
+                    EditPeer::Cidr(c) => addrs.is_empty() || addrs.iter().any(|a| c.contains(a)),
+                });
+            carries || matched
+        })
+    }
 }
