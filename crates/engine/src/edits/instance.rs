@@ -5,6 +5,11 @@ use netpath_model::*;
 use super::{by_id, changed_fields, Edit, EditChange};
 
 pub(super) fn instances(out: &mut Vec<Edit>, before: &Snapshot, after: &Snapshot) {
+    // Identical lists (a patched copy of a snapshot, where only a rule
+    // changed) have no edits: one linear comparison, no index.
+    if before.instances == after.instances {
+        return;
+    }
     let b = by_id(&before.instances, |i| &i.instance_id);
     let a = by_id(&after.instances, |i| &i.instance_id);
     for (id, i) in &b {

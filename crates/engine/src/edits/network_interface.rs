@@ -5,6 +5,11 @@ use netpath_model::*;
 use super::{by_id, Edit, EditChange};
 
 pub(super) fn network_interfaces(out: &mut Vec<Edit>, before: &Snapshot, after: &Snapshot) {
+    // Identical lists (a patched copy of a snapshot, where only a rule
+    // changed) have no edits: one linear comparison, no index.
+    if before.network_interfaces == after.network_interfaces {
+        return;
+    }
     let b = by_id(&before.network_interfaces, |e| &e.network_interface_id);
     let a = by_id(&after.network_interfaces, |e| &e.network_interface_id);
     let ips = |e: &NetworkInterface| {
