@@ -27,8 +27,11 @@ fn with_test_env() {
     );
 }
 
+/// (VPC, subnet, main route table) of a spoke.
+type Spoke = (String, String, String);
+
 /// A VPC with one subnet in us-east-1a; returns (vpc, subnet, main route table).
-async fn spoke(ec2: &aws_sdk_ec2::Client, cidr: &str, subnet: &str) -> (String, String, String) {
+async fn spoke(ec2: &aws_sdk_ec2::Client, cidr: &str, subnet: &str) -> Spoke {
     let vpc = ec2
         .create_vpc()
         .cidr_block(cidr)
@@ -64,6 +67,41 @@ async fn spoke(ec2: &aws_sdk_ec2::Client, cidr: &str, subnet: &str) -> (String, 
     (vpc, sub, rtb)
 }
 
+/// Two VPCs, 10.N.0.0/16 and 10.N+1.0.0/16, each with a spoke subnet: an
+/// app instance in the first, a DB host in the second whose group admits
+/// tcp 5432 from the first VPC. Returns both spokes and the DB's group.
+async fn app_and_db(
+    ec2: &aws_sdk_ec2::Client,
+    n: u8,
+    (app, db): (&str, &str),
+) -> (Spoke, Spoke, String) {
+    let a = spoke(ec2, &format!("10.{n}.0.0/16"), &format!("10.{n}.1.0/24")).await;
+    let m = n + 1;
+    let b = spoke(ec2, &format!("10.{m}.0.0/16"), &format!("10.{m}.1.0/24")).await;
+    let sg_app = support::create_group(ec2, a.0.clone(), "app").await;
+    let sg_db = support::create_group(ec2, b.0.clone(), "db").await;
+    ec2.authorize_security_group_ingress()
+        .group_id(&sg_db)
+        .ip_permissions(
+            ec2t::IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(5432)
+                .to_port(5432)
+                .ip_ranges(
+                    ec2t::IpRange::builder()
+                        .cidr_ip(format!("10.{n}.0.0/16"))
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    support::run_instance(ec2, a.1.clone(), sg_app, app, "ami-785db401").await;
+    support::run_instance(ec2, b.1.clone(), sg_db.clone(), db, "ami-785db401").await;
+    (a, b, sg_db)
+}
+
 fn ask(snap: &Snapshot, from: &str, to: &str, port: u16) -> netpath_engine::Explanation {
     explain(
         &Topology::new(snap),
@@ -83,25 +121,7 @@ async fn a_hub_and_spoke_and_a_vpn_are_collected_and_answered() {
     let m = moto();
     let conf = support::config(&m.url).await;
     let ec2 = aws_sdk_ec2::Client::new(&conf);
-    let (va, sa, ra) = spoke(&ec2, "10.60.0.0/16", "10.60.1.0/24").await;
-    let (vb, sb, rb) = spoke(&ec2, "10.61.0.0/16", "10.61.1.0/24").await;
-    let sg_app = support::create_group(&ec2, va.clone(), "app").await;
-    let sg_db = support::create_group(&ec2, vb.clone(), "db").await;
-    ec2.authorize_security_group_ingress()
-        .group_id(&sg_db)
-        .ip_permissions(
-            ec2t::IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(5432)
-                .to_port(5432)
-                .ip_ranges(ec2t::IpRange::builder().cidr_ip("10.60.0.0/16").build())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    support::run_instance(&ec2, sa.clone(), sg_app, "hub-app", "ami-785db401").await;
-    support::run_instance(&ec2, sb.clone(), sg_db.clone(), "hub-db", "ami-785db401").await;
+    let ((va, sa, ra), (vb, sb, rb), sg_db) = app_and_db(&ec2, 60, ("hub-app", "hub-db")).await;
 
     // The transit gateway: both attachments associated with its default
     // table (moto associates a new attachment with it whatever the options
@@ -321,25 +341,7 @@ async fn a_transit_gateway_peering_is_collected_and_walked() {
     let m = moto();
     let conf = support::config(&m.url).await;
     let ec2 = aws_sdk_ec2::Client::new(&conf);
-    let (va, sa, ra) = spoke(&ec2, "10.70.0.0/16", "10.70.1.0/24").await;
-    let (vb, sb, rb) = spoke(&ec2, "10.71.0.0/16", "10.71.1.0/24").await;
-    let sg_app = support::create_group(&ec2, va.clone(), "app").await;
-    let sg_db = support::create_group(&ec2, vb.clone(), "db").await;
-    ec2.authorize_security_group_ingress()
-        .group_id(&sg_db)
-        .ip_permissions(
-            ec2t::IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(5432)
-                .to_port(5432)
-                .ip_ranges(ec2t::IpRange::builder().cidr_ip("10.70.0.0/16").build())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    support::run_instance(&ec2, sa.clone(), sg_app, "east-app", "ami-785db401").await;
-    support::run_instance(&ec2, sb.clone(), sg_db, "west-db", "ami-785db401").await;
+    let ((va, sa, ra), (vb, sb, rb), _) = app_and_db(&ec2, 70, ("east-app", "west-db")).await;
     let (east, east_table) = gateway(&ec2).await;
     let (west, west_table) = gateway(&ec2).await;
     for (tgw, vpc, sub) in [(&east, &va, &sa), (&west, &vb, &sb)] {
