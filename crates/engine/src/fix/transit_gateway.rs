@@ -74,7 +74,9 @@ impl FixContext<'_, '_> {
                 )
             }
             ExplanationCode::TgwRtbCannotRoute | ExplanationCode::BadStateRoute => {
-                let Some(to) = to else { return advice() };
+                let Some(to) = to else {
+                    return self.tgw_route_to_customer(h, code);
+                };
                 let Some(tgw) = tgws.route_table(id).map(|t| t.transit_gateway_id.clone()) else {
                     return advice();
                 };
@@ -151,5 +153,42 @@ impl FixContext<'_, '_> {
             }
             _ => advice(),
         }
+    }
+
+    /// A table with no route to a customer-network address (the client or
+    /// destination outside) that a peered gateway carries to a VPN or
+    /// Direct Connect attachment: a static route for that network to the
+    /// peering attachment.
+    fn tgw_route_to_customer(&self, h: &Hop, code: ExplanationCode) -> Change {
+        let advice = || (h.detail.clone(), None, None);
+        if code != ExplanationCode::TgwRtbCannotRoute {
+            return advice();
+        }
+        let far = match h.path {
+            PathLeg::Forward => self.dst.address.as_ref(),
+            PathLeg::Return => self.src.address.as_ref(),
+        };
+        let tgws = &self.topo.tgw;
+        let id = h.component.as_str();
+        let (Some(far), Some(tgw)) = (
+            far,
+            tgws.route_table(id).map(|t| t.transit_gateway_id.clone()),
+        ) else {
+            return advice();
+        };
+        let Some((peer, att, cidr, peering)) = tgws.customer_peering(&tgw, far) else {
+            return advice();
+        };
+        (
+            format!("route {cidr} in {id} to peering attachment {peering} (to {peer}, which carries it over {att})"),
+            Some(format!(
+                "aws ec2 create-transit-gateway-route --transit-gateway-route-table-id {id} --destination-cidr-block {cidr} --transit-gateway-attachment-id {peering}"
+            )),
+            Some(FixEdit::TransitGatewayRoute {
+                transit_gateway_route_table_id: id.to_string(),
+                destination: cidr,
+                transit_gateway_attachment_id: peering,
+            }),
+        )
     }
 }

@@ -331,7 +331,7 @@ impl Walker<'_, '_> {
     ) -> Option<String> {
         let exit = match out? {
             TgwOut::Vpc(e) => e,
-            TgwOut::Customer { attachment_id } => {
+            TgwOut::Customer { attachment_id, .. } => {
                 self.deny_last(
                     ExplanationCode::CannotRoute,
                     &format!("the reply to {to} leaves through {attachment_id}, not into {to_vpc}"),

@@ -34,6 +34,9 @@ pub(super) enum TgwOut {
     /// attachment `attachment_id`, whose customer side was checked
     /// (`transit_gateway_customer.rs`).
     Customer {
+        /// The gateway the attachment belongs to (past a peering, not the
+        /// one the packet entered).
+        transit_gateway_id: String,
         /// `tgw-attach-…` of resource type `vpn` or `direct-connect-gateway`.
         attachment_id: String,
     },
@@ -339,6 +342,7 @@ impl Walker<'_, '_> {
             return self
                 .customer_side(leg, tgw_id, out_id, local, dest)
                 .then(|| TgwOut::Customer {
+                    transit_gateway_id: tgw_id.to_string(),
                     attachment_id: out_id.to_string(),
                 });
         }

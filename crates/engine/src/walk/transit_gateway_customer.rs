@@ -46,10 +46,15 @@ impl<'a> Walker<'_, 'a> {
         let port = PortRange::new(self.flow.port, self.flow.port);
         match self.transit(PathLeg::Forward, tgw, from, daddr, port) {
             Some(TgwOut::Vpc(exit)) => Next::TransitGateway(exit),
-            Some(TgwOut::Customer { attachment_id }) => {
+            Some(TgwOut::Customer {
+                transit_gateway_id,
+                attachment_id,
+            }) => {
                 self.delivered = true;
+                // The reply comes back on that attachment, of the gateway
+                // it belongs to.
                 self.steps.push(Step::RouteBack(RouteBack::FromCustomer {
-                    tgw: tgw.to_string(),
+                    tgw: transit_gateway_id,
                     attachment_id,
                     to: sp.addr.clone(),
                     to_vpc: sp.vpc_id.clone(),
@@ -194,8 +199,9 @@ impl<'a> Walker<'_, 'a> {
 
     /// From customer-network address `src` (the destination's subnet routes
     /// replies to it through `tgw`) to `dp`: in on the attachment the
-    /// customer network is behind, through the table associated with it,
-    /// into the destination's VPC, then its subnet and groups. Returns false
+    /// customer network is behind (of `tgw`, or of a gateway peered with
+    /// it), through the table associated with it, into the destination's
+    /// VPC, then its subnet and groups. Returns false
     /// (pushing nothing) when `src` is not behind a VPN or Direct Connect
     /// attachment of `tgw`.
     pub(super) fn outside_via_transit_gateway(
@@ -205,17 +211,25 @@ impl<'a> Walker<'_, 'a> {
         dp: &Placement<'a>,
         tgw: &str,
     ) -> bool {
-        let Some((att_id, _)) = self.topo.tgw.customer_attachment(tgw, &dp.vpc_id, src) else {
+        // The customer network may be behind a gateway peered with `tgw`:
+        // the request enters there and crosses the peering.
+        let Some((entry, att_id, _)) = self.topo.tgw.customer_entry(tgw, &dp.vpc_id, src) else {
             return false;
         };
         let port = PortRange::new(self.flow.port, self.flow.port);
-        self.customer_side(PathLeg::Forward, tgw, &att_id, &dp.addr, src);
-        let exit = match self.route_on(PathLeg::Forward, tgw, &att_id, None, (&dp.addr, &dp.addr)) {
+        self.customer_side(PathLeg::Forward, &entry, &att_id, &dp.addr, src);
+        let exit = match self.route_on(
+            PathLeg::Forward,
+            &entry,
+            &att_id,
+            None,
+            (&dp.addr, &dp.addr),
+        ) {
             Some(TgwOut::Vpc(e)) if e.vpc_id == dp.vpc_id => Some(e),
             Some(out) => {
                 let into = match out {
                     TgwOut::Vpc(e) => e.vpc_id,
-                    TgwOut::Customer { attachment_id } => attachment_id,
+                    TgwOut::Customer { attachment_id, .. } => attachment_id,
                 };
                 self.deny_last(
                     ExplanationCode::CannotRoute,

@@ -50,12 +50,22 @@ pub(super) fn build(
     let mut sides = Vec::new();
     let mut dx_built = BTreeSet::new();
     let id = tgw.transit_gateway_id.as_str();
-    // The VPC CIDRs behind the gateway: what the on-premises side routes to it.
+    // The VPC CIDRs behind the gateway, and behind the gateways peered
+    // with it: what the on-premises side routes to it.
+    let mut gateways: BTreeSet<&str> = BTreeSet::from([id]);
+    for a in snap
+        .transit_gateway_attachments
+        .iter()
+        .flatten()
+        .filter(|a| a.transit_gateway_id == id && a.resource_type == "peering")
+    {
+        gateways.extend(a.resource_id.as_deref());
+    }
     let vpc_cidrs: Vec<Ipv4Net> = snap
         .transit_gateway_vpc_attachments
         .iter()
         .flatten()
-        .filter(|a| a.transit_gateway_id == id && a.state == "available")
+        .filter(|a| gateways.contains(a.transit_gateway_id.as_str()) && a.state == "available")
         .filter_map(|a| snap.vpcs.iter().flatten().find(|v| v.vpc_id == a.vpc_id))
         .flat_map(|v| v.cidr_blocks.iter().copied())
         .collect();

@@ -82,7 +82,9 @@ pub(super) fn build(
             ));
             continue;
         };
-        let base = u32::from(Ipv4Addr::new(169, 254, 64, 0)) + 4 * j as u32;
+        // 169.254.112.0/20, a /30 each: apart from the attachment links
+        // (169.254.128.0/17) and the customer links (169.254.64.0 up).
+        let base = u32::from(Ipv4Addr::new(169, 254, 112, 0)) + 4 * j as u32;
         let (r_addr, a_addr) = (Ipv4Addr::from(base + 1), Ipv4Addr::from(base + 2));
         let (r_dev, a_dev) = (format!("q{j}"), format!("r{j}"));
         crate::netns::run(
