@@ -186,25 +186,53 @@ impl<'a> TransitGateways<'a> {
         self.attachments_on.get(&(tgw, id)).copied()
     }
 
+    /// The peering attachments of `tgw`: (its id on `tgw`'s side, the peer
+    /// gateway), sorted. From the peering records when read, and from the
+    /// attachments' own records (resource type `peering`, the peer as
+    /// resource).
+    pub fn peerings_of(&self, tgw: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .peerings
+            .iter()
+            .filter_map(|p| {
+                let own = p.attachment_on(tgw)?;
+                let peer = p.peer_of(tgw)?;
+                Some((own.to_string(), peer.transit_gateway_id.clone()))
+            })
+            .chain(
+                self.attachments_on
+                    .iter()
+                    .filter(|((t, _), a)| *t == tgw && a.resource_type == "peering")
+                    .filter_map(|((_, id), a)| Some((id.to_string(), a.resource_id.clone()?))),
+            )
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The other side of peering attachment `id` of `tgw`: (the peer
+    /// gateway, the attachment's id on its side). From the peering record
+    /// when read (the accepter may have an id of its own), else from the
+    /// attachment's own record, whose resource is the peer.
+    pub fn peer_side(&self, tgw: &str, id: &str) -> Option<(String, String)> {
+        let peering = self.peering(tgw, id);
+        let peer = match peering.and_then(|p| p.peer_of(tgw)) {
+            Some(p) => p.transit_gateway_id.clone(),
+            None => self.attachment_on(tgw, id)?.resource_id.clone()?,
+        };
+        let peer_att = peering
+            .and_then(|p| p.attachment_on(&peer))
+            .unwrap_or(id)
+            .to_string();
+        Some((peer, peer_att))
+    }
+
     /// The peering attachment of `tgw` that leads to a gateway with an
     /// attachment to `vpc`: (its id on `tgw`'s side, the peer gateway).
-    /// From the peering records when read, else from the attachments'
-    /// own records (resource type `peering`, the peer as resource).
     pub fn peering_toward(&self, tgw: &str, vpc: &str) -> Option<(String, String)> {
-        let from_records = self.peerings.iter().filter_map(|p| {
-            let own = p.attachment_on(tgw)?;
-            let peer = p.peer_of(tgw)?;
-            Some((own.to_string(), peer.transit_gateway_id.clone()))
-        });
-        let mut listed: Vec<(String, String)> = self
-            .attachments_on
-            .iter()
-            .filter(|((t, _), a)| *t == tgw && a.resource_type == "peering")
-            .filter_map(|((_, id), a)| Some((id.to_string(), a.resource_id.clone()?)))
-            .collect();
-        listed.sort();
-        from_records
-            .chain(listed)
+        self.peerings_of(tgw)
+            .into_iter()
             .find(|(_, peer)| !self.vpc_attachments_of(peer, vpc).is_empty())
     }
 
@@ -251,27 +279,17 @@ impl<'a> TransitGateways<'a> {
     pub fn footprint(&self, tgw: &str) -> Vec<String> {
         // The gateway and every gateway peered with it, transitively: a
         // flow may cross a peering and be routed by the peer's tables.
-        let mut gateways: Vec<&str> = vec![tgw];
+        let mut gateways: Vec<String> = vec![tgw.to_string()];
         let mut k = 0;
         while k < gateways.len() {
-            let g = gateways[k];
-            k += 1;
-            let peers = self
-                .attachments_on
-                .iter()
-                .filter(|((t, _), a)| *t == g && a.resource_type == "peering")
-                .filter_map(|(_, a)| a.resource_id.as_deref())
-                .chain(
-                    self.peerings
-                        .iter()
-                        .filter_map(|p| p.peer_of(g).map(|x| x.transit_gateway_id.as_str())),
-                );
-            for p in peers {
+            for (_, p) in self.peerings_of(&gateways[k]) {
                 if !gateways.contains(&p) {
                     gateways.push(p);
                 }
             }
+            k += 1;
         }
+        let gateways: Vec<&str> = gateways.iter().map(String::as_str).collect();
         let mut out: Vec<String> = gateways.iter().map(|g| g.to_string()).collect();
         for (t, id) in self.attachments_on.keys() {
             if gateways.contains(t) {
@@ -364,19 +382,13 @@ impl<'a> TransitGateways<'a> {
         id: &str,
         remote: &AddrSet,
     ) -> Option<(String, String, IpNet, String)> {
-        let a = self
-            .attachment_on(tgw, id)
+        self.attachment_on(tgw, id)
             .filter(|a| a.resource_type == "peering")?;
-        let peering = self.peering(tgw, id);
-        let peer = peering
-            .and_then(|p| p.peer_of(tgw))
-            .map(|p| p.transit_gateway_id.as_str())
-            .or(a.resource_id.as_deref())?;
-        let peer_att = peering.and_then(|p| p.attachment_on(peer)).unwrap_or(id);
+        let (peer, peer_att) = self.peer_side(tgw, id)?;
         let peer_rtb = self
-            .attachment_on(peer, peer_att)?
+            .attachment_on(&peer, &peer_att)?
             .associated_route_table()?;
-        self.customer_in(peer, peer_rtb, remote)
+        self.customer_in(&peer, peer_rtb, remote)
             .map(|(gw, att, cidr)| (gw, att, cidr, id.to_string()))
     }
 
@@ -388,16 +400,9 @@ impl<'a> TransitGateways<'a> {
         tgw: &str,
         remote: &AddrSet,
     ) -> Option<(String, String, IpNet, String)> {
-        let mut peerings: Vec<&str> = self
-            .attachments_on
-            .iter()
-            .filter(|((t, _), a)| *t == tgw && a.resource_type == "peering")
-            .map(|((_, id), _)| *id)
-            .collect();
-        peerings.sort_unstable();
-        peerings
+        self.peerings_of(tgw)
             .into_iter()
-            .find_map(|id| self.customer_across(tgw, id, remote))
+            .find_map(|(id, _)| self.customer_across(tgw, &id, remote))
     }
 
     /// The transit gateway (lowest id first) through which `vpc_id`'s

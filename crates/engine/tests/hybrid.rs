@@ -205,3 +205,44 @@ fn a_host_reset_dropped_on_the_way_back_through_the_gateway_is_a_timeout() {
     assert_eq!(host.symptom, Some(Symptom::Timeout), "{host:?}");
     assert_eq!(e.symptom, Symptom::Timeout);
 }
+
+/// Two peered gateways that each route the DB's subnet to the peering:
+/// the packet would cross back and forth until its TTL runs out. netpath
+/// stops after a few crossings and says it cannot decide, never reachable.
+#[test]
+fn a_routing_loop_across_a_peering_is_unknown() {
+    let mut s = fixture("tgw-peering");
+    for t in s.transit_gateway_routes.iter_mut().flatten() {
+        if t.transit_gateway_route_table_id == "tgw-rtb-0d00000000000002" {
+            t.routes.push(netpath_model::TransitGatewayRoute {
+                destination_cidr_block: Some("10.40.1.0/24".parse().unwrap()),
+                prefix_list_id: None,
+                route_type: "static".into(),
+                state: "active".into(),
+                transit_gateway_attachments: vec![netpath_model::TransitGatewayRouteAttachment {
+                    transit_gateway_attachment_id: "tgw-attach-0d0000000000000f1".into(),
+                    resource_id: None,
+                    resource_type: Some("peering".into()),
+                }],
+            });
+        }
+    }
+    let e = netpath_engine::explain(
+        &Topology::new(&s),
+        "app-1",
+        "orders-db",
+        &netpath_engine::ExplainOptions {
+            port: Some(5432),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(e.verdict, netpath_engine::Verdict::Unknown, "{e:#?}");
+    assert!(
+        e.hops
+            .iter()
+            .flat_map(|h| &h.missing)
+            .any(|m| m.contains("routing loop")),
+        "{e:#?}"
+    );
+}

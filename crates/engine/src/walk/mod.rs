@@ -119,6 +119,7 @@ pub fn walk<'a>(
         steps: Vec::new(),
         delivered: false,
         answers: Vec::new(),
+        peering_depth: 0,
     };
     match sp {
         Some(sp) => w.walk_from_eni(src, sp, dst, dp),
@@ -164,6 +165,9 @@ struct Walker<'t, 'a> {
     /// Host answers (`host.rs`): the hop index and the ICMP type and code
     /// (`None`: a TCP reset), judged again once the way back is known.
     answers: Vec<(usize, Option<(u8, u8)>)>,
+    /// Transit gateway peerings the packet being routed is crossing now
+    /// (`transit_gateway_peering.rs`): a routing loop's guard.
+    peering_depth: usize,
 }
 
 impl<'t, 'a> Walker<'t, 'a> {

@@ -19,8 +19,8 @@ use super::{hop, Walker};
 use crate::addr::AddrSet;
 use crate::answer::{Decision, ExplanationCode, HopKind, PathLeg};
 
-/// At most this many peering crossings on one leg: a packet that comes
-/// back to a gateway it already crossed is caught in a routing loop.
+/// At most this many peering crossings by one packet: one that keeps
+/// coming back to gateways it already crossed is caught in a routing loop.
 const MAX_CROSSINGS: usize = 4;
 
 impl Walker<'_, '_> {
@@ -40,17 +40,12 @@ impl Walker<'_, '_> {
         let topo = self.topo;
         let tgws = &topo.tgw;
         let kind = HopKind::TransitGatewayAttachment;
-        let crossings = self
-            .hops
-            .iter()
-            .filter(|h| h.path == leg && h.kind == kind && h.detail.contains("crosses the peering"))
-            .count();
-        if crossings >= MAX_CROSSINGS {
+        if self.peering_depth >= MAX_CROSSINGS {
             self.unknown(
                 leg,
                 kind,
                 att_id,
-                format!("where {dest} ends: the transit gateways route it across peerings {crossings} times (a routing loop?)"),
+                format!("where {dest} ends: the transit gateways route it across peerings {MAX_CROSSINGS} times (a routing loop?)"),
             );
             return None;
         }
@@ -81,10 +76,7 @@ impl Walker<'_, '_> {
             return None;
         }
         let peer_info = peering.and_then(|p| p.peer_of(tgw_id));
-        let Some(peer_id) = peer_info
-            .map(|p| p.transit_gateway_id.as_str())
-            .or(att.resource_id.as_deref())
-        else {
+        let Some((peer_id, peer_att)) = tgws.peer_side(tgw_id, att_id) else {
             self.unknown(
                 leg,
                 kind,
@@ -107,7 +99,7 @@ impl Walker<'_, '_> {
             .filter(|w| !w.is_empty())
             .map(|w| format!(" ({w})"))
             .unwrap_or_default();
-        let Some(peer) = tgws.transit_gateway(peer_id) else {
+        let Some(peer) = tgws.transit_gateway(&peer_id) else {
             self.unknown(
                 leg,
                 kind,
@@ -130,10 +122,6 @@ impl Walker<'_, '_> {
             self.push(h, ExplanationCode::BadState);
             return None;
         }
-        let peer_att = peering
-            .and_then(|p| p.attachment_on(peer_id))
-            .unwrap_or(att_id)
-            .to_string();
         let mut h = hop(
             leg,
             kind,
@@ -143,7 +131,10 @@ impl Walker<'_, '_> {
         );
         h.zone = None;
         self.hops.push(h);
-        match self.route_on(leg, peer_id, &peer_att, None, (local, dest))? {
+        self.peering_depth += 1;
+        let out = self.route_on(leg, &peer_id, &peer_att, None, (local, dest));
+        self.peering_depth -= 1;
+        match out? {
             TgwOut::Vpc(mut exit) => {
                 exit.references = false;
                 Some(TgwOut::Vpc(exit))
