@@ -305,11 +305,22 @@ impl FixEdit {
                 transit_gateway_attachment_id: id,
                 transit_gateway_route_table_id: rtb,
             } => {
+                // The side on the table's gateway: a peering attachment is
+                // listed on both of its gateways under one id.
+                let gateway = snap
+                    .transit_gateway_route_tables
+                    .iter()
+                    .flatten()
+                    .find(|t| &t.transit_gateway_route_table_id == rtb)
+                    .map(|t| t.transit_gateway_id.clone());
                 let Some(a) = snap
                     .transit_gateway_attachments
                     .iter_mut()
                     .flatten()
-                    .find(|a| &a.transit_gateway_attachment_id == id)
+                    .find(|a| {
+                        &a.transit_gateway_attachment_id == id
+                            && gateway.as_ref().is_none_or(|g| &a.transit_gateway_id == g)
+                    })
                 else {
                     return false;
                 };

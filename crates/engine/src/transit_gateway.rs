@@ -27,7 +27,6 @@ use crate::addr::AddrSet;
 #[derive(Default)]
 pub struct TransitGateways<'a> {
     tgws: HashMap<&'a str, &'a TransitGateway>,
-    attachments: HashMap<&'a str, &'a TransitGatewayAttachment>,
     /// Attachments by (gateway, id): a peering attachment is listed on
     /// both gateways under one id, each side with its own association.
     attachments_on: HashMap<(&'a str, &'a str), &'a TransitGatewayAttachment>,
@@ -107,9 +106,6 @@ impl<'a> TransitGateways<'a> {
         }
         let mut t = TransitGateways {
             tgws: index(&snap.transit_gateways, |t| &t.transit_gateway_id),
-            attachments: index(&snap.transit_gateway_attachments, |a| {
-                &a.transit_gateway_attachment_id
-            }),
             attachments_on: snap
                 .transit_gateway_attachments
                 .iter()
@@ -174,10 +170,18 @@ impl<'a> TransitGateways<'a> {
         self.tgws.get(id).copied()
     }
 
-    /// An attachment by id (for a peering attachment, listed on both
-    /// gateways, either side: use [`TransitGateways::attachment_on`]).
-    pub fn attachment(&self, id: &str) -> Option<&'a TransitGatewayAttachment> {
-        self.attachments.get(id).copied()
+    /// The side of attachment `id` that is associated with no route table
+    /// (a peering attachment is listed on both of its gateways), lowest
+    /// gateway id first.
+    pub fn unassociated(&self, id: &str) -> Option<&'a TransitGatewayAttachment> {
+        let mut sides: Vec<&'a TransitGatewayAttachment> = self
+            .attachments_on
+            .iter()
+            .filter(|((_, x), a)| *x == id && a.associated_route_table().is_none())
+            .map(|(_, a)| *a)
+            .collect();
+        sides.sort_by(|a, b| a.transit_gateway_id.cmp(&b.transit_gateway_id));
+        sides.into_iter().next()
     }
 
     /// Attachment `id` as listed on gateway `tgw`, with that side's route

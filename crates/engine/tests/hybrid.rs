@@ -246,3 +246,39 @@ fn a_routing_loop_across_a_peering_is_unknown() {
         "{e:#?}"
     );
 }
+
+/// A peering attachment whose west side has no association: the packet is
+/// dropped where it arrives on the west gateway, and the verified fix
+/// associates that side, the one listed on the west gateway, with the west
+/// gateway's default table (not the east side, which shares its id).
+#[test]
+fn a_peering_side_without_association_is_fixed_on_its_own_gateway() {
+    let mut s = fixture("tgw-peering");
+    for a in s.transit_gateway_attachments.iter_mut().flatten() {
+        if a.transit_gateway_attachment_id == "tgw-attach-0d0000000000000f1"
+            && a.transit_gateway_id == "tgw-0d000000000000002"
+        {
+            a.association = None;
+        }
+    }
+    let e = netpath_engine::explain_verified(
+        &Topology::new(&s),
+        "app-1",
+        "orders-db",
+        &netpath_engine::ExplainOptions {
+            port: Some(5432),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(e.verdict, netpath_engine::Verdict::Blocked, "{e:#?}");
+    let fix = &e.fixes[0];
+    assert!(fix.verified, "{fix:#?}");
+    assert!(
+        fix.command
+            .as_deref()
+            .is_some_and(|c| c.contains("tgw-rtb-0d00000000000002")
+                && c.contains("tgw-attach-0d0000000000000f1")),
+        "{fix:#?}"
+    );
+}

@@ -52,7 +52,7 @@ impl FixContext<'_, '_> {
             }
             ExplanationCode::TgwAttachMissingTgwRtbAssociation => {
                 let Some(rtb) = tgws
-                    .attachment(id)
+                    .unassociated(id)
                     .and_then(|a| tgws.transit_gateway(&a.transit_gateway_id))
                     .and_then(|t| t.options.association_default_route_table_id.clone())
                 else {

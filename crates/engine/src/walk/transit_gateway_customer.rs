@@ -78,7 +78,7 @@ impl<'a> Walker<'_, 'a> {
         local: &AddrSet,
         remote: &AddrSet,
     ) -> bool {
-        let Some(att) = self.topo.tgw.attachment(att_id) else {
+        let Some(att) = self.topo.tgw.attachment_on(tgw_id, att_id) else {
             self.unknown(
                 leg,
                 HopKind::TransitGatewayAttachment,
