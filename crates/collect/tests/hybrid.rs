@@ -102,6 +102,26 @@ async fn app_and_db(
     (a, b, sg_db)
 }
 
+/// Collects us-east-1 from `url` with no gaps, and reads the snapshot back
+/// from its JSON (as `netpath snapshot -o` then `--snapshot` would).
+async fn collect_all(url: &str) -> Snapshot {
+    let opts = CollectOptions {
+        regions: vec!["us-east-1".into()],
+        endpoint_url: Some(url.to_string()),
+        initial_backoff: Duration::from_millis(20),
+        call_timeout: Duration::from_secs(20),
+        resolve_dns: false,
+        ..CollectOptions::default()
+    };
+    let snap = collect(&opts, Arc::new(|_| {})).await.unwrap();
+    assert!(snap.metadata.gaps.is_empty(), "{:?}", snap.metadata.gaps);
+    Snapshot::from_json_bytes(
+        std::path::Path::new("collected.json"),
+        snap.to_json().as_bytes(),
+    )
+    .expect("the snapshot round-trips")
+}
+
 fn ask(snap: &Snapshot, from: &str, to: &str, port: u16) -> netpath_engine::Explanation {
     explain(
         &Topology::new(snap),
@@ -226,21 +246,7 @@ async fn a_hub_and_spoke_and_a_vpn_are_collected_and_answered() {
         .await
         .unwrap();
 
-    let opts = CollectOptions {
-        regions: vec!["us-east-1".into()],
-        endpoint_url: Some(m.url.clone()),
-        initial_backoff: Duration::from_millis(20),
-        call_timeout: Duration::from_secs(20),
-        resolve_dns: false,
-        ..CollectOptions::default()
-    };
-    let snap = collect(&opts, Arc::new(|_| {})).await.unwrap();
-    assert!(snap.metadata.gaps.is_empty(), "{:?}", snap.metadata.gaps);
-    let snap = Snapshot::from_json_bytes(
-        std::path::Path::new("hybrid.json"),
-        snap.to_json().as_bytes(),
-    )
-    .expect("the snapshot round-trips");
+    let snap = collect_all(&m.url).await;
 
     // What was collected.
     let vpc_atts = snap.transit_gateway_vpc_attachments.as_ref().unwrap();
@@ -397,21 +403,7 @@ async fn a_transit_gateway_peering_is_collected_and_walked() {
             .unwrap();
     }
 
-    let opts = CollectOptions {
-        regions: vec!["us-east-1".into()],
-        endpoint_url: Some(m.url.clone()),
-        initial_backoff: Duration::from_millis(20),
-        call_timeout: Duration::from_secs(20),
-        resolve_dns: false,
-        ..CollectOptions::default()
-    };
-    let snap = collect(&opts, Arc::new(|_| {})).await.unwrap();
-    assert!(snap.metadata.gaps.is_empty(), "{:?}", snap.metadata.gaps);
-    let mut snap = Snapshot::from_json_bytes(
-        std::path::Path::new("peering.json"),
-        snap.to_json().as_bytes(),
-    )
-    .expect("the snapshot round-trips");
+    let mut snap = collect_all(&m.url).await;
     // Without its attachment an active route is unknown, not a way out.
     let e = ask(&snap, "east-app", "west-db", 5432);
     assert_eq!(e.verdict, Verdict::Unknown, "{e:#?}");
