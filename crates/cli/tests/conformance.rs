@@ -20,11 +20,13 @@ fn reference_dir() -> PathBuf {
 }
 
 /// The scenarios of `../shared/reference/batfish-gateways/` whose components
-/// netpath models (the rest need VPC endpoints and load balancers).
+/// netpath models (the rest need load balancers).
 const LANDED_GATEWAY_SCENARIOS: &[&str] = &[
     "test-public-subnet",
     "test-transit-gateway",
     "test-transit-gateway-multi-table",
+    "test-vpc-endpoint-gateway",
+    "test-vpc-endpoint-interface",
     "test-vpn-gateway",
 ];
 

@@ -17,7 +17,9 @@ use aws_sdk_rds::types as rds;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use netpath_model::*;
 
+mod endpoints;
 mod hybrid;
+pub use endpoints::*;
 pub use hybrid::*;
 
 /// Problems met while converting: one line each, naming resource and field.

@@ -77,6 +77,7 @@ pub const OPERATIONS: &[&str] = &[
     "ec2:GetTransitGatewayRouteTablePropagations",
     "ec2:DescribeVpnGateways",
     "ec2:DescribeVpnConnections",
+    "ec2:DescribeVpcEndpoints",
     "sts:GetCallerIdentity",
 ];
 
@@ -372,6 +373,7 @@ pub async fn collect(
                     }
                     Part::VpnGateways(v) => push(&mut snap.vpn_gateways, v),
                     Part::VpnConnections(v) => push(&mut snap.vpn_connections, v),
+                    Part::VpcEndpoints(v) => push(&mut snap.vpc_endpoints, v),
                 }
             }
             Err(e) => {

@@ -30,6 +30,7 @@ pub(crate) enum Part {
     TransitGatewayRouteTables(TgwTables),
     VpnGateways(Vec<netpath_model::VpnGateway>),
     VpnConnections(Vec<netpath_model::VpnConnection>),
+    VpcEndpoints(Vec<netpath_model::VpcEndpoint>),
 }
 
 /// What `DescribeTransitGatewayRouteTables` and the calls per table gave.
@@ -63,6 +64,7 @@ impl Part {
             Part::TransitGatewayRouteTables(t) => t.tables.len(),
             Part::VpnGateways(v) => v.len(),
             Part::VpnConnections(v) => v.len(),
+            Part::VpcEndpoints(v) => v.len(),
         }
     }
 }
@@ -89,6 +91,7 @@ pub(crate) const REGION_OPERATIONS: &[&str] = &[
     "ec2:DescribeTransitGatewayRouteTables",
     "ec2:DescribeVpnGateways",
     "ec2:DescribeVpnConnections",
+    "ec2:DescribeVpcEndpoints",
 ];
 
 /// Page size for an operation whose `MaxResults` lies in `min..=max`.
@@ -260,6 +263,14 @@ pub(crate) async fn run(
                 .max_results(page(opts, 5, 1000)))
             .into_iter()
             .filter_map(convert::transit_gateway_vpc_attachment)
+            .collect(),
+        ),
+        "ec2:DescribeVpcEndpoints" => Part::VpcEndpoints(
+            all!(ec2
+                .describe_vpc_endpoints()
+                .max_results(page(opts, 5, 1000)))
+            .into_iter()
+            .filter_map(convert::vpc_endpoint)
             .collect(),
         ),
         "ec2:DescribeTransitGatewayPeeringAttachments" => Part::TransitGatewayPeeringAttachments(

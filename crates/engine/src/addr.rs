@@ -85,6 +85,16 @@ impl AddrSet {
         AddrSet::from_nets(false, &nets, Quantifier::OneOf)
     }
 
+    /// Every IPv4 address of `nets` (an AWS service's prefix list): a flow
+    /// passes only if it passes for each of them.
+    pub fn every_of_v4(nets: &[Ipv4Net]) -> AddrSet {
+        let nets: Vec<IpNet> = Ipv4Net::aggregate(&nets.to_vec())
+            .into_iter()
+            .map(IpNet::V4)
+            .collect();
+        AddrSet::from_nets(false, &nets, Quantifier::Every)
+    }
+
     /// True for [`AddrSet::internet`] and [`AddrSet::internet_v6`] (not for
     /// another set of every address, such as an on-premises network).
     pub fn is_internet(&self) -> bool {

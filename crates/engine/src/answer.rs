@@ -126,6 +126,9 @@ pub enum HopKind {
     HostFirewall,
     /// The listening socket on the destination host, from host facts.
     Listener,
+    /// A VPC endpoint: a gateway endpoint a route sends the packet to, or
+    /// the interface endpoint that owns the destination ENI.
+    VpcEndpoint,
 }
 
 impl HopKind {

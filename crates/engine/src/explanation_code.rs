@@ -69,6 +69,13 @@ pub enum ExplanationCode {
     /// do not cover the VPC-side address, so the customer network has no
     /// route to it.
     NetpathDirectConnectPrefixNotAllowed,
+    /// A gateway VPC endpoint carries only TCP and ICMP echo requests.
+    VpceGatewayProtocolRestriction,
+    /// A gateway VPC endpoint carries only traffic that starts in its own VPC.
+    VpceGatewayEgressSourceAddressRestriction,
+    /// netpath: an interface VPC endpoint answers only its service's
+    /// protocol and ports (TCP 443 for AWS services).
+    NetpathVpcEndpointPortNotServed,
 }
 
 impl ExplanationCode {
@@ -121,6 +128,15 @@ impl ExplanationCode {
             }
             ExplanationCode::NetpathDirectConnectPrefixNotAllowed => {
                 "the Direct Connect gateway association does not allow the VPC-side address"
+            }
+            ExplanationCode::VpceGatewayProtocolRestriction => {
+                "a gateway VPC endpoint carries only TCP and ICMP echo requests"
+            }
+            ExplanationCode::VpceGatewayEgressSourceAddressRestriction => {
+                "a gateway VPC endpoint carries only traffic that starts in its own VPC"
+            }
+            ExplanationCode::NetpathVpcEndpointPortNotServed => {
+                "the interface VPC endpoint does not answer this protocol and port"
             }
         }
     }

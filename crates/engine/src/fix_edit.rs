@@ -17,6 +17,8 @@ use netpath_model::{
 /// The id a new peering gets in the copy of the snapshot (the command holds
 /// the real one in the shell variable `PCX`).
 pub(crate) const NEW_PEERING: &str = "pcx-(new)";
+/// The id a new gateway VPC endpoint has in the copy a fix is checked on.
+pub(crate) const NEW_VPC_ENDPOINT: &str = "vpce-(new)";
 
 /// A fix as a change to the snapshot: what its command would do in AWS.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +119,23 @@ pub enum FixEdit {
         association_id: String,
         /// The VPC-side CIDR allowed.
         cidr: IpNet,
+    },
+    /// `modify-vpc-endpoint --add-route-table-ids` (an existing gateway
+    /// endpoint) or `create-vpc-endpoint --vpc-endpoint-type Gateway
+    /// --route-table-ids` (a new one, `vpce-(new)` in the copy): the route
+    /// table gains the route from the service's prefix list to the endpoint
+    /// (<https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html>).
+    GatewayVpcEndpointRoute {
+        /// The endpoint, `None` for a new one.
+        vpc_endpoint_id: Option<String>,
+        /// The VPC of the route table.
+        vpc_id: String,
+        /// `com.amazonaws.REGION.s3` or `.dynamodb`.
+        service_name: String,
+        /// The service's AWS-managed prefix list, `pl-…`.
+        prefix_list_id: String,
+        /// The route table that gains the route.
+        route_table_id: String,
     },
 }
 
@@ -393,6 +412,51 @@ impl FixEdit {
                         },
                     ],
                 });
+                true
+            }
+            FixEdit::GatewayVpcEndpointRoute {
+                vpc_endpoint_id,
+                vpc_id,
+                service_name,
+                prefix_list_id,
+                route_table_id,
+            } => {
+                let id = vpc_endpoint_id.as_deref().unwrap_or(NEW_VPC_ENDPOINT);
+                let endpoints = snap.vpc_endpoints.get_or_insert_with(Vec::new);
+                match endpoints.iter_mut().find(|e| e.vpc_endpoint_id == id) {
+                    Some(e) => e.route_table_ids.push(route_table_id.clone()),
+                    None if vpc_endpoint_id.is_some() => return false,
+                    None => endpoints.push(netpath_model::VpcEndpoint {
+                        vpc_endpoint_id: id.into(),
+                        vpc_endpoint_type: "Gateway".into(),
+                        vpc_id: vpc_id.clone(),
+                        service_name: service_name.clone(),
+                        state: "available".into(),
+                        route_table_ids: vec![route_table_id.clone()],
+                        subnet_ids: Vec::new(),
+                        network_interface_ids: Vec::new(),
+                        groups: Vec::new(),
+                        private_dns_enabled: false,
+                        policy_document: None,
+                        owner_id: None,
+                        tags: Default::default(),
+                    }),
+                }
+                let Some(rt) = snap
+                    .route_tables
+                    .iter_mut()
+                    .flatten()
+                    .find(|r| &r.route_table_id == route_table_id)
+                else {
+                    return false;
+                };
+                rt.routes
+                    .retain(|r| r.destination_prefix_list_id.as_ref() != Some(prefix_list_id));
+                let mut route =
+                    Route::to_target(IpNet::V4(ipnet::Ipv4Net::default()), id, "CreateRoute");
+                route.destination_cidr_block = None;
+                route.destination_prefix_list_id = Some(prefix_list_id.clone());
+                rt.routes.push(route);
                 true
             }
             FixEdit::DirectConnectAllowedPrefix {

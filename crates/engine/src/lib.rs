@@ -43,6 +43,7 @@ mod test_fixtures;
 mod topology;
 mod transit_gateway;
 mod verify;
+mod vpc_endpoint;
 mod vpn_gateway;
 mod walk;
 

@@ -72,6 +72,8 @@ pub enum RouteTarget {
     TransitGateway(String),
     /// `vgw-...`: a virtual private gateway.
     VpnGateway(String),
+    /// `vpce-...`: a gateway or Gateway Load Balancer VPC endpoint.
+    VpcEndpoint(String),
     /// Any other target netpath does not follow (transit gateway, virtual
     /// private gateway, ENI, instance, endpoint, ...), with its kind and id.
     Other(&'static str, String),
@@ -86,7 +88,7 @@ pub fn target(route: &Route) -> RouteTarget {
             "local" => RouteTarget::Local,
             g if g.starts_with("igw-") => RouteTarget::InternetGateway(g.to_string()),
             g if g.starts_with("vgw-") => RouteTarget::VpnGateway(g.to_string()),
-            g if g.starts_with("vpce-") => RouteTarget::Other("VPC endpoint", g.to_string()),
+            g if g.starts_with("vpce-") => RouteTarget::VpcEndpoint(g.to_string()),
             g => RouteTarget::Other("gateway", g.to_string()),
         };
     }

@@ -84,6 +84,8 @@ pub struct Topology<'a> {
     db_enis: HashMap<&'a str, Vec<&'a NetworkInterface>>,
     /// Transit gateways, their attachments and route tables.
     pub(crate) tgw: crate::transit_gateway::TransitGateways<'a>,
+    /// VPC endpoints, by id and by interface-endpoint ENI.
+    pub(crate) endpoints: crate::vpc_endpoint::VpcEndpoints<'a>,
 }
 
 fn index<'a, T>(v: &'a Option<Vec<T>>, id: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, &'a T> {
@@ -249,6 +251,7 @@ impl<'a> Topology<'a> {
             vpc_nodes,
             db_enis: HashMap::new(),
             tgw: crate::transit_gateway::TransitGateways::new(snapshot),
+            endpoints: crate::vpc_endpoint::VpcEndpoints::new(snapshot),
         };
         // The ENIs of each DB instance, found once (every DB question needs them).
         let db_enis = snapshot

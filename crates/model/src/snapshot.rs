@@ -177,6 +177,10 @@ pub struct Snapshot {
     /// never collected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onprem_networks: Option<Vec<OnPremNetwork>>,
+    /// `DescribeVpcEndpoints` (absent in snapshots from before endpoints
+    /// were read: routes to one and endpoint interfaces are then unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_endpoints: Option<Vec<VpcEndpoint>>,
 }
 
 /// The on-disk envelope: format marker, version, then the snapshot.
@@ -252,6 +256,7 @@ impl Snapshot {
             &x.association_id
         });
         by(&mut self.onprem_networks, |x| &x.name);
+        by(&mut self.vpc_endpoints, |x| &x.vpc_endpoint_id);
     }
 
     /// Adds declared on-premises network `n`, replacing one of the same
@@ -396,6 +401,7 @@ impl Snapshot {
             "association_id",
         )?;
         snap.onprem_networks = collection(path, &mut obj, "onprem_networks", "name")?;
+        snap.vpc_endpoints = collection(path, &mut obj, "vpc_endpoints", "vpc_endpoint_id")?;
         snap.validate(path)?;
         Ok(snap)
     }

@@ -57,6 +57,8 @@ pub(crate) struct SnapshotFile {
     direct_connect_gateway_associations: Option<Vec<DirectConnectGatewayAssociation>>,
     #[serde(default)]
     onprem_networks: Option<Vec<OnPremNetwork>>,
+    #[serde(default)]
+    vpc_endpoints: Option<Vec<VpcEndpoint>>,
 }
 
 impl Snapshot {
@@ -125,6 +127,7 @@ impl SnapshotFile {
             vpn_connections: file.vpn_connections,
             direct_connect_gateway_associations: file.direct_connect_gateway_associations,
             onprem_networks: file.onprem_networks,
+            vpc_endpoints: file.vpc_endpoints,
         };
         snap.validate(path)?;
         Ok(Some(snap))

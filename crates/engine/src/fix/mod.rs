@@ -26,6 +26,7 @@ mod peering;
 mod route;
 mod security_group;
 mod transit_gateway;
+mod vpc_endpoint;
 
 /// What a fix needs to know about the flow.
 pub struct FixContext<'t, 'a> {
@@ -399,6 +400,9 @@ impl FixContext<'_, '_> {
                 Some(d) => (format!("wait for {} to become available (it is {})", d.db_instance_identifier, d.db_instance_status), None),
                 None => (h.detail.clone(), None),
             },
+            (HopKind::VpcEndpoint, ExplanationCode::NetpathVpcEndpointPortNotServed) => {
+                (self.endpoint_port_advice(h), None)
+            }
             (HopKind::NoDestination, _) => (
                 format!("nothing holds the address in {}: check the address (the host may have been replaced and got a new IP)", h.component),
                 None,

@@ -201,6 +201,13 @@ impl FixContext<'_, '_> {
                         None,
                     );
                 }
+                // S3 or DynamoDB: their gateway endpoint opens only the
+                // service (`vpc_endpoint.rs`).
+                if h.path == PathLeg::Forward {
+                    if let Some(fix) = self.gateway_endpoint_route(rtb, &from.vpc_id) {
+                        return fix;
+                    }
+                }
                 // A client with no public IP reaches the internet only
                 // through a NAT gateway: a route to the internet gateway
                 // would fix this hop and fail at the next.

@@ -18,6 +18,8 @@ enum FixPeer {
     Cidr(String),
     /// A group reference.
     Group(String),
+    /// An AWS-managed prefix list (`pl-…`): an AWS service's addresses.
+    PrefixList(String),
 }
 
 impl FixContext<'_, '_> {
@@ -79,12 +81,26 @@ impl FixContext<'_, '_> {
                 Some(FixPeer::Group(p.groups[0].clone()))
             }
             Some(p) => Some(FixPeer::Cidr(peer_cidr(&p.addr))),
-            None => match dir {
-                Direction::Ingress => self.src.address.as_ref(),
-                Direction::Egress => self.dst.address.as_ref(),
-            }
-            .filter(|a| !a.is_internet())
-            .map(|a| FixPeer::Cidr(peer_cidr(a))),
+            // An AWS service (S3 through its gateway endpoint): its
+            // prefix list, which AWS keeps current
+            // (<https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html>).
+            None => match (
+                dir,
+                self.dst
+                    .address
+                    .as_ref()
+                    .and_then(|a| self.aws_prefix_list_of(a)),
+            ) {
+                (Direction::Egress, Some(pl)) => {
+                    Some(FixPeer::PrefixList(pl.prefix_list_id.clone()))
+                }
+                _ => match dir {
+                    Direction::Ingress => self.src.address.as_ref(),
+                    Direction::Egress => self.dst.address.as_ref(),
+                }
+                .filter(|a| !a.is_internet())
+                .map(|a| FixPeer::Cidr(peer_cidr(a))),
+            },
         };
         let narrower = match (&peer_spec, peer) {
             (Some(FixPeer::Group(_)), Some(p)) if p.addr.as_single().is_some() => {
@@ -112,6 +128,10 @@ impl FixContext<'_, '_> {
             Some(FixPeer::Group(g)) => (
                 format!("group {g}"),
                 format!("UserIdGroupPairs=[{{GroupId={g}}}]"),
+            ),
+            Some(FixPeer::PrefixList(pl)) => (
+                format!("prefix list {pl}"),
+                format!("PrefixListIds=[{{PrefixListId={pl}}}]"),
             ),
             Some(FixPeer::Cidr(c)) if c.contains(':') => {
                 (c.clone(), format!("Ipv6Ranges=[{{CidrIpv6={c}}}]"))
@@ -141,11 +161,16 @@ impl FixContext<'_, '_> {
             netpath_model::describe_traffic(proto, netpath_model::PortRange::new(port, port));
         // The same permission as data (a CIDR, or a group reference).
         let edit = peer_spec.and_then(|peer| {
+            let mut prefix_list_ids = Vec::new();
             let (ip_ranges, ipv6_ranges, user_id_group_pairs) = match peer {
                 FixPeer::Cidr(cidr) => match cidr.parse().ok()? {
                     ipnet::IpNet::V4(n) => (vec![n], Vec::new(), Vec::new()),
                     ipnet::IpNet::V6(n) => (Vec::new(), vec![n], Vec::new()),
                 },
+                FixPeer::PrefixList(pl) => {
+                    prefix_list_ids.push(pl);
+                    (Vec::new(), Vec::new(), Vec::new())
+                }
                 FixPeer::Group(g) => (
                     Vec::new(),
                     Vec::new(),
@@ -167,7 +192,7 @@ impl FixContext<'_, '_> {
                     to_port: Some(to),
                     ip_ranges,
                     ipv6_ranges,
-                    prefix_list_ids: Vec::new(),
+                    prefix_list_ids,
                     user_id_group_pairs,
                 },
             })

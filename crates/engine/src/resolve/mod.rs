@@ -23,6 +23,7 @@ use crate::reference::{self, Pasted};
 mod db_instance;
 use crate::topology::Topology;
 use db_instance::db_endpoint;
+mod vpc_endpoint;
 
 /// Why a reference could not be resolved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -419,6 +420,11 @@ pub fn resolve_in<'a>(
     if let Some(eni) = topo.eni(r) {
         return Ok(eni_endpoint(topo, r, eni, None, v6));
     }
+    if r.starts_with("vpce-") {
+        if let Some(ep) = vpc_endpoint::service_endpoint(topo, r, prefer_vpc, v6)? {
+            return Ok(ep);
+        }
+    }
     // Name tags and DB identifiers: collect every match, then insist on one.
     let mut candidates: Vec<String> = Vec::new();
     let mut found: Option<Endpoint<'a>> = None;
@@ -460,6 +466,11 @@ pub fn resolve_in<'a>(
     for eni in topo.enis_named(r) {
         candidates.push(format!("network interface {}", eni.network_interface_id));
         found = Some(eni_endpoint(topo, r, eni, None, v6));
+    }
+    if candidates.is_empty() {
+        if let Some(ep) = vpc_endpoint::service_endpoint(topo, r, prefer_vpc, v6)? {
+            return Ok(ep);
+        }
     }
     match (candidates.len(), found) {
         (1, Some(ep)) => Ok(ep),

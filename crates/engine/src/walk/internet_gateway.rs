@@ -165,6 +165,7 @@ impl<'a> Walker<'_, 'a> {
                 ),
                 RouteTarget::Other(_, id)
                 | RouteTarget::TransitGateway(id)
+                | RouteTarget::VpcEndpoint(id)
                 | RouteTarget::VpnGateway(id) => (
                     Decision::Unknown,
                     format!("{igw}'s edge route table {rtb} steers traffic for {} to {id} (a middlebox); netpath does not follow paths through it yet", dp.addr),
@@ -208,6 +209,7 @@ impl<'a> Walker<'_, 'a> {
                 Some(RouteTarget::Other(kind, id)) => Some((kind, id)),
                 Some(RouteTarget::TransitGateway(id)) => Some(("transit gateway", id)),
                 Some(RouteTarget::VpnGateway(id)) => Some(("virtual private gateway", id)),
+                Some(RouteTarget::VpcEndpoint(id)) => Some(("VPC endpoint", id)),
                 _ => None,
             }))
     }

@@ -50,6 +50,7 @@ mod state;
 mod transit_gateway;
 mod transit_gateway_customer;
 mod transit_gateway_peering;
+mod vpc_endpoint;
 mod vpc_peering_connection;
 mod vpn_gateway;
 
@@ -354,6 +355,13 @@ impl<'t, 'a> Walker<'t, 'a> {
                     Next::Internet
                 } else {
                     Next::Lost
+                }
+            }
+            Some((RouteTarget::VpcEndpoint(vpce), _)) => {
+                if self.via_vpc_endpoint(sp, &vpce, &daddr) {
+                    Next::Internet
+                } else {
+                    Next::Done
                 }
             }
             Some((RouteTarget::Other(kind, id), _)) => {

@@ -220,6 +220,7 @@ impl Walker<'_, '_> {
             RouteTarget::Other(kind, id) => Some((*kind, id)),
             RouteTarget::VpnGateway(id) => Some(("virtual private gateway", id)),
             RouteTarget::TransitGateway(id) => Some(("transit gateway", id)),
+            RouteTarget::VpcEndpoint(id) => Some(("VPC endpoint", id)),
             _ => None,
         };
         if let Some((kind, id)) = unfollowed {

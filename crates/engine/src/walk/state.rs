@@ -44,6 +44,14 @@ impl<'a> Walker<'_, 'a> {
             self.push(h, ExplanationCode::NetpathBlocked);
             return;
         }
+        if let Some(e) = self
+            .topo
+            .endpoints
+            .of_network_interface(id)
+            .filter(|_| !sends)
+        {
+            return self.interface_endpoint(e);
+        }
         if let Some(service) = eni.managed_service() {
             let mut h = hop(
                 PathLeg::Forward,

@@ -14,6 +14,7 @@
 //! | transit gateway (`transit_gateway`, IPv4) | a forwarding namespace; each VPC attachment's interface in each attachment subnet is a namespace on that subnet's bridge with a veth to it; the VPC router sends `tgw-…` routes to the interface in the sender's zone (none: blackhole); the gateway picks the table by ingress link, and leaves through the target attachment's interface in the same zone |
 //! | stopped instance, unavailable DB | the ENI's link stays down: nothing answers |
 //! | DB instance (`db_instance`) | a listener on its endpoint port only |
+//! | interface VPC endpoint (`vpc_endpoint`) | its ENI's namespace, plus a filter that lets in only TCP to the service's ports (443 for AWS services), dropping the rest silently; nothing when the endpoint is not `available` |
 //! | internet gateway (`internet_gateway`) | a veth from the VPC router to one "internet" namespace; the gateway's one-to-one NAT between an ENI's public and private address on the router's gateway link (so NACLs and groups see private addresses); traffic in from the gateway is delivered by local routes; the internet drops what it cannot route |
 //! | egress-only internet gateway (`internet_gateway`) | the same link, and a conntrack filter on the router: IPv6 in from the internet passes only as part of a connection started inside |
 //! | IPv6 (every file) | ENIs hold their `Ipv6Addresses`, bridges the subnet's IPv6 router address, tables their IPv6 routes (`ip -6`), groups and ACLs `ip6` matches; neighbour discovery passes (in AWS no group or ACL sees it); the internet routes each VPC's IPv6 CIDRs untranslated |
@@ -24,7 +25,7 @@
 //! kernel world, where the lab would not see it.
 //!
 //! NAT gateways, transit gateway Connect attachments,
-//! IPv6 through transit gateways, endpoints and prefix-list
+//! IPv6 through transit gateways, gateway VPC endpoints and prefix-list
 //! routes are not built; [`Lab::unsupported`] names them, and flows whose
 //! walk meets them are not probed. `internet` as a source is probed from
 //! one address ([`INTERNET_CLIENT`]).
@@ -46,6 +47,7 @@ mod transit_gateway;
 mod transit_gateway_customer;
 mod transit_gateway_peering;
 mod vpc;
+mod vpc_endpoint;
 mod vpc_peering_connection;
 mod vpn_gateway;
 

@@ -193,6 +193,10 @@ pub(super) fn build(
     let script = security_group::script(cx.snap, idx, eni, unsupported);
     ns.nft(&name, &script)
         .with_context(|| format!("security groups of {}", eni.network_interface_id))?;
+    if let Some(ports) = super::vpc_endpoint::served_ports(cx.snap, eni, unsupported) {
+        ns.nft(&name, &super::vpc_endpoint::script(&ports))
+            .with_context(|| format!("the endpoint behind {}", eni.network_interface_id))?;
+    }
     if let Some(public) = eni.public_ip() {
         gateways.publish(ns, v, public, ip)?;
     }

@@ -14,6 +14,7 @@ use super::aws_cli::{
     AwsItem, RawEgressOnlyInternetGateway, RawInternetGateway, RawNatGateway, RawPeering,
     RawPrefixList, RawRouteTable, RawSubnet, RawVpc,
 };
+use super::aws_cli_endpoints::RawVpcEndpoint;
 use super::aws_cli_hosts::{reservations, RawDbInstance, RawNetworkInterface, RawReservation};
 use super::aws_cli_rules::{RawNetworkAcl, RawSecurityGroup};
 use super::aws_cli_transit::{
@@ -54,7 +55,7 @@ type AddFn =
     fn(&mut Accumulator, &Path, &TopLevelKey, &str, Option<&str>) -> Result<(), ModelError>;
 
 /// How many top-level keys netpath reads.
-const KEY_COUNT: usize = 25;
+const KEY_COUNT: usize = 26;
 
 /// Every top-level key netpath reads, in the order the docs list them.
 /// `Reservations` nests instances and their interfaces, so it has its own
@@ -197,6 +198,12 @@ pub(super) const TOP_LEVEL_KEYS: [TopLevelKey; KEY_COUNT] = [
         "onprem.json (declared by the user)",
         "Name",
         Accumulator::add_items::<RawOnPremNetwork>,
+    ),
+    key(
+        "VpcEndpoints",
+        "ec2:DescribeVpcEndpoints",
+        "VpcEndpointId",
+        Accumulator::add_items::<RawVpcEndpoint>,
     ),
     key(
         "DBInstances",

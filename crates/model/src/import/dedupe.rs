@@ -226,6 +226,13 @@ impl Accumulator {
             &mut dups,
         );
         dd(
+            "VpcEndpoints",
+            &mut s.vpc_endpoints,
+            org("VpcEndpoints"),
+            |x| Cow::from(&x.vpc_endpoint_id),
+            &mut dups,
+        );
+        dd(
             "DBInstances",
             &mut s.db_instances,
             org("DBInstances"),

@@ -26,6 +26,7 @@ mod tags;
 mod transit_gateway;
 mod transit_gateway_peering;
 mod vpc;
+mod vpc_endpoint;
 mod vpc_peering_connection;
 mod vpn;
 
@@ -59,6 +60,7 @@ pub use transit_gateway::{
 };
 pub use transit_gateway_peering::{PeeringTgwInfo, TransitGatewayPeeringAttachment};
 pub use vpc::{Subnet, Vpc};
+pub use vpc_endpoint::{aws_service_of, VpcEndpoint};
 pub use vpc_peering_connection::{
     PeeringVpcInfo, VpcPeeringConnection, VpcPeeringConnectionStateReasonCode,
 };
