@@ -320,6 +320,7 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
                         || t.starts_with("pcx-")
                         || t.starts_with("tgw-")
                         || (t.starts_with("vgw-") && lab.vpn_gateway_built(t))
+                        || (t.starts_with("vpce-") && lab.gateway_endpoint_built(t))
                         || (has_internet && (t.starts_with("igw-") || t.starts_with("eigw-"))))
                 })
     }) {

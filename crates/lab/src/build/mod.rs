@@ -14,6 +14,7 @@
 //! | transit gateway (`transit_gateway`, IPv4) | a forwarding namespace; each VPC attachment's interface in each attachment subnet is a namespace on that subnet's bridge with a veth to it; the VPC router sends `tgw-…` routes to the interface in the sender's zone (none: blackhole); the gateway picks the table by ingress link, and leaves through the target attachment's interface in the same zone |
 //! | stopped instance, unavailable DB | the ENI's link stays down: nothing answers |
 //! | DB instance (`db_instance`) | a listener on its endpoint port only |
+//! | gateway VPC endpoint (`vpc_endpoint`, IPv4) | an `available` endpoint is a link from its VPC's router to an "aws-service" namespace holding every address of its service's prefix list (a `local` route per CIDR), answering TCP 80 and 443; its prefix-list routes become one route per CIDR over that link; replies are delivered by local routes |
 //! | interface VPC endpoint (`vpc_endpoint`) | its ENI's namespace, plus a filter that lets in only TCP to the service's ports (443 for AWS services), dropping the rest silently; nothing when the endpoint is not `available` |
 //! | internet gateway (`internet_gateway`) | a veth from the VPC router to one "internet" namespace; the gateway's one-to-one NAT between an ENI's public and private address on the router's gateway link (so NACLs and groups see private addresses); traffic in from the gateway is delivered by local routes; the internet drops what it cannot route |
 //! | egress-only internet gateway (`internet_gateway`) | the same link, and a conntrack filter on the router: IPv6 in from the internet passes only as part of a connection started inside |
@@ -25,8 +26,8 @@
 //! kernel world, where the lab would not see it.
 //!
 //! NAT gateways, transit gateway Connect attachments,
-//! IPv6 through transit gateways, gateway VPC endpoints and prefix-list
-//! routes are not built; [`Lab::unsupported`] names them, and flows whose
+//! IPv6 through transit gateways, and prefix-list routes to anything but a
+//! gateway endpoint are not built; [`Lab::unsupported`] names them, and flows whose
 //! walk meets them are not probed. `internet` as a source is probed from
 //! one address ([`INTERNET_CLIENT`]).
 //! Sources: <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html>,
@@ -100,6 +101,8 @@ pub struct Lab {
     /// The on-premises namespaces behind transit gateways' VPN and Direct
     /// Connect attachments, with their customer networks.
     customer: Vec<(String, Vec<ipnet::Ipv4Net>)>,
+    /// The gateway VPC endpoints and their "aws-service" namespaces.
+    endpoints: vpc_endpoint::GatewayEndpoints,
 }
 
 /// Why a snapshot cannot be rebuilt faithfully: a collection absent, or a
@@ -154,6 +157,7 @@ impl Lab {
             routers: Vec::new(),
             vpn: vpn_gateway::VpnLinks::default(),
             customer: Vec::new(),
+            endpoints: vpc_endpoint::GatewayEndpoints::default(),
         };
         let routers: Vec<String> = (0..idx.vpcs.len()).map(|v| format!("{tag}r{v}")).collect();
         lab.routers = routers.clone();
@@ -179,6 +183,14 @@ impl Lab {
             &mut lab.unsupported,
         )?;
         lab.customer = tgw.customer.clone();
+        lab.endpoints = vpc_endpoint::build_gateways(
+            &mut lab.ns,
+            snap,
+            &idx,
+            &routers,
+            &tag,
+            &mut lab.unsupported,
+        )?;
         let mut held = lab.customer.clone();
         held.extend(lab.vpn.onprem.iter().cloned());
         let isolated = transit_gateway_customer::isolated(&mut lab.ns, snap, &tag, &held)?;
@@ -233,6 +245,7 @@ impl Lab {
                 peer_links: peer_links.get(*vpc_id).map_or(&[], Vec::as_slice),
                 tgw: &tgw,
                 vpn: &lab.vpn,
+                endpoints: &lab.endpoints,
             };
             let (four, six) =
                 route_table::lines(&router, &route_tables, &gateways, &mut lab.unsupported);
@@ -277,6 +290,13 @@ impl Lab {
     /// Connect attachment) whose customer networks hold it, else the
     /// internet's.
     pub fn outside_namespace(&self, ip: IpAddr) -> Option<&str> {
+        self.beyond_namespace(ip, true)
+    }
+
+    /// The namespace an outside address lives in, as
+    /// [`Lab::outside_namespace`]; `services` also counts the AWS services
+    /// behind gateway endpoints, before the internet.
+    fn beyond_namespace(&self, ip: IpAddr, services: bool) -> Option<&str> {
         let behind_tgw = || {
             let IpAddr::V4(a) = ip else { return None };
             self.customer
@@ -287,7 +307,18 @@ impl Lab {
         self.vpn
             .namespace_for(ip)
             .or_else(behind_tgw)
+            .or_else(|| {
+                services
+                    .then(|| self.endpoints.namespaces_for(ip).first().copied())
+                    .flatten()
+            })
             .or(self.internet.as_deref())
+    }
+
+    /// True when gateway VPC endpoint `vpce` was built (its service's
+    /// namespace and link exist).
+    pub fn gateway_endpoint_built(&self, vpce: &str) -> bool {
+        self.endpoints.links.contains_key(vpce)
     }
 
     /// True when the side of Direct Connect gateway `dxgw` was built (on a
@@ -302,11 +333,31 @@ impl Lab {
     }
 
     /// Listens on `ip:port` outside: on premises when a VPN's customer
-    /// network holds `ip`, else on the internet.
+    /// network holds `ip`, else on the internet; and, on the ports they
+    /// serve, in the namespaces of the AWS services behind gateway
+    /// endpoints whose prefix lists hold it.
     pub fn listen_internet(&mut self, ip: IpAddr, port: u16) -> Result<()> {
-        let Some(inet) = self.outside_namespace(ip).map(str::to_string) else {
-            return Ok(());
-        };
+        // An AWS service behind a gateway endpoint answers its own ports
+        // in its namespace, whichever way the client comes.
+        let mut places: Vec<String> = Vec::new();
+        if vpc_endpoint::GATEWAY_SERVICE_PORTS.contains(&port) {
+            places.extend(
+                self.endpoints
+                    .namespaces_for(ip)
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
+        }
+        places.extend(self.beyond_namespace(ip, false).map(str::to_string));
+        for inet in places {
+            self.listen_in(&inet, ip, port)?;
+        }
+        Ok(())
+    }
+
+    /// Listens on `ip:port` in outside namespace `inet`, adding the address.
+    fn listen_in(&mut self, inet: &str, ip: IpAddr, port: u16) -> Result<()> {
+        let inet = inet.to_string();
         // The address may be added already (a second flow to it).
         let _ = self.ns.ip_batch(&inet, &[host_addr(ip)]);
         // A new IPv6 address can take a moment to become usable: retry a

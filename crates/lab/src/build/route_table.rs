@@ -15,6 +15,7 @@ use netpath_model::{RouteState, RouteTable, Subnet};
 
 use super::internet_gateway::Gateways;
 use super::transit_gateway::TgwPorts;
+use super::vpc_endpoint::GatewayEndpoints;
 use super::vpc_peering_connection::PeerLink;
 use super::vpn_gateway::VpnLinks;
 
@@ -32,6 +33,8 @@ pub(super) struct VpcRouter<'s, 'a> {
     pub tgw: &'s TgwPorts,
     /// The VPN gateways' links.
     pub vpn: &'s VpnLinks,
+    /// The gateway VPC endpoints' links.
+    pub endpoints: &'s GatewayEndpoints,
 }
 
 /// The `ip -batch` lines of one VPC router's routing, IPv4 then IPv6 (run
@@ -108,6 +111,16 @@ pub(super) fn lines(
             );
         }
     }
+    // Replies from an AWS service behind a gateway endpoint are delivered
+    // by local routes.
+    for (w, dev, ..) in vpc.endpoints.links.values() {
+        if *w == v {
+            push(
+                &any4,
+                format!("rule add iif {dev} lookup {local_table} priority 100"),
+            );
+        }
+    }
     // Traffic in from a VPN gateway is delivered by local routes.
     for dev in vpc.vpn.router_links(v) {
         push(
@@ -149,8 +162,28 @@ pub(super) fn lines(
                 (Some(d), _) => IpNet::V4(d),
                 (None, Some(d)) => IpNet::V6(d),
                 (None, None) => {
-                    if r.destination_prefix_list_id.is_some() {
-                        unsupported.insert(format!("prefix-list route in {}", rt.route_table_id));
+                    // A gateway endpoint's route: every CIDR of its
+                    // service's prefix list over the endpoint's link.
+                    let link = r
+                        .gateway_id
+                        .as_ref()
+                        .filter(|_| r.state == RouteState::Active)
+                        .and_then(|g| vpc.endpoints.links.get(g))
+                        .filter(|(w, ..)| *w == v);
+                    match link {
+                        Some((_, dev, via, cidrs)) => {
+                            for c in cidrs {
+                                push(
+                                    &IpNet::V4(*c),
+                                    format!("route replace {c} via {via} dev {dev} table {t}"),
+                                );
+                            }
+                        }
+                        None if r.destination_prefix_list_id.is_some() => {
+                            unsupported
+                                .insert(format!("prefix-list route in {}", rt.route_table_id));
+                        }
+                        None => {}
                     }
                     continue;
                 }

@@ -12,14 +12,147 @@
 //! as the documented exceptions. An endpoint that is not `available`
 //! answers nothing.
 //!
-//! Gateway endpoints (prefix-list routes) are not built: flows through one
-//! are not probed.
+//! A **gateway endpoint** (S3, DynamoDB) that is `available` is a link from
+//! its VPC's router to an "aws-service" namespace that holds every address
+//! of the service's AWS-managed prefix list (a `local` route for each CIDR)
+//! and answers HTTP 80 and HTTPS 443 there; a prefix-list route to the
+//! endpoint becomes one route per CIDR of the list over that link, and the
+//! reply is delivered by the VPC's local routes. The service starts nothing.
+//! The lab's own reading of
+//! <https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html>
+//! and <https://docs.aws.amazon.com/general/latest/gr/s3.html>.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::net::{IpAddr, Ipv4Addr};
 
+use anyhow::Result;
+use ipnet::{IpNet, Ipv4Net};
 use netpath_model::{NetworkInterface, Snapshot};
 
 use super::nftables::NEIGHBOUR_DISCOVERY;
+use super::snapshot_index::SnapshotIndex;
+use crate::netns::Namespaces;
+
+/// The gateway endpoints built: per endpoint id, its router index, link
+/// device and next hop; per service namespace, the CIDRs it holds.
+#[derive(Default)]
+pub(super) struct GatewayEndpoints {
+    /// `vpce-…` → (router index, device on the router, the service's
+    /// address, the service's prefix-list CIDRs).
+    pub links: HashMap<String, (usize, String, Ipv4Addr, Vec<Ipv4Net>)>,
+    /// (namespace, the prefix list's IPv4 CIDRs).
+    pub services: Vec<(String, Vec<Ipv4Net>)>,
+}
+
+/// The TCP ports a gateway endpoint's service answers: HTTP and HTTPS.
+pub(super) const GATEWAY_SERVICE_PORTS: [u16; 2] = [80, 443];
+
+/// Builds every available gateway endpoint of a VPC of the snapshot whose
+/// service's prefix list has its entries: endpoint `k` is link `s<k>` on
+/// its router (169.254.48.4k+1/30, the service at +2) to namespace
+/// `<tag>s<k>`. Endpoints the lab cannot build are noted in `unsupported`
+/// (their routes stay out: a silent drop).
+///
+/// Errors: a failing `ip` command.
+pub(super) fn build_gateways(
+    ns: &mut Namespaces,
+    snap: &Snapshot,
+    idx: &SnapshotIndex,
+    routers: &[String],
+    tag: &str,
+    unsupported: &mut BTreeSet<String>,
+) -> Result<GatewayEndpoints> {
+    let mut out = GatewayEndpoints::default();
+    let gateways = snap
+        .vpc_endpoints
+        .iter()
+        .flatten()
+        .filter(|e| e.vpc_endpoint_type.eq_ignore_ascii_case("Gateway"))
+        .filter(|e| e.state.eq_ignore_ascii_case("available"));
+    for (k, e) in gateways.enumerate() {
+        let Some(&v) = idx.vpc_index.get(e.vpc_id.as_str()) else {
+            continue;
+        };
+        let cidrs: Vec<Ipv4Net> = snap
+            .prefix_lists
+            .iter()
+            .flatten()
+            .find(|p| p.prefix_list_name == e.service_name)
+            .and_then(|p| p.cidrs.as_ref())
+            .into_iter()
+            .flatten()
+            .filter_map(|c| match c {
+                IpNet::V4(n) => Some(*n),
+                IpNet::V6(_) => None,
+            })
+            .collect();
+        if cidrs.is_empty() || k >= 256 {
+            unsupported.insert(format!(
+                "gateway endpoint {} ({} without its prefix list's entries)",
+                e.vpc_endpoint_id, e.service_name
+            ));
+            continue;
+        }
+        let base = u32::from(Ipv4Addr::new(169, 254, 48, 0)) + 4 * k as u32;
+        let (router_ip, service_ip) = (Ipv4Addr::from(base + 1), Ipv4Addr::from(base + 2));
+        let name = format!("{tag}s{k}");
+        ns.add(&name)?;
+        let dev = format!("s{k}");
+        crate::netns::run(
+            "ip",
+            &[
+                "link",
+                "add",
+                "name",
+                &dev,
+                "netns",
+                &routers[v],
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "eth0",
+                "netns",
+                &name,
+            ],
+            None,
+        )?;
+        ns.ip_batch(
+            &routers[v],
+            &[
+                format!("addr add {router_ip}/30 dev {dev}"),
+                format!("link set {dev} up"),
+            ],
+        )?;
+        let mut lines = vec![
+            format!("addr add {service_ip}/30 dev eth0"),
+            "link set eth0 up".to_string(),
+            "link set lo up".to_string(),
+            format!("route add default via {router_ip}"),
+        ];
+        // Every address of the prefix list is the service's own.
+        lines.extend(cidrs.iter().map(|c| format!("route add local {c} dev lo")));
+        ns.ip_batch(&name, &lines)?;
+        out.links.insert(
+            e.vpc_endpoint_id.clone(),
+            (v, dev, service_ip, cidrs.clone()),
+        );
+        out.services.push((name, cidrs));
+    }
+    Ok(out)
+}
+
+impl GatewayEndpoints {
+    /// The service namespaces whose prefix list holds `ip`.
+    pub(super) fn namespaces_for(&self, ip: IpAddr) -> Vec<&str> {
+        let IpAddr::V4(a) = ip else { return Vec::new() };
+        self.services
+            .iter()
+            .filter(|(_, nets)| nets.iter().any(|n| n.contains(&a)))
+            .map(|(ns, _)| ns.as_str())
+            .collect()
+    }
+}
 
 /// The TCP ports the interface endpoint owning `eni` answers on: `None`
 /// when no endpoint of the snapshot owns it; `Some(vec![])` when it answers
