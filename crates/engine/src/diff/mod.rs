@@ -320,6 +320,22 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
             )
         });
     }
+    // Nor are AWS services behind VPC endpoints (S3, DynamoDB, interface
+    // endpoints' services): say which edits act on them.
+    let endpoints: Vec<&str> = edits
+        .iter()
+        .filter(|e| {
+            e.resource_type == "vpc-endpoint"
+                || (e.resource_type == "route" && e.detail.contains("vpce-"))
+        })
+        .map(|e| e.resource_id.as_str())
+        .collect();
+    if !endpoints.is_empty() {
+        warnings.push(format!(
+            "{} changed: flows to AWS services through VPC endpoints are not compared; ask `netpath explain --to s3` (or the service's name, or vpce-…) before and after",
+            endpoints.join(", ")
+        ));
+    }
     for c in &changes {
         let n = c.flow_count() - if c.from == c.to { c.from.len() } else { 0 };
         match c.change {

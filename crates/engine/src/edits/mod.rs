@@ -62,7 +62,7 @@ pub struct Edit {
     /// `network-interface`, `instance`, `db-instance`, or a whole resource
     /// (`security-group`, `network-acl`, `route-table`, `subnet`, `vpc`,
     /// `internet-gateway`, `egress-only-internet-gateway`, `nat-gateway`,
-    /// `prefix-list`).
+    /// `vpc-endpoint`, `prefix-list`).
     pub resource_type: &'static str,
     /// The id of the resource that holds the change (the group of a rule,
     /// the ACL of an entry, the route table of a route, the subnet of an
@@ -277,6 +277,14 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Edit> {
         &after.direct_connect_gateway_associations,
         |a| &a.association_id,
         |_| None,
+    );
+    whole(
+        &mut out,
+        "vpc-endpoint",
+        &before.vpc_endpoints,
+        &after.vpc_endpoints,
+        |e| &e.vpc_endpoint_id,
+        |e| Some(&e.vpc_id),
     );
     whole(
         &mut out,
