@@ -181,6 +181,22 @@ pub struct Snapshot {
     /// were read: routes to one and endpoint interfaces are then unknown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoints: Option<Vec<VpcEndpoint>>,
+    /// `elbv2:DescribeLoadBalancers` (absent in snapshots from before load
+    /// balancers were read: their ENIs are then unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancers: Option<Vec<LoadBalancer>>,
+    /// `elbv2:DescribeListeners`, per load balancer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancer_listeners: Option<Vec<Listener>>,
+    /// `elbv2:DescribeLoadBalancerAttributes`, per load balancer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancer_attributes: Option<Vec<LoadBalancerAttributes>>,
+    /// `elbv2:DescribeTargetGroups`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_groups: Option<Vec<TargetGroup>>,
+    /// `elbv2:DescribeTargetHealth`, per target group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_health: Option<Vec<TargetGroupHealth>>,
 }
 
 /// The on-disk envelope: format marker, version, then the snapshot.
@@ -257,6 +273,11 @@ impl Snapshot {
         });
         by(&mut self.onprem_networks, |x| &x.name);
         by(&mut self.vpc_endpoints, |x| &x.vpc_endpoint_id);
+        by(&mut self.load_balancers, |x| &x.load_balancer_arn);
+        by(&mut self.load_balancer_listeners, |x| &x.listener_arn);
+        by(&mut self.load_balancer_attributes, |x| &x.load_balancer_arn);
+        by(&mut self.target_groups, |x| &x.target_group_arn);
+        by(&mut self.target_health, |x| &x.target_group_arn);
     }
 
     /// Adds declared on-premises network `n`, replacing one of the same
@@ -402,6 +423,17 @@ impl Snapshot {
         )?;
         snap.onprem_networks = collection(path, &mut obj, "onprem_networks", "name")?;
         snap.vpc_endpoints = collection(path, &mut obj, "vpc_endpoints", "vpc_endpoint_id")?;
+        snap.load_balancers = collection(path, &mut obj, "load_balancers", "load_balancer_arn")?;
+        snap.load_balancer_listeners =
+            collection(path, &mut obj, "load_balancer_listeners", "listener_arn")?;
+        snap.load_balancer_attributes = collection(
+            path,
+            &mut obj,
+            "load_balancer_attributes",
+            "load_balancer_arn",
+        )?;
+        snap.target_groups = collection(path, &mut obj, "target_groups", "target_group_arn")?;
+        snap.target_health = collection(path, &mut obj, "target_health", "target_group_arn")?;
         snap.validate(path)?;
         Ok(snap)
     }

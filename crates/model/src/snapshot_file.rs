@@ -59,6 +59,16 @@ pub(crate) struct SnapshotFile {
     onprem_networks: Option<Vec<OnPremNetwork>>,
     #[serde(default)]
     vpc_endpoints: Option<Vec<VpcEndpoint>>,
+    #[serde(default)]
+    load_balancers: Option<Vec<LoadBalancer>>,
+    #[serde(default)]
+    load_balancer_listeners: Option<Vec<Listener>>,
+    #[serde(default)]
+    load_balancer_attributes: Option<Vec<LoadBalancerAttributes>>,
+    #[serde(default)]
+    target_groups: Option<Vec<TargetGroup>>,
+    #[serde(default)]
+    target_health: Option<Vec<TargetGroupHealth>>,
 }
 
 impl Snapshot {
@@ -128,6 +138,11 @@ impl SnapshotFile {
             direct_connect_gateway_associations: file.direct_connect_gateway_associations,
             onprem_networks: file.onprem_networks,
             vpc_endpoints: file.vpc_endpoints,
+            load_balancers: file.load_balancers,
+            load_balancer_listeners: file.load_balancer_listeners,
+            load_balancer_attributes: file.load_balancer_attributes,
+            target_groups: file.target_groups,
+            target_health: file.target_health,
         };
         snap.validate(path)?;
         Ok(Some(snap))

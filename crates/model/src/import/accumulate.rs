@@ -14,6 +14,10 @@ use super::aws_cli::{
     AwsItem, RawEgressOnlyInternetGateway, RawInternetGateway, RawNatGateway, RawPeering,
     RawPrefixList, RawRouteTable, RawSubnet, RawVpc,
 };
+use super::aws_cli_elb::{
+    RawLbAttributes, RawListener, RawListenerGroup, RawLoadBalancer, RawTargetGroup,
+    RawTargetGroupHealth,
+};
 use super::aws_cli_endpoints::RawVpcEndpoint;
 use super::aws_cli_hosts::{reservations, RawDbInstance, RawNetworkInterface, RawReservation};
 use super::aws_cli_rules::{RawNetworkAcl, RawSecurityGroup};
@@ -55,7 +59,7 @@ type AddFn =
     fn(&mut Accumulator, &Path, &TopLevelKey, &str, Option<&str>) -> Result<(), ModelError>;
 
 /// How many top-level keys netpath reads.
-const KEY_COUNT: usize = 26;
+const KEY_COUNT: usize = 32;
 
 /// Every top-level key netpath reads, in the order the docs list them.
 /// `Reservations` nests instances and their interfaces, so it has its own
@@ -204,6 +208,42 @@ pub(super) const TOP_LEVEL_KEYS: [TopLevelKey; KEY_COUNT] = [
         "ec2:DescribeVpcEndpoints",
         "VpcEndpointId",
         Accumulator::add_items::<RawVpcEndpoint>,
+    ),
+    key(
+        "LoadBalancers",
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "LoadBalancerArn",
+        Accumulator::add_items::<RawLoadBalancer>,
+    ),
+    key(
+        "LoadBalancerListeners",
+        "elasticloadbalancing:DescribeListeners",
+        "LoadBalancerArn",
+        Accumulator::add_listener_groups,
+    ),
+    key(
+        "Listeners",
+        "elasticloadbalancing:DescribeListeners",
+        "ListenerArn",
+        Accumulator::add_listeners,
+    ),
+    key(
+        "LoadBalancerAttributes",
+        "elasticloadbalancing:DescribeLoadBalancerAttributes",
+        "LoadBalancerArn",
+        Accumulator::add_items::<RawLbAttributes>,
+    ),
+    key(
+        "TargetGroups",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "TargetGroupArn",
+        Accumulator::add_items::<RawTargetGroup>,
+    ),
+    key(
+        "LoadBalancerTargetHealth",
+        "elasticloadbalancing:DescribeTargetHealth",
+        "TargetGroupArn",
+        Accumulator::add_items::<RawTargetGroupHealth>,
     ),
     key(
         "DBInstances",
@@ -428,6 +468,44 @@ impl Accumulator {
             .collect::<Result<Vec<_>, _>>()?;
         self.record_origins(kind.key, models.len());
         push_all(R::slot(&mut self.snap), models);
+        Ok(())
+    }
+
+    /// The reader of `LoadBalancerListeners` (Batfish's layout: per load
+    /// balancer, its ARN and its `Listeners`).
+    fn add_listener_groups(
+        &mut self,
+        path: &Path,
+        kind: &TopLevelKey,
+        value: &str,
+        _: Option<&str>,
+    ) -> Result<(), ModelError> {
+        let raw: Vec<RawListenerGroup> = self.items(path, kind.key, value, kind.id_field)?;
+        let mut listeners = Vec::new();
+        for g in raw {
+            listeners.extend(g.into_listeners(path)?);
+        }
+        self.record_origins("LoadBalancerListeners", listeners.len());
+        push_all(&mut self.snap.load_balancer_listeners, listeners);
+        Ok(())
+    }
+
+    /// The reader of `Listeners` (`aws elbv2 describe-listeners` output as
+    /// it is), into the same collection as `LoadBalancerListeners`.
+    fn add_listeners(
+        &mut self,
+        path: &Path,
+        kind: &TopLevelKey,
+        value: &str,
+        _: Option<&str>,
+    ) -> Result<(), ModelError> {
+        let raw: Vec<RawListener> = self.items(path, kind.key, value, kind.id_field)?;
+        let listeners = raw
+            .into_iter()
+            .map(|l| l.into_model(path, None))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.record_origins("LoadBalancerListeners", listeners.len());
+        push_all(&mut self.snap.load_balancer_listeners, listeners);
         Ok(())
     }
 

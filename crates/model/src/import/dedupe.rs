@@ -233,6 +233,41 @@ impl Accumulator {
             &mut dups,
         );
         dd(
+            "LoadBalancers",
+            &mut s.load_balancers,
+            org("LoadBalancers"),
+            |x| Cow::from(&x.load_balancer_arn),
+            &mut dups,
+        );
+        dd(
+            "LoadBalancerListeners",
+            &mut s.load_balancer_listeners,
+            org("LoadBalancerListeners"),
+            |x| Cow::from(&x.listener_arn),
+            &mut dups,
+        );
+        dd(
+            "LoadBalancerAttributes",
+            &mut s.load_balancer_attributes,
+            org("LoadBalancerAttributes"),
+            |x| Cow::from(&x.load_balancer_arn),
+            &mut dups,
+        );
+        dd(
+            "TargetGroups",
+            &mut s.target_groups,
+            org("TargetGroups"),
+            |x| Cow::from(&x.target_group_arn),
+            &mut dups,
+        );
+        dd(
+            "LoadBalancerTargetHealth",
+            &mut s.target_health,
+            org("LoadBalancerTargetHealth"),
+            |x| Cow::from(&x.target_group_arn),
+            &mut dups,
+        );
+        dd(
             "DBInstances",
             &mut s.db_instances,
             org("DBInstances"),

@@ -10,7 +10,9 @@
 //! (Batfish's per-route-table layouts, see `aws_cli_transit.rs`), `VpnGateways`,
 //! `VpnConnections`, `directConnectGatewayAssociations` (the Direct Connect
 //! API's camelCase), `OnPremNetworks` (the user's `onprem.json`),
-//! `VpcEndpoints` (`aws_cli_endpoints.rs`), and
+//! `VpcEndpoints` (`aws_cli_endpoints.rs`), `LoadBalancers`,
+//! `LoadBalancerListeners` (or `Listeners`), `LoadBalancerAttributes`,
+//! `TargetGroups` and `LoadBalancerTargetHealth` (`aws_cli_elb.rs`), and
 //! `Entries` (`get-managed-prefix-list-entries` output, in a file named after
 //! its prefix list: `pl-<id>.json`). Other keys are skipped with one warning
 //! each.
@@ -34,6 +36,7 @@
 
 mod accumulate;
 mod aws_cli;
+mod aws_cli_elb;
 mod aws_cli_endpoints;
 mod aws_cli_hosts;
 mod aws_cli_rules;

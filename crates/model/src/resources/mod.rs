@@ -15,6 +15,7 @@ mod db_instance;
 mod direct_connect;
 mod gateway;
 mod instance;
+mod load_balancer;
 mod network_acl;
 mod network_interface;
 mod onprem;
@@ -37,6 +38,10 @@ pub use gateway::{
     NatGatewayAddress, NatGatewayState,
 };
 pub use instance::{Instance, InstanceStateName};
+pub use load_balancer::{
+    Listener, ListenerAction, LoadBalancer, LoadBalancerAttributes, LoadBalancerZone, TargetGroup,
+    TargetGroupHealth, TargetHealth,
+};
 pub use network_acl::{
     is_default_rule_number, NetworkAcl, NetworkAclEntry, RuleAction, DEFAULT_IPV6_RULE_NUMBER,
     DEFAULT_RULE_NUMBER,

@@ -1,0 +1,324 @@
+//! The raw AWS CLI shapes (PascalCase) of Elastic Load Balancing v2, in the
+//! layout Batfish reads: `LoadBalancers` (`aws elbv2 describe-load-balancers`),
+//! `LoadBalancerListeners` (one item per load balancer: its ARN and the
+//! `Listeners` of `describe-listeners`), `Listeners` (`describe-listeners`
+//! output as it is), `LoadBalancerAttributes` (its ARN and the `Attributes`
+//! of `describe-load-balancer-attributes`), `TargetGroups`
+//! (`describe-target-groups`) and `LoadBalancerTargetHealth` (a target group's
+//! ARN and the `TargetHealthDescriptions` of `describe-target-health`).
+//!
+//! Shapes: <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_LoadBalancer.html>
+//! and its siblings.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::aws_cli::AwsItem;
+use crate::error::ModelError;
+use crate::resources::*;
+use crate::snapshot::Snapshot;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct RawLoadBalancer {
+    load_balancer_arn: String,
+    load_balancer_name: Option<String>,
+    #[serde(rename = "Type")]
+    load_balancer_type: Option<String>,
+    scheme: Option<String>,
+    vpc_id: Option<String>,
+    state: Option<RawCode>,
+    availability_zones: Option<Vec<RawZone>>,
+    security_groups: Option<Vec<String>>,
+    #[serde(rename = "DNSName")]
+    dns_name: Option<String>,
+    ip_address_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawCode {
+    code: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawZone {
+    subnet_id: String,
+    zone_name: Option<String>,
+    load_balancer_addresses: Option<Vec<RawLbAddress>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawLbAddress {
+    ip_address: Option<std::net::IpAddr>,
+    #[serde(rename = "PrivateIPv4Address")]
+    private_ipv4_address: Option<std::net::IpAddr>,
+}
+
+/// A required field, or an error naming it.
+fn need<T>(path: &Path, id: &str, field: &str, v: Option<T>, call: &str) -> Result<T, ModelError> {
+    v.ok_or_else(|| ModelError::Field {
+        path: path.to_path_buf(),
+        resource: id.to_string(),
+        field: field.to_string(),
+        message: format!("missing; `aws elbv2 {call}` always gives it, so re-run it"),
+    })
+}
+
+impl AwsItem for RawLoadBalancer {
+    type Model = LoadBalancer;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<LoadBalancer>> {
+        &mut snap.load_balancers
+    }
+    fn into_model(self, path: &Path, _: Option<&str>) -> Result<LoadBalancer, ModelError> {
+        let id = self.load_balancer_arn.clone();
+        let call = "describe-load-balancers";
+        Ok(LoadBalancer {
+            load_balancer_name: need(path, &id, "LoadBalancerName", self.load_balancer_name, call)?,
+            load_balancer_type: need(path, &id, "Type", self.load_balancer_type, call)?,
+            scheme: need(path, &id, "Scheme", self.scheme, call)?,
+            vpc_id: need(path, &id, "VpcId", self.vpc_id, call)?,
+            state: self.state.and_then(|s| s.code).unwrap_or_default(),
+            availability_zones: self
+                .availability_zones
+                .into_iter()
+                .flatten()
+                .map(|z| LoadBalancerZone {
+                    subnet_id: z.subnet_id,
+                    zone_name: z.zone_name,
+                    addresses: z
+                        .load_balancer_addresses
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|a| a.ip_address.into_iter().chain(a.private_ipv4_address))
+                        .collect(),
+                })
+                .collect(),
+            security_groups: self.security_groups.unwrap_or_default(),
+            dns_name: self.dns_name,
+            ip_address_type: self.ip_address_type,
+            load_balancer_arn: self.load_balancer_arn,
+        })
+    }
+}
+
+/// One `LoadBalancerListeners` item: a load balancer and its listeners.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct RawListenerGroup {
+    load_balancer_arn: String,
+    listeners: Option<Vec<RawListener>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct RawListener {
+    listener_arn: String,
+    load_balancer_arn: Option<String>,
+    port: Option<u16>,
+    protocol: Option<String>,
+    default_actions: Option<Vec<RawAction>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawAction {
+    #[serde(rename = "Type")]
+    action_type: String,
+    order: Option<i32>,
+    target_group_arn: Option<String>,
+    forward_config: Option<RawForward>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawForward {
+    target_groups: Option<Vec<RawWeighted>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawWeighted {
+    target_group_arn: String,
+}
+
+impl RawListenerGroup {
+    /// The group's listeners, each tied to the group's load balancer.
+    pub(super) fn into_listeners(self, path: &Path) -> Result<Vec<Listener>, ModelError> {
+        let arn = self.load_balancer_arn;
+        self.listeners
+            .into_iter()
+            .flatten()
+            .map(|mut l| {
+                l.load_balancer_arn.get_or_insert_with(|| arn.clone());
+                l.into_model(path, None)
+            })
+            .collect()
+    }
+}
+
+impl RawListener {
+    pub(super) fn into_model(self, path: &Path, _: Option<&str>) -> Result<Listener, ModelError> {
+        let id = self.listener_arn.clone();
+        let call = "describe-listeners";
+        let mut actions: Vec<ListenerAction> = self
+            .default_actions
+            .into_iter()
+            .flatten()
+            .map(|a| {
+                let mut tgs: Vec<String> = a.target_group_arn.into_iter().collect();
+                for w in a
+                    .forward_config
+                    .and_then(|f| f.target_groups)
+                    .into_iter()
+                    .flatten()
+                {
+                    if !tgs.contains(&w.target_group_arn) {
+                        tgs.push(w.target_group_arn);
+                    }
+                }
+                ListenerAction {
+                    action_type: a.action_type,
+                    order: a.order,
+                    target_group_arns: tgs,
+                }
+            })
+            .collect();
+        actions.sort_by_key(|a| a.order.unwrap_or(i32::MAX));
+        Ok(Listener {
+            load_balancer_arn: need(path, &id, "LoadBalancerArn", self.load_balancer_arn, call)?,
+            port: need(path, &id, "Port", self.port, call)?,
+            protocol: need(path, &id, "Protocol", self.protocol, call)?,
+            default_actions: actions,
+            listener_arn: self.listener_arn,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct RawLbAttributes {
+    load_balancer_arn: String,
+    attributes: Option<Vec<RawAttribute>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawAttribute {
+    key: String,
+    #[serde(default)]
+    value: String,
+}
+
+impl AwsItem for RawLbAttributes {
+    type Model = LoadBalancerAttributes;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<LoadBalancerAttributes>> {
+        &mut snap.load_balancer_attributes
+    }
+    fn into_model(self, _: &Path, _: Option<&str>) -> Result<LoadBalancerAttributes, ModelError> {
+        Ok(LoadBalancerAttributes {
+            load_balancer_arn: self.load_balancer_arn,
+            attributes: self
+                .attributes
+                .into_iter()
+                .flatten()
+                .map(|a| (a.key, a.value))
+                .collect(),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct RawTargetGroup {
+    target_group_arn: String,
+    target_group_name: Option<String>,
+    target_type: Option<String>,
+    protocol: Option<String>,
+    port: Option<u16>,
+    vpc_id: Option<String>,
+    load_balancer_arns: Option<Vec<String>>,
+    health_check_port: Option<String>,
+}
+
+impl AwsItem for RawTargetGroup {
+    type Model = TargetGroup;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<TargetGroup>> {
+        &mut snap.target_groups
+    }
+    fn into_model(self, path: &Path, _: Option<&str>) -> Result<TargetGroup, ModelError> {
+        let id = self.target_group_arn.clone();
+        let call = "describe-target-groups";
+        Ok(TargetGroup {
+            target_group_name: need(path, &id, "TargetGroupName", self.target_group_name, call)?,
+            target_type: need(path, &id, "TargetType", self.target_type, call)?,
+            protocol: self.protocol,
+            port: self.port,
+            vpc_id: self.vpc_id,
+            load_balancer_arns: self.load_balancer_arns.unwrap_or_default(),
+            health_check_port: self.health_check_port,
+            target_group_arn: self.target_group_arn,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct RawTargetGroupHealth {
+    target_group_arn: String,
+    target_health_descriptions: Option<Vec<RawTargetHealth>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawTargetHealth {
+    target: RawTarget,
+    health_check_port: Option<String>,
+    target_health: Option<RawHealth>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawTarget {
+    id: String,
+    port: Option<u16>,
+    availability_zone: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawHealth {
+    state: Option<String>,
+    reason: Option<String>,
+}
+
+impl AwsItem for RawTargetGroupHealth {
+    type Model = TargetGroupHealth;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<TargetGroupHealth>> {
+        &mut snap.target_health
+    }
+    fn into_model(self, _: &Path, _: Option<&str>) -> Result<TargetGroupHealth, ModelError> {
+        Ok(TargetGroupHealth {
+            target_group_arn: self.target_group_arn,
+            targets: self
+                .target_health_descriptions
+                .into_iter()
+                .flatten()
+                .map(|d| {
+                    let h = d.target_health;
+                    TargetHealth {
+                        id: d.target.id,
+                        port: d.target.port,
+                        availability_zone: d.target.availability_zone,
+                        state: h.as_ref().and_then(|h| h.state.clone()).unwrap_or_default(),
+                        reason: h.and_then(|h| h.reason),
+                        health_check_port: d.health_check_port,
+                    }
+                })
+                .collect(),
+        })
+    }
+}
