@@ -20,8 +20,9 @@ fn reference_dir() -> PathBuf {
 }
 
 /// The scenarios of `../shared/reference/batfish-gateways/` whose components
-/// netpath models (the rest need load balancers).
+/// netpath models (all of them now).
 const LANDED_GATEWAY_SCENARIOS: &[&str] = &[
+    "test-load-balancer",
     "test-public-subnet",
     "test-transit-gateway",
     "test-transit-gateway-multi-table",

@@ -129,6 +129,12 @@ pub enum HopKind {
     /// A VPC endpoint: a gateway endpoint a route sends the packet to, or
     /// the interface endpoint that owns the destination ENI.
     VpcEndpoint,
+    /// A load balancer: its state and the listener on the flow's port
+    /// (`component` is its ARN).
+    LoadBalancer,
+    /// A load balancer's target group: the second leg from the load
+    /// balancer's node to its targets (`component` is the target group's ARN).
+    LoadBalancerTarget,
 }
 
 impl HopKind {
@@ -230,8 +236,31 @@ pub struct Hop {
     /// it, in a sentence; absent when nothing came close.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub near_miss: Option<String>,
+    /// For a hop of a load balancer's second leg (node to target): which
+    /// leg; `null` otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_balancer_leg: Option<LoadBalancerLeg>,
     /// One sentence for a human.
     pub detail: String,
+}
+
+/// The second leg of a load balancer a hop belongs to
+/// (`walk/load_balancer.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadBalancerLeg {
+    /// The load balancer's name.
+    pub load_balancer: String,
+    /// The target (`i-…` or an IP address).
+    pub target: String,
+    /// The port the target receives on.
+    pub target_port: u16,
+    /// Whom the target sees as the source: the client's address, as a CIDR,
+    /// when the load balancer preserves it, else the node's own.
+    pub source: String,
+    /// The load balancer's security groups (an ALB's; an NLB's when it has
+    /// them): what a target's group should admit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub source_groups: Vec<String>,
 }
 
 /// An ICMP question: the message sent and its reply.
@@ -352,6 +381,11 @@ pub enum Symptom {
     /// firewall's `REJECT --reject-with icmp-host-prohibited`): the client
     /// reports "No route to host".
     Unreachable,
+    /// An Application Load Balancer accepts the connection and answers the
+    /// request itself with HTTP 502, 503 or 504: no target takes it.
+    #[serde(rename = "http-5xx")]
+    #[strum(serialize = "http-5xx")]
+    Http5xx,
 }
 
 impl Symptom {

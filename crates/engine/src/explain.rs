@@ -271,7 +271,10 @@ fn explain_flow<'a>(
     let hops: &Vec<Hop> = &hops
         .iter()
         .map(|h| Hop {
-            name: topo.name_of(&h.component).map(str::to_string),
+            name: topo
+                .name_of(&h.component)
+                .map(str::to_string)
+                .or_else(|| h.name.clone()),
             detail: topo.with_names(&h.detail),
             near_miss: h.near_miss.as_ref().map(|n| topo.with_names(n)),
             ..h.clone()

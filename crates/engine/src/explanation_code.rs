@@ -76,6 +76,13 @@ pub enum ExplanationCode {
     /// netpath: an interface VPC endpoint answers only its service's
     /// protocol and ports (TCP 443 for AWS services).
     NetpathVpcEndpointPortNotServed,
+    /// netpath: the load balancer has no listener on the flow's protocol
+    /// and port: it drops the packet.
+    NetpathLoadBalancerNoListener,
+    /// netpath: no target of the load balancer's target group takes the
+    /// connection (none registered, none reachable from the load balancer,
+    /// or none answering); with only some, the connection is intermittent.
+    NetpathLoadBalancerNoTarget,
 }
 
 impl ExplanationCode {
@@ -137,6 +144,12 @@ impl ExplanationCode {
             }
             ExplanationCode::NetpathVpcEndpointPortNotServed => {
                 "the interface VPC endpoint does not answer this protocol and port"
+            }
+            ExplanationCode::NetpathLoadBalancerNoListener => {
+                "the load balancer has no listener on this protocol and port"
+            }
+            ExplanationCode::NetpathLoadBalancerNoTarget => {
+                "no target of the load balancer takes the connection (or only some do)"
             }
         }
     }

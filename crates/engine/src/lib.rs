@@ -28,6 +28,7 @@ mod fix;
 mod fix_edit;
 mod flow_logs;
 mod host_firewall;
+mod load_balancer;
 mod names;
 mod network_acl;
 mod observed;
@@ -50,7 +51,7 @@ mod walk;
 pub use addr::{AddrSet, IpVersion};
 pub use answer::{
     AfterFixes, Blocking, Decision, Direction, EndpointInfo, Explanation, ExplanationCode, Fix,
-    FixEdit, Hop, HopKind, IcmpExchange, Matched, PathLeg, Symptom, Verdict,
+    FixEdit, Hop, HopKind, IcmpExchange, LoadBalancerLeg, Matched, PathLeg, Symptom, Verdict,
 };
 pub use diff::{
     diff, ChangeKind, Diff, DiffError, DiffOptions, DiffSummary, FailOn, FlowChange, FlowSide,

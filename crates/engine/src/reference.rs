@@ -76,7 +76,7 @@ fn arn(rest: &str) -> Pasted {
             ),
         },
         "elasticloadbalancing" => Pasted::Unsupported(
-            "this names a load balancer, which netpath does not model yet; pass a target instance or ENI".into(),
+            "this names a load balancer or target group the snapshot does not hold (no DescribeLoadBalancers output, or another account's or Region's); pass the load balancer's name, ARN or DNS name from a snapshot that has it, or a target instance".into(),
         ),
         other => Pasted::Unsupported(format!(
             "this is the ARN of an {other} resource; pass an instance, network interface or DB instance"

@@ -86,6 +86,8 @@ pub struct Topology<'a> {
     pub(crate) tgw: crate::transit_gateway::TransitGateways<'a>,
     /// VPC endpoints, by id and by interface-endpoint ENI.
     pub(crate) endpoints: crate::vpc_endpoint::VpcEndpoints<'a>,
+    /// Load balancers, listeners, target groups and target health.
+    pub(crate) load_balancers: crate::load_balancer::LoadBalancers<'a>,
 }
 
 fn index<'a, T>(v: &'a Option<Vec<T>>, id: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, &'a T> {
@@ -252,6 +254,7 @@ impl<'a> Topology<'a> {
             db_enis: HashMap::new(),
             tgw: crate::transit_gateway::TransitGateways::new(snapshot),
             endpoints: crate::vpc_endpoint::VpcEndpoints::new(snapshot),
+            load_balancers: crate::load_balancer::LoadBalancers::new(snapshot),
         };
         // The ENIs of each DB instance, found once (every DB question needs them).
         let db_enis = snapshot

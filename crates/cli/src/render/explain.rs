@@ -48,6 +48,7 @@ fn symptom_word(s: Symptom) -> &'static str {
         Symptom::Unknown => "cannot be said yet",
         Symptom::Replies => "ping is answered",
         Symptom::NoReply => "ping gets no reply",
+        Symptom::Http5xx => "HTTP 5xx from the load balancer",
     }
 }
 
@@ -273,6 +274,7 @@ pub fn table(exp: &Explanation, topo: &Topology) -> String {
         Symptom::Unknown => "cannot be said until the missing data is supplied",
         Symptom::Replies => "the echo request is answered (ping works)",
         Symptom::NoReply => "no reply: ping waits and reports 100% packet loss (ICMP has no refused; a drop is silent)",
+        Symptom::Http5xx => "the connection to the load balancer is established, and it answers HTTP 502, 503 or 504 itself (no target takes the request)",
     };
     out.push_str(&term::wrap("symptom: ", symptom, 2));
     if let Some(b) = &exp.blocking {

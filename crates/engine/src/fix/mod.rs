@@ -22,6 +22,7 @@ use crate::topology::Topology;
 use crate::walk::Flow;
 
 mod direct_connect;
+mod load_balancer;
 mod peering;
 mod route;
 mod security_group;
@@ -271,6 +272,18 @@ impl FixContext<'_, '_> {
         let mut edit = None;
         let mut narrower: Option<Box<Fix>> = None;
         let (summary, command) = match (h.kind, b.code) {
+            (HopKind::SecurityGroup, _) if h.load_balancer_leg.is_some() => {
+                match self.leg_sg_fix(h) {
+                    Some((s, c, e)) => {
+                        edit = e;
+                        (s, c)
+                    }
+                    None => (h.detail.clone(), None),
+                }
+            }
+            // Other hops of a load balancer's second leg: the ends of the
+            // asked flow are not this leg's, so only the finding is shown.
+            _ if h.load_balancer_leg.is_some() => (h.detail.clone(), None),
             (HopKind::SecurityGroup, _) => {
                 let ((s, c, e), n) = self.sg_fix(h, if h.direction == Some(Direction::Ingress) { Direction::Ingress } else { Direction::Egress });
                 edit = e;
@@ -400,6 +413,9 @@ impl FixContext<'_, '_> {
                 Some(d) => (format!("wait for {} to become available (it is {})", d.db_instance_identifier, d.db_instance_status), None),
                 None => (h.detail.clone(), None),
             },
+            (HopKind::LoadBalancer, ExplanationCode::NetpathLoadBalancerNoListener) => {
+                self.no_listener_advice(h)
+            }
             (HopKind::VpcEndpoint, ExplanationCode::NetpathVpcEndpointPortNotServed) => {
                 (self.endpoint_port_advice(h), None)
             }

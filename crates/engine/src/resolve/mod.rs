@@ -23,6 +23,7 @@ use crate::reference::{self, Pasted};
 mod db_instance;
 use crate::topology::Topology;
 use db_instance::db_endpoint;
+mod load_balancer;
 mod vpc_endpoint;
 
 /// Why a reference could not be resolved.
@@ -232,6 +233,12 @@ impl<'a> Endpoint<'a> {
         }
     }
 
+    /// A load balancer's node as the source of its second leg
+    /// (`walk/load_balancer.rs`): named `reference`, placed by the walk.
+    pub(crate) fn node(reference: &str) -> Endpoint<'a> {
+        Endpoint::new(reference, EndpointKind::NetworkInterface)
+    }
+
     /// True for `internet` and addresses outside every VPC.
     pub fn is_outside(&self) -> bool {
         self.placements.is_empty() && matches!(self.kind, EndpointKind::Internet | EndpointKind::Ip)
@@ -399,6 +406,9 @@ pub fn resolve_in<'a>(
     if let Some(ep) = onprem_endpoint(topo, r)? {
         return Ok(ep);
     }
+    if let Some(lb) = load_balancer::find(topo, r, false) {
+        return load_balancer::endpoint(topo, r, lb, v6);
+    }
     match reference::canonical(r) {
         Some(Pasted::Id(id)) => {
             let mut ep = resolve_in(topo, &id, prefer_vpc, v6)?;
@@ -468,6 +478,9 @@ pub fn resolve_in<'a>(
         found = Some(eni_endpoint(topo, r, eni, None, v6));
     }
     if candidates.is_empty() {
+        if let Some(lb) = load_balancer::find(topo, r, true) {
+            return load_balancer::endpoint(topo, r, lb, v6);
+        }
         if let Some(ep) = vpc_endpoint::service_endpoint(topo, r, prefer_vpc, v6)? {
             return Ok(ep);
         }

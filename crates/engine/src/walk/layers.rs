@@ -188,6 +188,7 @@ pub(super) fn hop(
         zone: None,
         symptom: None,
         near_miss: None,
+        load_balancer_leg: None,
         detail,
     }
 }

@@ -200,6 +200,11 @@ impl<'a> Walker<'_, 'a> {
             if inst.is_running() && self.topo.in_doubt(&[&inst.instance_id]).is_none() {
                 self.host_arrival(inst, &ap.addr, peer);
             }
+        } else if let Some(lb) = ap
+            .eni
+            .and_then(|e| self.topo.load_balancers.of_network_interface(e))
+        {
+            self.load_balancer(lb, ap, peer);
         } else if let Some(eni) = ap.eni {
             match self.topo.db_of_network_interface(eni) {
                 Some(db) => self.db_state(PathLeg::Forward, db, true),

@@ -1,0 +1,150 @@
+//! Elastic Load Balancing v2, indexed, and the load balancers' documented
+//! defaults.
+//!
+//! - A load balancer's ENIs carry `ELB <type>/<name>/<id>` as their
+//!   description, the tail of its ARN
+//!   (<https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html>).
+//! - Cross-zone load balancing: always on for an Application Load Balancer,
+//!   off by default for a Network Load Balancer
+//!   (`load_balancing.cross_zone.enabled`)
+//!   (<https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/how-elastic-load-balancing-works.html#cross-zone-load-balancing>).
+//! - Client IP preservation: never for an ALB (it opens its own connection,
+//!   passing the client in `X-Forwarded-For`); for an NLB, on by default for
+//!   instance targets and for IP targets over UDP, off for IP targets over
+//!   TCP and TLS
+//!   (<https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation>).
+
+use std::collections::HashMap;
+
+use netpath_model::{
+    IpProtocol, Listener, LoadBalancer, NetworkInterface, Snapshot, TargetGroup, TargetGroupHealth,
+};
+
+/// The snapshot's load balancers, listeners, target groups and target
+/// health, indexed.
+#[derive(Debug, Default)]
+pub struct LoadBalancers<'a> {
+    by_arn: HashMap<&'a str, &'a LoadBalancer>,
+    by_tail: HashMap<&'a str, &'a LoadBalancer>,
+    listeners: HashMap<&'a str, Vec<&'a Listener>>,
+    attributes: HashMap<&'a str, &'a std::collections::BTreeMap<String, String>>,
+    target_groups: HashMap<&'a str, &'a TargetGroup>,
+    health: HashMap<&'a str, &'a TargetGroupHealth>,
+    /// Every collection this needs was read: (load balancers, listeners,
+    /// target groups, target health).
+    pub(crate) present: (bool, bool, bool, bool),
+}
+
+impl<'a> LoadBalancers<'a> {
+    /// Indexes the snapshot's ELBv2 collections.
+    pub fn new(s: &'a Snapshot) -> LoadBalancers<'a> {
+        let mut out = LoadBalancers {
+            present: (
+                s.load_balancers.is_some(),
+                s.load_balancer_listeners.is_some(),
+                s.target_groups.is_some(),
+                s.target_health.is_some(),
+            ),
+            ..LoadBalancers::default()
+        };
+        for lb in s.load_balancers.iter().flatten() {
+            out.by_arn.insert(lb.load_balancer_arn.as_str(), lb);
+            if let Some(t) = lb.arn_tail() {
+                out.by_tail.insert(t, lb);
+            }
+        }
+        for l in s.load_balancer_listeners.iter().flatten() {
+            out.listeners
+                .entry(l.load_balancer_arn.as_str())
+                .or_default()
+                .push(l);
+        }
+        for l in out.listeners.values_mut() {
+            l.sort_by_key(|l| l.port);
+        }
+        for a in s.load_balancer_attributes.iter().flatten() {
+            out.attributes
+                .insert(a.load_balancer_arn.as_str(), &a.attributes);
+        }
+        for t in s.target_groups.iter().flatten() {
+            out.target_groups.insert(t.target_group_arn.as_str(), t);
+        }
+        for h in s.target_health.iter().flatten() {
+            out.health.insert(h.target_group_arn.as_str(), h);
+        }
+        out
+    }
+
+    /// The load balancer `arn`.
+    pub fn get(&self, arn: &str) -> Option<&'a LoadBalancer> {
+        self.by_arn.get(arn).copied()
+    }
+
+    /// Every load balancer, by ARN.
+    pub fn all(&self) -> Vec<&'a LoadBalancer> {
+        let mut v: Vec<&'a LoadBalancer> = self.by_arn.values().copied().collect();
+        v.sort_by(|a, b| a.load_balancer_arn.cmp(&b.load_balancer_arn));
+        v
+    }
+
+    /// The load balancer whose node `eni` is (its description names it).
+    pub fn of_network_interface(&self, eni: &NetworkInterface) -> Option<&'a LoadBalancer> {
+        let tail = eni.description.strip_prefix("ELB ")?;
+        self.by_tail.get(tail).copied()
+    }
+
+    /// The listeners of `lb`, by port.
+    pub fn listeners(&self, lb: &LoadBalancer) -> &[&'a Listener] {
+        self.listeners
+            .get(lb.load_balancer_arn.as_str())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The target group `arn`.
+    pub fn target_group(&self, arn: &str) -> Option<&'a TargetGroup> {
+        self.target_groups.get(arn).copied()
+    }
+
+    /// The registered targets of target group `arn`, with their health.
+    pub fn health(&self, arn: &str) -> Option<&'a TargetGroupHealth> {
+        self.health.get(arn).copied()
+    }
+
+    /// True when a node of `lb` sends to targets in every enabled zone.
+    pub fn cross_zone(&self, lb: &LoadBalancer) -> bool {
+        if lb.is_application() {
+            return true;
+        }
+        self.attributes
+            .get(lb.load_balancer_arn.as_str())
+            .and_then(|a| a.get("load_balancing.cross_zone.enabled"))
+            .is_some_and(|v| v == "true")
+    }
+}
+
+/// True when `listener` takes a connection of `protocol`: HTTP and HTTPS
+/// (ALB), TCP, TLS and TCP_UDP (NLB) take TCP; UDP and TCP_UDP take UDP.
+/// Source: <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Listener.html>.
+pub fn listener_takes(listener: &Listener, protocol: IpProtocol) -> bool {
+    match protocol {
+        IpProtocol::Tcp => matches!(
+            listener.protocol.as_str(),
+            "HTTP" | "HTTPS" | "TCP" | "TLS" | "TCP_UDP"
+        ),
+        IpProtocol::Udp => matches!(listener.protocol.as_str(), "UDP" | "TCP_UDP"),
+        _ => false,
+    }
+}
+
+/// True when `lb` passes the client's own address to targets of `tg` (see
+/// the module docs).
+pub fn preserves_client_ip(lb: &LoadBalancer, tg: &TargetGroup) -> bool {
+    if !lb.is_network() {
+        return false;
+    }
+    match tg.target_type.as_str() {
+        "instance" => true,
+        "ip" => matches!(tg.protocol.as_deref(), Some("UDP" | "TCP_UDP")),
+        _ => false,
+    }
+}

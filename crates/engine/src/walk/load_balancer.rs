@@ -1,0 +1,562 @@
+//! Load balancers on the path (Elastic Load Balancing v2).
+//!
+//! The client's packet reaches one of the load balancer's nodes, an ENI in
+//! one of its subnets, by the ordinary walk: its subnet's network ACL, and
+//! its security groups (every ALB; an NLB only when it has them). Then:
+//!
+//! 1. **The load balancer** must be `active`, and have a listener on the
+//!    flow's protocol and port; without one the packet is dropped (the
+//!    client times out). A listener's default action decides: `forward` to
+//!    target groups; an ALB's `redirect` and `fixed-response` are answered
+//!    by the ALB itself. Listener rules are not read.
+//! 2. **The second leg**, from the node to each registered target on the
+//!    target group's port (or the target's own): the node's groups
+//!    outbound, both subnets' network ACLs, the route, the target's groups
+//!    inbound, and the reply back on the node's ports (1024-65535), as a
+//!    walk of its own. A Network Load Balancer that preserves the client's
+//!    address (instance targets, by default) shows the target the client
+//!    itself, on the client's ports, and carries the reply back itself, so
+//!    no route back from the target is needed. Targets the load balancer
+//!    sends nothing (`unused`, `draining`, or in another zone without
+//!    cross-zone load balancing) are left out.
+//! 3. **Health.** A target whose health checks time out on the traffic
+//!    port does not answer; another failing check, or one not yet done,
+//!    leaves that target unknown. When every target is unhealthy the load
+//!    balancer fails open and sends to all of them.
+//!
+//! Every target passing is reachable; none is blocked (an ALB answers the
+//! client with HTTP 502, 503 or 504 instead); some is intermittent.
+//!
+//! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-listeners.html>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-register-targets.html#target-security-groups>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-register-targets.html#target-security-groups>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html>
+//! (fail open), <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/http-503-errors.html>.
+
+use netpath_model::{IpProtocol, LoadBalancer, PortRange, TargetGroup, TargetHealth};
+
+use super::{hop, peer_cidr, Flow, Walker};
+use crate::addr::AddrSet;
+use crate::answer::{Decision, ExplanationCode, Hop, HopKind, LoadBalancerLeg, PathLeg, Symptom};
+use crate::load_balancer::{listener_takes, preserves_client_ip};
+use crate::resolve::{Endpoint, Placement};
+
+/// The ports a load balancer node sends from to its targets.
+/// Source: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-register-targets.html#target-security-groups>.
+const NODE_PORTS: PortRange = PortRange {
+    from: 1024,
+    to: 65535,
+};
+
+/// How deep load balancers may chain (an ALB target of an NLB).
+const MAX_DEPTH: usize = 2;
+
+/// One target's second leg: its label, its hops, and their outcome.
+struct Leg {
+    label: String,
+    hops: Vec<Hop>,
+    decision: Decision,
+    why: String,
+}
+
+/// "test-lb (network)".
+fn name(lb: &LoadBalancer) -> String {
+    format!("{} ({})", lb.load_balancer_name, lb.load_balancer_type)
+}
+
+impl<'a> Walker<'_, 'a> {
+    fn lb_hop(&mut self, lb: &LoadBalancer, decision: Decision, detail: String) -> Hop {
+        let mut h = hop(
+            PathLeg::Forward,
+            HopKind::LoadBalancer,
+            &lb.load_balancer_arn,
+            decision,
+            detail,
+        );
+        h.name = Some(lb.load_balancer_name.clone());
+        h
+    }
+
+    /// The packet reached node `ap` of `lb` from `client` (as the node sees
+    /// it): the listener, then the second leg to every target.
+    pub(super) fn load_balancer(
+        &mut self,
+        lb: &'a LoadBalancer,
+        ap: &Placement<'a>,
+        client: &AddrSet,
+    ) {
+        let topo = self.topo;
+        let arn = lb.load_balancer_arn.as_str();
+        if let Some(m) = topo.in_doubt(&[arn]) {
+            return self.unknown(PathLeg::Forward, HopKind::LoadBalancer, arn, m);
+        }
+        let who = name(lb);
+        if !lb.is_active() {
+            let h = self.lb_hop(
+                lb,
+                Decision::Deny,
+                format!(
+                    "{who} is {}: only an active load balancer routes traffic",
+                    lb.state
+                ),
+            );
+            return self.push(h, ExplanationCode::BadState);
+        }
+        if !(lb.is_application() || lb.is_network()) {
+            let mut h = self.lb_hop(
+                lb,
+                Decision::Unknown,
+                format!(
+                    "{who} is a {} load balancer, which netpath does not model",
+                    lb.load_balancer_type
+                ),
+            );
+            h.missing.push(format!(
+                "what {} load balancer {} does with the packet",
+                lb.load_balancer_type, lb.load_balancer_name
+            ));
+            return self.hops.push(h);
+        }
+        if !topo.load_balancers.present.1 {
+            return self.unknown(
+                PathLeg::Forward,
+                HopKind::LoadBalancer,
+                arn,
+                format!(
+                    "the listeners of {} (no DescribeListeners output)",
+                    lb.load_balancer_name
+                ),
+            );
+        }
+        let (proto, port) = (self.proto(), self.flow.port);
+        let listeners = topo.load_balancers.listeners(lb);
+        let all = listeners
+            .iter()
+            .map(|l| format!("{} {}", l.protocol, l.port))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let Some(listener) = listeners
+            .iter()
+            .find(|l| l.port == port && listener_takes(l, proto))
+        else {
+            if !matches!(proto, IpProtocol::Tcp | IpProtocol::Udp) {
+                let mut h = self.lb_hop(lb, Decision::Unknown, format!("{who} takes TCP or UDP on its listeners; netpath does not know what its nodes do with {proto}"));
+                h.missing
+                    .push(format!("what {} does with {proto}", lb.load_balancer_name));
+                return self.hops.push(h);
+            }
+            let h = self.lb_hop(
+                lb,
+                Decision::Deny,
+                format!(
+                    "{who} has no listener on {proto} {port} (its listeners: {}): the load balancer drops the packet",
+                    if all.is_empty() { "none".to_string() } else { all }
+                ),
+            );
+            return self.push(h, ExplanationCode::NetpathLoadBalancerNoListener);
+        };
+        let listener_text = format!("{} {}", listener.protocol, listener.port);
+        let Some(action) = listener.default_actions.iter().find(|a| {
+            a.action_type != "authenticate-oidc" && a.action_type != "authenticate-cognito"
+        }) else {
+            let mut h = self.lb_hop(
+                lb,
+                Decision::Unknown,
+                format!(
+                    "listener {listener_text} of {who} has no default action netpath can follow"
+                ),
+            );
+            h.missing.push(format!(
+                "the default action of listener {}",
+                listener.listener_arn
+            ));
+            return self.hops.push(h);
+        };
+        let rules = if lb.is_application() {
+            "; listener rules are not read: a request that matches one may go elsewhere"
+        } else {
+            ""
+        };
+        match action.action_type.as_str() {
+            "forward" => {}
+            "redirect" | "fixed-response" if lb.is_application() => {
+                let h = self.lb_hop(
+                    lb,
+                    Decision::Allow,
+                    format!(
+                        "listener {listener_text} of {who} answers itself ({}){rules}",
+                        action.action_type
+                    ),
+                );
+                return self.hops.push(h);
+            }
+            other => {
+                let mut h = self.lb_hop(lb, Decision::Unknown, format!("listener {listener_text} of {who} has a `{other}` default action, which netpath does not follow"));
+                h.missing.push(format!(
+                    "what the `{other}` action of {} does",
+                    listener.listener_arn
+                ));
+                return self.hops.push(h);
+            }
+        }
+        let groups: Vec<&'a str> = action
+            .target_group_arns
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let h = self.lb_hop(
+            lb,
+            Decision::Allow,
+            format!(
+                "{who} is {} and its listener {listener_text} forwards to {}{rules}",
+                lb.state,
+                groups
+                    .iter()
+                    .map(|g| topo
+                        .load_balancers
+                        .target_group(g)
+                        .map_or(g.to_string(), |t| t.target_group_name.clone()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+        self.hops.push(h);
+        for tg in groups {
+            self.target_group(lb, ap, client, tg);
+        }
+    }
+
+    /// The second leg from node `ap` of `lb` to every target of target group `tg_arn`.
+    fn target_group(
+        &mut self,
+        lb: &'a LoadBalancer,
+        ap: &Placement<'a>,
+        client: &AddrSet,
+        tg_arn: &str,
+    ) {
+        let topo = self.topo;
+        let lbs = &topo.load_balancers;
+        let unknown = |w: &mut Self, m: String| {
+            w.unknown(PathLeg::Forward, HopKind::LoadBalancerTarget, tg_arn, m)
+        };
+        if !lbs.present.2 {
+            return unknown(
+                self,
+                format!("target group {tg_arn} (no DescribeTargetGroups output)"),
+            );
+        }
+        let Some(tg) = lbs.target_group(tg_arn) else {
+            return unknown(
+                self,
+                format!("target group {tg_arn}, which DescribeTargetGroups does not list"),
+            );
+        };
+        let Some(health) = lbs.health(tg_arn) else {
+            return unknown(
+                self,
+                format!(
+                    "the registered targets of {} (no DescribeTargetHealth output for it)",
+                    tg.target_group_name
+                ),
+            );
+        };
+        if !matches!(tg.target_type.as_str(), "instance" | "ip") {
+            return unknown(
+                self,
+                format!(
+                    "what the {} targets of {} do (netpath follows instance and IP targets)",
+                    tg.target_type, tg.target_group_name
+                ),
+            );
+        }
+        let zone = ap.eni.and_then(|e| e.availability_zone.clone());
+        let cross = lbs.cross_zone(lb);
+        let mut skipped: Vec<String> = Vec::new();
+        let mut legs: Vec<Leg> = Vec::new();
+        let routed: Vec<&TargetHealth> = health
+            .targets
+            .iter()
+            .filter(|t| {
+                let out = matches!(
+                    t.state.as_str(),
+                    "unused" | "draining" | "unhealthy.draining"
+                );
+                if out {
+                    skipped.push(format!("{} ({})", t.id, t.state));
+                }
+                !out
+            })
+            .collect();
+        let all_unhealthy = !routed.is_empty() && routed.iter().all(|t| t.state == "unhealthy");
+        for t in routed {
+            let leg = self.leg(lb, tg, ap, client, t, zone.as_deref(), cross, &mut skipped);
+            legs.extend(leg);
+        }
+        self.summarize(lb, tg, legs, skipped, all_unhealthy);
+    }
+
+    /// The walk from node `ap` to target `t`; `None` (with a note in
+    /// `skipped`) when this node sends it nothing.
+    #[allow(clippy::too_many_arguments)]
+    fn leg(
+        &mut self,
+        lb: &'a LoadBalancer,
+        tg: &'a TargetGroup,
+        ap: &Placement<'a>,
+        client: &AddrSet,
+        t: &TargetHealth,
+        zone: Option<&str>,
+        cross: bool,
+        skipped: &mut Vec<String>,
+    ) -> Option<Leg> {
+        let topo = self.topo;
+        let tport = t.port.or(tg.port);
+        let label = format!("{}:{}", t.id, tport.map_or("?".into(), |p| p.to_string()));
+        let unknown = |why: String| Leg {
+            label: label.clone(),
+            hops: Vec::new(),
+            decision: Decision::Unknown,
+            why,
+        };
+        let Some(tport) = tport else {
+            return Some(unknown(format!("{} has no port", t.id)));
+        };
+        let dst = match crate::resolve::resolve_in(topo, &t.id, Some(&lb.vpc_id), false) {
+            Ok(d) => d,
+            Err(e) => return Some(unknown(format!("target {} cannot be placed: {e}", t.id))),
+        };
+        let Some(dp) = dst.placements.first().cloned() else {
+            return Some(unknown(format!(
+                "target {} is outside the snapshot's VPCs",
+                t.id
+            )));
+        };
+        // Without cross-zone load balancing a node sends only to targets in its own zone.
+        let tzone = dp.eni.and_then(|e| e.availability_zone.clone());
+        if !cross && zone.is_some() && tzone.is_some() && zone != tzone.as_deref() {
+            skipped.push(format!(
+                "{} (in {}, and cross-zone load balancing is off)",
+                t.id,
+                tzone.unwrap_or_default()
+            ));
+            return None;
+        }
+        if self.lb_depth >= MAX_DEPTH {
+            return Some(unknown("load balancers chained too deep".into()));
+        }
+        let preserve = preserves_client_ip(lb, tg);
+        let proto = match tg.protocol.as_deref() {
+            Some("UDP") => IpProtocol::Udp,
+            _ => IpProtocol::Tcp,
+        };
+        let flow = Flow {
+            protocol: proto,
+            port: tport,
+            ephemeral: if preserve {
+                self.flow.ephemeral
+            } else {
+                NODE_PORTS
+            },
+            expects_reply: true,
+        };
+        let mut sp = ap.clone();
+        if preserve {
+            sp.addr = client.clone();
+        }
+        let src = Endpoint::node(&lb.load_balancer_name);
+        let mut w = Walker {
+            topo,
+            flow: &flow,
+            hosts: self.hosts,
+            hops: Vec::new(),
+            steps: Vec::new(),
+            delivered: false,
+            answers: Vec::new(),
+            peering_depth: 0,
+            lb_depth: self.lb_depth + 1,
+            lb_leg: Some(preserve),
+        };
+        w.walk_from_eni(&src, &sp, &dst, Some(&dp));
+        if w.delivered {
+            w.return_path();
+            w.answers_on_the_way_back();
+        }
+        let mut hops = w.hops;
+        let who = format!("{} → {label}", lb.load_balancer_name);
+        let leg = LoadBalancerLeg {
+            load_balancer: lb.load_balancer_name.clone(),
+            target: t.id.clone(),
+            target_port: tport,
+            source: peer_cidr(&sp.addr),
+            source_groups: lb.security_groups.clone(),
+        };
+        for h in &mut hops {
+            h.detail = format!("[{who}] {}", h.detail);
+            h.load_balancer_leg = Some(leg.clone());
+        }
+        let mut decision = fold(&hops);
+        let mut why = hops
+            .iter()
+            .find(|h| h.decision == decision && decision != Decision::Allow)
+            .map(|h| h.detail.clone())
+            .unwrap_or_default();
+        // Health: a check timing out on the traffic port means the target
+        // does not answer there.
+        let hc_port = t
+            .health_check_port
+            .clone()
+            .or_else(|| tg.health_check_port.clone())
+            .filter(|p| p != "traffic-port");
+        let same_port = hc_port.as_deref().is_none_or(|p| p == tport.to_string());
+        match t.state.as_str() {
+            "healthy" | "unavailable" => {}
+            "unhealthy" if decision == Decision::Allow => {
+                let reason = t.reason.clone().unwrap_or_else(|| "no reason given".into());
+                if same_port
+                    && matches!(
+                        reason.as_str(),
+                        "Target.Timeout" | "Target.FailedHealthChecks"
+                    )
+                {
+                    decision = Decision::Deny;
+                    why = format!("{label} fails its health checks ({reason}) on the traffic port: it does not answer");
+                } else {
+                    decision = Decision::Unknown;
+                    why = format!("{label} is unhealthy ({reason}); whether it answers the request is not known");
+                }
+            }
+            "unhealthy" => {}
+            other if decision == Decision::Allow => {
+                decision = Decision::Unknown;
+                why = format!("{label} is `{other}`: its health is not decided yet");
+            }
+            _ => {}
+        }
+        Some(Leg {
+            label,
+            hops,
+            decision,
+            why,
+        })
+    }
+
+    /// One hop for the target group, from its targets' legs; the hops of
+    /// one leg are shown before it (the first failing one, else the first).
+    fn summarize(
+        &mut self,
+        lb: &LoadBalancer,
+        tg: &TargetGroup,
+        legs: Vec<Leg>,
+        skipped: Vec<String>,
+        all_unhealthy: bool,
+    ) {
+        let n = legs.len();
+        let pass = legs
+            .iter()
+            .filter(|l| l.decision == Decision::Allow)
+            .count();
+        let deny = legs.iter().filter(|l| l.decision == Decision::Deny).count();
+        let tgn = &tg.target_group_name;
+        let left_out = if skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; sent nothing: {}", skipped.join(", "))
+        };
+        let fail_open = if all_unhealthy {
+            "; every target is unhealthy, so the load balancer fails open and sends to all of them"
+        } else {
+            ""
+        };
+        let failing: Vec<String> = legs
+            .iter()
+            .filter(|l| l.decision != Decision::Allow)
+            .map(|l| format!("{}: {}", l.label, l.why))
+            .collect();
+        let (decision, detail, code) = if n == 0 {
+            (
+                Decision::Deny,
+                format!("{tgn} has no target this node sends to{left_out}"),
+                Some(ExplanationCode::NetpathLoadBalancerNoTarget),
+            )
+        } else if pass == n {
+            (
+                Decision::Allow,
+                format!("all {n} targets of {tgn} take the connection{left_out}{fail_open}"),
+                None,
+            )
+        } else if pass == 0 && deny == n {
+            (
+                Decision::Deny,
+                format!(
+                    "no target of {tgn} takes the connection ({}){left_out}{fail_open}",
+                    failing.join("; ")
+                ),
+                Some(ExplanationCode::NetpathLoadBalancerNoTarget),
+            )
+        } else if pass == 0 {
+            (
+                Decision::Unknown,
+                format!(
+                    "no target of {tgn} is known to take the connection ({}){left_out}",
+                    failing.join("; ")
+                ),
+                None,
+            )
+        } else {
+            (Decision::Partial, format!("{pass} of {n} targets of {tgn} take the connection; the load balancer also sends to the others, where it fails ({}){left_out}", failing.join("; ")), Some(ExplanationCode::NetpathLoadBalancerNoTarget))
+        };
+        // The hops of the leg that explains the answer.
+        let shown = legs
+            .iter()
+            .find(|l| l.decision == decision)
+            .or_else(|| legs.first());
+        if let Some(l) = shown.filter(|_| decision != Decision::Partial) {
+            for h in &l.hops {
+                let mut h = h.clone();
+                if lb.is_application() && matches!(h.decision, Decision::Deny) {
+                    h.symptom = Some(Symptom::Http5xx);
+                }
+                self.hops.push(h);
+            }
+        }
+        let mut h = hop(
+            PathLeg::Forward,
+            HopKind::LoadBalancerTarget,
+            &tg.target_group_arn,
+            decision,
+            detail,
+        );
+        h.name = Some(tgn.clone());
+        if lb.is_application() && decision == Decision::Deny {
+            h.symptom = Some(Symptom::Http5xx);
+        }
+        for l in &legs {
+            h.missing
+                .extend(l.hops.iter().flat_map(|x| x.missing.clone()));
+            if l.decision == Decision::Unknown && l.hops.iter().all(|x| x.missing.is_empty()) {
+                h.missing.push(l.why.clone());
+            }
+        }
+        match code {
+            Some(c) => self.push(h, c),
+            None => self.hops.push(h),
+        }
+    }
+}
+
+/// The outcome of a walk's hops: a deny anywhere blocks; else an unknown;
+/// else a partial; else it passes.
+fn fold(hops: &[Hop]) -> Decision {
+    let any = |d: Decision| hops.iter().any(|h| h.decision == d);
+    if any(Decision::Deny) {
+        Decision::Deny
+    } else if any(Decision::Unknown) {
+        Decision::Unknown
+    } else if any(Decision::Partial) {
+        Decision::Partial
+    } else {
+        Decision::Allow
+    }
+}
