@@ -173,6 +173,37 @@ fn exposure_names_the_gateway_and_the_rule() {
 }
 
 #[test]
+fn exposure_lists_the_targets_behind_an_internet_facing_load_balancer() {
+    // web-1 and web-2 have no public address; the ALB exposes them on 8080.
+    let fx = "fixtures/alb-internet-facing/aws";
+    let (code, table, err) = run(&["exposure", "-s", fx]);
+    assert_eq!(code, Some(0), "{err}");
+    insta::assert_snapshot!("exposure_load_balancer_table", table);
+    let doc = json(&["exposure", "-s", fx]);
+    let lbs = doc["load_balancers"].as_array().unwrap();
+    assert_eq!(lbs.len(), 1, "{doc:#}");
+    assert_eq!(lbs[0]["load_balancer"], "web-alb");
+    assert_eq!(lbs[0]["listener"], "HTTPS 443");
+    assert_eq!(lbs[0]["verdict"], "reachable");
+    let targets: Vec<&str> = lbs[0]["exposed_targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            "i-0f6000000000000e01:8080 (web-1)",
+            "i-0f6000000000000e02:8080 (web-2)"
+        ]
+    );
+    // An internal load balancer exposes nothing.
+    let doc = json(&["exposure", "-s", "fixtures/alb-healthy/aws"]);
+    assert!(doc.get("load_balancers").is_none(), "{doc:#}");
+}
+
+#[test]
 fn a_gap_makes_answers_unknown_never_reachable() {
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("gap.json");

@@ -17,8 +17,10 @@ use aws_sdk_rds::types as rds;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use netpath_model::*;
 
+mod elb;
 mod endpoints;
 mod hybrid;
+pub use elb::*;
 pub use endpoints::*;
 pub use hybrid::*;
 

@@ -28,6 +28,7 @@
 //! through JSON text.
 
 pub mod convert;
+mod elb;
 mod identity;
 mod operations;
 
@@ -78,6 +79,11 @@ pub const OPERATIONS: &[&str] = &[
     "ec2:DescribeVpnGateways",
     "ec2:DescribeVpnConnections",
     "ec2:DescribeVpcEndpoints",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeLoadBalancerAttributes",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
     "sts:GetCallerIdentity",
 ];
 
@@ -283,10 +289,12 @@ pub async fn collect(
         let cfg = base_config(opts, Some(region.clone())).await;
         let ec2 = aws_sdk_ec2::Client::new(&cfg);
         let rds = aws_sdk_rds::Client::new(&cfg);
+        let elb = aws_sdk_elasticloadbalancingv2::Client::new(&cfg);
         for &op in REGION_OPERATIONS {
-            let (ec2, rds, sem, region, opts, progress) = (
+            let (ec2, rds, elb, sem, region, opts, progress) = (
                 ec2.clone(),
                 rds.clone(),
+                elb.clone(),
                 sem.clone(),
                 region.clone(),
                 opts.clone(),
@@ -296,7 +304,7 @@ pub async fn collect(
                 let _permit = sem.acquire_owned().await;
                 let mut issues = Issues::default();
                 tracing::debug!(operation = op, region = %region, "calling");
-                let result = run(op, &ec2, &rds, &region, &opts, &mut issues).await;
+                let result = run(op, &ec2, &rds, &elb, &region, &opts, &mut issues).await;
                 progress(Progress::Finished {
                     operation: op,
                     region: region.clone(),
@@ -374,6 +382,15 @@ pub async fn collect(
                     Part::VpnGateways(v) => push(&mut snap.vpn_gateways, v),
                     Part::VpnConnections(v) => push(&mut snap.vpn_connections, v),
                     Part::VpcEndpoints(v) => push(&mut snap.vpc_endpoints, v),
+                    Part::LoadBalancing(e) => {
+                        called.extend(crate::elb::SUB_OPERATIONS);
+                        push(&mut snap.load_balancers, e.load_balancers);
+                        push(&mut snap.load_balancer_listeners, e.listeners);
+                        push(&mut snap.load_balancer_attributes, e.attributes);
+                        push(&mut snap.target_groups, e.target_groups);
+                        push(&mut snap.target_health, e.health);
+                        gaps.extend(e.gaps);
+                    }
                 }
             }
             Err(e) => {

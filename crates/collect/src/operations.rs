@@ -31,6 +31,9 @@ pub(crate) enum Part {
     VpnGateways(Vec<netpath_model::VpnGateway>),
     VpnConnections(Vec<netpath_model::VpnConnection>),
     VpcEndpoints(Vec<netpath_model::VpcEndpoint>),
+    /// Load balancers, listeners, attributes, target groups and their
+    /// targets' health (`elb.rs`).
+    LoadBalancing(crate::elb::Elb),
 }
 
 /// What `DescribeTransitGatewayRouteTables` and the calls per table gave.
@@ -65,6 +68,7 @@ impl Part {
             Part::VpnGateways(v) => v.len(),
             Part::VpnConnections(v) => v.len(),
             Part::VpcEndpoints(v) => v.len(),
+            Part::LoadBalancing(e) => e.load_balancers.len() + e.target_groups.len(),
         }
     }
 }
@@ -92,6 +96,7 @@ pub(crate) const REGION_OPERATIONS: &[&str] = &[
     "ec2:DescribeVpnGateways",
     "ec2:DescribeVpnConnections",
     "ec2:DescribeVpcEndpoints",
+    "elasticloadbalancing:DescribeLoadBalancers",
 ];
 
 /// Page size for an operation whose `MaxResults` lies in `min..=max`.
@@ -103,6 +108,7 @@ pub(crate) async fn run(
     op: &'static str,
     ec2: &aws_sdk_ec2::Client,
     rds: &aws_sdk_rds::Client,
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
     region: &str,
     opts: &CollectOptions,
     is: &mut Issues,
@@ -265,6 +271,9 @@ pub(crate) async fn run(
             .filter_map(convert::transit_gateway_vpc_attachment)
             .collect(),
         ),
+        "elasticloadbalancing:DescribeLoadBalancers" => {
+            Part::LoadBalancing(crate::elb::collect(elb, region).await?)
+        }
         "ec2:DescribeVpcEndpoints" => Part::VpcEndpoints(
             all!(ec2
                 .describe_vpc_endpoints()

@@ -3,69 +3,14 @@
 //! collector (`DescribeTransitGateway*`, `SearchTransitGatewayRoutes`,
 //! `GetTransitGatewayRouteTablePropagations`, `DescribeVpnGateways`,
 //! `DescribeVpnConnections`), and `explain` answers a flow through the
-//! transit gateway on it; VPC endpoints (issue 14) the same way.
+//! transit gateway on it.
 
 mod support;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use aws_sdk_ec2::types as ec2t;
-use netpath_collect::{collect, CollectOptions};
-use netpath_engine::{explain, ExplainOptions, HopKind, Topology, Verdict};
-use netpath_model::Snapshot;
+use netpath_engine::{HopKind, Verdict};
 use support::moto;
-
-fn with_test_env() {
-    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/netpath-test-config");
-    std::env::set_var(
-        "AWS_SHARED_CREDENTIALS_FILE",
-        "/nonexistent/netpath-test-credentials",
-    );
-}
-
-/// (VPC, subnet, main route table) of a spoke.
-type Spoke = (String, String, String);
-
-/// A VPC with one subnet in us-east-1a; returns (vpc, subnet, main route table).
-async fn spoke(ec2: &aws_sdk_ec2::Client, cidr: &str, subnet: &str) -> Spoke {
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block(cidr)
-        .send()
-        .await
-        .unwrap()
-        .vpc
-        .unwrap()
-        .vpc_id
-        .unwrap();
-    let sub = ec2
-        .create_subnet()
-        .vpc_id(&vpc)
-        .cidr_block(subnet)
-        .availability_zone("us-east-1a")
-        .send()
-        .await
-        .unwrap()
-        .subnet
-        .unwrap()
-        .subnet_id
-        .unwrap();
-    let rtb = ec2
-        .describe_route_tables()
-        .filters(ec2t::Filter::builder().name("vpc-id").values(&vpc).build())
-        .send()
-        .await
-        .unwrap()
-        .route_tables()[0]
-        .route_table_id()
-        .unwrap()
-        .to_string();
-    (vpc, sub, rtb)
-}
+use support::net::{ask, collect_all, spoke, with_test_env, Spoke};
 
 /// Two VPCs, 10.N.0.0/16 and 10.N+1.0.0/16, each with a spoke subnet: an
 /// app instance in the first, a DB host in the second whose group admits
@@ -100,39 +45,6 @@ async fn app_and_db(
     support::run_instance(ec2, a.1.clone(), sg_app, app, "ami-785db401").await;
     support::run_instance(ec2, b.1.clone(), sg_db.clone(), db, "ami-785db401").await;
     (a, b, sg_db)
-}
-
-/// Collects us-east-1 from `url` with no gaps, and reads the snapshot back
-/// from its JSON (as `netpath snapshot -o` then `--snapshot` would).
-async fn collect_all(url: &str) -> Snapshot {
-    let opts = CollectOptions {
-        regions: vec!["us-east-1".into()],
-        endpoint_url: Some(url.to_string()),
-        initial_backoff: Duration::from_millis(20),
-        call_timeout: Duration::from_secs(20),
-        resolve_dns: false,
-        ..CollectOptions::default()
-    };
-    let snap = collect(&opts, Arc::new(|_| {})).await.unwrap();
-    assert!(snap.metadata.gaps.is_empty(), "{:?}", snap.metadata.gaps);
-    Snapshot::from_json_bytes(
-        std::path::Path::new("collected.json"),
-        snap.to_json().as_bytes(),
-    )
-    .expect("the snapshot round-trips")
-}
-
-fn ask(snap: &Snapshot, from: &str, to: &str, port: u16) -> netpath_engine::Explanation {
-    explain(
-        &Topology::new(snap),
-        from,
-        to,
-        &ExplainOptions {
-            port: Some(port),
-            ..Default::default()
-        },
-    )
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -449,97 +361,4 @@ async fn a_transit_gateway_peering_is_collected_and_walked() {
             .any(|m| m.contains(&peering)),
         "the unknown names the peering attachment: {e:#?}"
     );
-}
-
-/// VPC endpoints (issue 14): an S3 gateway endpoint on a private subnet's
-/// route table and an SSM interface endpoint, created with the SDK, are
-/// read back by `DescribeVpcEndpoints`; the walk takes the prefix-list route
-/// to the gateway endpoint, and reaches the interface endpoint's ENI.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn vpc_endpoints_are_collected_and_walked() {
-    with_test_env();
-    let m = moto();
-    let conf = support::config(&m.url).await;
-    let ec2 = aws_sdk_ec2::Client::new(&conf);
-    let (vpc, sub, rtb) = spoke(&ec2, "10.90.0.0/16", "10.90.1.0/24").await;
-    let sg_app = support::create_group(&ec2, vpc.clone(), "app").await;
-    support::run_instance(&ec2, sub.clone(), sg_app, "ep-app", "ami-785db401").await;
-    let s3 = ec2
-        .create_vpc_endpoint()
-        .vpc_id(&vpc)
-        .vpc_endpoint_type(ec2t::VpcEndpointType::Gateway)
-        .service_name("com.amazonaws.us-east-1.s3")
-        .route_table_ids(&rtb)
-        .send()
-        .await
-        .unwrap()
-        .vpc_endpoint
-        .unwrap()
-        .vpc_endpoint_id
-        .unwrap();
-    let ssm = ec2
-        .create_vpc_endpoint()
-        .vpc_id(&vpc)
-        .vpc_endpoint_type(ec2t::VpcEndpointType::Interface)
-        .service_name("com.amazonaws.us-east-1.ssm")
-        .subnet_ids(&sub)
-        .private_dns_enabled(true)
-        .send()
-        .await
-        .unwrap()
-        .vpc_endpoint
-        .unwrap()
-        .vpc_endpoint_id
-        .unwrap();
-
-    let snap = collect_all(&m.url).await;
-    let endpoints = snap
-        .vpc_endpoints
-        .as_ref()
-        .expect("DescribeVpcEndpoints was read");
-    let gw = endpoints.iter().find(|e| e.vpc_endpoint_id == s3).unwrap();
-    assert!(gw.is_gateway(), "{gw:?}");
-    assert_eq!(gw.route_table_ids, vec![rtb.clone()]);
-    let itf = endpoints.iter().find(|e| e.vpc_endpoint_id == ssm).unwrap();
-    assert!(itf.is_interface() && itf.private_dns_enabled, "{itf:?}");
-    assert!(snap
-        .metadata
-        .operations
-        .iter()
-        .any(|o| o == "ec2:DescribeVpcEndpoints"));
-
-    // The route table carries the S3 prefix list's route to the endpoint,
-    // and the walk takes it.
-    let table = snap
-        .route_tables
-        .iter()
-        .flatten()
-        .find(|t| t.route_table_id == rtb)
-        .unwrap();
-    let route = table
-        .routes
-        .iter()
-        .find(|r| r.gateway_id.as_deref() == Some(s3.as_str()))
-        .expect("moto adds the prefix-list route");
-    let pl = route.destination_prefix_list_id.clone().unwrap();
-    let list = snap
-        .prefix_lists
-        .iter()
-        .flatten()
-        .find(|p| p.prefix_list_id == pl)
-        .expect("the S3 prefix list is collected");
-    let addr = match list.cidrs.as_ref().and_then(|c| c.first()) {
-        Some(ipnet::IpNet::V4(n)) => n.network().to_string(),
-        other => panic!("the S3 prefix list has IPv4 entries: {other:?}"),
-    };
-    let e = ask(&snap, "ep-app", &addr, 443);
-    assert_eq!(e.verdict, Verdict::Reachable, "{e:#?}");
-    let hop = e
-        .hops
-        .iter()
-        .find(|h| h.kind == HopKind::VpcEndpoint)
-        .expect("the walk passes the gateway endpoint");
-    assert_eq!(hop.component, s3);
-    let e = ask(&snap, "ep-app", "s3", 443);
-    assert_eq!(e.verdict, Verdict::Reachable, "{e:#?}");
 }

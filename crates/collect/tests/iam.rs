@@ -2,7 +2,8 @@
 //! snapshot`: it must grant exactly the operations the collector calls. Three
 //! lists are kept in step: the policy, [`netpath_collect::OPERATIONS`], and
 //! the SDK calls written in this crate's source (`ec2.describe_vpcs()`,
-//! `rds.describe_db_instances()`, `sts.get_caller_identity()`, ...), found by
+//! `rds.describe_db_instances()`, `sts.get_caller_identity()`,
+//! `elb.describe_load_balancers()`, ...), found by
 //! reading the source.
 
 use std::collections::BTreeSet;
@@ -25,7 +26,8 @@ fn pascal(snake: &str) -> String {
         .replace("Db", "DB")
 }
 
-/// `service:Operation` for every `ec2.<op>(` / `rds.<op>(` call in the source.
+/// `service:Operation` for every `ec2.<op>(` / `rds.<op>(` / `sts.<op>(` /
+/// `elb.<op>(` (Elastic Load Balancing v2) call in the source.
 fn calls_in_source() -> BTreeSet<String> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut out = BTreeSet::new();
@@ -46,8 +48,14 @@ fn calls_in_source() -> BTreeSet<String> {
         let text = std::fs::read_to_string(path).unwrap();
         // Method chains span lines: drop whitespace, then look for `client.op(`.
         let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        for service in ["ec2", "rds", "sts"] {
-            let needle = format!("{service}.");
+        // The client variable, and the service its calls belong to.
+        for (client, service) in [
+            ("ec2", "ec2"),
+            ("rds", "rds"),
+            ("sts", "sts"),
+            ("elb", "elasticloadbalancing"),
+        ] {
+            let needle = format!("{client}.");
             let mut rest = flat.as_str();
             while let Some(i) = rest.find(&needle) {
                 let after = &rest[i + needle.len()..];

@@ -240,8 +240,27 @@ pub struct Hop {
     /// leg; `null` otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load_balancer_leg: Option<LoadBalancerLeg>,
+    /// For a `load-balancer-target` hop: each target the node sends to, and
+    /// whether its leg passes; empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<TargetOutcome>,
     /// One sentence for a human.
     pub detail: String,
+}
+
+/// One target of a target group and the outcome of its leg.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetOutcome {
+    /// The target (`i-…` or an IP address).
+    pub target: String,
+    /// The port it receives on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// Whether the leg to it passes.
+    pub decision: Decision,
+    /// Why not, when it does not pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 /// The second leg of a load balancer a hop belongs to

@@ -51,7 +51,8 @@ mod walk;
 pub use addr::{AddrSet, IpVersion};
 pub use answer::{
     AfterFixes, Blocking, Decision, Direction, EndpointInfo, Explanation, ExplanationCode, Fix,
-    FixEdit, Hop, HopKind, IcmpExchange, LoadBalancerLeg, Matched, PathLeg, Symptom, Verdict,
+    FixEdit, Hop, HopKind, IcmpExchange, LoadBalancerLeg, Matched, PathLeg, Symptom, TargetOutcome,
+    Verdict,
 };
 pub use diff::{
     diff, ChangeKind, Diff, DiffError, DiffOptions, DiffSummary, FailOn, FlowChange, FlowSide,
@@ -71,8 +72,8 @@ pub use policy::{
     PortSpec, ReachIntent, Selected, Status, Violation, MAX_VIOLATIONS,
 };
 pub use reach::{
-    reach, EntryKind, PortAccess, Reach, ReachEntry, ReachError, ReachOptions, ReachQuery,
-    ReachSummary,
+    reach, EntryKind, LoadBalancerExposure, PortAccess, Reach, ReachEntry, ReachError,
+    ReachOptions, ReachQuery, ReachSummary,
 };
 pub use resolve::{resolve, Endpoint, EndpointKind, Placement, ResolveError};
 pub use topology::{Edge, Node, Topology};

@@ -99,6 +99,35 @@ pub fn reach(
             }
         }
     }
+    // Through internet-facing load balancers: targets are exposed even
+    // without a public address of their own.
+    if !r.load_balancers.is_empty() {
+        writeln!(out, "\nthrough internet-facing load balancers:")?;
+    }
+    for l in &r.load_balancers {
+        writeln!(
+            out,
+            "{:<10} {} {}{}",
+            word(&l.verdict).to_uppercase(),
+            l.load_balancer,
+            l.listener,
+            l.dns_name
+                .as_ref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        )?;
+        if !l.exposed_targets.is_empty() {
+            writeln!(
+                out,
+                "{:<10} targets exposed: {}",
+                "",
+                l.exposed_targets.join(", ")
+            )?;
+        }
+        if let Some(n) = &l.note {
+            writeln!(out, "{:<10} {n}", "")?;
+        }
+    }
     let s = &r.summary;
     let noun = if r.query == "from" {
         "destinations"

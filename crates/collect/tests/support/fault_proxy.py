@@ -114,13 +114,15 @@ def make_handler(state):
             form = urllib.parse.parse_qs(raw.decode(), keep_blank_values=True)
             action = form.get("Action", ["?"])[0]
             auth = self.headers.get("Authorization", "")
-            service = "rds" if "/rds/" in auth else "sts" if "/sts/" in auth else "ec2"
+            # The SigV4 credential scope names the signing service.
+            service = ("rds" if "/rds/" in auth else "sts" if "/sts/" in auth
+                       else "elasticloadbalancing" if "/elasticloadbalancing/" in auth else "ec2")
             with state.lock:
                 with open(state.args.log, "a") as f:
                     f.write("%s:%s\n" % (service, action))
             a = state.args
             if a.deny and action == a.deny:
-                if service in ("rds", "sts"):
+                if service in ("rds", "sts", "elasticloadbalancing"):
                     return self.reply(403, RDS_ERR.format(code="AccessDenied", msg="User is not authorized to perform: rds:%s" % action))
                 return self.reply(403, EC2_ERR.format(code="UnauthorizedOperation", msg="You are not authorized to perform this operation."))
             with state.lock:

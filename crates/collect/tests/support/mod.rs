@@ -10,6 +10,8 @@
 //! test ends (the guards' `Drop`).
 #![allow(dead_code)]
 
+pub mod net;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

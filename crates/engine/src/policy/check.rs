@@ -347,6 +347,61 @@ fn families(asked: Option<&str>) -> Vec<IpVersion> {
     }
 }
 
+impl Checker<'_, '_> {
+    /// The flows from the internet through internet-facing load balancers
+    /// to the targets among `dsts` (on `ports`, when given): how many, the
+    /// violations (a target some listener exposes), and how many fail.
+    fn through_load_balancers(
+        &self,
+        dsts: &[Selected],
+        ports: Option<&[PortRange]>,
+    ) -> (usize, Vec<Violation>, usize) {
+        let (mut flows, mut v, mut failed) = (0, Vec::new(), 0);
+        for e in crate::reach::load_balancer::exposure(self.topo, None) {
+            for t in &e.exposed_targets {
+                let (id, rest) = t.split_once(':').unwrap_or((t.as_str(), ""));
+                let Some(d) = dsts.iter().find(|d| d.name == id) else {
+                    continue;
+                };
+                let port: u16 = rest
+                    .split(' ')
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(e.port);
+                if ports.is_some_and(|r| !r.iter().any(|r| r.from <= port && port <= r.to)) {
+                    continue;
+                }
+                flows += 1;
+                failed += 1;
+                let opts = crate::explain::ExplainOptions {
+                    port: Some(e.port),
+                    ..Default::default()
+                };
+                let Ok(x) =
+                    crate::explain::explain(self.topo, "internet", &e.load_balancer_arn, &opts)
+                else {
+                    continue;
+                };
+                v.push(Violation {
+                    from: "internet".into(),
+                    to: d.name.clone(),
+                    ip_version: IpVersion::Ipv4,
+                    protocol: "tcp".into(),
+                    ports: PortRange::new(port, port),
+                    verdict: e.verdict,
+                    reason: format!(
+                        "exposed on port {port} through internet-facing load balancer {} (listener {})",
+                        e.load_balancer, e.listener
+                    ),
+                    allowed_by: vec![e.load_balancer_arn.clone()],
+                    explanation: Box::new(x),
+                });
+            }
+        }
+        (flows, v, failed)
+    }
+}
+
 /// Checks every intent of `policy` against `topo`.
 ///
 /// Input: a topology and a parsed [`Policy`]. Output: a [`CheckReport`] with
@@ -450,6 +505,14 @@ pub fn check(topo: &Topology, policy: &Policy) -> CheckReport {
                         Want::Blocked,
                         &fams,
                     );
+                    f += f2;
+                    t += t2;
+                    v.extend(v2);
+                }
+                // Targets behind an internet-facing load balancer are
+                // exposed through it, public address or not.
+                if fams.contains(&IpVersion::Ipv4) {
+                    let (f2, v2, t2) = c.through_load_balancers(d, given.as_deref());
                     f += f2;
                     t += t2;
                     v.extend(v2);

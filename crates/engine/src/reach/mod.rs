@@ -35,6 +35,7 @@
 mod classes;
 mod entries;
 mod evaluate;
+pub(crate) mod load_balancer;
 
 use std::collections::BTreeSet;
 
@@ -49,6 +50,7 @@ use crate::topology::Topology;
 use classes::{classes, egress_ports, ends_of, fixed_end, Class, Member};
 use entries::{entries, Answered};
 use evaluate::{cidrs_of, evaluate, outside_ranges};
+pub use load_balancer::LoadBalancerExposure;
 
 /// What to ask.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,6 +191,10 @@ pub struct Reach {
     pub summary: ReachSummary,
     /// Warnings: a partial snapshot, ends left out.
     pub warnings: Vec<String>,
+    /// `exposure` only: what the internet reaches through each listener of
+    /// each internet-facing load balancer (IPv4).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub load_balancers: Vec<LoadBalancerExposure>,
 }
 
 /// Answers `query` on `topo`.
@@ -217,6 +223,7 @@ pub fn reach(
             None => out = Some(r),
             Some(o) => {
                 o.entries.extend(r.entries);
+                o.load_balancers.extend(r.load_balancers);
                 let (a, b) = (&mut o.summary, r.summary);
                 a.considered += b.considered;
                 a.reachable += b.reachable;
@@ -385,6 +392,7 @@ fn reach_in(
                 entries: entries_out,
                 summary,
                 warnings,
+                load_balancers: Vec::new(),
             });
         }
         ReachQuery::From(reference) => {
@@ -456,11 +464,16 @@ fn reach_in(
     summary.classes = answered.len();
     let entries_out = entries(topo, answered, &mut summary, v);
     summary.walks = walks;
+    let load_balancers = match query {
+        ReachQuery::Exposure if !v.is_v6() => load_balancer::exposure(topo, opts.port),
+        _ => Vec::new(),
+    };
     Ok(Reach {
         query: name,
         target,
         entries: entries_out,
         summary,
         warnings,
+        load_balancers,
     })
 }

@@ -189,6 +189,7 @@ pub(super) fn hop(
         symptom: None,
         near_miss: None,
         load_balancer_leg: None,
+        targets: Vec::new(),
         detail,
     }
 }

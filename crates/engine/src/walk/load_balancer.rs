@@ -39,7 +39,9 @@ use netpath_model::{IpProtocol, LoadBalancer, PortRange, TargetGroup, TargetHeal
 
 use super::{hop, peer_cidr, Flow, Walker};
 use crate::addr::AddrSet;
-use crate::answer::{Decision, ExplanationCode, Hop, HopKind, LoadBalancerLeg, PathLeg, Symptom};
+use crate::answer::{
+    Decision, ExplanationCode, Hop, HopKind, LoadBalancerLeg, PathLeg, Symptom, TargetOutcome,
+};
 use crate::load_balancer::{listener_takes, preserves_client_ip};
 use crate::resolve::{Endpoint, Placement};
 
@@ -55,6 +57,8 @@ const MAX_DEPTH: usize = 2;
 
 /// One target's second leg: its label, its hops, and their outcome.
 struct Leg {
+    target: String,
+    port: Option<u16>,
     label: String,
     hops: Vec<Hop>,
     decision: Decision,
@@ -315,6 +319,8 @@ impl<'a> Walker<'_, 'a> {
         let tport = t.port.or(tg.port);
         let label = format!("{}:{}", t.id, tport.map_or("?".into(), |p| p.to_string()));
         let unknown = |why: String| Leg {
+            target: t.id.clone(),
+            port: tport,
             label: label.clone(),
             hops: Vec::new(),
             decision: Decision::Unknown,
@@ -435,6 +441,8 @@ impl<'a> Walker<'_, 'a> {
             _ => {}
         }
         Some(Leg {
+            target: t.id.clone(),
+            port: Some(tport),
             label,
             hops,
             decision,
@@ -529,6 +537,15 @@ impl<'a> Walker<'_, 'a> {
             detail,
         );
         h.name = Some(tgn.clone());
+        h.targets = legs
+            .iter()
+            .map(|l| TargetOutcome {
+                target: l.target.clone(),
+                port: l.port,
+                decision: l.decision,
+                why: (l.decision != Decision::Allow).then(|| l.why.clone()),
+            })
+            .collect();
         if lb.is_application() && decision == Decision::Deny {
             h.symptom = Some(Symptom::Http5xx);
         }

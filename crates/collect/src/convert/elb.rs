@@ -1,0 +1,141 @@
+//! SDK shapes of Elastic Load Balancing v2 to model types, with the same
+//! meaning as the describe-* import (`netpath_model::import`'s
+//! `aws_cli_elb.rs`). Shapes: <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_LoadBalancer.html>
+//! and its siblings.
+
+use aws_sdk_elasticloadbalancingv2::types as elb;
+use netpath_model::{
+    Listener, ListenerAction, LoadBalancer, LoadBalancerAttributes, LoadBalancerZone, TargetGroup,
+    TargetGroupHealth, TargetHealth,
+};
+
+/// `DescribeLoadBalancers` item; `None` without its ARN, name, type, scheme or VPC.
+pub fn load_balancer(l: elb::LoadBalancer) -> Option<LoadBalancer> {
+    Some(LoadBalancer {
+        load_balancer_arn: l.load_balancer_arn?,
+        load_balancer_name: l.load_balancer_name?,
+        load_balancer_type: l.r#type?.as_str().to_string(),
+        scheme: l.scheme?.as_str().to_string(),
+        vpc_id: l.vpc_id?,
+        state: l
+            .state
+            .and_then(|s| s.code)
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
+        availability_zones: l
+            .availability_zones
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|z| {
+                Some(LoadBalancerZone {
+                    subnet_id: z.subnet_id?,
+                    zone_name: z.zone_name,
+                    addresses: z
+                        .load_balancer_addresses
+                        .unwrap_or_default()
+                        .into_iter()
+                        .flat_map(|a| [a.ip_address, a.private_ipv4_address])
+                        .flatten()
+                        .filter_map(|a| a.parse().ok())
+                        .collect(),
+                })
+            })
+            .collect(),
+        security_groups: l.security_groups.unwrap_or_default(),
+        dns_name: l.dns_name,
+        ip_address_type: l.ip_address_type.map(|t| t.as_str().to_string()),
+    })
+}
+
+/// `DescribeListeners` item; `None` without its ARN, load balancer, port or protocol.
+pub fn listener(l: elb::Listener) -> Option<Listener> {
+    let mut actions: Vec<ListenerAction> = l
+        .default_actions
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|a| {
+            let mut tgs: Vec<String> = a.target_group_arn.into_iter().collect();
+            for t in a
+                .forward_config
+                .and_then(|f| f.target_groups)
+                .unwrap_or_default()
+            {
+                if let Some(arn) = t.target_group_arn {
+                    if !tgs.contains(&arn) {
+                        tgs.push(arn);
+                    }
+                }
+            }
+            Some(ListenerAction {
+                action_type: a.r#type?.as_str().to_string(),
+                order: a.order,
+                target_group_arns: tgs,
+            })
+        })
+        .collect();
+    actions.sort_by_key(|a| a.order.unwrap_or(i32::MAX));
+    Some(Listener {
+        listener_arn: l.listener_arn?,
+        load_balancer_arn: l.load_balancer_arn?,
+        port: u16::try_from(l.port?).ok()?,
+        protocol: l.protocol?.as_str().to_string(),
+        default_actions: actions,
+    })
+}
+
+/// `DescribeLoadBalancerAttributes` output for load balancer `arn`.
+pub fn load_balancer_attributes(
+    arn: &str,
+    attrs: Vec<elb::LoadBalancerAttribute>,
+) -> LoadBalancerAttributes {
+    LoadBalancerAttributes {
+        load_balancer_arn: arn.to_string(),
+        attributes: attrs
+            .into_iter()
+            .filter_map(|a| Some((a.key?, a.value.unwrap_or_default())))
+            .collect(),
+    }
+}
+
+/// `DescribeTargetGroups` item; `None` without its ARN, name or target type.
+pub fn target_group(t: elb::TargetGroup) -> Option<TargetGroup> {
+    Some(TargetGroup {
+        target_group_arn: t.target_group_arn?,
+        target_group_name: t.target_group_name?,
+        target_type: t.target_type?.as_str().to_string(),
+        protocol: t.protocol.map(|p| p.as_str().to_string()),
+        port: t.port.and_then(|p| u16::try_from(p).ok()),
+        vpc_id: t.vpc_id,
+        load_balancer_arns: t.load_balancer_arns.unwrap_or_default(),
+        health_check_port: t.health_check_port,
+    })
+}
+
+/// `DescribeTargetHealth` output for target group `arn`.
+pub fn target_group_health(
+    arn: &str,
+    descriptions: Vec<elb::TargetHealthDescription>,
+) -> TargetGroupHealth {
+    TargetGroupHealth {
+        target_group_arn: arn.to_string(),
+        targets: descriptions
+            .into_iter()
+            .filter_map(|d| {
+                let t = d.target?;
+                let h = d.target_health;
+                Some(TargetHealth {
+                    id: t.id?,
+                    port: t.port.and_then(|p| u16::try_from(p).ok()),
+                    availability_zone: t.availability_zone,
+                    state: h
+                        .as_ref()
+                        .and_then(|h| h.state.as_ref())
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                    reason: h.and_then(|h| h.reason).map(|r| r.as_str().to_string()),
+                    health_check_port: d.health_check_port,
+                })
+            })
+            .collect(),
+    }
+}

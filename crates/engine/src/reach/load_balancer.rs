@@ -1,0 +1,119 @@
+//! What the internet reaches through internet-facing load balancers
+//! (`exposure`): per listener, whether the internet reaches it, and which
+//! targets behind it take the connection, on which ports. A target behind an
+//! internet-facing load balancer is exposed even without a public address
+//! of its own. Each answer is `explain` from `internet` to the load
+//! balancer on the listener's port (`walk/load_balancer.rs`).
+//! Source: <https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/how-elastic-load-balancing-works.html#load-balancer-scheme>.
+
+use netpath_model::IpProtocol;
+use serde::Serialize;
+
+use crate::answer::{Decision, HopKind, Verdict};
+use crate::explain::{explain, ExplainOptions};
+use crate::topology::Topology;
+
+/// One listener of an internet-facing load balancer, as the internet sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadBalancerExposure {
+    /// The load balancer's name.
+    pub load_balancer: String,
+    /// Its ARN.
+    pub load_balancer_arn: String,
+    /// Its DNS name, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns_name: Option<String>,
+    /// The listener, e.g. `HTTPS 443`.
+    pub listener: String,
+    /// The listener's port.
+    pub port: u16,
+    /// Whether the internet gets through to a target: `reachable`,
+    /// `partial` (some targets), `blocked` or `unknown`.
+    pub verdict: Verdict,
+    /// The targets that take the connection (`i-…:8080`), with their names.
+    pub exposed_targets: Vec<String>,
+    /// Why not, or what is missing, when not every target takes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Every listener of every internet-facing load balancer (only those on
+/// `port`, when given), as the internet reaches it over IPv4.
+pub(crate) fn exposure(topo: &Topology, port: Option<u16>) -> Vec<LoadBalancerExposure> {
+    let mut out = Vec::new();
+    for lb in topo.load_balancers.all() {
+        if !lb.is_internet_facing() {
+            continue;
+        }
+        for l in topo.load_balancers.listeners(lb) {
+            if port.is_some_and(|p| p != l.port) {
+                continue;
+            }
+            let protocol = if l.protocol == "UDP" {
+                IpProtocol::Udp
+            } else {
+                IpProtocol::Tcp
+            };
+            let mut e = LoadBalancerExposure {
+                load_balancer: lb.load_balancer_name.clone(),
+                load_balancer_arn: lb.load_balancer_arn.clone(),
+                dns_name: lb.dns_name.clone(),
+                listener: format!("{} {}", l.protocol, l.port),
+                port: l.port,
+                verdict: Verdict::Unknown,
+                exposed_targets: Vec::new(),
+                note: None,
+            };
+            let opts = ExplainOptions {
+                port: Some(l.port),
+                protocol: Some(protocol),
+                ..ExplainOptions::default()
+            };
+            match explain(topo, "internet", &lb.load_balancer_arn, &opts) {
+                Err(err) => e.note = Some(err.to_string()),
+                Ok(x) => {
+                    e.verdict = x.verdict;
+                    for h in x
+                        .hops
+                        .iter()
+                        .filter(|h| h.kind == HopKind::LoadBalancerTarget)
+                    {
+                        for t in h.targets.iter().filter(|t| t.decision == Decision::Allow) {
+                            let name = topo
+                                .name_of(&t.target)
+                                .map(|n| format!(" ({n})"))
+                                .unwrap_or_default();
+                            e.exposed_targets.push(format!(
+                                "{}:{}{name}",
+                                t.target,
+                                t.port.map_or("?".into(), |p| p.to_string())
+                            ));
+                        }
+                    }
+                    e.note = match (&x.blocking, x.verdict) {
+                        (_, Verdict::Reachable) => None,
+                        (Some(b), _) => Some(format!(
+                            "blocked at {} {}: {}",
+                            b.kind.as_str(),
+                            b.component,
+                            b.detail
+                        )),
+                        (None, Verdict::Unknown) => {
+                            Some(format!("unknown: missing {}", x.missing.join("; ")))
+                        }
+                        (None, _) => x
+                            .hops
+                            .iter()
+                            .find(|h| {
+                                h.kind == HopKind::LoadBalancerTarget
+                                    && h.decision != Decision::Allow
+                            })
+                            .map(|h| h.detail.clone()),
+                    };
+                }
+            }
+            out.push(e);
+        }
+    }
+    out
+}
