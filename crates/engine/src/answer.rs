@@ -244,6 +244,11 @@ pub struct Hop {
     /// whether its leg passes; empty otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<TargetOutcome>,
+    /// Components the hop consulted beyond its own (a `load-balancer-target`
+    /// hop: every target's leg, where only one leg's hops are shown), so
+    /// `diff` attributes their edits; not serialized.
+    #[serde(skip)]
+    pub consulted: Vec<String>,
     /// One sentence for a human.
     pub detail: String,
 }

@@ -249,6 +249,10 @@ pub(crate) struct EniClass {
     managed: bool,
     /// Attached to nothing.
     detached: bool,
+    /// The VPC endpoint or load balancer the ENI belongs to: what it
+    /// answers is that service's own (its ports, its listeners and
+    /// targets), so no two services share a class.
+    service: Option<String>,
 }
 
 /// The equivalence class of an ENI for flows of family `v`: every ENI with
@@ -281,6 +285,15 @@ pub(crate) fn eni_class(
         requester_id: eni.requester_id.clone(),
         managed: eni.managed_service().is_some(),
         detached: eni.is_detached(),
+        service: topo
+            .endpoints
+            .of_network_interface(&eni.network_interface_id)
+            .map(|e| e.vpc_endpoint_id.clone())
+            .or_else(|| {
+                topo.load_balancers
+                    .of_network_interface(eni)
+                    .map(|l| l.load_balancer_arn.clone())
+            }),
     })
 }
 
@@ -332,7 +345,23 @@ pub(crate) fn collect_ends(
         e.refs[side] = Some(eni.network_interface_id.clone());
         e.class[side] = Some(eni_class(topo, eni, &cuts, v));
         e.vpc[side] = Some(eni.vpc_id.clone());
-        e.ports[side] = ingress_ports(topo, &groups);
+        // A load balancer's node answers on its listeners' ports, whatever
+        // its groups open (an NLB's may have none).
+        e.ports[side] = match topo.load_balancers.of_network_interface(eni) {
+            Some(lb) => topo
+                .load_balancers
+                .listeners(lb)
+                .iter()
+                .flat_map(|l| {
+                    let p = PortRange::new(l.port, l.port);
+                    [IpProtocol::Tcp, IpProtocol::Udp]
+                        .into_iter()
+                        .filter(|proto| crate::load_balancer::listener_takes(l, *proto))
+                        .map(move |proto| (proto, p))
+                })
+                .collect(),
+            None => ingress_ports(topo, &groups),
+        };
         e.groups[side] = groups;
         e.subnets[side] = vec![eni.subnet_id.clone()];
         e.addrs[side] = v.eni_address(eni).into_iter().collect();

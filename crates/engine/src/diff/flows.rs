@@ -10,7 +10,7 @@ use netpath_model::{IpProtocol, PortRange};
 
 use super::outbound;
 use super::outcome::{classify, outcome, side, Outcome};
-use super::prune::{footprint, FootprintCache, Hot, HotItem};
+use super::prune::{footprint, load_balancer_footprint, FootprintCache, Hot, HotItem};
 use super::select::select;
 use super::{DiffError, DiffOptions, DiffSummary, FlowChange};
 use crate::addr::IpVersion;
@@ -38,7 +38,16 @@ pub(super) fn compare_flows(
 ) -> Result<(Vec<FlowChange>, Vec<String>), DiffError> {
     let topos = [before, after];
     let mut ends: BTreeMap<String, End> = BTreeMap::new();
-    let scope = if opts.changes_only {
+    // A load balancer carries flows to its targets from ends that carry
+    // none of the targets' groups: with one in either snapshot, every end
+    // is compared.
+    let balanced = topos.iter().any(|t| {
+        t.snapshot
+            .load_balancers
+            .as_ref()
+            .is_some_and(|l| !l.is_empty())
+    });
+    let scope = if opts.changes_only && !balanced {
         super::prune::Scope::of(edits)
     } else {
         None
@@ -120,6 +129,15 @@ pub(super) fn compare_flows(
             let mut fp: Vec<String> = Vec::new();
             for (sd, topo) in topos.iter().enumerate() {
                 footprint(topo, e, sd, &mut fp, &mut cache);
+                // A load balancer's second leg runs on the targets' ports,
+                // not the flow's: any edit on it touches every port.
+                if as_dst
+                    && load_balancer_footprint(topo, e, &mut cache, sd)
+                        .iter()
+                        .any(|x| touched.contains_key(x.as_str()))
+                {
+                    return Hot::all();
+                }
             }
             for x in &fp {
                 out.items

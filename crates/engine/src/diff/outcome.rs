@@ -48,6 +48,7 @@ pub(super) fn outcome(e: &Explanation) -> Outcome {
     for h in &e.hops {
         ids.insert(h.component.clone());
         ids.extend(h.security_groups.iter().cloned());
+        ids.extend(h.consulted.iter().cloned());
         if let Some(t) = h.matched.as_ref().and_then(|m| m.target.clone()) {
             ids.insert(t);
         }

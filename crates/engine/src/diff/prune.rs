@@ -132,6 +132,40 @@ pub(super) fn footprint(
     }
 }
 
+/// When `e` is a load balancer's node on side `side`: what its flows
+/// consult beyond the node (its listeners, target groups, every target's
+/// ENIs, groups, subnets and their network ACLs and route tables), all on
+/// the second leg's own ports (`walk/load_balancer.rs`); empty otherwise.
+pub(super) fn load_balancer_footprint(
+    topo: &Topology,
+    e: &End,
+    cache: &mut FootprintCache,
+    side: usize,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for id in &e.ids {
+        let Some(lb) = topo
+            .eni(id)
+            .and_then(|x| topo.load_balancers.of_network_interface(x))
+        else {
+            continue;
+        };
+        let (ids, subnets) = topo.load_balancers.footprint(topo, lb);
+        out.extend(ids);
+        for sid in subnets {
+            out.extend(
+                cache
+                    .by_subnet
+                    .entry((side, sid.clone()))
+                    .or_insert_with(|| subnet_footprint(topo, &sid))
+                    .iter()
+                    .cloned(),
+            );
+        }
+    }
+    out
+}
+
 /// The components the flows of an end in subnet `sid` consult: the
 /// subnet's network ACL, its route table and every route target in it,
 /// and through a transit gateway its attachments, route tables, the

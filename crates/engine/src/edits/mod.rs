@@ -62,7 +62,9 @@ pub struct Edit {
     /// `network-interface`, `instance`, `db-instance`, or a whole resource
     /// (`security-group`, `network-acl`, `route-table`, `subnet`, `vpc`,
     /// `internet-gateway`, `egress-only-internet-gateway`, `nat-gateway`,
-    /// `vpc-endpoint`, `prefix-list`).
+    /// `vpc-endpoint`, `prefix-list`, `load-balancer`,
+    /// `load-balancer-listener`, `load-balancer-attributes`, `target-group`,
+    /// `target-health`).
     pub resource_type: &'static str,
     /// The id of the resource that holds the change (the group of a rule,
     /// the ACL of an entry, the route table of a route, the subnet of an
@@ -286,6 +288,7 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Edit> {
         |e| &e.vpc_endpoint_id,
         |e| Some(&e.vpc_id),
     );
+    load_balancers(&mut out, before, after);
     whole(
         &mut out,
         "prefix-list",
@@ -307,6 +310,66 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Edit> {
         }
     }
     out
+}
+
+/// Load balancers, listeners, attributes, target groups and target health:
+/// added, removed or modified, each touching the load balancer or target
+/// group whose ARN the walk's hops carry (`walk/load_balancer.rs`).
+fn load_balancers(out: &mut Vec<Edit>, before: &Snapshot, after: &Snapshot) {
+    whole(
+        out,
+        "load-balancer",
+        &before.load_balancers,
+        &after.load_balancers,
+        |x| &x.load_balancer_arn,
+        |x| Some(&x.vpc_id),
+    );
+    let from = out.len();
+    whole(
+        out,
+        "load-balancer-listener",
+        &before.load_balancer_listeners,
+        &after.load_balancer_listeners,
+        |x| &x.listener_arn,
+        |_| None,
+    );
+    // A listener's edit matters where its load balancer is on the path.
+    let owner: BTreeMap<&str, &str> = before
+        .load_balancer_listeners
+        .iter()
+        .chain(after.load_balancer_listeners.iter())
+        .flatten()
+        .map(|l| (l.listener_arn.as_str(), l.load_balancer_arn.as_str()))
+        .collect();
+    for e in &mut out[from..] {
+        if let Some(lb) = owner.get(e.resource_id.as_str()) {
+            e.touches.push(lb.to_string());
+        }
+    }
+    whole(
+        out,
+        "load-balancer-attributes",
+        &before.load_balancer_attributes,
+        &after.load_balancer_attributes,
+        |x| &x.load_balancer_arn,
+        |_| None,
+    );
+    whole(
+        out,
+        "target-group",
+        &before.target_groups,
+        &after.target_groups,
+        |x| &x.target_group_arn,
+        |x| x.vpc_id.as_ref(),
+    );
+    whole(
+        out,
+        "target-health",
+        &before.target_health,
+        &after.target_health,
+        |x| &x.target_group_arn,
+        |_| None,
+    );
 }
 
 pub(super) fn by_id<'a, T>(

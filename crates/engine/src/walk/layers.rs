@@ -190,6 +190,7 @@ pub(super) fn hop(
         near_miss: None,
         load_balancer_leg: None,
         targets: Vec::new(),
+        consulted: Vec::new(),
         detail,
     }
 }

@@ -353,6 +353,23 @@ impl<'a> Walker<'_, 'a> {
             return Some(unknown("load balancers chained too deep".into()));
         }
         let preserve = preserves_client_ip(lb, tg);
+        // Hairpinning: with the client's address preserved, a target that
+        // is the client itself sees its own address as the source, and the
+        // connection times out
+        // (<https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-troubleshooting.html#loopback-timeout>).
+        if preserve && dp.addr == *client {
+            return Some(Leg {
+                target: t.id.clone(),
+                port: Some(tport),
+                label: label.clone(),
+                hops: Vec::new(),
+                decision: Decision::Deny,
+                why: format!(
+                    "{label} is the client itself: {} preserves the client's address, so the target sees its own address as the source and the connection times out (hairpinning)",
+                    lb.load_balancer_name
+                ),
+            });
+        }
         let proto = match tg.protocol.as_deref() {
             Some("UDP") => IpProtocol::Udp,
             _ => IpProtocol::Tcp,
@@ -518,7 +535,8 @@ impl<'a> Walker<'_, 'a> {
         // The hops of the leg that explains the answer.
         let shown = legs
             .iter()
-            .find(|l| l.decision == decision)
+            .find(|l| l.decision == decision && !l.hops.is_empty())
+            .or_else(|| legs.iter().find(|l| l.decision == decision))
             .or_else(|| legs.first());
         if let Some(l) = shown.filter(|_| decision != Decision::Partial) {
             for h in &l.hops {
@@ -550,6 +568,12 @@ impl<'a> Walker<'_, 'a> {
             h.symptom = Some(Symptom::Http5xx);
         }
         for l in &legs {
+            for x in &l.hops {
+                h.consulted.push(x.component.clone());
+                h.consulted.extend(x.security_groups.iter().cloned());
+                h.consulted
+                    .extend(x.matched.as_ref().and_then(|m| m.target.clone()));
+            }
             h.missing
                 .extend(l.hops.iter().flat_map(|x| x.missing.clone()));
             if l.decision == Decision::Unknown && l.hops.iter().all(|x| x.missing.is_empty()) {
