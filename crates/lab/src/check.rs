@@ -299,18 +299,30 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
     if exp.verdict == Verdict::Unknown {
         return skipped(fc, "explain says unknown".into());
     }
-    // Load balancers are not rebuilt in the kernel yet (their listener and
-    // second leg would need a relay of the lab's own): not probed.
+    // Load balancers the lab did not build (`build/load_balancer.rs`) are
+    // not probed; nor is an answer that depends on which target a
+    // connection lands on (some pass, some not).
     if let Some(h) = exp
         .hops
         .iter()
-        .find(|h| matches!(h.kind, HopKind::LoadBalancer | HopKind::LoadBalancerTarget))
+        .find(|h| h.kind == HopKind::LoadBalancer && !lab.load_balancer_built(&h.component))
     {
         let why = format!(
             "the path uses load balancer {} (not built in the lab)",
             h.component
         );
         return skipped(fc, why);
+    }
+    if exp.verdict == Verdict::Partial
+        && exp
+            .hops
+            .iter()
+            .any(|h| h.kind == HopKind::LoadBalancerTarget)
+    {
+        return skipped(
+            fc,
+            "partial by target, not by port: the probes cannot pick the target".into(),
+        );
     }
     let has_internet = lab.internet().is_some();
     if let Some(h) = exp.hops.iter().find(|h| {
@@ -454,9 +466,18 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
         });
     }
     if let (Some(d), None) = (&dst, &exp.destination.db_instance_identifier) {
-        // A host the lab set up listens only where its setup says.
-        if !lab.is_host(d) {
-            lab.listen(d, exp.port)?;
+        match lab.load_balancer_targets(d).map(<[_]>::to_vec) {
+            // A load balancer node: its targets listen, on their ports.
+            Some(targets) => {
+                for (t, port) in targets {
+                    if !lab.is_host(&t) {
+                        lab.listen(&t, port)?;
+                    }
+                }
+            }
+            // A host the lab set up listens only where its setup says.
+            None if !lab.is_host(d) => lab.listen(d, exp.port)?,
+            None => {}
         }
     }
     if dst_outside {

@@ -15,6 +15,7 @@
 //! | stopped instance, unavailable DB | the ENI's link stays down: nothing answers |
 //! | DB instance (`db_instance`) | a listener on its endpoint port only |
 //! | gateway VPC endpoint (`vpc_endpoint`, IPv4) | an `available` endpoint is a link from its VPC's router to an "aws-service" namespace holding every address of its service's prefix list (a `local` route per CIDR), answering TCP 80 and 443; its prefix-list routes become one route per CIDR over that link; replies are delivered by local routes |
+//! | Network Load Balancer (`load_balancer`, TCP listeners, no security groups, healthy targets) | each node's namespace forwards a listener's port to the targets in turn (DNAT; also SNAT to the node when the client's address is not preserved) and answers nothing itself; the VPC router sends replies to preserved clients back through the node (a conntrack mark and a route by it); cross-zone per its attribute |
 //! | interface VPC endpoint (`vpc_endpoint`) | its ENI's namespace, plus a filter that lets in only TCP to the service's ports (443 for AWS services), dropping the rest silently; nothing when the endpoint is not `available` |
 //! | internet gateway (`internet_gateway`) | a veth from the VPC router to one "internet" namespace; the gateway's one-to-one NAT between an ENI's public and private address on the router's gateway link (so NACLs and groups see private addresses); traffic in from the gateway is delivered by local routes; the internet drops what it cannot route |
 //! | egress-only internet gateway (`internet_gateway`) | the same link, and a conntrack filter on the router: IPv6 in from the internet passes only as part of a connection started inside |
@@ -38,6 +39,7 @@
 mod db_instance;
 mod host;
 mod internet_gateway;
+mod load_balancer;
 mod network_acl;
 mod network_interface;
 mod nftables;
@@ -103,6 +105,8 @@ pub struct Lab {
     customer: Vec<(String, Vec<ipnet::Ipv4Net>)>,
     /// The gateway VPC endpoints and their "aws-service" namespaces.
     endpoints: vpc_endpoint::GatewayEndpoints,
+    /// The Network Load Balancers built, and what each node forwards to.
+    balancers: load_balancer::Balancers,
 }
 
 /// Why a snapshot cannot be rebuilt faithfully: a collection absent, or a
@@ -158,6 +162,7 @@ impl Lab {
             vpn: vpn_gateway::VpnLinks::default(),
             customer: Vec::new(),
             endpoints: vpc_endpoint::GatewayEndpoints::default(),
+            balancers: load_balancer::Balancers::default(),
         };
         let routers: Vec<String> = (0..idx.vpcs.len()).map(|v| format!("{tag}r{v}")).collect();
         lab.routers = routers.clone();
@@ -255,6 +260,14 @@ impl Lab {
             script.push_str(&gateways.nat_script(v));
             lab.ns.nft(&routers[v], &script).context("network ACLs")?;
         }
+        lab.balancers = load_balancer::build(
+            &lab.ns,
+            snap,
+            &idx,
+            &lab.enis,
+            &routers,
+            &mut lab.unsupported,
+        )?;
         Ok(lab)
     }
 
@@ -313,6 +326,16 @@ impl Lab {
                     .flatten()
             })
             .or(self.internet.as_deref())
+    }
+
+    /// True when load balancer `arn` was built (`load_balancer.rs`).
+    pub fn load_balancer_built(&self, arn: &str) -> bool {
+        self.balancers.built.contains(arn)
+    }
+
+    /// What load balancer node `eni` forwards to: (target ENI, port).
+    pub fn load_balancer_targets(&self, eni: &str) -> Option<&[(String, u16)]> {
+        self.balancers.targets.get(eni).map(Vec::as_slice)
     }
 
     /// True when gateway VPC endpoint `vpce` was built (its service's

@@ -1,0 +1,292 @@
+//! Network Load Balancers, on the lab's own reading of the snapshot: each
+//! node (the ENI described `ELB net/<name>/<id>`) forwards what arrives on
+//! a TCP listener's port to the registered targets, in turn, by DNAT in its
+//! namespace; the node itself answers nothing. With the client's address
+//! preserved (instance targets) the target sees the client, and the VPC
+//! router sends the target's replies back through the node (a conntrack
+//! mark set on what the node forwards, and a route by that mark), as the
+//! load balancer carries them; without it (IP targets over TCP) the node
+//! also rewrites the source to its own address. Targets in another zone
+//! get nothing unless cross-zone load balancing is on.
+//!
+//! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-listeners.html>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/how-elastic-load-balancing-works.html#cross-zone-load-balancing>.
+//!
+//! Not built (their flows are not probed): Application Load Balancers (an
+//! HTTP proxy the handshake probe cannot judge), load balancers with
+//! security groups, UDP listeners, and target groups with a target that is
+//! not healthy.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write;
+use std::net::Ipv4Addr;
+
+use anyhow::{Context, Result};
+use netpath_model::{LoadBalancer, Snapshot};
+
+use super::network_interface::LabEni;
+use super::snapshot_index::SnapshotIndex;
+use crate::netns::Namespaces;
+
+/// The load balancers built, and what each node forwards to.
+#[derive(Default)]
+pub(super) struct Balancers {
+    /// ARNs of the load balancers built.
+    pub built: BTreeSet<String>,
+    /// Per node ENI: (target ENI, target port) it forwards to.
+    pub targets: HashMap<String, Vec<(String, u16)>>,
+}
+
+/// The instance or IP target `id` as (ENI id, its lab ENI).
+fn target_eni<'l>(
+    snap: &Snapshot,
+    enis: &'l HashMap<String, LabEni>,
+    id: &str,
+) -> Option<(String, &'l LabEni)> {
+    let ip: Ipv4Addr = match id.parse() {
+        Ok(ip) => ip,
+        Err(_) => {
+            snap.instances
+                .iter()
+                .flatten()
+                .find(|i| i.instance_id == id)?
+                .private_ip_address?
+        }
+    };
+    enis.iter()
+        .find(|(_, e)| e.ip == ip)
+        .map(|(k, e)| (k.clone(), e))
+}
+
+/// Why `lb` is not built, or `None` when it is one the lab builds.
+fn unsupported_kind(lb: &LoadBalancer) -> Option<String> {
+    if lb.load_balancer_type != "network" {
+        return Some(format!(
+            "{} load balancer {}",
+            lb.load_balancer_type, lb.load_balancer_name
+        ));
+    }
+    if !lb.security_groups.is_empty() {
+        return Some(format!(
+            "load balancer {} with security groups",
+            lb.load_balancer_name
+        ));
+    }
+    if !matches!(lb.state.as_str(), "active" | "active_impaired") {
+        return Some(format!(
+            "load balancer {} in state {}",
+            lb.load_balancer_name, lb.state
+        ));
+    }
+    None
+}
+
+/// Builds every Network Load Balancer the lab can (see the module docs);
+/// the rest go to `unsupported`. `routers[v]` is VPC `v`'s router.
+///
+/// Errors: a failing `ip`, `sysctl` or `nft` command.
+pub(super) fn build(
+    ns: &Namespaces,
+    snap: &Snapshot,
+    idx: &SnapshotIndex,
+    enis: &HashMap<String, LabEni>,
+    routers: &[String],
+    unsupported: &mut BTreeSet<String>,
+) -> Result<Balancers> {
+    let mut out = Balancers::default();
+    let mut mark = 0x100u32;
+    for lb in snap.load_balancers.iter().flatten() {
+        if let Some(why) = unsupported_kind(lb) {
+            unsupported.insert(why);
+            continue;
+        }
+        let Some(tail) = lb
+            .load_balancer_arn
+            .split_once(":loadbalancer/")
+            .map(|(_, t)| t)
+        else {
+            continue;
+        };
+        let description = format!("ELB {tail}");
+        let cross = snap
+            .load_balancer_attributes
+            .iter()
+            .flatten()
+            .find(|a| a.load_balancer_arn == lb.load_balancer_arn)
+            .and_then(|a| a.attributes.get("load_balancing.cross_zone.enabled"))
+            .is_some_and(|v| v == "true");
+        // (listener port, [(target ENI id, target lab ENI, target port)], preserve)
+        let mut rules = Vec::new();
+        let mut ok = true;
+        for l in snap
+            .load_balancer_listeners
+            .iter()
+            .flatten()
+            .filter(|l| l.load_balancer_arn == lb.load_balancer_arn)
+        {
+            let tgs: Vec<&String> = l
+                .default_actions
+                .iter()
+                .filter(|a| a.action_type == "forward")
+                .flat_map(|a| a.target_group_arns.iter())
+                .collect();
+            if l.protocol != "TCP" || tgs.len() != 1 {
+                ok = false;
+                break;
+            }
+            let tg = snap
+                .target_groups
+                .iter()
+                .flatten()
+                .find(|t| &t.target_group_arn == tgs[0]);
+            let health = snap
+                .target_health
+                .iter()
+                .flatten()
+                .find(|h| &h.target_group_arn == tgs[0]);
+            let (Some(tg), Some(health)) = (tg, health) else {
+                ok = false;
+                break;
+            };
+            let preserve = tg.target_type == "instance";
+            let mut targets = Vec::new();
+            for t in &health.targets {
+                match t.state.as_str() {
+                    "unused" | "draining" => continue,
+                    "healthy" | "unavailable" => {}
+                    _ => ok = false,
+                }
+                let (Some((id, e)), Some(port)) =
+                    (target_eni(snap, enis, &t.id), t.port.or(tg.port))
+                else {
+                    ok = false;
+                    continue;
+                };
+                targets.push((id, e, port));
+            }
+            rules.push((l.port, targets, preserve));
+        }
+        if !ok {
+            unsupported.insert(format!(
+                "load balancer {} (a listener, target group or target the lab does not build)",
+                lb.load_balancer_name
+            ));
+            continue;
+        }
+        for (node_id, node) in enis.iter().filter(|(id, _)| {
+            snap.network_interfaces
+                .iter()
+                .flatten()
+                .any(|e| &e.network_interface_id == *id && e.description == description)
+        }) {
+            let zone = |subnet: &str| {
+                idx.subnet_index
+                    .get(subnet)
+                    .and_then(|&s| idx.subnets[s].availability_zone.clone())
+            };
+            let node_zone = zone(&node.subnet_id);
+            let mut script = String::from(
+                "table ip lb {\n  chain pre {\n    type nat hook prerouting priority dstnat;\n",
+            );
+            let mut post = String::new();
+            let mut forwards = Vec::new();
+            for (port, targets, preserve) in &rules {
+                let here: Vec<&(String, &LabEni, u16)> = targets
+                    .iter()
+                    .filter(|(_, e, _)| cross || zone(&e.subnet_id) == node_zone)
+                    .collect();
+                forwards.extend(here.iter().map(|(id, _, p)| (id.clone(), *p)));
+                let to = match here.as_slice() {
+                    [] => continue,
+                    [(_, e, p)] => format!("dnat to {}:{p}", e.ip),
+                    many => format!(
+                        "dnat to numgen inc mod {} map {{ {} }}",
+                        many.len(),
+                        many.iter()
+                            .enumerate()
+                            .map(|(i, (_, e, p))| format!("{i} : {} . {p}", e.ip))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                let _ = writeln!(script, "    ip daddr {} tcp dport {port} {to}", node.ip);
+                if !preserve {
+                    let _ = writeln!(
+                        post,
+                        "    ct status dnat ct original proto-dst {port} masquerade"
+                    );
+                }
+            }
+            script.push_str("  }\n");
+            if !post.is_empty() {
+                let _ = write!(
+                    script,
+                    "  chain post {{\n    type nat hook postrouting priority srcnat;\n{post}  }}\n"
+                );
+            }
+            script.push_str("}\n");
+            // The node itself answers nothing.
+            let _ = write!(
+                script,
+                "table inet lbnode {{\n  chain in {{\n    type filter hook input priority 10; policy accept;\n    ip daddr {} meta l4proto {{ tcp, udp }} ct state new drop\n  }}\n}}\n",
+                node.ip
+            );
+            ns.sysctl(
+                &node.ns,
+                &[
+                    "net.ipv4.ip_forward=1",
+                    "net.ipv4.conf.all.rp_filter=0",
+                    "net.ipv4.conf.all.send_redirects=0",
+                    "net.ipv4.conf.eth0.send_redirects=0",
+                ],
+            )?;
+            ns.nft(&node.ns, &script)
+                .with_context(|| format!("load balancer node {node_id}"))?;
+            // Replies to what the node forwarded with the client's address
+            // go back through the node.
+            if rules.iter().any(|(_, _, p)| *p) {
+                let v = idx
+                    .subnet_index
+                    .get(node.subnet_id.as_str())
+                    .and_then(|&s| idx.vpc_index.get(idx.subnets[s].vpc_id.as_str()))
+                    .copied()
+                    .context("the node's VPC")?;
+                let b = idx.subnet_index[node.subnet_id.as_str()];
+                let mac = mac_of(&node.ns)?;
+                mark += 1;
+                let table = 20_000 + mark;
+                ns.nft(
+                    &routers[v],
+                    &format!(
+                        "table ip lbmark{mark} {{\n  chain pre {{\n    type filter hook prerouting priority mangle;\n    ether saddr {mac} ip saddr != {} ct state new ct mark set {mark}\n    ct direction reply ct mark {mark} meta mark set {mark}\n  }}\n}}\n",
+                        node.ip
+                    ),
+                )?;
+                ns.ip_batch(
+                    &routers[v],
+                    &[
+                        format!("rule add fwmark {mark} lookup {table} priority 50"),
+                        format!("route add default via {} dev b{b} table {table}", node.ip),
+                    ],
+                )?;
+            }
+            out.targets.insert(node_id.clone(), forwards);
+        }
+        out.built.insert(lb.load_balancer_arn.clone());
+    }
+    Ok(out)
+}
+
+/// The MAC address of `eth0` in namespace `ns`.
+fn mac_of(ns: &str) -> Result<String> {
+    let out = std::process::Command::new("ip")
+        .args(["-n", ns, "-j", "link", "show", "eth0"])
+        .output()
+        .context("ip link show")?;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).context("ip -j link")?;
+    v[0]["address"]
+        .as_str()
+        .map(str::to_string)
+        .context("eth0 has no address")
+}
