@@ -10,6 +10,7 @@ use std::time::Duration;
 use netpath_collect::{collect, CollectOptions, Progress, OPERATIONS};
 use netpath_engine::{explain, ExplainOptions, Topology, Verdict};
 use netpath_model::Snapshot;
+use support::net::with_test_env;
 use support::{build_world, moto, proxy, Faults, World};
 
 fn options(endpoint: &str) -> CollectOptions {
@@ -26,18 +27,6 @@ fn options(endpoint: &str) -> CollectOptions {
 
 fn quiet() -> Arc<dyn Fn(Progress) + Send + Sync> {
     Arc::new(|_| {})
-}
-
-fn with_test_env() {
-    // Dummy credentials for the emulator; no user profile may leak in.
-    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/netpath-test-config");
-    std::env::set_var(
-        "AWS_SHARED_CREDENTIALS_FILE",
-        "/nonexistent/netpath-test-credentials",
-    );
 }
 
 fn verdict(
