@@ -26,6 +26,12 @@ use netpath_model::{
 pub struct LoadBalancers<'a> {
     by_arn: HashMap<&'a str, &'a LoadBalancer>,
     by_tail: HashMap<&'a str, &'a LoadBalancer>,
+    /// By DNS name, lowercased.
+    by_dns: HashMap<String, &'a LoadBalancer>,
+    /// By name: the one with the smallest ARN when several share it.
+    by_name: HashMap<&'a str, &'a LoadBalancer>,
+    /// Each load balancer's nodes (its ENIs), by ARN.
+    nodes: HashMap<&'a str, Vec<&'a NetworkInterface>>,
     listeners: HashMap<&'a str, Vec<&'a Listener>>,
     attributes: HashMap<&'a str, &'a std::collections::BTreeMap<String, String>>,
     target_groups: HashMap<&'a str, &'a TargetGroup>,
@@ -51,6 +57,25 @@ impl<'a> LoadBalancers<'a> {
             out.by_arn.insert(lb.load_balancer_arn.as_str(), lb);
             if let Some(t) = lb.arn_tail() {
                 out.by_tail.insert(t, lb);
+            }
+            if let Some(d) = &lb.dns_name {
+                out.by_dns.insert(d.to_ascii_lowercase(), lb);
+            }
+            out.by_name
+                .entry(lb.load_balancer_name.as_str())
+                .and_modify(|x| {
+                    if lb.load_balancer_arn < x.load_balancer_arn {
+                        *x = lb;
+                    }
+                })
+                .or_insert(lb);
+        }
+        for e in s.network_interfaces.iter().flatten() {
+            if let Some(lb) = out.of_network_interface(e) {
+                out.nodes
+                    .entry(lb.load_balancer_arn.as_str())
+                    .or_default()
+                    .push(e);
             }
         }
         for l in s.load_balancer_listeners.iter().flatten() {
@@ -78,6 +103,23 @@ impl<'a> LoadBalancers<'a> {
     /// The load balancer `arn`.
     pub fn get(&self, arn: &str) -> Option<&'a LoadBalancer> {
         self.by_arn.get(arn).copied()
+    }
+
+    /// The load balancer `r` names: its ARN or DNS name (with or without
+    /// `dualstack.` and a trailing dot), or, with `by_name`, its name.
+    pub fn find(&self, r: &str, by_name: bool) -> Option<&'a LoadBalancer> {
+        let dns = r.trim_end_matches('.').to_ascii_lowercase();
+        let dns = dns.strip_prefix("dualstack.").unwrap_or(&dns);
+        self.get(r)
+            .or_else(|| self.by_dns.get(dns).copied())
+            .or_else(|| by_name.then(|| self.by_name.get(r).copied()).flatten())
+    }
+
+    /// The nodes (ENIs) of `lb` in the snapshot.
+    pub fn nodes(&self, lb: &LoadBalancer) -> &[&'a NetworkInterface] {
+        self.nodes
+            .get(lb.load_balancer_arn.as_str())
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Every load balancer, by ARN.

@@ -4,25 +4,10 @@
 //! answers with each of them, so the answer covers each
 //! (<https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html#dns-name>).
 
-use netpath_model::{LoadBalancer, NetworkInterface};
+use netpath_model::LoadBalancer;
 
 use super::{eni_endpoint, Endpoint, ResolveError};
 use crate::topology::Topology;
-
-/// The load balancer `r` names, by ARN or DNS name (`by_name` false) or
-/// also by name.
-pub(super) fn find<'a>(topo: &Topology<'a>, r: &str, by_name: bool) -> Option<&'a LoadBalancer> {
-    let dns = r.trim_end_matches('.').to_ascii_lowercase();
-    let dns = dns.strip_prefix("dualstack.").unwrap_or(&dns);
-    topo.load_balancers.get(r).or_else(|| {
-        topo.load_balancers.all().into_iter().find(|lb| {
-            lb.dns_name
-                .as_deref()
-                .is_some_and(|d| d.eq_ignore_ascii_case(dns))
-                || (by_name && lb.load_balancer_name == r)
-        })
-    })
-}
 
 /// The endpoint of load balancer `lb`: its nodes' ENIs.
 ///
@@ -34,17 +19,7 @@ pub(super) fn endpoint<'a>(
     lb: &'a LoadBalancer,
     v6: bool,
 ) -> Result<Endpoint<'a>, ResolveError> {
-    let enis: Vec<&'a NetworkInterface> = topo
-        .snapshot
-        .network_interfaces
-        .iter()
-        .flatten()
-        .filter(|e| {
-            topo.load_balancers
-                .of_network_interface(e)
-                .is_some_and(|x| std::ptr::eq(x, lb))
-        })
-        .collect();
+    let enis = topo.load_balancers.nodes(lb);
     let Some(first) = enis.first() else {
         return Err(ResolveError::Unplaceable {
             reference: r.to_string(),

@@ -406,7 +406,7 @@ pub fn resolve_in<'a>(
     if let Some(ep) = onprem_endpoint(topo, r)? {
         return Ok(ep);
     }
-    if let Some(lb) = load_balancer::find(topo, r, false) {
+    if let Some(lb) = topo.load_balancers.find(r, false) {
         return load_balancer::endpoint(topo, r, lb, v6);
     }
     match reference::canonical(r) {
@@ -478,7 +478,7 @@ pub fn resolve_in<'a>(
         found = Some(eni_endpoint(topo, r, eni, None, v6));
     }
     if candidates.is_empty() {
-        if let Some(lb) = load_balancer::find(topo, r, true) {
+        if let Some(lb) = topo.load_balancers.find(r, true) {
             return load_balancer::endpoint(topo, r, lb, v6);
         }
         if let Some(ep) = vpc_endpoint::service_endpoint(topo, r, prefer_vpc, v6)? {
