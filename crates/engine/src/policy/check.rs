@@ -358,16 +358,11 @@ impl Checker<'_, '_> {
     ) -> (usize, Vec<Violation>, usize) {
         let (mut flows, mut v, mut failed) = (0, Vec::new(), 0);
         for e in crate::reach::load_balancer::exposure(self.topo, None) {
-            for t in &e.exposed_targets {
-                let (id, rest) = t.split_once(':').unwrap_or((t.as_str(), ""));
-                let Some(d) = dsts.iter().find(|d| d.name == id) else {
+            for (id, port) in &e.targets {
+                let Some(d) = dsts.iter().find(|d| &d.name == id) else {
                     continue;
                 };
-                let port: u16 = rest
-                    .split(' ')
-                    .next()
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or(e.port);
+                let port = port.unwrap_or(e.port);
                 if ports.is_some_and(|r| !r.iter().any(|r| r.from <= port && port <= r.to)) {
                     continue;
                 }

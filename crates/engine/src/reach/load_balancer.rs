@@ -32,6 +32,9 @@ pub struct LoadBalancerExposure {
     pub verdict: Verdict,
     /// The targets that take the connection (`i-…:8080`), with their names.
     pub exposed_targets: Vec<String>,
+    /// The same targets as (id, port), for `check`.
+    #[serde(skip)]
+    pub(crate) targets: Vec<(String, Option<u16>)>,
     /// Why not, or what is missing, when not every target takes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -62,6 +65,7 @@ pub(crate) fn exposure(topo: &Topology, port: Option<u16>) -> Vec<LoadBalancerEx
                 port: l.port,
                 verdict: Verdict::Unknown,
                 exposed_targets: Vec::new(),
+                targets: Vec::new(),
                 note: None,
             };
             let opts = ExplainOptions {
@@ -88,6 +92,7 @@ pub(crate) fn exposure(topo: &Topology, port: Option<u16>) -> Vec<LoadBalancerEx
                                 t.target,
                                 t.port.map_or("?".into(), |p| p.to_string())
                             ));
+                            e.targets.push((t.target.clone(), t.port));
                         }
                     }
                     e.note = match (&x.blocking, x.verdict) {
