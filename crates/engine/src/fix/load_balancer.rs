@@ -83,10 +83,10 @@ impl FixContext<'_, '_> {
 
     /// Advice for a load balancer with no listener on the flow's port
     /// (`h` is its hop): the ports it listens on, or the listener to add.
-    pub(super) fn no_listener_advice(&self, h: &Hop) -> (String, Option<String>) {
+    pub(super) fn no_listener_advice(&self, h: &Hop) -> String {
         let lbs = &self.topo.load_balancers;
         let Some(lb) = lbs.get(&h.component) else {
-            return (h.detail.clone(), None);
+            return h.detail.clone();
         };
         let listeners = lbs.listeners(lb);
         let ports = listeners
@@ -94,36 +94,24 @@ impl FixContext<'_, '_> {
             .map(|l| format!("{} {}", l.protocol, l.port))
             .collect::<Vec<_>>()
             .join(", ");
-        let tg = listeners
+        let forwards = listeners
             .iter()
             .flat_map(|l| l.default_actions.iter())
-            .flat_map(|a| a.target_group_arns.iter())
-            .next();
-        let proto = if lb.is_network() {
-            self.flow.protocol.to_string().to_uppercase()
-        } else {
-            "HTTP".to_string()
-        };
+            .any(|a| !a.target_group_arns.is_empty());
         let port = self.flow.port;
-        match tg {
-            Some(tg) => (
-                format!(
-                    "connect to {} on a port it listens on ({ports}), or add a listener on {port} (advice: a new listener is seen by every client)",
-                    lb.load_balancer_name
-                ),
-                Some(format!(
-                    "aws elbv2 create-listener --load-balancer-arn {} --protocol {proto} --port {port} --default-actions Type=forward,TargetGroupArn={tg}",
-                    lb.load_balancer_arn
-                )),
-            ),
-            None => (
-                format!(
-                    "{} has no listener on {port}{}: add one forwarding to the target group that serves it",
-                    lb.load_balancer_name,
-                    if ports.is_empty() { String::new() } else { format!(" (it listens on {ports})") }
-                ),
-                None,
-            ),
+        // Advice only: a new listener is seen by every client, so netpath
+        // proposes no command for it.
+        if forwards {
+            format!(
+                "connect to {} on a port it listens on ({ports}), or add a listener on {port} (advice: a new listener is seen by every client)",
+                lb.load_balancer_name
+            )
+        } else {
+            format!(
+                "{} has no listener on {port}{}: add one forwarding to the target group that serves it",
+                lb.load_balancer_name,
+                if ports.is_empty() { String::new() } else { format!(" (it listens on {ports})") }
+            )
         }
     }
 }

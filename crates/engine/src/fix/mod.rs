@@ -414,7 +414,7 @@ impl FixContext<'_, '_> {
                 None => (h.detail.clone(), None),
             },
             (HopKind::LoadBalancer, ExplanationCode::NetpathLoadBalancerNoListener) => {
-                self.no_listener_advice(h)
+                (self.no_listener_advice(h), None)
             }
             (HopKind::VpcEndpoint, ExplanationCode::NetpathVpcEndpointPortNotServed) => {
                 (self.endpoint_port_advice(h), None)
