@@ -485,8 +485,7 @@ impl Accumulator {
         for g in raw {
             listeners.extend(g.into_listeners(path)?);
         }
-        self.record_origins("LoadBalancerListeners", listeners.len());
-        push_all(&mut self.snap.load_balancer_listeners, listeners);
+        self.push_listeners(listeners);
         Ok(())
     }
 
@@ -504,9 +503,15 @@ impl Accumulator {
             .into_iter()
             .map(|l| l.into_model(path, None))
             .collect::<Result<Vec<_>, _>>()?;
+        self.push_listeners(listeners);
+        Ok(())
+    }
+
+    /// Adds listeners read under either key, their origins recorded under
+    /// `LoadBalancerListeners`, the one the deduplication reads.
+    fn push_listeners(&mut self, listeners: Vec<crate::resources::Listener>) {
         self.record_origins("LoadBalancerListeners", listeners.len());
         push_all(&mut self.snap.load_balancer_listeners, listeners);
-        Ok(())
     }
 
     /// The reader of `Reservations`: instances, and the interfaces embedded
