@@ -14,10 +14,7 @@ use super::aws_cli::{
     AwsItem, RawEgressOnlyInternetGateway, RawInternetGateway, RawNatGateway, RawPeering,
     RawPrefixList, RawRouteTable, RawSubnet, RawVpc,
 };
-use super::aws_cli_elb::{
-    RawLbAttributes, RawListener, RawListenerGroup, RawLoadBalancer, RawTargetGroup,
-    RawTargetGroupHealth,
-};
+use super::aws_cli_elb::{RawLbAttributes, RawLoadBalancer, RawTargetGroup, RawTargetGroupHealth};
 use super::aws_cli_endpoints::RawVpcEndpoint;
 use super::aws_cli_hosts::{reservations, RawDbInstance, RawNetworkInterface, RawReservation};
 use super::aws_cli_rules::{RawNetworkAcl, RawSecurityGroup};
@@ -45,7 +42,7 @@ pub(super) struct TopLevelKey {
     /// The key, e.g. `Vpcs`.
     pub(super) key: &'static str,
     /// The id field of each item, naming it in errors (`VpcId`).
-    id_field: &'static str,
+    pub(super) id_field: &'static str,
     /// The read-only API call that produces it, as the engine names a
     /// collection gap (`ec2:DescribeVpcs`).
     pub(super) operation: &'static str,
@@ -314,7 +311,7 @@ pub(super) struct Accumulator {
     prefix_list_entries: Vec<(String, Vec<ipnet::IpNet>)>,
 }
 
-fn push_all<T>(slot: &mut Option<Vec<T>>, items: Vec<T>) {
+pub(super) fn push_all<T>(slot: &mut Option<Vec<T>>, items: Vec<T>) {
     slot.get_or_insert_with(Vec::new).extend(items);
 }
 
@@ -329,7 +326,7 @@ impl Accumulator {
     }
 
     /// Deserializes every element of the array `value` (the content of `key`).
-    fn items<R: DeserializeOwned>(
+    pub(super) fn items<R: DeserializeOwned>(
         &mut self,
         path: &Path,
         key: &str,
@@ -444,7 +441,7 @@ impl Accumulator {
 
     /// Records that the next `n` items of `key`'s collection come from the
     /// file being read (the last of `files`), for naming duplicates.
-    fn record_origins(&mut self, key: &'static str, n: usize) {
+    pub(super) fn record_origins(&mut self, key: &'static str, n: usize) {
         let file = self.files.len().saturating_sub(1);
         self.origins
             .entry(key)
@@ -469,49 +466,6 @@ impl Accumulator {
         self.record_origins(kind.key, models.len());
         push_all(R::slot(&mut self.snap), models);
         Ok(())
-    }
-
-    /// The reader of `LoadBalancerListeners` (Batfish's layout: per load
-    /// balancer, its ARN and its `Listeners`).
-    fn add_listener_groups(
-        &mut self,
-        path: &Path,
-        kind: &TopLevelKey,
-        value: &str,
-        _: Option<&str>,
-    ) -> Result<(), ModelError> {
-        let raw: Vec<RawListenerGroup> = self.items(path, kind.key, value, kind.id_field)?;
-        let mut listeners = Vec::new();
-        for g in raw {
-            listeners.extend(g.into_listeners(path)?);
-        }
-        self.push_listeners(listeners);
-        Ok(())
-    }
-
-    /// The reader of `Listeners` (`aws elbv2 describe-listeners` output as
-    /// it is), into the same collection as `LoadBalancerListeners`.
-    fn add_listeners(
-        &mut self,
-        path: &Path,
-        kind: &TopLevelKey,
-        value: &str,
-        _: Option<&str>,
-    ) -> Result<(), ModelError> {
-        let raw: Vec<RawListener> = self.items(path, kind.key, value, kind.id_field)?;
-        let listeners = raw
-            .into_iter()
-            .map(|l| l.into_model(path, None))
-            .collect::<Result<Vec<_>, _>>()?;
-        self.push_listeners(listeners);
-        Ok(())
-    }
-
-    /// Adds listeners read under either key, their origins recorded under
-    /// `LoadBalancerListeners`, the one the deduplication reads.
-    fn push_listeners(&mut self, listeners: Vec<crate::resources::Listener>) {
-        self.record_origins("LoadBalancerListeners", listeners.len());
-        push_all(&mut self.snap.load_balancer_listeners, listeners);
     }
 
     /// The reader of `Reservations`: instances, and the interfaces embedded
