@@ -152,48 +152,6 @@ impl<'a> LoadBalancers<'a> {
         self.health.get(arn).copied()
     }
 
-    /// What the flows to a node of `lb` consult beyond the node itself, for
-    /// `diff`: (ids: the load balancer, its listeners and target groups,
-    /// every registered target and its ENIs and groups; the targets'
-    /// subnets, whose network ACLs and route tables the caller adds).
-    pub(crate) fn footprint(
-        &self,
-        topo: &crate::topology::Topology<'a>,
-        lb: &LoadBalancer,
-    ) -> (Vec<String>, Vec<String>) {
-        let mut ids = vec![lb.load_balancer_arn.clone()];
-        let mut subnets = Vec::new();
-        for l in self.listeners(lb) {
-            ids.push(l.listener_arn.clone());
-            for a in &l.default_actions {
-                for tg in &a.target_group_arns {
-                    ids.push(tg.clone());
-                    for t in self.health(tg).iter().flat_map(|h| h.targets.iter()) {
-                        ids.push(t.id.clone());
-                        let enis: Vec<&NetworkInterface> = match topo.instance(&t.id) {
-                            Some(i) => i
-                                .network_interface_ids
-                                .iter()
-                                .filter_map(|e| topo.eni(e))
-                                .collect(),
-                            None => {
-                                t.id.parse::<std::net::IpAddr>()
-                                    .map(|ip| topo.enis_with_private_ip(ip).to_vec())
-                                    .unwrap_or_default()
-                            }
-                        };
-                        for e in enis {
-                            ids.push(e.network_interface_id.clone());
-                            ids.extend(e.groups.iter().cloned());
-                            subnets.push(e.subnet_id.clone());
-                        }
-                    }
-                }
-            }
-        }
-        (ids, subnets)
-    }
-
     /// True when a node of `lb` sends to targets in every enabled zone.
     pub fn cross_zone(&self, lb: &LoadBalancer) -> bool {
         if lb.is_application() {

@@ -150,7 +150,7 @@ pub(super) fn load_balancer_footprint(
         else {
             continue;
         };
-        let (ids, subnets) = topo.load_balancers.footprint(topo, lb);
+        let (ids, subnets) = lb_targets(topo, lb);
         out.extend(ids);
         for sid in subnets {
             out.extend(
@@ -164,6 +164,42 @@ pub(super) fn load_balancer_footprint(
         }
     }
     out
+}
+
+/// What the flows to a node of `lb` consult beyond the node itself: (ids:
+/// the load balancer, its listeners and target groups, every registered
+/// target and its ENIs and groups; the targets' subnets).
+fn lb_targets(topo: &Topology, lb: &netpath_model::LoadBalancer) -> (Vec<String>, Vec<String>) {
+    let lbs = &topo.load_balancers;
+    let mut ids = vec![lb.load_balancer_arn.clone()];
+    let mut subnets = Vec::new();
+    for l in lbs.listeners(lb) {
+        ids.push(l.listener_arn.clone());
+        for tg in l.default_actions.iter().flat_map(|a| &a.target_group_arns) {
+            ids.push(tg.clone());
+            for t in lbs.health(tg).iter().flat_map(|h| h.targets.iter()) {
+                ids.push(t.id.clone());
+                let enis: Vec<&netpath_model::NetworkInterface> = match topo.instance(&t.id) {
+                    Some(i) => i
+                        .network_interface_ids
+                        .iter()
+                        .filter_map(|e| topo.eni(e))
+                        .collect(),
+                    None => {
+                        t.id.parse::<std::net::IpAddr>()
+                            .map(|ip| topo.enis_with_private_ip(ip).to_vec())
+                            .unwrap_or_default()
+                    }
+                };
+                for e in enis {
+                    ids.push(e.network_interface_id.clone());
+                    ids.extend(e.groups.iter().cloned());
+                    subnets.push(e.subnet_id.clone());
+                }
+            }
+        }
+    }
+    (ids, subnets)
 }
 
 /// The components the flows of an end in subnet `sid` consult: the
