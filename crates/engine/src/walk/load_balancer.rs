@@ -389,24 +389,9 @@ impl<'a> Walker<'_, 'a> {
             sp.addr = client.clone();
         }
         let src = Endpoint::node(&lb.load_balancer_name);
-        let mut w = Walker {
-            topo,
-            flow: &flow,
-            hosts: self.hosts,
-            hops: Vec::new(),
-            steps: Vec::new(),
-            delivered: false,
-            answers: Vec::new(),
-            peering_depth: 0,
-            lb_depth: self.lb_depth + 1,
-            lb_leg: Some(preserve),
-        };
+        let mut w = Walker::new(topo, &flow, self.hosts, self.lb_depth + 1, Some(preserve));
         w.walk_from_eni(&src, &sp, &dst, Some(&dp));
-        if w.delivered {
-            w.return_path();
-            w.answers_on_the_way_back();
-        }
-        let mut hops = w.hops;
+        let mut hops = w.finish();
         let who = format!("{} → {label}", lb.load_balancer_name);
         let leg = LoadBalancerLeg {
             load_balancer: lb.load_balancer_name.clone(),

@@ -114,18 +114,7 @@ pub fn walk<'a>(
     dp: Option<&Placement<'a>>,
     hosts: &[netpath_model::host::HostFacts],
 ) -> Vec<Hop> {
-    let mut w = Walker {
-        topo,
-        flow,
-        hosts,
-        hops: Vec::new(),
-        steps: Vec::new(),
-        delivered: false,
-        answers: Vec::new(),
-        peering_depth: 0,
-        lb_depth: 0,
-        lb_leg: None,
-    };
+    let mut w = Walker::new(topo, flow, hosts, 0, None);
     match sp {
         Some(sp) => w.walk_from_eni(src, sp, dst, dp),
         None => {
@@ -135,11 +124,7 @@ pub fn walk<'a>(
             }
         }
     }
-    if w.delivered && flow.expects_reply {
-        w.return_path();
-        w.answers_on_the_way_back();
-    }
-    w.hops
+    w.finish()
 }
 
 /// How a request reached the destination's subnet.
@@ -184,6 +169,39 @@ struct Walker<'t, 'a> {
 }
 
 impl<'t, 'a> Walker<'t, 'a> {
+    /// A walk of `flow` not yet begun, `lb_depth` load balancers deep
+    /// (`lb_leg`: see the field).
+    fn new(
+        topo: &'t Topology<'a>,
+        flow: &'t Flow,
+        hosts: &'t [netpath_model::host::HostFacts],
+        lb_depth: usize,
+        lb_leg: Option<bool>,
+    ) -> Walker<'t, 'a> {
+        Walker {
+            topo,
+            flow,
+            hosts,
+            hops: Vec::new(),
+            steps: Vec::new(),
+            delivered: false,
+            answers: Vec::new(),
+            peering_depth: 0,
+            lb_depth,
+            lb_leg,
+        }
+    }
+
+    /// Ends the walk: the way back, when the request was delivered and
+    /// expects a reply, then every hop.
+    fn finish(mut self) -> Vec<Hop> {
+        if self.delivered && self.flow.expects_reply {
+            self.return_path();
+            self.answers_on_the_way_back();
+        }
+        self.hops
+    }
+
     fn push(&mut self, mut h: Hop, code: ExplanationCode) {
         if matches!(h.decision, Decision::Deny | Decision::Partial) {
             h.code = Some(code);
