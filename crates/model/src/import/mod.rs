@@ -43,6 +43,7 @@ mod aws_cli_rules;
 mod aws_cli_transit;
 mod aws_cli_vpn;
 mod dedupe;
+mod elb_listeners;
 
 use std::path::{Path, PathBuf};
 
