@@ -174,12 +174,13 @@ pub(super) fn build(
             ));
             continue;
         }
-        for (node_id, node) in enis.iter().filter(|(id, _)| {
-            snap.network_interfaces
-                .iter()
-                .flatten()
-                .any(|e| &e.network_interface_id == *id && e.description == description)
-        }) {
+        let nodes = snap
+            .network_interfaces
+            .iter()
+            .flatten()
+            .filter(|e| e.description == description)
+            .filter_map(|e| enis.get_key_value(&e.network_interface_id));
+        for (node_id, node) in nodes {
             let zone = |subnet: &str| {
                 idx.subnet_index
                     .get(subnet)
