@@ -16,7 +16,7 @@ use netpath_model::{Imported, Snapshot, Warning};
 use crate::args::LiveArgs;
 
 impl LiveArgs {
-    fn options(&self) -> CollectOptions {
+    pub(crate) fn options(&self) -> CollectOptions {
         CollectOptions {
             profile: self.profile.clone(),
             regions: self.regions.clone(),
@@ -56,6 +56,7 @@ pub fn collect_live(args: &LiveArgs) -> anyhow::Result<Snapshot> {
                 Err(e) => b.println(format!("netpath: {operation} in {region} failed: {e}")),
             }
         }
+        _ => {}
     });
     let opts = args.options();
     let snap = runtime()?.block_on(collect(&opts, progress));
@@ -63,7 +64,7 @@ pub fn collect_live(args: &LiveArgs) -> anyhow::Result<Snapshot> {
     Ok(snap?)
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

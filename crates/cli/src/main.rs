@@ -9,6 +9,7 @@
 mod args;
 mod commands;
 mod live;
+mod live_org;
 mod render;
 
 use std::process::ExitCode;
@@ -59,6 +60,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(args),
         Command::Snapshot(args) => commands::snapshot::run(args),
         Command::Import(args) => commands::import::run(args),
+        Command::Merge(args) => commands::merge::run(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::Plan(args) => commands::plan::run(args),
         Command::Check(args) => commands::check::run(args),

@@ -68,6 +68,7 @@ fn every_command_shows_an_example_with_its_own_flags() {
         "explain",
         "snapshot",
         "import",
+        "merge",
         "diff",
         "plan",
         "check",

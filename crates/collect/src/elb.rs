@@ -68,6 +68,7 @@ pub(crate) async fn collect(
         gaps: Vec::new(),
     };
     let gap = |op: &str, resource: &str, e: String| Gap {
+        account_id: None,
         operation: op.to_string(),
         region: Some(region.to_string()),
         error: e,

@@ -31,8 +31,10 @@ pub mod convert;
 mod elb;
 mod identity;
 mod operations;
+mod org;
 
 pub use identity::{caller_identity, Identity};
+pub use org::{collect_org, OrgOptions, ORG_OPERATIONS};
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
@@ -142,6 +144,9 @@ pub enum CollectError {
     /// STS `GetCallerIdentity` failed: the credentials cannot be used.
     #[error("cannot tell whose credentials these are (sts:GetCallerIdentity): {0}. Check the credentials (profile, environment, SSO login) and the endpoint")]
     Identity(String),
+    /// `--org` and Organizations `ListAccounts` failed: no account list.
+    #[error("cannot list the organization's accounts (organizations:ListAccounts): {0}. Run from the management account or a delegated administrator, or name the accounts with --accounts")]
+    Organization(String),
     /// Every operation failed: nothing was read.
     #[error("every call failed, nothing was collected; first error: {0}. Check the credentials (profile, environment, SSO login) and the region")]
     NothingCollected(String),
@@ -194,6 +199,24 @@ pub enum Progress {
         /// Items read, or the error recorded as a gap.
         result: Result<usize, String>,
     },
+    /// Several accounts ([`collect_org`]): the accounts to read, known
+    /// before any is read.
+    Accounts(Vec<String>),
+    /// Several accounts: one event of one account's collection.
+    InAccount {
+        /// The 12-digit account id.
+        account: String,
+        /// [`Progress::Planned`] or [`Progress::Finished`].
+        event: Box<Progress>,
+    },
+    /// Several accounts: one account is done, with the number of resources
+    /// read, or why it could not be read at all (its role not assumed).
+    AccountDone {
+        /// The 12-digit account id.
+        account: String,
+        /// Resources read, or the error recorded as a gap.
+        result: Result<usize, String>,
+    },
 }
 
 /// The error of a failed call as one line: the service's code and message
@@ -210,6 +233,16 @@ where
 }
 
 pub(crate) async fn base_config(opts: &CollectOptions, region: Option<String>) -> SdkConfig {
+    config_as(opts, region, None).await
+}
+
+/// [`base_config`], signing with `creds` (an assumed role's) instead of
+/// the credential chain's when given.
+pub(crate) async fn config_as(
+    opts: &CollectOptions,
+    region: Option<String>,
+    creds: Option<&aws_credential_types::Credentials>,
+) -> SdkConfig {
     let retry = RetryConfig::standard()
         .with_max_attempts(opts.max_attempts.max(1))
         .with_initial_backoff(opts.initial_backoff);
@@ -229,10 +262,13 @@ pub(crate) async fn base_config(opts: &CollectOptions, region: Option<String>) -
     if let Some(u) = &opts.endpoint_url {
         loader = loader.endpoint_url(u);
     }
+    if let Some(c) = creds {
+        loader = loader.credentials_provider(c.clone());
+    }
     loader.load().await
 }
 
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     aws_smithy_types::DateTime::from(SystemTime::now())
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap_or_default()
@@ -250,10 +286,35 @@ pub async fn collect(
     opts: &CollectOptions,
     progress: Arc<dyn Fn(Progress) + Send + Sync>,
 ) -> Result<Snapshot, CollectError> {
-    let mut base = base_config(opts, opts.regions.first().cloned()).await;
+    let n = opts.concurrency.max(1);
+    let limits = Limits {
+        global: Arc::new(Semaphore::new(n)),
+        account: Arc::new(Semaphore::new(n)),
+    };
+    collect_as(opts, None, &limits, progress).await
+}
+
+/// How many calls may be in flight: across every account, and within the
+/// account being read (so one account's throttling does not take every
+/// slot).
+#[derive(Clone)]
+pub(crate) struct Limits {
+    pub(crate) global: Arc<Semaphore>,
+    pub(crate) account: Arc<Semaphore>,
+}
+
+/// [`collect`] signing with `creds` (an assumed role's) when given, within
+/// `limits`.
+pub(crate) async fn collect_as(
+    opts: &CollectOptions,
+    creds: Option<&aws_credential_types::Credentials>,
+    limits: &Limits,
+    progress: Arc<dyn Fn(Progress) + Send + Sync>,
+) -> Result<Snapshot, CollectError> {
+    let mut base = config_as(opts, opts.regions.first().cloned(), creds).await;
     if opts.all_regions && base.region().is_none() {
         // DescribeRegions must be sent to some region; any enabled one lists them all.
-        base = base_config(opts, Some("us-east-1".into())).await;
+        base = config_as(opts, Some("us-east-1".into()), creds).await;
     }
     check_credentials(&base).await?;
     let mut called: BTreeSet<&'static str> = BTreeSet::new();
@@ -282,26 +343,28 @@ pub async fn collect(
             .as_ref()
             .to_string()]
     };
-    let sem = Arc::new(Semaphore::new(opts.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     progress(Progress::Planned(regions.len() * REGION_OPERATIONS.len()));
     for region in &regions {
-        let cfg = base_config(opts, Some(region.clone())).await;
+        let cfg = config_as(opts, Some(region.clone()), creds).await;
         let ec2 = aws_sdk_ec2::Client::new(&cfg);
         let rds = aws_sdk_rds::Client::new(&cfg);
         let elb = aws_sdk_elasticloadbalancingv2::Client::new(&cfg);
         for &op in REGION_OPERATIONS {
-            let (ec2, rds, elb, sem, region, opts, progress) = (
+            let (ec2, rds, elb, limits, region, opts, progress) = (
                 ec2.clone(),
                 rds.clone(),
                 elb.clone(),
-                sem.clone(),
+                limits.clone(),
                 region.clone(),
                 opts.clone(),
                 progress.clone(),
             );
             tasks.spawn(async move {
-                let _permit = sem.acquire_owned().await;
+                // The account's slot first, so that a call waiting on its
+                // own account holds no global slot.
+                let _account = limits.account.acquire_owned().await;
+                let _global = limits.global.acquire_owned().await;
                 let mut issues = Issues::default();
                 tracing::debug!(operation = op, region = %region, "calling");
                 let result = run(op, &ec2, &rds, &elb, &region, &opts, &mut issues).await;
@@ -326,6 +389,7 @@ pub async fn collect(
             Ok(x) => x,
             Err(e) => {
                 gaps.push(Gap {
+                    account_id: None,
                     operation: "(task)".into(),
                     region: None,
                     error: format!("a collection task failed: {e}"),
@@ -397,6 +461,7 @@ pub async fn collect(
                 tracing::warn!(operation = op, region = %region, "failed: {e}");
                 first_error.get_or_insert_with(|| format!("{op} in {region}: {e}"));
                 gaps.push(Gap {
+                    account_id: None,
                     operation: op.to_string(),
                     region: Some(region),
                     error: e,
@@ -434,6 +499,7 @@ pub async fn collect(
         }
         Ok(_) => {}
         Err(e) => gaps.push(Gap {
+            account_id: None,
             operation: "sts:GetCallerIdentity".into(),
             region: None,
             error: e.to_string(),
@@ -449,6 +515,7 @@ pub async fn collect(
         tool_version: Some(env!("CARGO_PKG_VERSION").into()),
         operations: called.into_iter().map(String::from).collect(),
         gaps,
+        partitions: Vec::new(),
     };
     snap.sort();
     Ok(snap)

@@ -222,6 +222,7 @@ pub(crate) async fn run(
                     Ok(e) => Some(e),
                     Err(e) => {
                         gaps.push(Gap {
+                            account_id: None,
                             operation: "ec2:GetManagedPrefixListEntries".into(),
                             region: Some(region.to_string()),
                             error: format!("{id}: {}", error_line(&e)),
@@ -345,6 +346,7 @@ async fn tgw_tables(
         gaps: Vec::new(),
     };
     let gap = |op: &str, id: &str, e: String| Gap {
+        account_id: None,
         operation: op.into(),
         region: Some(region.to_string()),
         error: format!("{id}: {e}"),

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use netpath_collect::OPERATIONS;
+use netpath_collect::{OrgOptions, OPERATIONS, ORG_OPERATIONS};
 
 fn pascal(snake: &str) -> String {
     snake
@@ -54,6 +54,7 @@ fn calls_in_source() -> BTreeSet<String> {
             ("rds", "rds"),
             ("sts", "sts"),
             ("elb", "elasticloadbalancing"),
+            ("orgs", "organizations"),
         ] {
             let needle = format!("{client}.");
             let mut rest = flat.as_str();
@@ -81,15 +82,27 @@ fn calls_in_source() -> BTreeSet<String> {
     out
 }
 
-fn policy_actions() -> BTreeSet<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/iam-policy.json");
-    let doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+fn policy(name: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn actions_of(doc: &serde_json::Value) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for st in doc["Statement"].as_array().unwrap() {
         assert_eq!(st["Effect"], "Allow", "the policy only allows");
-        for a in st["Action"].as_array().unwrap() {
-            let a = a.as_str().unwrap();
+        let list = match &st["Action"] {
+            serde_json::Value::String(a) => vec![a.clone()],
+            v => v
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect(),
+        };
+        for a in &list {
             assert!(!a.contains('*'), "no wildcards: {a}");
             out.insert(a.to_string());
         }
@@ -97,14 +110,20 @@ fn policy_actions() -> BTreeSet<String> {
     out
 }
 
+fn policy_actions() -> BTreeSet<String> {
+    actions_of(&policy("iam-policy.json"))
+}
+
 #[test]
 fn the_policy_grants_exactly_the_operations_called() {
     let listed: BTreeSet<String> = OPERATIONS.iter().map(|s| s.to_string()).collect();
+    let org: BTreeSet<String> = ORG_OPERATIONS.iter().map(|s| s.to_string()).collect();
     let called = calls_in_source();
     let granted = policy_actions();
     assert_eq!(
-        called, listed,
-        "the SDK calls in crates/collect/src and OPERATIONS differ"
+        called,
+        listed.union(&org).cloned().collect(),
+        "the SDK calls in crates/collect/src and OPERATIONS + ORG_OPERATIONS differ"
     );
     assert_eq!(
         granted, listed,
@@ -119,6 +138,40 @@ fn the_policy_grants_exactly_the_operations_called() {
                 || name.starts_with("List")
                 || name == "SearchTransitGatewayRoutes",
             "{op} is not read-only"
+        );
+    }
+}
+
+/// The three documents of a multi-account collection (issue 18): the
+/// member-role policy (`iam-policy.json`, above), the management-side policy
+/// granting exactly [`ORG_OPERATIONS`] on the default role, and the member
+/// role's trust policy, which lets the collecting account assume it.
+#[test]
+fn the_management_and_trust_policies_match_the_calls() {
+    let org: BTreeSet<String> = ORG_OPERATIONS.iter().map(|s| s.to_string()).collect();
+    let mgmt = policy("iam-management-policy.json");
+    assert_eq!(actions_of(&mgmt), org, "docs/iam-management-policy.json");
+    let role = OrgOptions::default().role_name;
+    let assume = mgmt["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Action"].to_string().contains("sts:AssumeRole"))
+        .unwrap();
+    assert_eq!(
+        assume["Resource"],
+        format!("arn:aws:iam::*:role/{role}"),
+        "the management policy may assume only the member role"
+    );
+    let trust = policy("iam-trust-policy.json");
+    assert_eq!(
+        actions_of(&trust),
+        BTreeSet::from(["sts:AssumeRole".to_string()])
+    );
+    for st in trust["Statement"].as_array().unwrap() {
+        assert!(
+            st["Principal"]["AWS"].as_str().unwrap().ends_with(":root"),
+            "the trust names the collecting account"
         );
     }
 }

@@ -411,6 +411,7 @@ fn reach_agrees_with_explain_on_every_fixture_with_partial_and_unknown() {
         let base = netpath_model::load(&dir).unwrap().snapshot;
         let mut gapped = base.clone();
         gapped.metadata.gaps.push(netpath_model::Gap {
+            account_id: None,
             operation: "ec2:DescribeNetworkAcls".into(),
             region: None,
             error: "AccessDenied".into(),

@@ -12,6 +12,7 @@ pub mod error;
 pub mod flow_log;
 pub mod host;
 pub mod import;
+pub mod partition;
 mod raw;
 pub mod resources;
 pub mod snapshot;
@@ -20,5 +21,6 @@ pub mod terraform;
 
 pub use error::{ModelError, Warning};
 pub use import::{load, Imported};
+pub use partition::{merge, Merged, Partition};
 pub use resources::*;
 pub use snapshot::{Gap, Metadata, Snapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};

@@ -1,6 +1,9 @@
-//! The snapshot: every resource netpath knows of one account, and the netpath
-//! snapshot file format (`"format": "netpath-snapshot", "version": 1`,
-//! documented in `docs/snapshot-format.md`).
+//! The snapshot: every resource netpath knows of one or more accounts and
+//! regions, and the netpath snapshot file format (`"format":
+//! "netpath-snapshot", "version": 2`, documented in
+//! `docs/snapshot-format.md`). Version 1 files (one account, no
+//! [`Partition`]s) are still read, and migrated on read
+//! ([`crate::partition`]).
 //!
 //! Each collection is an `Option`: `None` means the input did not contain that
 //! kind of resource at all (for example no `NetworkAcls` output), which the
@@ -20,8 +23,15 @@ pub use crate::raw::parse_json;
 
 /// The value of the `format` field of a snapshot file.
 pub const SNAPSHOT_FORMAT: &str = "netpath-snapshot";
-/// The snapshot format version this build writes and reads.
-pub const SNAPSHOT_VERSION: u64 = 1;
+/// The snapshot format version this build writes. It reads this one and
+/// version 1, which it migrates (see [`crate::partition::migrate_v1`]).
+pub const SNAPSHOT_VERSION: u64 = 2;
+
+/// True for a snapshot format version this build reads: 1 (migrated on
+/// read) and 2.
+pub fn version_readable(v: u64) -> bool {
+    v == 1 || v == SNAPSHOT_VERSION
+}
 
 /// Where a snapshot came from and what is known to be missing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -46,15 +56,27 @@ pub struct Metadata {
     /// Operations that failed, so their data is missing.
     #[serde(default)]
     pub gaps: Vec<Gap>,
+    /// Each account and region read, when and how, with the ids of the
+    /// resources read there (version 2; see [`Partition`]). Empty in a
+    /// snapshot whose resources' origins are not known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<Partition>,
 }
+
+pub use crate::partition::Partition;
 
 /// Data the snapshot cannot vouch for: an operation that failed (live
 /// collection), a describe file that holds only one page of its answer, or
 /// one resource whose copies in two files differ.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Gap {
-    /// The API operation, e.g. `ec2:DescribeNetworkAcls`.
+    /// The API operation, e.g. `ec2:DescribeNetworkAcls`, or
+    /// `sts:AssumeRole` for an account that could not be entered at all.
     pub operation: String,
+    /// The account whose data is missing, when known (a collection of
+    /// several accounts, or a merge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
     /// The region, if the call was regional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
@@ -88,13 +110,28 @@ impl std::fmt::Display for Gap {
                 self.resource.as_deref().unwrap_or("a resource")
             );
         }
-        write!(
-            f,
-            "{} failed in {} ({})",
-            self.operation,
-            self.region.as_deref().unwrap_or("an unknown region"),
-            self.error
-        )
+        let region = self.region.as_deref().unwrap_or("an unknown region");
+        match (&self.account_id, &self.region) {
+            (Some(a), Some(r)) if self.operation == "*" => {
+                write!(f, "account {a} was not read in {r} ({})", self.error)
+            }
+            (Some(a), None) if self.operation == "sts:AssumeRole" => write!(
+                f,
+                "account {a} was not collected: sts:AssumeRole failed ({})",
+                self.error
+            ),
+            (Some(a), None) => write!(
+                f,
+                "{} failed in account {a} ({})",
+                self.operation, self.error
+            ),
+            (Some(a), Some(_)) => write!(
+                f,
+                "{} failed in account {a}, {region} ({})",
+                self.operation, self.error
+            ),
+            (None, _) => write!(f, "{} failed in {region} ({})", self.operation, self.error),
+        }
     }
 }
 
@@ -330,13 +367,14 @@ impl Snapshot {
                 ))
             }
         }
-        match text(&obj, "version").as_ref().and_then(Value::as_u64) {
-            Some(SNAPSHOT_VERSION) => {}
+        let version = text(&obj, "version").as_ref().and_then(Value::as_u64);
+        match version {
+            Some(v) if version_readable(v) => {}
             other => {
                 return Err(format_err(
                     path,
                     &format!(
-                        "snapshot version {} is not supported by this netpath (it reads version {SNAPSHOT_VERSION}); upgrade netpath or re-import",
+                        "snapshot version {} is not supported by this netpath (it reads versions 1 and {SNAPSHOT_VERSION}); upgrade netpath or re-import",
                         other.map_or("(missing)".to_string(), |v| v.to_string())
                     ),
                 ))
@@ -435,6 +473,9 @@ impl Snapshot {
         snap.target_groups = collection(path, &mut obj, "target_groups", "target_group_arn")?;
         snap.target_health = collection(path, &mut obj, "target_health", "target_group_arn")?;
         snap.validate(path)?;
+        if version == Some(1) {
+            crate::partition::migrate_v1(&mut snap);
+        }
         Ok(snap)
     }
 

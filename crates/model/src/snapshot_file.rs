@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::error::ModelError;
 use crate::resources::*;
-use crate::snapshot::{Metadata, Snapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
+use crate::snapshot::{version_readable, Metadata, Snapshot, SNAPSHOT_FORMAT};
 
 /// The on-disk file read in one typed pass (see
 /// [`Snapshot::from_json_bytes_fast`]). Unknown top-level keys are ignored,
@@ -107,11 +107,13 @@ impl Snapshot {
 impl SnapshotFile {
     fn into_snapshot(self, path: &Path) -> Result<Option<Snapshot>, ModelError> {
         let file = self;
-        if file.format.as_deref() != Some(SNAPSHOT_FORMAT) || file.version != Some(SNAPSHOT_VERSION)
+        if file.format.as_deref() != Some(SNAPSHOT_FORMAT)
+            || !file.version.is_some_and(version_readable)
         {
             return Ok(None);
         }
-        let snap = Snapshot {
+        let v1 = file.version == Some(1);
+        let mut snap = Snapshot {
             metadata: file.metadata,
             vpcs: file.vpcs,
             subnets: file.subnets,
@@ -145,6 +147,9 @@ impl SnapshotFile {
             target_health: file.target_health,
         };
         snap.validate(path)?;
+        if v1 {
+            crate::partition::migrate_v1(&mut snap);
+        }
         Ok(Some(snap))
     }
 }

@@ -13,7 +13,7 @@ fn fast_path_steps_aside_for_other_input() {
     let p = Path::new("x.json");
     for text in [
         "{\"Vpcs\": []}",
-        "{\"format\": \"netpath-snapshot\", \"version\": 2}",
+        "{\"format\": \"netpath-snapshot\", \"version\": 3}",
         "{\"format\": \"netpath-snapshot\", \"version\": 1, \"subnets\": [{\"subnet_id\": \"subnet-1\"}]}",
         "{\"format\": \"netpath-snapshot\", \"version\": 1, ",
         "[]",

@@ -70,6 +70,7 @@ fn direction_and_gap_text() {
         "\"egress\""
     );
     let mut g = Gap {
+        account_id: None,
         operation: "DescribeNetworkAcls".into(),
         region: Some("us-east-1".into()),
         error: "AccessDenied".into(),

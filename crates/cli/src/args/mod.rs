@@ -12,9 +12,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 use netpath_engine::ClientOs;
 
 mod explain;
+mod org;
 
 use explain::parse_client_os;
 pub use explain::{ExplainArgs, Output, Proto};
+#[cfg(feature = "live")]
+pub use org::account_ids;
+pub use org::{MergeArgs, OrgArgs};
 
 use crate::render::ColorChoice;
 
@@ -51,9 +55,16 @@ pub enum Command {
     /// Collect a read-only snapshot of the account's network with the AWS SDK
     /// (--out is written atomically, with mode 0600).
     #[command(
-        after_help = "Example:\n  netpath snapshot --profile prod --region us-east-1 --out prod.json"
+        after_help = "Example:\n  netpath snapshot --profile prod --region us-east-1 --out prod.json\n  netpath snapshot --org --role-name NetpathReadOnly --all-regions --out org.json"
     )]
     Snapshot(SnapshotArgs),
+    /// Combine snapshots collected separately (per account, region or job)
+    /// into one; resources listed by several are kept once, and copies that
+    /// differ are recorded as conflicts.
+    #[command(
+        after_help = "Example:\n  netpath merge network.json app.json data.json --out org.json\n\nExit status: 0 merged, 1 merged with conflicts (0 with --allow-conflicts), 2 on bad input."
+    )]
+    Merge(MergeArgs),
     /// Convert a folder of `aws ec2 describe-*` / `aws rds describe-db-instances`
     /// JSON into one netpath snapshot file.
     #[command(after_help = "Example:\n  netpath import ./describe-output --out prod.json")]
@@ -214,6 +225,7 @@ impl Command {
             Command::Exposure(a) => a.output = fold(a.output, a.deprecated_o.take(), w),
             Command::Snapshot(a) => a.out.fold(),
             Command::Import(a) => a.out.fold(),
+            Command::Merge(a) => a.out.fold(),
             Command::Synth(a) => a.out.fold(),
             Command::HostFacts(_)
             | Command::Flowlogs(_)
@@ -579,6 +591,8 @@ pub struct SnapshotArgs {
     pub allow_partial: bool,
     #[command(flatten)]
     pub live: LiveArgs,
+    #[command(flatten)]
+    pub org: OrgArgs,
 }
 
 #[derive(clap::Args, Debug)]

@@ -10,6 +10,7 @@ pub mod explain;
 pub mod flowlogs;
 pub mod host_facts;
 pub mod import;
+pub mod merge;
 pub mod plan;
 pub mod reach;
 pub mod snapshot;

@@ -16,7 +16,11 @@ const NO_LIVE: &str = "this netpath was built without live collection (the `live
 /// (0 with `--allow-partial`).
 #[cfg(feature = "live")]
 pub fn run(args: SnapshotArgs) -> anyhow::Result<u8> {
-    let snap = live::collect_live(&args.live)?;
+    let snap = if args.org.is_multi_account() {
+        crate::live_org::collect_org_live(&args.live, &args.org)?
+    } else {
+        live::collect_live(&args.live)?
+    };
     let json = snap.to_json();
     let out = args.out.path();
     if out.as_os_str() == "-" {

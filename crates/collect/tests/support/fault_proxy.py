@@ -10,6 +10,9 @@ It forwards every request to the moto server (--upstream) and, on the way:
   RDS `Throttling` (400), so the SDK's retries are exercised;
 * answers an authorisation error for every call of --deny ACTION
   (EC2 `UnauthorizedOperation` 403, RDS `AccessDenied` 403);
+* answers STS `AccessDenied` to an `AssumeRole` into --deny-assume ACCOUNT,
+  as a role whose trust policy does not name the caller would (moto does
+  not enforce trust policies);
 * with --paginate, pages EC2 Describe*/Get* list results itself: moto 5 ignores
   `MaxResults`, so the proxy forwards without `MaxResults`/`NextToken`, cuts
   the list to `MaxResults` items and adds a `nextToken`. The SDK's paginators
@@ -113,14 +116,24 @@ def make_handler(state):
             raw = self.rfile.read(length)
             form = urllib.parse.parse_qs(raw.decode(), keep_blank_values=True)
             action = form.get("Action", ["?"])[0]
+            target = self.headers.get("X-Amz-Target", "")
+            if target:
+                # The JSON protocol (Organizations) names the action here.
+                action = target.rsplit(".", 1)[-1]
             auth = self.headers.get("Authorization", "")
             # The SigV4 credential scope names the signing service.
             service = ("rds" if "/rds/" in auth else "sts" if "/sts/" in auth
-                       else "elasticloadbalancing" if "/elasticloadbalancing/" in auth else "ec2")
+                       else "elasticloadbalancing" if "/elasticloadbalancing/" in auth
+                       else "organizations" if "/organizations/" in auth else "ec2")
             with state.lock:
                 with open(state.args.log, "a") as f:
                     f.write("%s:%s\n" % (service, action))
             a = state.args
+            if (a.deny_assume and action == "AssumeRole"
+                    and (":%s:" % a.deny_assume) in form.get("RoleArn", [""])[0]):
+                return self.reply(403, RDS_ERR.format(
+                    code="AccessDenied",
+                    msg="User is not authorized to perform: sts:AssumeRole on resource: %s" % form["RoleArn"][0]))
             if a.deny and action == a.deny:
                 if service in ("rds", "sts", "elasticloadbalancing"):
                     return self.reply(403, RDS_ERR.format(code="AccessDenied", msg="User is not authorized to perform: rds:%s" % action))
@@ -160,6 +173,7 @@ def main():
     p.add_argument("--log", required=True)
     p.add_argument("--faults", type=int, default=0)
     p.add_argument("--deny", default="")
+    p.add_argument("--deny-assume", default="")
     p.add_argument("--paginate", action="store_true")
     args = p.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(State(args)))

@@ -140,6 +140,9 @@ pub struct Faults {
     pub deny: Option<String>,
     /// Page EC2 list results by `MaxResults` (moto does not).
     pub paginate: bool,
+    /// Deny `sts:AssumeRole` into this account id (moto does not enforce
+    /// trust policies).
+    pub deny_assume: Option<String>,
 }
 
 /// Starts the proxy in front of `upstream`.
@@ -159,6 +162,9 @@ pub fn proxy(upstream: &str, faults: Faults) -> Proxy {
     }
     if faults.paginate {
         cmd.arg("--paginate");
+    }
+    if let Some(a) = &faults.deny_assume {
+        cmd.args(["--deny-assume", a]);
     }
     let mut child = cmd
         .stdout(Stdio::piped())

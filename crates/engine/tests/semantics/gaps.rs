@@ -11,6 +11,7 @@ fn a_collection_gap_makes_the_layer_unknown_in_its_region_only() {
     }
     // A gap in another region changes nothing.
     s.metadata.gaps = vec![Gap {
+        account_id: None,
         operation: "ec2:DescribeRouteTables".into(),
         region: Some("eu-west-1".into()),
         error: "UnauthorizedOperation: denied".into(),

@@ -426,6 +426,7 @@ impl Accumulator {
                     ),
                 );
                 self.snap.metadata.gaps.push(crate::snapshot::Gap {
+                    account_id: None,
                     operation: kind.operation.to_string(),
                     region: region.clone(),
                     error: format!(
@@ -537,6 +538,7 @@ impl Accumulator {
         // (load balancers, endpoints, DBs, detached ones) is unknown.
         if self.snap.network_interfaces.is_none() && !self.embedded_enis.is_empty() {
             self.snap.metadata.gaps.push(crate::snapshot::Gap {
+                account_id: None,
                 operation: "ec2:DescribeNetworkInterfaces".into(),
                 region: None,
                 error: "incomplete: no DescribeNetworkInterfaces output; only the instances' own interfaces (from DescribeInstances) are known".into(),

@@ -322,6 +322,7 @@ impl Accumulator {
                 }
             }
             gaps.push(crate::snapshot::Gap {
+                account_id: None,
                 operation: operation.to_string(),
                 region: None,
                 error: format!("conflict: in {a} and in {b}"),

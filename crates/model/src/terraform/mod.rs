@@ -169,6 +169,7 @@ pub fn overlay_only(before: &Snapshot, plan: &Plan, keep: impl Fn(&str) -> bool)
 /// after apply.
 pub(crate) fn after_apply_gap(address: &str, attribute: &str, resource: &str, reason: &str) -> Gap {
     Gap {
+        account_id: None,
         operation: PLAN_GAP_OPERATION.into(),
         region: None,
         error: format!("after-apply: {address}.{attribute} {reason}"),
