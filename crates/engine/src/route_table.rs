@@ -44,8 +44,10 @@ pub fn route_table_for_subnet<'a>(
             .map(|rt| (rt, false))
             .ok_or_else(|| {
                 format!(
-                    "the route table of {} (no association, and no main table for {})",
-                    subnet.subnet_id, subnet.vpc_id
+                    "the route table of {} (no association, and no main table for {}){}",
+                    subnet.subnet_id,
+                    subnet.vpc_id,
+                    topo.owner_not_collected(&subnet.vpc_id, "route tables")
                 )
             })?,
     };

@@ -389,19 +389,50 @@ impl<'a> Topology<'a> {
         if !present {
             return Some(format!("{what} (no {short} output)"));
         }
-        let region = vpc_id
-            .and_then(|v| self.vpc(v))
-            .and_then(|v| v.region.as_deref());
+        let vpc = vpc_id.and_then(|v| self.vpc(v));
+        let region = vpc.and_then(|v| v.region.as_deref());
+        let owner = vpc.and_then(|v| v.owner_id.as_deref());
         self.snapshot
             .metadata
             .gaps
             .iter()
             .find(|g| {
+                // A whole account (`sts:AssumeRole`) or account and region
+                // (`*`) not read covers every operation of that account.
+                let whole = (g.operation == "*" || g.operation == "sts:AssumeRole")
+                    && g.account_id.is_some()
+                    && g.account_id.as_deref() == owner;
                 g.resource.is_none()
-                    && g.operation == operation
+                    && (g.operation == operation || whole)
                     && (g.region.is_none() || region.is_none() || g.region.as_deref() == region)
+                    && (g.account_id.is_none()
+                        || owner.is_none()
+                        || g.account_id.as_deref() == owner)
             })
             .map(|g| format!("{what} of {}: {g}", vpc_id.unwrap_or("this VPC")))
+    }
+
+    /// `"; {vpc} belongs to account O, whose {what} are not in the snapshot
+    /// …"` when `vpc_id`'s owner is another account than those the
+    /// snapshot was read in (a shared VPC seen by a participant, whose
+    /// owner's network ACLs and route tables apply:
+    /// <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html>);
+    /// empty otherwise.
+    pub fn owner_not_collected(&self, vpc_id: &str, what: &str) -> String {
+        let Some(owner) = self.vpc(vpc_id).and_then(|v| v.owner_id.as_deref()) else {
+            return String::new();
+        };
+        let md = &self.snapshot.metadata;
+        let read = md.partitions.iter().any(|p| p.account_id == owner)
+            || (md.partitions.is_empty()
+                && md.account_ids.len() == 1
+                && md.account_ids[0] == owner);
+        if read {
+            return String::new();
+        }
+        format!(
+            "; {vpc_id} belongs to account {owner}, whose {what} are not in the snapshot (a shared VPC: the owner's apply); collect it, or `netpath merge` its snapshot"
+        )
     }
 
     /// Why one of `ids` is in doubt, when the input holds two different

@@ -54,8 +54,10 @@ pub fn network_acl_for_subnet<'a>(
         .or_else(|| topo.default_network_acl(&subnet.vpc_id))
         .ok_or_else(|| {
             format!(
-                "the network ACL of {} (no association, and no default ACL for {})",
-                subnet.subnet_id, subnet.vpc_id
+                "the network ACL of {} (no association, and no default ACL for {}){}",
+                subnet.subnet_id,
+                subnet.vpc_id,
+                topo.owner_not_collected(&subnet.vpc_id, "network ACLs")
             )
         })?;
     match topo.in_doubt(&[&acl.network_acl_id]) {

@@ -170,6 +170,33 @@ fn peer_match(
         return Tri::Yes;
     }
     let mut maybe = None;
+    // A reference to a group the snapshot does not hold (another account's,
+    // not collected) and a private address that is no ENI of the snapshot:
+    // whether that address carries the group is not known. Cross-account
+    // references match across a same-region peering
+    // (<https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html>).
+    if peer.vpc_id.is_none() && crate::addr::is_private_ip(ip) {
+        if let Some(g) = p
+            .user_id_group_pairs
+            .iter()
+            .find(|g| topo.security_group(&g.group_id).is_none())
+        {
+            let owner = g
+                .user_id
+                .as_deref()
+                .filter(|u| Some(*u) != sg.owner_id.as_deref());
+            maybe = Some(match owner {
+                Some(u) => format!(
+                    "the ENIs carrying {u}/{} (referenced by {}), to tell whether {ip} is one: account {u} is not in the snapshot; collect it, or `netpath merge` its snapshot",
+                    g.group_id, sg.group_id
+                ),
+                None => format!(
+                    "the ENIs carrying {} (referenced by {}), to tell whether {ip} is one: that group is not in the snapshot",
+                    g.group_id, sg.group_id
+                ),
+            });
+        }
+    }
     // Across VPCs joined by a transit gateway whose data is missing, whether
     // the reference matches is unknown, not a no.
     if let (Some(own), Some(peer_vpc)) = (sg.vpc_id.as_deref(), peer.vpc_id) {

@@ -210,8 +210,33 @@ impl<'a> Walker<'_, 'a> {
                 Some(RouteTarget::TransitGateway(id)) => Some(("transit gateway", id)),
                 Some(RouteTarget::VpnGateway(id)) => Some(("virtual private gateway", id)),
                 Some(RouteTarget::VpcEndpoint(id)) => Some(("VPC endpoint", id)),
+                Some(RouteTarget::VpcPeeringConnection(id)) => Some(("VPC peering connection", id)),
                 _ => None,
             }))
+    }
+
+    /// What is missing when peering `pcx_id` leads from `vpc_id` to a VPC
+    /// the snapshot does not hold (a cross-account peering of which only
+    /// one side was collected:
+    /// <https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html>),
+    /// naming the account; `None` when that VPC is in the snapshot.
+    pub(super) fn peer_side_missing(&self, pcx_id: &str, vpc_id: &str) -> Option<String> {
+        let pcx = self.topo.peering(pcx_id)?;
+        let there = if pcx.requester_vpc_info.vpc_id == vpc_id {
+            &pcx.accepter_vpc_info
+        } else {
+            &pcx.requester_vpc_info
+        };
+        if self.topo.vpc(&there.vpc_id).is_some() {
+            return None;
+        }
+        Some(match &there.owner_id {
+            Some(owner) => format!(
+                "{} across {pcx_id}, of account {owner}, which is not in the snapshot; collect it, or `netpath merge` its snapshot",
+                there.vpc_id
+            ),
+            None => format!("{} across {pcx_id}, which is not in the snapshot", there.vpc_id),
+        })
     }
 
     /// What is missing to tell whether the private outside address `src`
@@ -315,7 +340,14 @@ impl<'a> Walker<'_, 'a> {
             if *kind == "transit gateway" && self.outside_via_transit_gateway(src, dst, dp, id) {
                 return;
             }
-            let why = if *kind == "transit gateway" {
+            let peer_missing = (*kind == "VPC peering connection")
+                .then(|| self.peer_side_missing(id, &dp.vpc_id))
+                .flatten();
+            let why = if let Some(m) = &peer_missing {
+                m.clone()
+            } else if *kind == "VPC peering connection" {
+                format!("no ENI on the other side of {id} has this address")
+            } else if *kind == "transit gateway" {
                 format!("the table of {id} associated with {}'s attachment does not route {src} to a VPN or Direct Connect attachment (another VPC, a peering, or no route), and netpath does not follow such a client in yet", dp.vpc_id)
             } else {
                 format!("netpath does not follow paths through {kind} yet")
@@ -330,8 +362,10 @@ impl<'a> Walker<'_, 'a> {
                     dp.subnet_id
                 ),
             );
-            h.missing
-                .push(format!("the path through {kind} {id} (not modelled)"));
+            h.missing.push(
+                peer_missing
+                    .unwrap_or_else(|| format!("the path through {kind} {id} (not modelled)")),
+            );
             self.hops.push(h);
         } else if onprem.is_some() {
             // A declared on-premises client, and no gateway leads there:

@@ -285,6 +285,17 @@ impl Walker<'_, '_> {
                     last.missing.push(m);
                     return None;
                 }
+                // A reply routed into a peering whose other VPC is not in
+                // the snapshot (a cross-account peering with one side
+                // collected): the client may well be there.
+                if let RouteTarget::VpcPeeringConnection(pcx) = &target {
+                    if let Some(m) = self.peer_side_missing(pcx, vpc_id) {
+                        let last = self.hops.last_mut().expect("route pushed a hop");
+                        last.decision = Decision::Unknown;
+                        last.missing.push(m);
+                        return None;
+                    }
+                }
                 (
                     matches!(&target, RouteTarget::InternetGateway(g) if igws.contains(g)),
                     ExplanationCode::NoRouteToDestination,
