@@ -3,7 +3,8 @@
 //! listeners (`DescribeListeners`) and attributes
 //! (`DescribeLoadBalancerAttributes`), the target groups
 //! (`DescribeTargetGroups`, paginated) and per target group its targets'
-//! health (`DescribeTargetHealth`). A call per resource that fails is a gap
+//! health (`DescribeTargetHealth`) and its attributes
+//! (`DescribeTargetGroupAttributes`: client IP preservation). A call per resource that fails is a gap
 //! naming that resource; the rest completes.
 
 use netpath_model::Gap;
@@ -18,15 +19,17 @@ pub(crate) struct Elb {
     pub(crate) attributes: Vec<netpath_model::LoadBalancerAttributes>,
     pub(crate) target_groups: Vec<netpath_model::TargetGroup>,
     pub(crate) health: Vec<netpath_model::TargetGroupHealth>,
+    pub(crate) target_group_attributes: Vec<netpath_model::TargetGroupAttributes>,
     pub(crate) gaps: Vec<Gap>,
 }
 
 /// The operations `collect` records as called besides `DescribeLoadBalancers`.
-pub(crate) const SUB_OPERATIONS: [&str; 4] = [
+pub(crate) const SUB_OPERATIONS: [&str; 5] = [
     "elasticloadbalancing:DescribeListeners",
     "elasticloadbalancing:DescribeLoadBalancerAttributes",
     "elasticloadbalancing:DescribeTargetGroups",
     "elasticloadbalancing:DescribeTargetHealth",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
 ];
 
 /// Reads every load balancer and target group of the client's region.
@@ -65,6 +68,7 @@ pub(crate) async fn collect(
         attributes: Vec::new(),
         target_groups: Vec::new(),
         health: Vec::new(),
+        target_group_attributes: Vec::new(),
         gaps: Vec::new(),
     };
     let gap = |op: &str, resource: &str, e: String| Gap {
@@ -116,6 +120,20 @@ pub(crate) async fn collect(
                 o.target_health_descriptions.unwrap_or_default(),
             )),
             Err(e) => out.gaps.push(gap(SUB_OPERATIONS[3], arn, error_line(&e))),
+        }
+        let attributes = elb
+            .describe_target_group_attributes()
+            .target_group_arn(arn)
+            .send()
+            .await;
+        match attributes {
+            Ok(o) => out
+                .target_group_attributes
+                .push(convert::target_group_attributes(
+                    arn,
+                    o.attributes.unwrap_or_default(),
+                )),
+            Err(e) => out.gaps.push(gap(SUB_OPERATIONS[4], arn, error_line(&e))),
         }
     }
     out.load_balancers = lbs;

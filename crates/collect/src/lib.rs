@@ -86,6 +86,7 @@ pub const OPERATIONS: &[&str] = &[
     "elasticloadbalancing:DescribeLoadBalancerAttributes",
     "elasticloadbalancing:DescribeTargetGroups",
     "elasticloadbalancing:DescribeTargetHealth",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
     "sts:GetCallerIdentity",
 ];
 
@@ -453,6 +454,7 @@ pub(crate) async fn collect_as(
                         push(&mut snap.load_balancer_attributes, e.attributes);
                         push(&mut snap.target_groups, e.target_groups);
                         push(&mut snap.target_health, e.health);
+                        push(&mut snap.target_group_attributes, e.target_group_attributes);
                         gaps.extend(e.gaps);
                     }
                 }

@@ -209,6 +209,7 @@ async fn a_load_balancer_is_collected() {
         "elasticloadbalancing:DescribeLoadBalancerAttributes",
         "elasticloadbalancing:DescribeTargetGroups",
         "elasticloadbalancing:DescribeTargetHealth",
+        "elasticloadbalancing:DescribeTargetGroupAttributes",
     ] {
         assert!(snap.metadata.operations.iter().any(|o| o == op), "{op}");
     }
@@ -249,6 +250,15 @@ async fn a_load_balancer_is_collected() {
     assert_eq!(
         (group.target_type.as_str(), group.port),
         ("instance", Some(8080))
+    );
+    // The target group's attributes (client IP preservation for an NLB).
+    assert!(
+        snap.target_group_attributes
+            .iter()
+            .flatten()
+            .any(|a| a.target_group_arn == tg),
+        "DescribeTargetGroupAttributes was read: {:?}",
+        snap.target_group_attributes
     );
     let health = snap
         .target_health

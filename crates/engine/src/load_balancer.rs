@@ -36,6 +36,7 @@ pub struct LoadBalancers<'a> {
     attributes: HashMap<&'a str, &'a std::collections::BTreeMap<String, String>>,
     target_groups: HashMap<&'a str, &'a TargetGroup>,
     health: HashMap<&'a str, &'a TargetGroupHealth>,
+    tg_attributes: HashMap<&'a str, &'a std::collections::BTreeMap<String, String>>,
     /// Every collection this needs was read: (load balancers, listeners,
     /// target groups, target health).
     pub(crate) present: (bool, bool, bool, bool),
@@ -97,6 +98,10 @@ impl<'a> LoadBalancers<'a> {
         for h in s.target_health.iter().flatten() {
             out.health.insert(h.target_group_arn.as_str(), h);
         }
+        for a in s.target_group_attributes.iter().flatten() {
+            out.tg_attributes
+                .insert(a.target_group_arn.as_str(), &a.attributes);
+        }
         out
     }
 
@@ -153,6 +158,28 @@ impl<'a> LoadBalancers<'a> {
     }
 
     /// True when a node of `lb` sends to targets in every enabled zone.
+    /// Whether `lb` passes the client's own address to `tg`'s targets, and
+    /// whether that was read: `(preserve, true)` from the target group's
+    /// `preserve_client_ip.enabled` attribute (never for an ALB), else
+    /// `(default, false)` with the documented default
+    /// ([`preserves_client_ip`]), which the attribute may override.
+    /// Source: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation>.
+    pub fn client_ip_preservation(&self, lb: &LoadBalancer, tg: &TargetGroup) -> (bool, bool) {
+        if !lb.is_network() {
+            return (false, true);
+        }
+        match self
+            .tg_attributes
+            .get(tg.target_group_arn.as_str())
+            .map(|a| a.get("preserve_client_ip.enabled"))
+        {
+            Some(Some(v)) => (v == "true", true),
+            // Attributes read, and this one not listed: the default holds.
+            Some(None) => (preserves_client_ip(lb, tg), true),
+            None => (preserves_client_ip(lb, tg), false),
+        }
+    }
+
     pub fn cross_zone(&self, lb: &LoadBalancer) -> bool {
         if lb.is_application() {
             return true;
@@ -178,8 +205,8 @@ pub fn listener_takes(listener: &Listener, protocol: IpProtocol) -> bool {
     }
 }
 
-/// True when `lb` passes the client's own address to targets of `tg` (see
-/// the module docs).
+/// The documented default of whether `lb` passes the client's own address
+/// to targets of `tg` (see the module docs).
 pub fn preserves_client_ip(lb: &LoadBalancer, tg: &TargetGroup) -> bool {
     if !lb.is_network() {
         return false;

@@ -165,6 +165,11 @@ macro_rules! for_each_collection {
             |x| &x.target_group_arn
         );
         $m!(
+            target_group_attributes,
+            "elasticloadbalancing:DescribeTargetGroupAttributes",
+            |x| &x.target_group_arn
+        );
+        $m!(
             target_health,
             "elasticloadbalancing:DescribeTargetHealth",
             |x| &x.target_group_arn

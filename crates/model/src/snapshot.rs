@@ -231,6 +231,12 @@ pub struct Snapshot {
     /// `elbv2:DescribeTargetGroups`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_groups: Option<Vec<TargetGroup>>,
+    /// `elbv2:DescribeTargetGroupAttributes`, per target group (absent in
+    /// snapshots from before it was read: whether a Network Load Balancer
+    /// preserves the client's address is then its documented default, and
+    /// a flow whose answer depends on it is unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_group_attributes: Option<Vec<TargetGroupAttributes>>,
     /// `elbv2:DescribeTargetHealth`, per target group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_health: Option<Vec<TargetGroupHealth>>,
@@ -315,6 +321,7 @@ impl Snapshot {
         by(&mut self.load_balancer_attributes, |x| &x.load_balancer_arn);
         by(&mut self.target_groups, |x| &x.target_group_arn);
         by(&mut self.target_health, |x| &x.target_group_arn);
+        by(&mut self.target_group_attributes, |x| &x.target_group_arn);
     }
 
     /// Adds declared on-premises network `n`, replacing one of the same
@@ -472,6 +479,12 @@ impl Snapshot {
         )?;
         snap.target_groups = collection(path, &mut obj, "target_groups", "target_group_arn")?;
         snap.target_health = collection(path, &mut obj, "target_health", "target_group_arn")?;
+        snap.target_group_attributes = collection(
+            path,
+            &mut obj,
+            "target_group_attributes",
+            "target_group_arn",
+        )?;
         snap.validate(path)?;
         if version == Some(1) {
             crate::partition::migrate_v1(&mut snap);

@@ -69,6 +69,8 @@ pub(crate) struct SnapshotFile {
     target_groups: Option<Vec<TargetGroup>>,
     #[serde(default)]
     target_health: Option<Vec<TargetGroupHealth>>,
+    #[serde(default)]
+    target_group_attributes: Option<Vec<TargetGroupAttributes>>,
 }
 
 impl Snapshot {
@@ -145,6 +147,7 @@ impl SnapshotFile {
             load_balancer_attributes: file.load_balancer_attributes,
             target_groups: file.target_groups,
             target_health: file.target_health,
+            target_group_attributes: file.target_group_attributes,
         };
         snap.validate(path)?;
         if v1 {

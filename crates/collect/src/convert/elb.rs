@@ -6,7 +6,7 @@
 use aws_sdk_elasticloadbalancingv2::types as elb;
 use netpath_model::{
     Listener, ListenerAction, LoadBalancer, LoadBalancerAttributes, LoadBalancerZone, TargetGroup,
-    TargetGroupHealth, TargetHealth,
+    TargetGroupAttributes, TargetGroupHealth, TargetHealth,
 };
 
 /// `DescribeLoadBalancers` item; `None` without its ARN, name, type, scheme or VPC.
@@ -90,6 +90,20 @@ pub fn load_balancer_attributes(
 ) -> LoadBalancerAttributes {
     LoadBalancerAttributes {
         load_balancer_arn: arn.to_string(),
+        attributes: attrs
+            .into_iter()
+            .filter_map(|a| Some((a.key?, a.value.unwrap_or_default())))
+            .collect(),
+    }
+}
+
+/// `DescribeTargetGroupAttributes` output for target group `arn`.
+pub fn target_group_attributes(
+    arn: &str,
+    attrs: Vec<elb::TargetGroupAttribute>,
+) -> TargetGroupAttributes {
+    TargetGroupAttributes {
+        target_group_arn: arn.to_string(),
         attributes: attrs
             .into_iter()
             .filter_map(|a| Some((a.key?, a.value.unwrap_or_default())))

@@ -37,32 +37,30 @@
 
 use netpath_model::{IpProtocol, LoadBalancer, PortRange, TargetGroup, TargetHealth};
 
-use super::{hop, peer_cidr, Flow, Walker};
+use super::{hop, Walker};
 use crate::addr::AddrSet;
-use crate::answer::{
-    Decision, ExplanationCode, Hop, HopKind, LoadBalancerLeg, PathLeg, Symptom, TargetOutcome,
-};
-use crate::load_balancer::{listener_takes, preserves_client_ip};
-use crate::resolve::{Endpoint, Placement};
+use crate::answer::{Decision, ExplanationCode, Hop, HopKind, PathLeg, Symptom, TargetOutcome};
+use crate::load_balancer::listener_takes;
+use crate::resolve::Placement;
 
 /// The ports a load balancer node sends from to its targets.
 /// Source: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-register-targets.html#target-security-groups>.
-const NODE_PORTS: PortRange = PortRange {
+pub(super) const NODE_PORTS: PortRange = PortRange {
     from: 1024,
     to: 65535,
 };
 
 /// How deep load balancers may chain (an ALB target of an NLB).
-const MAX_DEPTH: usize = 2;
+pub(super) const MAX_DEPTH: usize = 2;
 
 /// One target's second leg: its label, its hops, and their outcome.
-struct Leg {
-    target: String,
-    port: Option<u16>,
-    label: String,
-    hops: Vec<Hop>,
-    decision: Decision,
-    why: String,
+pub(super) struct Leg {
+    pub(super) target: String,
+    pub(super) port: Option<u16>,
+    pub(super) label: String,
+    pub(super) hops: Vec<Hop>,
+    pub(super) decision: Decision,
+    pub(super) why: String,
 }
 
 /// "test-lb (network)".
@@ -301,157 +299,6 @@ impl<'a> Walker<'_, 'a> {
         self.summarize(lb, tg, legs, skipped, all_unhealthy);
     }
 
-    /// The walk from node `ap` to target `t`; `None` (with a note in
-    /// `skipped`) when this node sends it nothing.
-    #[allow(clippy::too_many_arguments)]
-    fn leg(
-        &mut self,
-        lb: &'a LoadBalancer,
-        tg: &'a TargetGroup,
-        ap: &Placement<'a>,
-        client: &AddrSet,
-        t: &TargetHealth,
-        zone: Option<&str>,
-        cross: bool,
-        skipped: &mut Vec<String>,
-    ) -> Option<Leg> {
-        let topo = self.topo;
-        let tport = t.port.or(tg.port);
-        let label = format!("{}:{}", t.id, tport.map_or("?".into(), |p| p.to_string()));
-        let unknown = |why: String| Leg {
-            target: t.id.clone(),
-            port: tport,
-            label: label.clone(),
-            hops: Vec::new(),
-            decision: Decision::Unknown,
-            why,
-        };
-        let Some(tport) = tport else {
-            return Some(unknown(format!("{} has no port", t.id)));
-        };
-        let dst = match crate::resolve::resolve_in(topo, &t.id, Some(&lb.vpc_id), false) {
-            Ok(d) => d,
-            Err(e) => return Some(unknown(format!("target {} cannot be placed: {e}", t.id))),
-        };
-        let Some(dp) = dst.placements.first().cloned() else {
-            return Some(unknown(format!(
-                "target {} is outside the snapshot's VPCs",
-                t.id
-            )));
-        };
-        // Without cross-zone load balancing a node sends only to targets in its own zone.
-        let tzone = dp.eni.and_then(|e| e.availability_zone.clone());
-        if !cross && zone.is_some() && tzone.is_some() && zone != tzone.as_deref() {
-            skipped.push(format!(
-                "{} (in {}, and cross-zone load balancing is off)",
-                t.id,
-                tzone.unwrap_or_default()
-            ));
-            return None;
-        }
-        if self.lb_depth >= MAX_DEPTH {
-            return Some(unknown("load balancers chained too deep".into()));
-        }
-        let preserve = preserves_client_ip(lb, tg);
-        // Hairpinning: with the client's address preserved, a target that
-        // is the client itself sees its own address as the source, and the
-        // connection times out
-        // (<https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-troubleshooting.html#loopback-timeout>).
-        if preserve && dp.addr == *client {
-            return Some(Leg {
-                target: t.id.clone(),
-                port: Some(tport),
-                label: label.clone(),
-                hops: Vec::new(),
-                decision: Decision::Deny,
-                why: format!(
-                    "{label} is the client itself: {} preserves the client's address, so the target sees its own address as the source and the connection times out (hairpinning)",
-                    lb.load_balancer_name
-                ),
-            });
-        }
-        let proto = match tg.protocol.as_deref() {
-            Some("UDP") => IpProtocol::Udp,
-            _ => IpProtocol::Tcp,
-        };
-        let flow = Flow {
-            protocol: proto,
-            port: tport,
-            ephemeral: if preserve {
-                self.flow.ephemeral
-            } else {
-                NODE_PORTS
-            },
-            expects_reply: true,
-        };
-        let mut sp = ap.clone();
-        if preserve {
-            sp.addr = client.clone();
-        }
-        let src = Endpoint::node(&lb.load_balancer_name);
-        let mut w = Walker::new(topo, &flow, self.hosts, self.lb_depth + 1, Some(preserve));
-        w.walk_from_eni(&src, &sp, &dst, Some(&dp));
-        let mut hops = w.finish();
-        let who = format!("{} → {label}", lb.load_balancer_name);
-        let leg = LoadBalancerLeg {
-            load_balancer: lb.load_balancer_name.clone(),
-            target: t.id.clone(),
-            target_port: tport,
-            source: peer_cidr(&sp.addr),
-            source_groups: lb.security_groups.clone(),
-        };
-        for h in &mut hops {
-            h.detail = format!("[{who}] {}", h.detail);
-            h.load_balancer_leg = Some(leg.clone());
-        }
-        let mut decision = fold(&hops);
-        let mut why = hops
-            .iter()
-            .find(|h| h.decision == decision && decision != Decision::Allow)
-            .map(|h| h.detail.clone())
-            .unwrap_or_default();
-        // Health: a check timing out on the traffic port means the target
-        // does not answer there.
-        let hc_port = t
-            .health_check_port
-            .clone()
-            .or_else(|| tg.health_check_port.clone())
-            .filter(|p| p != "traffic-port");
-        let same_port = hc_port.as_deref().is_none_or(|p| p == tport.to_string());
-        match t.state.as_str() {
-            "healthy" | "unavailable" => {}
-            "unhealthy" if decision == Decision::Allow => {
-                let reason = t.reason.clone().unwrap_or_else(|| "no reason given".into());
-                if same_port
-                    && matches!(
-                        reason.as_str(),
-                        "Target.Timeout" | "Target.FailedHealthChecks"
-                    )
-                {
-                    decision = Decision::Deny;
-                    why = format!("{label} fails its health checks ({reason}) on the traffic port: it does not answer");
-                } else {
-                    decision = Decision::Unknown;
-                    why = format!("{label} is unhealthy ({reason}); whether it answers the request is not known");
-                }
-            }
-            "unhealthy" => {}
-            other if decision == Decision::Allow => {
-                decision = Decision::Unknown;
-                why = format!("{label} is `{other}`: its health is not decided yet");
-            }
-            _ => {}
-        }
-        Some(Leg {
-            target: t.id.clone(),
-            port: Some(tport),
-            label,
-            hops,
-            decision,
-            why,
-        })
-    }
-
     /// One hop for the target group, from its targets' legs; the hops of
     /// one leg are shown before it (the first failing one, else the first).
     fn summarize(
@@ -574,7 +421,7 @@ impl<'a> Walker<'_, 'a> {
 
 /// The outcome of a walk's hops: a deny anywhere blocks; else an unknown;
 /// else a partial; else it passes.
-fn fold(hops: &[Hop]) -> Decision {
+pub(super) fn fold(hops: &[Hop]) -> Decision {
     let any = |d: Decision| hops.iter().any(|h| h.decision == d);
     if any(Decision::Deny) {
         Decision::Deny

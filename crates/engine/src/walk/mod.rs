@@ -44,6 +44,7 @@ mod host;
 mod internet_gateway;
 mod layers;
 mod load_balancer;
+mod load_balancer_leg;
 use layers::hop;
 pub(crate) use layers::peer_cidr;
 mod nat_gateway;

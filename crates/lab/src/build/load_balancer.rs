@@ -149,7 +149,19 @@ pub(super) fn build(
                 ok = false;
                 break;
             };
-            let preserve = tg.target_type == "instance";
+            // The target group's own attribute when read, else the
+            // default for instance targets over TCP; an IP target group's
+            // default (off for TCP) too.
+            let attr = snap
+                .target_group_attributes
+                .iter()
+                .flatten()
+                .find(|a| a.target_group_arn == tg.target_group_arn)
+                .and_then(|a| a.attributes.get("preserve_client_ip.enabled"));
+            let preserve = match attr {
+                Some(v) => v == "true",
+                None => tg.target_type == "instance",
+            };
             let mut targets = Vec::new();
             for t in &health.targets {
                 match t.state.as_str() {
@@ -215,7 +227,7 @@ pub(super) fn build(
                 if !preserve {
                     let _ = writeln!(
                         post,
-                        "    ct status dnat ct original proto-dst {port} masquerade"
+                        "    meta l4proto tcp ct status dnat ct original proto-dst {port} masquerade"
                     );
                 }
             }

@@ -14,7 +14,9 @@ use super::aws_cli::{
     AwsItem, RawEgressOnlyInternetGateway, RawInternetGateway, RawNatGateway, RawPeering,
     RawPrefixList, RawRouteTable, RawSubnet, RawVpc,
 };
-use super::aws_cli_elb::{RawLbAttributes, RawLoadBalancer, RawTargetGroup, RawTargetGroupHealth};
+use super::aws_cli_elb::{
+    RawLbAttributes, RawLoadBalancer, RawTargetGroup, RawTargetGroupHealth, RawTgAttributes,
+};
 use super::aws_cli_endpoints::RawVpcEndpoint;
 use super::aws_cli_hosts::{reservations, RawDbInstance, RawNetworkInterface, RawReservation};
 use super::aws_cli_rules::{RawNetworkAcl, RawSecurityGroup};
@@ -56,7 +58,7 @@ type AddFn =
     fn(&mut Accumulator, &Path, &TopLevelKey, &str, Option<&str>) -> Result<(), ModelError>;
 
 /// How many top-level keys netpath reads.
-const KEY_COUNT: usize = 32;
+const KEY_COUNT: usize = 33;
 
 /// Every top-level key netpath reads, in the order the docs list them.
 /// `Reservations` nests instances and their interfaces, so it has its own
@@ -229,6 +231,12 @@ pub(super) const TOP_LEVEL_KEYS: [TopLevelKey; KEY_COUNT] = [
         "elasticloadbalancing:DescribeLoadBalancerAttributes",
         "LoadBalancerArn",
         Accumulator::add_items::<RawLbAttributes>,
+    ),
+    key(
+        "TargetGroupAttributes",
+        "elasticloadbalancing:DescribeTargetGroupAttributes",
+        "TargetGroupArn",
+        Accumulator::add_items::<RawTgAttributes>,
     ),
     key(
         "TargetGroups",

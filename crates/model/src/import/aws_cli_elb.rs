@@ -207,6 +207,31 @@ pub(super) struct RawLbAttributes {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
+pub(super) struct RawTgAttributes {
+    target_group_arn: String,
+    attributes: Option<Vec<RawAttribute>>,
+}
+
+impl AwsItem for RawTgAttributes {
+    type Model = TargetGroupAttributes;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<TargetGroupAttributes>> {
+        &mut snap.target_group_attributes
+    }
+    fn into_model(self, _: &Path, _: Option<&str>) -> Result<TargetGroupAttributes, ModelError> {
+        Ok(TargetGroupAttributes {
+            target_group_arn: self.target_group_arn,
+            attributes: self
+                .attributes
+                .into_iter()
+                .flatten()
+                .map(|a| (a.key, a.value))
+                .collect(),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 struct RawAttribute {
     key: String,
     #[serde(default)]

@@ -254,6 +254,13 @@ impl Accumulator {
             &mut dups,
         );
         dd(
+            "TargetGroupAttributes",
+            &mut s.target_group_attributes,
+            org("TargetGroupAttributes"),
+            |x| Cow::from(&x.target_group_arn),
+            &mut dups,
+        );
+        dd(
             "TargetGroups",
             &mut s.target_groups,
             org("TargetGroups"),

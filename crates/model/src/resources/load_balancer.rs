@@ -134,6 +134,17 @@ pub struct LoadBalancerAttributes {
     pub attributes: BTreeMap<String, String>,
 }
 
+/// `DescribeTargetGroupAttributes` for one target group
+/// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTargetGroupAttributes.html>).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetGroupAttributes {
+    /// The target group.
+    pub target_group_arn: String,
+    /// `Key` → `Value`, e.g. `preserve_client_ip.enabled` → `true`.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+}
+
 /// A target group (`DescribeTargetGroups`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetGroup {
