@@ -198,6 +198,65 @@ fn every_fixture_agrees_with_the_kernel() {
     );
 }
 
+/// Several accounts (issue 18): each multi-account fixture of
+/// `fixtures/org/` is merged as its flows say (`netpath_model::merge`, the
+/// model's, not the engine's), rebuilt, and probed: the cross-account
+/// peering with its cross-account group reference, and the participant's
+/// instance in the owner's shared subnet under the owner's network ACL.
+/// Flows whose answer is `unknown` (an account left out) are not probed.
+#[test]
+fn merged_organizations_agree_with_the_kernel() {
+    if !lab_available() {
+        return;
+    }
+    let mut tally = Tally::default();
+    let root = workspace().join("fixtures/org");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let flows: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("flows.json")).unwrap())
+                .unwrap();
+        // One merged snapshot per set of accounts the flows name.
+        let mut by_accounts: std::collections::BTreeMap<Vec<String>, Vec<Flow>> =
+            Default::default();
+        for f in flows.as_array().unwrap() {
+            let accounts: Vec<String> = f["accounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect();
+            by_accounts.entry(accounts).or_default().push((
+                f["from"].as_str().unwrap().to_string(),
+                f["to"].as_str().unwrap().to_string(),
+                Ask::Tcp(f["port"].as_u64().map(|p| p as u16)),
+            ));
+        }
+        for (accounts, flows) in by_accounts {
+            let inputs = accounts
+                .iter()
+                .map(|a| {
+                    let p = dir.join("accounts").join(a);
+                    (a.clone(), netpath_model::load(&p).unwrap().snapshot)
+                })
+                .collect();
+            let snap = netpath_model::merge(inputs).snapshot;
+            let name = format!(
+                "org/{} ({})",
+                dir.file_name().unwrap().to_string_lossy(),
+                accounts.join("+")
+            );
+            run_flows(&snap, &name, &flows, &mut tally);
+        }
+    }
+    tally.finish("organizations");
+    assert!(tally.probed >= 4, "only {} flows probed", tally.probed);
+}
+
 /// Advice is verified in the kernel too: for every fixture flow whose
 /// answer has verified fixes, the snapshot with those fixes applied is
 /// rebuilt, and the real packets must give the verdict `after_fixes`
