@@ -131,3 +131,30 @@ fn merging_keeps_shared_copies_once_and_flags_conflicts() {
         "{gaps:?}"
     );
 }
+
+/// `snapshot --accounts FILE`: a file of ids that holds something else is
+/// refused before any call, naming the file and line.
+#[test]
+fn a_bad_accounts_file_is_named_with_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let list = tmp.path().join("accounts.txt");
+    std::fs::write(&list, "# prod\n111111111111, 222222222222\n33333333333x\n").unwrap();
+    let out = tmp.path().join("org.json");
+    let (code, _, err) = run(&[
+        "snapshot",
+        "--accounts",
+        list.to_str().unwrap(),
+        "--region",
+        "us-east-1",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("accounts.txt, line 3") && err.contains("33333333333x"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

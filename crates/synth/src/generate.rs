@@ -20,8 +20,10 @@ pub struct SynthParams {
     pub seed: u64,
 }
 
-fn id(prefix: &str, n: u64) -> String {
-    format!("{prefix}-{n:017x}")
+/// `{prefix}-{17 hex digits}`: `space` (an account's number in an
+/// organization, 0 alone) in the high bits, so accounts never share an id.
+fn id(space: u64, prefix: &str, n: u64) -> String {
+    format!("{prefix}-{:017x}", space << 40 | n)
 }
 
 pub(crate) const PORTS: [(u16, u16); 10] = [
@@ -96,9 +98,15 @@ fn pick(rng: &mut ChaCha8Rng, weights: &[f64]) -> usize {
 /// subnets of 250 ENIs per VPC, so at most 62,500 ENIs per VPC; more VPCs
 /// are needed beyond that).
 pub fn generate(p: &SynthParams) -> Snapshot {
+    generate_account(p, "123456789012", 0)
+}
+
+/// [`generate`] for account `acct` of an organization, the `space`-th
+/// (0-based; ids and DB identifiers carry it, so accounts never collide;
+/// VPC CIDRs repeat across accounts, as they often do).
+pub fn generate_account(p: &SynthParams, acct: &str, space: u64) -> Snapshot {
     let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
     let nv = p.vpcs.clamp(1, 250);
-    let acct = "123456789012";
     // ENIs per VPC: skewed, each at least 1.
     let vw = zipf(nv);
     let total_w: f64 = vw.iter().sum();
@@ -122,11 +130,11 @@ pub fn generate(p: &SynthParams) -> Snapshot {
     // Peerings: v <-> v+1 for even v; every fifth one deleted.
     let mut peers_of: Vec<Vec<(usize, String, bool)>> = vec![Vec::new(); nv];
     for v in (0..nv.saturating_sub(1)).step_by(2) {
-        let pid = id("pcx", (v as u64) << 8 | 1);
+        let pid = id(space, "pcx", (v as u64) << 8 | 1);
         let active = v % 10 != 8;
         peers_of[v].push((v + 1, pid.clone(), active));
         peers_of[v + 1].push((v, pid.clone(), active));
-        let side = |w: usize| json!({ "vpc_id": id("vpc", w as u64 + 1), "owner_id": acct, "region": "us-east-1", "cidr_blocks": [format!("10.{w}.0.0/16")] });
+        let side = |w: usize| json!({ "vpc_id": id(space, "vpc", w as u64 + 1), "owner_id": acct, "region": "us-east-1", "cidr_blocks": [format!("10.{w}.0.0/16")] });
         peerings.push(json!({
             "vpc_peering_connection_id": pid,
             "status_code": if active { "active" } else { "deleted" },
@@ -135,16 +143,16 @@ pub fn generate(p: &SynthParams) -> Snapshot {
     }
 
     for (v, &n_enis) in per_vpc.iter().enumerate() {
-        let vid = id("vpc", v as u64 + 1);
+        let vid = id(space, "vpc", v as u64 + 1);
         let vcidr = format!("10.{v}.0.0/16");
         vpcs.push(json!({ "vpc_id": vid, "owner_id": acct, "cidr_blocks": [vcidr], "is_default": false, "tags": { "Name": format!("vpc-{v}") } }));
-        let igw = id("igw", v as u64 + 1);
+        let igw = id(space, "igw", v as u64 + 1);
         igws.push(json!({ "internet_gateway_id": igw, "attachments": [{ "vpc_id": vid, "state": "available" }] }));
 
         let n_db = (n_enis / 400).max(usize::from(n_enis >= 8));
         let n_inst = n_enis - n_db;
         let n_sub = (n_inst.div_ceil(120) + 2).clamp(3, 250);
-        let sub_ids: Vec<String> = (0..n_sub).map(|_| id("subnet", next())).collect();
+        let sub_ids: Vec<String> = (0..n_sub).map(|_| id(space, "subnet", next())).collect();
         for (s, sid) in sub_ids.iter().enumerate() {
             subnets.push(
                 json!({ "subnet_id": sid, "vpc_id": vid, "cidr_block": format!("10.{v}.{s}.0/24"),
@@ -153,11 +161,11 @@ pub fn generate(p: &SynthParams) -> Snapshot {
         }
         // Roles and their groups.
         let n_roles = (n_inst / 40).clamp(4, 200);
-        let base = id("sg", next());
+        let base = id(space, "sg", next());
         sgs.push(json!({ "group_id": base, "group_name": format!("base-{v}"), "vpc_id": vid, "owner_id": acct,
             "ip_permissions": [perm("tcp", Some((22, 22)), std::slice::from_ref(&vcidr), &[])],
             "ip_permissions_egress": [perm("-1", None, &["0.0.0.0/0".to_string()], &[])] }));
-        let role_sg: Vec<String> = (0..n_roles).map(|_| id("sg", next())).collect();
+        let role_sg: Vec<String> = (0..n_roles).map(|_| id(space, "sg", next())).collect();
         let peer_cidrs: Vec<String> = peers_of[v]
             .iter()
             .map(|(w, _, _)| format!("10.{w}.0.0/16"))
@@ -207,7 +215,7 @@ pub fn generate(p: &SynthParams) -> Snapshot {
                 "ip_permissions": ingress, "ip_permissions_egress": egress }));
         }
         // Network ACLs: the default allows all; every fourth subnet (from the second) gets a custom one.
-        let default_acl = id("acl", next());
+        let default_acl = id(space, "acl", next());
         let mut default_subnets = Vec::new();
         for (s, sid) in sub_ids.iter().enumerate() {
             if s % 4 != 1 {
@@ -269,7 +277,7 @@ pub fn generate(p: &SynthParams) -> Snapshot {
                 entries.extend(list);
             }
             acls.push(
-                json!({ "network_acl_id": id("acl", next()), "vpc_id": vid, "is_default": false,
+                json!({ "network_acl_id": id(space, "acl", next()), "vpc_id": vid, "is_default": false,
                 "entries": entries, "associated_subnet_ids": [sid] }),
             );
         }
@@ -291,7 +299,7 @@ pub fn generate(p: &SynthParams) -> Snapshot {
         ];
         main_routes.extend(peer_routes.clone());
         rtbs.push(
-            json!({ "route_table_id": id("rtb", next()), "vpc_id": vid, "routes": main_routes,
+            json!({ "route_table_id": id(space, "rtb", next()), "vpc_id": vid, "routes": main_routes,
             "associations": [{ "main": true, "state": "associated" }] }),
         );
         let private_subnets: Vec<Value> = sub_ids
@@ -302,7 +310,7 @@ pub fn generate(p: &SynthParams) -> Snapshot {
             .collect();
         peer_routes.insert(0, local);
         rtbs.push(
-            json!({ "route_table_id": id("rtb", next()), "vpc_id": vid, "routes": peer_routes,
+            json!({ "route_table_id": id(space, "rtb", next()), "vpc_id": vid, "routes": peer_routes,
             "associations": private_subnets }),
         );
 
@@ -326,8 +334,8 @@ pub fn generate(p: &SynthParams) -> Snapshot {
             }
             fill[s] += 1;
             let ip = format!("10.{v}.{s}.{}", fill[s] + 3);
-            let eid = id("eni", next());
-            let iid = id("i", next());
+            let eid = id(space, "eni", next());
+            let iid = id(space, "i", next());
             let mut groups = vec![role_sg[r].clone()];
             if r % 2 == 0 {
                 groups.push(base.clone());
@@ -355,7 +363,7 @@ pub fn generate(p: &SynthParams) -> Snapshot {
         // RDS instances in the last subnet, admitting a few roles.
         let db_sub = n_sub - 1;
         for d in 0..n_db {
-            let gid = id("sg", next());
+            let gid = id(space, "sg", next());
             let port: u16 = if d % 3 == 2 { 3306 } else { 5432 };
             let clients: Vec<String> = (0..rng.gen_range(1..=3))
                 .map(|_| role_sg[rng.gen_range(0..n_roles)].clone())
@@ -365,8 +373,12 @@ pub fn generate(p: &SynthParams) -> Snapshot {
                 "ip_permissions_egress": [perm("-1", None, &["0.0.0.0/0".to_string()], &[])] }));
             fill[db_sub] = (fill[db_sub] + 1).min(251);
             let ip = format!("10.{v}.{db_sub}.{}", 255 - (d % 250) - 1);
-            let ident = format!("db-{v}-{d}");
-            enis.push(json!({ "network_interface_id": id("eni", next()), "subnet_id": sub_ids[db_sub], "vpc_id": vid,
+            let ident = if space == 0 {
+                format!("db-{v}-{d}")
+            } else {
+                format!("db-{space}-{v}-{d}")
+            };
+            enis.push(json!({ "network_interface_id": id(space, "eni", next()), "subnet_id": sub_ids[db_sub], "vpc_id": vid,
                 "description": "RDSNetworkInterface", "interface_type": "interface", "requester_managed": true,
                 "requester_id": "amazon-rds", "status": "in-use",
                 "private_ip_addresses": [{ "private_ip_address": ip, "primary": true }], "groups": [gid] }));

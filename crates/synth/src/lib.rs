@@ -18,6 +18,9 @@
 //! [`dual_stack`] adds IPv6 to such an account (addresses, rules, entries,
 //! routes, an egress-only internet gateway), for the IPv6 equivalence tests.
 //!
+//! [`organization`] builds a whole AWS Organization of such accounts, merged,
+//! with cross-account peerings and group references and shared VPCs.
+//!
 //! [`perturb`] applies a given number of rule edits, for diff benchmarks.
 //! [`connections`] draws TCP connections between a snapshot's ENIs, whose
 //! [`SynthConnection::record`]s are VPC Flow Logs records, for the
@@ -28,12 +31,14 @@ mod dual_stack;
 mod flow_logs;
 mod generate;
 mod hub;
+mod organization;
 mod perturb;
 mod plan;
 
 pub use dual_stack::{cidr_twin, dual_stack};
 pub use flow_logs::{connections, RecordPoint, SynthConnection};
-pub use generate::{generate, SynthParams};
+pub use generate::{generate, generate_account, SynthParams};
 pub use hub::{transit_gateway_hub, HUB_RTB, HUB_TGW};
+pub use organization::{account_id, organization};
 pub use perturb::perturb;
 pub use plan::random_plan;

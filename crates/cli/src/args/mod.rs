@@ -425,6 +425,11 @@ pub struct SynthArgs {
     /// Seed of the generator.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// A whole AWS Organization of this many accounts (--enis in all,
+    /// --vpcs per account), merged, with cross-account peerings and group
+    /// references and shared VPCs; one partition per account.
+    #[arg(long, value_name = "N")]
+    pub accounts: Option<usize>,
     /// Apply this many random rule edits (security-group rules, NACL entries) to the result.
     #[arg(long, default_value_t = 0)]
     pub edits: usize,

@@ -7,11 +7,15 @@ use crate::args::SynthArgs;
 
 /// Exit status 0 (errors aside); each edit is logged on stderr.
 pub fn run(args: SynthArgs) -> anyhow::Result<u8> {
-    let mut snap = synth::generate(&synth::SynthParams {
+    let params = synth::SynthParams {
         enis: args.enis,
         vpcs: args.vpcs,
         seed: args.seed,
-    });
+    };
+    let mut snap = match args.accounts {
+        Some(n) => synth::organization(&params, n),
+        None => synth::generate(&params),
+    };
     if args.dual_stack {
         synth::dual_stack(&mut snap, args.seed);
     }
