@@ -132,3 +132,71 @@ fn a_cross_account_reference_matches_across_the_peering() {
     }
     assert!(checked >= 1, "no running instance carries the groups");
 }
+
+/// Accounts reuse VPC CIDRs: a client in another account's 10.0.0.0/16
+/// reaching a DB in this account's 10.0.0.0/16 is blocked (its own VPC
+/// routes the address locally), and the advice never proposes a peering
+/// between overlapping VPCs, which AWS refuses; it names the overlap.
+#[test]
+fn overlapping_vpcs_are_never_advised_a_peering() {
+    let s = org();
+    let topo = Topology::new(&s);
+    let vpc = |k: u64, v: u64| format!("vpc-{:017x}", (k + 1) << 40 | (v + 1));
+    let db = s
+        .db_instances
+        .iter()
+        .flatten()
+        .find(|d| {
+            d.db_subnet_group
+                .as_ref()
+                .is_some_and(|g| g.vpc_id.as_deref() == Some(vpc(1, 0).as_str()))
+        })
+        .expect("a DB in account 1's first VPC")
+        .db_instance_identifier
+        .clone();
+    let running = |iid: &str| {
+        s.instances
+            .iter()
+            .flatten()
+            .any(|i| i.instance_id == iid && i.state == "running")
+    };
+    let client = s
+        .network_interfaces
+        .iter()
+        .flatten()
+        .find(|e| {
+            e.vpc_id == vpc(2, 0)
+                && e.attachment
+                    .as_ref()
+                    .and_then(|a| a.instance_id.as_deref())
+                    .is_some_and(running)
+        })
+        .expect("a running client in account 2's first VPC")
+        .network_interface_id
+        .clone();
+    let e = netpath_engine::explain_verified(
+        &topo,
+        &client,
+        &db,
+        &ExplainOptions {
+            port: Some(5432),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(e.verdict, netpath_engine::Verdict::Blocked);
+    for f in &e.fixes {
+        let cmd = f.command.as_deref().unwrap_or("");
+        assert!(
+            !cmd.contains("create-vpc-peering-connection"),
+            "a peering between overlapping VPCs: {f:#?}"
+        );
+    }
+    assert!(
+        e.fixes
+            .iter()
+            .any(|f| f.summary.contains("overlapping CIDRs") && f.command.is_none()),
+        "{:#?}",
+        e.fixes
+    );
+}

@@ -6,7 +6,9 @@
 //! region, and the accepter accepts it
 //! (<https://docs.aws.amazon.com/vpc/latest/peering/create-vpc-peering-connection.html>).
 //! A blackhole route to the old peering is replaced (`replace-route`), never
-//! left beside a new one.
+//! left beside a new one. VPCs whose IPv4 CIDRs overlap cannot be peered
+//! (<https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-limitations>):
+//! for them the advice names the overlap and carries no command.
 
 use ipnet::IpNet;
 
@@ -40,12 +42,30 @@ impl FixContext<'_, '_> {
             });
             Some((rt.route_table_id.clone(), dest, replace))
         };
-        let there = side(client, server)?;
-        let back = side(server, client)?;
         let (mine, theirs) = (
             self.topo.vpc(&client.vpc_id)?,
             self.topo.vpc(&server.vpc_id)?,
         );
+        let overlap = mine.cidr_blocks.iter().find_map(|a| {
+            theirs
+                .cidr_blocks
+                .iter()
+                .find(|b| a.contains(&b.network()) || b.contains(&a.network()))
+                .map(|b| (a, b))
+        });
+        if let Some((a, b)) = overlap {
+            return Some((
+                format!(
+                    "{} ({a}) and {} ({b}) have overlapping CIDRs, so they cannot be peered, nor routed to each other through a transit gateway: reach the service through AWS PrivateLink (an endpoint service in front of it) or a private NAT gateway, or re-address one of the VPCs",
+                    self.topo.label(&client.vpc_id),
+                    self.topo.label(&server.vpc_id)
+                ),
+                None,
+                None,
+            ));
+        }
+        let there = side(client, server)?;
+        let back = side(server, client)?;
         let mut peer = String::new();
         let mut across = Vec::new();
         if let (Some(a), Some(b)) = (&mine.owner_id, &theirs.owner_id) {
