@@ -471,6 +471,10 @@ pub struct AfterFixes {
     /// snapshot and the patched copy failed); `also_opens` is then 0 and
     /// means nothing. IPv6 fixes are measured over IPv6 flows.
     pub also_opens_measured: bool,
+    /// Why `also_opens` was not measured, when netpath knows: the diff
+    /// would walk more class pairs than `explain` allows itself, or failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub also_opens_not_measured: Option<String>,
 }
 
 pub use crate::resolve::EndpointInfo;

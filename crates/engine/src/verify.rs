@@ -127,21 +127,23 @@ fn verify(topo: &Topology, exp: &mut Explanation, ask: impl Fn(&Topology) -> Opt
         .filter(|&i| exp.fixes[i].verified)
         .collect();
     let radius = if hub_wide {
-        None
+        Err(None)
     } else {
         match measured_alone {
             // The set is that one fix, as measured: the same diff again
             // would give the same flows.
             Some((i, edit, r)) if verified == [i] && exp.fixes[i].edit.as_ref() == Some(&edit) => {
-                Some(r)
+                Ok(r)
             }
-            _ => blast_radius(topo, &copy, exp),
+            _ => blast_radius_or_why(topo, &copy, exp),
         }
     };
-    let measured = radius.is_some();
+    let measured = radius.is_ok();
+    let not_measured = radius.as_ref().err().cloned().flatten();
     let (also_opens, also_opens_flows) = radius.unwrap_or_default();
     exp.after_fixes = Some(AfterFixes {
         also_opens_measured: measured,
+        also_opens_not_measured: not_measured,
         verdict: last.verdict,
         blockers: last.blockers,
         also_opens,
@@ -263,6 +265,23 @@ type Radius = (usize, Vec<String>);
 /// The flows that `patched` opens besides the one asked, compared with
 /// `topo`: a `diff`, its `opened` changes, minus the question's own pair.
 fn blast_radius(topo: &Topology, patched: &Snapshot, exp: &Explanation) -> Option<Radius> {
+    blast_radius_or_why(topo, patched, exp).ok()
+}
+
+/// Class pairs a blast radius may walk (each on both sides) before it is
+/// left unmeasured: about a second at this machine's 20-50 µs a walk. A fix
+/// that opens a route or a whole subnet's ACL between large estates (a
+/// merged organization) would otherwise take minutes inside `explain`.
+const BLAST_RADIUS_MAX_PAIRS: usize = 20_000;
+
+/// [`blast_radius`], or why it was not measured: `Some` sentence when the
+/// diff would walk too much, `None` when it cannot compare this flow (ICMP,
+/// which `diff` does not compare).
+fn blast_radius_or_why(
+    topo: &Topology,
+    patched: &Snapshot,
+    exp: &Explanation,
+) -> Result<Radius, Option<String>> {
     let after = Topology::new(patched);
     // The fixes concern the asked protocol, port and address family: the
     // flows compared are those.
@@ -277,9 +296,18 @@ fn blast_radius(topo: &Topology, patched: &Snapshot, exp: &Explanation) -> Optio
         // Only the opened flows are counted: the ends no fix can act on
         // need no classes.
         changes_only: true,
+        max_pairs: Some(BLAST_RADIUS_MAX_PAIRS),
         ..DiffOptions::default()
     };
-    let d = diff(topo, &after, &opts).ok()?;
+    let d = match diff(topo, &after, &opts) {
+        Ok(d) => d,
+        Err(e @ crate::diff::DiffError::TooLarge(_)) => {
+            return Err(Some(format!(
+                "{e} (netpath diff BEFORE AFTER, AFTER being the snapshot with these fixes applied)"
+            )))
+        }
+        Err(_) => return Err(None),
+    };
     let ids = |e: &crate::answer::EndpointInfo| -> Vec<String> {
         [
             Some(&e.reference),
@@ -328,5 +356,5 @@ fn blast_radius(topo: &Topology, patched: &Snapshot, exp: &Explanation) -> Optio
         ));
     }
     others.truncate(ALSO_OPENS_SHOWN);
-    Some((count, others))
+    Ok((count, others))
 }

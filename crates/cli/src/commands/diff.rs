@@ -33,6 +33,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<u8> {
         protocol: Some(super::proto(args.protocol)),
         ip_version: args.family.version(),
         changes_only: false,
+        max_pairs: None,
     };
     let mut d = netpath_engine::diff(&tb, &ta, &opts)?;
     for (label, imp) in [("BEFORE", &before), ("AFTER", &after)] {

@@ -19,6 +19,7 @@ pub fn run(args: PlanArgs) -> anyhow::Result<u8> {
         protocol: Some(super::proto(args.protocol)),
         ip_version: args.family.version(),
         changes_only: false,
+        max_pairs: None,
     };
     let mut report = netpath_engine::plan(&imported.snapshot, &plan, &opts)?;
     report

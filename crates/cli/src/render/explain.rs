@@ -339,9 +339,10 @@ pub fn table(exp: &Explanation, topo: &Topology) -> String {
                         unmeasured(exp).unwrap_or_default()
                     )
                 }
-                _ if !a.also_opens_measured => {
-                    "; what else they open was not measured: review each CIDR".to_string()
-                }
+                _ if !a.also_opens_measured => match &a.also_opens_not_measured {
+                    Some(why) => format!("; what else they open was not measured: {why}"),
+                    None => "; what else they open was not measured: review each CIDR".to_string(),
+                },
                 0 => "; they open no other flow".to_string(),
                 n => format!(
                     "; they also open {n} other flow{}: {}{}",

@@ -37,6 +37,7 @@ pub(super) fn compare_flows(
     summary: &mut DiffSummary,
 ) -> Result<(Vec<FlowChange>, Vec<String>), DiffError> {
     let topos = [before, after];
+    let max_pairs = opts.max_pairs;
     let mut ends: BTreeMap<String, End> = BTreeMap::new();
     // A load balancer carries flows to its targets from ends that carry
     // none of the targets' groups: with one in either snapshot, every end
@@ -350,6 +351,9 @@ pub(super) fn compare_flows(
                             },
                         })
                     };
+                    if max_pairs.is_some_and(|m| summary.pairs_walked >= m) {
+                        return Err(DiffError::TooLarge(summary.pairs_walked));
+                    }
                     let (ob, oa) = (run(0), run(1));
                     summary.pairs_walked += 1;
                     let Some(oa) = oa else { continue };

@@ -71,6 +71,10 @@ pub struct DiffOptions {
     /// compared are only theirs. For a fix's blast radius on a large
     /// estate, where most ENIs cannot be affected.
     pub changes_only: bool,
+    /// Give up with [`DiffError::TooLarge`] rather than walk more than this
+    /// many class pairs (each walked on both sides): a fix's blast radius
+    /// inside `explain` must stay interactive; `netpath diff` sets none.
+    pub max_pairs: Option<usize>,
 }
 
 /// How a flow changed.
@@ -231,6 +235,9 @@ pub enum DiffError {
     /// families.
     #[error("{0}")]
     Family(String),
+    /// More class pairs to walk than [`DiffOptions::max_pairs`] allows.
+    #[error("the comparison needs more than {0} class pairs walked; run `netpath diff` on the two snapshots for all of it")]
+    TooLarge(usize),
 }
 
 /// The address families to compare, each with whether it was asked for
