@@ -6,6 +6,12 @@
 //! `args` is the command line, `commands` one module per subcommand,
 //! `render` what they print, `live` live collection (the `live` feature).
 
+/// mimalloc instead of the system allocator: the walk allocates many small
+/// strings, and glibc's malloc slows down as the heap of a large snapshot
+/// grows (measured: a walk at a million ENIs cost 2.4x one at 100,000).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod args;
 mod commands;
 mod live;

@@ -16,6 +16,10 @@ use std::time::Instant;
 
 use netpath_engine::{explain, reach, ExplainOptions, ReachOptions, ReachQuery, Topology};
 
+/// The allocator the `netpath` binary uses, so the figures are its.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--load-only") {

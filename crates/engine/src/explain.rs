@@ -42,6 +42,11 @@ pub struct ExplainOptions {
     /// address and `internet` is the IPv6 internet. Implied by an IPv6
     /// address as either end, or `--protocol icmpv6`.
     pub ipv6: bool,
+    /// Only what a verdict needs: no names beside ids in the sentences, and
+    /// no fixes. `reach` asks this of every class it walks, and reads only
+    /// verdicts, blocked ports, missing data and matched rules, which are
+    /// the same either way.
+    pub terse: bool,
 }
 
 /// Why `explain` could not answer (bad usage, not a network verdict).
@@ -105,6 +110,28 @@ pub fn explain(
     to: &str,
     opts: &ExplainOptions,
 ) -> Result<Explanation, ExplainError> {
+    explain_with(topo, from, to, opts, &mut |r, prefer, v6| {
+        resolve_in(topo, r, prefer, v6)
+    })
+}
+
+/// [`explain`], resolving each reference with `resolve` (called as
+/// `resolve(reference, prefer_vpc, v6)`, and expected to answer as
+/// [`resolve_in`] does): `reach` passes a memo of it, so that the end it
+/// asks about in every walk is resolved once, not once per walk (resolving
+/// a name or DB identifier scans every instance and DB instance).
+pub(crate) fn explain_with<'a>(
+    topo: &Topology<'a>,
+    from: &str,
+    to: &str,
+    opts: &ExplainOptions,
+    resolve: &mut dyn FnMut(
+        &str,
+        Option<&str>,
+        bool,
+    )
+        -> Result<crate::resolve::Endpoint<'a>, crate::resolve::ResolveError>,
+) -> Result<Explanation, ExplainError> {
     let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
     let literal = |r: &str| r.trim().parse::<std::net::IpAddr>().ok();
     let v6 = opts.ipv6
@@ -129,13 +156,8 @@ pub fn explain(
             "ping over IPv6 is ICMPv6: use --protocol icmpv6".into(),
         ));
     }
-    let src = resolve_in(topo, from, None, v6)?;
-    let dst = resolve_in(
-        topo,
-        to,
-        src.placements.first().map(|p| p.vpc_id.as_str()),
-        v6,
-    )?;
+    let src = resolve(from, None, v6)?;
+    let dst = resolve(to, src.placements.first().map(|p| p.vpc_id.as_str()), v6)?;
     if src.is_outside() && dst.is_outside() {
         return Err(ExplainError::Usage(format!(
             "neither `{from}` nor `{to}` is inside the snapshot; one end must be an instance, ENI, DB instance or private IP"
@@ -268,18 +290,24 @@ fn explain_flow<'a>(
     }
     let (sp, dp, hops, j) = &walks[rep];
     // Names beside ids, in the hops and in every sentence the answer says.
-    let hops: &Vec<Hop> = &hops
-        .iter()
-        .map(|h| Hop {
-            name: topo
-                .name_of(&h.component)
-                .map(str::to_string)
-                .or_else(|| h.name.clone()),
-            detail: topo.with_names(&h.detail),
-            near_miss: h.near_miss.as_ref().map(|n| topo.with_names(n)),
-            ..h.clone()
-        })
-        .collect();
+    let named: Vec<Hop>;
+    let hops: &Vec<Hop> = if opts.terse {
+        hops
+    } else {
+        named = hops
+            .iter()
+            .map(|h| Hop {
+                name: topo
+                    .name_of(&h.component)
+                    .map(str::to_string)
+                    .or_else(|| h.name.clone()),
+                detail: topo.with_names(&h.detail),
+                near_miss: h.near_miss.as_ref().map(|n| topo.with_names(n)),
+                ..h.clone()
+            })
+            .collect();
+        &named
+    };
     warnings.extend(crate::walk::asymmetric_warnings(topo, hops));
     for h in hops {
         for m in &h.missing {
@@ -295,7 +323,7 @@ fn explain_flow<'a>(
         .collect();
     // The near misses of the blocking hops, in path order, once each.
     let mut near_misses: Vec<String> = Vec::new();
-    for &i in &j.blockers {
+    for &i in j.blockers.iter().filter(|_| !opts.terse) {
         if let Some(n) = &hops[i].near_miss {
             let n = topo.with_names(n);
             if !near_misses.contains(&n) {
@@ -389,13 +417,16 @@ fn explain_flow<'a>(
         dst: &dst,
         dp: *dp,
     };
-    let mut fixes: Vec<crate::answer::Fix> = j
-        .blockers
-        .iter()
-        .zip(&blockers)
-        .enumerate()
-        .map(|(n, (&i, b))| ctx.fix(n, &hops[i], b))
-        .collect();
+    let mut fixes: Vec<crate::answer::Fix> = if opts.terse {
+        Vec::new()
+    } else {
+        j.blockers
+            .iter()
+            .zip(&blockers)
+            .enumerate()
+            .map(|(n, (&i, b))| ctx.fix(n, &hops[i], b))
+            .collect()
+    };
     for f in &mut fixes {
         f.summary = topo.with_names(&f.summary);
     }
@@ -404,7 +435,11 @@ fn explain_flow<'a>(
     // ways) is listed once, under the first.
     fixes.dedup_by(|a, b| a.summary == b.summary && a.command == b.command);
     let missing: Vec<String> = missing.iter().map(|m| topo.with_names(m)).collect();
-    let warnings: Vec<String> = warnings.iter().map(|w| topo.with_names(w)).collect();
+    let warnings: Vec<String> = if opts.terse {
+        warnings
+    } else {
+        warnings.iter().map(|w| topo.with_names(w)).collect()
+    };
     Ok(Explanation {
         verdict: merged,
         source: src.info(topo),

@@ -59,6 +59,9 @@ pub struct Topology<'a> {
     pub snapshot: &'a Snapshot,
     vpcs: HashMap<&'a str, &'a Vpc>,
     subnets: HashMap<&'a str, &'a Subnet>,
+    /// Each VPC's subnets, so that finding the subnet of an address looks
+    /// at one VPC's, not every subnet of the estate.
+    subnets_by_vpc: HashMap<&'a str, Vec<&'a Subnet>>,
     groups: HashMap<&'a str, &'a SecurityGroup>,
     acls: HashMap<&'a str, &'a NetworkAcl>,
     acl_by_subnet: HashMap<&'a str, &'a NetworkAcl>,
@@ -221,6 +224,13 @@ impl<'a> Topology<'a> {
             snapshot,
             vpcs: index(&snapshot.vpcs, |v| v.vpc_id.as_str()),
             subnets: index(&snapshot.subnets, |s| s.subnet_id.as_str()),
+            subnets_by_vpc: {
+                let mut m: HashMap<&str, Vec<&Subnet>> = HashMap::new();
+                for s in snapshot.subnets.iter().flatten() {
+                    m.entry(s.vpc_id.as_str()).or_default().push(s);
+                }
+                m
+            },
             groups: index(&snapshot.security_groups, |g| g.group_id.as_str()),
             acls,
             acl_by_subnet,
@@ -552,11 +562,11 @@ impl<'a> Topology<'a> {
                     .map(|c| c.prefix_len()),
             }
         };
-        self.snapshot
-            .subnets
-            .iter()
+        self.subnets_by_vpc
+            .get(vpc_id)
+            .into_iter()
             .flatten()
-            .filter(|s| s.vpc_id == vpc_id)
+            .copied()
             .filter_map(|s| Some((prefix(s)?, s)))
             .max_by_key(|(p, _)| *p)
             .map(|(_, s)| s)

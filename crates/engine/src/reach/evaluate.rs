@@ -10,8 +10,42 @@ use netpath_model::{IpProtocol, PortRange};
 use crate::addr::IpVersion;
 use crate::answer::{Decision, HopKind, Verdict};
 use crate::classes::{piece_options, pieces, port_cuts, rule_cidrs, End};
-use crate::explain::explain;
+use crate::explain::{explain_with, ExplainOptions};
+use crate::resolve::{resolve_in, Endpoint, ResolveError};
 use crate::topology::Topology;
+
+/// [`resolve_in`] remembered: `reach` asks about the same fixed end (and
+/// the same representatives) in every walk, and resolving a name or a DB
+/// identifier scans every instance and DB instance, a cost that grew with
+/// the estate. A pure function of its key, so the answers are the same.
+#[derive(Default)]
+pub(super) struct Resolved<'a> {
+    memo: std::collections::HashMap<
+        (String, Option<String>, bool),
+        Result<Endpoint<'a>, ResolveError>,
+    >,
+}
+
+impl<'a> Resolved<'a> {
+    fn get(
+        &mut self,
+        topo: &Topology<'a>,
+        r: &str,
+        prefer: Option<&str>,
+        v6: bool,
+    ) -> Result<Endpoint<'a>, ResolveError> {
+        // Only the fixed ends repeat; ENI and instance ids resolve by index.
+        let key = (r.to_string(), prefer.map(str::to_string), v6);
+        if let Some(hit) = self.memo.get(&key) {
+            return hit.clone();
+        }
+        let out = resolve_in(topo, r, prefer, v6);
+        if self.memo.len() < 4096 {
+            self.memo.insert(key, out.clone());
+        }
+        out
+    }
+}
 
 use super::PortAccess;
 
@@ -20,8 +54,9 @@ use super::PortAccess;
 /// Output: one [`PortAccess`] per run of pieces with the same answer,
 /// blocked runs included (the caller drops them).
 #[allow(clippy::too_many_arguments)]
-pub(super) fn evaluate(
-    topo: &Topology,
+pub(super) fn evaluate<'a>(
+    topo: &Topology<'a>,
+    resolved: &mut Resolved<'a>,
     src_ref: &str,
     src: &End,
     dst_ref: &str,
@@ -36,7 +71,14 @@ pub(super) fn evaluate(
     for &(proto, range) in ranges {
         for piece in pieces(range, &cuts) {
             *walks += 1;
-            let acc = match explain(topo, src_ref, dst_ref, &piece_options(proto, piece, v)) {
+            let opts = ExplainOptions {
+                terse: true,
+                ..piece_options(proto, piece, v)
+            };
+            let explained = explain_with(topo, src_ref, dst_ref, &opts, &mut |r, p, v6| {
+                resolved.get(topo, r, p, v6)
+            });
+            let acc = match explained {
                 Ok(e) => {
                     let mut via = Vec::new();
                     let mut igw = None;

@@ -302,6 +302,7 @@ fn reach_in(
     };
     let mut answered: Vec<Answered> = Vec::new();
     let mut walks = 0usize;
+    let mut resolved = evaluate::Resolved::default();
     let (name, target) = match query {
         ReachQuery::To(reference) => {
             let ep = resolve_in(topo, reference, None, v.is_v6())?;
@@ -327,12 +328,23 @@ fn reach_in(
                 } else {
                     ranges.clone()
                 };
-                let acc = evaluate(topo, &rep, &c.end, reference, &fixed, &r, v, &mut walks);
+                let acc = evaluate(
+                    topo,
+                    &mut resolved,
+                    &rep,
+                    &c.end,
+                    reference,
+                    &fixed,
+                    &r,
+                    v,
+                    &mut walks,
+                );
                 answered.push((c.kind, c, acc, members));
             }
             if fixed.kind != EndKind::Internet {
                 let acc = evaluate(
                     topo,
+                    &mut resolved,
                     "internet",
                     &internet.end,
                     reference,
@@ -371,7 +383,15 @@ fn reach_in(
             let mut cidr_answers = Vec::new();
             for (c, members) in &cidr_classes {
                 let acc = evaluate(
-                    topo, &c.refs[0], &c.end, reference, &fixed, &ranges, v, &mut walks,
+                    topo,
+                    &mut resolved,
+                    &c.refs[0],
+                    &c.end,
+                    reference,
+                    &fixed,
+                    &ranges,
+                    v,
+                    &mut walks,
                 );
                 let members = members
                     .iter()
@@ -412,7 +432,17 @@ fn reach_in(
                     continue;
                 };
                 let r = only.clone().unwrap_or_else(|| c.end.ports[0].clone());
-                let acc = evaluate(topo, reference, &fixed, &rep, &c.end, &r, v, &mut walks);
+                let acc = evaluate(
+                    topo,
+                    &mut resolved,
+                    reference,
+                    &fixed,
+                    &rep,
+                    &c.end,
+                    &r,
+                    v,
+                    &mut walks,
+                );
                 answered.push((c.kind, c, acc, members));
             }
             if !outside {
@@ -421,6 +451,7 @@ fn reach_in(
                     .unwrap_or_else(|| egress_ports(topo, &fixed.groups[0]));
                 let acc = evaluate(
                     topo,
+                    &mut resolved,
                     reference,
                     &fixed,
                     "internet",
@@ -448,6 +479,7 @@ fn reach_in(
                 let r = only.clone().unwrap_or_else(|| c.end.ports[0].clone());
                 let acc = evaluate(
                     topo,
+                    &mut resolved,
                     "internet",
                     &internet.end,
                     &rep,
