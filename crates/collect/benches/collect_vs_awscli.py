@@ -199,21 +199,27 @@ done
 """ % " ".join(EC2_CALLS)
 
 
-def org_main(args, py):
-    """The organization benchmark: --accounts member accounts x --regions."""
-    n_accounts = 20 if args.accounts is None else args.accounts
-    regions = [r for r in (args.regions or "us-east-1,us-west-2").split(",") if r]
+def start_moto():
+    """moto_server on a free port, once it accepts connections: (process, URL)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     moto = subprocess.Popen([os.path.join(VENV, "bin", "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return moto, url
+
+
+def org_main(args, py):
+    """The organization benchmark: --accounts member accounts x --regions."""
+    n_accounts = 20 if args.accounts is None else args.accounts
+    regions = [r for r in (args.regions or "us-east-1,us-west-2").split(",") if r]
+    moto, url = start_moto()
     try:
-        for _ in range(600):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
         t = time.time()
         world = json.loads(subprocess.run([py, "-c", ORG_WORLD, url, str(n_accounts), ",".join(regions)],
                                           check=True, capture_output=True, text=True).stdout)
@@ -282,17 +288,8 @@ def main():
         sh("cargo", "build", "--release", "-p", "netpath-cli", cwd=ROOT)
     if args.org:
         return org_main(args, py)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    moto = subprocess.Popen([os.path.join(VENV, "bin", "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto, url = start_moto()
     try:
-        for _ in range(600):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
         t = time.time()
         n = int(subprocess.run([py, "-c", WORLD, url], check=True, capture_output=True, text=True).stdout.strip())
         print(f"moto world: {n} resources created in {time.time() - t:.1f} s")

@@ -115,6 +115,15 @@ pub fn explain(
     })
 }
 
+/// How [`explain_with`] resolves a reference: `(reference, prefer_vpc,
+/// v6)` to an endpoint, as [`resolve_in`] does.
+pub(crate) type Resolver<'r, 'a> = dyn FnMut(
+        &str,
+        Option<&str>,
+        bool,
+    ) -> Result<crate::resolve::Endpoint<'a>, crate::resolve::ResolveError>
+    + 'r;
+
 /// [`explain`], resolving each reference with `resolve` (called as
 /// `resolve(reference, prefer_vpc, v6)`, and expected to answer as
 /// [`resolve_in`] does): `reach` passes a memo of it, so that the end it
@@ -125,12 +134,7 @@ pub(crate) fn explain_with<'a>(
     from: &str,
     to: &str,
     opts: &ExplainOptions,
-    resolve: &mut dyn FnMut(
-        &str,
-        Option<&str>,
-        bool,
-    )
-        -> Result<crate::resolve::Endpoint<'a>, crate::resolve::ResolveError>,
+    resolve: &mut Resolver<'_, 'a>,
 ) -> Result<Explanation, ExplainError> {
     let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
     let literal = |r: &str| r.trim().parse::<std::net::IpAddr>().ok();

@@ -220,12 +220,7 @@ impl AwsItem for RawTgAttributes {
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<TargetGroupAttributes, ModelError> {
         Ok(TargetGroupAttributes {
             target_group_arn: self.target_group_arn,
-            attributes: self
-                .attributes
-                .into_iter()
-                .flatten()
-                .map(|a| (a.key, a.value))
-                .collect(),
+            attributes: attribute_map(self.attributes),
         })
     }
 }
@@ -238,6 +233,15 @@ struct RawAttribute {
     value: String,
 }
 
+/// `Attributes: [{Key, Value}]` as a map, `Key` → `Value`.
+fn attribute_map(attrs: Option<Vec<RawAttribute>>) -> std::collections::BTreeMap<String, String> {
+    attrs
+        .into_iter()
+        .flatten()
+        .map(|a| (a.key, a.value))
+        .collect()
+}
+
 impl AwsItem for RawLbAttributes {
     type Model = LoadBalancerAttributes;
     fn slot(snap: &mut Snapshot) -> &mut Option<Vec<LoadBalancerAttributes>> {
@@ -246,12 +250,7 @@ impl AwsItem for RawLbAttributes {
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<LoadBalancerAttributes, ModelError> {
         Ok(LoadBalancerAttributes {
             load_balancer_arn: self.load_balancer_arn,
-            attributes: self
-                .attributes
-                .into_iter()
-                .flatten()
-                .map(|a| (a.key, a.value))
-                .collect(),
+            attributes: attribute_map(self.attributes),
         })
     }
 }
