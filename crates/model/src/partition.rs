@@ -16,56 +16,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::snapshot::{Gap, Metadata, Snapshot};
-
-/// One account and region of a snapshot.
-///
-/// Serialized in `metadata.partitions` as
-/// `{"account_id": "111122223333", "region": "us-east-1", "collected_at":
-/// "2026-12-05T06:00:00Z", "source": "aws-sdk", "role_arn": "arn:…",
-/// "resources": ["vpc-…", …]}`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Partition {
-    /// The 12-digit account id; empty when not known (an import of
-    /// describe-* files that name no owner).
-    pub account_id: String,
-    /// The region; `None` when not known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    /// When this account and region were read, RFC 3339, when known. Kept per
-    /// partition, so that a merge of collections made at different times
-    /// says how old each part is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub collected_at: Option<String>,
-    /// How it was read: `aws-sdk` (live), `aws-cli-json` (import), ...
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub source: String,
-    /// The role assumed to read it (`arn:aws:iam::<id>:role/<name>`); `None`
-    /// for the caller's own credentials.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_arn: Option<String>,
-    /// The ids (ARNs for load balancing, identifiers for RDS) of every
-    /// resource read in this account and region, sorted.
-    #[serde(default)]
-    pub resources: Vec<String>,
-}
-
-impl Partition {
-    /// `111122223333/us-east-1`, `111122223333`, or `(unknown account)`.
-    pub fn label(&self) -> String {
-        let a = if self.account_id.is_empty() {
-            "(unknown account)"
-        } else {
-            &self.account_id
-        };
-        match &self.region {
-            Some(r) => format!("{a}/{r}"),
-            None => a.to_string(),
-        }
-    }
-}
+use crate::metadata::{Gap, Metadata, Partition};
+use crate::snapshot::Snapshot;
 
 /// Calls `$m!(field, operation, |x| id)` for every resource collection
 /// of a snapshot, `operation` being the IAM action that reads it (the name

@@ -3,7 +3,7 @@
 //! "netpath-snapshot", "version": 2`, documented in
 //! `docs/snapshot-format.md`). Version 1 files (one account, no
 //! [`Partition`]s) are still read, and migrated on read
-//! ([`crate::partition`]).
+//! (`snapshot_read.rs`, [`crate::partition::migrate_v1`]).
 //!
 //! Each collection is an `Option`: `None` means the input did not contain that
 //! kind of resource at all (for example no `NetworkAcls` output), which the
@@ -13,12 +13,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::error::{ModelError, Warning};
-use crate::raw::{collection, deserialize_field, parse_object, raw_value, RawObject};
 use crate::resources::*;
 
+pub use crate::metadata::{Gap, Metadata, Partition};
 pub use crate::raw::parse_json;
 
 /// The value of the `format` field of a snapshot file.
@@ -31,108 +30,6 @@ pub const SNAPSHOT_VERSION: u64 = 2;
 /// read) and 2.
 pub fn version_readable(v: u64) -> bool {
     v == 1 || v == SNAPSHOT_VERSION
-}
-
-/// Where a snapshot came from and what is known to be missing.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Metadata {
-    /// `aws-cli-json` (imported from describe-* output) or `collect` (live).
-    pub source: String,
-    /// Regions the resources were read from, when known.
-    #[serde(default)]
-    pub regions: Vec<String>,
-    /// Account ids seen in the input.
-    #[serde(default)]
-    pub account_ids: Vec<String>,
-    /// Collection time, RFC 3339, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub collected_at: Option<String>,
-    /// The netpath version that wrote the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tool_version: Option<String>,
-    /// API operations that were called (live collection).
-    #[serde(default)]
-    pub operations: Vec<String>,
-    /// Operations that failed, so their data is missing.
-    #[serde(default)]
-    pub gaps: Vec<Gap>,
-    /// Each account and region read, when and how, with the ids of the
-    /// resources read there (version 2; see [`Partition`]). Empty in a
-    /// snapshot whose resources' origins are not known.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub partitions: Vec<Partition>,
-}
-
-pub use crate::partition::Partition;
-
-/// Data the snapshot cannot vouch for: an operation that failed (live
-/// collection), a describe file that holds only one page of its answer, or
-/// one resource whose copies in two files differ.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Gap {
-    /// The API operation, e.g. `ec2:DescribeNetworkAcls`, or
-    /// `sts:AssumeRole` for an account that could not be entered at all.
-    pub operation: String,
-    /// The account whose data is missing, when known (a collection of
-    /// several accounts, or a merge).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
-    /// The region, if the call was regional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    /// The error the call ended with; for an import, `incomplete: …` (one
-    /// page) or `conflict: …` (two different copies).
-    pub error: String,
-    /// The one resource in doubt (conflicting copies); `None` when the
-    /// whole operation's data is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource: Option<String>,
-}
-
-impl std::fmt::Display for Gap {
-    /// `{operation} failed in {region} ({error})`, the region reading
-    /// `an unknown region` when the gap has none; e.g.
-    /// `DescribeNetworkAcls failed in us-east-1 (AccessDenied)`. An import's
-    /// gaps read `{operation} output is incomplete (…)` and
-    /// `{operation} output has two different copies of {resource} (…)`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let Some(rest) = self.error.strip_prefix("incomplete: ") {
-            return write!(f, "{} output is incomplete ({rest})", self.operation);
-        }
-        if let Some(rest) = self.error.strip_prefix("after-apply: ") {
-            return write!(f, "{rest}");
-        }
-        if let Some(rest) = self.error.strip_prefix("conflict: ") {
-            return write!(
-                f,
-                "{} output has two different copies of {} ({rest})",
-                self.operation,
-                self.resource.as_deref().unwrap_or("a resource")
-            );
-        }
-        let region = self.region.as_deref().unwrap_or("an unknown region");
-        match (&self.account_id, &self.region) {
-            (Some(a), Some(r)) if self.operation == "*" => {
-                write!(f, "account {a} was not read in {r} ({})", self.error)
-            }
-            (Some(a), None) if self.operation == "sts:AssumeRole" => write!(
-                f,
-                "account {a} was not collected: sts:AssumeRole failed ({})",
-                self.error
-            ),
-            (Some(a), None) => write!(
-                f,
-                "{} failed in account {a} ({})",
-                self.operation, self.error
-            ),
-            (Some(a), Some(_)) => write!(
-                f,
-                "{} failed in account {a}, {region} ({})",
-                self.operation, self.error
-            ),
-            (None, _) => write!(f, "{} failed in {region} ({})", self.operation, self.error),
-        }
-    }
 }
 
 /// All resources of a snapshot. `None` collections were absent from the input.
@@ -332,176 +229,6 @@ impl Snapshot {
         list.push(n);
     }
 
-    /// Parses a snapshot file's bytes. `path` is used only in error messages.
-    ///
-    /// Errors: [`ModelError::Json`] for malformed JSON (with line and column),
-    /// [`ModelError::Format`] for a wrong `format` or unsupported `version`,
-    /// [`ModelError::Field`] naming the resource id and field for a missing or
-    /// invalid field.
-    pub fn from_json_bytes(path: &Path, bytes: &[u8]) -> Result<Snapshot, ModelError> {
-        if let Some(snap) = Snapshot::from_json_bytes_fast(path, bytes)? {
-            return Ok(snap);
-        }
-        match parse_object(path, bytes)? {
-            Some(obj) => Snapshot::from_raw(path, obj),
-            None => Err(format_err(path, "a netpath snapshot is a JSON object")),
-        }
-    }
-}
-
-impl Snapshot {
-    /// Like [`Snapshot::from_json_bytes`], from an already parsed JSON value.
-    pub fn from_value(path: &Path, value: Value) -> Result<Snapshot, ModelError> {
-        // Serializing a `Value` cannot fail.
-        let bytes = serde_json::to_vec(&value).expect("a JSON value serializes");
-        Snapshot::from_json_bytes(path, &bytes)
-    }
-
-    /// The general path: the top-level object with its members still as
-    /// raw text, so that memory stays near the file's size whatever it
-    /// holds; each resource is parsed on its own, and an error names it.
-    pub(crate) fn from_raw(path: &Path, mut obj: RawObject<'_>) -> Result<Snapshot, ModelError> {
-        let text = |obj: &RawObject, k: &str| -> Option<Value> {
-            obj.get(k).and_then(|r| serde_json::from_str(r).ok())
-        };
-        match text(&obj, "format").as_ref().and_then(Value::as_str) {
-            Some(SNAPSHOT_FORMAT) => {}
-            _ => {
-                return Err(format_err(
-                    path,
-                    "not a netpath snapshot (no \"format\": \"netpath-snapshot\"); \
-                     pass a folder of aws describe-* JSON instead, or create a snapshot with `netpath import`",
-                ))
-            }
-        }
-        let version = text(&obj, "version").as_ref().and_then(Value::as_u64);
-        match version {
-            Some(v) if version_readable(v) => {}
-            other => {
-                return Err(format_err(
-                    path,
-                    &format!(
-                        "snapshot version {} is not supported by this netpath (it reads versions 1 and {SNAPSHOT_VERSION}); upgrade netpath or re-import",
-                        other.map_or("(missing)".to_string(), |v| v.to_string())
-                    ),
-                ))
-            }
-        }
-        let metadata = match obj.remove("metadata") {
-            Some(v) => deserialize_field(path, "metadata", "metadata", raw_value(v))?,
-            None => Metadata::default(),
-        };
-        let mut snap = Snapshot {
-            metadata,
-            ..Snapshot::default()
-        };
-        snap.vpcs = collection(path, &mut obj, "vpcs", "vpc_id")?;
-        snap.subnets = collection(path, &mut obj, "subnets", "subnet_id")?;
-        snap.security_groups = collection(path, &mut obj, "security_groups", "group_id")?;
-        snap.network_acls = collection(path, &mut obj, "network_acls", "network_acl_id")?;
-        snap.route_tables = collection(path, &mut obj, "route_tables", "route_table_id")?;
-        snap.network_interfaces =
-            collection(path, &mut obj, "network_interfaces", "network_interface_id")?;
-        snap.instances = collection(path, &mut obj, "instances", "instance_id")?;
-        snap.vpc_peering_connections = collection(
-            path,
-            &mut obj,
-            "vpc_peering_connections",
-            "vpc_peering_connection_id",
-        )?;
-        snap.internet_gateways =
-            collection(path, &mut obj, "internet_gateways", "internet_gateway_id")?;
-        snap.egress_only_internet_gateways = collection(
-            path,
-            &mut obj,
-            "egress_only_internet_gateways",
-            "egress_only_internet_gateway_id",
-        )?;
-        snap.nat_gateways = collection(path, &mut obj, "nat_gateways", "nat_gateway_id")?;
-        snap.prefix_lists = collection(path, &mut obj, "prefix_lists", "prefix_list_id")?;
-        snap.db_instances = collection(path, &mut obj, "db_instances", "db_instance_identifier")?;
-        snap.transit_gateways =
-            collection(path, &mut obj, "transit_gateways", "transit_gateway_id")?;
-        snap.transit_gateway_attachments = collection(
-            path,
-            &mut obj,
-            "transit_gateway_attachments",
-            "transit_gateway_attachment_id",
-        )?;
-        snap.transit_gateway_vpc_attachments = collection(
-            path,
-            &mut obj,
-            "transit_gateway_vpc_attachments",
-            "transit_gateway_attachment_id",
-        )?;
-        snap.transit_gateway_peering_attachments = collection(
-            path,
-            &mut obj,
-            "transit_gateway_peering_attachments",
-            "transit_gateway_attachment_id",
-        )?;
-        snap.transit_gateway_route_tables = collection(
-            path,
-            &mut obj,
-            "transit_gateway_route_tables",
-            "transit_gateway_route_table_id",
-        )?;
-        snap.transit_gateway_routes = collection(
-            path,
-            &mut obj,
-            "transit_gateway_routes",
-            "transit_gateway_route_table_id",
-        )?;
-        snap.transit_gateway_propagations = collection(
-            path,
-            &mut obj,
-            "transit_gateway_propagations",
-            "transit_gateway_route_table_id",
-        )?;
-        snap.vpn_gateways = collection(path, &mut obj, "vpn_gateways", "vpn_gateway_id")?;
-        snap.vpn_connections = collection(path, &mut obj, "vpn_connections", "vpn_connection_id")?;
-        snap.direct_connect_gateway_associations = collection(
-            path,
-            &mut obj,
-            "direct_connect_gateway_associations",
-            "association_id",
-        )?;
-        snap.onprem_networks = collection(path, &mut obj, "onprem_networks", "name")?;
-        snap.vpc_endpoints = collection(path, &mut obj, "vpc_endpoints", "vpc_endpoint_id")?;
-        snap.load_balancers = collection(path, &mut obj, "load_balancers", "load_balancer_arn")?;
-        snap.load_balancer_listeners =
-            collection(path, &mut obj, "load_balancer_listeners", "listener_arn")?;
-        snap.load_balancer_attributes = collection(
-            path,
-            &mut obj,
-            "load_balancer_attributes",
-            "load_balancer_arn",
-        )?;
-        snap.target_groups = collection(path, &mut obj, "target_groups", "target_group_arn")?;
-        snap.target_health = collection(path, &mut obj, "target_health", "target_group_arn")?;
-        snap.target_group_attributes = collection(
-            path,
-            &mut obj,
-            "target_group_attributes",
-            "target_group_arn",
-        )?;
-        snap.validate(path)?;
-        if version == Some(1) {
-            crate::partition::migrate_v1(&mut snap);
-        }
-        Ok(snap)
-    }
-
-    /// Reads a snapshot file from disk. Errors as [`Snapshot::from_json_bytes`],
-    /// plus [`ModelError::Io`].
-    pub fn read(path: &Path) -> Result<Snapshot, ModelError> {
-        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Snapshot::from_json_bytes(path, &bytes)
-    }
-
     /// Checks the constraints serde's types cannot: NACL rule numbers 1-32768
     /// (32767 and 32768 are the IPv4 and IPv6 catch-all entries),
     /// TCP/UDP ports 0-65535 with `from <= to`. `path` names the file in errors.
@@ -669,12 +396,5 @@ impl Snapshot {
             }
         }
         out
-    }
-}
-
-fn format_err(path: &Path, message: &str) -> ModelError {
-    ModelError::Format {
-        path: path.to_path_buf(),
-        message: message.to_string(),
     }
 }

@@ -1,7 +1,7 @@
 //! The typed fast path of reading a snapshot file: one pass over the bytes
 //! (or a reader) into [`SnapshotFile`], with no intermediate JSON tree.
 //! Anything that is not a well-formed snapshot file of this version is
-//! `Ok(None)`, and the caller takes the slow path of `snapshot.rs`, whose
+//! `Ok(None)`, and the caller takes the slow path of `snapshot_read.rs`, whose
 //! errors name the file, line and column or the resource id and field.
 
 use std::path::Path;
