@@ -415,6 +415,8 @@ pub fn merge(inputs: Vec<(String, Snapshot)>) -> Merged {
             &b.collected_at,
         ))
     });
+    // The same collection given twice is one partition.
+    md.partitions.dedup();
     out.metadata = md;
     out.sort();
     Merged {

@@ -86,6 +86,7 @@ fn merge_keeps_each_account_and_its_time_and_flags_what_differs() {
     ]);
     assert_eq!((m.shared, m.conflicts), (2, 0));
     assert_eq!(m.snapshot.vpcs.as_ref().unwrap().len(), 1);
+    assert_eq!(m.snapshot.metadata.partitions.len(), 1);
 
     // A copy that differs (another CIDR): a conflict naming the resource.
     let mut stale = a.clone();
