@@ -24,7 +24,7 @@ use aws_sdk_ec2::types as ec2t;
 use netpath_collect::{collect_org, CollectOptions, OrgOptions};
 use netpath_engine::Verdict;
 use netpath_model::Snapshot;
-use support::net::{ask, spoke, with_test_env};
+use support::net::{ask, spoke, subnet_b, with_test_env};
 use support::{moto, proxy, Faults};
 
 /// An SDK configuration signed as role `NetpathReadOnly` of `account`.
@@ -102,18 +102,7 @@ async fn an_organization_is_collected_with_a_gap_for_the_denied_account() {
     let data_conf = as_account(&m.url, &data).await;
     let data_ec2 = aws_sdk_ec2::Client::new(&data_conf);
     let (data_vpc, db_a, data_rtb) = spoke(&data_ec2, "10.2.0.0/16", "10.2.1.0/24").await;
-    let db_b = data_ec2
-        .create_subnet()
-        .vpc_id(&data_vpc)
-        .cidr_block("10.2.2.0/24")
-        .availability_zone("us-east-1b")
-        .send()
-        .await
-        .unwrap()
-        .subnet
-        .unwrap()
-        .subnet_id
-        .unwrap();
+    let db_b = subnet_b(&data_ec2, &data_vpc, "10.2.2.0/24").await;
     let sg_db = support::create_group(&data_ec2, data_vpc.clone(), "db").await;
     data_ec2
         .authorize_security_group_ingress()
@@ -130,27 +119,7 @@ async fn an_organization_is_collected_with_a_gap_for_the_denied_account() {
         .await
         .unwrap();
     let rds = aws_sdk_rds::Client::new(&data_conf);
-    rds.create_db_subnet_group()
-        .db_subnet_group_name("org-db-subnets")
-        .db_subnet_group_description("org-db")
-        .subnet_ids(&db_a)
-        .subnet_ids(&db_b)
-        .send()
-        .await
-        .unwrap();
-    rds.create_db_instance()
-        .db_instance_identifier("org-db")
-        .engine("postgres")
-        .db_instance_class("db.t3.micro")
-        .allocated_storage(20)
-        .master_username("netpath")
-        .master_user_password("not-a-secret-1")
-        .db_subnet_group_name("org-db-subnets")
-        .vpc_security_group_ids(&sg_db)
-        .port(5432)
-        .send()
-        .await
-        .unwrap();
+    support::create_postgres(&rds, "org-db", &[db_a, db_b], &sg_db).await;
 
     // The peering: requested by app, accepted by data, routed both ways.
     let pcx = app_ec2

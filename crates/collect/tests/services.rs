@@ -10,7 +10,7 @@ mod support;
 use aws_sdk_ec2::types as ec2t;
 use netpath_engine::{HopKind, Verdict};
 use support::moto;
-use support::net::{ask, collect_all, spoke, with_test_env};
+use support::net::{ask, collect_all, spoke, subnet_b, with_test_env};
 
 /// VPC endpoints (issue 14): an S3 gateway endpoint on a private subnet's
 /// route table and an SSM interface endpoint, created with the SDK, are
@@ -117,18 +117,7 @@ async fn a_load_balancer_is_collected() {
     let ec2 = aws_sdk_ec2::Client::new(&conf);
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(&conf);
     let (vpc, sub_a, _rtb) = spoke(&ec2, "10.91.0.0/16", "10.91.1.0/24").await;
-    let sub_b = ec2
-        .create_subnet()
-        .vpc_id(&vpc)
-        .cidr_block("10.91.2.0/24")
-        .availability_zone("us-east-1b")
-        .send()
-        .await
-        .unwrap()
-        .subnet
-        .unwrap()
-        .subnet_id
-        .unwrap();
+    let sub_b = subnet_b(&ec2, &vpc, "10.91.2.0/24").await;
     let sg_alb = support::create_group(&ec2, vpc.clone(), "alb").await;
     let sg_web = support::create_group(&ec2, vpc.clone(), "web").await;
     support::run_instance(&ec2, sub_a.clone(), sg_web, "lb-web", "ami-785db401").await;

@@ -300,6 +300,41 @@ pub async fn run_instance(
         .to_string()
 }
 
+/// Creates RDS PostgreSQL `ident` on port 5432 in `subnets` (a subnet group
+/// `{ident}-subnets`) with group `sg`.
+pub async fn create_postgres(rds: &aws_sdk_rds::Client, ident: &str, subnets: &[String], sg: &str) {
+    let group = format!("{ident}-subnets");
+    let mut req = rds
+        .create_db_subnet_group()
+        .db_subnet_group_name(&group)
+        .db_subnet_group_description(ident);
+    for s in subnets {
+        req = req.subnet_ids(s);
+    }
+    req.send().await.unwrap();
+    let created = rds
+        .create_db_instance()
+        .db_instance_identifier(ident)
+        .engine("postgres")
+        .db_instance_class("db.t3.micro")
+        .allocated_storage(20)
+        .master_username("netpath")
+        .master_user_password("not-a-secret-1")
+        .db_subnet_group_name(&group)
+        .vpc_security_group_ids(sg)
+        .port(5432)
+        .send()
+        .await;
+    // Under load the emulator can drop the connection after creating the
+    // instance; the SDK's retry then finds it there (seen once in CI).
+    if let Err(e) = created {
+        let exists = e
+            .as_service_error()
+            .is_some_and(|s| s.is_db_instance_already_exists_fault());
+        assert!(exists, "create {ident}: {e:?}");
+    }
+}
+
 /// Builds the test world in the emulator with the SDK's create calls:
 ///
 /// - VPC `app` (10.0.0.0/16) with subnets app (10.0.1.0/24), db-a
@@ -575,35 +610,7 @@ pub async fn build_world(endpoint: &str) -> World {
             .unwrap();
     }
 
-    rds.create_db_subnet_group()
-        .db_subnet_group_name("prod-db-subnets")
-        .db_subnet_group_description("prod-db")
-        .subnet_ids(&subnet_db[0])
-        .subnet_ids(&subnet_db[1])
-        .send()
-        .await
-        .unwrap();
-    let created = rds
-        .create_db_instance()
-        .db_instance_identifier("prod-db")
-        .engine("postgres")
-        .db_instance_class("db.t3.micro")
-        .allocated_storage(20)
-        .master_username("netpath")
-        .master_user_password("not-a-secret-1")
-        .db_subnet_group_name("prod-db-subnets")
-        .vpc_security_group_ids(&sg_db)
-        .port(5432)
-        .send()
-        .await;
-    // Under load the emulator can drop the connection after creating the
-    // instance; the SDK's retry then finds it there (seen once in CI).
-    if let Err(e) = created {
-        let exists = e
-            .as_service_error()
-            .is_some_and(|s| s.is_db_instance_already_exists_fault());
-        assert!(exists, "create prod-db: {e:?}");
-    }
+    create_postgres(&rds, "prod-db", &subnet_db, &sg_db).await;
 
     World {
         vpc_app,

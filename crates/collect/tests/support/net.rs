@@ -62,6 +62,21 @@ pub async fn spoke(ec2: &aws_sdk_ec2::Client, cidr: &str, subnet: &str) -> Spoke
     (vpc, sub, rtb)
 }
 
+/// One more subnet of `vpc`, in us-east-1b; returns its id.
+pub async fn subnet_b(ec2: &aws_sdk_ec2::Client, vpc: &str, cidr: &str) -> String {
+    ec2.create_subnet()
+        .vpc_id(vpc)
+        .cidr_block(cidr)
+        .availability_zone("us-east-1b")
+        .send()
+        .await
+        .unwrap()
+        .subnet
+        .unwrap()
+        .subnet_id
+        .unwrap()
+}
+
 /// Collects us-east-1 from `url` with no gaps, and reads the snapshot back
 /// from its JSON (as `netpath snapshot -o` then `--snapshot` would).
 pub async fn collect_all(url: &str) -> Snapshot {
