@@ -127,7 +127,12 @@ pub async fn collect_org(
             )
             .await;
             let result = match &parts {
-                Ok(p) => Ok(p.iter().map(|(_, s)| s.resource_ids().len()).sum()),
+                // Each part's one partition lists every resource read.
+                Ok(p) => Ok(p
+                    .iter()
+                    .flat_map(|(_, s)| &s.metadata.partitions)
+                    .map(|x| x.resources.len())
+                    .sum()),
                 Err(g) => Err(g.error.clone()),
             };
             progress(Progress::AccountDone {

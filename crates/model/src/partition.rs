@@ -160,9 +160,11 @@ struct Tally {
     gaps: Vec<Gap>,
 }
 
-/// Adds `items` (from input `name`) to `slot`, one copy per id.
+/// Adds `items` (from input `name`) to `slot`, one copy per id; `at` is
+/// the position of each id in `slot`, kept across inputs.
 fn merge_into<T: PartialEq + Serialize>(
     slot: &mut Option<Vec<T>>,
+    at: &mut HashMap<String, usize>,
     items: Vec<T>,
     id: impl Fn(&T) -> &str,
     field: &str,
@@ -170,11 +172,6 @@ fn merge_into<T: PartialEq + Serialize>(
     tally: &mut Tally,
 ) {
     let slot = slot.get_or_insert_with(Vec::new);
-    let mut at: HashMap<String, usize> = slot
-        .iter()
-        .enumerate()
-        .map(|(k, x)| (id(x).to_string(), k))
-        .collect();
     for x in items {
         let key = id(&x).to_string();
         match at.get(&key) {
@@ -312,6 +309,8 @@ pub fn merge(inputs: Vec<(String, Snapshot)>) -> Merged {
     let mut tally = Tally::default();
     let mut gaps: Vec<Gap> = Vec::new();
     let mut operation_of: HashMap<&'static str, &'static str> = HashMap::new();
+    // Per collection, where each id already merged stands.
+    let mut positions: HashMap<&'static str, HashMap<String, usize>> = HashMap::new();
     let mut md = Metadata {
         source: "merge".into(),
         tool_version: Some(env!("CARGO_PKG_VERSION").into()),
@@ -358,7 +357,16 @@ pub fn merge(inputs: Vec<(String, Snapshot)>) -> Merged {
             ($f:ident, $op:expr, $id:expr) => {
                 if let Some(items) = snap.$f.take() {
                     holders.entry(stringify!($f)).or_default().push(i);
-                    merge_into(&mut out.$f, items, $id, stringify!($f), &name, &mut tally);
+                    let at = positions.entry(stringify!($f)).or_default();
+                    merge_into(
+                        &mut out.$f,
+                        at,
+                        items,
+                        $id,
+                        stringify!($f),
+                        &name,
+                        &mut tally,
+                    );
                 }
                 operation_of.insert(stringify!($f), $op);
             };
@@ -367,9 +375,8 @@ pub fn merge(inputs: Vec<(String, Snapshot)>) -> Merged {
     }
     // An input that lacks a collection others have: its accounts' data of
     // that kind is missing, not empty.
-    let n = input_accounts.len();
     for (field, held) in &holders {
-        for (i, (name, accts)) in input_accounts.iter().enumerate().take(n) {
+        for (i, (name, accts)) in input_accounts.iter().enumerate() {
             let op = operation_of.get(field).copied().unwrap_or(field);
             if held.contains(&i) || failed[i].contains(op) || failed[i].contains("*") {
                 continue;
