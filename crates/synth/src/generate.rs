@@ -22,7 +22,7 @@ pub struct SynthParams {
 
 /// `{prefix}-{17 hex digits}`: `space` (an account's number in an
 /// organization, 0 alone) in the high bits, so accounts never share an id.
-fn id(space: u64, prefix: &str, n: u64) -> String {
+pub(crate) fn id(space: u64, prefix: &str, n: u64) -> String {
     format!("{prefix}-{:017x}", space << 40 | n)
 }
 

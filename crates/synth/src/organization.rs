@@ -21,7 +21,7 @@ use netpath_model::{
     VpcPeeringConnection, VpcPeeringConnectionStateReasonCode,
 };
 
-use crate::generate::{generate_account, SynthParams};
+use crate::generate::{generate_account, id, SynthParams};
 
 /// The 12-digit id of the organization's account `k`.
 pub fn account_id(k: usize) -> String {
@@ -70,7 +70,7 @@ pub fn organization(p: &SynthParams, accounts: usize) -> Snapshot {
 
 /// The id `generate_account` gives VPC `v` of account `k`.
 fn vpc_of(k: usize, v: usize) -> String {
-    format!("vpc-{:017x}", (k as u64 + 1) << 40 | (v as u64 + 1))
+    id(k as u64 + 1, "vpc", v as u64 + 1)
 }
 
 /// Peers account `a`'s VPC 0 (10.0.0.0/16) with account `b`'s VPC 1
@@ -78,7 +78,8 @@ fn vpc_of(k: usize, v: usize) -> String {
 fn peer_accounts(snap: &mut Snapshot, a: usize, b: usize) {
     let (va, vb) = (vpc_of(a, 0), vpc_of(b, 1));
     let (acct_a, acct_b) = (account_id(a), account_id(b));
-    let pcx = format!("pcx-{:017x}", (a as u64 + 1) << 40 | 0xfff);
+    // Beyond the ids `generate_account` gives its own peerings.
+    let pcx = id(a as u64 + 1, "pcx", 0xfff);
     let side = |vpc: &str, owner: &str, cidr: &str| PeeringVpcInfo {
         vpc_id: vpc.to_string(),
         owner_id: Some(owner.to_string()),
