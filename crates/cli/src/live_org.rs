@@ -13,6 +13,7 @@ use netpath_collect::{collect_org, OrgOptions, Progress};
 use netpath_model::Snapshot;
 
 use crate::args::{account_ids, LiveArgs, OrgArgs};
+use crate::render::plural;
 
 impl OrgArgs {
     /// The collector's options. Errors: an `--accounts` value that is
@@ -99,14 +100,14 @@ pub fn collect_org_live(live: &LiveArgs, org: &OrgArgs) -> anyhow::Result<Snapsh
     eprintln!(
         "netpath: {} account{} read, {} region{}, {} partition{}, {} resources, {} gap{}, in {:.1} s",
         read.len(),
-        if read.len() == 1 { "" } else { "s" },
+        plural(read.len()),
         md.regions.len(),
-        if md.regions.len() == 1 { "" } else { "s" },
+        plural(md.regions.len()),
         md.partitions.len(),
-        if md.partitions.len() == 1 { "" } else { "s" },
+        plural(md.partitions.len()),
         resources,
         md.gaps.len(),
-        if md.gaps.len() == 1 { "" } else { "s" },
+        plural(md.gaps.len()),
         started.elapsed().as_secs_f64()
     );
     Ok(snap)

@@ -6,6 +6,7 @@
 use anyhow::Context;
 
 use crate::args::MergeArgs;
+use crate::render::plural;
 
 /// Exit status 0 merged; 1 merged but some inputs hold different copies of
 /// one resource (0 with `--allow-conflicts`). The summary and every gap go
@@ -64,17 +65,9 @@ pub fn run(args: MergeArgs) -> anyhow::Result<u8> {
         eprintln!(
             "netpath: {} resource{} differ between inputs; paths through them will be `unknown`. Pass --allow-conflicts to exit 0 anyway",
             merged.conflicts,
-            if merged.conflicts == 1 { "" } else { "s" }
+            plural(merged.conflicts)
         );
         return Ok(1);
     }
     Ok(0)
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }

@@ -28,3 +28,4 @@ pub use plan::{plan_junit, plan_markdown, plan_table};
 pub use reach::reach;
 pub use reachability_analyzer::reachability_analyzer;
 pub use term::ColorChoice;
+pub use word::plural;

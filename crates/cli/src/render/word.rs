@@ -22,3 +22,12 @@ pub fn flow_ports(
         format!("{protocol}/{ports}")
     }
 }
+
+/// `"s"` unless `n` is 1: `format!("{n} gap{}", plural(n))`.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
