@@ -11,14 +11,14 @@ pub fn exercise(snap: &Snapshot) {
         .iter()
         .flatten()
         .take(3)
-        .map(|i| i.instance_id.clone())
+        .map(|i| i.instance_id.to_string())
         .collect();
     ends.extend(
         snap.network_interfaces
             .iter()
             .flatten()
             .take(3)
-            .map(|e| e.network_interface_id.clone()),
+            .map(|e| e.network_interface_id.to_string()),
     );
     ends.extend(
         snap.db_instances

@@ -409,12 +409,12 @@ pub fn network_interface(e: ec2::NetworkInterface, is: &mut Issues) -> Option<Ne
         }
     }
     Some(NetworkInterface {
-        subnet_id,
-        vpc_id,
-        availability_zone: e.availability_zone,
-        description: e.description.unwrap_or_default(),
-        interface_type: e.interface_type.map(|t| t.as_str().to_string()),
-        requester_id: e.requester_id,
+        subnet_id: subnet_id.into(),
+        vpc_id: vpc_id.into(),
+        availability_zone: e.availability_zone.map(Into::into),
+        description: e.description.unwrap_or_default().into(),
+        interface_type: e.interface_type.map(|t| t.as_str().into()),
+        requester_id: e.requester_id.map(Into::into),
         requester_managed: e.requester_managed.unwrap_or(false),
         status: e.status.map(|s| s.as_str().into()),
         private_ip_addresses,
@@ -428,15 +428,15 @@ pub fn network_interface(e: ec2::NetworkInterface, is: &mut Issues) -> Option<Ne
             .groups
             .into_iter()
             .flatten()
-            .filter_map(|g| g.group_id)
+            .filter_map(|g| g.group_id.map(Into::into))
             .collect(),
         attachment: e.attachment.map(|a| NetworkInterfaceAttachment {
-            instance_id: a.instance_id,
-            status: a.status.map(|s| s.as_str().to_string()),
+            instance_id: a.instance_id.map(Into::into),
+            status: a.status.map(|s| s.as_str().into()),
             device_index: a.device_index.map(i64::from),
         }),
         tags: tags(e.tag_set),
-        network_interface_id: id,
+        network_interface_id: id.into(),
     })
 }
 
@@ -449,19 +449,19 @@ pub fn instance(i: ec2::Instance, is: &mut Issues) -> Option<Instance> {
             .and_then(|s| s.name)
             .map(|n| n.as_str().into())
             .unwrap_or_default(),
-        platform: i.platform.map(|p| p.as_str().to_string()),
-        subnet_id: i.subnet_id,
-        vpc_id: i.vpc_id,
+        platform: i.platform.map(|p| p.as_str().into()),
+        subnet_id: i.subnet_id.map(Into::into),
+        vpc_id: i.vpc_id.map(Into::into),
         private_ip_address: is.ip(&id, "PrivateIpAddress", i.private_ip_address.as_deref()),
         public_ip_address: is.ip(&id, "PublicIpAddress", i.public_ip_address.as_deref()),
         network_interface_ids: i
             .network_interfaces
             .into_iter()
             .flatten()
-            .filter_map(|n| n.network_interface_id)
+            .filter_map(|n| n.network_interface_id.map(Into::into))
             .collect(),
         tags: tags(i.tags),
-        instance_id: id,
+        instance_id: id.into(),
     })
 }
 

@@ -124,10 +124,7 @@ fn check_world(snap: &Snapshot, w: &World) {
         .flatten()
         .find(|i| i.instance_id == w.app_server)
         .unwrap();
-    assert_eq!(
-        inst.tags.get("Name").map(String::as_str),
-        Some("app-server")
-    );
+    assert_eq!(inst.tags.get("Name"), Some("app-server"));
     assert_eq!(snap.metadata.source, "aws-sdk");
     assert_eq!(snap.metadata.regions, vec!["us-east-1".to_string()]);
     assert!(!snap.metadata.account_ids.is_empty());

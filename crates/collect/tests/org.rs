@@ -197,10 +197,10 @@ async fn an_organization_is_collected_with_a_gap_for_the_denied_account() {
     }
     assert!(!read.contains(&denied.as_str()), "{read:?}");
     let part = |a: &str| md.partitions.iter().find(|p| p.account_id == a).unwrap();
-    assert!(part(&network).resources.contains(&net_a));
-    assert!(part(&network).resources.contains(&net_b));
-    assert!(part(&app).resources.contains(&app_server));
-    assert!(part(&data).resources.contains(&"org-db".to_string()));
+    assert!(part(&network).resources.iter().any(|r| *r == net_a));
+    assert!(part(&network).resources.iter().any(|r| *r == net_b));
+    assert!(part(&app).resources.iter().any(|r| *r == app_server));
+    assert!(part(&data).resources.iter().any(|r| r == "org-db"));
     assert_eq!(part(&app).region.as_deref(), Some("us-east-1"));
     assert_eq!(
         part(&app).role_arn.as_deref(),
@@ -216,7 +216,10 @@ async fn an_organization_is_collected_with_a_gap_for_the_denied_account() {
         .filter(|x| x.vpc_peering_connection_id == pcx)
         .collect();
     assert_eq!(pcxs.len(), 1);
-    assert!(part(&app).resources.contains(&pcx) && part(&data).resources.contains(&pcx));
+    assert!(
+        part(&app).resources.iter().any(|r| *r == pcx)
+            && part(&data).resources.iter().any(|r| *r == pcx)
+    );
 
     // The denied account is one gap naming it.
     let gaps: Vec<_> = md

@@ -22,7 +22,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 use netpath_model::{
-    Direction, InstanceStateName, IpProtocol, NetworkInterface, PortRange, Snapshot, Subnet,
+    CompactString, Direction, InstanceStateName, IpProtocol, NetworkInterface, PortRange, Snapshot,
+    Subnet,
 };
 
 use crate::addr::IpVersion;
@@ -44,24 +45,24 @@ pub(crate) enum EndKind {
 /// One end of flows, on both sides.
 #[derive(Debug, Clone)]
 pub(crate) struct End {
-    pub(crate) key: String,
+    pub(crate) key: CompactString,
     pub(crate) kind: EndKind,
     /// The reference to pass to `explain`, per side; `None` when absent.
-    pub(crate) refs: [Option<String>; 2],
+    pub(crate) refs: [Option<CompactString>; 2],
     /// Equivalence class per side.
     pub(crate) class: [Option<ClassKey>; 2],
     /// VPC per side.
-    pub(crate) vpc: [Option<String>; 2],
+    pub(crate) vpc: [Option<CompactString>; 2],
     /// Groups per side.
-    pub(crate) groups: [Vec<String>; 2],
+    pub(crate) groups: [Vec<CompactString>; 2],
     /// Subnets per side.
-    pub(crate) subnets: [Vec<String>; 2],
+    pub(crate) subnets: [Vec<CompactString>; 2],
     /// Destination ports per side.
     pub(crate) ports: [Vec<(IpProtocol, PortRange)>; 2],
     /// Reachable from the internet at all (a public IP), per side.
     pub(crate) public: [bool; 2],
     /// ENI ids and instance ids, for attribution.
-    pub(crate) ids: BTreeSet<String>,
+    pub(crate) ids: BTreeSet<CompactString>,
     /// Private addresses per side in the family of the flows (an ENI's
     /// primary IPv4 or first IPv6 address, a DB's ENIs' addresses); empty
     /// when unknown.
@@ -73,7 +74,7 @@ pub(crate) struct End {
 }
 
 impl End {
-    pub(crate) fn new(key: String, kind: EndKind) -> End {
+    pub(crate) fn new(key: CompactString, kind: EndKind) -> End {
         End {
             key,
             kind,
@@ -95,7 +96,7 @@ pub(crate) use crate::topology::is_rds;
 
 /// The stable name of an ENI: its instance when it is the instance's
 /// primary (device 0) interface, else the ENI id.
-pub(crate) fn eni_key(eni: &NetworkInterface) -> String {
+pub(crate) fn eni_key(eni: &NetworkInterface) -> CompactString {
     match &eni.attachment {
         Some(a) if a.instance_id.is_some() && a.device_index.unwrap_or(0) == 0 => {
             a.instance_id.clone().unwrap_or_default()
@@ -106,7 +107,10 @@ pub(crate) fn eni_key(eni: &NetworkInterface) -> String {
 
 /// Ingress ports opened by `groups` in `topo`: TCP/UDP ranges; an all-traffic
 /// rule opens every TCP and UDP port.
-pub(crate) fn ingress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtocol, PortRange)> {
+pub(crate) fn ingress_ports(
+    topo: &Topology,
+    groups: &[impl AsRef<str>],
+) -> Vec<(IpProtocol, PortRange)> {
     rule_ports(topo, groups, Direction::Ingress)
 }
 
@@ -114,12 +118,12 @@ pub(crate) fn ingress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtoc
 /// every TCP and UDP port.
 pub(crate) fn rule_ports(
     topo: &Topology,
-    groups: &[String],
+    groups: &[impl AsRef<str>],
     direction: Direction,
 ) -> Vec<(IpProtocol, PortRange)> {
     let mut out = BTreeSet::new();
     for g in groups {
-        let Some(sg) = topo.security_group(g) else {
+        let Some(sg) = topo.security_group(g.as_ref()) else {
             continue;
         };
         for p in sg.permissions(direction) {
@@ -219,8 +223,9 @@ pub(crate) fn subnet_cuts(snap: &Snapshot, v: IpVersion) -> HashMap<&str, Vec<Ip
 /// equal keys are treated alike by every layer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum ClassKey {
-    /// ENIs alike in every property a layer looks at.
-    Eni(EniClass),
+    /// ENIs alike in every property a layer looks at (boxed: a key is
+    /// kept per class and per end, and most are not ENIs' own).
+    Eni(Box<EniClass>),
     /// A DB instance: a class of its own (its ENIs are placed by RDS).
     Db(String),
     /// `internet`.
@@ -232,19 +237,19 @@ pub(crate) enum ClassKey {
 /// What makes two ENIs alike for every layer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct EniClass {
-    subnet_id: String,
+    subnet_id: CompactString,
     /// Sorted group ids.
-    groups: Vec<String>,
+    groups: Vec<CompactString>,
     /// The rule, entry and route CIDRs inside the subnet that hold the ENI's
     /// address in the family of the flows (primary IPv4, or first IPv6).
     cuts: Vec<IpNet>,
     /// The instance's state and platform (the platform picks the ephemeral range).
     instance_state: Option<InstanceStateName>,
-    platform: Option<String>,
-    interface_type: Option<String>,
+    platform: Option<CompactString>,
+    interface_type: Option<CompactString>,
     public_ip: bool,
     private_ip: bool,
-    requester_id: Option<String>,
+    requester_id: Option<CompactString>,
     /// Owned by an AWS service (see `NetworkInterface::managed_service`).
     managed: bool,
     /// Attached to nothing.
@@ -252,7 +257,7 @@ pub(crate) struct EniClass {
     /// The VPC endpoint or load balancer the ENI belongs to: what it
     /// answers is that service's own (its ports, its listeners and
     /// targets), so no two services share a class.
-    service: Option<String>,
+    service: Option<CompactString>,
 }
 
 /// The equivalence class of an ENI for flows of family `v`: every ENI with
@@ -273,7 +278,7 @@ pub(crate) fn eni_class(
         (Some(ip), Some(cs)) => cs.iter().filter(|c| c.contains(&ip)).copied().collect(),
         _ => Vec::new(),
     };
-    ClassKey::Eni(EniClass {
+    ClassKey::Eni(Box::new(EniClass {
         subnet_id: eni.subnet_id.clone(),
         groups,
         cuts,
@@ -288,18 +293,19 @@ pub(crate) fn eni_class(
         service: topo
             .endpoints
             .of_network_interface(&eni.network_interface_id)
-            .map(|e| e.vpc_endpoint_id.clone())
+            .map(|e| e.vpc_endpoint_id.as_str().into())
             .or_else(|| {
                 topo.load_balancers
                     .of_network_interface(eni)
-                    .map(|l| l.load_balancer_arn.clone())
+                    .map(|l| l.load_balancer_arn.as_str().into())
             }),
-    })
+    }))
 }
 
 /// Which ENIs and DB instances [`collect_ends`] collects, from their (VPC,
 /// subnets, groups, addresses).
-pub(crate) type KeepEnd<'a> = dyn Fn(&str, &[String], &[String], &[IpAddr]) -> bool + 'a;
+pub(crate) type KeepEnd<'a> =
+    dyn Fn(&str, &[CompactString], &[CompactString], &[IpAddr]) -> bool + 'a;
 
 /// Collects every end of `topo` for flows of family `v` into `ends` (side
 /// `side`). For IPv6, ENIs without an IPv6 address and DB instances none of
@@ -311,7 +317,7 @@ pub(crate) type KeepEnd<'a> = dyn Fn(&str, &[String], &[String], &[IpAddr]) -> b
 pub(crate) fn collect_ends(
     topo: &Topology,
     side: usize,
-    ends: &mut BTreeMap<String, End>,
+    ends: &mut BTreeMap<CompactString, End>,
     v: IpVersion,
     keep: Option<&KeepEnd<'_>>,
 ) {
@@ -385,31 +391,40 @@ pub(crate) fn collect_ends(
         let enis = topo.db_network_interfaces(db);
         if let Some(keep) = keep {
             let addrs: Vec<IpAddr> = enis.iter().filter_map(|x| v.eni_address(x)).collect();
-            let subnets: Vec<String> = db
+            let subnets: Vec<CompactString> = db
                 .db_subnet_group
                 .as_ref()
-                .map(|g| g.subnet_ids.clone())
+                .map(|g| g.subnet_ids.iter().map(|s| s.as_str().into()).collect())
                 .unwrap_or_default();
             let vpc = db
                 .db_subnet_group
                 .as_ref()
                 .and_then(|g| g.vpc_id.clone())
                 .unwrap_or_default();
-            if !keep(&vpc, &subnets, &db.vpc_security_group_ids, &addrs) {
+            let groups: Vec<CompactString> = db
+                .vpc_security_group_ids
+                .iter()
+                .map(|g| g.as_str().into())
+                .collect();
+            if !keep(&vpc, &subnets, &groups, &addrs) {
                 continue;
             }
         }
         let e = ends
-            .entry(format!("db:{key}"))
-            .or_insert_with(|| End::new(key.clone(), EndKind::Db));
-        e.refs[side] = Some(key.clone());
+            .entry(format!("db:{key}").into())
+            .or_insert_with(|| End::new(key.clone().into(), EndKind::Db));
+        e.refs[side] = Some(key.clone().into());
         e.class[side] = Some(ClassKey::Db(key.clone()));
         e.vpc[side] = db
             .db_subnet_group
             .as_ref()
-            .and_then(|g| g.vpc_id.clone())
+            .and_then(|g| g.vpc_id.as_deref().map(CompactString::from))
             .or_else(|| enis.first().map(|x| x.vpc_id.clone()));
-        let mut groups = db.vpc_security_group_ids.clone();
+        let mut groups: Vec<CompactString> = db
+            .vpc_security_group_ids
+            .iter()
+            .map(|g| g.as_str().into())
+            .collect();
         groups.sort();
         e.ports[side] = match &db.endpoint {
             Some(ep) => vec![(IpProtocol::Tcp, PortRange::new(ep.port, ep.port))],
@@ -419,11 +434,11 @@ pub(crate) fn collect_ends(
         e.subnets[side] = db
             .db_subnet_group
             .as_ref()
-            .map(|g| g.subnet_ids.clone())
+            .map(|g| g.subnet_ids.iter().map(|s| s.as_str().into()).collect())
             .unwrap_or_default();
         e.public[side] = enis.iter().any(|x| v.eni_is_public(x));
         e.addrs[side] = enis.iter().filter_map(|x| v.eni_address(x)).collect();
-        e.ids.insert(key.clone());
+        e.ids.insert(key.clone().into());
         e.ids
             .extend(enis.iter().map(|x| x.network_interface_id.clone()));
     }
@@ -440,11 +455,11 @@ pub(crate) fn collect_ends(
         }
         let key = format!("onprem:{}", n.name);
         let e = ends
-            .entry(key.clone())
-            .or_insert_with(|| End::new(key.clone(), EndKind::OnPrem));
-        e.refs[side] = Some(key.clone());
+            .entry(key.clone().into())
+            .or_insert_with(|| End::new(key.clone().into(), EndKind::OnPrem));
+        e.refs[side] = Some(key.clone().into());
         e.class[side] = Some(ClassKey::Address(format!("{key} {}", n.cidr)));
-        e.ids.insert(key);
+        e.ids.insert(key.into());
     }
 }
 

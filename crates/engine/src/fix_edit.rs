@@ -284,7 +284,7 @@ impl FixEdit {
                     .instances
                     .iter_mut()
                     .flatten()
-                    .find(|i| &i.instance_id == instance_id)
+                    .find(|i| i.instance_id == instance_id)
                 else {
                     return false;
                 };

@@ -23,7 +23,7 @@ impl<'a> Topology<'a> {
     /// snapshot does not hold, a resource with no name, or a name equal to
     /// the id.
     pub fn name_of(&self, id: &str) -> Option<&'a str> {
-        let tag = |t: &'a netpath_model::Tags| t.get("Name").map(String::as_str);
+        let tag = |t: &'a netpath_model::Tags| t.get("Name");
         let name = match id.split_once('-').map(|(p, _)| p) {
             Some("sg") => self.security_group(id).map(|g| g.group_name.as_str()),
             Some("i") => self.instance(id).and_then(|i| tag(&i.tags)),

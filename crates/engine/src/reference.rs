@@ -141,8 +141,8 @@ fn known_names<'t>(topo: &Topology<'t>) -> impl Iterator<Item = &'t str> + 't {
         .db_instances
         .iter()
         .flatten()
-        .map(|d| &d.db_instance_identifier);
-    instances.chain(enis).chain(dbs).map(String::as_str)
+        .map(|d| d.db_instance_identifier.as_str());
+    instances.chain(enis).chain(dbs)
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ fn ends(snaps: [&Snapshot; 2], fam: IpVersion) -> Vec<String> {
         .iter()
         .flatten()
         .filter(|i| i.network_interface_ids.first().is_some_and(|e| has(e)))
-        .map(|i| i.instance_id.clone())
+        .map(|i| i.instance_id.to_string())
         .collect();
     let topo = Topology::new(s);
     v.extend(
@@ -72,7 +72,7 @@ fn sample_ports(snaps: [&Snapshot; 2], dst: &str) -> BTreeSet<u16> {
             .security_groups
             .iter()
             .flatten()
-            .filter(|g| eni.groups.contains(&g.group_id))
+            .filter(|g| eni.groups.iter().any(|x| x == g.group_id))
         {
             for p in g
                 .ip_permissions
@@ -146,7 +146,7 @@ fn check_world(seed: u64, dual: bool) -> usize {
             .collect();
         let enis = after.network_interfaces.as_mut().unwrap();
         let e = enis.iter_mut().find(|e| e.attachment.is_some()).unwrap();
-        e.groups = vec![groups.last().unwrap().clone()];
+        e.groups = vec![groups.last().unwrap().as_str().into()];
         let insts = after.instances.as_mut().unwrap();
         let last = insts.len() - 1;
         insts[last].state = "stopped".into();

@@ -33,7 +33,7 @@ fn flows(s: &Snapshot) -> Vec<(String, String, u16)> {
         .iter()
         .flatten()
         .take(8)
-        .map(|i| i.instance_id.clone())
+        .map(|i| i.instance_id.to_string())
         .collect();
     let mut dests = inst.clone();
     dests.extend(

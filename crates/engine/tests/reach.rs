@@ -54,7 +54,7 @@ fn instances(s: &Snapshot, v: IpVersion) -> Vec<String> {
                     .first()
                     .is_some_and(|e| has_address(s, e, v))
         })
-        .map(|i| i.instance_id.clone())
+        .map(|i| i.instance_id.to_string())
         .collect()
 }
 

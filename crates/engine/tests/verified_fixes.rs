@@ -253,10 +253,10 @@ fn twin(s: &mut netpath_model::Snapshot, eni: &str, id: &str, ip: &str, groups: 
         .find(|e| e.network_interface_id == eni)
         .unwrap()
         .clone();
-    e.network_interface_id = format!("eni-{id}");
+    e.network_interface_id = format!("eni-{id}").into();
     e.private_ip_addresses[0].private_ip_address = ip.parse().unwrap();
-    e.groups = groups.iter().map(|g| g.to_string()).collect();
-    e.description = String::new();
+    e.groups = groups.iter().map(|g| (*g).into()).collect();
+    e.description = Default::default();
     if let Some(a) = e.attachment.as_mut() {
         let mut inst = s
             .instances
@@ -266,7 +266,7 @@ fn twin(s: &mut netpath_model::Snapshot, eni: &str, id: &str, ip: &str, groups: 
             .find(|i| Some(&i.instance_id) == a.instance_id.as_ref())
             .unwrap()
             .clone();
-        inst.instance_id = format!("i-{id}");
+        inst.instance_id = format!("i-{id}").into();
         inst.private_ip_address = Some(ip.parse().unwrap());
         inst.network_interface_ids = vec![e.network_interface_id.clone()];
         inst.tags.insert("Name".into(), format!("twin-{id}"));

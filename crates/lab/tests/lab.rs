@@ -81,7 +81,7 @@ fn eni_of(snap: &Snapshot, iid: &str) -> Option<String> {
         .iter()
         .flatten()
         .find(|e| e.attachment.as_ref().and_then(|a| a.instance_id.as_deref()) == Some(iid))
-        .map(|e| e.network_interface_id.clone())
+        .map(|e| e.network_interface_id.to_string())
 }
 
 /// As `run_flows`, after setting up `hosts` (by instance id) and reading
@@ -109,7 +109,7 @@ fn run_flows_with_hosts(
             .flatten()
             .find(|e| e.network_interface_id == eni)
             .and_then(|e| e.attachment.as_ref())
-            .and_then(|a| a.instance_id.clone())
+            .and_then(|a| a.instance_id.as_deref().map(str::to_string))
     })
     .unwrap_or_else(|e| panic!("{where_}: host facts: {e:#}"));
     let checks =

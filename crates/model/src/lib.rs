@@ -26,3 +26,13 @@ pub use import::{load, Imported};
 pub use partition::{merge, Merged};
 pub use resources::*;
 pub use snapshot::{Gap, Metadata, Partition, Snapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
+
+/// The string type of the fields a snapshot holds once per network
+/// interface or instance (ids, descriptions, tags, a partition's resource
+/// ids): a [`compact_str::CompactString`], 24 bytes like `String`, that keeps
+/// up to 24 bytes inline. Every AWS id (`eni-` + 17 hex digits is 21 bytes,
+/// `subnet-` + 17 is 24) then needs no allocation of its own, which is most
+/// of a million-ENI snapshot's memory (`docs/performance.md`). It
+/// dereferences to `&str`, compares with `str` and `String`, and
+/// serializes as a JSON string.
+pub use compact_str::CompactString;

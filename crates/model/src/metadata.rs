@@ -133,7 +133,7 @@ pub struct Partition {
     /// The ids (ARNs for load balancing, identifiers for RDS) of every
     /// resource read in this account and region, sorted.
     #[serde(default)]
-    pub resources: Vec<String>,
+    pub resources: Vec<crate::CompactString>,
 }
 
 impl Partition {

@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::metadata::{Gap, Metadata, Partition};
 use crate::snapshot::Snapshot;
+use crate::CompactString;
 
 /// Calls `$m!(field, operation, |x| id)` for every resource collection
 /// of a snapshot, `operation` being the IAM action that reads it (the name
@@ -131,9 +132,9 @@ macro_rules! for_each_collection {
     };
 }
 
-fn ids_of<T>(v: &Option<Vec<T>>, id: impl Fn(&T) -> &str, out: &mut BTreeSet<String>) {
+fn ids_of<T>(v: &Option<Vec<T>>, id: impl Fn(&T) -> &str, out: &mut BTreeSet<CompactString>) {
     if let Some(v) = v {
-        out.extend(v.iter().map(|x| id(x).to_string()));
+        out.extend(v.iter().map(|x| CompactString::from(id(x))));
     }
 }
 
@@ -207,8 +208,8 @@ impl Snapshot {
     /// The id of every resource in the snapshot (declared on-premises
     /// networks excluded: they are not read from an account), sorted and
     /// without repeats.
-    pub fn resource_ids(&self) -> Vec<String> {
-        let mut out: BTreeSet<String> = BTreeSet::new();
+    pub fn resource_ids(&self) -> Vec<CompactString> {
+        let mut out: BTreeSet<CompactString> = BTreeSet::new();
         macro_rules! ids {
             ($f:ident, $op:expr, $id:expr) => {
                 ids_of(&self.$f, $id, &mut out);

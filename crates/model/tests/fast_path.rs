@@ -38,8 +38,8 @@ fn fast_path_steps_aside_for_other_input() {
 #[test]
 fn tags_behave_as_a_map() {
     let t: Tags = serde_json::from_str(r#"{"b": "2", "a": "1", "b": "3"}"#).unwrap();
-    assert_eq!(t.get("a").map(String::as_str), Some("1"));
-    assert_eq!(t.get("b").map(String::as_str), Some("3"));
+    assert_eq!(t.get("a"), Some("1"));
+    assert_eq!(t.get("b"), Some("3"));
     assert_eq!(t.get("c"), None);
     assert_eq!(t.len(), 2);
     assert_eq!(serde_json::to_string(&t).unwrap(), r#"{"a":"1","b":"3"}"#);

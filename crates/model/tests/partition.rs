@@ -109,10 +109,7 @@ fn merge_keeps_each_account_and_its_time_and_flags_what_differs() {
     let m = merge(vec![("a.json".into(), a), ("owner.json".into(), tagged)]);
     assert_eq!((m.shared, m.conflicts), (2, 0));
     assert_eq!(
-        m.snapshot.vpcs.as_ref().unwrap()[0]
-            .tags
-            .get("Name")
-            .map(String::as_str),
+        m.snapshot.vpcs.as_ref().unwrap()[0].tags.get("Name"),
         Some("shared")
     );
 }

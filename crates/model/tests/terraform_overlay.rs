@@ -60,7 +60,7 @@ fn instance(s: &Snapshot, name: &str) -> netpath_model::Instance {
     s.instances
         .iter()
         .flatten()
-        .find(|i| i.tags.get("Name").map(String::as_str) == Some(name))
+        .find(|i| i.tags.get("Name") == Some(name))
         .unwrap()
         .clone()
 }

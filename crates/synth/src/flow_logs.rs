@@ -115,7 +115,7 @@ pub fn connections(snap: &Snapshot, count: usize, pairs: usize, seed: u64) -> Ve
     let ports_of = |e: &NetworkInterface| -> Vec<u16> {
         groups
             .clone()
-            .filter(|g| e.groups.contains(&g.group_id))
+            .filter(|g| e.groups.iter().any(|x| x == g.group_id))
             .flat_map(|g| &g.ip_permissions)
             .filter(|p| p.ip_protocol == IpProtocol::Tcp)
             .filter_map(|p| p.from_port.and_then(|f| u16::try_from(f).ok()))
@@ -146,10 +146,10 @@ pub fn connections(snap: &Snapshot, count: usize, pairs: usize, seed: u64) -> Ve
         .map(|i| {
             let (c, s, port) = chosen[rng.gen_range(0..chosen.len())];
             SynthConnection {
-                client_eni: enis[c].network_interface_id.clone(),
+                client_eni: enis[c].network_interface_id.to_string(),
                 client: first_ip(enis[c]).unwrap_or(Ipv4Addr::UNSPECIFIED),
                 client_port: rng.gen_range(32768..=60999),
-                server_eni: enis[s].network_interface_id.clone(),
+                server_eni: enis[s].network_interface_id.to_string(),
                 server: first_ip(enis[s]).unwrap_or(Ipv4Addr::UNSPECIFIED),
                 port,
                 start: 1_764_000_000 + i as u64 / 100,

@@ -160,10 +160,10 @@ fn share_vpc(snap: &mut Snapshot, owner: usize, participant: usize, vpcs: usize)
     let mut listed: Vec<String> = vec![vpc.clone()];
     listed.extend(subnets.iter().cloned());
     for e in snap.network_interfaces.iter().flatten() {
-        if theirs.contains(&&e.subnet_id) {
-            listed.push(e.network_interface_id.clone());
+        if theirs.iter().any(|s| **s == e.subnet_id) {
+            listed.push(e.network_interface_id.to_string());
             if let Some(i) = e.attachment.as_ref().and_then(|a| a.instance_id.clone()) {
-                listed.push(i);
+                listed.push(i.to_string());
             }
         }
     }
@@ -174,7 +174,7 @@ fn share_vpc(snap: &mut Snapshot, owner: usize, participant: usize, vpcs: usize)
         .iter_mut()
         .find(|p| p.account_id == pid)
     {
-        part.resources.extend(listed);
+        part.resources.extend(listed.into_iter().map(Into::into));
         part.resources.sort();
         part.resources.dedup();
     }

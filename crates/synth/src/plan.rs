@@ -123,7 +123,7 @@ pub fn random_plan(snapshot: &Snapshot, edits: usize, seed: u64) -> (Value, Snap
                     continue;
                 };
                 let inst = e.attachment.as_ref().unwrap().instance_id.clone().unwrap();
-                if used.contains(&inst) {
+                if used.iter().any(|u| u == inst) {
                     continue;
                 }
                 let all = groups_in(&s, &e.vpc_id);
@@ -144,9 +144,9 @@ pub fn random_plan(snapshot: &Snapshot, edits: usize, seed: u64) -> (Value, Snap
                     .iter_mut()
                     .find(|x| x.network_interface_id == e.network_interface_id)
                     .unwrap();
-                eni.groups = new.clone();
+                eni.groups = new.iter().map(|g| g.as_str().into()).collect();
                 log.push(format!("{address}: {inst} groups -> {new:?}"));
-                used.push(inst);
+                used.push(inst.to_string());
             }
             1 => {
                 // aws_security_group: inline ingress rewritten.

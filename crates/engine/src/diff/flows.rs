@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
-use netpath_model::{IpProtocol, PortRange};
+use netpath_model::{CompactString, IpProtocol, PortRange};
 
 use super::outbound;
 use super::outcome::{classify, outcome, side, Outcome};
@@ -38,7 +38,7 @@ pub(super) fn compare_flows(
 ) -> Result<(Vec<FlowChange>, Vec<String>), DiffError> {
     let topos = [before, after];
     let max_pairs = opts.max_pairs;
-    let mut ends: BTreeMap<String, End> = BTreeMap::new();
+    let mut ends: BTreeMap<CompactString, End> = BTreeMap::new();
     // A load balancer carries flows to its targets from ends that carry
     // none of the targets' groups: with one in either snapshot, every end
     // is compared.
@@ -54,7 +54,7 @@ pub(super) fn compare_flows(
         None
     };
     let keep = scope.as_ref().map(|sc| {
-        move |vpc: &str, subnets: &[String], groups: &[String], addrs: &[IpAddr]| {
+        move |vpc: &str, subnets: &[CompactString], groups: &[CompactString], addrs: &[IpAddr]| {
             sc.keeps(vpc, subnets, groups, addrs)
         }
     });
@@ -127,7 +127,7 @@ pub(super) fn compare_flows(
         let touched = if as_dst { &t_dst } else { &t_src };
         let mut out = Hot::default();
         if !touched.is_empty() {
-            let mut fp: Vec<String> = Vec::new();
+            let mut fp: Vec<CompactString> = Vec::new();
             for (sd, topo) in topos.iter().enumerate() {
                 footprint(topo, e, sd, &mut fp, &mut cache);
                 // A load balancer's second leg runs on the targets' ports,
@@ -149,7 +149,7 @@ pub(super) fn compare_flows(
     };
 
     // Sources and destinations, grouped by (BEFORE class, AFTER class).
-    type Groups = BTreeMap<(Option<ClassKey>, Option<ClassKey>), Vec<String>>;
+    type Groups = BTreeMap<(Option<ClassKey>, Option<ClassKey>), Vec<CompactString>>;
     let mut srcs: Groups = BTreeMap::new();
     let mut dsts: Groups = BTreeMap::new();
     for (k, e) in &ends {
@@ -168,10 +168,12 @@ pub(super) fn compare_flows(
             ),
         };
         if as_src {
-            srcs.entry(joint.clone()).or_default().push(k.clone());
+            srcs.entry(joint.clone())
+                .or_default()
+                .push(k.to_string().into());
         }
         if as_dst {
-            dsts.entry(joint).or_default().push(k.clone());
+            dsts.entry(joint).or_default().push(k.to_string().into());
         }
     }
 
@@ -181,7 +183,12 @@ pub(super) fn compare_flows(
     // (members, first member's end, ranges, hot as a destination); the
     // inner loop below runs once per class pair, so nothing in it may look
     // anything up by name.
-    type DstInfo<'m> = (&'m Vec<String>, &'m End, Vec<(IpProtocol, PortRange)>, Hot);
+    type DstInfo<'m> = (
+        &'m Vec<CompactString>,
+        &'m End,
+        Vec<(IpProtocol, PortRange)>,
+        Hot,
+    );
     let dinfo: Vec<DstInfo> = dsts
         .values()
         .map(|m| {
@@ -251,18 +258,18 @@ pub(super) fn compare_flows(
         .collect();
     // Which edits touch an id of a class's members (ENIs, instances, DB
     // instances), and the members' keys: per class, once, not per change.
-    let touched_by = |members: &[String]| -> Vec<bool> {
+    let touched_by = |members: &[CompactString]| -> Vec<bool> {
         edits
             .iter()
             .map(|e| {
                 members
                     .iter()
-                    .any(|m| e.touches.iter().any(|t| ends[m].ids.contains(t)))
+                    .any(|m| e.touches.iter().any(|t| ends[m].ids.contains(t.as_str())))
             })
             .collect()
     };
-    let keys_of = |members: &[String]| -> Vec<String> {
-        members.iter().map(|m| ends[m].key.clone()).collect()
+    let keys_of = |members: &[CompactString]| -> Vec<String> {
+        members.iter().map(|m| ends[m].key.to_string()).collect()
     };
     let mut dst_cache: Vec<Option<(Vec<bool>, Vec<String>)>> = vec![None; lite.len()];
     for smembers in srcs.values() {

@@ -290,7 +290,7 @@ pub fn diff(before: &Topology, after: &Topology, opts: &DiffOptions) -> Result<D
         changes.extend(c);
         for w in w {
             if !warnings.contains(&w) {
-                warnings.push(w);
+                warnings.push(w.to_string());
             }
         }
     }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use netpath_model::{IpProtocol, PortRange};
+use netpath_model::{CompactString, IpProtocol, PortRange};
 
 use crate::classes::{End, EndKind};
 use crate::edits::{Edit, EditPeer, EditRole};
@@ -62,7 +62,7 @@ impl Hot {
 pub(super) fn peer_matches(peer: &EditPeer, end: &End) -> bool {
     match peer {
         EditPeer::Any => true,
-        EditPeer::Group(g) => end.groups.iter().any(|gs| gs.contains(g)),
+        EditPeer::Group(g) => end.groups.iter().any(|gs| gs.iter().any(|x| x == g)),
         EditPeer::Cidr(c) => match end.kind {
             // The internet stands for every address outside the snapshot;
             // which of them a CIDR catches is left to the walk.
@@ -90,8 +90,8 @@ pub(super) fn peer_matches(peer: &EditPeer, end: &End) -> bool {
 /// routed to a transit gateway consults the gateway's whole footprint.
 #[derive(Debug, Default)]
 pub(super) struct FootprintCache {
-    by_vpc: HashMap<(usize, String), Vec<String>>,
-    by_subnet: HashMap<(usize, String), Vec<String>>,
+    by_vpc: HashMap<(usize, CompactString), Vec<CompactString>>,
+    by_subnet: HashMap<(usize, CompactString), Vec<CompactString>>,
 }
 
 /// Every component an end's flows can consult on side `side`: its groups,
@@ -102,7 +102,7 @@ pub(super) fn footprint(
     topo: &Topology,
     e: &End,
     side: usize,
-    out: &mut Vec<String>,
+    out: &mut Vec<CompactString>,
     cache: &mut FootprintCache,
 ) {
     out.extend(e.groups[side].iter().cloned());
@@ -114,8 +114,13 @@ pub(super) fn footprint(
         out.extend(
             cache
                 .by_vpc
-                .entry((side, vpc.clone()))
-                .or_insert_with(|| crate::vpn_gateway::footprint(topo, vpc))
+                .entry((side, vpc.to_string().into()))
+                .or_insert_with(|| {
+                    crate::vpn_gateway::footprint(topo, vpc)
+                        .into_iter()
+                        .map(CompactString::from)
+                        .collect()
+                })
                 .iter()
                 .cloned(),
         );
@@ -124,7 +129,7 @@ pub(super) fn footprint(
         out.extend(
             cache
                 .by_subnet
-                .entry((side, sid.clone()))
+                .entry((side, sid.to_string().into()))
                 .or_insert_with(|| subnet_footprint(topo, sid))
                 .iter()
                 .cloned(),
@@ -141,7 +146,7 @@ pub(super) fn load_balancer_footprint(
     e: &End,
     cache: &mut FootprintCache,
     side: usize,
-) -> Vec<String> {
+) -> Vec<CompactString> {
     let mut out = Vec::new();
     for id in &e.ids {
         let Some(lb) = topo
@@ -169,16 +174,19 @@ pub(super) fn load_balancer_footprint(
 /// What the flows to a node of `lb` consult beyond the node itself: (ids:
 /// the load balancer, its listeners and target groups, every registered
 /// target and its ENIs and groups; the targets' subnets).
-fn lb_targets(topo: &Topology, lb: &netpath_model::LoadBalancer) -> (Vec<String>, Vec<String>) {
+fn lb_targets(
+    topo: &Topology,
+    lb: &netpath_model::LoadBalancer,
+) -> (Vec<CompactString>, Vec<CompactString>) {
     let lbs = &topo.load_balancers;
-    let mut ids = vec![lb.load_balancer_arn.clone()];
+    let mut ids: Vec<CompactString> = vec![lb.load_balancer_arn.as_str().into()];
     let mut subnets = Vec::new();
     for l in lbs.listeners(lb) {
-        ids.push(l.listener_arn.clone());
+        ids.push(l.listener_arn.as_str().into());
         for tg in l.default_actions.iter().flat_map(|a| &a.target_group_arns) {
-            ids.push(tg.clone());
+            ids.push(tg.as_str().into());
             for t in lbs.health(tg).iter().flat_map(|h| h.targets.iter()) {
-                ids.push(t.id.clone());
+                ids.push(t.id.as_str().into());
                 let enis: Vec<&netpath_model::NetworkInterface> = match topo.instance(&t.id) {
                     Some(i) => i
                         .network_interface_ids
@@ -206,20 +214,20 @@ fn lb_targets(topo: &Topology, lb: &netpath_model::LoadBalancer) -> (Vec<String>
 /// subnet's network ACL, its route table and every route target in it,
 /// and through a transit gateway its attachments, route tables, the
 /// attachment subnets' network ACLs and Direct Connect associations.
-fn subnet_footprint(topo: &Topology, sid: &str) -> Vec<String> {
+fn subnet_footprint(topo: &Topology, sid: &str) -> Vec<CompactString> {
     let mut out = Vec::new();
     let Some(subnet) = topo.subnet(sid) else {
         return out;
     };
     if let Ok(acl) = network_acl_for_subnet(topo, subnet) {
-        out.push(acl.network_acl_id.clone());
+        out.push(acl.network_acl_id.clone().into());
     }
     if let Ok((rt, _)) = route_table_for_subnet(topo, subnet) {
-        out.push(rt.route_table_id.clone());
+        out.push(rt.route_table_id.clone().into());
         out.extend(
             rt.routes
                 .iter()
-                .filter_map(|r| r.target_id().map(String::from)),
+                .filter_map(|r| r.target_id().map(CompactString::from)),
         );
         for tgw in rt
             .routes
@@ -231,11 +239,15 @@ fn subnet_footprint(topo: &Topology, sid: &str) -> Vec<String> {
                     .subnet(&id)
                     .and_then(|s| network_acl_for_subnet(topo, s).ok())
                 {
-                    out.push(acl.network_acl_id.clone());
+                    out.push(acl.network_acl_id.clone().into());
                 }
-                out.push(id);
+                out.push(id.into());
             }
-            out.extend(crate::vpn_gateway::dx_associations(topo, tgw));
+            out.extend(
+                crate::vpn_gateway::dx_associations(topo, tgw)
+                    .into_iter()
+                    .map(CompactString::from),
+            );
         }
     }
     out.sort();
@@ -274,18 +286,18 @@ impl Scope {
     pub(super) fn keeps(
         &self,
         vpc: &str,
-        subnets: &[String],
-        groups: &[String],
+        subnets: &[CompactString],
+        groups: &[CompactString],
         addrs: &[IpAddr],
     ) -> bool {
         self.edits.iter().any(|(touches, peers)| {
             let carries = touches
                 .iter()
-                .any(|t| t == vpc || groups.contains(t) || subnets.contains(t));
+                .any(|t| t == vpc || groups.iter().chain(subnets).any(|x| x == t));
             let matched = peers.is_empty()
                 || peers.iter().any(|p| match p {
                     EditPeer::Any => true,
-                    EditPeer::Group(g) => groups.contains(g),
+                    EditPeer::Group(g) => groups.iter().any(|x| x == g),
                     // Unknown addresses may match.
                     EditPeer::Cidr(c) => addrs.is_empty() || addrs.iter().any(|a| c.contains(a)),
                 });

@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use netpath_model::CompactString;
+
 use super::DiffError;
 use crate::addr::IpVersion;
 use crate::classes::{ClassKey, End, EndKind};
@@ -12,25 +14,25 @@ use crate::topology::Topology;
 pub(super) fn select(
     reference: &str,
     topos: [&Topology; 2],
-    ends: &mut BTreeMap<String, End>,
+    ends: &mut BTreeMap<CompactString, End>,
     v: IpVersion,
-) -> Result<BTreeSet<String>, DiffError> {
+) -> Result<BTreeSet<CompactString>, DiffError> {
     let mut found = BTreeSet::new();
     if reference == "internet" {
-        found.insert("internet".to_string());
+        found.insert("internet".to_string().into());
         return Ok(found);
     }
     for (s, topo) in topos.iter().enumerate() {
         let Ok(ep) = crate::resolve::resolve_in(topo, reference, None, v.is_v6()) else {
             continue;
         };
-        let mut ids: Vec<String> = ep
+        let mut ids: Vec<CompactString> = ep
             .placements
             .iter()
             .filter_map(|p| p.eni.map(|e| e.network_interface_id.clone()))
             .collect();
         if let Some(db) = ep.db {
-            found.insert(format!("db:{}", db.db_instance_identifier));
+            found.insert(format!("db:{}", db.db_instance_identifier).into());
             continue;
         }
         if let Some(i) = ep.instance {
@@ -43,21 +45,24 @@ pub(super) fn select(
                     .as_ref()
                     .is_some_and(|r| ids.contains(r) || ids.contains(&e.key))
             {
-                found.insert(k.clone());
+                found.insert(k.to_string().into());
             }
         }
         if found.len() == before && ep.placements.is_empty() {
             // An address outside every ENI: a flow end of its own.
             let key = format!("addr:{reference}");
             let e = ends
-                .entry(key.clone())
-                .or_insert_with(|| End::new(reference.to_string(), EndKind::Address));
-            e.refs = [Some(reference.to_string()), Some(reference.to_string())];
+                .entry(key.clone().into())
+                .or_insert_with(|| End::new(reference.to_string().into(), EndKind::Address));
+            e.refs = [
+                Some(reference.to_string().into()),
+                Some(reference.to_string().into()),
+            ];
             e.class = [
                 Some(ClassKey::Address(reference.to_string())),
                 Some(ClassKey::Address(reference.to_string())),
             ];
-            found.insert(key);
+            found.insert(key.into());
         }
     }
     if found.is_empty() {

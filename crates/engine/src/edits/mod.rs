@@ -374,9 +374,9 @@ fn load_balancers(out: &mut Vec<Edit>, before: &Snapshot, after: &Snapshot) {
 
 pub(super) fn by_id<'a, T>(
     v: &'a Option<Vec<T>>,
-    id: impl Fn(&'a T) -> &'a String,
+    id: impl Fn(&'a T) -> &'a str,
 ) -> BTreeMap<&'a str, &'a T> {
-    v.iter().flatten().map(|x| (id(x).as_str(), x)).collect()
+    v.iter().flatten().map(|x| (id(x), x)).collect()
 }
 
 /// Adds, removes, and (for resources without a finer comparison) modifies.
@@ -388,8 +388,8 @@ pub(super) fn whole<T: Serialize + PartialEq>(
     id: impl Fn(&T) -> &String + Copy,
     vpc: impl Fn(&T) -> Option<&String>,
 ) {
-    let b = by_id(before, id);
-    let a = by_id(after, id);
+    let b = by_id(before, |x| id(x).as_str());
+    let a = by_id(after, |x| id(x).as_str());
     for (k, x) in &b {
         match a.get(k) {
             None => out.push(

@@ -63,7 +63,7 @@ pub(super) fn network_interfaces(out: &mut Vec<Edit>, before: &Snapshot, after: 
             .values(old.groups.join(","), e.groups.join(","));
             // Group membership changed: rules referencing these groups may match differently.
             ed.touches
-                .extend(old.groups.iter().chain(&e.groups).cloned());
+                .extend(old.groups.iter().chain(&e.groups).map(|g| g.to_string()));
             out.push(ed);
         }
         if ips(old) != ips(e) || old.subnet_id != e.subnet_id {

@@ -384,7 +384,7 @@ impl FixContext<'_, '_> {
             (HopKind::Instance, _) => match self.topo.instance(&h.component) {
                 Some(i) if i.is_stopped() => {
                     edit = Some(FixEdit::StartInstance {
-                        instance_id: i.instance_id.clone(),
+                        instance_id: i.instance_id.to_string(),
                     });
                     (
                         format!("start {}", i.instance_id),

@@ -133,13 +133,12 @@ impl<'a> FlowLogAnalysis<'_, 'a> {
             HopKind::SecurityGroup => self.topo.security_group(&b.component).map(|g| {
                 g.tags
                     .get("Name")
-                    .cloned()
-                    .unwrap_or_else(|| g.group_name.clone())
+                    .map_or_else(|| g.group_name.clone(), str::to_string)
             }),
             HopKind::NetworkAcl => self
                 .topo
                 .network_acl(&b.component)
-                .and_then(|a| a.tags.get("Name").cloned()),
+                .and_then(|a| a.tags.get("Name").map(str::to_string)),
             _ => None,
         }
         .filter(|n| !n.is_empty())

@@ -143,12 +143,12 @@ pub fn plan(before: &Snapshot, plan: &Plan, opts: &DiffOptions) -> Result<PlanRe
     for s in [before, &overlay.after] {
         for i in s.instances.iter().flatten() {
             if let Some(n) = i.tags.get("Name") {
-                names.insert(i.instance_id.clone(), n.clone());
+                names.insert(i.instance_id.to_string(), n.to_string());
             }
         }
         for e in s.network_interfaces.iter().flatten() {
             if let Some(n) = e.tags.get("Name") {
-                names.insert(e.network_interface_id.clone(), n.clone());
+                names.insert(e.network_interface_id.to_string(), n.to_string());
             }
         }
     }

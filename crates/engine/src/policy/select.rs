@@ -64,9 +64,9 @@ pub fn select(topo: &Topology, selector: &str) -> Result<Vec<Selected>, String> 
     let snap: &Snapshot = topo.snapshot;
     let mut out: BTreeSet<Selected> = BTreeSet::new();
     let eni_sel = |e: &netpath_model::NetworkInterface| Selected {
-        name: eni_key(e),
-        reference: e.network_interface_id.clone(),
-        groups: e.groups.clone(),
+        name: eni_key(e).to_string(),
+        reference: e.network_interface_id.to_string(),
+        groups: e.groups.iter().map(|g| g.to_string()).collect(),
         db_port: None,
         families: eni_families(e),
     };
@@ -207,7 +207,7 @@ pub fn select(topo: &Topology, selector: &str) -> Result<Vec<Selected>, String> 
         } else if let Some(e) = ep.placements.first().and_then(|p| p.eni) {
             let mut s = eni_sel(e);
             if let Some(i) = ep.instance {
-                s.name = i.instance_id.clone();
+                s.name = i.instance_id.to_string();
             }
             if let Some(l) = literal {
                 // An address names one of the ENI's addresses, in its family.

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use netpath_model::{IpProtocol, NetworkInterface, PortRange};
+use netpath_model::{CompactString, IpProtocol, NetworkInterface, PortRange};
 
 use crate::addr::IpVersion;
 use crate::classes::{
@@ -33,7 +33,7 @@ impl Member<'_> {
 impl Member<'_> {
     pub(super) fn name(&self) -> String {
         match self {
-            Member::Eni(e) => eni_key(e),
+            Member::Eni(e) => eni_key(e).to_string(),
             Member::Named(b) => b.0.clone(),
         }
     }
@@ -41,7 +41,7 @@ impl Member<'_> {
     /// True when this member is (part of) the fixed end.
     pub(super) fn is_in(&self, fixed: &BTreeSet<String>) -> bool {
         match self {
-            Member::Eni(e) => fixed.contains(&e.network_interface_id),
+            Member::Eni(e) => fixed.contains(e.network_interface_id.as_str()),
             Member::Named(b) => b.1.iter().any(|i| fixed.contains(i)),
         }
     }
@@ -60,11 +60,11 @@ pub(super) struct Class<'a> {
 pub(super) fn end_of(
     kind: EndKind,
     key: &str,
-    groups: Vec<String>,
-    subnets: Vec<String>,
-    vpc: Option<String>,
+    groups: Vec<CompactString>,
+    subnets: Vec<CompactString>,
+    vpc: Option<CompactString>,
 ) -> End {
-    let mut e = End::new(key.to_string(), kind);
+    let mut e = End::new(key.to_string().into(), kind);
     e.groups[0] = groups;
     e.subnets[0] = subnets;
     e.vpc[0] = vpc;
@@ -72,7 +72,10 @@ pub(super) fn end_of(
 }
 
 /// Outbound TCP/UDP ports opened by `groups`, merged.
-pub(super) fn egress_ports(topo: &Topology, groups: &[String]) -> Vec<(IpProtocol, PortRange)> {
+pub(super) fn egress_ports(
+    topo: &Topology,
+    groups: &[impl AsRef<str>],
+) -> Vec<(IpProtocol, PortRange)> {
     merge_ranges(rule_ports(topo, groups, netpath_model::Direction::Egress))
 }
 
@@ -84,7 +87,8 @@ pub(super) fn classes<'a>(topo: &Topology<'a>, v: IpVersion) -> Vec<Class<'a>> {
     let cuts = subnet_cuts(snap, v);
     let mut by_key: HashMap<ClassKey, usize> = HashMap::new();
     let mut out: Vec<Class> = Vec::new();
-    let mut ports_by_groups: HashMap<Vec<String>, Vec<(IpProtocol, PortRange)>> = HashMap::new();
+    let mut ports_by_groups: HashMap<Vec<CompactString>, Vec<(IpProtocol, PortRange)>> =
+        HashMap::new();
     for eni in snap.network_interfaces.iter().flatten() {
         if is_rds(eni) || v.eni_address(eni).is_none() {
             continue;
@@ -116,7 +120,7 @@ pub(super) fn classes<'a>(topo: &Topology<'a>, v: IpVersion) -> Vec<Class<'a>> {
         });
         let c = &mut out[i];
         if c.refs.len() < 2 {
-            c.refs.push(eni.network_interface_id.clone());
+            c.refs.push(eni.network_interface_id.to_string());
         }
         c.members.push(Member::Eni(eni));
     }
@@ -125,7 +129,11 @@ pub(super) fn classes<'a>(topo: &Topology<'a>, v: IpVersion) -> Vec<Class<'a>> {
         if v.is_v6() && !enis.iter().any(|e| v.eni_address(e).is_some()) {
             continue;
         }
-        let mut groups = db.vpc_security_group_ids.clone();
+        let mut groups: Vec<CompactString> = db
+            .vpc_security_group_ids
+            .iter()
+            .map(|g| g.as_str().into())
+            .collect();
         groups.sort();
         let mut end = end_of(
             EndKind::Db,
@@ -133,11 +141,11 @@ pub(super) fn classes<'a>(topo: &Topology<'a>, v: IpVersion) -> Vec<Class<'a>> {
             groups.clone(),
             db.db_subnet_group
                 .as_ref()
-                .map(|g| g.subnet_ids.clone())
+                .map(|g| g.subnet_ids.iter().map(|s| s.as_str().into()).collect())
                 .unwrap_or_default(),
             db.db_subnet_group
                 .as_ref()
-                .and_then(|g| g.vpc_id.clone())
+                .and_then(|g| g.vpc_id.as_deref().map(CompactString::from))
                 .or_else(|| enis.first().map(|e| e.vpc_id.clone())),
         );
         end.ports[0] = match &db.endpoint {
@@ -153,7 +161,7 @@ pub(super) fn classes<'a>(topo: &Topology<'a>, v: IpVersion) -> Vec<Class<'a>> {
             members: vec![Member::named(
                 db.db_instance_identifier.clone(),
                 enis.iter()
-                    .map(|e| e.network_interface_id.clone())
+                    .map(|e| e.network_interface_id.to_string())
                     .collect(),
             )],
             end,
@@ -176,11 +184,11 @@ pub(super) fn fixed_end(topo: &Topology, ep: &Endpoint) -> (End, BTreeSet<String
         groups.extend(p.groups.iter().cloned());
         subnets.insert(p.subnet_id.clone());
         if let Some(e) = p.eni {
-            ids.insert(e.network_interface_id.clone());
+            ids.insert(e.network_interface_id.to_string());
         }
     }
     if let Some(i) = ep.instance {
-        ids.extend(i.network_interface_ids.iter().cloned());
+        ids.extend(i.network_interface_ids.iter().map(|e| e.to_string()));
     }
     let kind = if ep.db.is_some() {
         EndKind::Db
@@ -192,9 +200,9 @@ pub(super) fn fixed_end(topo: &Topology, ep: &Endpoint) -> (End, BTreeSet<String
     let mut e = end_of(
         kind,
         &ep.reference,
-        groups.into_iter().collect(),
-        subnets.into_iter().collect(),
-        ep.placements.first().map(|p| p.vpc_id.clone()),
+        groups.into_iter().map(CompactString::from).collect(),
+        subnets.into_iter().map(CompactString::from).collect(),
+        ep.placements.first().map(|p| p.vpc_id.as_str().into()),
     );
     e.ports[0] = match ep.db {
         Some(db) => match &db.endpoint {

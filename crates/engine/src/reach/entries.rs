@@ -6,6 +6,7 @@ use crate::addr::IpVersion;
 use crate::answer::Verdict;
 use crate::classes::is_rds;
 use crate::topology::Topology;
+use netpath_model::CompactString;
 
 use super::classes::{Class, Member};
 use super::{EntryKind, PortAccess, ReachEntry, ReachSummary};
@@ -58,7 +59,7 @@ pub(super) fn entries(
     let mut per_groups: HashMap<Vec<&str>, usize> = HashMap::new();
     for eni in topo.snapshot.network_interfaces.iter().flatten() {
         if !is_rds(eni) && v.eni_address(eni).is_some() {
-            let mut g: Vec<&str> = eni.groups.iter().map(String::as_str).collect();
+            let mut g: Vec<&str> = eni.groups.iter().map(CompactString::as_str).collect();
             g.sort_unstable();
             *per_groups.entry(g).or_default() += 1;
         }
@@ -97,7 +98,7 @@ pub(super) fn entries(
         if access.is_empty() {
             continue;
         }
-        let groups = class.end.groups[0].clone();
+        let groups: Vec<String> = class.end.groups[0].iter().map(|g| g.to_string()).collect();
         let members: Vec<String> = members.iter().map(Member::name).collect();
         // DB instances are listed one by one; ENIs merge across subnets.
         let merge_key = match kind {
@@ -144,8 +145,8 @@ pub(super) fn entries(
             }
         };
         e.1.extend(members);
-        e.2.extend(class.end.subnets[0].iter().cloned());
-        e.3.extend(class.end.vpc[0].iter().cloned());
+        e.2.extend(class.end.subnets[0].iter().map(|s| s.to_string()));
+        e.3.extend(class.end.vpc[0].iter().map(|s| s.to_string()));
     }
     let mut out: Vec<ReachEntry> = merged
         .into_values()
@@ -158,14 +159,7 @@ pub(super) fn entries(
                 .collect();
             let snames: Vec<String> = subnets
                 .iter()
-                .map(|s| {
-                    named(
-                        s,
-                        topo.subnet(s)
-                            .and_then(|x| x.tags.get("Name"))
-                            .map(String::as_str),
-                    )
-                })
+                .map(|s| named(s, topo.subnet(s).and_then(|x| x.tags.get("Name"))))
                 .collect();
             let over = if v.is_v6() { " over IPv6" } else { "" };
             let summary = match kind {

@@ -364,12 +364,12 @@ fn reach_in(
             let mut cidr_classes: Vec<(Class, Vec<String>)> = Vec::new();
             let groups = match ep.db {
                 Some(db) => db.vpc_security_group_ids.clone(),
-                None => fixed.groups[0].clone(),
+                None => fixed.groups[0].iter().map(|g| g.to_string()).collect(),
             };
             for (first, last) in outside_ranges(topo, &groups, v) {
                 let addr = first.to_string();
                 let key = cidrs_of(first, last).join(" ");
-                let end = End::new(addr.clone(), EndKind::Address);
+                let end = End::new(addr.clone().into(), EndKind::Address);
                 cidr_classes.push((
                     Class {
                         kind: EntryKind::Cidr,

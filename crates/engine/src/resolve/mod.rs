@@ -150,11 +150,11 @@ impl<'a> Placement<'a> {
         };
         Some(Placement {
             eni: Some(eni),
-            subnet_id: eni.subnet_id.clone(),
-            vpc_id: eni.vpc_id.clone(),
+            subnet_id: eni.subnet_id.to_string(),
+            vpc_id: eni.vpc_id.to_string(),
             addr: AddrSet::single(ip),
             public_ip,
-            groups: eni.groups.clone(),
+            groups: eni.groups.iter().map(|g| g.to_string()).collect(),
         })
     }
 
@@ -260,12 +260,12 @@ impl<'a> Endpoint<'a> {
         EndpointInfo {
             reference: self.reference.clone(),
             kind: kind.to_string(),
-            instance_id: instance.map(|i| i.instance_id.clone()),
+            instance_id: instance.map(|i| i.instance_id.to_string()),
             db_instance_identifier: self.db.map(|d| d.db_instance_identifier.clone()),
-            name: instance.and_then(|i| i.tags.get("Name").cloned()),
+            name: instance.and_then(|i| i.tags.get("Name").map(str::to_string)),
             eni: p
                 .and_then(|p| p.eni)
-                .map(|e| e.network_interface_id.clone()),
+                .map(|e| e.network_interface_id.to_string()),
             ip: p
                 .map(|p| p.addr.to_string())
                 .or_else(|| self.address.as_ref().map(|a| a.to_string())),

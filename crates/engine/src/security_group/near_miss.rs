@@ -75,7 +75,7 @@ pub(super) fn near_miss(
                 topo.enis_with_private_ip(ip).iter().find(|e| {
                     p.user_id_group_pairs
                         .iter()
-                        .any(|g| e.groups.iter().any(|x| x == &g.group_id))
+                        .any(|g| e.groups.iter().any(|x| x == g.group_id))
                         && sg.vpc_id.as_deref() != Some(e.vpc_id.as_str())
                 })
             });

@@ -345,7 +345,7 @@ impl<'a> Walker<'_, 'a> {
         self.firewall_hop(PathLeg::Forward, &inst.instance_id, &facts, &pkt);
         if self.flow.expects_reply {
             self.steps.push(Step::Host(HostReply {
-                instance_id: inst.instance_id.clone(),
+                instance_id: inst.instance_id.to_string(),
                 hook: Hook::Input,
                 local: local.clone(),
                 remote: daddr.clone(),

@@ -76,7 +76,7 @@ fn an_ambiguous_name_lists_ten_candidates_and_the_total() {
     let first = s.instances.as_ref().unwrap()[0].clone();
     for n in 0..300 {
         let mut twin = first.clone();
-        twin.instance_id = format!("i-0twin{n:04}");
+        twin.instance_id = format!("i-0twin{n:04}").into();
         s.instances.as_mut().unwrap().push(twin);
     }
     let topo = Topology::new(&s);

@@ -53,9 +53,9 @@ pub(super) fn db_network_interfaces<'a>(
         .iter()
         .flatten()
         .filter(|e| created_by_rds(e))
-        .filter(|e| group.subnet_ids.contains(&e.subnet_id))
+        .filter(|e| group.subnet_ids.iter().any(|s| s == e.subnet_id))
         .filter(|e| group.vpc_id.as_ref().is_none_or(|v| *v == e.vpc_id))
-        .filter(|e| e.groups.iter().map(String::as_str).collect::<BTreeSet<_>>() == groups)
+        .filter(|e| e.groups.iter().map(|g| g.as_str()).collect::<BTreeSet<_>>() == groups)
         .collect()
 }
 
@@ -65,7 +65,7 @@ pub(super) fn db_placements(snap: &Snapshot) -> HashMap<String, DbPlacement> {
     for db in snap.db_instances.iter().flatten() {
         for e in db_network_interfaces(snap, db) {
             out.insert(
-                e.network_interface_id.clone(),
+                e.network_interface_id.to_string(),
                 DbPlacement {
                     available: db.db_instance_status == "available",
                     port: db.endpoint.as_ref().map(|x| x.port),

@@ -191,7 +191,7 @@ pub(super) fn build(
             .iter()
             .flatten()
             .filter(|e| e.description == description)
-            .filter_map(|e| enis.get_key_value(&e.network_interface_id));
+            .filter_map(|e| enis.get_key_value(e.network_interface_id.as_str()));
         for (node_id, node) in nodes {
             let zone = |subnet: &str| {
                 idx.subnet_index

@@ -229,7 +229,7 @@ impl Lab {
             )?;
             if let Some((built, listener)) = built {
                 lab.listeners.extend(listener);
-                lab.enis.insert(eni.network_interface_id.clone(), built);
+                lab.enis.insert(eni.network_interface_id.to_string(), built);
             }
         }
 

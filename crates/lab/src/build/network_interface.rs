@@ -138,7 +138,7 @@ pub(super) fn build(
     // (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html>).
     let detached = eni.attachment.is_none()
         && eni.status.as_ref().map(|s| s.to_string()).as_deref() == Some("available");
-    let (up, db_port) = match (cx.dbs.get(&eni.network_interface_id), inst) {
+    let (up, db_port) = match (cx.dbs.get(eni.network_interface_id.as_str()), inst) {
         (Some(d), _) => (d.available, d.port),
         (None, Some(i)) => (i.state == "running", None),
         (None, None) => (!detached, None),
@@ -210,7 +210,7 @@ pub(super) fn build(
             ip,
             ip6,
             up,
-            subnet_id: eni.subnet_id.clone(),
+            subnet_id: eni.subnet_id.to_string(),
         },
         listener,
     )))

@@ -45,7 +45,7 @@ fn group_members(snap: &Snapshot, vpc: &str, group_id: &str) -> Vec<String> {
     snap.network_interfaces
         .iter()
         .flatten()
-        .filter(|m| m.groups.iter().any(|g| g == group_id) && vpcs.contains(&m.vpc_id))
+        .filter(|m| m.groups.iter().any(|g| g == group_id) && vpcs.contains(m.vpc_id.as_str()))
         .flat_map(|m| {
             m.private_ip_addresses
                 .iter()

@@ -164,11 +164,11 @@ pub(super) fn served_ports(
     eni: &NetworkInterface,
     unsupported: &mut BTreeSet<String>,
 ) -> Option<Vec<u16>> {
-    let e = snap
-        .vpc_endpoints
-        .iter()
-        .flatten()
-        .find(|e| e.network_interface_ids.contains(&eni.network_interface_id))?;
+    let e = snap.vpc_endpoints.iter().flatten().find(|e| {
+        e.network_interface_ids
+            .iter()
+            .any(|x| x == eni.network_interface_id)
+    })?;
     if !e.state.eq_ignore_ascii_case("available") {
         return Some(Vec::new());
     }

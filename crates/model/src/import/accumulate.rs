@@ -555,16 +555,16 @@ impl Accumulator {
         }
         // Interfaces known only from DescribeInstances fill the gaps of DescribeNetworkInterfaces.
         if !self.embedded_enis.is_empty() {
-            let known: HashSet<String> = self
+            let known: HashSet<&str> = self
                 .snap
                 .network_interfaces
                 .iter()
                 .flatten()
-                .map(|e| e.network_interface_id.clone())
+                .map(|e| e.network_interface_id.as_str())
                 .collect();
             let extra: Vec<_> = std::mem::take(&mut self.embedded_enis)
                 .into_iter()
-                .filter(|e| !known.contains(&e.network_interface_id))
+                .filter(|e| !known.contains(e.network_interface_id.as_str()))
                 .collect();
             push_all(&mut self.snap.network_interfaces, extra);
         }
@@ -574,7 +574,7 @@ impl Accumulator {
                 let Some(iid) = eni.attachment.as_ref().and_then(|a| a.instance_id.as_ref()) else {
                     continue;
                 };
-                if let Some(inst) = instances.iter_mut().find(|i| &i.instance_id == iid) {
+                if let Some(inst) = instances.iter_mut().find(|i| i.instance_id == iid) {
                     if !inst
                         .network_interface_ids
                         .contains(&eni.network_interface_id)

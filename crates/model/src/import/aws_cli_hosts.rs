@@ -115,26 +115,26 @@ impl RawNetworkInterface {
             }
         }
         let mut attachment = self.attachment.map(|a| NetworkInterfaceAttachment {
-            instance_id: a.instance_id,
-            status: a.status,
+            instance_id: a.instance_id.map(Into::into),
+            status: a.status.map(Into::into),
             device_index: a.device_index,
         });
         if let Some(iid) = instance_id {
             let att = attachment.get_or_insert(NetworkInterfaceAttachment {
                 instance_id: None,
-                status: Some("attached".to_string()),
+                status: Some("attached".into()),
                 device_index: None,
             });
-            att.instance_id.get_or_insert_with(|| iid.to_string());
+            att.instance_id.get_or_insert_with(|| iid.into());
         }
         Ok(NetworkInterface {
-            network_interface_id: self.network_interface_id,
-            subnet_id,
-            vpc_id,
-            availability_zone: self.availability_zone,
-            description: self.description.unwrap_or_default(),
-            interface_type: self.interface_type,
-            requester_id: self.requester_id,
+            network_interface_id: self.network_interface_id.into(),
+            subnet_id: subnet_id.into(),
+            vpc_id: vpc_id.into(),
+            availability_zone: self.availability_zone.map(Into::into),
+            description: self.description.unwrap_or_default().into(),
+            interface_type: self.interface_type.map(Into::into),
+            requester_id: self.requester_id.map(Into::into),
             requester_managed: self.requester_managed.unwrap_or(false),
             status: self.status.map(NetworkInterfaceStatus::from),
             private_ip_addresses,
@@ -148,7 +148,7 @@ impl RawNetworkInterface {
                 .groups
                 .into_iter()
                 .flatten()
-                .map(|g| g.group_id)
+                .map(|g| g.group_id.into())
                 .collect(),
             attachment,
             tags: tags(self.tag_set.or(self.tags)),
@@ -313,11 +313,11 @@ pub(super) fn reservations(
                 embedded_enis.push(m);
             }
             instances.push(Instance {
-                instance_id: raw.instance_id,
+                instance_id: raw.instance_id.into(),
                 state: raw.state.name.into(),
-                platform: raw.platform,
-                subnet_id: raw.subnet_id,
-                vpc_id: raw.vpc_id,
+                platform: raw.platform.map(Into::into),
+                subnet_id: raw.subnet_id.map(Into::into),
+                vpc_id: raw.vpc_id.map(Into::into),
                 private_ip_address: raw.private_ip_address,
                 public_ip_address: raw.public_ip_address,
                 network_interface_ids: eni_ids,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api_state::api_state;
 use super::tags::Tags;
+use crate::CompactString;
 
 api_state! {
     /// `State.Name` of an EC2 instance (`InstanceStateName`). Source:
@@ -30,18 +31,18 @@ api_state! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Instance {
     /// `i-...`.
-    pub instance_id: String,
+    pub instance_id: CompactString,
     /// `State.Name`: `running`, `stopped`, `pending`, ...
     pub state: InstanceStateName,
     /// `Platform`: `windows` for Windows instances, absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<String>,
+    pub platform: Option<CompactString>,
     /// Subnet of the primary interface.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subnet_id: Option<String>,
+    pub subnet_id: Option<CompactString>,
     /// VPC of the instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<String>,
+    pub vpc_id: Option<CompactString>,
     /// Primary private IP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_ip_address: Option<Ipv4Addr>,
@@ -50,7 +51,7 @@ pub struct Instance {
     pub public_ip_address: Option<Ipv4Addr>,
     /// Interfaces attached to it.
     #[serde(default)]
-    pub network_interface_ids: Vec<String>,
+    pub network_interface_ids: Vec<CompactString>,
     /// Tags (the `Name` tag names it).
     #[serde(default, skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,

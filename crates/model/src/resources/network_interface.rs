@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api_state::api_state;
 use super::tags::Tags;
+use crate::CompactString;
 
 api_state! {
     /// `Status` of a network interface (`NetworkInterfaceStatus`). Source:
@@ -28,23 +29,23 @@ api_state! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NetworkInterface {
     /// `eni-...`.
-    pub network_interface_id: String,
+    pub network_interface_id: CompactString,
     /// The subnet the ENI lives in.
-    pub subnet_id: String,
+    pub subnet_id: CompactString,
     /// The VPC.
-    pub vpc_id: String,
+    pub vpc_id: CompactString,
     /// Availability Zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub availability_zone: Option<String>,
+    pub availability_zone: Option<CompactString>,
     /// `Description`; RDS uses `RDSNetworkInterface`.
     #[serde(default)]
-    pub description: String,
+    pub description: CompactString,
     /// `InterfaceType` (`interface`, `nat_gateway`, `lambda`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interface_type: Option<String>,
+    pub interface_type: Option<CompactString>,
     /// `RequesterId`: the service or principal that created the ENI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requester_id: Option<String>,
+    pub requester_id: Option<CompactString>,
     /// `RequesterManaged`.
     #[serde(default)]
     pub requester_managed: bool,
@@ -59,7 +60,7 @@ pub struct NetworkInterface {
     pub ipv6_addresses: Vec<std::net::Ipv6Addr>,
     /// Security groups on the ENI (`Groups[].GroupId`).
     #[serde(default)]
-    pub groups: Vec<String>,
+    pub groups: Vec<CompactString>,
     /// The attachment, if the ENI is attached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<NetworkInterfaceAttachment>,
@@ -188,10 +189,10 @@ pub struct PrivateIpAddress {
 pub struct NetworkInterfaceAttachment {
     /// The instance it is attached to, when it is an EC2 instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub instance_id: Option<String>,
+    pub instance_id: Option<CompactString>,
     /// `attaching`, `attached`, `detaching`, `detached`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
     /// Device index (0 is the primary interface).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_index: Option<i64>,

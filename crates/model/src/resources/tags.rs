@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::CompactString;
+
 /// Resource tags, key to value (`Tags` / `TagSet` in the API).
 ///
 /// A map kept as a vector sorted by key: resources carry a handful of tags,
@@ -11,23 +13,23 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// kilobyte apiece for nothing. Serializes as a JSON object, keys in order;
 /// a key given twice keeps its last value (as a map would).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tags(Vec<(String, String)>);
+pub struct Tags(Vec<(CompactString, CompactString)>);
 
 impl Tags {
     /// The value of tag `key`, if set.
-    pub fn get(&self, key: &str) -> Option<&String> {
+    pub fn get(&self, key: &str) -> Option<&str> {
         self.0
             .binary_search_by(|(k, _)| k.as_str().cmp(key))
             .ok()
-            .map(|i| &self.0[i].1)
+            .map(|i| self.0[i].1.as_str())
     }
 
     /// Sets tag `key` to `value`, returning the old value.
     pub fn insert(&mut self, key: String, value: String) -> Option<String> {
-        match self.0.binary_search_by(|(k, _)| k.cmp(&key)) {
-            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value.into()).into_string()),
             Err(i) => {
-                self.0.insert(i, (key, value));
+                self.0.insert(i, (key.into(), value.into()));
                 None
             }
         }
@@ -44,8 +46,8 @@ impl Tags {
     }
 
     /// (key, value) pairs in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 }
 

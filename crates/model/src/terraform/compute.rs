@@ -53,7 +53,7 @@ fn primary_eni(cx: &Ctx, id: &str) -> Option<String> {
                 .and_then(|a| a.device_index)
                 .unwrap_or(0)
         })
-        .map(|e| e.network_interface_id.clone())
+        .map(|e| e.network_interface_id.to_string())
 }
 
 /// A free address in `subnet` for a new interface, and whether some CIDR
@@ -164,11 +164,11 @@ fn new_eni(
     }?;
     let ipv6_addresses = planned_ipv6_addresses(cx, rc, eni_id);
     enis(cx).push(NetworkInterface {
-        network_interface_id: eni_id.to_string(),
-        subnet_id: subnet_id.to_string(),
-        vpc_id: subnet.vpc_id.clone(),
-        availability_zone: subnet.availability_zone.clone(),
-        description: String::new(),
+        network_interface_id: eni_id.to_string().into(),
+        subnet_id: subnet_id.to_string().into(),
+        vpc_id: subnet.vpc_id.clone().into(),
+        availability_zone: subnet.availability_zone.as_deref().map(Into::into),
+        description: String::new().into(),
         interface_type: Some("interface".into()),
         requester_id: None,
         requester_managed: false,
@@ -179,9 +179,9 @@ fn new_eni(
             public_ip: public,
         }],
         ipv6_addresses,
-        groups,
+        groups: groups.into_iter().map(Into::into).collect(),
         attachment: instance.map(|i| NetworkInterfaceAttachment {
-            instance_id: Some(i.to_string()),
+            instance_id: Some(i.to_string().into()),
             status: Some("attached".into()),
             device_index: Some(0),
         }),
@@ -206,7 +206,7 @@ fn instance(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     if c.is_delete() || c.is_replace() {
         if let Some(id) = &old {
             for i in cx.snap.instances.iter_mut().flatten() {
-                if &i.instance_id == id {
+                if i.instance_id == id {
                     i.state = InstanceStateName::Terminated;
                 }
             }
@@ -216,7 +216,7 @@ fn instance(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
             let gone: Vec<String> = enis(cx)
                 .iter()
                 .filter(|e| attached(e))
-                .map(|e| e.network_interface_id.clone())
+                .map(|e| e.network_interface_id.to_string())
                 .collect();
             enis(cx).retain(|e| !attached(e));
             cx.deleted.insert(id.clone());
@@ -254,7 +254,7 @@ fn instance(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
                 .iter_mut()
                 .find(|e| e.network_interface_id == eni)?;
             let mut snap = e.groups.clone();
-            e.groups = groups;
+            e.groups = groups.into_iter().map(Into::into).collect();
             snap.sort();
             let mut b = before;
             b.sort();
@@ -316,14 +316,14 @@ fn instance(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         .instances
         .get_or_insert_with(Vec::new)
         .push(Instance {
-            instance_id: id.clone(),
+            instance_id: id.clone().into(),
             state: InstanceStateName::Running,
             platform: None,
-            subnet_id: Some(subnet),
-            vpc_id: vpc,
+            subnet_id: Some(subnet.into()),
+            vpc_id: vpc.map(Into::into),
             private_ip_address: ip,
             public_ip_address: public,
-            network_interface_ids: vec![eni.clone()],
+            network_interface_ids: vec![eni.clone().into()],
             tags,
         });
     Some(vec![id, eni])
@@ -334,7 +334,7 @@ fn interface(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     let old = text(&c.before, "id");
     if c.is_delete() || c.is_replace() {
         if let Some(id) = &old {
-            enis(cx).retain(|e| &e.network_interface_id != id);
+            enis(cx).retain(|e| e.network_interface_id != id);
             cx.deleted.insert(id.clone());
         }
         if c.is_delete() {
@@ -348,7 +348,7 @@ fn interface(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         {
             let groups = groups_of(cx, rc, "security_groups", &id)?;
             match enis(cx).iter_mut().find(|e| e.network_interface_id == id) {
-                Some(e) => e.groups = groups,
+                Some(e) => e.groups = groups.into_iter().map(Into::into).collect(),
                 None => cx.drift(rc, &id, "the snapshot has no such network interface"),
             }
         }

@@ -294,9 +294,9 @@ fn attachment(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
             cx.drift(rc, &e, "the snapshot has no such network interface");
             return;
         };
-        eni.groups.retain(|x| x != &g);
+        eni.groups.retain(|x| x != g);
         if add {
-            eni.groups.push(g);
+            eni.groups.push(g.into());
         }
         ids.push(e);
     };
