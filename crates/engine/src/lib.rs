@@ -28,6 +28,7 @@ mod fix;
 mod fix_edit;
 mod flow_logs;
 mod host_firewall;
+mod index;
 mod load_balancer;
 mod names;
 mod network_acl;

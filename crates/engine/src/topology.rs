@@ -6,6 +6,8 @@
 //! already loaded.
 
 use std::collections::{BTreeSet, HashMap};
+
+use crate::index::{IdIndex, SortedIndex};
 use std::net::IpAddr;
 
 use netpath_model::*;
@@ -29,34 +31,6 @@ pub enum Edge {
     Attachment(String),
 }
 
-/// Values by a key that few values share (ENIs by address, instances by
-/// `Name` tag): keys sorted, with the values in the same order, so a lookup
-/// is a binary search that returns a slice. No allocation per key: 100,000
-/// ENIs by address cost 1.2 MB here, against 8 MB as a hash map of vectors,
-/// and a million instances by name 24 MB against about 100 MB.
-struct SortedIndex<K, V> {
-    keys: Vec<K>,
-    values: Vec<V>,
-}
-
-impl<K: Ord + Copy, V> SortedIndex<K, V> {
-    fn new(mut pairs: Vec<(K, V)>) -> SortedIndex<K, V> {
-        // Stable: values sharing a key keep snapshot order.
-        pairs.sort_by_key(|(k, _)| *k);
-        let (keys, values) = pairs.into_iter().unzip();
-        SortedIndex { keys, values }
-    }
-
-    fn get<Q: Ord + ?Sized>(&self, key: &Q) -> &[V]
-    where
-        K: std::borrow::Borrow<Q>,
-    {
-        let lo = self.keys.partition_point(|k| k.borrow() < key);
-        let hi = lo + self.keys[lo..].partition_point(|k| k.borrow() <= key);
-        &self.values[lo..hi]
-    }
-}
-
 /// ENIs by address.
 type AddrIndex<'a> = SortedIndex<IpAddr, &'a NetworkInterface>;
 
@@ -64,31 +38,31 @@ type AddrIndex<'a> = SortedIndex<IpAddr, &'a NetworkInterface>;
 pub struct Topology<'a> {
     /// The snapshot.
     pub snapshot: &'a Snapshot,
-    vpcs: HashMap<&'a str, &'a Vpc>,
-    subnets: HashMap<&'a str, &'a Subnet>,
+    vpcs: IdIndex<'a, Vpc>,
+    subnets: IdIndex<'a, Subnet>,
     /// Each VPC's subnets, so that finding the subnet of an address looks
     /// at one VPC's, not every subnet of the estate.
     subnets_by_vpc: HashMap<&'a str, Vec<&'a Subnet>>,
-    groups: HashMap<&'a str, &'a SecurityGroup>,
-    acls: HashMap<&'a str, &'a NetworkAcl>,
+    groups: IdIndex<'a, SecurityGroup>,
+    acls: IdIndex<'a, NetworkAcl>,
     acl_by_subnet: HashMap<&'a str, &'a NetworkAcl>,
     default_acl_by_vpc: HashMap<&'a str, &'a NetworkAcl>,
-    route_tables: HashMap<&'a str, &'a RouteTable>,
+    route_tables: IdIndex<'a, RouteTable>,
     rt_by_subnet: HashMap<&'a str, &'a RouteTable>,
     main_rt_by_vpc: HashMap<&'a str, &'a RouteTable>,
-    enis: HashMap<&'a str, &'a NetworkInterface>,
+    enis: IdIndex<'a, NetworkInterface>,
     enis_by_ip: AddrIndex<'a>,
     enis_by_public_ip: AddrIndex<'a>,
     group_members: HashMap<&'a str, Vec<&'a NetworkInterface>>,
     rds_enis: Vec<&'a NetworkInterface>,
     instances_by_name: SortedIndex<&'a str, &'a Instance>,
     enis_by_name: SortedIndex<&'a str, &'a NetworkInterface>,
-    instances: HashMap<&'a str, &'a Instance>,
-    peerings: HashMap<&'a str, &'a VpcPeeringConnection>,
-    igws: HashMap<&'a str, &'a InternetGateway>,
-    nats: HashMap<&'a str, &'a NatGateway>,
-    prefix_lists: HashMap<&'a str, &'a PrefixList>,
-    dbs: HashMap<&'a str, &'a DbInstance>,
+    instances: IdIndex<'a, Instance>,
+    peerings: IdIndex<'a, VpcPeeringConnection>,
+    igws: IdIndex<'a, InternetGateway>,
+    nats: IdIndex<'a, NatGateway>,
+    prefix_lists: IdIndex<'a, PrefixList>,
+    dbs: IdIndex<'a, DbInstance>,
     graph: UnGraph<Node, Edge>,
     vpc_nodes: HashMap<&'a str, NodeIndex>,
     db_enis: HashMap<&'a str, Vec<&'a NetworkInterface>>,
@@ -98,10 +72,6 @@ pub struct Topology<'a> {
     pub(crate) endpoints: crate::vpc_endpoint::VpcEndpoints<'a>,
     /// Load balancers, listeners, target groups and target health.
     pub(crate) load_balancers: crate::load_balancer::LoadBalancers<'a>,
-}
-
-fn index<'a, T>(v: &'a Option<Vec<T>>, id: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, &'a T> {
-    v.iter().flatten().map(|x| (id(x), x)).collect()
 }
 
 impl<'a> Topology<'a> {
@@ -138,7 +108,7 @@ impl<'a> Topology<'a> {
     /// Indexes `snapshot`. Never fails: inconsistencies are left for the walk
     /// to report as missing data.
     pub fn new(snapshot: &'a Snapshot) -> Topology<'a> {
-        let acls = index(&snapshot.network_acls, |a| a.network_acl_id.as_str());
+        let acls = IdIndex::new(&snapshot.network_acls, |a| a.network_acl_id.as_str());
         let mut acl_by_subnet = HashMap::new();
         let mut default_acl_by_vpc = HashMap::new();
         for acl in snapshot.network_acls.iter().flatten() {
@@ -233,8 +203,8 @@ impl<'a> Topology<'a> {
         }
         let mut topo = Topology {
             snapshot,
-            vpcs: index(&snapshot.vpcs, |v| v.vpc_id.as_str()),
-            subnets: index(&snapshot.subnets, |s| s.subnet_id.as_str()),
+            vpcs: IdIndex::new(&snapshot.vpcs, |v| v.vpc_id.as_str()),
+            subnets: IdIndex::new(&snapshot.subnets, |s| s.subnet_id.as_str()),
             subnets_by_vpc: {
                 let mut m: HashMap<&str, Vec<&Subnet>> = HashMap::new();
                 for s in snapshot.subnets.iter().flatten() {
@@ -242,14 +212,14 @@ impl<'a> Topology<'a> {
                 }
                 m
             },
-            groups: index(&snapshot.security_groups, |g| g.group_id.as_str()),
+            groups: IdIndex::new(&snapshot.security_groups, |g| g.group_id.as_str()),
             acls,
             acl_by_subnet,
             default_acl_by_vpc,
-            route_tables: index(&snapshot.route_tables, |r| r.route_table_id.as_str()),
+            route_tables: IdIndex::new(&snapshot.route_tables, |r| r.route_table_id.as_str()),
             rt_by_subnet,
             main_rt_by_vpc,
-            enis: index(&snapshot.network_interfaces, |e| {
+            enis: IdIndex::new(&snapshot.network_interfaces, |e| {
                 e.network_interface_id.as_str()
             }),
             enis_by_ip: AddrIndex::new(enis_by_ip),
@@ -258,16 +228,16 @@ impl<'a> Topology<'a> {
             rds_enis,
             instances_by_name,
             enis_by_name,
-            instances: index(&snapshot.instances, |i| i.instance_id.as_str()),
-            peerings: index(&snapshot.vpc_peering_connections, |p| {
+            instances: IdIndex::new(&snapshot.instances, |i| i.instance_id.as_str()),
+            peerings: IdIndex::new(&snapshot.vpc_peering_connections, |p| {
                 p.vpc_peering_connection_id.as_str()
             }),
-            igws: index(&snapshot.internet_gateways, |g| {
+            igws: IdIndex::new(&snapshot.internet_gateways, |g| {
                 g.internet_gateway_id.as_str()
             }),
-            nats: index(&snapshot.nat_gateways, |n| n.nat_gateway_id.as_str()),
-            prefix_lists: index(&snapshot.prefix_lists, |p| p.prefix_list_id.as_str()),
-            dbs: index(&snapshot.db_instances, |d| {
+            nats: IdIndex::new(&snapshot.nat_gateways, |n| n.nat_gateway_id.as_str()),
+            prefix_lists: IdIndex::new(&snapshot.prefix_lists, |p| p.prefix_list_id.as_str()),
+            dbs: IdIndex::new(&snapshot.db_instances, |d| {
                 d.db_instance_identifier.as_str()
             }),
             graph,
@@ -307,7 +277,7 @@ impl<'a> Topology<'a> {
     /// in [`Topology::new`] for this snapshot's own DB instances, else now.
     pub fn db_network_interfaces(&self, db: &DbInstance) -> Vec<&'a NetworkInterface> {
         match self.dbs.get(db.db_instance_identifier.as_str()) {
-            Some(own) if std::ptr::eq(*own, db) => self
+            Some(own) if std::ptr::eq(own, db) => self
                 .db_enis
                 .get(db.db_instance_identifier.as_str())
                 .cloned()
@@ -330,19 +300,19 @@ impl<'a> Topology<'a> {
 
     /// A VPC by id.
     pub fn vpc(&self, id: &str) -> Option<&'a Vpc> {
-        self.vpcs.get(id).copied()
+        self.vpcs.get(id)
     }
     /// A subnet by id.
     pub fn subnet(&self, id: &str) -> Option<&'a Subnet> {
-        self.subnets.get(id).copied()
+        self.subnets.get(id)
     }
     /// A security group by id.
     pub fn security_group(&self, id: &str) -> Option<&'a SecurityGroup> {
-        self.groups.get(id).copied()
+        self.groups.get(id)
     }
     /// A network ACL by id.
     pub fn network_acl(&self, id: &str) -> Option<&'a NetworkAcl> {
-        self.acls.get(id).copied()
+        self.acls.get(id)
     }
     /// The ACL explicitly associated with a subnet.
     pub fn explicit_network_acl(&self, subnet_id: &str) -> Option<&'a NetworkAcl> {
@@ -354,7 +324,7 @@ impl<'a> Topology<'a> {
     }
     /// A route table by id.
     pub fn route_table(&self, id: &str) -> Option<&'a RouteTable> {
-        self.route_tables.get(id).copied()
+        self.route_tables.get(id)
     }
     /// The route table explicitly associated with a subnet.
     pub fn explicit_route_table(&self, subnet_id: &str) -> Option<&'a RouteTable> {
@@ -366,7 +336,7 @@ impl<'a> Topology<'a> {
     }
     /// An ENI by id.
     pub fn eni(&self, id: &str) -> Option<&'a NetworkInterface> {
-        self.enis.get(id).copied()
+        self.enis.get(id)
     }
     /// ENIs holding `ip` as a private IPv4 address or an IPv6 address
     /// (several when VPC CIDRs overlap).
@@ -485,27 +455,27 @@ impl<'a> Topology<'a> {
     }
     /// An instance by id.
     pub fn instance(&self, id: &str) -> Option<&'a Instance> {
-        self.instances.get(id).copied()
+        self.instances.get(id)
     }
     /// A peering connection by id.
     pub fn peering(&self, id: &str) -> Option<&'a VpcPeeringConnection> {
-        self.peerings.get(id).copied()
+        self.peerings.get(id)
     }
     /// An internet gateway by id.
     pub fn internet_gateway(&self, id: &str) -> Option<&'a InternetGateway> {
-        self.igws.get(id).copied()
+        self.igws.get(id)
     }
     /// A NAT gateway by id.
     pub fn nat_gateway(&self, id: &str) -> Option<&'a NatGateway> {
-        self.nats.get(id).copied()
+        self.nats.get(id)
     }
     /// A prefix list by id.
     pub fn prefix_list(&self, id: &str) -> Option<&'a PrefixList> {
-        self.prefix_lists.get(id).copied()
+        self.prefix_lists.get(id)
     }
     /// A DB instance by identifier.
     pub fn db_instance(&self, id: &str) -> Option<&'a DbInstance> {
-        self.dbs.get(id).copied()
+        self.dbs.get(id)
     }
 
     /// The instance an ENI is attached to, if any and if known.

@@ -34,13 +34,19 @@ impl<'a> Resolved<'a> {
         prefer: Option<&str>,
         v6: bool,
     ) -> Result<Endpoint<'a>, ResolveError> {
-        // Only the fixed ends repeat; ENI and instance ids resolve by index.
+        // Only the fixed ends repeat (once per VPC a source is in, as
+        // `prefer`); ENI and instance ids resolve by index and are not
+        // kept, so the memo never fills with them and the fixed end is
+        // never scanned for again.
+        if topo.eni(r).is_some() || topo.instance(r).is_some() {
+            return resolve_in(topo, r, prefer, v6);
+        }
         let key = (r.to_string(), prefer.map(str::to_string), v6);
         if let Some(hit) = self.memo.get(&key) {
             return hit.clone();
         }
         let out = resolve_in(topo, r, prefer, v6);
-        if self.memo.len() < 4096 {
+        if self.memo.len() < 65_536 {
             self.memo.insert(key, out.clone());
         }
         out
