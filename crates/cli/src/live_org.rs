@@ -26,6 +26,9 @@ impl OrgArgs {
             role_name: self.role_name.clone(),
             external_id: self.external_id.clone(),
             account_concurrency: self.account_concurrency.max(1),
+            session_duration: self
+                .role_session_duration
+                .map(std::time::Duration::from_secs),
         })
     }
 }

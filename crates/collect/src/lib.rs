@@ -237,12 +237,26 @@ pub(crate) async fn base_config(opts: &CollectOptions, region: Option<String>) -
     config_as(opts, region, None).await
 }
 
-/// [`base_config`], signing with `creds` (an assumed role's) instead of
-/// the credential chain's when given.
+/// How an account's calls are signed when it is read through a role
+/// assumed in it: STS `AssumeRole` as the credentials provider, which the
+/// identity cache calls again shortly before the credentials expire (one
+/// hour by default), so a collection that outlasts them goes on. One per
+/// account, shared by every region's clients: the provider's cache
+/// partition and the cache are the same, so the role is assumed once per
+/// account, not once per region.
+/// <https://docs.aws.amazon.com/sdk-for-rust/latest/dg/credproviders.html>
+#[derive(Clone, Debug)]
+pub(crate) struct AssumedRole {
+    pub(crate) provider: aws_credential_types::provider::SharedCredentialsProvider,
+    pub(crate) cache: aws_sdk_sts::config::SharedIdentityCache,
+}
+
+/// [`base_config`], signing as `creds` (a role assumed in another account)
+/// instead of with the credential chain when given.
 pub(crate) async fn config_as(
     opts: &CollectOptions,
     region: Option<String>,
-    creds: Option<&aws_credential_types::Credentials>,
+    creds: Option<&AssumedRole>,
 ) -> SdkConfig {
     let retry = RetryConfig::standard()
         .with_max_attempts(opts.max_attempts.max(1))
@@ -264,7 +278,9 @@ pub(crate) async fn config_as(
         loader = loader.endpoint_url(u);
     }
     if let Some(c) = creds {
-        loader = loader.credentials_provider(c.clone());
+        loader = loader
+            .credentials_provider(c.provider.clone())
+            .identity_cache(c.cache.clone());
     }
     loader.load().await
 }
@@ -308,7 +324,7 @@ pub(crate) struct Limits {
 /// `limits`.
 pub(crate) async fn collect_as(
     opts: &CollectOptions,
-    creds: Option<&aws_credential_types::Credentials>,
+    creds: Option<&AssumedRole>,
     limits: &Limits,
     progress: Arc<dyn Fn(Progress) + Send + Sync>,
 ) -> Result<Snapshot, CollectError> {

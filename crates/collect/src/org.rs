@@ -25,13 +25,14 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_credential_types::Credentials;
+use aws_config::sts::AssumeRoleProvider;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use netpath_model::{Gap, Partition, Snapshot};
 use tokio::sync::Semaphore;
 
 use crate::{
     base_config, check_credentials, collect_as, config_as, error_line, identity, now_rfc3339,
-    CollectError, CollectOptions, Limits, Progress,
+    AssumedRole, CollectError, CollectOptions, Limits, Progress,
 };
 
 /// The calls a multi-account collection makes beyond [`crate::OPERATIONS`],
@@ -54,6 +55,13 @@ pub struct OrgOptions {
     pub external_id: Option<String>,
     /// Calls in flight at once within one account (1 or more).
     pub account_concurrency: usize,
+    /// How long each assumed role's credentials last (STS
+    /// `DurationSeconds`: AWS accepts 900 s up to the role's maximum
+    /// session duration); `None` is STS's default, one hour. Whatever it
+    /// is, they are assumed again shortly before they expire, so a
+    /// collection may outlast them.
+    /// <https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html>
+    pub session_duration: Option<std::time::Duration>,
 }
 
 impl Default for OrgOptions {
@@ -65,6 +73,7 @@ impl Default for OrgOptions {
             role_name: "NetpathReadOnly".into(),
             external_id: None,
             account_concurrency: 8,
+            session_duration: None,
         }
     }
 }
@@ -233,6 +242,9 @@ async fn collect_account(
         (None, None)
     } else {
         let arn = format!("arn:aws:iam::{account}:role/{}", org.role_name);
+        // Assumed once up front, so a role we may not assume is one gap
+        // naming the account, with STS's own message, before any region
+        // is tried.
         let sts = aws_sdk_sts::Client::new(base);
         let out = sts
             .assume_role()
@@ -242,17 +254,27 @@ async fn collect_account(
             .send()
             .await
             .map_err(|e| account_gap("sts:AssumeRole", format!("{} ({arn})", error_line(&e))))?;
-        let c = out.credentials.ok_or_else(|| {
-            account_gap("sts:AssumeRole", format!("no credentials returned ({arn})"))
-        })?;
-        let expiry = SystemTime::try_from(c.expiration).ok();
-        let creds = Credentials::new(
-            c.access_key_id,
-            c.secret_access_key,
-            Some(c.session_token),
-            expiry,
-            "netpath-assume-role",
-        );
+        if out.credentials.is_none() {
+            return Err(account_gap(
+                "sts:AssumeRole",
+                format!("no credentials returned ({arn})"),
+            ));
+        }
+        // Then signed through the SDK's provider, which assumes it again
+        // before the credentials expire.
+        let mut provider = AssumeRoleProvider::builder(&arn)
+            .session_name(session)
+            .configure(base);
+        if let Some(x) = &org.external_id {
+            provider = provider.external_id(x);
+        }
+        if let Some(d) = org.session_duration {
+            provider = provider.session_length(d);
+        }
+        let creds = AssumedRole {
+            provider: SharedCredentialsProvider::new(provider.build().await),
+            cache: aws_sdk_sts::config::IdentityCache::lazy().build(),
+        };
         (Some(creds), Some(arn))
     };
     let regions: Vec<String> = if opts.all_regions {

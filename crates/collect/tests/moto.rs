@@ -210,7 +210,7 @@ async fn throttling_and_5xx_are_retried_and_a_denied_operation_is_a_gap() {
             first: 12,
             deny: Some("DescribeNatGateways".into()),
             paginate: true,
-            deny_assume: None,
+            ..Default::default()
         },
     );
     let snap = collect(&options(&p.url), quiet()).await.unwrap();

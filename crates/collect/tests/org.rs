@@ -271,4 +271,78 @@ async fn an_organization_is_collected_with_a_gap_for_the_denied_account() {
     // The DB's group admits only the app VPC: another port is blocked there.
     let e = ask(&snap, &app_server, "org-db", 5433);
     assert_eq!(e.verdict, Verdict::Blocked, "{e:#?}");
+    let assumed_first = p
+        .actions()
+        .iter()
+        .filter(|a| *a == "sts:AssumeRole")
+        .count();
+
+    // Again, with a second region that is an opt-in region not enabled
+    // (every call signed for it fails authentication) and role credentials
+    // that last 5 seconds, less than the SDK's renewal margin.
+    let p = proxy(
+        &m.url,
+        Faults {
+            deny_assume: Some(denied.clone()),
+            deny_region: Some("ap-east-1".into()),
+            ..Default::default()
+        },
+    );
+    let opts = CollectOptions {
+        regions: vec!["us-east-1".into(), "ap-east-1".into()],
+        endpoint_url: Some(p.url.clone()),
+        ..opts
+    };
+    let org_opts = OrgOptions {
+        session_duration: Some(Duration::from_secs(5)),
+        ..org_opts
+    };
+    let snap = collect_org(&opts, &org_opts, Arc::new(|_| {}))
+        .await
+        .unwrap();
+    let md = &snap.metadata;
+    // Each account's region that answered nothing is one gap naming the
+    // account and the region; the region that answered is its partition.
+    for a in [&network, &app, &data, &"123456789012".to_string()] {
+        let gaps: Vec<_> = md
+            .gaps
+            .iter()
+            .filter(|g| g.account_id.as_deref() == Some(a.as_str()))
+            .collect();
+        assert_eq!(gaps.len(), 1, "{a}: {:?}", md.gaps);
+        assert_eq!(
+            (gaps[0].operation.as_str(), gaps[0].region.as_deref()),
+            ("*", Some("ap-east-1"))
+        );
+        assert!(gaps[0].error.contains("AuthFailure"), "{}", gaps[0].error);
+        let regions: Vec<_> = md
+            .partitions
+            .iter()
+            .filter(|p| p.account_id == *a)
+            .map(|p| p.region.as_deref())
+            .collect();
+        assert_eq!(regions, [Some("us-east-1")], "{a}");
+    }
+    assert_eq!(md.gaps.len(), 5, "and the denied account: {:?}", md.gaps);
+    // The rest was read as before.
+    assert!(md
+        .partitions
+        .iter()
+        .any(|p| p.account_id == app && p.resources.iter().any(|r| *r == app_server)));
+    let e = ask(&snap, &app_server, "org-db", 5432);
+    assert_eq!(e.verdict, Verdict::Reachable, "{e:#?}");
+    // The role credentials expired while in use and were renewed.
+    let assumed = p
+        .actions()
+        .iter()
+        .filter(|a| *a == "sts:AssumeRole")
+        .count();
+    // Once expired within the SDK's margin, every call assumes the role
+    // again: about ten times the first run's count. Kept (not renewed),
+    // the one more region would add only its credential checks (19
+    // against 13 when measured).
+    assert!(
+        assumed > 2 * assumed_first,
+        "{assumed} AssumeRole calls against {assumed_first}: the credentials were not renewed"
+    );
 }

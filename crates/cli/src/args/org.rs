@@ -49,6 +49,12 @@ pub struct OrgArgs {
     /// --concurrency), so one account's throttling does not starve the rest.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub account_concurrency: usize,
+    /// How long each assumed role's credentials last, in seconds (STS
+    /// DurationSeconds: 900 up to the role's maximum session duration;
+    /// default one hour). They are renewed before they expire, so a long
+    /// collection goes on.
+    #[arg(long, value_name = "SECONDS")]
+    pub role_session_duration: Option<u64>,
 }
 
 impl OrgArgs {

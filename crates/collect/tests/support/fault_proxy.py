@@ -13,6 +13,9 @@ It forwards every request to the moto server (--upstream) and, on the way:
 * answers STS `AccessDenied` to an `AssumeRole` into --deny-assume ACCOUNT,
   as a role whose trust policy does not name the caller would (moto does
   not enforce trust policies);
+* answers EC2 `AuthFailure` (401) to every call signed for --deny-region
+  REGION, as an opt-in region that is not enabled does (moto serves every
+  region);
 * with --paginate, pages EC2 Describe*/Get* list results itself: moto 5 ignores
   `MaxResults`, so the proxy forwards without `MaxResults`/`NextToken`, cuts
   the list to `MaxResults` items and adds a `nextToken`. The SDK's paginators
@@ -134,6 +137,10 @@ def make_handler(state):
                 return self.reply(403, RDS_ERR.format(
                     code="AccessDenied",
                     msg="User is not authorized to perform: sts:AssumeRole on resource: %s" % form["RoleArn"][0]))
+            if a.deny_region and ("/%s/" % a.deny_region) in auth:
+                return self.reply(401, EC2_ERR.format(
+                    code="AuthFailure",
+                    msg="AWS was not able to validate the provided access credentials"))
             if a.deny and action == a.deny:
                 if service in ("rds", "sts", "elasticloadbalancing"):
                     return self.reply(403, RDS_ERR.format(code="AccessDenied", msg="User is not authorized to perform: rds:%s" % action))
@@ -174,6 +181,7 @@ def main():
     p.add_argument("--faults", type=int, default=0)
     p.add_argument("--deny", default="")
     p.add_argument("--deny-assume", default="")
+    p.add_argument("--deny-region", default="")
     p.add_argument("--paginate", action="store_true")
     args = p.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(State(args)))

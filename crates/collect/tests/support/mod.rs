@@ -143,6 +143,9 @@ pub struct Faults {
     /// Deny `sts:AssumeRole` into this account id (moto does not enforce
     /// trust policies).
     pub deny_assume: Option<String>,
+    /// Answer `AuthFailure` to every call signed for this region, as an
+    /// opt-in region that is not enabled does.
+    pub deny_region: Option<String>,
 }
 
 /// Starts the proxy in front of `upstream`.
@@ -165,6 +168,9 @@ pub fn proxy(upstream: &str, faults: Faults) -> Proxy {
     }
     if let Some(a) = &faults.deny_assume {
         cmd.args(["--deny-assume", a]);
+    }
+    if let Some(r) = &faults.deny_region {
+        cmd.args(["--deny-region", r]);
     }
     let mut child = cmd
         .stdout(Stdio::piped())
