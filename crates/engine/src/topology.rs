@@ -413,12 +413,7 @@ impl<'a> Topology<'a> {
         let Some(owner) = self.vpc(vpc_id).and_then(|v| v.owner_id.as_deref()) else {
             return String::new();
         };
-        let md = &self.snapshot.metadata;
-        let read = md.partitions.iter().any(|p| p.account_id == owner)
-            || (md.partitions.is_empty()
-                && md.account_ids.len() == 1
-                && md.account_ids[0] == owner);
-        if read {
+        if self.snapshot.account_read(owner) {
             return String::new();
         }
         format!(

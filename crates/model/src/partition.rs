@@ -205,6 +205,20 @@ fn merge_into<T: PartialEq + Serialize>(
 }
 
 impl Snapshot {
+    /// True when account `account` was read into this snapshot: one of its
+    /// partitions, or, in a snapshot without partitions, its only account.
+    /// A resource another account owns (a shared VPC or transit gateway)
+    /// can be in a snapshot whose owner's account was not read; what only
+    /// the owner lists (its route tables, its network ACLs) is then
+    /// missing, not empty.
+    pub fn account_read(&self, account: &str) -> bool {
+        let md = &self.metadata;
+        md.partitions.iter().any(|p| p.account_id == account)
+            || (md.partitions.is_empty()
+                && md.account_ids.len() == 1
+                && md.account_ids[0] == account)
+    }
+
     /// The id of every resource in the snapshot (declared on-premises
     /// networks excluded: they are not read from an account), sorted and
     /// without repeats.

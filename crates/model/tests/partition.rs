@@ -113,3 +113,38 @@ fn merge_keeps_each_account_and_its_time_and_flags_what_differs() {
         Some("shared")
     );
 }
+
+/// A describe-* folder read in an account that a transit gateway is shared
+/// with lists the gateway under its owner's id: the folder is still the
+/// participant's, one partition of its own account, and the owner counts
+/// as not read (`fixtures/org/shared-transit-gateway`).
+#[test]
+fn a_folder_listing_a_shared_gateway_is_its_readers_account() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/org/shared-transit-gateway/accounts");
+    let app = netpath_model::load(&root.join("555555555555"))
+        .unwrap()
+        .snapshot;
+    assert_eq!(app.metadata.account_ids, ["555555555555"]);
+    let tgw = app.transit_gateways.as_ref().unwrap();
+    assert_eq!(tgw[0].owner_id.as_deref(), Some("444444444444"));
+    let m = merge(vec![
+        ("app".into(), app),
+        (
+            "data".into(),
+            netpath_model::load(&root.join("666666666666"))
+                .unwrap()
+                .snapshot,
+        ),
+    ]);
+    let read: Vec<&str> = m
+        .snapshot
+        .metadata
+        .partitions
+        .iter()
+        .map(|p| p.account_id.as_str())
+        .collect();
+    assert_eq!(read, ["555555555555", "666666666666"]);
+    assert!(m.snapshot.account_read("555555555555"));
+    assert!(!m.snapshot.account_read("444444444444"));
+}

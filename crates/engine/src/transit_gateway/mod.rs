@@ -26,7 +26,6 @@ use crate::addr::AddrSet;
 mod customer;
 
 /// Read-only index over the transit-gateway resources of one snapshot.
-#[derive(Default)]
 pub struct TransitGateways<'a> {
     tgws: HashMap<&'a str, &'a TransitGateway>,
     /// Attachments by (gateway, id): a peering attachment is listed on
@@ -43,6 +42,8 @@ pub struct TransitGateways<'a> {
     /// (VPC, VPC) pairs a group reference can match across, both ways
     /// (see [`TransitGateways::references_between`]), found once.
     ref_pairs: HashSet<(&'a str, &'a str)>,
+    /// The snapshot, for which accounts were read.
+    snap: &'a Snapshot,
 }
 
 /// How a transit gateway route got into its table.
@@ -141,6 +142,7 @@ impl<'a> TransitGateways<'a> {
             }),
             vpcs: index(&snap.vpcs, |v| &v.vpc_id),
             ref_pairs: HashSet::new(),
+            snap,
         };
         let on = |v: &Option<String>| v.as_deref() == Some("enable");
         for tgw in t
@@ -370,6 +372,41 @@ impl<'a> TransitGateways<'a> {
         self.ref_pairs.contains(&(own_vpc, peer_vpc))
     }
 
+    /// `"; transit gateway T belongs to account O, which was not collected
+    /// …"` when route table `rtb`'s gateway (found from the table, or from
+    /// an attachment associated with it) is another account's, shared with
+    /// those read, and that account was not read: only a transit gateway's
+    /// owner lists its route tables, routes and propagations
+    /// (<https://docs.aws.amazon.com/vpc/latest/tgw/tgw-transit-gateways.html#tgw-sharing>).
+    /// Empty otherwise.
+    fn owner_not_collected(&self, rtb: &str) -> String {
+        let tgw = self
+            .route_tables
+            .get(rtb)
+            .map(|t| t.transit_gateway_id.as_str())
+            .or_else(|| {
+                self.attachments_on
+                    .values()
+                    .find(|a| {
+                        a.association
+                            .as_ref()
+                            .is_some_and(|x| x.transit_gateway_route_table_id == rtb)
+                    })
+                    .map(|a| a.transit_gateway_id.as_str())
+            });
+        let Some((tgw, owner)) =
+            tgw.and_then(|t| Some((t, self.tgws.get(t)?.owner_id.as_deref()?)))
+        else {
+            return String::new();
+        };
+        if self.snap.account_read(owner) {
+            return String::new();
+        }
+        format!(
+            "; transit gateway {tgw} belongs to account {owner}, which was not collected (a shared transit gateway: only its owner lists its route tables); collect it, or `netpath merge` its snapshot"
+        )
+    }
+
     /// The routes of table `rtb` for `dest`'s family: its listed routes
     /// plus the CIDRs its `enabled` VPC propagations install.
     ///
@@ -378,7 +415,10 @@ impl<'a> TransitGateways<'a> {
     /// the snapshot).
     pub fn routes(&self, rtb: &str, v6: bool) -> Result<Vec<TgwRoute>, String> {
         let listed = self.routes.get(rtb).ok_or_else(|| {
-            format!("the routes of transit gateway route table {rtb} (no SearchTransitGatewayRoutes output for it)")
+            format!(
+                "the routes of transit gateway route table {rtb} (no SearchTransitGatewayRoutes output for it){}",
+                self.owner_not_collected(rtb)
+            )
         })?;
         if listed.additional_routes_available {
             return Err(format!(
@@ -444,8 +484,16 @@ impl<'a> TransitGateways<'a> {
                         return Err(format!("the VPC of propagation {att} into {rtb}"));
                     };
                     let Some(vpc) = self.vpcs.get(vpc_id) else {
+                        let owner = self
+                            .vpc_attachment(att)
+                            .and_then(|a| a.vpc_owner_id.as_deref())
+                            .filter(|o| !self.snap.account_read(o))
+                            .map(|o| {
+                                format!("; it belongs to account {o}, which was not collected: collect it, or `netpath merge` its snapshot")
+                            })
+                            .unwrap_or_default();
                         return Err(format!(
-                            "VPC {vpc_id}, whose CIDRs {att} propagates into {rtb} (not in the snapshot)"
+                            "VPC {vpc_id}, whose CIDRs {att} propagates into {rtb} (not in the snapshot){owner}"
                         ));
                     };
                     let cidrs: Vec<IpNet> = if v6 {

@@ -298,6 +298,20 @@ pub(super) fn is_snapshot(o: &RawObject<'_>) -> bool {
         == Some(SNAPSHOT_FORMAT)
 }
 
+/// The describe-* keys an account lists only of its own: security groups,
+/// network interfaces, instances, network ACLs and route tables are never
+/// shared (a shared VPC's participant sees neither the owner's groups nor
+/// its network ACLs and route tables), while VPCs, subnets and transit
+/// gateways may be (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html>,
+/// <https://docs.aws.amazon.com/vpc/latest/tgw/tgw-transit-gateways.html#tgw-sharing>).
+const OWN_ONLY: &[&str] = &[
+    "SecurityGroups",
+    "NetworkInterfaces",
+    "Reservations",
+    "NetworkAcls",
+    "RouteTables",
+];
+
 /// Gathers resources file by file, then merges them into one snapshot.
 #[derive(Default)]
 pub(super) struct Accumulator {
@@ -306,7 +320,11 @@ pub(super) struct Accumulator {
     embedded_enis: Vec<NetworkInterface>,
     pub(super) warnings: Vec<Warning>,
     regions: BTreeSet<String>,
+    /// Every `OwnerId` met.
     accounts: BTreeSet<String>,
+    /// The `OwnerId`s of the kinds an account lists only of its own (see
+    /// [`OWN_ONLY`]).
+    own_accounts: BTreeSet<String>,
     recognised: usize,
     /// Every file read, in order; [`Accumulator::origins`] indexes it.
     pub(super) files: Vec<std::path::PathBuf>,
@@ -343,6 +361,8 @@ impl Accumulator {
     ) -> Result<Vec<R>, ModelError> {
         let mut out = Vec::new();
         let accounts = &mut self.accounts;
+        let own_accounts = &mut self.own_accounts;
+        let own_only = OWN_ONLY.contains(&key);
         #[derive(Deserialize)]
         struct Owner {
             #[serde(rename = "OwnerId")]
@@ -352,6 +372,9 @@ impl Accumulator {
             // One resource at a time, straight from its text, so memory
             // stays near the file's size.
             if let Ok(Owner { owner_id: Some(o) }) = serde_json::from_str::<Owner>(raw) {
+                if own_only {
+                    own_accounts.insert(o.clone());
+                }
                 accounts.insert(o);
             }
             out.push(deserialize_raw(path, raw, id_field, key, i)?);
@@ -601,7 +624,15 @@ impl Accumulator {
         }
         self.snap.metadata.source = "aws-cli-json".to_string();
         self.snap.metadata.regions = self.regions.into_iter().collect();
-        self.snap.metadata.account_ids = self.accounts.into_iter().collect();
+        // A folder read in one account also lists what others share with
+        // it (a shared VPC and its subnets, a shared transit gateway), under
+        // their owners' ids: the account it was read in is the one owning
+        // what is never shared.
+        self.snap.metadata.account_ids = if self.own_accounts.len() == 1 {
+            self.own_accounts.into_iter().collect()
+        } else {
+            self.accounts.into_iter().collect()
+        };
         self.snap.metadata.tool_version = Some(env!("CARGO_PKG_VERSION").to_string());
         self.snap.validate(root)?;
         self.snap.sort();
