@@ -314,33 +314,30 @@ fn reach_in(
                 ));
             }
             // ENIs of AWS services originate no connections of their own.
-            for c in all
+            let sources: Vec<&Class> = all
                 .iter()
                 .filter(|c| c.kind == EntryKind::NetworkInterfaces && !c.end.managed)
-            {
-                let (rep, members) = ends_of(c, &ids);
-                let (Some(rep), false) = (rep, members.is_empty()) else {
-                    continue;
-                };
-                let r = if fixed.kind == EndKind::Internet {
-                    only.clone()
-                        .unwrap_or_else(|| egress_ports(topo, &c.end.groups[0]))
-                } else {
-                    ranges.clone()
-                };
-                let acc = evaluate(
-                    topo,
-                    &mut resolved,
-                    &rep,
-                    &c.end,
-                    reference,
-                    &fixed,
-                    &r,
-                    v,
-                    &mut walks,
-                );
-                answered.push((c.kind, c, acc, members));
-            }
+                .collect();
+            answered.extend(evaluate::answer_all(
+                &sources,
+                &mut walks,
+                |resolved, c, walks| {
+                    let (rep, members) = ends_of(c, &ids);
+                    let (Some(rep), false) = (rep, members.is_empty()) else {
+                        return None;
+                    };
+                    let r = if fixed.kind == EndKind::Internet {
+                        only.clone()
+                            .unwrap_or_else(|| egress_ports(topo, &c.end.groups[0]))
+                    } else {
+                        ranges.clone()
+                    };
+                    let acc = evaluate(
+                        topo, resolved, &rep, &c.end, reference, &fixed, &r, v, walks,
+                    );
+                    Some((c.kind, *c, acc, members))
+                },
+            ));
             if fixed.kind != EndKind::Internet {
                 let acc = evaluate(
                     topo,
@@ -419,32 +416,30 @@ fn reach_in(
             let ep = resolve_in(topo, reference, None, v.is_v6())?;
             let (fixed, ids) = fixed_end(topo, &ep);
             let outside = ep.is_outside();
-            for c in all.iter() {
-                if outside && !c.end.public[0] && ep.kind == crate::resolve::EndpointKind::Internet
-                {
-                    // From the internet only public ends can be reached.
-                    let (_, members) = ends_of(c, &ids);
-                    answered.push((c.kind, c, Vec::new(), members));
-                    continue;
-                }
-                let (rep, members) = ends_of(c, &ids);
-                let (Some(rep), false) = (rep, members.is_empty()) else {
-                    continue;
-                };
-                let r = only.clone().unwrap_or_else(|| c.end.ports[0].clone());
-                let acc = evaluate(
-                    topo,
-                    &mut resolved,
-                    reference,
-                    &fixed,
-                    &rep,
-                    &c.end,
-                    &r,
-                    v,
-                    &mut walks,
-                );
-                answered.push((c.kind, c, acc, members));
-            }
+            let dests: Vec<&Class> = all.iter().collect();
+            answered.extend(evaluate::answer_all(
+                &dests,
+                &mut walks,
+                |resolved, c, walks| {
+                    if outside
+                        && !c.end.public[0]
+                        && ep.kind == crate::resolve::EndpointKind::Internet
+                    {
+                        // From the internet only public ends can be reached.
+                        let (_, members) = ends_of(c, &ids);
+                        return Some((c.kind, *c, Vec::new(), members));
+                    }
+                    let (rep, members) = ends_of(c, &ids);
+                    let (Some(rep), false) = (rep, members.is_empty()) else {
+                        return None;
+                    };
+                    let r = only.clone().unwrap_or_else(|| c.end.ports[0].clone());
+                    let acc = evaluate(
+                        topo, resolved, reference, &fixed, &rep, &c.end, &r, v, walks,
+                    );
+                    Some((c.kind, *c, acc, members))
+                },
+            ));
             if !outside {
                 let r = only
                     .clone()
@@ -470,26 +465,29 @@ fn reach_in(
             ("from", Some(ep.info(topo)))
         }
         ReachQuery::Exposure => {
-            for c in all.iter() {
-                if !c.end.public[0] {
-                    continue;
-                }
-                let (rep, members) = ends_of(c, &BTreeSet::new());
-                let Some(rep) = rep else { continue };
-                let r = only.clone().unwrap_or_else(|| c.end.ports[0].clone());
-                let acc = evaluate(
-                    topo,
-                    &mut resolved,
-                    "internet",
-                    &internet.end,
-                    &rep,
-                    &c.end,
-                    &r,
-                    v,
-                    &mut walks,
-                );
-                answered.push((c.kind, c, acc, members));
-            }
+            let public: Vec<&Class> = all.iter().filter(|c| c.end.public[0]).collect();
+            let none = BTreeSet::new();
+            answered.extend(evaluate::answer_all(
+                &public,
+                &mut walks,
+                |resolved, c, walks| {
+                    let (rep, members) = ends_of(c, &none);
+                    let rep = rep?;
+                    let r = only.clone().unwrap_or_else(|| c.end.ports[0].clone());
+                    let acc = evaluate(
+                        topo,
+                        resolved,
+                        "internet",
+                        &internet.end,
+                        &rep,
+                        &c.end,
+                        &r,
+                        v,
+                        walks,
+                    );
+                    Some((c.kind, *c, acc, members))
+                },
+            ));
             ("exposure", None)
         }
     };
