@@ -157,7 +157,6 @@ impl<'a> LoadBalancers<'a> {
         self.health.get(arn).copied()
     }
 
-    /// True when a node of `lb` sends to targets in every enabled zone.
     /// Whether `lb` passes the client's own address to `tg`'s targets, and
     /// whether that was read: `(preserve, true)` from the target group's
     /// `preserve_client_ip.enabled` attribute (never for an ALB), else
@@ -180,14 +179,35 @@ impl<'a> LoadBalancers<'a> {
         }
     }
 
-    pub fn cross_zone(&self, lb: &LoadBalancer) -> bool {
-        if lb.is_application() {
-            return true;
+    /// Whether a node of `lb` sends `tg`'s traffic to targets in every
+    /// enabled zone, not only its own: the target group's
+    /// `load_balancing.cross_zone.enabled` when it is `true` or `false`;
+    /// otherwise (`use_load_balancer_configuration`, the default) the load
+    /// balancer's: always on for an ALB, its own attribute for an NLB (off
+    /// when not set).
+    /// Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/how-elastic-load-balancing-works.html#cross-zone-load-balancing>,
+    /// <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/disable-cross-zone.html>,
+    /// <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-cross-zone.html>.
+    ///
+    /// `None` when that depends on attributes the snapshot lacks (the
+    /// target group's, which may override, or an NLB's own).
+    pub fn cross_zone(&self, lb: &LoadBalancer, tg: &TargetGroup) -> Option<bool> {
+        let attrs = self.tg_attributes.get(tg.target_group_arn.as_str())?;
+        match attrs
+            .get("load_balancing.cross_zone.enabled")
+            .map(String::as_str)
+        {
+            Some("true") => return Some(true),
+            Some("false") => return Some(false),
+            _ => {}
         }
-        self.attributes
-            .get(lb.load_balancer_arn.as_str())
-            .and_then(|a| a.get("load_balancing.cross_zone.enabled"))
-            .is_some_and(|v| v == "true")
+        if lb.is_application() {
+            return Some(true);
+        }
+        self.attributes.get(lb.load_balancer_arn.as_str()).map(|a| {
+            a.get("load_balancing.cross_zone.enabled")
+                .is_some_and(|v| v == "true")
+        })
     }
 }
 

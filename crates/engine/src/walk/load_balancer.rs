@@ -55,6 +55,8 @@ pub(super) const MAX_DEPTH: usize = 2;
 
 /// One target's second leg: its label, its hops, and their outcome.
 pub(super) struct Leg {
+    /// The target is in another zone than the node.
+    pub(super) other_zone: bool,
     pub(super) target: String,
     pub(super) port: Option<u16>,
     pub(super) label: String,
@@ -274,7 +276,9 @@ impl<'a> Walker<'_, 'a> {
             );
         }
         let zone = ap.eni.and_then(|e| e.availability_zone.clone());
-        let cross = lbs.cross_zone(lb);
+        // Unknown cross-zone load balancing: every target is walked, and
+        // the answer holds only if it is the same without the other zones'.
+        let cross = lbs.cross_zone(lb, tg);
         let mut skipped: Vec<String> = Vec::new();
         let mut legs: Vec<Leg> = Vec::new();
         let routed: Vec<&TargetHealth> = health
@@ -293,10 +297,39 @@ impl<'a> Walker<'_, 'a> {
             .collect();
         let all_unhealthy = !routed.is_empty() && routed.iter().all(|t| t.state == "unhealthy");
         for t in routed {
-            let leg = self.leg(lb, tg, ap, client, t, zone.as_deref(), cross, &mut skipped);
+            let leg = self.leg(
+                lb,
+                tg,
+                ap,
+                client,
+                t,
+                zone.as_deref(),
+                cross.unwrap_or(true),
+                &mut skipped,
+            );
             legs.extend(leg);
         }
-        self.summarize(lb, tg, legs, skipped, all_unhealthy);
+        let doubt = if cross.is_none() && legs.iter().any(|l| l.other_zone) {
+            let all: Vec<Decision> = legs.iter().map(|l| l.decision).collect();
+            let near: Vec<Decision> = legs
+                .iter()
+                .filter(|l| !l.other_zone)
+                .map(|l| l.decision)
+                .collect();
+            let (on, off) = (decision_of(&all), decision_of(&near));
+            (on != off).then(|| {
+                format!(
+                    "whether {} sends {}'s traffic to targets in other zones is not in the snapshot (attribute load_balancing.cross_zone.enabled of the target group, else of the load balancer; read DescribeTargetGroupAttributes and DescribeLoadBalancerAttributes, as netpath snapshot does), and the answer depends on it: {} with cross-zone load balancing, {} without",
+                    lb.load_balancer_name,
+                    tg.target_group_name,
+                    on.as_str(),
+                    off.as_str()
+                )
+            })
+        } else {
+            None
+        };
+        self.summarize(lb, tg, legs, skipped, all_unhealthy, doubt);
     }
 
     /// One hop for the target group, from its targets' legs; the hops of
@@ -308,6 +341,7 @@ impl<'a> Walker<'_, 'a> {
         legs: Vec<Leg>,
         skipped: Vec<String>,
         all_unhealthy: bool,
+        doubt: Option<String>,
     ) {
         let n = legs.len();
         let pass = legs
@@ -331,7 +365,9 @@ impl<'a> Walker<'_, 'a> {
             .filter(|l| l.decision != Decision::Allow)
             .map(|l| format!("{}: {}", l.label, l.why))
             .collect();
-        let (decision, detail, code) = if n == 0 {
+        let (decision, detail, code) = if let Some(why) = &doubt {
+            (Decision::Unknown, why.clone(), None)
+        } else if n == 0 {
             (
                 Decision::Deny,
                 format!("{tgn} has no target this node sends to{left_out}"),
@@ -357,6 +393,18 @@ impl<'a> Walker<'_, 'a> {
                 Decision::Unknown,
                 format!(
                     "no target of {tgn} is known to take the connection ({}){left_out}",
+                    failing.join("; ")
+                ),
+                None,
+            )
+        } else if deny == 0 {
+            // Some pass and none certainly fails: whether the rest take
+            // the connection (or are sent it at all) decides between
+            // connects and intermittent.
+            (
+                Decision::Unknown,
+                format!(
+                    "{pass} of {n} targets of {tgn} take the connection; whether the others do is not known ({}){left_out}",
                     failing.join("; ")
                 ),
                 None,
@@ -412,10 +460,36 @@ impl<'a> Walker<'_, 'a> {
                 h.missing.push(l.why.clone());
             }
         }
+        if doubt.is_some() {
+            h.missing.push(format!(
+                "the attribute load_balancing.cross_zone.enabled of target group {tgn} or load balancer {}",
+                lb.load_balancer_name
+            ));
+        }
         match code {
             Some(c) => self.push(h, c),
             None => self.hops.push(h),
         }
+    }
+}
+
+/// The answer of a target group's legs (their decisions), as
+/// `Walker::summarize` gives it:
+/// no leg, or every leg blocked, blocks; every leg passing passes; some
+/// passing and some blocked is partial; otherwise (some unknown, none both
+/// passing and blocked for certain) unknown.
+fn decision_of(legs: &[Decision]) -> Decision {
+    let n = legs.len();
+    let pass = legs.iter().filter(|&&d| d == Decision::Allow).count();
+    let deny = legs.iter().filter(|&&d| d == Decision::Deny).count();
+    if n == 0 || deny == n {
+        Decision::Deny
+    } else if pass == n {
+        Decision::Allow
+    } else if pass > 0 && deny > 0 {
+        Decision::Partial
+    } else {
+        Decision::Unknown
     }
 }
 

@@ -34,6 +34,7 @@ impl<'a> Walker<'_, 'a> {
         let tport = t.port.or(tg.port);
         let label = format!("{}:{}", t.id, tport.map_or("?".into(), |p| p.to_string()));
         let unknown = |why: String| Leg {
+            other_zone: false,
             target: t.id.clone(),
             port: tport,
             label: label.clone(),
@@ -56,7 +57,8 @@ impl<'a> Walker<'_, 'a> {
         };
         // Without cross-zone load balancing a node sends only to targets in its own zone.
         let tzone = dp.eni.and_then(|e| e.availability_zone.clone());
-        if !cross && zone.is_some() && tzone.is_some() && zone != tzone.as_deref() {
+        let other_zone = zone.is_some() && tzone.is_some() && zone != tzone.as_deref();
+        if other_zone && !cross {
             skipped.push(format!(
                 "{} (in {}, and cross-zone load balancing is off)",
                 t.id,
@@ -105,6 +107,7 @@ impl<'a> Walker<'_, 'a> {
                 }
             }
         }
+        chosen.other_zone = other_zone;
         Some(chosen)
     }
 
@@ -130,6 +133,7 @@ impl<'a> Walker<'_, 'a> {
         // (<https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-troubleshooting.html#loopback-timeout>).
         if preserve && dp.addr == *client {
             return Leg {
+                other_zone: false,
                 target: t.id.clone(),
                 port: Some(tport),
                 label: label.clone(),
@@ -214,6 +218,7 @@ impl<'a> Walker<'_, 'a> {
             _ => {}
         }
         Leg {
+            other_zone: false,
             target: t.id.clone(),
             port: Some(tport),
             label,

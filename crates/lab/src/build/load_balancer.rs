@@ -116,7 +116,7 @@ pub(super) fn build(
             .find(|a| a.load_balancer_arn == lb.load_balancer_arn)
             .and_then(|a| a.attributes.get("load_balancing.cross_zone.enabled"))
             .is_some_and(|v| v == "true");
-        // (listener port, [(target ENI id, target lab ENI, target port)], preserve)
+        // (listener port, [(target ENI id, target lab ENI, target port)], preserve, cross-zone)
         let mut rules = Vec::new();
         let mut ok = true;
         for l in snap
@@ -152,15 +152,26 @@ pub(super) fn build(
             // The target group's own attribute when read, else the
             // default for instance targets over TCP; an IP target group's
             // default (off for TCP) too.
-            let attr = snap
+            let tg_attrs = snap
                 .target_group_attributes
                 .iter()
                 .flatten()
-                .find(|a| a.target_group_arn == tg.target_group_arn)
-                .and_then(|a| a.attributes.get("preserve_client_ip.enabled"));
+                .find(|a| a.target_group_arn == tg.target_group_arn);
+            let attr = tg_attrs.and_then(|a| a.attributes.get("preserve_client_ip.enabled"));
             let preserve = match attr {
                 Some(v) => v == "true",
                 None => tg.target_type == "instance",
+            };
+            // The target group's cross-zone setting overrides the load
+            // balancer's unless it defers to it
+            // (<https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-cross-zone.html>).
+            let cross = match tg_attrs
+                .and_then(|a| a.attributes.get("load_balancing.cross_zone.enabled"))
+                .map(String::as_str)
+            {
+                Some("true") => true,
+                Some("false") => false,
+                _ => cross,
             };
             let mut targets = Vec::new();
             for t in &health.targets {
@@ -177,7 +188,7 @@ pub(super) fn build(
                 };
                 targets.push((id, e, port));
             }
-            rules.push((l.port, targets, preserve));
+            rules.push((l.port, targets, preserve, cross));
         }
         if !ok {
             unsupported.insert(format!(
@@ -204,10 +215,10 @@ pub(super) fn build(
             );
             let mut post = String::new();
             let mut forwards = Vec::new();
-            for (port, targets, preserve) in &rules {
+            for (port, targets, preserve, cross) in &rules {
                 let here: Vec<&(String, &LabEni, u16)> = targets
                     .iter()
-                    .filter(|(_, e, _)| cross || zone(&e.subnet_id) == node_zone)
+                    .filter(|(_, e, _)| *cross || zone(&e.subnet_id) == node_zone)
                     .collect();
                 forwards.extend(here.iter().map(|(id, _, p)| (id.clone(), *p)));
                 let to = match here.as_slice() {
@@ -258,7 +269,7 @@ pub(super) fn build(
                 .with_context(|| format!("load balancer node {node_id}"))?;
             // Replies to what the node forwarded with the client's address
             // go back through the node.
-            if rules.iter().any(|(_, _, p)| *p) {
+            if rules.iter().any(|(_, _, p, _)| *p) {
                 let v = idx
                     .subnet_index
                     .get(node.subnet_id.as_str())
