@@ -346,3 +346,33 @@ fn exposure_lists_each_address_family_apart() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("one address family"), "{err}");
 }
+
+/// A target behind a load balancer: `reach --to` it says which load
+/// balancers forward to it and how to ask who reaches it through them
+/// (their nodes are not sources of their own); an end no load balancer
+/// forwards to gets no such warning.
+#[test]
+fn reach_to_a_target_names_the_load_balancers_in_front_of_it() {
+    let fx = "fixtures/alb-healthy/aws";
+    let doc = json(&["reach", "-s", fx, "--to", "web-1"]);
+    let warnings: Vec<&str> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with(
+            "load balancer web-alb forwards HTTPS 443 to i-0f6000000000000e01 on port 8080"
+        ) && warnings[0].contains("netpath reach --to web-alb"),
+        "{}",
+        warnings[0]
+    );
+    let doc = json(&["reach", "-s", fx, "--to", "client-1", "--port", "22"]);
+    assert!(
+        !doc["warnings"].to_string().contains("load balancer"),
+        "{}",
+        doc["warnings"]
+    );
+}

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::answer::{Decision, HopKind, Verdict};
 use crate::explain::{explain, ExplainOptions};
+use crate::resolve::Endpoint;
 use crate::topology::Topology;
 
 /// One listener of an internet-facing load balancer, as the internet sees it.
@@ -120,5 +121,63 @@ pub(crate) fn exposure(topo: &Topology, port: Option<u16>) -> Vec<LoadBalancerEx
             out.push(e);
         }
     }
+    out
+}
+
+/// The load balancers that forward to `ep` (an instance or ENI registered
+/// in a target group by instance id or by address), one sentence each:
+/// `reach --to` counts no load balancer node as a source (they are AWS
+/// services' interfaces), so the answer says which carry traffic to it and
+/// how to ask who reaches it through them.
+/// Source: <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-register-targets.html>.
+pub(crate) fn in_front(topo: &Topology, ep: &Endpoint) -> Vec<String> {
+    let mut ids: Vec<String> = ep
+        .instance
+        .map(|i| i.instance_id.to_string())
+        .into_iter()
+        .collect();
+    for p in &ep.placements {
+        if let Some(e) = p.eni {
+            ids.extend(
+                e.private_ip_addresses
+                    .iter()
+                    .map(|a| a.private_ip_address.to_string()),
+            );
+        }
+    }
+    if ids.is_empty() {
+        return Vec::new();
+    }
+    let lbs = &topo.load_balancers;
+    let mut out = Vec::new();
+    for lb in lbs.all() {
+        for l in lbs.listeners(lb) {
+            for tg in l
+                .default_actions
+                .iter()
+                .filter(|a| a.action_type == "forward")
+                .flat_map(|a| &a.target_group_arns)
+            {
+                let Some(h) = lbs.health(tg) else { continue };
+                for t in h.targets.iter().filter(|t| ids.contains(&t.id)) {
+                    let port = t
+                        .port
+                        .or(lbs.target_group(tg).and_then(|g| g.port))
+                        .map_or("?".into(), |p| p.to_string());
+                    out.push(format!(
+                        "load balancer {} forwards {} {} to {} on port {port} ({}); its nodes are not counted as sources here: `netpath reach --to {}` lists who reaches it through them",
+                        lb.load_balancer_name,
+                        l.protocol,
+                        l.port,
+                        t.id,
+                        t.state,
+                        lb.load_balancer_name
+                    ));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
     out
 }

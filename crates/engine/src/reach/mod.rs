@@ -307,6 +307,7 @@ fn reach_in(
         ReachQuery::To(reference) => {
             let ep = resolve_in(topo, reference, None, v.is_v6())?;
             let (fixed, ids) = fixed_end(topo, &ep);
+            warnings.extend(load_balancer::in_front(topo, &ep));
             let ranges = only.clone().unwrap_or_else(|| fixed.ports[0].clone());
             if ranges.is_empty() && fixed.kind != EndKind::Internet {
                 warnings.push(format!(
