@@ -348,7 +348,6 @@ impl<'a> Walker<'_, 'a> {
             .iter()
             .filter(|l| l.decision == Decision::Allow)
             .count();
-        let deny = legs.iter().filter(|l| l.decision == Decision::Deny).count();
         let tgn = &tg.target_group_name;
         let left_out = if skipped.is_empty() {
             String::new()
@@ -365,52 +364,53 @@ impl<'a> Walker<'_, 'a> {
             .filter(|l| l.decision != Decision::Allow)
             .map(|l| format!("{}: {}", l.label, l.why))
             .collect();
-        let (decision, detail, code) = if let Some(why) = &doubt {
-            (Decision::Unknown, why.clone(), None)
-        } else if n == 0 {
-            (
-                Decision::Deny,
+        let decision = if doubt.is_some() {
+            Decision::Unknown
+        } else {
+            decision_of(&legs.iter().map(|l| l.decision).collect::<Vec<_>>())
+        };
+        let no_target = Some(ExplanationCode::NetpathLoadBalancerNoTarget);
+        let (detail, code) = match (decision, &doubt) {
+            (_, Some(why)) => (why.clone(), None),
+            (Decision::Deny, _) if n == 0 => (
                 format!("{tgn} has no target this node sends to{left_out}"),
-                Some(ExplanationCode::NetpathLoadBalancerNoTarget),
-            )
-        } else if pass == n {
-            (
-                Decision::Allow,
+                no_target,
+            ),
+            (Decision::Allow, _) => (
                 format!("all {n} targets of {tgn} take the connection{left_out}{fail_open}"),
                 None,
-            )
-        } else if pass == 0 && deny == n {
-            (
-                Decision::Deny,
+            ),
+            (Decision::Deny, _) => (
                 format!(
                     "no target of {tgn} takes the connection ({}){left_out}{fail_open}",
                     failing.join("; ")
                 ),
-                Some(ExplanationCode::NetpathLoadBalancerNoTarget),
-            )
-        } else if pass == 0 {
-            (
-                Decision::Unknown,
+                no_target,
+            ),
+            (Decision::Partial, _) => (
+                format!(
+                    "{pass} of {n} targets of {tgn} take the connection; the load balancer also sends to the others, where it fails ({}){left_out}",
+                    failing.join("; ")
+                ),
+                no_target,
+            ),
+            _ if pass == 0 => (
                 format!(
                     "no target of {tgn} is known to take the connection ({}){left_out}",
                     failing.join("; ")
                 ),
                 None,
-            )
-        } else if deny == 0 {
+            ),
             // Some pass and none certainly fails: whether the rest take
             // the connection (or are sent it at all) decides between
             // connects and intermittent.
-            (
-                Decision::Unknown,
+            _ => (
                 format!(
                     "{pass} of {n} targets of {tgn} take the connection; whether the others do is not known ({}){left_out}",
                     failing.join("; ")
                 ),
                 None,
-            )
-        } else {
-            (Decision::Partial, format!("{pass} of {n} targets of {tgn} take the connection; the load balancer also sends to the others, where it fails ({}){left_out}", failing.join("; ")), Some(ExplanationCode::NetpathLoadBalancerNoTarget))
+            ),
         };
         // The hops of the leg that explains the answer.
         let shown = legs
@@ -473,9 +473,8 @@ impl<'a> Walker<'_, 'a> {
     }
 }
 
-/// The answer of a target group's legs (their decisions), as
-/// `Walker::summarize` gives it:
-/// no leg, or every leg blocked, blocks; every leg passing passes; some
+/// The answer of a target group's legs (their decisions), which
+/// `Walker::summarize` reports: no leg, or every leg blocked, blocks; every leg passing passes; some
 /// passing and some blocked is partial; otherwise (some unknown, none both
 /// passing and blocked for certain) unknown.
 fn decision_of(legs: &[Decision]) -> Decision {
