@@ -271,11 +271,7 @@ async fn an_organization_is_collected_with_a_gap_for_the_denied_account() {
     // The DB's group admits only the app VPC: another port is blocked there.
     let e = ask(&snap, &app_server, "org-db", 5433);
     assert_eq!(e.verdict, Verdict::Blocked, "{e:#?}");
-    let assumed_first = p
-        .actions()
-        .iter()
-        .filter(|a| *a == "sts:AssumeRole")
-        .count();
+    let assumed_first = p.count("sts:AssumeRole");
 
     // Again, with a second region that is an opt-in region not enabled
     // (every call signed for it fails authentication) and role credentials
@@ -332,11 +328,7 @@ async fn an_organization_is_collected_with_a_gap_for_the_denied_account() {
     let e = ask(&snap, &app_server, "org-db", 5432);
     assert_eq!(e.verdict, Verdict::Reachable, "{e:#?}");
     // The role credentials expired while in use and were renewed.
-    let assumed = p
-        .actions()
-        .iter()
-        .filter(|a| *a == "sts:AssumeRole")
-        .count();
+    let assumed = p.count("sts:AssumeRole");
     // Once expired within the SDK's margin, every call assumes the role
     // again: about ten times the first run's count. Kept (not renewed),
     // the one more region would add only its credential checks (19

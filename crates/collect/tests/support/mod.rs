@@ -200,6 +200,12 @@ impl Proxy {
             .map(String::from)
             .collect()
     }
+
+    /// How many requests named `action` (`service:Action`, as in
+    /// [`Proxy::actions`]) were sent so far.
+    pub fn count(&self, action: &str) -> usize {
+        self.actions().iter().filter(|a| *a == action).count()
+    }
 }
 
 /// Dummy credentials and the test region, for the emulator.
