@@ -44,6 +44,7 @@ mod aws_cli_transit;
 mod aws_cli_vpn;
 mod dedupe;
 mod elb_listeners;
+mod finish;
 
 use std::path::{Path, PathBuf};
 
