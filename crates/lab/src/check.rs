@@ -9,6 +9,12 @@
 //! | blocked, symptom unreachable | fails with "no route to host" (a host firewall's ICMP prohibited) |
 //! | blocked, symptom intermittent (a reset dropped on part of the return range) | refused from a port outside the dropped sub-ranges, times out from inside them |
 //! | partial | connects from a source port outside every blocked sub-range; times out from the first and last port of each blocked sub-range |
+//! | partial by target (a load balancer's targets differ) | `2n + 1` connections to a node with `n` targets, which it takes in turn: at least one succeeds and at least one fails |
+//! | blocked, symptom HTTP 5xx (an Application Load Balancer) | connects, and the load balancer node answers a 5xx status itself |
+//!
+//! To an Application Load Balancer node, "connects" means the node's own
+//! connection to a target completed too: it answers `200` (see
+//! [`crate::relay`]).
 //! | unknown | not probed: the lab cannot decide what the snapshot does not say |
 
 use std::net::IpAddr;
@@ -23,6 +29,11 @@ use crate::{Lab, Outcome};
 /// How many times the caller's wait a timed-out probe that contradicts
 /// explain gets on its one retry.
 const RETRY_FACTOR: u32 = 8;
+
+/// How many times the handshake's wait a probe of an Application Load
+/// Balancer waits for its HTTP answer: longer than the lab's relay waits
+/// for a target ([`crate::relay::TARGET_CONNECT_TIMEOUT`]) on the retry.
+const HTTP_READ_FACTOR: u32 = 10;
 
 /// One connection attempt: from which source port (0: ephemeral), what
 /// explain implies, what the kernel did.
@@ -51,12 +62,25 @@ pub struct FlowCheck {
     pub skipped: Option<String>,
     /// explain's blocking hop, for the report.
     pub blocking: Option<String>,
+    /// explain's answer depends on which target of a load balancer a
+    /// connection lands on (partial by target, not by port): each probe
+    /// expects success, and the flow agrees when the probes see at least
+    /// one success and at least one failure (a timeout, a reset or a 5xx).
+    pub by_target: bool,
 }
 
 impl FlowCheck {
     /// True when every probe saw what explain implies.
     pub fn agrees(&self) -> bool {
-        self.probes.iter().all(|p| p.expect == p.got)
+        if self.by_target {
+            let failed = |o: &Outcome| {
+                matches!(o, Outcome::Timeout | Outcome::Refused)
+                    || matches!(o, Outcome::Http(c) if *c >= 500)
+            };
+            return self.probes.iter().any(|p| p.expect.admits(&p.got))
+                && self.probes.iter().any(|p| failed(&p.got));
+        }
+        self.probes.iter().all(|p| p.expect.admits(&p.got))
     }
 
     /// A report of the disagreement, one line per probe.
@@ -76,12 +100,17 @@ impl FlowCheck {
                 p.sport,
                 p.expect,
                 p.got,
-                if p.expect == p.got {
+                if self.by_target || p.expect.admits(&p.got) {
                     ""
                 } else {
                     "   <-- disagreement"
                 }
             ));
+        }
+        if self.by_target {
+            s.push_str(
+                "  the answer depends on the target: the probes must see a success and a failure\n",
+            );
         }
         s
     }
@@ -98,6 +127,9 @@ struct Planned {
     probes: Vec<(Src, u16, IpAddr, u16, Outcome)>,
     /// ICMP echo probes (source and destination ports unused).
     ping: bool,
+    /// The destination is an Application Load Balancer node of the lab:
+    /// each probe also reads the HTTP status it answers.
+    http: bool,
 }
 
 /// What a flow asks the lab.
@@ -131,7 +163,7 @@ impl From<Option<u16>> for Ask {
 
 /// Where a probe connects from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Src {
+pub(crate) enum Src {
     /// An ENI of the snapshot, by id.
     Eni(String),
     /// An address on the internet.
@@ -193,6 +225,14 @@ pub fn check_flows(
                         .map(|&(f, k)| {
                             let (src, sport, dst, port, expect) = &planned[f].probes[k];
                             let attempt = |wait: Duration| match (src, planned[f].ping) {
+                                (_, false) if planned[f].http => lab_ref.connect_http(
+                                    src,
+                                    *sport,
+                                    *dst,
+                                    *port,
+                                    wait,
+                                    wait * HTTP_READ_FACTOR,
+                                ),
                                 (Src::Eni(e), false) => {
                                     lab_ref.connect(e, *sport, *dst, *port, wait)
                                 }
@@ -204,6 +244,12 @@ pub fn check_flows(
                                     lab_ref.ping_from_internet(*a, *dst, wait)
                                 }
                             };
+                            // A probe of a flow partial by target expects
+                            // either: a retry would land on the next target,
+                            // so it gets the long wait at once instead.
+                            if planned[f].check.by_target {
+                                return ((f, k), attempt(timeout * RETRY_FACTOR));
+                            }
                             let mut r = attempt(timeout);
                             // A timeout is only "no answer yet". On a loaded
                             // machine (CI runs the lab beside other tests) a
@@ -211,7 +257,9 @@ pub fn check_flows(
                             // past the short wait. When it contradicts explain,
                             // ask once more with a long wait: a real drop
                             // times out again, a slow kernel answers.
-                            if matches!(r, Ok(Outcome::Timeout)) && *expect != Outcome::Timeout {
+                            if matches!(r, Ok(Outcome::Timeout))
+                                && !expect.admits(&Outcome::Timeout)
+                            {
                                 r = attempt(timeout * RETRY_FACTOR);
                             }
                             ((f, k), r)
@@ -284,6 +332,7 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
             .blocking
             .as_ref()
             .map(|b| format!("{:?} {} [{}]", b.kind, b.component, b.code)),
+        by_target: false,
     };
     let skipped = |mut fc: FlowCheck, why: String| -> Result<Planned> {
         fc.skipped = Some(why);
@@ -291,6 +340,7 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
             check: fc,
             probes: Vec::new(),
             ping,
+            http: false,
         })
     };
     if let Some(why) = lab.incomplete() {
@@ -313,17 +363,15 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
         );
         return skipped(fc, why);
     }
-    if exp.verdict == Verdict::Partial
+    // Partial by target, not by port: the load balancer takes its targets
+    // in turn, so enough connections land on each.
+    let by_target = exp.verdict == Verdict::Partial
         && exp
             .hops
             .iter()
-            .any(|h| h.kind == HopKind::LoadBalancerTarget)
-    {
-        return skipped(
-            fc,
-            "partial by target, not by port: the probes cannot pick the target".into(),
-        );
-    }
+            .any(|h| h.kind == HopKind::LoadBalancerTarget);
+    let mut fc = fc;
+    fc.by_target = by_target;
     let has_internet = lab.internet().is_some();
     if let Some(h) = exp.hops.iter().find(|h| {
         h.kind == HopKind::NatGateway
@@ -463,6 +511,7 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
             check: fc,
             probes: vec![(src, 0, dst_ip, 0, expect)],
             ping,
+            http: false,
         });
     }
     if let (Some(d), None) = (&dst, &exp.destination.db_instance_identifier) {
@@ -486,6 +535,20 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
     }
     let eph = exp.ephemeral_ports;
     let plan: Vec<(u16, Outcome)> = match exp.verdict {
+        // Twice round the node's targets, and once more.
+        Verdict::Partial if by_target => {
+            let n = dst
+                .as_deref()
+                .and_then(|d| lab.load_balancer_targets(d))
+                .map_or(0, <[_]>::len);
+            if n < 2 {
+                return skipped(
+                    fc,
+                    "partial by target, but the node forwards to fewer than two targets".into(),
+                );
+            }
+            vec![(0, Outcome::Connects); 2 * n + 1]
+        }
         Verdict::Reachable => vec![
             (0, Outcome::Connects),
             (eph.from, Outcome::Connects),
@@ -517,6 +580,8 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
             match exp.symptom {
                 Symptom::Refused => Outcome::Refused,
                 Symptom::Unreachable => Outcome::Unreachable,
+                // Any 5xx: the engine does not say which.
+                Symptom::Http5xx => Outcome::Http(500),
                 Symptom::Unknown => {
                     return skipped(fc, "explain cannot say what the client sees".into())
                 }
@@ -544,12 +609,22 @@ fn plan(lab: &mut Lab, topo: &Topology, from: &str, to: &str, ask: Ask) -> Resul
         }
         Verdict::Unknown => Vec::new(),
     };
+    // An ALB node answers HTTP itself: a connection that completes is
+    // only a success when the target took the node's own connection.
+    let http = dst.as_deref().is_some_and(|d| lab.http_node(d));
     Ok(Planned {
         check: fc,
         probes: plan
             .into_iter()
-            .map(|(sport, expect)| (src.clone(), sport, dst_ip, exp.port, expect))
+            .map(|(sport, expect)| {
+                let expect = match expect {
+                    Outcome::Connects if http => Outcome::Http(200),
+                    e => e,
+                };
+                (src.clone(), sport, dst_ip, exp.port, expect)
+            })
             .collect(),
         ping,
+        http,
     })
 }

@@ -21,6 +21,7 @@ pub mod flow_log;
 pub mod netns;
 pub mod probe;
 pub mod random;
+pub mod relay;
 
 pub use build::Lab;
 pub use check::{check_flow, check_flows, Ask, FlowCheck, Probe};

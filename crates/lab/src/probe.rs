@@ -25,6 +25,21 @@ pub enum Outcome {
     Unreachable,
     /// Anything else (an ICMP error, a local error), with the error text.
     Other(String),
+    /// The handshake completed and an HTTP status line came back (from an
+    /// Application Load Balancer node, `crate::relay`), with its code.
+    Http(u16),
+}
+
+impl Outcome {
+    /// True when `got` is what `self`, an expectation, implies: the same
+    /// outcome, or for an HTTP error any code of its class (the engine says
+    /// "502, 503 or 504", not which).
+    pub fn admits(&self, got: &Outcome) -> bool {
+        match (self, got) {
+            (Outcome::Http(e), Outcome::Http(g)) if *e >= 500 => *g >= 500 && *g < 600,
+            _ => self == got,
+        }
+    }
 }
 
 /// Runs `f` on a thread that has entered namespace `ns`.
@@ -64,26 +79,92 @@ pub fn connect(
     port: u16,
     timeout: Duration,
 ) -> Result<Outcome> {
+    in_ns(ns, move || Ok(open(src, sport, dst, port, timeout)?.0))
+}
+
+/// As [`connect`], then reads the HTTP status line the far end sends
+/// (an Application Load Balancer node of the lab), waiting at most
+/// `read_wait` for it. Output: [`Outcome::Http`] with the code, the
+/// handshake's failure as [`connect`] gives it, or [`Outcome::Timeout`]
+/// when the connection completes but no answer comes in time.
+pub fn connect_http(
+    ns: &str,
+    src: IpAddr,
+    sport: u16,
+    dst: IpAddr,
+    port: u16,
+    timeout: Duration,
+    read_wait: Duration,
+) -> Result<Outcome> {
     in_ns(ns, move || {
-        let to = SocketAddr::new(dst, port);
-        let s = Socket::new(Domain::for_address(to), Type::STREAM, Some(Protocol::TCP))?;
-        s.set_reuse_address(true)?;
-        s.bind(&SocketAddr::new(src, sport).into())
-            .with_context(|| format!("bind {src} port {sport}"))?;
-        Ok(match s.connect_timeout(&to.into(), timeout) {
-            Ok(()) => Outcome::Connects,
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => Outcome::Refused,
-            Err(e) if e.kind() == std::io::ErrorKind::HostUnreachable => Outcome::Unreachable,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-                ) =>
-            {
-                Outcome::Timeout
+        let (outcome, socket) = open(src, sport, dst, port, timeout)?;
+        let Some(socket) = socket else {
+            return Ok(outcome);
+        };
+        let mut stream: std::net::TcpStream = socket.into();
+        stream.set_read_timeout(Some(read_wait))?;
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 64];
+        loop {
+            match std::io::Read::read(&mut stream, &mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.extend_from_slice(&chunk[..n]);
+                    if buf.contains(&b'\n') {
+                        break;
+                    }
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+                    ) =>
+                {
+                    return Ok(Outcome::Timeout)
+                }
+                Err(e) => return Ok(Outcome::Other(format!("connected, then {e}"))),
             }
-            Err(e) => Outcome::Other(e.to_string()),
-        })
+        }
+        // `HTTP/1.1 200 OK`
+        let line = String::from_utf8_lossy(&buf);
+        Ok(line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .map_or_else(
+                || Outcome::Other(format!("connected, then no HTTP status: {line:?}")),
+                Outcome::Http,
+            ))
+    })
+}
+
+/// One handshake in the current namespace: its outcome, and the socket
+/// when it connected.
+fn open(
+    src: IpAddr,
+    sport: u16,
+    dst: IpAddr,
+    port: u16,
+    timeout: Duration,
+) -> Result<(Outcome, Option<Socket>)> {
+    let to = SocketAddr::new(dst, port);
+    let s = Socket::new(Domain::for_address(to), Type::STREAM, Some(Protocol::TCP))?;
+    s.set_reuse_address(true)?;
+    s.bind(&SocketAddr::new(src, sport).into())
+        .with_context(|| format!("bind {src} port {sport}"))?;
+    Ok(match s.connect_timeout(&to.into(), timeout) {
+        Ok(()) => (Outcome::Connects, Some(s)),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => (Outcome::Refused, None),
+        Err(e) if e.kind() == std::io::ErrorKind::HostUnreachable => (Outcome::Unreachable, None),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            ) =>
+        {
+            (Outcome::Timeout, None)
+        }
+        Err(e) => (Outcome::Other(e.to_string()), None),
     })
 }
 

@@ -1,5 +1,6 @@
-//! Network Load Balancers, on the lab's own reading of the snapshot: each
-//! node (the ENI described `ELB net/<name>/<id>`) forwards what arrives on
+//! Load balancers, on the lab's own reading of the snapshot.
+//!
+//! A Network Load Balancer's node (the ENI described `ELB net/<name>/<id>`) forwards what arrives on
 //! a TCP listener's port to the registered targets, in turn, by DNAT in its
 //! namespace; the node itself answers nothing. With the client's address
 //! preserved (instance targets) the target sees the client, and the VPC
@@ -9,18 +10,29 @@
 //! also rewrites the source to its own address. Targets in another zone
 //! get nothing unless cross-zone load balancing is on.
 //!
+//! An Application Load Balancer's node runs a relay ([`crate::relay`]) on
+//! each HTTP or HTTPS listener's port: it accepts the client's connection
+//! and opens its own, from the node's address and ephemeral ports
+//! 1024-65535, to the targets in turn (every zone's unless the target group
+//! turns cross-zone off), under the node's security groups; it answers the
+//! client with a 5xx status when the target does not take the connection.
+//! Other ports of the node answer nothing.
+//! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/disable-cross-zone.html>.
+//!
 //! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-listeners.html>,
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation>,
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/how-elastic-load-balancing-works.html#cross-zone-load-balancing>.
 //!
-//! Not built (their flows are not probed): Application Load Balancers (an
-//! HTTP proxy the handshake probe cannot judge), load balancers with
-//! security groups, UDP listeners, and target groups with a target that is
-//! not healthy.
+//! Not built (their flows are not probed): Gateway and Classic load
+//! balancers, Network Load Balancers with security groups, UDP and TLS
+//! listeners, listeners whose default action does not forward to one
+//! target group, and target groups with a target that is not healthy.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use anyhow::{Context, Result};
 use netpath_model::{LoadBalancer, Snapshot};
@@ -28,6 +40,7 @@ use netpath_model::{LoadBalancer, Snapshot};
 use super::network_interface::LabEni;
 use super::snapshot_index::SnapshotIndex;
 use crate::netns::Namespaces;
+use crate::relay::Relay;
 
 /// The load balancers built, and what each node forwards to.
 #[derive(Default)]
@@ -36,6 +49,11 @@ pub(super) struct Balancers {
     pub built: BTreeSet<String>,
     /// Per node ENI: (target ENI, target port) it forwards to.
     pub targets: HashMap<String, Vec<(String, u16)>>,
+    /// The nodes of Application Load Balancers (ENI ids): they answer
+    /// HTTP themselves.
+    pub http_nodes: BTreeSet<String>,
+    /// The ALB nodes' relays, running until the lab is dropped.
+    pub relays: Vec<Relay>,
 }
 
 /// The instance or IP target `id` as (ENI id, its lab ENI).
@@ -59,15 +77,19 @@ fn target_eni<'l>(
         .map(|(k, e)| (k.clone(), e))
 }
 
+/// A listener as built: (listener port, [(target ENI id, target lab ENI,
+/// target port)], client address preserved, cross-zone).
+type Rule<'l> = (u16, Vec<(String, &'l LabEni, u16)>, bool, bool);
+
 /// Why `lb` is not built, or `None` when it is one the lab builds.
 fn unsupported_kind(lb: &LoadBalancer) -> Option<String> {
-    if lb.load_balancer_type != "network" {
+    if !matches!(lb.load_balancer_type.as_str(), "network" | "application") {
         return Some(format!(
             "{} load balancer {}",
             lb.load_balancer_type, lb.load_balancer_name
         ));
     }
-    if !lb.security_groups.is_empty() {
+    if lb.load_balancer_type == "network" && !lb.security_groups.is_empty() {
         return Some(format!(
             "load balancer {} with security groups",
             lb.load_balancer_name
@@ -82,7 +104,7 @@ fn unsupported_kind(lb: &LoadBalancer) -> Option<String> {
     None
 }
 
-/// Builds every Network Load Balancer the lab can (see the module docs);
+/// Builds every Network and Application Load Balancer the lab can (see the module docs);
 /// the rest go to `unsupported`. `routers[v]` is VPC `v`'s router.
 ///
 /// Errors: a failing `ip`, `sysctl` or `nft` command.
@@ -109,6 +131,7 @@ pub(super) fn build(
             continue;
         };
         let description = format!("ELB {tail}");
+        let application = lb.load_balancer_type == "application";
         let cross = snap
             .load_balancer_attributes
             .iter()
@@ -116,8 +139,7 @@ pub(super) fn build(
             .find(|a| a.load_balancer_arn == lb.load_balancer_arn)
             .and_then(|a| a.attributes.get("load_balancing.cross_zone.enabled"))
             .is_some_and(|v| v == "true");
-        // (listener port, [(target ENI id, target lab ENI, target port)], preserve, cross-zone)
-        let mut rules = Vec::new();
+        let mut rules: Vec<Rule> = Vec::new();
         let mut ok = true;
         for l in snap
             .load_balancer_listeners
@@ -131,7 +153,12 @@ pub(super) fn build(
                 .filter(|a| a.action_type == "forward")
                 .flat_map(|a| a.target_group_arns.iter())
                 .collect();
-            if l.protocol != "TCP" || tgs.len() != 1 {
+            let protocol_built = if application {
+                matches!(l.protocol.as_str(), "HTTP" | "HTTPS")
+            } else {
+                l.protocol == "TCP"
+            };
+            if !protocol_built || tgs.len() != 1 {
                 ok = false;
                 break;
             }
@@ -158,10 +185,12 @@ pub(super) fn build(
                 .flatten()
                 .find(|a| a.target_group_arn == tg.target_group_arn);
             let attr = tg_attrs.and_then(|a| a.attributes.get("preserve_client_ip.enabled"));
-            let preserve = match attr {
-                Some(v) => v == "true",
-                None => tg.target_type == "instance",
-            };
+            // An ALB always opens its own connection to the target.
+            let preserve = !application
+                && match attr {
+                    Some(v) => v == "true",
+                    None => tg.target_type == "instance",
+                };
             // The target group's cross-zone setting overrides the load
             // balancer's unless it defers to it
             // (<https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-cross-zone.html>).
@@ -171,7 +200,8 @@ pub(super) fn build(
             {
                 Some("true") => true,
                 Some("false") => false,
-                _ => cross,
+                // An ALB's own setting is always on.
+                _ => application || cross,
             };
             let mut targets = Vec::new();
             for t in &health.targets {
@@ -210,6 +240,11 @@ pub(super) fn build(
                     .and_then(|&s| idx.subnets[s].availability_zone.clone())
             };
             let node_zone = zone(&node.subnet_id);
+            if application {
+                let in_reach = |e: &LabEni, cross: bool| cross || zone(&e.subnet_id) == node_zone;
+                application_node(ns, node_id, node, &rules, in_reach, &mut out)?;
+                continue;
+            }
             let mut script = String::from(
                 "table ip lb {\n  chain pre {\n    type nat hook prerouting priority dstnat;\n",
             );
@@ -300,6 +335,57 @@ pub(super) fn build(
         out.built.insert(lb.load_balancer_arn.clone());
     }
     Ok(out)
+}
+
+/// Builds Application Load Balancer node `node_id`: a relay on each
+/// listener's port to the targets `in_reach(target, cross-zone)` of the
+/// node, its ephemeral ports, and a drop of anything new to another port.
+///
+/// Errors: a failing `sysctl` or `nft` command, or a relay that cannot bind.
+fn application_node(
+    ns: &Namespaces,
+    node_id: &str,
+    node: &LabEni,
+    rules: &[Rule],
+    in_reach: impl Fn(&LabEni, bool) -> bool,
+    out: &mut Balancers,
+) -> Result<()> {
+    // The load balancer's side of the second leg uses ports 1024-65535
+    // (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html>).
+    ns.sysctl(&node.ns, &["net.ipv4.ip_local_port_range=1024 65535"])?;
+    let ports: Vec<String> = rules.iter().map(|r| r.0.to_string()).collect();
+    let open = if ports.is_empty() {
+        String::new()
+    } else {
+        format!("tcp dport != {{ {} }} ", ports.join(", "))
+    };
+    ns.nft(
+        &node.ns,
+        &format!(
+            "table inet lbnode {{\n  chain in {{\n    type filter hook input priority 10; policy accept;\n    ip daddr {ip} {open}meta l4proto tcp ct state new drop\n    ip daddr {ip} meta l4proto udp ct state new drop\n  }}\n}}\n",
+            ip = node.ip
+        ),
+    )
+    .with_context(|| format!("load balancer node {node_id}"))?;
+    let mut forwards = Vec::new();
+    for (port, targets, _, cross) in rules {
+        let here: Vec<SocketAddr> = targets
+            .iter()
+            .filter(|(_, e, _)| in_reach(e, *cross))
+            .map(|(id, e, p)| {
+                forwards.push((id.clone(), *p));
+                SocketAddr::new(IpAddr::V4(e.ip), *p)
+            })
+            .collect();
+        let listen = SocketAddr::new(IpAddr::V4(node.ip), *port);
+        out.relays.push(
+            Relay::start(&node.ns, listen, IpAddr::V4(node.ip), here)
+                .with_context(|| format!("load balancer node {node_id}"))?,
+        );
+    }
+    out.targets.insert(node_id.to_string(), forwards);
+    out.http_nodes.insert(node_id.to_string());
+    Ok(())
 }
 
 /// The MAC address of `eth0` in namespace `ns`.

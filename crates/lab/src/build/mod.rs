@@ -16,6 +16,7 @@
 //! | DB instance (`db_instance`) | a listener on its endpoint port only |
 //! | gateway VPC endpoint (`vpc_endpoint`, IPv4) | an `available` endpoint is a link from its VPC's router to an "aws-service" namespace holding every address of its service's prefix list (a `local` route per CIDR), answering TCP 80 and 443; its prefix-list routes become one route per CIDR over that link; replies are delivered by local routes |
 //! | Network Load Balancer (`load_balancer`, TCP listeners, no security groups, healthy targets) | each node's namespace forwards a listener's port to the targets in turn (DNAT; also SNAT to the node when the client's address is not preserved) and answers nothing itself; the VPC router sends replies to preserved clients back through the node (a conntrack mark and a route by it); cross-zone per its target group's attribute, else its own |
+//! | Application Load Balancer (`load_balancer`, HTTP/HTTPS listeners forwarding to one target group, healthy targets) | each node's namespace, under the load balancer's security groups, runs a relay (`crate::relay`) on each listener's port: it accepts, opens its own connection from the node (ephemeral ports 1024-65535) to the targets in turn (every zone's unless the target group turns cross-zone off), and answers `200` when the target takes it, else a 5xx status itself; other ports answer nothing |
 //! | interface VPC endpoint (`vpc_endpoint`) | its ENI's namespace, plus a filter that lets in only TCP to the service's ports (443 for AWS services), dropping the rest silently; nothing when the endpoint is not `available` |
 //! | internet gateway (`internet_gateway`) | a veth from the VPC router to one "internet" namespace; the gateway's one-to-one NAT between an ENI's public and private address on the router's gateway link (so NACLs and groups see private addresses); traffic in from the gateway is delivered by local routes; the internet drops what it cannot route |
 //! | egress-only internet gateway (`internet_gateway`) | the same link, and a conntrack filter on the router: IPv6 in from the internet passes only as part of a connection started inside |
@@ -333,6 +334,12 @@ impl Lab {
         self.balancers.built.contains(arn)
     }
 
+    /// True when `eni` is a node of an Application Load Balancer the lab
+    /// built: it answers HTTP itself (probe it with [`Lab::connect_http`]).
+    pub fn http_node(&self, eni: &str) -> bool {
+        self.balancers.http_nodes.contains(eni)
+    }
+
     /// What load balancer node `eni` forwards to: (target ENI, port).
     pub fn load_balancer_targets(&self, eni: &str) -> Option<&[(String, u16)]> {
         self.balancers.targets.get(eni).map(Vec::as_slice)
@@ -417,6 +424,29 @@ impl Lab {
     ) -> Result<Outcome> {
         let inet = self.internet_source(src)?;
         probe::connect(inet, src, sport, dst, port, timeout)
+    }
+
+    /// As [`Lab::connect`] from an ENI, or [`Lab::connect_from_internet`]
+    /// from an outside address, then reads the HTTP status line an
+    /// Application Load Balancer node answers, waiting at most `read_wait`
+    /// (see [`probe::connect_http`]).
+    pub(crate) fn connect_http(
+        &self,
+        src: &crate::check::Src,
+        sport: u16,
+        dst: IpAddr,
+        port: u16,
+        timeout: Duration,
+        read_wait: Duration,
+    ) -> Result<Outcome> {
+        let (ns, from) = match src {
+            crate::check::Src::Eni(src) => {
+                let e = self.enis.get(src).context("source ENI not built")?;
+                (e.ns.as_str(), e.source_for(dst)?)
+            }
+            crate::check::Src::Internet(a) => (self.internet_source(*a)?, *a),
+        };
+        probe::connect_http(ns, from, sport, dst, port, timeout, read_wait)
     }
 
     /// Sends one ICMP (or, to an IPv6 `dst`, ICMPv6) echo request from ENI

@@ -1,0 +1,142 @@
+//! The lab's Application Load Balancer node: a small TCP relay, in the
+//! node's namespace, that accepts on a listener's port and opens a new
+//! connection of its own to a target, as an ALB terminates the client's
+//! connection and opens another to the target
+//! (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/introduction.html>).
+//!
+//! The relay speaks just enough HTTP for a probe to tell who answered:
+//! once its connection to the target completes it writes
+//! `HTTP/1.1 200 OK`; when it cannot, it answers the client itself, as an
+//! ALB does
+//! (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html#http-502-issues>):
+//! `502 Bad Gateway` when the target resets the connection, `504 Gateway
+//! Timeout` when it does not answer, `503 Service Unavailable` when the
+//! node has no target to send to. Targets are taken in turn.
+
+use std::fs::File;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use socket2::{Domain, Protocol, Socket, Type};
+
+/// How long the relay waits for a target's handshake before answering 504.
+/// An ALB waits longer (its idle timeout); the lab's probes wait
+/// [`crate::check`]'s read time, which is longer than this.
+pub const TARGET_CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// A running relay; it stops, and its listening socket closes, on drop.
+pub struct Relay {
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Relay {
+    /// Starts a relay in namespace `ns` listening on `listen` that connects,
+    /// from address `source`, to `targets` in turn.
+    ///
+    /// Errors: the namespace cannot be entered, or the bind fails.
+    pub fn start(
+        ns: &str,
+        listen: SocketAddr,
+        source: IpAddr,
+        targets: Vec<SocketAddr>,
+    ) -> Result<Relay> {
+        let path = format!("/run/netns/{ns}");
+        let stop = Arc::new(AtomicBool::new(false));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
+        let flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let listener = match enter(&path).and_then(|()| {
+                let l = TcpListener::bind(listen)
+                    .with_context(|| format!("relay: listen on {listen}"))?;
+                l.set_nonblocking(true)?;
+                Ok(l)
+            }) {
+                Ok(l) => {
+                    let _ = ready_tx.send(Ok(()));
+                    l
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            let next = Arc::new(AtomicUsize::new(0));
+            let targets = Arc::new(targets);
+            while !flag.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((client, _)) => {
+                        let (next, targets) = (next.clone(), targets.clone());
+                        // Threads inherit the namespace of the thread that
+                        // spawns them: the target connection leaves the node.
+                        std::thread::spawn(move || {
+                            let target = (!targets.is_empty()).then(|| {
+                                targets[next.fetch_add(1, Ordering::Relaxed) % targets.len()]
+                            });
+                            serve(client, source, target);
+                        });
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        ready_rx
+            .recv()
+            .map_err(|_| anyhow!("relay thread ended before listening"))??;
+        Ok(Relay {
+            stop,
+            handle: Some(handle),
+        })
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Moves the calling thread into the namespace at `path`.
+fn enter(path: &str) -> Result<()> {
+    let file = File::open(path).with_context(|| format!("open {path}"))?;
+    // SAFETY: setns on this thread only; the fd is valid for the call.
+    if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+        bail!("setns {path}: {}", std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Answers one client: connects to `target` from `source`, then tells the
+/// client what happened as an HTTP status line, and closes both.
+fn serve(mut client: TcpStream, source: IpAddr, target: Option<SocketAddr>) {
+    let _ = client.set_nonblocking(false);
+    let status = match target {
+        None => "503 Service Unavailable",
+        Some(to) => match connect(source, to) {
+            Ok(_) => "200 OK",
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => "502 Bad Gateway",
+            Err(_) => "504 Gateway Timeout",
+        },
+    };
+    let _ = write!(client, "HTTP/1.1 {status}\r\ncontent-length: 0\r\n\r\n");
+    let _ = client.flush();
+}
+
+fn connect(source: IpAddr, to: SocketAddr) -> std::io::Result<Socket> {
+    let s = Socket::new(Domain::for_address(to), Type::STREAM, Some(Protocol::TCP))?;
+    s.bind(&SocketAddr::new(source, 0).into())?;
+    s.connect_timeout(&to.into(), TARGET_CONNECT_TIMEOUT)?;
+    Ok(s)
+}
