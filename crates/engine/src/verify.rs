@@ -6,7 +6,10 @@
 //! is verified when its blocker no longer appears among the new answer's
 //! blockers; only then does it keep its command. Advice netpath cannot
 //! apply (create a peering, attach a gateway, rebind a listener) keeps its
-//! sentence and loses its command.
+//! sentence and loses its command. Unverified advice for a blocker that the
+//! verified fixes cleared (a consequence of one of them, such as a load
+//! balancer's target group failing because a target's group drops the
+//! load balancer) is dropped.
 //!
 //! NACL rule numbers are made unique across the set: an entry whose number
 //! an earlier fix took moves to the next free number before the blocking
@@ -113,6 +116,17 @@ fn verify(topo: &Topology, exp: &mut Explanation, ask: impl Fn(&Topology) -> Opt
     let Some(last) = last else {
         return;
     };
+    // A blocker the verified fixes cleared though its own fix was not
+    // applied is a consequence of one they fixed (a load balancer's target
+    // group fails because its target's group drops the second leg): its
+    // advice would send the reader after a problem that is gone.
+    let blockers = &exp.blockers;
+    exp.fixes.retain(|f| {
+        f.verified
+            || blockers
+                .get(f.blocker)
+                .is_none_or(|b| last.blockers.iter().any(|l| l.same_place(b)))
+    });
     // A diff that could not run has not looked: it never says "nothing else".
     // A transit gateway change reaches every attached VPC: measuring it is
     // a diff of the whole hub, seconds to minutes at scale, so it is left

@@ -296,9 +296,22 @@ pub fn table(exp: &Explanation, topo: &Topology) -> String {
         out.push_str(&term::wrap("blocked at: ", &line, 2));
     }
     if exp.blockers.len() > 1 {
+        // Blockers with no fix of their own clear with an earlier one's
+        // (one change for both, or a consequence of the earlier block).
+        let own = (0..exp.blockers.len())
+            .filter(|i| exp.fixes.iter().any(|f| f.blocker == *i))
+            .count();
+        let cleared = if exp.fixes.is_empty() || own == exp.blockers.len() {
+            String::new()
+        } else {
+            format!(
+                "; {} covered by the fix for an earlier one",
+                exp.blockers.len() - own
+            )
+        };
         let _ = writeln!(
             out,
-            "blockers: {} (each found as if the earlier ones were fixed)",
+            "blockers: {} (each found as if the earlier ones were fixed{cleared})",
             exp.blockers.len()
         );
     }
