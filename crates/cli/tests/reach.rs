@@ -124,6 +124,9 @@ fn reach_to_lists_the_sources_explain_admits_per_fixture() {
                 .as_array()
                 .unwrap()
                 .iter()
+                // Direct paths only: explain asks the destination itself,
+                // not the load balancers in front of it.
+                .filter(|e| e["through"].is_null())
                 .filter(|e| {
                     assert!(
                         e["ip_version"] == family,
@@ -347,32 +350,126 @@ fn exposure_lists_each_address_family_apart() {
     assert!(err.contains("one address family"), "{err}");
 }
 
-/// A target behind a load balancer: `reach --to` it says which load
-/// balancers forward to it and how to ask who reaches it through them
-/// (their nodes are not sources of their own); an end no load balancer
-/// forwards to gets no such warning.
+/// A target behind a load balancer: `reach --to` it lists, apart from the
+/// direct paths, the sources that reach it through each load balancer that
+/// forwards to it (the listener reached, and the second leg to this target
+/// passing); a load balancer nothing gets through is a warning; an end no
+/// load balancer forwards to gets neither.
 #[test]
-fn reach_to_a_target_names_the_load_balancers_in_front_of_it() {
-    let fx = "fixtures/alb-healthy/aws";
-    let doc = json(&["reach", "-s", fx, "--to", "web-1"]);
-    let warnings: Vec<&str> = doc["warnings"]
-        .as_array()
-        .unwrap()
+fn reach_to_a_target_counts_sources_through_its_load_balancers() {
+    let through = |doc: &serde_json::Value| -> Vec<(String, Vec<String>, u64)> {
+        doc["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| {
+                Some((
+                    e["through"].as_str()?.to_string(),
+                    e["members"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|m| m.as_str().unwrap().to_string())
+                        .collect(),
+                    e["access"][0]["ports"]["from"].as_u64().unwrap(),
+                ))
+            })
+            .collect()
+    };
+    // An internal ALB whose targets admit its group: every instance reaches
+    // web-1 through it, on the listener's port; none directly.
+    let doc = json(&["reach", "-s", "fixtures/alb-healthy/aws", "--to", "web-1"]);
+    let via = through(&doc);
+    let members: Vec<&str> = via
         .iter()
-        .map(|w| w.as_str().unwrap())
+        .flat_map(|(_, m, _)| m.iter().map(String::as_str))
         .collect();
-    assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
-        warnings[0].starts_with(
-            "load balancer web-alb forwards HTTPS 443 to i-0f6000000000000e01 on port 8080"
-        ) && warnings[0].contains("netpath reach --to web-alb"),
-        "{}",
-        warnings[0]
+        via.iter().all(|(t, _, port)| t.starts_with(
+            "load balancer web-alb (application, internal): HTTPS 443 forwards to i-0f6000000000000e01 port 8080"
+        ) && *port == 443),
+        "{via:?}"
     );
-    let doc = json(&["reach", "-s", fx, "--to", "client-1", "--port", "22"]);
+    for i in ["i-0f6000000000000c01", "i-0f6000000000000e02"] {
+        assert!(members.contains(&i), "{members:?}");
+    }
+    assert!(
+        doc["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["through"].is_string()),
+        "web-1's group admits only the load balancer: {doc:#}"
+    );
+    // The target's group does not admit the target group's port: nobody
+    // gets through, and the answer says so.
+    let doc = json(&[
+        "reach",
+        "-s",
+        "fixtures/alb-target-port-not-admitted/aws",
+        "--to",
+        "web-1",
+    ]);
+    assert!(through(&doc).is_empty(), "{doc:#}");
+    assert!(
+        doc["warnings"].to_string().contains(
+            "load balancer web-alb forwards HTTPS 443 to i-0f6000000000000e01 on port 8080 (healthy); no source reaches it through web-alb"
+        ),
+        "{}",
+        doc["warnings"]
+    );
+    // An NLB that preserves the client's address: web-1 itself does not
+    // get through to itself (hairpinning), web-2 and the client do.
+    let doc = json(&["reach", "-s", "fixtures/nlb-healthy/aws", "--to", "web-1"]);
+    let members: Vec<String> = through(&doc).into_iter().flat_map(|(_, m, _)| m).collect();
+    assert!(
+        members.contains(&"i-0f6000000000000e02".to_string()),
+        "{members:?}"
+    );
+    assert!(
+        members.contains(&"i-0f6000000000000c01".to_string()),
+        "{members:?}"
+    );
+    assert!(
+        !members.contains(&"i-0f6000000000000e01".to_string()),
+        "{members:?}"
+    );
+    // Asked on a port no load balancer forwards to: none of it.
+    let doc = json(&[
+        "reach",
+        "-s",
+        "fixtures/alb-healthy/aws",
+        "--to",
+        "web-1",
+        "--port",
+        "22",
+    ]);
+    assert!(through(&doc).is_empty(), "{doc:#}");
     assert!(
         !doc["warnings"].to_string().contains("load balancer"),
         "{}",
         doc["warnings"]
     );
+    let doc = json(&[
+        "reach",
+        "-s",
+        "fixtures/alb-healthy/aws",
+        "--to",
+        "client-1",
+        "--port",
+        "22",
+    ]);
+    assert!(!doc.to_string().contains("load balancer"), "{doc:#}");
+    // The table heads them apart and counts them apart.
+    let (code, out, err) = run(&["reach", "-s", "fixtures/alb-healthy/aws", "--to", "web-1"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("no source reaches it directly on any port considered"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nthrough load balancer web-alb (application, internal): HTTPS 443"),
+        "{out}"
+    );
+    assert!(out.contains("through load balancers: 3 sources"), "{out}");
 }

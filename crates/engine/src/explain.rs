@@ -47,6 +47,14 @@ pub struct ExplainOptions {
     /// verdicts, blocked ports, missing data and matched rules, which are
     /// the same either way.
     pub terse: bool,
+    /// Only the connections a load balancer on the path sends to the
+    /// target registered at this IPv4 address: an IP target, or an instance
+    /// target whose primary private address it is
+    /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-register-targets.html>).
+    /// The load balancer's other targets are left out, so its target group
+    /// passes only when this target takes the connection. `reach --to` an
+    /// instance asks this of the load balancers in front of it.
+    pub lb_target: Option<std::net::Ipv4Addr>,
 }
 
 /// Why `explain` could not answer (bad usage, not a network verdict).
@@ -240,6 +248,7 @@ fn explain_flow<'a>(
         port,
         expects_reply,
         ephemeral,
+        lb_target: opts.lb_target,
     };
 
     let sps: Vec<Option<&Placement>> = if src.placements.is_empty() {

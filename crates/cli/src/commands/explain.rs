@@ -28,6 +28,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
         host_facts: super::load_host_facts(&args.host_facts, args.source.snapshot.as_deref())?,
         ipv6: args.ipv6,
         terse: false,
+        lb_target: None,
     };
     let mut facts_warnings: Vec<String> = Vec::new();
     for f in &opts.host_facts {

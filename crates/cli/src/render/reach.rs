@@ -40,15 +40,26 @@ pub fn reach(
         }
         (None, _) => writeln!(out, "reachable from the internet:\n")?,
     }
-    if r.entries.is_empty() {
+    let direct = r.entries.iter().filter(|e| e.through.is_none()).count();
+    if direct == 0 {
         let none = match r.query {
+            "to" if direct < r.entries.len() => {
+                "no source reaches it directly on any port considered"
+            }
             "to" => "no source reaches it on any port considered",
             "from" => "it reaches no destination on any port considered",
             _ => "nothing is reachable from the internet",
         };
         writeln!(out, "{none}")?;
     }
+    let mut through: Option<&str> = None;
     for e in &r.entries {
+        // Sources through a load balancer: a heading per load balancer
+        // listener (their ports are the listener's).
+        if e.through.is_some() && e.through.as_deref() != through {
+            through = e.through.as_deref();
+            writeln!(out, "\nthrough {}:", through.unwrap_or_default())?;
+        }
         let best = e
             .access
             .iter()
@@ -144,6 +155,24 @@ pub fn reach(
         "\n{} {noun} considered: {} reachable, {} partial, {} unknown, {} blocked ({} equivalence classes, {} walks)",
         s.considered, s.reachable, s.partial, s.unknown, s.blocked, s.classes, s.walks
     )?;
+    // The counts are of direct paths; sources through load balancers are
+    // counted apart (a source may reach both ways).
+    let mut via_lb: Vec<&str> = r
+        .entries
+        .iter()
+        .filter(|e| e.through.is_some())
+        .flat_map(|e| e.members.iter().map(String::as_str))
+        .collect();
+    via_lb.sort_unstable();
+    via_lb.dedup();
+    if !via_lb.is_empty() {
+        writeln!(
+            out,
+            "through load balancers: {} source{} (counted apart from the direct paths above)",
+            via_lb.len(),
+            if via_lb.len() == 1 { "" } else { "s" }
+        )?;
+    }
     for w in &r.warnings {
         writeln!(out, "warning: {w}")?;
     }

@@ -222,6 +222,7 @@ pub(super) fn entries(
                 subnets: subnets.into_iter().collect(),
                 security_groups: groups,
                 access,
+                through: None,
             }
         })
         .collect();

@@ -132,6 +132,7 @@ pub(super) fn evaluate<'a>(
     dst: &End,
     ranges: &[(IpProtocol, PortRange)],
     v: IpVersion,
+    lb_target: Option<Ipv4Addr>,
     walks: &mut usize,
 ) -> Vec<PortAccess> {
     let mut cuts = BTreeSet::new();
@@ -142,6 +143,7 @@ pub(super) fn evaluate<'a>(
             *walks += 1;
             let opts = ExplainOptions {
                 terse: true,
+                lb_target,
                 ..piece_options(proto, piece, v)
             };
             let explained = explain_with(topo, src_ref, dst_ref, &opts, &mut |r, p, v6| {

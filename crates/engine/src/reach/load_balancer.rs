@@ -124,13 +124,43 @@ pub(crate) fn exposure(topo: &Topology, port: Option<u16>) -> Vec<LoadBalancerEx
     out
 }
 
-/// The load balancers that forward to `ep` (an instance or ENI registered
-/// in a target group by instance id or by address), one sentence each:
-/// `reach --to` counts no load balancer node as a source (they are AWS
-/// services' interfaces), so the answer says which carry traffic to it and
-/// how to ask who reaches it through them.
+/// A load balancer listener that forwards to a given target.
+pub(crate) struct Front<'a> {
+    /// The load balancer.
+    pub lb: &'a netpath_model::LoadBalancer,
+    /// The listener's protocol (`HTTPS`, `TCP`, `UDP`, ...) and port.
+    pub protocol: &'a str,
+    /// The listener's port.
+    pub port: u16,
+    /// The target as registered (instance id or address).
+    pub target: &'a str,
+    /// The port the load balancer sends to: the target's own, else its
+    /// target group's.
+    pub target_port: Option<u16>,
+    /// The target's health state (`healthy`, `unhealthy`, ...).
+    pub state: &'a str,
+}
+
+impl Front<'_> {
+    /// `load balancer web-alb forwards HTTPS 443 to i-… on port 8080 (healthy)`.
+    pub fn sentence(&self) -> String {
+        format!(
+            "load balancer {} forwards {} {} to {} on port {} ({})",
+            self.lb.load_balancer_name,
+            self.protocol,
+            self.port,
+            self.target,
+            self.target_port.map_or("?".into(), |p| p.to_string()),
+            self.state
+        )
+    }
+}
+
+/// The load balancer listeners that forward to `ep` (an instance or ENI
+/// registered in a target group by instance id or by address), by their
+/// default actions, in snapshot order, each (listener, target) once.
 /// Source: <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-register-targets.html>.
-pub(crate) fn in_front(topo: &Topology, ep: &Endpoint) -> Vec<String> {
+pub(crate) fn in_front<'a>(topo: &Topology<'a>, ep: &Endpoint) -> Vec<Front<'a>> {
     let mut ids: Vec<String> = ep
         .instance
         .map(|i| i.instance_id.to_string())
@@ -145,11 +175,11 @@ pub(crate) fn in_front(topo: &Topology, ep: &Endpoint) -> Vec<String> {
             );
         }
     }
-    if ids.is_empty() {
-        return Vec::new();
-    }
     let lbs = &topo.load_balancers;
-    let mut out = Vec::new();
+    let mut out: Vec<Front<'a>> = Vec::new();
+    if ids.is_empty() {
+        return out;
+    }
     for lb in lbs.all() {
         for l in lbs.listeners(lb) {
             for tg in l
@@ -160,24 +190,20 @@ pub(crate) fn in_front(topo: &Topology, ep: &Endpoint) -> Vec<String> {
             {
                 let Some(h) = lbs.health(tg) else { continue };
                 for t in h.targets.iter().filter(|t| ids.contains(&t.id)) {
-                    let port = t
-                        .port
-                        .or(lbs.target_group(tg).and_then(|g| g.port))
-                        .map_or("?".into(), |p| p.to_string());
-                    out.push(format!(
-                        "load balancer {} forwards {} {} to {} on port {port} ({}); its nodes are not counted as sources here: `netpath reach --to {}` lists who reaches it through them",
-                        lb.load_balancer_name,
-                        l.protocol,
-                        l.port,
-                        t.id,
-                        t.state,
-                        lb.load_balancer_name
-                    ));
+                    let f = Front {
+                        lb,
+                        protocol: &l.protocol,
+                        port: l.port,
+                        target: &t.id,
+                        target_port: t.port.or(lbs.target_group(tg).and_then(|g| g.port)),
+                        state: &t.state,
+                    };
+                    if !out.iter().any(|o| o.sentence() == f.sentence()) {
+                        out.push(f);
+                    }
                 }
             }
         }
     }
-    out.sort();
-    out.dedup();
     out
 }

@@ -36,6 +36,7 @@ mod classes;
 mod entries;
 mod evaluate;
 pub(crate) mod load_balancer;
+mod to;
 
 use std::collections::BTreeSet;
 
@@ -49,7 +50,7 @@ use crate::resolve::{resolve_in, ResolveError};
 use crate::topology::Topology;
 use classes::{classes, egress_ports, ends_of, fixed_end, Class, Member};
 use entries::{entries, Answered};
-use evaluate::{cidrs_of, evaluate, outside_ranges};
+use evaluate::evaluate;
 pub use load_balancer::LoadBalancerExposure;
 
 /// What to ask.
@@ -155,6 +156,12 @@ pub struct ReachEntry {
     pub security_groups: Vec<String>,
     /// The port ranges on which the flow is reachable, partial or unknown.
     pub access: Vec<PortAccess>,
+    /// `reach --to` an instance: the load balancer the members reach it
+    /// through, e.g. `load balancer web-alb (application, internet-facing):
+    /// HTTPS 443 forwards to i-… port 8080 (healthy)`; `access` is then
+    /// on the listener's ports. `None` for a direct path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub through: Option<String>,
 }
 
 /// Counts, per member and address family, of its best answer over all its
@@ -305,105 +312,25 @@ fn reach_in(
     let mut resolved = evaluate::Resolved::default();
     let (name, target) = match query {
         ReachQuery::To(reference) => {
-            let ep = resolve_in(topo, reference, None, v.is_v6())?;
-            let (fixed, ids) = fixed_end(topo, &ep);
-            warnings.extend(load_balancer::in_front(topo, &ep));
-            let ranges = only.clone().unwrap_or_else(|| fixed.ports[0].clone());
-            if ranges.is_empty() && fixed.kind != EndKind::Internet {
-                warnings.push(format!(
-                    "no inbound rule of {reference}'s security groups opens a TCP or UDP port; pass --port"
-                ));
-            }
-            // ENIs of AWS services originate no connections of their own.
-            let sources: Vec<&Class> = all
-                .iter()
-                .filter(|c| c.kind == EntryKind::NetworkInterfaces && !c.end.managed)
-                .collect();
-            answered.extend(evaluate::answer_all(
-                &sources,
-                &mut walks,
-                |resolved, c, walks| {
-                    let (rep, members) = ends_of(c, &ids);
-                    let (Some(rep), false) = (rep, members.is_empty()) else {
-                        return None;
-                    };
-                    let r = if fixed.kind == EndKind::Internet {
-                        only.clone()
-                            .unwrap_or_else(|| egress_ports(topo, &c.end.groups[0]))
-                    } else {
-                        ranges.clone()
-                    };
-                    let acc = evaluate(
-                        topo, resolved, &rep, &c.end, reference, &fixed, &r, v, walks,
-                    );
-                    Some((c.kind, *c, acc, members))
-                },
+            let (ep, mut entries_out) = to::reach_to(
+                topo,
+                &all,
+                reference,
+                only.as_deref(),
+                v,
+                None,
+                &mut summary,
+                &mut warnings,
+            )?;
+            entries_out.extend(to::through_load_balancers(
+                topo,
+                &all,
+                &ep,
+                opts,
+                v,
+                &mut summary,
+                &mut warnings,
             ));
-            if fixed.kind != EndKind::Internet {
-                let acc = evaluate(
-                    topo,
-                    &mut resolved,
-                    "internet",
-                    &internet.end,
-                    reference,
-                    &fixed,
-                    &ranges,
-                    v,
-                    &mut walks,
-                );
-                answered.push((
-                    EntryKind::Internet,
-                    &internet,
-                    acc,
-                    vec![Member::named("internet".into(), Vec::new())],
-                ));
-            }
-            // Address ranges outside the snapshot that the groups name.
-            let mut cidr_classes: Vec<(Class, Vec<String>)> = Vec::new();
-            let groups = match ep.db {
-                Some(db) => db.vpc_security_group_ids.clone(),
-                None => fixed.groups[0].iter().map(|g| g.to_string()).collect(),
-            };
-            for (first, last) in outside_ranges(topo, &groups, v) {
-                let addr = first.to_string();
-                let key = cidrs_of(first, last).join(" ");
-                let end = End::new(addr.clone().into(), EndKind::Address);
-                cidr_classes.push((
-                    Class {
-                        kind: EntryKind::Cidr,
-                        refs: vec![addr],
-                        members: vec![Member::named(key.clone(), Vec::new())],
-                        end,
-                    },
-                    vec![key],
-                ));
-            }
-            let mut cidr_answers = Vec::new();
-            for (c, members) in &cidr_classes {
-                let acc = evaluate(
-                    topo,
-                    &mut resolved,
-                    &c.refs[0],
-                    &c.end,
-                    reference,
-                    &fixed,
-                    &ranges,
-                    v,
-                    &mut walks,
-                );
-                let members = members
-                    .iter()
-                    .map(|m| Member::named(m.clone(), Vec::new()))
-                    .collect();
-                cidr_answers.push((EntryKind::Cidr, c, acc, members));
-            }
-            summary.classes = answered.len() + cidr_answers.len();
-            let mut entries_out = entries(topo, answered, &mut summary, v);
-            let mut cidr_entries = entries(topo, cidr_answers, &mut ReachSummary::default(), v);
-            // CIDR ranges are not counted as ends; merge adjacent ranges with one answer.
-            cidr_entries.sort_by(|a, b| a.members.cmp(&b.members));
-            entries_out.extend(cidr_entries);
-            summary.walks = walks;
             return Ok(Reach {
                 query: "to",
                 target: Some(ep.info(topo)),
@@ -436,7 +363,7 @@ fn reach_in(
                     };
                     let r = only.clone().unwrap_or_else(|| c.end.ports[0].clone());
                     let acc = evaluate(
-                        topo, resolved, reference, &fixed, &rep, &c.end, &r, v, walks,
+                        topo, resolved, reference, &fixed, &rep, &c.end, &r, v, None, walks,
                     );
                     Some((c.kind, *c, acc, members))
                 },
@@ -454,6 +381,7 @@ fn reach_in(
                     &internet.end,
                     &r,
                     v,
+                    None,
                     &mut walks,
                 );
                 answered.push((
@@ -484,6 +412,7 @@ fn reach_in(
                         &c.end,
                         &r,
                         v,
+                        None,
                         walks,
                     );
                     Some((c.kind, *c, acc, members))

@@ -296,6 +296,19 @@ impl<'a> Walker<'_, 'a> {
             })
             .collect();
         let all_unhealthy = !routed.is_empty() && routed.iter().all(|t| t.state == "unhealthy");
+        // Asked about one target only: the others' connections are not
+        // this question's (an instance target stands at its primary
+        // private address).
+        let only = self.flow.lb_target;
+        let routed = routed.into_iter().filter(|t| {
+            only.is_none_or(|a| {
+                let addr =
+                    t.id.parse::<std::net::Ipv4Addr>()
+                        .ok()
+                        .or_else(|| topo.instance(&t.id).and_then(|i| i.private_ip_address));
+                addr == Some(a)
+            })
+        });
         for t in routed {
             let leg = self.leg(
                 lb,

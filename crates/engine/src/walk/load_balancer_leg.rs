@@ -158,6 +158,7 @@ impl<'a> Walker<'_, 'a> {
                 NODE_PORTS
             },
             expects_reply: true,
+            lb_target: None,
         };
         let mut sp = ap.clone();
         if preserve {

@@ -84,6 +84,9 @@ pub struct Flow {
     pub ephemeral: PortRange,
     /// False for an ICMP message that gets no reply: only the way there is walked.
     pub expects_reply: bool,
+    /// Only the connections a load balancer sends to the target at this
+    /// address (see [`crate::ExplainOptions::lb_target`]).
+    pub lb_target: Option<std::net::Ipv4Addr>,
 }
 
 /// Where the forward route lookup sent the packet.
