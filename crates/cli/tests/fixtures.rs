@@ -47,6 +47,9 @@ fn fixtures_give_documented_answers() {
             if flow["ipv6"] == true {
                 args.push("--ipv6");
             }
+            if flow["assume_appliance_allows"] == true {
+                args.push("--assume-appliance-allows");
+            }
             let (code, json, stderr) = run(&[args.as_slice(), &["--output", "json"]].concat());
             let got: Value = serde_json::from_str(&json)
                 .unwrap_or_else(|_| panic!("{name}#{i}: no JSON: {stderr}"));

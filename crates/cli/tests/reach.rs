@@ -90,6 +90,10 @@ fn reach_to_lists_the_sources_explain_admits_per_fixture() {
                 .unwrap();
             let mut args = vec!["reach", "-s", aws, "--to", to];
             args.push(if ipv6 { "--ipv6" } else { "--ipv4" });
+            let assume = f["assume_appliance_allows"] == true;
+            if assume {
+                args.push("--assume-appliance-allows");
+            }
             let port = f["port"].as_u64().map(|p| p.to_string());
             if let Some(p) = &port {
                 args.extend(["--port", p.as_str()]);
@@ -111,6 +115,9 @@ fn reach_to_lists_the_sources_explain_admits_per_fixture() {
             }
             if ipv6 {
                 e_args.push("--ipv6");
+            }
+            if assume {
+                e_args.push("--assume-appliance-allows");
             }
             let (_, e_out, _) = run(&e_args);
             let exp: Value = serde_json::from_str(&e_out).unwrap();

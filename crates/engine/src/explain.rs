@@ -55,6 +55,13 @@ pub struct ExplainOptions {
     /// passes only when this target takes the connection. `reach --to` an
     /// instance asks this of the load balancers in front of it.
     pub lb_target: Option<std::net::Ipv4Addr>,
+    /// Walk on through Gateway Load Balancer endpoints as if the appliances
+    /// behind them pass every packet (`--assume-appliance-allows`): the
+    /// packet comes back out of the endpoint and follows the route table
+    /// of the endpoint's subnet. Off (the default), a path through one is
+    /// unknown beyond it, since netpath does not see the appliances.
+    /// Source: <https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-load-balancer-endpoints.html>.
+    pub assume_appliance_allows: bool,
 }
 
 /// Why `explain` could not answer (bad usage, not a network verdict).
@@ -249,6 +256,7 @@ fn explain_flow<'a>(
         expects_reply,
         ephemeral,
         lb_target: opts.lb_target,
+        assume_appliance_allows: opts.assume_appliance_allows,
     };
 
     let sps: Vec<Option<&Placement>> = if src.placements.is_empty() {

@@ -71,6 +71,12 @@ pub enum FixEdit {
         /// The instance.
         instance_id: String,
     },
+    /// `accept-vpc-endpoint-connections`, by the endpoint service's owner:
+    /// the endpoint becomes `available`.
+    AcceptVpcEndpointConnection {
+        /// `vpce-…`.
+        vpc_endpoint_id: String,
+    },
     /// `rds start-db-instance`: the DB becomes available.
     StartDbInstance {
         /// The DB identifier.
@@ -289,6 +295,18 @@ impl FixEdit {
                     return false;
                 };
                 i.state = InstanceStateName::Running;
+                true
+            }
+            FixEdit::AcceptVpcEndpointConnection { vpc_endpoint_id } => {
+                let Some(e) = snap
+                    .vpc_endpoints
+                    .iter_mut()
+                    .flatten()
+                    .find(|e| &e.vpc_endpoint_id == vpc_endpoint_id)
+                else {
+                    return false;
+                };
+                e.state = "available".into();
                 true
             }
             FixEdit::StartDbInstance {

@@ -35,6 +35,7 @@ fn ask(dir: &Path, flow: &Value) -> Option<Answer> {
             .as_str()
             .map(|s| IpProtocol::parse(s).expect("protocol")),
         ipv6: flow["ipv6"] == true,
+        assume_appliance_allows: flow["assume_appliance_allows"] == true,
         ..Default::default()
     };
     let e = explain(

@@ -261,6 +261,7 @@ fn reach_to_with_a_port_lists_exactly_the_sources_explain_admits() {
                     port: Some(port),
                     protocol: Some(IpProtocol::Tcp),
                     ip_version: None,
+                    assume_appliance_allows: false,
                 };
                 let r = reach(&topo, &ReachQuery::To(to.clone()), &opts).unwrap();
                 let got = implied(&r, v);

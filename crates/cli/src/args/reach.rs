@@ -27,6 +27,10 @@ pub struct ReachArgs {
     /// In the table, list every member of each group (JSON always does).
     #[arg(long)]
     pub members: bool,
+    /// Walk on through Gateway Load Balancer endpoints as if the appliances
+    /// behind them pass every packet (see `explain --assume-appliance-allows`).
+    #[arg(long)]
+    pub assume_appliance_allows: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReachOutput::Table)]
     pub output: ReachOutput,
@@ -56,6 +60,10 @@ pub struct ExposureArgs {
     /// In the table, list every member of each group (JSON always does).
     #[arg(long)]
     pub members: bool,
+    /// Walk on through Gateway Load Balancer endpoints as if the appliances
+    /// behind them pass every packet (see `explain --assume-appliance-allows`).
+    #[arg(long)]
+    pub assume_appliance_allows: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReachOutput::Table)]
     pub output: ReachOutput,

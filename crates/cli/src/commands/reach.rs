@@ -17,47 +17,52 @@ pub fn run(args: ReachArgs) -> anyhow::Result<u8> {
         (None, Some(f)) => ReachQuery::From(f),
         (None, None) => unreachable!("clap requires --to or --from"),
     };
-    answer(
-        &args.source,
-        query,
+    let opts = options(
         args.port,
         args.protocol,
         args.family,
+        args.assume_appliance_allows,
+    );
+    answer(&args.source, query, &opts, args.members, args.output)
+}
+
+/// `netpath exposure`. Exit status 0 (errors aside).
+pub fn run_exposure(args: ExposureArgs) -> anyhow::Result<u8> {
+    let opts = options(
+        args.port,
+        args.protocol,
+        args.family,
+        args.assume_appliance_allows,
+    );
+    answer(
+        &args.source,
+        ReachQuery::Exposure,
+        &opts,
         args.members,
         args.output,
     )
 }
 
-/// `netpath exposure`. Exit status 0 (errors aside).
-pub fn run_exposure(args: ExposureArgs) -> anyhow::Result<u8> {
-    answer(
-        &args.source,
-        ReachQuery::Exposure,
-        args.port,
-        args.protocol,
-        args.family,
-        args.members,
-        args.output,
-    )
+/// What every walk of the question shares besides its ends.
+fn options(port: Option<u16>, protocol: Proto, family: FamilyArgs, assume: bool) -> ReachOptions {
+    ReachOptions {
+        port,
+        protocol: Some(super::proto(protocol)),
+        ip_version: family.version(),
+        assume_appliance_allows: assume,
+    }
 }
 
 fn answer(
     source: &SourceArgs,
     query: ReachQuery,
-    port: Option<u16>,
-    protocol: Proto,
-    family: FamilyArgs,
+    opts: &ReachOptions,
     members: bool,
     output: ReachOutput,
 ) -> anyhow::Result<u8> {
     let (imported, name) = source.load()?;
     let topo = Topology::new(&imported.snapshot);
-    let opts = ReachOptions {
-        port,
-        protocol: Some(super::proto(protocol)),
-        ip_version: family.version(),
-    };
-    let mut r = netpath_engine::reach(&topo, &query, &opts)
+    let mut r = netpath_engine::reach(&topo, &query, opts)
         .map_err(anyhow::Error::new)
         .with_context(|| format!("in {name}"))?;
     super::warn_input(&imported.warnings);

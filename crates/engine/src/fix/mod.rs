@@ -419,6 +419,23 @@ impl FixContext<'_, '_> {
             (HopKind::VpcEndpoint, ExplanationCode::NetpathVpcEndpointPortNotServed) => {
                 (self.endpoint_port_advice(h), None)
             }
+            // An endpoint waiting for the service's owner: they accept it
+            // (<https://docs.aws.amazon.com/vpc/latest/privatelink/configure-endpoint-service.html#accept-reject-connection-requests>).
+            (HopKind::VpcEndpoint, ExplanationCode::BadState) => {
+                match self.topo.endpoints.get(&h.component) {
+                    Some(e) if e.state.eq_ignore_ascii_case("pendingAcceptance") => {
+                        let service = e.service_name.rsplit('.').next().unwrap_or_default();
+                        edit = Some(FixEdit::AcceptVpcEndpointConnection {
+                            vpc_endpoint_id: e.vpc_endpoint_id.clone(),
+                        });
+                        (
+                            format!("the owner of endpoint service {service} accepts {} (in the service owner's account)", e.vpc_endpoint_id),
+                            Some(format!("aws ec2 accept-vpc-endpoint-connections --service-id {service} --vpc-endpoint-ids {}", e.vpc_endpoint_id)),
+                        )
+                    }
+                    _ => (h.detail.clone(), None),
+                }
+            }
             (HopKind::NoDestination, _) => (
                 format!("nothing holds the address in {}: check the address (the host may have been replaced and got a new IP)", h.component),
                 None,

@@ -118,6 +118,16 @@ fn answer_on<'a, T: Sync, R: Send>(
     out
 }
 
+/// What every walk of one `reach` question shares besides its ports (see
+/// [`crate::ExplainOptions`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Asked {
+    /// Only the connections load balancers send to this target.
+    pub lb_target: Option<Ipv4Addr>,
+    /// Gateway Load Balancer endpoints' appliances pass every packet.
+    pub assume_appliance_allows: bool,
+}
+
 /// Answers one (source, destination) class pair on every port piece, over
 /// family `v`.
 /// Output: one [`PortAccess`] per run of pieces with the same answer,
@@ -132,7 +142,7 @@ pub(super) fn evaluate<'a>(
     dst: &End,
     ranges: &[(IpProtocol, PortRange)],
     v: IpVersion,
-    lb_target: Option<Ipv4Addr>,
+    asked: Asked,
     walks: &mut usize,
 ) -> Vec<PortAccess> {
     let mut cuts = BTreeSet::new();
@@ -143,7 +153,8 @@ pub(super) fn evaluate<'a>(
             *walks += 1;
             let opts = ExplainOptions {
                 terse: true,
-                lb_target,
+                lb_target: asked.lb_target,
+                assume_appliance_allows: asked.assume_appliance_allows,
                 ..piece_options(proto, piece, v)
             };
             let explained = explain_with(topo, src_ref, dst_ref, &opts, &mut |r, p, v6| {

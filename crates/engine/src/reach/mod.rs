@@ -78,6 +78,10 @@ pub struct ReachOptions {
     /// literal reference; otherwise IPv4, and IPv6 too when the snapshot
     /// holds an ENI with an IPv6 address (and the fixed end has one).
     pub ip_version: Option<IpVersion>,
+    /// Walk on through Gateway Load Balancer endpoints as if their
+    /// appliances pass every packet (see
+    /// [`crate::ExplainOptions::assume_appliance_allows`]).
+    pub assume_appliance_allows: bool,
 }
 
 /// Why `reach` could not answer.
@@ -293,6 +297,10 @@ fn reach_in(
         return Err(ReachError::Usage("--protocol must be tcp or udp".into()));
     }
     let only = opts.port.map(|p| vec![(protocol, PortRange::new(p, p))]);
+    let asked = evaluate::Asked {
+        lb_target: None,
+        assume_appliance_allows: opts.assume_appliance_allows,
+    };
     let mut summary = ReachSummary::default();
     let mut warnings = Vec::new();
     for g in &topo.snapshot.metadata.gaps {
@@ -318,7 +326,7 @@ fn reach_in(
                 reference,
                 only.as_deref(),
                 v,
-                None,
+                asked,
                 &mut summary,
                 &mut warnings,
             )?;
@@ -363,7 +371,7 @@ fn reach_in(
                     };
                     let r = only.clone().unwrap_or_else(|| c.end.ports[0].clone());
                     let acc = evaluate(
-                        topo, resolved, reference, &fixed, &rep, &c.end, &r, v, None, walks,
+                        topo, resolved, reference, &fixed, &rep, &c.end, &r, v, asked, walks,
                     );
                     Some((c.kind, *c, acc, members))
                 },
@@ -381,7 +389,7 @@ fn reach_in(
                     &internet.end,
                     &r,
                     v,
-                    None,
+                    asked,
                     &mut walks,
                 );
                 answered.push((
@@ -412,7 +420,7 @@ fn reach_in(
                         &c.end,
                         &r,
                         v,
-                        None,
+                        asked,
                         walks,
                     );
                     Some((c.kind, *c, acc, members))

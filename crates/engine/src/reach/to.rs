@@ -2,8 +2,6 @@
 //! module docs of `reach`), and the sources that reach an instance through
 //! the load balancers that forward to it.
 
-use std::net::Ipv4Addr;
-
 use netpath_model::{IpProtocol, PortRange};
 
 use crate::addr::IpVersion;
@@ -13,14 +11,14 @@ use crate::topology::Topology;
 
 use super::classes::{egress_ports, ends_of, fixed_end, Class, Member};
 use super::entries::{entries, Answered};
-use super::evaluate::{self, cidrs_of, evaluate, outside_ranges};
+use super::evaluate::{self, cidrs_of, evaluate, outside_ranges, Asked};
 use super::load_balancer::in_front;
 use super::{EntryKind, ReachEntry, ReachError, ReachOptions, ReachSummary};
 
 /// The sources that reach `reference` over family `v`, on `only` (else
-/// the ports its groups open), as entries; `lb_target` narrows every
-/// load balancer on the way to that one target (see
-/// [`crate::ExplainOptions::lb_target`]). Counts go to `summary`,
+/// the ports its groups open), as entries, each walk asked as `asked` says
+/// (its `lb_target` narrows every load balancer on the way to that one
+/// target: [`crate::ExplainOptions::lb_target`]). Counts go to `summary`,
 /// warnings to `warnings`. Output: the destination resolved, and the
 /// entries (ENI classes, `internet`, then the outside CIDRs its groups
 /// name).
@@ -34,7 +32,7 @@ pub(super) fn reach_to<'a>(
     reference: &str,
     only: Option<&[(IpProtocol, PortRange)]>,
     v: IpVersion,
-    lb_target: Option<Ipv4Addr>,
+    asked: Asked,
     summary: &mut ReachSummary,
     warnings: &mut Vec<String>,
 ) -> Result<(Endpoint<'a>, Vec<ReachEntry>), ReachError> {
@@ -75,7 +73,7 @@ pub(super) fn reach_to<'a>(
                 ranges.clone()
             };
             let acc = evaluate(
-                topo, resolved, &rep, &c.end, reference, &fixed, &r, v, lb_target, walks,
+                topo, resolved, &rep, &c.end, reference, &fixed, &r, v, asked, walks,
             );
             Some((c.kind, *c, acc, members))
         },
@@ -90,7 +88,7 @@ pub(super) fn reach_to<'a>(
             &fixed,
             &ranges,
             v,
-            lb_target,
+            asked,
             &mut walks,
         );
         answered.push((
@@ -131,7 +129,7 @@ pub(super) fn reach_to<'a>(
             &fixed,
             &ranges,
             v,
-            lb_target,
+            asked,
             &mut walks,
         );
         let members = members
@@ -208,7 +206,10 @@ pub(super) fn through_load_balancers<'a>(
             arn,
             Some(&only),
             v,
-            Some(addr),
+            Asked {
+                lb_target: Some(addr),
+                assume_appliance_allows: opts.assume_appliance_allows,
+            },
             &mut counts,
             &mut said,
         ) {

@@ -40,6 +40,7 @@ mod amazon_service;
 mod arrive;
 mod direct_connect_gateway;
 mod egress_only_internet_gateway;
+mod gateway_load_balancer_endpoint;
 mod host;
 mod internet_gateway;
 mod layers;
@@ -87,6 +88,9 @@ pub struct Flow {
     /// Only the connections a load balancer sends to the target at this
     /// address (see [`crate::ExplainOptions::lb_target`]).
     pub lb_target: Option<std::net::Ipv4Addr>,
+    /// Gateway Load Balancer endpoints pass packets on, by the route table
+    /// of their subnet (see [`crate::ExplainOptions::assume_appliance_allows`]).
+    pub assume_appliance_allows: bool,
 }
 
 /// Where the forward route lookup sent the packet.
@@ -170,6 +174,11 @@ struct Walker<'t, 'a> {
     /// it shows the target the client's own address and carries the reply
     /// back itself (no route back is needed).
     lb_leg: Option<bool>,
+    /// Gateway Load Balancer endpoints the request passed, in order
+    /// (`gateway_load_balancer_endpoint.rs`): the reply must pass them too.
+    appliances: Vec<String>,
+    /// The reply passed back through those endpoints (`return_path.rs`).
+    reply_passed_appliances: bool,
 }
 
 impl<'t, 'a> Walker<'t, 'a> {
@@ -193,6 +202,8 @@ impl<'t, 'a> Walker<'t, 'a> {
             peering_depth: 0,
             lb_depth,
             lb_leg,
+            appliances: Vec::new(),
+            reply_passed_appliances: false,
         }
     }
 
@@ -331,6 +342,22 @@ impl<'t, 'a> Walker<'t, 'a> {
                 vpc_id: private_dp.map(|d| d.vpc_id.as_str()),
             },
         );
+        self.leave_subnet(sp, dst, dp, &daddr, via_public);
+    }
+
+    /// The request leaves `sp`'s subnet toward `daddr` (`dp` when it is an
+    /// ENI of the snapshot; `via_public`: at its public address): straight
+    /// to a destination in the same subnet, else through the subnet's
+    /// network ACL and route table to the next hop.
+    pub(super) fn leave_subnet(
+        &mut self,
+        sp: &Placement<'a>,
+        dst: &Endpoint<'a>,
+        dp: Option<&Placement<'a>>,
+        daddr: &AddrSet,
+        via_public: bool,
+    ) {
+        let private_dp = dp.filter(|_| !via_public);
         // Same subnet: delivered directly, no NACL, no route lookup; NACLs act
         // only at the subnet boundary
         // (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>).
@@ -345,48 +372,43 @@ impl<'t, 'a> Walker<'t, 'a> {
             self.acl_not_crossed(&sp.subnet_id);
             match private_dp {
                 Some(d) => self.arrive(sp, d, dst, Crossing::Within),
-                None => self.no_destination(&sp.subnet_id, &daddr),
+                None => self.no_destination(&sp.subnet_id, daddr),
             }
             return;
         }
-        self.cross(
-            &sp.subnet_id,
-            Direction::Egress,
-            &daddr,
-            self.flow.ephemeral,
-        );
-        let next = match self.route(PathLeg::Forward, &sp.subnet_id, &daddr) {
+        self.cross(&sp.subnet_id, Direction::Egress, daddr, self.flow.ephemeral);
+        let next = match self.route(PathLeg::Forward, &sp.subnet_id, daddr) {
             None => Next::Lost,
             Some((RouteTarget::Local, _)) => Next::Vpc(sp.vpc_id.clone()),
             Some((RouteTarget::VpcPeeringConnection(pcx), _)) => {
-                match self.peering(PathLeg::Forward, &pcx, &sp.vpc_id, &daddr) {
+                match self.peering(PathLeg::Forward, &pcx, &sp.vpc_id, daddr) {
                     Some(v) => Next::Vpc(v),
                     None => Next::Lost,
                 }
             }
             Some((RouteTarget::InternetGateway(igw), _)) => {
-                if self.exit_to_internet(sp, &igw, &daddr, dst, dp, via_public) {
+                if self.exit_to_internet(sp, &igw, daddr, dst, dp, via_public) {
                     Next::Internet
                 } else {
                     Next::Lost
                 }
             }
             Some((RouteTarget::NatGateway(nat), _)) => {
-                self.via_nat(sp, &nat, &daddr);
+                self.via_nat(sp, &nat, daddr);
                 Next::Done
             }
             Some((RouteTarget::EgressOnlyInternetGateway(eigw), _)) => {
-                if self.exit_egress_only(sp, &eigw, &daddr, dst, dp) {
+                if self.exit_egress_only(sp, &eigw, daddr, dst, dp) {
                     Next::Internet
                 } else {
                     Next::Lost
                 }
             }
             Some((RouteTarget::TransitGateway(tgw), _)) => {
-                self.routed_to_transit_gateway(sp, &tgw, &daddr)
+                self.routed_to_transit_gateway(sp, &tgw, daddr)
             }
             Some((RouteTarget::VpnGateway(vgw), _)) => {
-                if self.vpn_gateway(PathLeg::Forward, &vgw, &sp.vpc_id, (&sp.addr, &daddr)) {
+                if self.vpn_gateway(PathLeg::Forward, &vgw, &sp.vpc_id, (&sp.addr, daddr)) {
                     self.delivered = true;
                     Next::Internet
                 } else {
@@ -394,10 +416,16 @@ impl<'t, 'a> Walker<'t, 'a> {
                 }
             }
             Some((RouteTarget::VpcEndpoint(vpce), _)) => {
-                if self.via_vpc_endpoint(sp, &vpce, &daddr) {
-                    Next::Internet
-                } else {
-                    Next::Done
+                match self.endpoint_or_unknown(&vpce, &sp.vpc_id) {
+                    None => Next::Done,
+                    Some(e) if e.is_gateway() => {
+                        if self.via_gateway_endpoint(sp, e, daddr) {
+                            Next::Internet
+                        } else {
+                            Next::Done
+                        }
+                    }
+                    Some(e) => self.via_appliance(sp, e, daddr, dst, dp, via_public),
                 }
             }
             Some((RouteTarget::Other(kind, id), _)) => {
@@ -411,9 +439,9 @@ impl<'t, 'a> Walker<'t, 'a> {
             Some((RouteTarget::None, _)) => Next::Lost,
         };
         match next {
-            Next::Vpc(vpc) => self.enter_vpc(sp, &vpc, &daddr, dst, private_dp, None),
+            Next::Vpc(vpc) => self.enter_vpc(sp, &vpc, daddr, dst, private_dp, None),
             Next::TransitGateway(exit) => {
-                self.enter_vpc(sp, &exit.vpc_id, &daddr, dst, private_dp, Some(&exit))
+                self.enter_vpc(sp, &exit.vpc_id, daddr, dst, private_dp, Some(&exit))
             }
             Next::Internet | Next::Done => {}
             Next::Lost => {

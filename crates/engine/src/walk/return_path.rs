@@ -46,6 +46,7 @@ pub(super) enum Step {
 }
 
 /// The route a reply needs from the destination's subnet.
+#[derive(Clone)]
 pub(super) enum RouteBack {
     /// To a client ENI `to` in `to_subnet` of `to_vpc`, from `from` in
     /// `subnet_id` of `vpc_id`: `local` when both are in one VPC, else the
@@ -105,6 +106,21 @@ pub(super) enum RouteBack {
     },
 }
 
+impl RouteBack {
+    /// The same reply, routed from `subnet` instead (where a Gateway Load
+    /// Balancer endpoint hands it back): for a reply within the VPCs or to
+    /// the internet; any other is returned as it is.
+    pub(super) fn routed_from(&self, subnet: &str) -> RouteBack {
+        let mut back = self.clone();
+        if let RouteBack::Vpc { subnet_id, .. } | RouteBack::InternetGateway { subnet_id, .. } =
+            &mut back
+        {
+            *subnet_id = subnet.to_string();
+        }
+        back
+    }
+}
+
 /// The direction a reply crosses a boundary the request crossed in `d`.
 fn opposite(d: Direction) -> Direction {
     match d {
@@ -160,7 +176,7 @@ impl Walker<'_, '_> {
     /// the route leads elsewhere. Returns the client subnet whose network
     /// ACL the reply does not cross (a transit gateway delivers it from
     /// that subnet itself).
-    fn route_back(&mut self, back: &RouteBack) -> Option<String> {
+    pub(super) fn route_back(&mut self, back: &RouteBack) -> Option<String> {
         if let Some(skip) = self.customer_route_back(back) {
             return skip;
         }
@@ -179,6 +195,11 @@ impl Walker<'_, '_> {
             }
             return None;
         };
+        // Through (or around) Gateway Load Balancer endpoints
+        // (`gateway_load_balancer_endpoint.rs`).
+        if let Some(skip) = self.reply_through_appliance(back, &target) {
+            return skip;
+        }
         if let RouteBack::OnPrem { network, .. } = back {
             // A declared on-premises client is reached only through a
             // virtual private gateway or a transit gateway

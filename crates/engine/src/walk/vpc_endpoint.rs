@@ -19,9 +19,7 @@
 //!   only TCP on its service's ports (HTTPS 443 for AWS services).
 //!   Sources: <https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html>,
 //!   <https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html>.
-//! - **Gateway Load Balancer endpoints** hand the packet to appliances netpath
-//!   does not see: unknown beyond them.
-//!   Source: <https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-load-balancer-endpoints.html>.
+//! - **Gateway Load Balancer endpoints**: `gateway_load_balancer_endpoint.rs`.
 
 use netpath_model::{IcmpMessage, IpProtocol, VpcEndpoint};
 
@@ -32,7 +30,7 @@ use crate::resolve::Placement;
 use crate::vpc_endpoint::{interface_serves, Serves, GATEWAY_SERVICE_PORTS};
 
 /// "vpce-… (Gateway endpoint for com.amazonaws.us-east-1.s3)".
-fn label(e: &VpcEndpoint) -> String {
+pub(super) fn label(e: &VpcEndpoint) -> String {
     format!(
         "{} ({} endpoint for {})",
         e.vpc_endpoint_id, e.vpc_endpoint_type, e.service_name
@@ -43,7 +41,11 @@ impl<'a> Walker<'_, 'a> {
     /// The endpoint `vpce` from the topology, or an unknown hop naming what
     /// is missing (no `DescribeVpcEndpoints` output, an endpoint it does not
     /// list, two different copies of it).
-    fn endpoint_or_unknown(&mut self, vpce: &str, vpc_id: &str) -> Option<&'a VpcEndpoint> {
+    pub(super) fn endpoint_or_unknown(
+        &mut self,
+        vpce: &str,
+        vpc_id: &str,
+    ) -> Option<&'a VpcEndpoint> {
         let topo = self.topo;
         if let Some(m) = topo.missing(
             topo.endpoints.present,
@@ -66,34 +68,18 @@ impl<'a> Walker<'_, 'a> {
         Some(e)
     }
 
-    /// The source subnet's route sent the packet for `daddr` to endpoint
-    /// `vpce`. Returns true when the request left through a gateway
-    /// endpoint to its service (the reply comes back through the boundaries
-    /// already crossed); false after a block or an unknown.
-    pub(super) fn via_vpc_endpoint(
+    /// The source subnet's route sent the packet for `daddr` to gateway
+    /// endpoint `e`. Returns true when the request left through it to its
+    /// service (the reply comes back through the boundaries already
+    /// crossed); false after a block or an unknown.
+    pub(super) fn via_gateway_endpoint(
         &mut self,
         sp: &Placement<'a>,
-        vpce: &str,
+        e: &'a VpcEndpoint,
         daddr: &AddrSet,
     ) -> bool {
-        let Some(e) = self.endpoint_or_unknown(vpce, &sp.vpc_id) else {
-            return false;
-        };
+        let vpce = e.vpc_endpoint_id.as_str();
         let what = label(e);
-        if !e.is_gateway() {
-            let mut h = hop(
-                PathLeg::Forward,
-                HopKind::VpcEndpoint,
-                vpce,
-                Decision::Unknown,
-                format!("the route sends {daddr} to {what}: it hands the packet to appliances netpath does not see, so what happens beyond it is unknown"),
-            );
-            h.missing.push(format!(
-                "what the appliances behind {vpce} do with the packet"
-            ));
-            self.hops.push(h);
-            return false;
-        }
         if !e.is_available() {
             let h = hop(
                 PathLeg::Forward,

@@ -73,6 +73,14 @@ impl VpcEndpoint {
         self.vpc_endpoint_type.eq_ignore_ascii_case("Interface")
     }
 
+    /// True for a `GatewayLoadBalancer` endpoint: a route target that hands
+    /// packets to the appliances behind a Gateway Load Balancer
+    /// (<https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-load-balancer-endpoints.html>).
+    pub fn is_gateway_load_balancer(&self) -> bool {
+        self.vpc_endpoint_type
+            .eq_ignore_ascii_case("GatewayLoadBalancer")
+    }
+
     /// True when the endpoint carries traffic (`State` `available`; the API
     /// has spelt it `Available` too).
     pub fn is_available(&self) -> bool {
