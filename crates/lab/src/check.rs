@@ -119,7 +119,7 @@ impl FlowCheck {
 }
 
 /// What a flow asks the lab.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Ask {
     /// A TCP handshake to this port (`None`: a DB's endpoint port).
     Tcp(Option<u16>),

@@ -17,6 +17,7 @@
 //! | gateway VPC endpoint (`vpc_endpoint`, IPv4) | an `available` endpoint is a link from its VPC's router to an "aws-service" namespace holding every address of its service's prefix list (a `local` route per CIDR), answering TCP 80 and 443; its prefix-list routes become one route per CIDR over that link; replies are delivered by local routes |
 //! | Network Load Balancer (`load_balancer`, TCP listeners, no security groups, healthy targets) | each node's namespace forwards a listener's port to the targets in turn (DNAT; also SNAT to the node when the client's address is not preserved) and answers nothing itself; the VPC router sends replies to preserved clients back through the node (a conntrack mark and a route by it); cross-zone per its target group's attribute, else its own |
 //! | Application Load Balancer (`load_balancer`, HTTP/HTTPS listeners forwarding to one target group, healthy targets) | each node's namespace, under the load balancer's security groups, runs a relay (`crate::relay`) on each listener's port: it accepts, opens its own connection from the node (ephemeral ports 1024-65535) to the targets in turn (every zone's unless the target group turns cross-zone off), and answers `200` when the target takes it, else a 5xx status itself; other ports answer nothing |
+//! | Gateway Load Balancer endpoint (`gateway_load_balancer_endpoint`, IPv4) | an `available` endpoint is a link from its VPC's router to an "appliance" namespace that sends every packet straight back (the appliances pass everything: explain is asked with `--assume-appliance-allows`); routes to it go over the link, what comes back leaves by the endpoint subnet's route table (`ip rule iif`), and that subnet's network ACL filters the link as its bridge (inbound out to the appliances, outbound back from them); an endpoint in another state: its routes are blackholes |
 //! | interface VPC endpoint (`vpc_endpoint`) | its ENI's namespace, plus a filter that lets in only TCP to the service's ports (443 for AWS services), dropping the rest silently; nothing when the endpoint is not `available` |
 //! | internet gateway (`internet_gateway`) | a veth from the VPC router to one "internet" namespace; the gateway's one-to-one NAT between an ENI's public and private address on the router's gateway link (so NACLs and groups see private addresses); traffic in from the gateway is delivered by local routes; the internet drops what it cannot route |
 //! | egress-only internet gateway (`internet_gateway`) | the same link, and a conntrack filter on the router: IPv6 in from the internet passes only as part of a connection started inside |
@@ -38,6 +39,7 @@
 //! <https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html>.
 
 mod db_instance;
+mod gateway_load_balancer_endpoint;
 mod host;
 mod internet_gateway;
 mod load_balancer;
@@ -108,6 +110,9 @@ pub struct Lab {
     endpoints: vpc_endpoint::GatewayEndpoints,
     /// The Network Load Balancers built, and what each node forwards to.
     balancers: load_balancer::Balancers,
+    /// The Gateway Load Balancer endpoints built (their appliances pass
+    /// everything).
+    appliances: gateway_load_balancer_endpoint::Appliances,
 }
 
 /// Why a snapshot cannot be rebuilt faithfully: a collection absent, or a
@@ -164,6 +169,7 @@ impl Lab {
             customer: Vec::new(),
             endpoints: vpc_endpoint::GatewayEndpoints::default(),
             balancers: load_balancer::Balancers::default(),
+            appliances: gateway_load_balancer_endpoint::Appliances::default(),
         };
         let routers: Vec<String> = (0..idx.vpcs.len()).map(|v| format!("{tag}r{v}")).collect();
         lab.routers = routers.clone();
@@ -190,6 +196,14 @@ impl Lab {
         )?;
         lab.customer = tgw.customer.clone();
         lab.endpoints = vpc_endpoint::build_gateways(
+            &mut lab.ns,
+            snap,
+            &idx,
+            &routers,
+            &tag,
+            &mut lab.unsupported,
+        )?;
+        lab.appliances = gateway_load_balancer_endpoint::build(
             &mut lab.ns,
             snap,
             &idx,
@@ -252,13 +266,34 @@ impl Lab {
                 tgw: &tgw,
                 vpn: &lab.vpn,
                 endpoints: &lab.endpoints,
+                appliances: &lab.appliances,
             };
             let (four, six) =
                 route_table::lines(&router, &route_tables, &gateways, &mut lab.unsupported);
             lab.ns.ip_batch(&routers[v], &four)?;
             lab.ns.ip_batch6(&routers[v], &six)?;
-            let mut script = network_acl::script(snap, &subnets, &mut lab.unsupported);
+            // A Gateway Load Balancer endpoint's link stands in its
+            // subnet's boundary.
+            let links: Vec<(String, &Subnet)> = lab
+                .appliances
+                .links
+                .values()
+                .filter(|(w, ..)| *w == v)
+                .filter_map(|(_, dev, _, sid)| {
+                    let s = subnets.iter().find(|(_, s)| s.subnet_id == *sid)?;
+                    Some((dev.clone(), s.1))
+                })
+                .collect();
+            let mut script = network_acl::script(snap, &subnets, &links, &mut lab.unsupported);
             script.push_str(&gateways.nat_script(v));
+            let devs: Vec<String> = links.iter().map(|(d, _)| d.clone()).collect();
+            let cidrs: Vec<String> = subnets
+                .iter()
+                .map(|(_, s)| s.cidr_block.to_string())
+                .collect();
+            script.push_str(&gateway_load_balancer_endpoint::zone_script(
+                v, &devs, &cidrs,
+            ));
             lab.ns.nft(&routers[v], &script).context("network ACLs")?;
         }
         lab.balancers = load_balancer::build(
@@ -355,6 +390,13 @@ impl Lab {
     /// virtual private or transit gateway).
     pub fn direct_connect_built(&self, dxgw: &str) -> bool {
         self.vpn.direct_connect.contains(dxgw)
+    }
+
+    /// True when Gateway Load Balancer endpoint `vpce` was built: its
+    /// link to appliances that pass everything, or, when it is not
+    /// `available`, the blackholes its routes become.
+    pub fn appliance_built(&self, vpce: &str) -> bool {
+        self.appliances.links.contains_key(vpce) || self.appliances.down.contains(vpce)
     }
 
     /// True when VPN gateway `vgw` was built (its on-premises side exists).

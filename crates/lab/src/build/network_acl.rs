@@ -37,26 +37,33 @@ pub(super) fn network_acl_for_subnet<'a>(
 
 /// The nftables script (`table inet acl`) of one VPC router: a `<acl>_in`
 /// and `<acl>_out` chain per ACL used by its `subnets` (router bridge index
-/// and subnet), jumped to from the forward hook per bridge, and an input
+/// and subnet), jumped to from the forward hook per bridge, the same for
+/// each of its `links` (a device on the router that stands in a subnet's
+/// boundary: a Gateway Load Balancer endpoint's), and an input
 /// hook that drops (the router, like AWS's, answers no TCP itself). A
 /// subnet with no ACL is noted in `unsupported` and left unfiltered.
 pub(super) fn script(
     snap: &Snapshot,
     subnets: &[(usize, &Subnet)],
+    links: &[(String, &Subnet)],
     unsupported: &mut BTreeSet<String>,
 ) -> String {
     let mut chains: BTreeMap<String, (&Subnet, &NetworkAcl)> = BTreeMap::new();
     let mut fwd_out = String::new();
     let mut fwd_in = String::new();
-    for (i, subnet) in subnets {
+    let ports = subnets
+        .iter()
+        .map(|(i, s)| (format!("b{i}"), *s))
+        .chain(links.iter().map(|(d, s)| (d.clone(), *s)));
+    for (dev, subnet) in ports {
         match network_acl_for_subnet(snap, subnet) {
             Some(acl) => {
                 // One chain pair per subnet bridge (the same entries for
                 // subnets sharing an ACL), so that a counted drop names
                 // the subnet as well as the ACL.
-                let name = format!("{}_b{i}", acl.network_acl_id.replace('-', "_"));
-                let _ = writeln!(fwd_out, "    iifname \"b{i}\" jump {name}_out");
-                let _ = writeln!(fwd_in, "    oifname \"b{i}\" jump {name}_in");
+                let name = format!("{}_{dev}", acl.network_acl_id.replace('-', "_"));
+                let _ = writeln!(fwd_out, "    iifname \"{dev}\" jump {name}_out");
+                let _ = writeln!(fwd_in, "    oifname \"{dev}\" jump {name}_in");
                 chains.insert(name, (subnet, acl));
             }
             None => {
@@ -68,6 +75,7 @@ pub(super) fn script(
         }
     }
     let mut script = String::from("table inet acl {\n");
+    let mut declared: BTreeSet<String> = BTreeSet::new();
     for (name, (subnet, acl)) in &chains {
         for (egress, suffix, dir) in [(false, "in", "saddr"), (true, "out", "daddr")] {
             let mut entries: Vec<_> = acl.entries.iter().filter(|e| e.egress == egress).collect();
@@ -122,8 +130,12 @@ pub(super) fn script(
                 }
             }
             drop(None, "meta nfproto ipv4", &mut body, &mut sets);
-            for set in &sets {
-                let _ = writeln!(script, "  set {set} {{ {FLOW_SET}; }}");
+            // A subnet's sets serve every chain of its (a bridge, an
+            // appliance link): each is declared once.
+            for set in sets {
+                if declared.insert(set.clone()) {
+                    let _ = writeln!(script, "  set {set} {{ {FLOW_SET}; }}");
+                }
             }
             let _ = writeln!(script, "  chain {name}_{suffix} {{\n{body}    drop\n  }}");
         }

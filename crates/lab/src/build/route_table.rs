@@ -4,7 +4,8 @@
 //! subnet routes, blackhole routes `blackhole` routes, and no matching route
 //! a silent drop. Traffic arriving over a peering or from an internet
 //! gateway is delivered by the VPC's own subnet routes only (peering is not
-//! transitive).
+//! transitive), unless the internet gateway has an edge route table (a
+//! gateway association), which then routes its IPv4 traffic.
 //! <https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html>,
 //! <https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html>
 
@@ -13,6 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 use ipnet::IpNet;
 use netpath_model::{RouteState, RouteTable, Subnet};
 
+use super::gateway_load_balancer_endpoint::Appliances;
 use super::internet_gateway::Gateways;
 use super::transit_gateway::TgwPorts;
 use super::vpc_endpoint::GatewayEndpoints;
@@ -35,6 +37,8 @@ pub(super) struct VpcRouter<'s, 'a> {
     pub vpn: &'s VpnLinks,
     /// The gateway VPC endpoints' links.
     pub endpoints: &'s GatewayEndpoints,
+    /// The Gateway Load Balancer endpoints' links.
+    pub appliances: &'s Appliances,
 }
 
 /// The `ip -batch` lines of one VPC router's routing, IPv4 then IPv6 (run
@@ -157,7 +161,12 @@ pub(super) fn lines(
                 format!("route add blackhole default metric 65535 table {t}"),
             );
         }
-        for r in &rt.routes {
+        // `local` first: a route more specific than it (to a middlebox)
+        // may name a subnet's own CIDR, which `local` becomes here, and
+        // must win over it.
+        let mut routes: Vec<_> = rt.routes.iter().collect();
+        routes.sort_by_key(|r| r.gateway_id.as_deref() != Some("local"));
+        for r in routes {
             let dest = match (r.destination_cidr_block, r.destination_ipv6_cidr_block) {
                 (Some(d), _) => IpNet::V4(d),
                 (None, Some(d)) => IpNet::V6(d),
@@ -200,6 +209,23 @@ pub(super) fn lines(
                     }
                 }
                 continue;
+            }
+            // A Gateway Load Balancer endpoint: over the link to its
+            // appliances (`gateway_load_balancer_endpoint.rs`).
+            if let (Some(g), IpNet::V4(_)) = (r.gateway_id.as_deref(), dest) {
+                if vpc.appliances.down.contains(g) {
+                    push(&dest, format!("route replace blackhole {dest} table {t}"));
+                    continue;
+                }
+                if let Some((w, dev, via, _)) = vpc.appliances.links.get(g) {
+                    if *w == v {
+                        push(
+                            &dest,
+                            format!("route replace {dest} via {via} dev {dev} table {t}"),
+                        );
+                        continue;
+                    }
+                }
             }
             if let Some(pcx) = &r.vpc_peering_connection_id {
                 let line = match vpc.peer_links.iter().find(|l| l.id == *pcx) {
@@ -263,10 +289,46 @@ pub(super) fn lines(
             ));
         }
     }
+    // An internet gateway's edge route table (a gateway association)
+    // routes IPv4 traffic in from it, ahead of the local table
+    // (<https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html>).
+    for (igw, (w, _)) in &gateways.links {
+        if *w != v {
+            continue;
+        }
+        let edge = route_tables.iter().find(|r| {
+            r.vpc_id == vpc.vpc_id
+                && r.associations.iter().any(|a| {
+                    a.gateway_id.as_deref() == Some(igw.as_str())
+                        && a.state.as_deref().is_none_or(|s| s == "associated")
+                })
+        });
+        if let Some(rt) = edge {
+            let t = zoned(table[rt.route_table_id.as_str()], None);
+            push(&any4, format!("rule add iif g{v} lookup {t} priority 90"));
+        }
+    }
     let main = route_tables
         .iter()
         .find(|r| r.vpc_id == vpc.vpc_id && r.associations.iter().any(|a| a.main));
-    for (i, subnet) in vpc.subnets {
+    // What comes back from a Gateway Load Balancer endpoint's appliances
+    // leaves by its subnet's route table.
+    let links: Vec<(String, &Subnet)> = vpc
+        .appliances
+        .links
+        .values()
+        .filter(|(w, ..)| *w == v)
+        .filter_map(|(_, dev, _, sid)| {
+            let s = vpc.subnets.iter().find(|(_, s)| s.subnet_id == *sid)?;
+            Some((dev.clone(), s.1))
+        })
+        .collect();
+    let ports = vpc
+        .subnets
+        .iter()
+        .map(|(i, s)| (format!("b{i}"), *s))
+        .chain(links);
+    for (dev, subnet) in ports {
         let sid = subnet.subnet_id.as_str();
         let rt = route_tables
             .iter()
@@ -281,7 +343,7 @@ pub(super) fn lines(
                 let zone = subnet.availability_zone.as_deref().filter(|_| has_tgw(rt));
                 let t = zoned(table[rt.route_table_id.as_str()], zone);
                 for any in [&any4, &any6] {
-                    push(any, format!("rule add iif b{i} lookup {t} priority 100"));
+                    push(any, format!("rule add iif {dev} lookup {t} priority 100"));
                 }
             }
             None => {

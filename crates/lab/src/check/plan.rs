@@ -52,6 +52,9 @@ pub(super) fn plan(
             },
             host_facts: lab.host_facts().to_vec(),
             ipv6: v6,
+            // The lab's appliances behind Gateway Load Balancer endpoints
+            // pass everything (`build/gateway_load_balancer_endpoint.rs`).
+            assume_appliance_allows: true,
             ..ExplainOptions::default()
         },
     )
@@ -132,7 +135,8 @@ pub(super) fn plan(
                         || t.starts_with("pcx-")
                         || t.starts_with("tgw-")
                         || (t.starts_with("vgw-") && lab.vpn_gateway_built(t))
-                        || (t.starts_with("vpce-") && lab.gateway_endpoint_built(t))
+                        || (t.starts_with("vpce-")
+                            && (lab.gateway_endpoint_built(t) || lab.appliance_built(t)))
                         || (has_internet && (t.starts_with("igw-") || t.starts_with("eigw-"))))
                 })
     }) {
