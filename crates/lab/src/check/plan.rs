@@ -27,6 +27,25 @@ fn outside(r: PortRange, blocked: &[PortRange]) -> Option<u16> {
     (r.from..=r.to).find(|p| !blocked.iter().any(|b| b.contains(*p)))
 }
 
+/// The address an end is probed at: its own, or, for an end that stands
+/// for a whole network (`every address in 192.168.0.0/16`, a declared
+/// on-premises network) whose every address is `reachable`, the network's
+/// first host address: what holds for every address holds for that one. A
+/// network answered otherwise is not probed (its verdict may be about some
+/// of its addresses only).
+fn address_of(e: &netpath_engine::EndpointInfo, verdict: Verdict) -> Option<IpAddr> {
+    let ip = e.ip.as_deref()?;
+    if let Ok(a) = ip.parse::<IpAddr>() {
+        return Some(a);
+    }
+    let net: ipnet::IpNet = ip.strip_prefix("every address in ")?.parse().ok()?;
+    if verdict != Verdict::Reachable {
+        return None;
+    }
+    net.hosts().next().or(Some(net.addr()))
+}
+
+/// Plans the probes of `from -> to` (see [`Planned`]).
 pub(super) fn plan(
     lab: &mut Lab,
     topo: &Topology,
@@ -159,16 +178,13 @@ pub(super) fn plan(
     let is_outside = |e: &netpath_engine::EndpointInfo| {
         e.eni.is_none()
             && (e.kind == "internet"
-                || e.ip
-                    .as_deref()
-                    .and_then(|i| i.parse::<IpAddr>().ok())
+                || address_of(e, exp.verdict)
                     .is_some_and(|ip| !vpc_cidrs.iter().any(|c| c.contains(&ip))))
     };
     let (src_outside, dst_outside) = (is_outside(&exp.source), is_outside(&exp.destination));
     // An outside end lives on premises (a VPN's customer network) or on
     // the internet; the lab needs the namespace it lives in.
-    let outside_ip =
-        |e: &netpath_engine::EndpointInfo| e.ip.as_deref().and_then(|i| i.parse::<IpAddr>().ok());
+    let outside_ip = |e: &netpath_engine::EndpointInfo| address_of(e, exp.verdict);
     let has_outside = |e: &netpath_engine::EndpointInfo| match outside_ip(e) {
         Some(ip) => lab.outside_namespace(ip).is_some(),
         None => has_internet,
@@ -182,17 +198,11 @@ pub(super) fn plan(
     }
     let src = if src_outside {
         // `internet` is probed from one public address.
-        Src::Internet(
-            exp.source
-                .ip
-                .as_deref()
-                .and_then(|i| i.parse().ok())
-                .unwrap_or(if v6 {
-                    IpAddr::V6(crate::build::INTERNET_CLIENT6)
-                } else {
-                    IpAddr::V4(crate::build::INTERNET_CLIENT)
-                }),
-        )
+        Src::Internet(address_of(&exp.source, exp.verdict).unwrap_or(if v6 {
+            IpAddr::V6(crate::build::INTERNET_CLIENT6)
+        } else {
+            IpAddr::V4(crate::build::INTERNET_CLIENT)
+        }))
     } else {
         match exp.source.eni.clone() {
             Some(e) => Src::Eni(e),
