@@ -47,7 +47,17 @@ fn diff_fixtures_report_documented_changes() {
                 .unwrap();
         let before = format!("fixtures/diff/{name}/before/aws");
         let after = format!("fixtures/diff/{name}/after/aws");
-        let (code, json, stderr) = run(&["diff", &before, &after, "--output", "json"]);
+        // Options the fixture is asked with (`"args"`).
+        let extra: Vec<&str> = expect["args"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let args = [
+            &["diff", before.as_str(), after.as_str(), "--output", "json"],
+            extra.as_slice(),
+        ]
+        .concat();
+        let (code, json, stderr) = run(&args);
         if code != expect["exit"].as_i64().map(|c| c as i32) {
             failures.push(format!("{name}: exit {code:?}: {stderr}"));
         }
@@ -111,7 +121,8 @@ fn diff_fixtures_report_documented_changes() {
                 }
             }
         }
-        let (_, table, _) = run(&["diff", &before, &after]);
+        let (_, table, _) =
+            run(&[&["diff", before.as_str(), after.as_str()], extra.as_slice()].concat());
         insta::assert_snapshot!(format!("diff-{name}-table"), table);
         insta::assert_snapshot!(format!("diff-{name}-json"), json);
     }

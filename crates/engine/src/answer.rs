@@ -500,6 +500,11 @@ pub struct Explanation {
     pub client_os: String,
     /// The client's ephemeral port range, used for the return path.
     pub ephemeral_ports: PortRange,
+    /// The answer takes the appliances behind Gateway Load Balancer
+    /// endpoints to pass every packet (`--assume-appliance-allows`); absent
+    /// from JSON when it does not.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub assume_appliance_allows: bool,
     /// Every hop, forward path then return path.
     pub hops: Vec<Hop>,
     /// The first blocking hop (`null` when none).

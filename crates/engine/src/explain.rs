@@ -477,6 +477,7 @@ fn explain_flow<'a>(
             client_os.name().into()
         },
         ephemeral_ports: ephemeral,
+        assume_appliance_allows: opts.assume_appliance_allows,
         hops: hops.clone(),
         blocking,
         blockers,

@@ -311,6 +311,8 @@ fn blast_radius_or_why(
         // need no classes.
         changes_only: true,
         max_pairs: Some(BLAST_RADIUS_MAX_PAIRS),
+        // Under the answer's own assumption about appliances.
+        assume_appliance_allows: exp.assume_appliance_allows,
         ..DiffOptions::default()
     };
     let d = match diff(topo, &after, &opts) {

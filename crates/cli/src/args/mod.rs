@@ -435,6 +435,11 @@ pub struct DiffArgs {
     /// Which changes make the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOnArg::Any)]
     pub fail_on: FailOnArg,
+    /// Walk on through Gateway Load Balancer endpoints as if the appliances
+    /// behind them pass every packet, before and after (see `explain
+    /// --assume-appliance-allows`).
+    #[arg(long)]
+    pub assume_appliance_allows: bool,
     /// Output format: a table, or the JSON contract of docs/diff-json.md.
     #[arg(long, value_enum, default_value_t = DiffOutput::Table)]
     pub output: DiffOutput,
@@ -478,6 +483,11 @@ pub struct PlanArgs {
     /// Which changes make the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOnArg::Any)]
     pub fail_on: FailOnArg,
+    /// Walk on through Gateway Load Balancer endpoints as if the appliances
+    /// behind them pass every packet, before and after (see `explain
+    /// --assume-appliance-allows`).
+    #[arg(long)]
+    pub assume_appliance_allows: bool,
     /// Output format: a table, JSON (docs/plan.md), a pull-request comment in Markdown, or JUnit XML.
     #[arg(long, value_enum, default_value_t = PlanOutput::Table)]
     pub output: PlanOutput,

@@ -19,7 +19,7 @@ use crate::classes::{
     collect_ends, merge_ranges, piece_options, pieces, port_cuts, ClassKey, End, EndKind, KeepEnd,
 };
 use crate::edits::{Edit, EditRole, FlowFootprint};
-use crate::explain::explain;
+use crate::explain::{explain, ExplainOptions};
 use crate::topology::Topology;
 
 /// The changed flows of family `v`, unsorted and uncounted, with the
@@ -337,7 +337,10 @@ pub(super) fn compare_flows(
                         }
                         continue;
                     }
-                    let opts = piece_options(proto, piece, v);
+                    let opts = ExplainOptions {
+                        assume_appliance_allows: opts.assume_appliance_allows,
+                        ..piece_options(proto, piece, v)
+                    };
                     let run = |sd: usize| -> Option<Outcome> {
                         if !present(sd) {
                             return None;

@@ -75,6 +75,10 @@ pub struct DiffOptions {
     /// many class pairs (each walked on both sides): a fix's blast radius
     /// inside `explain` must stay interactive; `netpath diff` sets none.
     pub max_pairs: Option<usize>,
+    /// Walk on through Gateway Load Balancer endpoints as if their
+    /// appliances pass every packet, on both sides (see
+    /// [`crate::ExplainOptions::assume_appliance_allows`]).
+    pub assume_appliance_allows: bool,
 }
 
 /// How a flow changed.

@@ -216,8 +216,20 @@ fn lb_targets(
 /// attachment subnets' network ACLs and Direct Connect associations.
 fn subnet_footprint(topo: &Topology, sid: &str) -> Vec<CompactString> {
     let mut out = Vec::new();
+    footprint_into(topo, sid, true, &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// [`subnet_footprint`] into `out`; `follow`: also through the Gateway
+/// Load Balancer endpoints the route table sends to, whose subnet's
+/// network ACL and route table the packet meets next
+/// (`walk/gateway_load_balancer_endpoint.rs`), one level deep, and the edge
+/// route tables of the internet gateways it sends to.
+fn footprint_into(topo: &Topology, sid: &str, follow: bool, out: &mut Vec<CompactString>) {
     let Some(subnet) = topo.subnet(sid) else {
-        return out;
+        return;
     };
     if let Ok(acl) = network_acl_for_subnet(topo, subnet) {
         out.push(acl.network_acl_id.clone().into());
@@ -249,10 +261,31 @@ fn subnet_footprint(topo: &Topology, sid: &str) -> Vec<CompactString> {
                     .map(CompactString::from),
             );
         }
+        for g in rt.routes.iter().filter_map(|r| r.gateway_id.as_deref()) {
+            if g.starts_with("igw-") {
+                out.extend(
+                    topo.snapshot
+                        .route_tables
+                        .iter()
+                        .flatten()
+                        .filter(|t| {
+                            t.associations
+                                .iter()
+                                .any(|a| a.gateway_id.as_deref() == Some(g))
+                        })
+                        .map(|t| CompactString::from(t.route_table_id.as_str())),
+                );
+            }
+            let endpoint = topo
+                .endpoints
+                .get(g)
+                .filter(|e| follow && e.is_gateway_load_balancer());
+            for esub in endpoint.iter().flat_map(|e| &e.subnet_ids) {
+                out.push(esub.clone().into());
+                footprint_into(topo, esub, false, out);
+            }
+        }
     }
-    out.sort();
-    out.dedup();
-    out
 }
 
 /// The ends a set of security-group rule edits can act on, for a diff that

@@ -261,6 +261,7 @@ fn empty_explanation(proto: IpProtocol, port: u16) -> Explanation {
         port,
         icmp: None,
         client_os: String::new(),
+        assume_appliance_allows: false,
         ephemeral_ports: PortRange::ALL,
         hops: Vec::new(),
         blocking: None,
