@@ -36,7 +36,9 @@ async fn snapshot_writes_a_private_file_and_reports_gaps() {
     let home = tempfile::tempdir().unwrap();
     let out = home.path().join("prod.json");
     let out_s = out.to_str().unwrap();
-    let (code, _, stderr) = netpath(&m.url, home.path(), &["snapshot", "--out", out_s]);
+    // Through the test proxy: it answers the Direct Connect calls moto lacks.
+    let p = proxy(&m.url, Faults::default());
+    let (code, _, stderr) = netpath(&p.url, home.path(), &["snapshot", "--out", out_s]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("wrote"), "{stderr}");
     #[cfg(unix)]
@@ -118,7 +120,8 @@ async fn explain_without_snapshot_collects_then_uses_the_cache() {
         "--output",
         "json",
     ];
-    let (code, json, stderr) = netpath(&m.url, home.path(), &args);
+    let p = proxy(&m.url, Faults::default());
+    let (code, json, stderr) = netpath(&p.url, home.path(), &args);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("collecting live"), "{stderr}");
     let e: Value = serde_json::from_str(&json).unwrap();
@@ -148,7 +151,8 @@ async fn explain_without_snapshot_collects_then_uses_the_cache() {
         );
     }
     // Second question: from the cache, even with the emulator gone.
-    let url = m.url.clone();
+    let url = p.url.clone();
+    drop(p);
     drop(m);
     let (code, json, stderr) = netpath(&url, home.path(), &args);
     assert_eq!(code, Some(1), "{stderr}");
@@ -172,8 +176,9 @@ async fn secrets_never_reach_the_logs_or_the_snapshot() {
     build_world(&m.url).await;
     let home = tempfile::tempdir().unwrap();
     let out = home.path().join("s.json");
+    let p = proxy(&m.url, Faults::default());
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_netpath"));
-    for (k, v) in env_vars(&m.url, home.path()) {
+    for (k, v) in env_vars(&p.url, home.path()) {
         cmd.env(k, v);
     }
     let secret_key = "netpath-secret-key-DO-NOT-LOG";

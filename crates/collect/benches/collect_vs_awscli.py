@@ -300,8 +300,10 @@ def main():
 
         def netpath_once():
             t = time.perf_counter()
+            # moto serves no Direct Connect gateways: that call is a gap.
             sh(args.netpath, "snapshot", "--out", os.path.join(out, "s.json"), "--endpoint-url", url,
-               "--region", "us-east-1", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               "--region", "us-east-1", "--allow-partial", env=env, stdout=subprocess.DEVNULL,
+               stderr=subprocess.DEVNULL)
             return time.perf_counter() - t
 
         def awscli_once():

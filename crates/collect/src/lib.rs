@@ -28,6 +28,7 @@
 //! through JSON text.
 
 pub mod convert;
+mod direct_connect;
 mod elb;
 mod identity;
 mod operations;
@@ -49,7 +50,7 @@ use netpath_model::{Gap, Metadata, Snapshot};
 use tokio::sync::Semaphore;
 
 use convert::Issues;
-use operations::{run, Part, REGION_OPERATIONS};
+use operations::{run, Clients, Part, REGION_OPERATIONS};
 
 /// Every API operation the collector may call, as IAM actions. The
 /// least-privilege policy in `docs/iam-policy.json` grants exactly these;
@@ -86,6 +87,8 @@ pub const OPERATIONS: &[&str] = &[
     "elasticloadbalancing:DescribeLoadBalancerAttributes",
     "elasticloadbalancing:DescribeTargetGroups",
     "elasticloadbalancing:DescribeTargetHealth",
+    "directconnect:DescribeDirectConnectGateways",
+    "directconnect:DescribeDirectConnectGatewayAssociations",
     "elasticloadbalancing:DescribeTargetGroupAttributes",
     "sts:GetCallerIdentity",
 ];
@@ -361,17 +364,17 @@ pub(crate) async fn collect_as(
             .to_string()]
     };
     let mut tasks = tokio::task::JoinSet::new();
-    progress(Progress::Planned(regions.len() * REGION_OPERATIONS.len()));
-    for region in &regions {
+    // Direct Connect gateways are global: read once, in the first region.
+    progress(Progress::Planned(
+        regions.len() * REGION_OPERATIONS.len() + 1,
+    ));
+    for (i, region) in regions.iter().enumerate() {
         let cfg = config_as(opts, Some(region.clone()), creds).await;
-        let ec2 = aws_sdk_ec2::Client::new(&cfg);
-        let rds = aws_sdk_rds::Client::new(&cfg);
-        let elb = aws_sdk_elasticloadbalancingv2::Client::new(&cfg);
-        for &op in REGION_OPERATIONS {
-            let (ec2, rds, elb, limits, region, opts, progress) = (
-                ec2.clone(),
-                rds.clone(),
-                elb.clone(),
+        let clients = Clients::new(&cfg);
+        let global = (i == 0).then_some(direct_connect::OPERATION);
+        for &op in REGION_OPERATIONS.iter().chain(global.iter()) {
+            let (clients, limits, region, opts, progress) = (
+                clients.clone(),
                 limits.clone(),
                 region.clone(),
                 opts.clone(),
@@ -384,7 +387,7 @@ pub(crate) async fn collect_as(
                 let _global = limits.global.acquire_owned().await;
                 let mut issues = Issues::default();
                 tracing::debug!(operation = op, region = %region, "calling");
-                let result = run(op, &ec2, &rds, &elb, &region, &opts, &mut issues).await;
+                let result = run(op, &clients, &region, &opts, &mut issues).await;
                 progress(Progress::Finished {
                     operation: op,
                     region: region.clone(),
@@ -472,6 +475,11 @@ pub(crate) async fn collect_as(
                         push(&mut snap.target_health, e.health);
                         push(&mut snap.target_group_attributes, e.target_group_attributes);
                         gaps.extend(e.gaps);
+                    }
+                    Part::DirectConnect(v, g) => {
+                        called.insert(direct_connect::SUB_OPERATION);
+                        push(&mut snap.direct_connect_gateway_associations, v);
+                        gaps.extend(g);
                     }
                 }
             }

@@ -34,6 +34,33 @@ pub(crate) enum Part {
     /// Load balancers, listeners, attributes, target groups and their
     /// targets' health (`elb.rs`).
     LoadBalancing(crate::elb::Elb),
+    /// Direct Connect gateway associations, and the gateways whose
+    /// associations could not be read (`direct_connect.rs`).
+    DirectConnect(
+        Vec<netpath_model::DirectConnectGatewayAssociation>,
+        Vec<Gap>,
+    ),
+}
+
+/// The clients of one region (and account).
+#[derive(Clone)]
+pub(crate) struct Clients {
+    pub(crate) ec2: aws_sdk_ec2::Client,
+    pub(crate) rds: aws_sdk_rds::Client,
+    pub(crate) elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub(crate) dx: aws_sdk_directconnect::Client,
+}
+
+impl Clients {
+    /// The clients of `cfg`'s region and credentials.
+    pub(crate) fn new(cfg: &aws_config::SdkConfig) -> Clients {
+        Clients {
+            ec2: aws_sdk_ec2::Client::new(cfg),
+            rds: aws_sdk_rds::Client::new(cfg),
+            elb: aws_sdk_elasticloadbalancingv2::Client::new(cfg),
+            dx: aws_sdk_directconnect::Client::new(cfg),
+        }
+    }
 }
 
 /// What `DescribeTransitGatewayRouteTables` and the calls per table gave.
@@ -69,6 +96,7 @@ impl Part {
             Part::VpnConnections(v) => v.len(),
             Part::VpcEndpoints(v) => v.len(),
             Part::LoadBalancing(e) => e.load_balancers.len() + e.target_groups.len(),
+            Part::DirectConnect(v, _) => v.len(),
         }
     }
 }
@@ -104,15 +132,19 @@ fn page(opts: &CollectOptions, min: i32, max: i32) -> i32 {
     opts.page_size.unwrap_or(1000).clamp(min, max)
 }
 
+/// Runs operation `op` (one of [`REGION_OPERATIONS`], or
+/// [`crate::direct_connect::OPERATION`]) with `clients` of `region`.
+///
+/// Errors: the message of the call that failed (the whole operation is
+/// then a gap).
 pub(crate) async fn run(
     op: &'static str,
-    ec2: &aws_sdk_ec2::Client,
-    rds: &aws_sdk_rds::Client,
-    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    clients: &Clients,
     region: &str,
     opts: &CollectOptions,
     is: &mut Issues,
 ) -> Result<Part, String> {
+    let Clients { ec2, rds, elb, dx } = clients;
     macro_rules! all {
         ($req:expr) => {
             $req.into_paginator()
@@ -323,6 +355,10 @@ pub(crate) async fn run(
                 .filter_map(|c| convert::vpn_connection(c, is))
                 .collect(),
         ),
+        crate::direct_connect::OPERATION => {
+            let (a, gaps) = crate::direct_connect::collect(dx, region, is).await?;
+            Part::DirectConnect(a, gaps)
+        }
         other => return Err(format!("netpath bug: unknown operation {other}")),
     })
 }

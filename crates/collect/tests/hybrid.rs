@@ -3,14 +3,16 @@
 //! collector (`DescribeTransitGateway*`, `SearchTransitGatewayRoutes`,
 //! `GetTransitGatewayRouteTablePropagations`, `DescribeVpnGateways`,
 //! `DescribeVpnConnections`), and `explain` answers a flow through the
-//! transit gateway on it.
+//! transit gateway on it. Direct Connect gateways, which moto does not
+//! serve, are answered by the test proxy in the API's own shape, and read
+//! through the real SDK.
 
 mod support;
 
 use aws_sdk_ec2::types as ec2t;
 use netpath_engine::{HopKind, Verdict};
 use support::moto;
-use support::net::{ask, collect_all, spoke, with_test_env, Spoke};
+use support::net::{ask, collect_all, collect_with, spoke, with_test_env, Spoke};
 
 /// Two VPCs, 10.N.0.0/16 and 10.N+1.0.0/16, each with a spoke subnet: an
 /// app instance in the first, a DB host in the second whose group admits
@@ -361,4 +363,162 @@ async fn a_transit_gateway_peering_is_collected_and_walked() {
             .any(|m| m.contains(&peering)),
         "the unknown names the peering attachment: {e:#?}"
     );
+}
+
+/// A Direct Connect gateway associated with a VPC's virtual private
+/// gateway (`DescribeDirectConnectGateways`, then per gateway
+/// `DescribeDirectConnectGatewayAssociations`, each followed over its
+/// `nextToken` pages): the association and its allowed prefixes are read,
+/// and decide an on-premises client's flow; a gateway whose associations
+/// cannot be read is a gap naming it, and the flow is then unknown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_connect_gateway_associations_are_collected_and_walked() {
+    with_test_env();
+    let m = moto();
+    let conf = support::config(&m.url).await;
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let (vpc, sub, rtb) = spoke(&ec2, "10.80.0.0/16", "10.80.1.0/24").await;
+    let sg = support::create_group(&ec2, vpc.clone(), "dx-app").await;
+    ec2.authorize_security_group_ingress()
+        .group_id(&sg)
+        .ip_permissions(
+            ec2t::IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(22)
+                .to_port(22)
+                .ip_ranges(ec2t::IpRange::builder().cidr_ip("192.168.0.0/16").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    support::run_instance(&ec2, sub, sg, "dx-app", "ami-785db401").await;
+    let vgw = ec2
+        .create_vpn_gateway()
+        .r#type(ec2t::GatewayType::Ipsec1)
+        .send()
+        .await
+        .unwrap()
+        .vpn_gateway
+        .unwrap()
+        .vpn_gateway_id
+        .unwrap();
+    ec2.attach_vpn_gateway()
+        .vpn_gateway_id(&vgw)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
+    ec2.create_route()
+        .route_table_id(&rtb)
+        .destination_cidr_block("192.168.0.0/16")
+        .gateway_id(&vgw)
+        .send()
+        .await
+        .unwrap();
+    let (dxgw, other) = (
+        "5f294f92-bafb-4011-916d-9b0bexample",
+        "8a3b1c4d-0000-4011-916d-9b0bexample",
+    );
+    let dx = |allowed: &str| {
+        serde_json::json!({
+            "gateways": [
+                {"directConnectGatewayId": dxgw, "directConnectGatewayName": "dc1",
+                 "amazonSideAsn": 64512, "ownerAccount": "123456789012",
+                 "directConnectGatewayState": "available"},
+                {"directConnectGatewayId": other, "directConnectGatewayName": "unused",
+                 "amazonSideAsn": 64513, "ownerAccount": "123456789012",
+                 "directConnectGatewayState": "available"}
+            ],
+            "associations": [
+                {"directConnectGatewayId": dxgw, "directConnectGatewayOwnerAccount": "123456789012",
+                 "associationState": "associated", "associationId": "a1b2c3d4-dx-assoc",
+                 "associatedGateway": {"id": vgw, "type": "virtualPrivateGateway",
+                                       "ownerAccount": "123456789012", "region": "us-east-1"},
+                 "allowedPrefixesToDirectConnectGateway": [{"cidr": allowed}]}
+            ]
+        })
+    };
+    let faults = |allowed: &str| support::Faults {
+        direct_connect: Some(dx(allowed)),
+        ..support::Faults::default()
+    };
+
+    // The association allows the VPC's CIDR: read as AWS returns it.
+    let (snap, calls) = collect_with(&m.url, faults("10.80.0.0/16")).await;
+    assert!(snap.metadata.gaps.is_empty(), "{:?}", snap.metadata.gaps);
+    let count = |a: &str| calls.iter().filter(|c| *c == a).count();
+    // Two gateways, one a page; one associations call per gateway.
+    assert_eq!(
+        count("directconnect:DescribeDirectConnectGateways"),
+        2,
+        "{calls:?}"
+    );
+    assert_eq!(
+        count("directconnect:DescribeDirectConnectGatewayAssociations"),
+        2,
+        "{calls:?}"
+    );
+    let assoc = snap.direct_connect_gateway_associations.as_ref().unwrap();
+    assert_eq!(assoc.len(), 1, "{assoc:?}");
+    let a = &assoc[0];
+    assert_eq!(
+        (
+            a.direct_connect_gateway_id.as_str(),
+            a.associated_gateway_id.as_str(),
+            a.associated_gateway_type.as_str(),
+            a.association_state.as_str()
+        ),
+        (dxgw, vgw.as_str(), "virtualPrivateGateway", "associated")
+    );
+    assert_eq!(
+        a.allowed_prefixes,
+        vec!["10.80.0.0/16".parse::<ipnet::IpNet>().unwrap()]
+    );
+    // The Direct Connect gateway passes the VPC's side; the customer
+    // network's route is a static one, not learned over BGP, so whether it
+    // is advertised is unknown (never reachable).
+    let e = ask(&snap, "192.168.1.5", "dx-app", 22);
+    let hop = e
+        .hops
+        .iter()
+        .find(|h| h.kind == HopKind::DirectConnectGateway)
+        .unwrap_or_else(|| panic!("a Direct Connect hop: {e:#?}"));
+    assert_ne!(hop.decision, netpath_engine::Decision::Deny, "{hop:#?}");
+    assert_eq!(e.verdict, Verdict::Unknown, "{e:#?}");
+
+    // Allowed prefixes that leave the VPC out: the gateway never
+    // advertises it, and the flow is blocked there.
+    let (snap, _) = collect_with(&m.url, faults("10.99.0.0/16")).await;
+    let e = ask(&snap, "192.168.1.5", "dx-app", 22);
+    assert_eq!(e.verdict, Verdict::Blocked, "{e:#?}");
+    assert_eq!(
+        e.blocking.as_ref().map(|b| b.kind),
+        Some(HopKind::DirectConnectGateway),
+        "{e:#?}"
+    );
+
+    // The associations call denied: a gap per gateway, naming it, and the
+    // answer no longer certain.
+    let (snap, _) = collect_with(
+        &m.url,
+        support::Faults {
+            deny: Some("DescribeDirectConnectGatewayAssociations".into()),
+            ..faults("10.99.0.0/16")
+        },
+    )
+    .await;
+    let gaps = &snap.metadata.gaps;
+    assert_eq!(gaps.len(), 2, "{gaps:?}");
+    assert!(
+        gaps.iter()
+            .all(|g| g.operation == "directconnect:DescribeDirectConnectGatewayAssociations"),
+        "{gaps:?}"
+    );
+    assert!(
+        gaps.iter().any(|g| g.resource.as_deref() == Some(dxgw)),
+        "{gaps:?}"
+    );
+    let e = ask(&snap, "192.168.1.5", "dx-app", 22);
+    assert_ne!(e.verdict, Verdict::Blocked, "{e:#?}");
 }

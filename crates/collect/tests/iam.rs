@@ -3,7 +3,8 @@
 //! lists are kept in step: the policy, [`netpath_collect::OPERATIONS`], and
 //! the SDK calls written in this crate's source (`ec2.describe_vpcs()`,
 //! `rds.describe_db_instances()`, `sts.get_caller_identity()`,
-//! `elb.describe_load_balancers()`, ...), found by
+//! `elb.describe_load_balancers()`, `dx.describe_direct_connect_gateways()`,
+//! ...), found by
 //! reading the source.
 
 use std::collections::BTreeSet;
@@ -55,6 +56,7 @@ fn calls_in_source() -> BTreeSet<String> {
             ("sts", "sts"),
             ("elb", "elasticloadbalancing"),
             ("orgs", "organizations"),
+            ("dx", "directconnect"),
         ] {
             let needle = format!("{client}.");
             let mut rest = flat.as_str();

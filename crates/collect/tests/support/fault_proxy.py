@@ -16,6 +16,12 @@ It forwards every request to the moto server (--upstream) and, on the way:
 * answers EC2 `AuthFailure` (401) to every call signed for --deny-region
   REGION, as an opt-in region that is not enabled does (moto serves every
   region);
+* answers the Direct Connect calls itself, which moto 5.2.5 does not serve
+  (a 500 for every Direct Connect gateway call): DescribeDirectConnectGateways
+  and DescribeDirectConnectGatewayAssociations from --dx FILE (JSON:
+  {"gateways": [gateway objects], "associations": [association objects]},
+  in the API's own camelCase shape), nothing without it; one item a page,
+  so the collector follows `nextToken`; --deny applies to them too;
 * with --paginate, pages EC2 Describe*/Get* list results itself: moto 5 ignores
   `MaxResults`, so the proxy forwards without `MaxResults`/`NextToken`, cuts
   the list to `MaxResults` items and adds a `nextToken`. The SDK's paginators
@@ -25,6 +31,7 @@ Standard library only. Prints its port on stdout once listening.
 """
 import argparse
 import http.client
+import json
 import http.server
 import re
 import sys
@@ -127,7 +134,8 @@ def make_handler(state):
             # The SigV4 credential scope names the signing service.
             service = ("rds" if "/rds/" in auth else "sts" if "/sts/" in auth
                        else "elasticloadbalancing" if "/elasticloadbalancing/" in auth
-                       else "organizations" if "/organizations/" in auth else "ec2")
+                       else "organizations" if "/organizations/" in auth
+                       else "directconnect" if "/directconnect/" in auth else "ec2")
             with state.lock:
                 with open(state.args.log, "a") as f:
                     f.write("%s:%s\n" % (service, action))
@@ -142,9 +150,15 @@ def make_handler(state):
                     code="AuthFailure",
                     msg="AWS was not able to validate the provided access credentials"))
             if a.deny and action == a.deny:
+                if service == "directconnect":
+                    return self.reply(400, json.dumps({"__type": "DirectConnectClientException",
+                                                       "message": "User is not authorized to perform: directconnect:%s" % action}),
+                                      "application/x-amz-json-1.1")
                 if service in ("rds", "sts", "elasticloadbalancing"):
                     return self.reply(403, RDS_ERR.format(code="AccessDenied", msg="User is not authorized to perform: rds:%s" % action))
                 return self.reply(403, EC2_ERR.format(code="UnauthorizedOperation", msg="You are not authorized to perform this operation."))
+            if target.startswith("OvertureService."):
+                return self.direct_connect(action, raw)
             with state.lock:
                 state.count += 1
                 n = state.count
@@ -171,6 +185,29 @@ def make_handler(state):
                 body = paginate(body, LISTS[action], offset, size)
             self.reply(resp.status, body, resp.getheader("Content-Type", "text/xml"))
 
+        def direct_connect(self, action, raw):
+            """The Direct Connect gateway calls, from --dx, a page an item."""
+            body = json.loads(raw.decode() or "{}")
+            dx = {"gateways": [], "associations": []}
+            if state.args.dx:
+                with open(state.args.dx) as f:
+                    dx = json.load(f)
+            if action == "DescribeDirectConnectGateways":
+                items, key = dx["gateways"], "directConnectGateways"
+            elif action == "DescribeDirectConnectGatewayAssociations":
+                gw = body.get("directConnectGatewayId")
+                items = [a for a in dx["associations"] if a.get("directConnectGatewayId") == gw]
+                key = "directConnectGatewayAssociations"
+            else:
+                return self.reply(400, json.dumps({"__type": "DirectConnectClientException",
+                                                   "message": "not served by the test proxy: %s" % action}),
+                                  "application/x-amz-json-1.1")
+            start = int(body.get("nextToken") or 0)
+            out = {key: items[start:start + 1]}
+            if start + 1 < len(items):
+                out["nextToken"] = str(start + 1)
+            self.reply(200, json.dumps(out), "application/x-amz-json-1.1")
+
     return Handler
 
 
@@ -183,6 +220,7 @@ def main():
     p.add_argument("--deny-assume", default="")
     p.add_argument("--deny-region", default="")
     p.add_argument("--paginate", action="store_true")
+    p.add_argument("--dx", default="")
     args = p.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(State(args)))
     print(server.server_address[1], flush=True)

@@ -146,6 +146,9 @@ pub struct Faults {
     /// Answer `AuthFailure` to every call signed for this region, as an
     /// opt-in region that is not enabled does.
     pub deny_region: Option<String>,
+    /// The Direct Connect gateways and associations the proxy answers
+    /// (`{"gateways": [...], "associations": [...]}`; none without).
+    pub direct_connect: Option<serde_json::Value>,
 }
 
 /// Starts the proxy in front of `upstream`.
@@ -171,6 +174,11 @@ pub fn proxy(upstream: &str, faults: Faults) -> Proxy {
     }
     if let Some(r) = &faults.deny_region {
         cmd.args(["--deny-region", r]);
+    }
+    if let Some(dx) = &faults.direct_connect {
+        let file = dir.path().join("dx.json");
+        std::fs::write(&file, dx.to_string()).unwrap();
+        cmd.arg("--dx").arg(file);
     }
     let mut child = cmd
         .stdout(Stdio::piped())

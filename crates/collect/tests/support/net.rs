@@ -77,24 +77,34 @@ pub async fn subnet_b(ec2: &aws_sdk_ec2::Client, vpc: &str, cidr: &str) -> Strin
         .unwrap()
 }
 
-/// Collects us-east-1 from `url` with no gaps, and reads the snapshot back
+/// Collects us-east-1 from `url` (through the test proxy) with no gaps, and reads the snapshot back
 /// from its JSON (as `netpath snapshot -o` then `--snapshot` would).
 pub async fn collect_all(url: &str) -> Snapshot {
+    let (snap, _) = collect_with(url, super::Faults::default()).await;
+    assert!(snap.metadata.gaps.is_empty(), "{:?}", snap.metadata.gaps);
+    snap
+}
+
+/// As [`collect_all`], through the test proxy doing `faults` (moto serves
+/// no Direct Connect gateways: the proxy answers those calls), gaps
+/// allowed; with the proxy's request log (`service:Action` lines).
+pub async fn collect_with(url: &str, faults: super::Faults) -> (Snapshot, Vec<String>) {
+    let p = super::proxy(url, faults);
     let opts = CollectOptions {
         regions: vec!["us-east-1".into()],
-        endpoint_url: Some(url.to_string()),
+        endpoint_url: Some(p.url.clone()),
         initial_backoff: Duration::from_millis(20),
         call_timeout: Duration::from_secs(20),
         resolve_dns: false,
         ..CollectOptions::default()
     };
     let snap = collect(&opts, Arc::new(|_| {})).await.unwrap();
-    assert!(snap.metadata.gaps.is_empty(), "{:?}", snap.metadata.gaps);
-    Snapshot::from_json_bytes(
+    let snap = Snapshot::from_json_bytes(
         std::path::Path::new("collected.json"),
         snap.to_json().as_bytes(),
     )
-    .expect("the snapshot round-trips")
+    .expect("the snapshot round-trips");
+    (snap, p.actions())
 }
 
 pub fn ask(snap: &Snapshot, from: &str, to: &str, port: u16) -> netpath_engine::Explanation {

@@ -49,6 +49,9 @@ impl Walker<'_, '_> {
                 "the Direct Connect gateway associations of {gateway} (no directconnect:DescribeDirectConnectGatewayAssociations output)"
             ));
         };
+        // Associations that could not be read may be this gateway's: only
+        // an allow found among those read is certain.
+        let gap = self.direct_connect_incomplete(gateway);
         let mut mine: Vec<_> = all
             .iter()
             .filter(|a| a.associated_gateway_id == gateway)
@@ -57,9 +60,18 @@ impl Walker<'_, '_> {
             .collect();
         mine.sort_by(|a, b| a.association_id.cmp(&b.association_id));
         let Some(first) = mine.first() else {
-            return DirectConnect::NoAssociation;
+            return match gap {
+                Some(m) => DirectConnect::Missing(m),
+                None => DirectConnect::NoAssociation,
+            };
         };
         let live: Vec<_> = mine.iter().filter(|a| a.is_associated()).collect();
+        let allows = live
+            .iter()
+            .any(|a| a.allowed_prefixes.iter().any(|p| local.within(p)));
+        if let (Some(m), false) = (gap, allows) {
+            return DirectConnect::Missing(m);
+        }
         if live.is_empty() {
             let h = hop(
                 leg,
@@ -126,6 +138,25 @@ impl Walker<'_, '_> {
                 DirectConnect::Decided(false)
             }
         }
+    }
+
+    /// Why the snapshot's Direct Connect gateway associations may lack some
+    /// of `gateway`'s: a failed Direct Connect call, or an account not read
+    /// (a Direct Connect gateway is global, and its owner lists its
+    /// associations). `None` when nothing is missing.
+    pub(super) fn direct_connect_incomplete(&self, gateway: &str) -> Option<String> {
+        let g = self.topo.snapshot.metadata.gaps.iter().find(|g| {
+            g.operation.starts_with("directconnect:") || g.operation == "sts:AssumeRole"
+        })?;
+        let what = match (&g.resource, &g.account_id) {
+            (Some(r), _) => format!(" for {r}"),
+            (None, Some(a)) => format!(" in account {a}"),
+            (None, None) => String::new(),
+        };
+        Some(format!(
+            "the Direct Connect gateway associations that may be {gateway}'s ({} failed{what}: {})",
+            g.operation, g.error
+        ))
     }
 
     /// The Direct Connect side of virtual private gateway `vgw_id` when no

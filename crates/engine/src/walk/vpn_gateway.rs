@@ -114,7 +114,8 @@ impl Walker<'_, '_> {
             }
         }
         if conns.is_empty() {
-            if snap.direct_connect_gateway_associations.is_some() {
+            let incomplete = self.direct_connect_incomplete(vgw_id);
+            if snap.direct_connect_gateway_associations.is_some() && incomplete.is_none() {
                 return deny(
                     self,
                     vgw_id,
@@ -127,11 +128,11 @@ impl Walker<'_, '_> {
                 HopKind::VpnGateway,
                 vgw_id,
                 Decision::Unknown,
-                format!("{vgw_id} has no VPN connection; a Direct Connect gateway may be associated with it, and the snapshot has no Direct Connect gateway associations"),
+                format!("{vgw_id} has no VPN connection; a Direct Connect gateway may be associated with it, and the snapshot does not hold every Direct Connect gateway association"),
             );
-            h.missing.push(format!(
+            h.missing.push(incomplete.unwrap_or_else(|| format!(
                 "the Direct Connect gateway associations of {vgw_id} (no directconnect:DescribeDirectConnectGatewayAssociations output)"
-            ));
+            )));
             self.hops.push(h);
             return false;
         }
