@@ -236,3 +236,29 @@ ports = [22]
         (Some(1), vec!["fail".into(), "pass".into()])
     );
 }
+
+/// Gateway Load Balancer endpoints: without the assumption a must-reach
+/// through the appliances fails as unknown (nothing proves it); with
+/// `check --assume-appliance-allows` (or the policy's own
+/// `assume-appliance-allows = true`, `cases.json`) it passes.
+#[test]
+fn the_appliance_assumption_can_come_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let policy = tmp.path().join("p.toml");
+    std::fs::write(
+        &policy,
+        "[[reach]]\nfrom = \"app-1\"\nto = \"db-1\"\nport = 5432\n",
+    )
+    .unwrap();
+    let snap = "fixtures/gwlb-east-west-inspection/aws";
+    let p = policy.to_str().unwrap();
+    let (code, out, err) = run(&["check", "--snapshot", snap, p, "--output", "json"]);
+    assert_eq!(code, Some(1), "{err}");
+    let got: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        got["results"][0]["violations"][0]["verdict"], "unknown",
+        "{got:#}"
+    );
+    let (code, _, err) = run(&["check", "--snapshot", snap, p, "--assume-appliance-allows"]);
+    assert_eq!(code, Some(0), "{err}");
+}

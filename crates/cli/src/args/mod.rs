@@ -388,6 +388,11 @@ pub struct CheckArgs {
     pub plan: Option<PathBuf>,
     /// The policy file (TOML; see docs/policy.md).
     pub policy: PathBuf,
+    /// Check every intent as if the appliances behind Gateway Load Balancer
+    /// endpoints pass every packet (as the policy's own
+    /// `assume-appliance-allows = true` does).
+    #[arg(long)]
+    pub assume_appliance_allows: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckOutput::Table)]
     pub output: CheckOutput,

@@ -12,8 +12,9 @@ use crate::render::{self, Envelope};
 pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     let text = std::fs::read_to_string(&args.policy)
         .with_context(|| format!("cannot read policy {}", args.policy.display()))?;
-    let parsed =
+    let mut parsed =
         Policy::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.policy.display()))?;
+    parsed.assume_appliance_allows |= args.assume_appliance_allows;
     let mut imported = super::load_path(&args.snapshot)?;
     if let Some(p) = &args.plan {
         let plan = netpath_model::terraform::Plan::read(p)?;

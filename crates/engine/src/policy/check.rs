@@ -141,6 +141,8 @@ fn reason(e: &Explanation) -> String {
 
 struct Checker<'t, 'a> {
     topo: &'t Topology<'a>,
+    /// The policy's `assume-appliance-allows`.
+    assume: bool,
 }
 
 /// What an intent needs from each flow.
@@ -182,7 +184,10 @@ impl Checker<'_, '_> {
                         };
                         for piece in ps {
                             flows += 1;
-                            let opts = piece_options(proto, piece, v);
+                            let opts = crate::explain::ExplainOptions {
+                                assume_appliance_allows: self.assume,
+                                ..piece_options(proto, piece, v)
+                            };
                             let exp = explain(self.topo, &s.reference, &d.reference, &opts);
                             let ok = match (&exp, want) {
                                 (Ok(e), Want::Reachable) => e.verdict == Verdict::Reachable,
@@ -358,7 +363,7 @@ impl Checker<'_, '_> {
         ports: Option<&[PortRange]>,
     ) -> (usize, Vec<Violation>, usize) {
         let (mut flows, mut v, mut failed) = (0, Vec::new(), 0);
-        for e in crate::reach::load_balancer::exposure(self.topo, None) {
+        for e in crate::reach::load_balancer::exposure(self.topo, None, self.assume) {
             for (id, port) in &e.targets {
                 let Some(d) = dsts.iter().find(|d| &d.name == id) else {
                     continue;
@@ -371,6 +376,7 @@ impl Checker<'_, '_> {
                 failed += 1;
                 let opts = crate::explain::ExplainOptions {
                     port: Some(e.port),
+                    assume_appliance_allows: self.assume,
                     ..Default::default()
                 };
                 let Ok(x) =
@@ -404,7 +410,10 @@ impl Checker<'_, '_> {
 /// one [`IntentResult`] per intent. A selector that matches nothing fails
 /// its intent (a policy about nothing protects nothing). Never errors.
 pub fn check(topo: &Topology, policy: &Policy) -> CheckReport {
-    let c = Checker { topo };
+    let c = Checker {
+        topo,
+        assume: policy.assume_appliance_allows,
+    };
     let mut results = Vec::new();
     let both = |from: &str, to: &str| -> Result<(Vec<Selected>, Vec<Selected>), String> {
         Ok((select(topo, from)?, select(topo, to)?))

@@ -18,6 +18,13 @@ pub struct Policy {
     /// No-exposure intents.
     #[serde(default, rename = "no-internet-exposure")]
     pub no_internet_exposure: Vec<ExposureIntent>,
+    /// `assume-appliance-allows = true` (top level): every intent is
+    /// checked as if the appliances behind Gateway Load Balancer endpoints
+    /// passed every packet (see
+    /// [`crate::ExplainOptions::assume_appliance_allows`]); `check
+    /// --assume-appliance-allows` sets it too.
+    #[serde(default, rename = "assume-appliance-allows")]
+    pub assume_appliance_allows: bool,
 }
 
 /// `[[reach]]`: `from` must reach `to` on `port`.

@@ -42,8 +42,13 @@ pub struct LoadBalancerExposure {
 }
 
 /// Every listener of every internet-facing load balancer (only those on
-/// `port`, when given), as the internet reaches it over IPv4.
-pub(crate) fn exposure(topo: &Topology, port: Option<u16>) -> Vec<LoadBalancerExposure> {
+/// `port`, when given), as the internet reaches it over IPv4 (`assume`:
+/// [`crate::ExplainOptions::assume_appliance_allows`]).
+pub(crate) fn exposure(
+    topo: &Topology,
+    port: Option<u16>,
+    assume: bool,
+) -> Vec<LoadBalancerExposure> {
     let mut out = Vec::new();
     for lb in topo.load_balancers.all() {
         if !lb.is_internet_facing() {
@@ -72,6 +77,7 @@ pub(crate) fn exposure(topo: &Topology, port: Option<u16>) -> Vec<LoadBalancerEx
             let opts = ExplainOptions {
                 port: Some(l.port),
                 protocol: Some(protocol),
+                assume_appliance_allows: assume,
                 ..ExplainOptions::default()
             };
             match explain(topo, "internet", &lb.load_balancer_arn, &opts) {

@@ -433,7 +433,9 @@ fn reach_in(
     let entries_out = entries(topo, answered, &mut summary, v);
     summary.walks = walks;
     let load_balancers = match query {
-        ReachQuery::Exposure if !v.is_v6() => load_balancer::exposure(topo, opts.port),
+        ReachQuery::Exposure if !v.is_v6() => {
+            load_balancer::exposure(topo, opts.port, opts.assume_appliance_allows)
+        }
         _ => Vec::new(),
     };
     Ok(Reach {
