@@ -20,6 +20,20 @@ use crate::addr::{AddrSet, Quantifier};
 use crate::answer::{Decision, Evaluation, ExplanationCode, Matched};
 use crate::topology::Topology;
 
+/// The edge route table of gateway `gateway_id` (an internet or virtual
+/// private gateway): the table with an `associated` gateway association,
+/// which routes the traffic coming in through that gateway; `None` when it
+/// has none. Source:
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html>.
+pub fn edge_route_table<'a>(topo: &Topology<'a>, gateway_id: &str) -> Option<&'a RouteTable> {
+    topo.snapshot.route_tables.iter().flatten().find(|rt| {
+        rt.associations.iter().any(|a| {
+            a.gateway_id.as_deref() == Some(gateway_id)
+                && a.state.as_deref().is_none_or(|s| s == "associated")
+        })
+    })
+}
+
 /// The route table that applies to `subnet`, and whether it is explicitly
 /// associated (`true`) or the main table (`false`).
 ///

@@ -264,15 +264,7 @@ fn footprint_into(topo: &Topology, sid: &str, follow: bool, out: &mut Vec<Compac
         for g in rt.routes.iter().filter_map(|r| r.gateway_id.as_deref()) {
             if g.starts_with("igw-") {
                 out.extend(
-                    topo.snapshot
-                        .route_tables
-                        .iter()
-                        .flatten()
-                        .filter(|t| {
-                            t.associations
-                                .iter()
-                                .any(|a| a.gateway_id.as_deref() == Some(g))
-                        })
+                    crate::route_table::edge_route_table(topo, g)
                         .map(|t| CompactString::from(t.route_table_id.as_str())),
                 );
             }

@@ -28,9 +28,9 @@ use netpath_model::{Direction, VpcEndpoint};
 
 use super::return_path::RouteBack;
 use super::vpc_endpoint::label;
-use super::{hop, Next, Walker};
+use super::{hop, unknown_hop, Next, Walker};
 use crate::addr::AddrSet;
-use crate::answer::{Decision, ExplanationCode, HopKind, PathLeg};
+use crate::answer::{Decision, HopKind, PathLeg};
 use crate::resolve::{Endpoint, Placement};
 use crate::route_table::{self, RouteTarget};
 
@@ -51,14 +51,13 @@ impl<'a> Walker<'_, 'a> {
         let vpce = e.vpc_endpoint_id.as_str();
         let what = label(e);
         let unknown = |w: &mut Self, detail: String, missing: String| {
-            let mut h = hop(
+            let h = unknown_hop(
                 PathLeg::Forward,
                 HopKind::VpcEndpoint,
                 vpce,
-                Decision::Unknown,
                 detail,
+                missing,
             );
-            h.missing.push(missing);
             w.hops.push(h);
             Next::Done
         };
@@ -71,18 +70,7 @@ impl<'a> Walker<'_, 'a> {
                 format!("what {vpce} does with routed packets"),
             );
         }
-        if !e.is_available() {
-            let h = hop(
-                PathLeg::Forward,
-                HopKind::VpcEndpoint,
-                vpce,
-                Decision::Deny,
-                format!(
-                    "{what} is {}: only an available endpoint carries traffic",
-                    e.state
-                ),
-            );
-            self.push(h, ExplanationCode::BadState);
+        if self.endpoint_unavailable(e) {
             // Nothing is known past appliances that get nothing.
             return Next::Done;
         }
@@ -125,17 +113,13 @@ impl<'a> Walker<'_, 'a> {
                 format!("{what} in {esub} hands the packet to the appliances behind it, assumed to pass it (--assume-appliance-allows); it comes back out of the endpoint, and {esub}'s route table routes it on"),
             )
         } else {
-            let mut h = hop(
+            unknown_hop(
                 PathLeg::Forward,
                 HopKind::VpcEndpoint,
                 vpce,
-                Decision::Unknown,
                 format!("the route sends {daddr} to {what} in {esub}: it hands the packet to appliances netpath does not see, so whether they pass it is unknown (--assume-appliance-allows walks on as if they do); what is walked beyond, as if they pass it, can still block for certain"),
-            );
-            h.missing.push(format!(
-                "what the appliances behind {vpce} do with the packet (or pass --assume-appliance-allows)"
-            ));
-            h
+                format!("what the appliances behind {vpce} do with the packet (or pass --assume-appliance-allows)"),
+            )
         };
         self.hops.push(h);
         self.appliances.push(vpce.to_string());
@@ -173,12 +157,7 @@ impl<'a> Walker<'_, 'a> {
         };
         let vpce = e.vpc_endpoint_id.as_str();
         let back = if exit.starts_with("igw-") {
-            let edge = self.topo.snapshot.route_tables.iter().flatten().find(|rt| {
-                rt.associations.iter().any(|a| {
-                    a.gateway_id.as_deref() == Some(exit.as_str())
-                        && a.state.as_deref().is_none_or(|s| s == "associated")
-                })
-            });
+            let edge = route_table::edge_route_table(self.topo, &exit);
             let to = edge.map(|rt| {
                 route_table::lookup_set(self.topo, rt, client)
                     .into_iter()
@@ -203,17 +182,13 @@ impl<'a> Walker<'_, 'a> {
         } else {
             format!("netpath does not follow the reply back from {exit} to {vpce}")
         };
-        let mut h = hop(
+        self.hops.push(unknown_hop(
             PathLeg::Return,
             HopKind::VpcEndpoint,
             vpce,
-            Decision::Unknown,
             format!("the request left through {exit} after the appliances behind {vpce}; {back}: they may see the connection one way only, and whether they pass it then is theirs to say"),
-        );
-        h.missing.push(format!(
-            "whether the reply from beyond {exit} passes the appliances behind {vpce}"
+            format!("whether the reply from beyond {exit} passes the appliances behind {vpce}"),
         ));
-        self.hops.push(h);
     }
 
     /// The reply of `back` is routed to `target` from its subnet. Handles
@@ -265,20 +240,23 @@ impl<'a> Walker<'_, 'a> {
             return Some(None);
         }
         let esub = e.subnet_ids.first()?.clone();
-        let mut h = hop(
-            PathLeg::Return,
-            HopKind::VpcEndpoint,
-            vpce,
-            Decision::Allow,
-            format!("the reply passes back through {what} (its appliances assumed to pass it); {esub}'s route table routes it on"),
-        );
-        if !self.flow.assume_appliance_allows {
-            h.decision = Decision::Unknown;
-            h.detail = format!("the reply is routed back through {what}, to appliances netpath does not see; {esub}'s route table routes it on");
-            h.missing.push(format!(
-                "what the appliances behind {vpce} do with the reply (or pass --assume-appliance-allows)"
-            ));
-        }
+        let h = if self.flow.assume_appliance_allows {
+            hop(
+                PathLeg::Return,
+                HopKind::VpcEndpoint,
+                vpce,
+                Decision::Allow,
+                format!("the reply passes back through {what} (its appliances assumed to pass it); {esub}'s route table routes it on"),
+            )
+        } else {
+            unknown_hop(
+                PathLeg::Return,
+                HopKind::VpcEndpoint,
+                vpce,
+                format!("the reply is routed back through {what}, to appliances netpath does not see; {esub}'s route table routes it on"),
+                format!("what the appliances behind {vpce} do with the reply (or pass --assume-appliance-allows)"),
+            )
+        };
         self.hops.push(h);
         self.reply_passed_appliances = true;
         Some(self.route_back(&back.routed_from(&esub)))

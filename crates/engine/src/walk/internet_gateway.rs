@@ -137,12 +137,7 @@ impl<'a> Walker<'_, 'a> {
     /// a middlebox is unknown, naming it; a blackhole drops. Source:
     /// <https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html>.
     fn edge_route(&mut self, igw: &str, dp: &Placement<'a>) {
-        let Some(rt) = self.topo.snapshot.route_tables.iter().flatten().find(|rt| {
-            rt.associations.iter().any(|a| {
-                a.gateway_id.as_deref() == Some(igw)
-                    && a.state.as_deref().is_none_or(|s| s == "associated")
-            })
-        }) else {
+        let Some(rt) = route_table::edge_route_table(self.topo, igw) else {
             return;
         };
         let route = route_table::lookup_set(self.topo, rt, &dp.addr)

@@ -195,6 +195,20 @@ pub(super) fn hop(
     }
 }
 
+/// An undecided hop: of `kind` at `component`, with its sentence and the
+/// data (or assumption) that would decide it.
+pub(super) fn unknown_hop(
+    path: PathLeg,
+    kind: HopKind,
+    component: &str,
+    detail: String,
+    missing: String,
+) -> Hop {
+    let mut h = hop(path, kind, component, Decision::Unknown, detail);
+    h.missing.push(missing);
+    h
+}
+
 /// The CIDR a fix should name for `addr`: `/32` (`/128` for IPv6) for one
 /// address, the first covering CIDR for an unknown one, `0.0.0.0/0` (`::/0`)
 /// for the internet.

@@ -68,6 +68,30 @@ impl<'a> Walker<'_, 'a> {
         Some(e)
     }
 
+    /// True, after pushing the blocking hop, when endpoint `e` (a route
+    /// target: a gateway or Gateway Load Balancer endpoint) is not
+    /// `available`: only an available endpoint carries traffic
+    /// (<https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html>,
+    /// <https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-load-balancer-endpoints.html>).
+    pub(super) fn endpoint_unavailable(&mut self, e: &VpcEndpoint) -> bool {
+        if e.is_available() {
+            return false;
+        }
+        let h = hop(
+            PathLeg::Forward,
+            HopKind::VpcEndpoint,
+            &e.vpc_endpoint_id,
+            Decision::Deny,
+            format!(
+                "{} is {}: only an available endpoint carries traffic",
+                label(e),
+                e.state
+            ),
+        );
+        self.push(h, ExplanationCode::BadState);
+        true
+    }
+
     /// The source subnet's route sent the packet for `daddr` to gateway
     /// endpoint `e`. Returns true when the request left through it to its
     /// service (the reply comes back through the boundaries already
@@ -80,18 +104,7 @@ impl<'a> Walker<'_, 'a> {
     ) -> bool {
         let vpce = e.vpc_endpoint_id.as_str();
         let what = label(e);
-        if !e.is_available() {
-            let h = hop(
-                PathLeg::Forward,
-                HopKind::VpcEndpoint,
-                vpce,
-                Decision::Deny,
-                format!(
-                    "{what} is {}: only an available endpoint carries traffic",
-                    e.state
-                ),
-            );
-            self.push(h, ExplanationCode::BadState);
+        if self.endpoint_unavailable(e) {
             return false;
         }
         // A gateway endpoint carries traffic from the VPC it belongs to.
