@@ -57,6 +57,18 @@ pub(super) struct Class<'a> {
     pub(super) end: End,
 }
 
+impl Class<'_> {
+    /// The class of one member, `internet` (every public address).
+    pub(super) fn internet() -> Self {
+        Class {
+            kind: EntryKind::Internet,
+            refs: vec!["internet".into()],
+            members: vec![Member::named("internet".into(), Vec::new())],
+            end: End::new("internet".into(), EndKind::Internet),
+        }
+    }
+}
+
 pub(super) fn end_of(
     kind: EndKind,
     key: &str,

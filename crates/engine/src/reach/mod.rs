@@ -45,7 +45,6 @@ use serde::Serialize;
 
 use crate::addr::IpVersion;
 use crate::answer::{EndpointInfo, Verdict};
-use crate::classes::{End, EndKind};
 use crate::resolve::{resolve_in, ResolveError};
 use crate::topology::Topology;
 use classes::{classes, egress_ports, ends_of, fixed_end, Class, Member};
@@ -309,12 +308,7 @@ fn reach_in(
         ));
     }
     let all = classes(topo, v);
-    let internet = Class {
-        kind: EntryKind::Internet,
-        refs: vec!["internet".into()],
-        members: vec![Member::named("internet".into(), Vec::new())],
-        end: End::new("internet".into(), EndKind::Internet),
-    };
+    let internet = Class::internet();
     let mut answered: Vec<Answered> = Vec::new();
     let mut walks = 0usize;
     let mut resolved = evaluate::Resolved::default();

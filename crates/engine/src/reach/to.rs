@@ -36,12 +36,7 @@ pub(super) fn reach_to<'a>(
     summary: &mut ReachSummary,
     warnings: &mut Vec<String>,
 ) -> Result<(Endpoint<'a>, Vec<ReachEntry>), ReachError> {
-    let internet = Class {
-        kind: EntryKind::Internet,
-        refs: vec!["internet".into()],
-        members: vec![Member::named("internet".into(), Vec::new())],
-        end: End::new("internet".into(), EndKind::Internet),
-    };
+    let internet = Class::internet();
     let mut answered: Vec<Answered> = Vec::new();
     let mut walks = 0usize;
     let mut resolved = evaluate::Resolved::default();
