@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use netpath_engine::ClientOs;
 use netpath_model::PortRange;
 
-use super::SourceArgs;
+use super::{ApplianceArgs, SourceArgs};
 
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
@@ -54,12 +54,8 @@ pub struct ExplainArgs {
     /// whether it agrees and what to check.
     #[arg(long, value_parser = parse_observed)]
     pub observed: Option<netpath_engine::Observed>,
-    /// Walk on through Gateway Load Balancer endpoints as if the appliances
-    /// behind them (firewalls, inspection) pass every packet: the packet
-    /// leaves by the route table of the endpoint's subnet. Without it a
-    /// path through one is unknown beyond it.
-    #[arg(long)]
-    pub assume_appliance_allows: bool,
+    #[command(flatten)]
+    pub appliances: ApplianceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Table)]
     pub output: Output,

@@ -378,6 +378,18 @@ pub struct SynthArgs {
     pub out: OutFile,
 }
 
+/// `--assume-appliance-allows`, for every command that walks paths.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct ApplianceArgs {
+    /// Walk on through Gateway Load Balancer endpoints as if the appliances
+    /// behind them (firewalls, inspection) pass every packet: the packet
+    /// leaves by the route table of the endpoint's subnet. Without it a path
+    /// through one is at best unknown. For check, as a policy's own
+    /// `assume-appliance-allows = true`; for diff and plan, on both sides.
+    #[arg(long)]
+    pub assume_appliance_allows: bool,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
     /// A netpath snapshot file, or a folder of AWS CLI describe-* JSON output.
@@ -388,11 +400,8 @@ pub struct CheckArgs {
     pub plan: Option<PathBuf>,
     /// The policy file (TOML; see docs/policy.md).
     pub policy: PathBuf,
-    /// Check every intent as if the appliances behind Gateway Load Balancer
-    /// endpoints pass every packet (as the policy's own
-    /// `assume-appliance-allows = true` does).
-    #[arg(long)]
-    pub assume_appliance_allows: bool,
+    #[command(flatten)]
+    pub appliances: ApplianceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckOutput::Table)]
     pub output: CheckOutput,
@@ -440,11 +449,8 @@ pub struct DiffArgs {
     /// Which changes make the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOnArg::Any)]
     pub fail_on: FailOnArg,
-    /// Walk on through Gateway Load Balancer endpoints as if the appliances
-    /// behind them pass every packet, before and after (see `explain
-    /// --assume-appliance-allows`).
-    #[arg(long)]
-    pub assume_appliance_allows: bool,
+    #[command(flatten)]
+    pub appliances: ApplianceArgs,
     /// Output format: a table, or the JSON contract of docs/diff-json.md.
     #[arg(long, value_enum, default_value_t = DiffOutput::Table)]
     pub output: DiffOutput,
@@ -488,11 +494,8 @@ pub struct PlanArgs {
     /// Which changes make the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOnArg::Any)]
     pub fail_on: FailOnArg,
-    /// Walk on through Gateway Load Balancer endpoints as if the appliances
-    /// behind them pass every packet, before and after (see `explain
-    /// --assume-appliance-allows`).
-    #[arg(long)]
-    pub assume_appliance_allows: bool,
+    #[command(flatten)]
+    pub appliances: ApplianceArgs,
     /// Output format: a table, JSON (docs/plan.md), a pull-request comment in Markdown, or JUnit XML.
     #[arg(long, value_enum, default_value_t = PlanOutput::Table)]
     pub output: PlanOutput,

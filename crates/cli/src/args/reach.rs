@@ -3,7 +3,7 @@
 
 use clap::ValueEnum;
 
-use super::{FamilyArgs, Proto, SourceArgs};
+use super::{ApplianceArgs, FamilyArgs, Proto, SourceArgs};
 
 #[derive(clap::Args, Debug)]
 #[command(group(clap::ArgGroup::new("end").required(true).args(["to", "from"])))]
@@ -27,10 +27,8 @@ pub struct ReachArgs {
     /// In the table, list every member of each group (JSON always does).
     #[arg(long)]
     pub members: bool,
-    /// Walk on through Gateway Load Balancer endpoints as if the appliances
-    /// behind them pass every packet (see `explain --assume-appliance-allows`).
-    #[arg(long)]
-    pub assume_appliance_allows: bool,
+    #[command(flatten)]
+    pub appliances: ApplianceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReachOutput::Table)]
     pub output: ReachOutput,
@@ -60,10 +58,8 @@ pub struct ExposureArgs {
     /// In the table, list every member of each group (JSON always does).
     #[arg(long)]
     pub members: bool,
-    /// Walk on through Gateway Load Balancer endpoints as if the appliances
-    /// behind them pass every packet (see `explain --assume-appliance-allows`).
-    #[arg(long)]
-    pub assume_appliance_allows: bool,
+    #[command(flatten)]
+    pub appliances: ApplianceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReachOutput::Table)]
     pub output: ReachOutput,

@@ -14,7 +14,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         .with_context(|| format!("cannot read policy {}", args.policy.display()))?;
     let mut parsed =
         Policy::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.policy.display()))?;
-    parsed.assume_appliance_allows |= args.assume_appliance_allows;
+    parsed.assume_appliance_allows |= args.appliances.assume_appliance_allows;
     let mut imported = super::load_path(&args.snapshot)?;
     if let Some(p) = &args.plan {
         let plan = netpath_model::terraform::Plan::read(p)?;

@@ -34,7 +34,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<u8> {
         ip_version: args.family.version(),
         changes_only: false,
         max_pairs: None,
-        assume_appliance_allows: args.assume_appliance_allows,
+        assume_appliance_allows: args.appliances.assume_appliance_allows,
     };
     let mut d = netpath_engine::diff(&tb, &ta, &opts)?;
     for (label, imp) in [("BEFORE", &before), ("AFTER", &after)] {

@@ -29,7 +29,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
         ipv6: args.ipv6,
         terse: false,
         lb_target: None,
-        assume_appliance_allows: args.assume_appliance_allows,
+        assume_appliance_allows: args.appliances.assume_appliance_allows,
     };
     let mut facts_warnings: Vec<String> = Vec::new();
     for f in &opts.host_facts {

@@ -20,7 +20,7 @@ pub fn run(args: PlanArgs) -> anyhow::Result<u8> {
         ip_version: args.family.version(),
         changes_only: false,
         max_pairs: None,
-        assume_appliance_allows: args.assume_appliance_allows,
+        assume_appliance_allows: args.appliances.assume_appliance_allows,
     };
     let mut report = netpath_engine::plan(&imported.snapshot, &plan, &opts)?;
     report

@@ -21,7 +21,7 @@ pub fn run(args: ReachArgs) -> anyhow::Result<u8> {
         args.port,
         args.protocol,
         args.family,
-        args.assume_appliance_allows,
+        args.appliances.assume_appliance_allows,
     );
     answer(&args.source, query, &opts, args.members, args.output)
 }
@@ -32,7 +32,7 @@ pub fn run_exposure(args: ExposureArgs) -> anyhow::Result<u8> {
         args.port,
         args.protocol,
         args.family,
-        args.assume_appliance_allows,
+        args.appliances.assume_appliance_allows,
     );
     answer(
         &args.source,
