@@ -116,6 +116,45 @@ impl Namespaces {
         run("ip", &["-n", name, "link", "set", "lo", "up"], None)
     }
 
+    /// Creates namespace `leaf`, joined to namespace `router` by a veth
+    /// (`dev` on the router, `eth0` in the leaf) on a /30: `router_ip` on
+    /// the router's side, `leaf_ip` on the leaf's, whose default route goes
+    /// back over it. Both ends up.
+    ///
+    /// Errors: a failing `ip` command.
+    pub fn leaf(
+        &mut self,
+        router: &str,
+        dev: &str,
+        leaf: &str,
+        (router_ip, leaf_ip): (std::net::Ipv4Addr, std::net::Ipv4Addr),
+    ) -> Result<()> {
+        self.add(leaf)?;
+        run(
+            "ip",
+            &[
+                "link", "add", "name", dev, "netns", router, "type", "veth", "peer", "name",
+                "eth0", "netns", leaf,
+            ],
+            None,
+        )?;
+        self.ip_batch(
+            router,
+            &[
+                format!("addr add {router_ip}/30 dev {dev}"),
+                format!("link set {dev} up"),
+            ],
+        )?;
+        self.ip_batch(
+            leaf,
+            &[
+                format!("addr add {leaf_ip}/30 dev eth0"),
+                "link set eth0 up".to_string(),
+                format!("route add default via {router_ip}"),
+            ],
+        )
+    }
+
     /// Runs `ip -n NS -batch -` with `lines`.
     pub fn ip_batch(&self, ns: &str, lines: &[String]) -> Result<()> {
         if lines.is_empty() {

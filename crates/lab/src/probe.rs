@@ -42,19 +42,28 @@ impl Outcome {
     }
 }
 
+/// Moves the calling thread into namespace `ns` (threads it spawns then
+/// start there too).
+///
+/// Errors: the namespace cannot be opened or entered.
+pub(crate) fn enter(ns: &str) -> Result<()> {
+    let path = format!("/run/netns/{ns}");
+    let file = File::open(&path).with_context(|| format!("open {path}"))?;
+    // SAFETY: setns on this thread only; the fd is valid for the call.
+    if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+        bail!("setns {path}: {}", std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// Runs `f` on a thread that has entered namespace `ns`.
 pub fn in_ns<T: Send + 'static>(
     ns: &str,
     f: impl FnOnce() -> Result<T> + Send + 'static,
 ) -> Result<T> {
-    let path = format!("/run/netns/{ns}");
+    let ns = ns.to_string();
     std::thread::spawn(move || -> Result<T> {
-        let file = File::open(&path).with_context(|| format!("open {path}"))?;
-        // SAFETY: setns on this thread only; the fd is valid for the call.
-        let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-        if rc != 0 {
-            bail!("setns {path}: {}", std::io::Error::last_os_error());
-        }
+        enter(&ns)?;
         f()
     })
     .join()
@@ -101,32 +110,15 @@ pub fn connect_http(
         let Some(socket) = socket else {
             return Ok(outcome);
         };
-        let mut stream: std::net::TcpStream = socket.into();
+        let stream: std::net::TcpStream = socket.into();
         stream.set_read_timeout(Some(read_wait))?;
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 64];
-        loop {
-            match std::io::Read::read(&mut stream, &mut chunk) {
-                Ok(0) => break,
-                Ok(n) => {
-                    buf.extend_from_slice(&chunk[..n]);
-                    if buf.contains(&b'\n') {
-                        break;
-                    }
-                }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-                    ) =>
-                {
-                    return Ok(Outcome::Timeout)
-                }
-                Err(e) => return Ok(Outcome::Other(format!("connected, then {e}"))),
-            }
+        let mut line = String::new();
+        match std::io::BufRead::read_line(&mut std::io::BufReader::new(stream), &mut line) {
+            Ok(_) => {}
+            Err(e) if timed_out(&e) => return Ok(Outcome::Timeout),
+            Err(e) => return Ok(Outcome::Other(format!("connected, then {e}"))),
         }
         // `HTTP/1.1 200 OK`
-        let line = String::from_utf8_lossy(&buf);
         Ok(line
             .split_whitespace()
             .nth(1)
@@ -138,9 +130,17 @@ pub fn connect_http(
     })
 }
 
+/// True for the error of a socket wait that ran out (no answer in time).
+fn timed_out(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    )
+}
+
 /// One handshake in the current namespace: its outcome, and the socket
 /// when it connected.
-fn open(
+pub(crate) fn open(
     src: IpAddr,
     sport: u16,
     dst: IpAddr,
@@ -156,14 +156,7 @@ fn open(
         Ok(()) => (Outcome::Connects, Some(s)),
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => (Outcome::Refused, None),
         Err(e) if e.kind() == std::io::ErrorKind::HostUnreachable => (Outcome::Unreachable, None),
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-            ) =>
-        {
-            (Outcome::Timeout, None)
-        }
+        Err(e) if timed_out(&e) => (Outcome::Timeout, None),
         Err(e) => (Outcome::Other(e.to_string()), None),
     })
 }
@@ -215,14 +208,7 @@ fn recv_until(
                 .collect();
             Ok(Some((pkt, from)))
         }
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-            ) =>
-        {
-            Ok(None)
-        }
+        Err(e) if timed_out(&e) => Ok(None),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -308,14 +294,7 @@ fn ping4(ns: &str, src: Ipv4Addr, dst: Ipv4Addr, timeout: Duration) -> Result<Ou
             s.set_read_timeout(Some(left))?;
             let (n, from) = match s.recv_from(&mut buf) {
                 Ok(x) => x,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-                    ) =>
-                {
-                    return Ok(Outcome::Timeout)
-                }
+                Err(e) if timed_out(&e) => return Ok(Outcome::Timeout),
                 Err(e) => return Ok(Outcome::Other(e.to_string())),
             };
             // SAFETY: recv_from initialised the first `n` bytes.

@@ -13,17 +13,16 @@
 //! Timeout` when it does not answer, `503 Service Unavailable` when the
 //! node has no target to send to. Targets are taken in turn.
 
-use std::fs::File;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context, Result};
-use socket2::{Domain, Protocol, Socket, Type};
+use anyhow::{anyhow, Context, Result};
+
+use crate::probe::Outcome;
 
 /// How long the relay waits for a target's handshake before answering 504.
 /// An ALB waits longer (its idle timeout); the lab's probes wait
@@ -47,12 +46,12 @@ impl Relay {
         source: IpAddr,
         targets: Vec<SocketAddr>,
     ) -> Result<Relay> {
-        let path = format!("/run/netns/{ns}");
+        let ns = ns.to_string();
         let stop = Arc::new(AtomicBool::new(false));
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
         let flag = stop.clone();
         let handle = std::thread::spawn(move || {
-            let listener = match enter(&path).and_then(|()| {
+            let listener = match crate::probe::enter(&ns).and_then(|()| {
                 let l = TcpListener::bind(listen)
                     .with_context(|| format!("relay: listen on {listen}"))?;
                 l.set_nonblocking(true)?;
@@ -108,35 +107,19 @@ impl Drop for Relay {
     }
 }
 
-/// Moves the calling thread into the namespace at `path`.
-fn enter(path: &str) -> Result<()> {
-    let file = File::open(path).with_context(|| format!("open {path}"))?;
-    // SAFETY: setns on this thread only; the fd is valid for the call.
-    if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-        bail!("setns {path}: {}", std::io::Error::last_os_error());
-    }
-    Ok(())
-}
-
 /// Answers one client: connects to `target` from `source`, then tells the
 /// client what happened as an HTTP status line, and closes both.
 fn serve(mut client: TcpStream, source: IpAddr, target: Option<SocketAddr>) {
     let _ = client.set_nonblocking(false);
     let status = match target {
         None => "503 Service Unavailable",
-        Some(to) => match connect(source, to) {
-            Ok(_) => "200 OK",
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => "502 Bad Gateway",
-            Err(_) => "504 Gateway Timeout",
+        Some(to) => match crate::probe::open(source, 0, to.ip(), to.port(), TARGET_CONNECT_TIMEOUT)
+        {
+            Ok((Outcome::Connects, _)) => "200 OK",
+            Ok((Outcome::Refused, _)) => "502 Bad Gateway",
+            _ => "504 Gateway Timeout",
         },
     };
     let _ = write!(client, "HTTP/1.1 {status}\r\ncontent-length: 0\r\n\r\n");
     let _ = client.flush();
-}
-
-fn connect(source: IpAddr, to: SocketAddr) -> std::io::Result<Socket> {
-    let s = Socket::new(Domain::for_address(to), Type::STREAM, Some(Protocol::TCP))?;
-    s.bind(&SocketAddr::new(source, 0).into())?;
-    s.connect_timeout(&to.into(), TARGET_CONNECT_TIMEOUT)?;
-    Ok(s)
 }

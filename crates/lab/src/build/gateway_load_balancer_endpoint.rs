@@ -24,7 +24,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 
 use anyhow::Result;
-use netpath_model::Snapshot;
+use netpath_model::{Snapshot, Subnet};
 
 use super::snapshot_index::SnapshotIndex;
 use crate::netns::Namespaces;
@@ -37,6 +37,29 @@ pub(super) struct Appliances {
     pub links: HashMap<String, (usize, String, Ipv4Addr, String)>,
     /// Endpoints that are not `available`: routes to them drop.
     pub down: BTreeSet<String>,
+}
+
+impl Appliances {
+    /// The links on router `v`, each with its endpoint's subnet among
+    /// `subnets` (the router's: bridge index and subnet): the boundary
+    /// that subnet's network ACL and route table stand at.
+    pub(super) fn links_of<'s>(
+        &self,
+        v: usize,
+        subnets: &[(usize, &'s Subnet)],
+    ) -> Vec<(String, &'s Subnet)> {
+        let mut out: Vec<(String, &'s Subnet)> = self
+            .links
+            .values()
+            .filter(|(w, ..)| *w == v)
+            .filter_map(|(_, dev, _, sid)| {
+                let (_, s) = subnets.iter().find(|(_, s)| s.subnet_id == *sid)?;
+                Some((dev.clone(), *s))
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
 }
 
 /// Builds every Gateway Load Balancer endpoint of a VPC of the snapshot:
@@ -85,43 +108,8 @@ pub(super) fn build(
         let base = u32::from(Ipv4Addr::new(169, 254, 52, 0)) + 4 * k as u32;
         let (router_ip, appliance_ip) = (Ipv4Addr::from(base + 1), Ipv4Addr::from(base + 2));
         let name = format!("{tag}a{k}");
-        ns.add(&name)?;
         let dev = format!("a{k}");
-        crate::netns::run(
-            "ip",
-            &[
-                "link",
-                "add",
-                "name",
-                &dev,
-                "netns",
-                &routers[v],
-                "type",
-                "veth",
-                "peer",
-                "name",
-                "eth0",
-                "netns",
-                &name,
-            ],
-            None,
-        )?;
-        ns.ip_batch(
-            &routers[v],
-            &[
-                format!("addr add {router_ip}/30 dev {dev}"),
-                format!("link set {dev} up"),
-            ],
-        )?;
-        ns.ip_batch(
-            &name,
-            &[
-                format!("addr add {appliance_ip}/30 dev eth0"),
-                "link set eth0 up".to_string(),
-                "link set lo up".to_string(),
-                format!("route add default via {router_ip}"),
-            ],
-        )?;
+        ns.leaf(&routers[v], &dev, &name, (router_ip, appliance_ip))?;
         // The appliances pass every packet back the way it came, unchanged.
         ns.sysctl(
             &name,

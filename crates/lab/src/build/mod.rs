@@ -274,16 +274,7 @@ impl Lab {
             lab.ns.ip_batch6(&routers[v], &six)?;
             // A Gateway Load Balancer endpoint's link stands in its
             // subnet's boundary.
-            let links: Vec<(String, &Subnet)> = lab
-                .appliances
-                .links
-                .values()
-                .filter(|(w, ..)| *w == v)
-                .filter_map(|(_, dev, _, sid)| {
-                    let s = subnets.iter().find(|(_, s)| s.subnet_id == *sid)?;
-                    Some((dev.clone(), s.1))
-                })
-                .collect();
+            let links = lab.appliances.links_of(v, &subnets);
             let mut script = network_acl::script(snap, &subnets, &links, &mut lab.unsupported);
             script.push_str(&gateways.nat_script(v));
             let devs: Vec<String> = links.iter().map(|(d, _)| d.clone()).collect();

@@ -313,16 +313,7 @@ pub(super) fn lines(
         .find(|r| r.vpc_id == vpc.vpc_id && r.associations.iter().any(|a| a.main));
     // What comes back from a Gateway Load Balancer endpoint's appliances
     // leaves by its subnet's route table.
-    let links: Vec<(String, &Subnet)> = vpc
-        .appliances
-        .links
-        .values()
-        .filter(|(w, ..)| *w == v)
-        .filter_map(|(_, dev, _, sid)| {
-            let s = vpc.subnets.iter().find(|(_, s)| s.subnet_id == *sid)?;
-            Some((dev.clone(), s.1))
-        })
-        .collect();
+    let links = vpc.appliances.links_of(v, vpc.subnets);
     let ports = vpc
         .subnets
         .iter()

@@ -96,42 +96,13 @@ pub(super) fn build_gateways(
         let base = u32::from(Ipv4Addr::new(169, 254, 48, 0)) + 4 * k as u32;
         let (router_ip, service_ip) = (Ipv4Addr::from(base + 1), Ipv4Addr::from(base + 2));
         let name = format!("{tag}s{k}");
-        ns.add(&name)?;
         let dev = format!("s{k}");
-        crate::netns::run(
-            "ip",
-            &[
-                "link",
-                "add",
-                "name",
-                &dev,
-                "netns",
-                &routers[v],
-                "type",
-                "veth",
-                "peer",
-                "name",
-                "eth0",
-                "netns",
-                &name,
-            ],
-            None,
-        )?;
-        ns.ip_batch(
-            &routers[v],
-            &[
-                format!("addr add {router_ip}/30 dev {dev}"),
-                format!("link set {dev} up"),
-            ],
-        )?;
-        let mut lines = vec![
-            format!("addr add {service_ip}/30 dev eth0"),
-            "link set eth0 up".to_string(),
-            "link set lo up".to_string(),
-            format!("route add default via {router_ip}"),
-        ];
+        ns.leaf(&routers[v], &dev, &name, (router_ip, service_ip))?;
         // Every address of the prefix list is the service's own.
-        lines.extend(cidrs.iter().map(|c| format!("route add local {c} dev lo")));
+        let lines: Vec<String> = cidrs
+            .iter()
+            .map(|c| format!("route add local {c} dev lo"))
+            .collect();
         ns.ip_batch(&name, &lines)?;
         out.links.insert(
             e.vpc_endpoint_id.clone(),
