@@ -105,22 +105,9 @@ async fn a_hub_and_spoke_and_a_vpn_are_collected_and_answered() {
             .unwrap();
     }
     // A VPN to the customer network 192.168.0.0/16 on VPC A.
-    let vgw = ec2
-        .create_vpn_gateway()
-        .r#type(ec2t::GatewayType::Ipsec1)
-        .send()
-        .await
-        .unwrap()
-        .vpn_gateway
-        .unwrap()
-        .vpn_gateway_id
-        .unwrap();
-    ec2.attach_vpn_gateway()
-        .vpn_gateway_id(&vgw)
-        .vpc_id(&va)
-        .send()
-        .await
-        .unwrap();
+    // (moto 5.2.5 answers CreateVpnConnectionRoute with a 500, so the way
+    // to the customer network is a route in VPC A's table instead.)
+    let vgw = vgw_routed(&ec2, &va, &ra, "192.168.0.0/16").await;
     let cgw = ec2
         .create_customer_gateway()
         .r#type(ec2t::GatewayType::Ipsec1)
@@ -149,15 +136,6 @@ async fn a_hub_and_spoke_and_a_vpn_are_collected_and_answered() {
         .vpn_connection
         .unwrap()
         .vpn_connection_id
-        .unwrap();
-    // moto 5.2.5 answers CreateVpnConnectionRoute with a 500, so the way to
-    // the customer network is a route in VPC A's table instead.
-    ec2.create_route()
-        .route_table_id(&ra)
-        .destination_cidr_block("192.168.0.0/16")
-        .gateway_id(&vgw)
-        .send()
-        .await
         .unwrap();
 
     let snap = collect_all(&m.url).await;
@@ -229,6 +207,35 @@ async fn a_hub_and_spoke_and_a_vpn_are_collected_and_answered() {
             .any(|h| h.kind == HopKind::VpnGateway && h.component == vpn),
         "{e:#?}"
     );
+}
+
+/// A virtual private gateway attached to `vpc`, and a route in `rtb`
+/// sending `cidr` (a customer network) to it; returns its id.
+async fn vgw_routed(ec2: &aws_sdk_ec2::Client, vpc: &str, rtb: &str, cidr: &str) -> String {
+    let vgw = ec2
+        .create_vpn_gateway()
+        .r#type(ec2t::GatewayType::Ipsec1)
+        .send()
+        .await
+        .unwrap()
+        .vpn_gateway
+        .unwrap()
+        .vpn_gateway_id
+        .unwrap();
+    ec2.attach_vpn_gateway()
+        .vpn_gateway_id(&vgw)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .unwrap();
+    ec2.create_route()
+        .route_table_id(rtb)
+        .destination_cidr_block(cidr)
+        .gateway_id(&vgw)
+        .send()
+        .await
+        .unwrap();
+    vgw
 }
 
 /// A transit gateway and its default route table.
@@ -393,29 +400,7 @@ async fn direct_connect_gateway_associations_are_collected_and_walked() {
         .await
         .unwrap();
     support::run_instance(&ec2, sub, sg, "dx-app", "ami-785db401").await;
-    let vgw = ec2
-        .create_vpn_gateway()
-        .r#type(ec2t::GatewayType::Ipsec1)
-        .send()
-        .await
-        .unwrap()
-        .vpn_gateway
-        .unwrap()
-        .vpn_gateway_id
-        .unwrap();
-    ec2.attach_vpn_gateway()
-        .vpn_gateway_id(&vgw)
-        .vpc_id(&vpc)
-        .send()
-        .await
-        .unwrap();
-    ec2.create_route()
-        .route_table_id(&rtb)
-        .destination_cidr_block("192.168.0.0/16")
-        .gateway_id(&vgw)
-        .send()
-        .await
-        .unwrap();
+    let vgw = vgw_routed(&ec2, &vpc, &rtb, "192.168.0.0/16").await;
     let (dxgw, other) = (
         "5f294f92-bafb-4011-916d-9b0bexample",
         "8a3b1c4d-0000-4011-916d-9b0bexample",
