@@ -82,6 +82,7 @@ pub const OPERATIONS: &[&str] = &[
     "ec2:DescribeVpnGateways",
     "ec2:DescribeVpnConnections",
     "ec2:DescribeVpcEndpoints",
+    "ec2:DescribeVpcEndpointServices",
     "elasticloadbalancing:DescribeLoadBalancers",
     "elasticloadbalancing:DescribeListeners",
     "elasticloadbalancing:DescribeLoadBalancerAttributes",
@@ -466,6 +467,7 @@ pub(crate) async fn collect_as(
                     Part::VpnGateways(v) => push(&mut snap.vpn_gateways, v),
                     Part::VpnConnections(v) => push(&mut snap.vpn_connections, v),
                     Part::VpcEndpoints(v) => push(&mut snap.vpc_endpoints, v),
+                    Part::VpcEndpointServices(v) => push(&mut snap.vpc_endpoint_services, v),
                     Part::LoadBalancing(e) => {
                         called.extend(crate::elb::SUB_OPERATIONS);
                         push(&mut snap.load_balancers, e.load_balancers);

@@ -31,6 +31,7 @@ pub(crate) enum Part {
     VpnGateways(Vec<netpath_model::VpnGateway>),
     VpnConnections(Vec<netpath_model::VpnConnection>),
     VpcEndpoints(Vec<netpath_model::VpcEndpoint>),
+    VpcEndpointServices(Vec<netpath_model::VpcEndpointService>),
     /// Load balancers, listeners, attributes, target groups and their
     /// targets' health (`elb.rs`).
     LoadBalancing(crate::elb::Elb),
@@ -95,6 +96,7 @@ impl Part {
             Part::VpnGateways(v) => v.len(),
             Part::VpnConnections(v) => v.len(),
             Part::VpcEndpoints(v) => v.len(),
+            Part::VpcEndpointServices(v) => v.len(),
             Part::LoadBalancing(e) => e.load_balancers.len() + e.target_groups.len(),
             Part::DirectConnect(v, _) => v.len(),
         }
@@ -124,6 +126,7 @@ pub(crate) const REGION_OPERATIONS: &[&str] = &[
     "ec2:DescribeVpnGateways",
     "ec2:DescribeVpnConnections",
     "ec2:DescribeVpcEndpoints",
+    "ec2:DescribeVpcEndpointServices",
     "elasticloadbalancing:DescribeLoadBalancers",
 ];
 
@@ -331,6 +334,31 @@ pub(crate) async fn run(
             .filter_map(convert::transit_gateway_route_table)
             .collect();
             tgw_tables(ec2, region, opts, tables, is).await
+        }
+        // The SDK has no paginator for it: `NextToken` is followed here.
+        "ec2:DescribeVpcEndpointServices" => {
+            let mut services = Vec::new();
+            let mut token: Option<String> = None;
+            loop {
+                let out = ec2
+                    .describe_vpc_endpoint_services()
+                    .max_results(page(opts, 5, 1000))
+                    .set_next_token(token.take())
+                    .send()
+                    .await
+                    .map_err(|e| error_line(&e))?;
+                services.extend(
+                    out.service_details
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|s| convert::vpc_endpoint_service(s, region)),
+                );
+                match out.next_token.filter(|t| !t.is_empty()) {
+                    Some(t) => token = Some(t),
+                    None => break,
+                }
+            }
+            Part::VpcEndpointServices(services)
         }
         // Neither call pages: each answers in one response.
         "ec2:DescribeVpnGateways" => Part::VpnGateways(

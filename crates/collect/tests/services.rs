@@ -103,6 +103,40 @@ async fn vpc_endpoints_are_collected_and_walked() {
     assert_eq!(hop.component, s3);
     let e = ask(&snap, "ep-app", "s3", 443);
     assert_eq!(e.verdict, Verdict::Reachable, "{e:#?}");
+
+    // DescribeVpcEndpointServices: the services moto offers are read, with
+    // their types and DNS names, and SSM's private DNS name means the
+    // interface endpoint inside the VPC.
+    let services = snap
+        .vpc_endpoint_services
+        .as_ref()
+        .expect("DescribeVpcEndpointServices was read");
+    let svc = services
+        .iter()
+        .find(|s| s.service_name == "com.amazonaws.us-east-1.ssm")
+        .expect("moto lists SSM");
+    assert!(
+        svc.offers("Interface") && svc.service_id.starts_with("vpce-svc-"),
+        "{svc:?}"
+    );
+    assert_eq!(svc.region.as_deref(), Some("us-east-1"));
+    assert!(snap
+        .metadata
+        .operations
+        .iter()
+        .any(|o| o == "ec2:DescribeVpcEndpointServices"));
+    let e = ask(&snap, "ep-app", &svc.service_id, 443);
+    assert!(
+        e.destination.eni.is_some()
+            && e.hops
+                .iter()
+                .any(|h| h.kind == HopKind::VpcEndpoint && h.component == ssm),
+        "{e:#?}"
+    );
+    if let Some(dns) = svc.private_dns_names.first() {
+        let by_dns = ask(&snap, "ep-app", dns, 443);
+        assert_eq!(by_dns.destination.eni, e.destination.eni, "{by_dns:#?}");
+    }
 }
 
 /// Load balancers (issue 14): an internet-facing ALB with an HTTP 80

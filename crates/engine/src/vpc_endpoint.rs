@@ -17,14 +17,15 @@
 
 use std::collections::HashMap;
 
-use netpath_model::{IpProtocol, Snapshot, VpcEndpoint};
+use netpath_model::{IpProtocol, Snapshot, VpcEndpoint, VpcEndpointService};
 
 /// The snapshot's VPC endpoints, by id and by the ENIs of interface
-/// endpoints.
+/// endpoints, and the endpoint services (`DescribeVpcEndpointServices`).
 #[derive(Debug, Default)]
 pub struct VpcEndpoints<'a> {
     by_id: HashMap<&'a str, &'a VpcEndpoint>,
     by_eni: HashMap<&'a str, &'a VpcEndpoint>,
+    services: Vec<&'a VpcEndpointService>,
     /// `DescribeVpcEndpoints` output was read.
     pub(crate) present: bool,
 }
@@ -43,6 +44,7 @@ impl<'a> VpcEndpoints<'a> {
         VpcEndpoints {
             by_id,
             by_eni,
+            services: snapshot.vpc_endpoint_services.iter().flatten().collect(),
             present: snapshot.vpc_endpoints.is_some(),
         }
     }
@@ -55,6 +57,54 @@ impl<'a> VpcEndpoints<'a> {
     /// The interface (or Gateway Load Balancer) endpoint that owns ENI `eni_id`.
     pub fn of_network_interface(&self, eni_id: &str) -> Option<&'a VpcEndpoint> {
         self.by_eni.get(eni_id).copied()
+    }
+
+    /// The endpoint service named `r`: its id (`vpce-svc-…`) or its name
+    /// (`com.amazonaws.us-east-1.ssm`), any case; the one in `region` first.
+    pub fn service(&self, r: &str, region: Option<&str>) -> Option<&'a VpcEndpointService> {
+        self.preferring(region, |s| {
+            s.service_id.eq_ignore_ascii_case(r) || s.service_name.eq_ignore_ascii_case(r)
+        })
+    }
+
+    /// The endpoint service whose private DNS name is `dns`
+    /// (`ssm.us-east-1.amazonaws.com`, or a name under a wildcard one), or
+    /// the `Gateway` service whose public name it is or is under
+    /// (`bucket.s3.us-east-1.amazonaws.com`); the one in `region` first.
+    /// Source: <https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html#interface-endpoint-private-dns>.
+    pub fn service_answering(
+        &self,
+        dns: &str,
+        region: Option<&str>,
+    ) -> Option<&'a VpcEndpointService> {
+        self.preferring(region, |s| s.answers_for(dns) || s.gateway_answers_for(dns))
+    }
+
+    /// The endpoint named by an endpoint-specific DNS name
+    /// (`vpce-0abc-1x2y.ssm.us-east-1.vpce.amazonaws.com`), when a service's
+    /// base DNS name ends it and the snapshot lists the endpoint.
+    pub fn of_dns_name(&self, dns: &str) -> Option<&'a VpcEndpoint> {
+        self.services
+            .iter()
+            .filter_map(|s| s.endpoint_of_dns_name(dns))
+            .find_map(|id| self.get(&id))
+    }
+
+    /// The first service passing `f`, one in `region` before others.
+    fn preferring(
+        &self,
+        region: Option<&str>,
+        f: impl Fn(&VpcEndpointService) -> bool,
+    ) -> Option<&'a VpcEndpointService> {
+        let mut hits = self.services.iter().copied().filter(|s| f(s));
+        let first = hits.next()?;
+        if region.is_none() || first.region.as_deref() == region {
+            return Some(first);
+        }
+        Some(
+            hits.find(|s| s.region.as_deref() == region)
+                .unwrap_or(first),
+        )
     }
 
     /// Every endpoint, in snapshot order.

@@ -100,6 +100,11 @@ macro_rules! for_each_collection {
         $m!(vpc_endpoints, "ec2:DescribeVpcEndpoints", |x| &x
             .vpc_endpoint_id);
         $m!(
+            vpc_endpoint_services,
+            "ec2:DescribeVpcEndpointServices",
+            |x| &x.service_id
+        );
+        $m!(
             load_balancers,
             "elasticloadbalancing:DescribeLoadBalancers",
             |x| &x.load_balancer_arn

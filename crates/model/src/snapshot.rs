@@ -115,6 +115,11 @@ pub struct Snapshot {
     /// were read: routes to one and endpoint interfaces are then unknown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoints: Option<Vec<VpcEndpoint>>,
+    /// `DescribeVpcEndpointServices`, per region (absent in snapshots from
+    /// before services were read: a service is then named only by its
+    /// endpoints and prefix lists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_endpoint_services: Option<Vec<VpcEndpointService>>,
     /// `elbv2:DescribeLoadBalancers` (absent in snapshots from before load
     /// balancers were read: their ENIs are then unknown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -213,6 +218,7 @@ impl Snapshot {
         });
         by(&mut self.onprem_networks, |x| &x.name);
         by(&mut self.vpc_endpoints, |x| &x.vpc_endpoint_id);
+        by(&mut self.vpc_endpoint_services, |x| &x.service_id);
         by(&mut self.load_balancers, |x| &x.load_balancer_arn);
         by(&mut self.load_balancer_listeners, |x| &x.listener_arn);
         by(&mut self.load_balancer_attributes, |x| &x.load_balancer_arn);

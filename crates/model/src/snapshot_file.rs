@@ -60,6 +60,8 @@ pub(crate) struct SnapshotFile {
     #[serde(default)]
     vpc_endpoints: Option<Vec<VpcEndpoint>>,
     #[serde(default)]
+    vpc_endpoint_services: Option<Vec<VpcEndpointService>>,
+    #[serde(default)]
     load_balancers: Option<Vec<LoadBalancer>>,
     #[serde(default)]
     load_balancer_listeners: Option<Vec<Listener>>,
@@ -142,6 +144,7 @@ impl SnapshotFile {
             direct_connect_gateway_associations: file.direct_connect_gateway_associations,
             onprem_networks: file.onprem_networks,
             vpc_endpoints: file.vpc_endpoints,
+            vpc_endpoint_services: file.vpc_endpoint_services,
             load_balancers: file.load_balancers,
             load_balancer_listeners: file.load_balancer_listeners,
             load_balancer_attributes: file.load_balancer_attributes,

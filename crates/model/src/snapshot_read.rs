@@ -147,6 +147,8 @@ impl Snapshot {
         )?;
         snap.onprem_networks = collection(path, &mut obj, "onprem_networks", "name")?;
         snap.vpc_endpoints = collection(path, &mut obj, "vpc_endpoints", "vpc_endpoint_id")?;
+        snap.vpc_endpoint_services =
+            collection(path, &mut obj, "vpc_endpoint_services", "service_id")?;
         snap.load_balancers = collection(path, &mut obj, "load_balancers", "load_balancer_arn")?;
         snap.load_balancer_listeners =
             collection(path, &mut obj, "load_balancer_listeners", "listener_arn")?;

@@ -1,7 +1,7 @@
 //! SDK shapes of VPC endpoints to model types.
 
 use aws_sdk_ec2::types as ec2;
-use netpath_model::VpcEndpoint;
+use netpath_model::{VpcEndpoint, VpcEndpointService};
 
 use super::tags;
 
@@ -27,5 +27,35 @@ pub fn vpc_endpoint(e: ec2::VpcEndpoint) -> Option<VpcEndpoint> {
         policy_document: e.policy_document,
         owner_id: e.owner_id,
         tags: tags(e.tags),
+    })
+}
+
+/// `DescribeVpcEndpointServices` `ServiceDetails` item, read in `region`;
+/// `None` without its id or name.
+/// Shape: <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ServiceDetail.html>.
+pub fn vpc_endpoint_service(s: ec2::ServiceDetail, region: &str) -> Option<VpcEndpointService> {
+    let mut private_dns_names: Vec<String> = s.private_dns_name.into_iter().collect();
+    for n in s.private_dns_names.unwrap_or_default() {
+        if let Some(n) = n.private_dns_name {
+            if !private_dns_names.contains(&n) {
+                private_dns_names.push(n);
+            }
+        }
+    }
+    Some(VpcEndpointService {
+        service_id: s.service_id?,
+        service_name: s.service_name?,
+        service_types: s
+            .service_type
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| t.service_type.map(|t| t.as_str().to_string()))
+            .collect(),
+        availability_zones: s.availability_zones.unwrap_or_default(),
+        private_dns_names,
+        base_endpoint_dns_names: s.base_endpoint_dns_names.unwrap_or_default(),
+        owner: s.owner,
+        acceptance_required: s.acceptance_required,
+        region: Some(region.to_string()),
     })
 }

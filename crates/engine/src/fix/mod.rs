@@ -424,12 +424,22 @@ impl FixContext<'_, '_> {
             (HopKind::VpcEndpoint, ExplanationCode::BadState) => {
                 match self.topo.endpoints.get(&h.component) {
                     Some(e) if e.state.eq_ignore_ascii_case("pendingAcceptance") => {
-                        let service = e.service_name.rsplit('.').next().unwrap_or_default();
+                        // The service's id and owner from
+                        // DescribeVpcEndpointServices when read; else the id
+                        // ends a PrivateLink service's name.
+                        let known = self.topo.endpoints.service(&e.service_name, None);
+                        let service = known.map_or_else(
+                            || e.service_name.rsplit('.').next().unwrap_or_default(),
+                            |s| s.service_id.as_str(),
+                        );
+                        let owner = known
+                            .and_then(|s| s.owner.as_deref())
+                            .map_or("the service owner's account".to_string(), |o| format!("account {o}"));
                         edit = Some(FixEdit::AcceptVpcEndpointConnection {
                             vpc_endpoint_id: e.vpc_endpoint_id.clone(),
                         });
                         (
-                            format!("the owner of endpoint service {service} accepts {} (in the service owner's account)", e.vpc_endpoint_id),
+                            format!("the owner of endpoint service {service} accepts {} (in {owner})", e.vpc_endpoint_id),
                             Some(format!("aws ec2 accept-vpc-endpoint-connections --service-id {service} --vpc-endpoint-ids {}", e.vpc_endpoint_id)),
                         )
                     }

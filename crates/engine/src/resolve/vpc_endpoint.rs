@@ -11,6 +11,12 @@
 //!   of its AWS-managed prefix list (`com.amazonaws.REGION.SERVICE`), which
 //!   is what the prefix-list route matches
 //!   (<https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html>).
+//! - With `DescribeVpcEndpointServices` read, a service is also named by
+//!   its id (`vpce-svc-…`) and by its public DNS name
+//!   (`ssm.us-east-1.amazonaws.com`), which an interface endpoint with
+//!   private DNS on answers inside its VPC; an endpoint's own DNS name
+//!   (`vpce-0abc-1x2y.ssm.us-east-1.vpce.amazonaws.com`) names the endpoint
+//!   (<https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html#interface-endpoint-private-dns>).
 
 use ipnet::{IpNet, Ipv4Net};
 use netpath_model::VpcEndpoint;
@@ -43,18 +49,37 @@ pub(super) fn service_endpoint<'a>(
             interface(topo, r, e, v6).map(Some)
         };
     }
-    let short = r.to_ascii_lowercase();
+    if let Some(e) = topo.endpoints.of_dns_name(r) {
+        let mut ep = interface(topo, r, e, v6)?;
+        ep.warnings.push(format!(
+            "`{r}` is a DNS name of endpoint {} ({} in {})",
+            e.vpc_endpoint_id, e.service_name, e.vpc_id
+        ));
+        return Ok(Some(ep));
+    }
+    let region = prefer_vpc
+        .and_then(|v| topo.vpc(v))
+        .and_then(|v| v.region.as_deref());
+    // The service a DNS name or a service id names, from
+    // DescribeVpcEndpointServices; `by_dns` when it is a DNS name, which
+    // only an endpoint with private DNS answers.
+    let by_dns = topo.endpoints.service_answering(r, region);
+    let service = by_dns.or_else(|| topo.endpoints.service(r, region));
+    let r_name = service.map_or(r, |s| s.service_name.as_str());
+    let short = r_name.to_ascii_lowercase();
     let named: Vec<&'a VpcEndpoint> = topo
         .endpoints
         .all()
-        .filter(|e| e.service_name.eq_ignore_ascii_case(r) || e.aws_service() == Some(&short))
+        .filter(|e| e.service_name.eq_ignore_ascii_case(r_name) || e.aws_service() == Some(&short))
         .collect();
     // The endpoints of the asking VPC first: DNS inside a VPC answers with
-    // that VPC's endpoint.
+    // that VPC's endpoint. A DNS name asked from a VPC answers with that
+    // VPC's endpoint only: another VPC's private DNS does not reach it.
     let near: Vec<&'a VpcEndpoint> = match prefer_vpc {
         Some(v) if named.iter().any(|e| e.vpc_id == v) => {
             named.iter().filter(|e| e.vpc_id == v).copied().collect()
         }
+        Some(_) if by_dns.is_some() => Vec::new(),
         _ => named.clone(),
     };
     let private_dns: Vec<&'a VpcEndpoint> = near
@@ -82,8 +107,8 @@ pub(super) fn service_endpoint<'a>(
         }
         [] => {}
     }
-    let full = if r.starts_with("com.amazonaws.") {
-        Some(r.to_string())
+    let full = if r_name.starts_with("com.amazonaws.") || service.is_some() {
+        Some(r_name.to_string())
     } else {
         named
             .first()
@@ -94,15 +119,56 @@ pub(super) fn service_endpoint<'a>(
         Some(name) if topo.snapshot.prefix_lists.iter().flatten().any(|p| p.prefix_list_name == name) => {
             gateway_service(topo, r, &name).map(Some)
         }
+        Some(name) if by_dns.is_some() && near.is_empty() && !named.is_empty() => {
+            Err(unplaceable(format!(
+                "`{r}` is a private DNS name of {name}, but {} has no endpoint for it; its endpoints ({}) are in other VPCs, whose private DNS answers only there, so from {} the name means the service's public addresses, which the snapshot does not hold: ask for one of them (--to ADDRESS), or for an endpoint by its id",
+                prefer_vpc.unwrap_or_default(),
+                named.iter().map(|e| format!("{} in {}", e.vpc_endpoint_id, e.vpc_id)).collect::<Vec<_>>().join(", "),
+                prefer_vpc.unwrap_or_default(),
+            )))
+        }
         Some(name) if !named.is_empty() => Err(unplaceable(format!(
             "{name}'s endpoints ({}) have private DNS off, so the name means the service's public addresses, which the snapshot does not hold: ask for the endpoint by its id",
             named.iter().map(|e| e.vpc_endpoint_id.as_str()).collect::<Vec<_>>().join(", ")
         ))),
-        Some(name) => Err(unplaceable(format!(
-            "{name} has no VPC endpoint and no prefix list in the snapshot, so its addresses are unknown: ask for one of its addresses instead"
-        ))),
+        Some(name) => Err(unplaceable(match service {
+            Some(s) => format!(
+                "{name} ({}) has no VPC endpoint in the snapshot, so `{r}` means the service's public addresses, which the snapshot does not hold: ask for one of them (--to ADDRESS); inside a VPC the name resolves to an endpoint only once the VPC has an interface endpoint for it with private DNS on",
+                offered(s)
+            ),
+            None => format!(
+                "{name} has no VPC endpoint and no prefix list in the snapshot, so its addresses are unknown: ask for one of its addresses instead"
+            ),
+        })),
         None => Ok(None),
     }
+}
+
+/// "an Interface service of amazon, offered in us-east-1a, us-east-1b".
+fn offered(s: &netpath_model::VpcEndpointService) -> String {
+    let types = match s.service_types.as_slice() {
+        [] => "a service".to_string(),
+        t => format!(
+            "a{} {} service",
+            if t[0].starts_with(['A', 'E', 'I', 'O', 'U']) {
+                "n"
+            } else {
+                ""
+            },
+            t.join(" and ")
+        ),
+    };
+    let owner = s
+        .owner
+        .as_deref()
+        .map(|o| format!(" of {o}"))
+        .unwrap_or_default();
+    let zones = if s.availability_zones.is_empty() {
+        String::new()
+    } else {
+        format!(", offered in {}", s.availability_zones.join(", "))
+    };
+    format!("{types}{owner}{zones}")
 }
 
 /// The AWS-managed prefix list of short service name `short` (`s3`) in the

@@ -87,3 +87,63 @@ fn an_ambiguous_name_lists_ten_candidates_and_the_total() {
     assert!(msg.contains("and 291 more"), "{msg}");
     assert!(msg.len() < 1000, "{} bytes: {msg}", msg.len());
 }
+
+/// Service DNS names from describe-vpc-endpoint-services: a name only an
+/// endpoint with private DNS answers, asked where no such endpoint is, is
+/// not placed anywhere; the error names the service and why.
+/// Source: <https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html#interface-endpoint-private-dns>.
+#[test]
+fn service_dns_names_resolve_only_where_private_dns_answers() {
+    let s = load("interface-endpoint-private-dns");
+    let topo = Topology::new(&s);
+    let err = |to: &str| {
+        explain(&topo, "app-1", to, &ExplainOptions::default())
+            .unwrap_err()
+            .to_string()
+    };
+    let kms = err("kms.us-east-1.amazonaws.com");
+    assert!(
+        kms.contains("com.amazonaws.us-east-1.kms") && kms.contains("no VPC endpoint"),
+        "{kms}"
+    );
+    let nb = err("nb1.notebook.us-east-1.sagemaker.aws");
+    assert!(nb.contains("aws.sagemaker.us-east-1.notebook"), "{nb}");
+
+    // Private DNS off: the public name is no longer the endpoint's.
+    let mut off = s.clone();
+    for e in off.vpc_endpoints.iter_mut().flatten() {
+        e.private_dns_enabled = false;
+    }
+    let topo_off = Topology::new(&off);
+    let msg = explain(
+        &topo_off,
+        "app-1",
+        "ssm.us-east-1.amazonaws.com",
+        &ExplainOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(msg.contains("private DNS off"), "{msg}");
+
+    // The endpoint in another VPC: its private DNS does not answer here.
+    let mut moved = s.clone();
+    for e in moved.vpc_endpoints.iter_mut().flatten() {
+        e.vpc_id = "vpc-0other".into();
+    }
+    let topo_moved = Topology::new(&moved);
+    let msg = explain(
+        &topo_moved,
+        "app-1",
+        "ssm.us-east-1.amazonaws.com",
+        &ExplainOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        msg.contains("other VPCs") && msg.contains("vpc-0other"),
+        "{msg}"
+    );
+    // ... while the service's own name still means the endpoint.
+    let e = ask(&moved, "app-1", "com.amazonaws.us-east-1.ssm", Some(443));
+    assert_eq!(e.destination.eni.as_deref(), Some("eni-0e500000000000e001"));
+}

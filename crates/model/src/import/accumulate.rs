@@ -17,7 +17,7 @@ use super::aws_cli::{
 use super::aws_cli_elb::{
     RawLbAttributes, RawLoadBalancer, RawTargetGroup, RawTargetGroupHealth, RawTgAttributes,
 };
-use super::aws_cli_endpoints::RawVpcEndpoint;
+use super::aws_cli_endpoints::{RawServiceDetail, RawVpcEndpoint};
 use super::aws_cli_hosts::{reservations, RawDbInstance, RawNetworkInterface, RawReservation};
 use super::aws_cli_rules::{RawNetworkAcl, RawSecurityGroup};
 use super::aws_cli_transit::{
@@ -58,7 +58,7 @@ type AddFn =
     fn(&mut Accumulator, &Path, &TopLevelKey, &str, Option<&str>) -> Result<(), ModelError>;
 
 /// How many top-level keys netpath reads.
-const KEY_COUNT: usize = 33;
+const KEY_COUNT: usize = 34;
 
 /// Every top-level key netpath reads, in the order the docs list them.
 /// `Reservations` nests instances and their interfaces, so it has its own
@@ -207,6 +207,12 @@ pub(super) const TOP_LEVEL_KEYS: [TopLevelKey; KEY_COUNT] = [
         "ec2:DescribeVpcEndpoints",
         "VpcEndpointId",
         Accumulator::add_items::<RawVpcEndpoint>,
+    ),
+    key(
+        "ServiceDetails",
+        "ec2:DescribeVpcEndpointServices",
+        "ServiceId",
+        Accumulator::add_items::<RawServiceDetail>,
     ),
     key(
         "LoadBalancers",
@@ -429,6 +435,9 @@ impl Accumulator {
                     // A page of a paginated answer: `NextToken` is set (not null, not "").
                     truncated |= !matches!(raw_value(value), Value::Null)
                         && raw_value(value).as_str() != Some("");
+                } else if key == "ServiceNames" {
+                    // describe-vpc-endpoint-services lists the names again
+                    // beside `ServiceDetails`, which netpath reads.
                 } else {
                     self.warnings.push(Warning {
                         file: Some(path.to_path_buf()),

@@ -74,3 +74,83 @@ impl AwsItem for RawVpcEndpoint {
         })
     }
 }
+
+/// One item of `describe-vpc-endpoint-services`' `ServiceDetails`.
+/// Shape: <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ServiceDetail.html>.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct RawServiceDetail {
+    service_id: Option<String>,
+    service_name: String,
+    service_type: Option<Vec<RawServiceType>>,
+    availability_zones: Option<Vec<String>>,
+    private_dns_name: Option<String>,
+    private_dns_names: Option<Vec<RawPrivateDnsName>>,
+    base_endpoint_dns_names: Option<Vec<String>>,
+    owner: Option<String>,
+    acceptance_required: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawServiceType {
+    service_type: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawPrivateDnsName {
+    private_dns_name: Option<String>,
+}
+
+impl AwsItem for RawServiceDetail {
+    type Model = VpcEndpointService;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<VpcEndpointService>> {
+        &mut snap.vpc_endpoint_services
+    }
+    /// `region` is the folder's; else the region in the service name
+    /// (`com.amazonaws.REGION.…`, `com.amazonaws.vpce.REGION.…`).
+    fn into_model(
+        self,
+        path: &Path,
+        region: Option<&str>,
+    ) -> Result<VpcEndpointService, ModelError> {
+        let service_id = self.service_id.ok_or_else(|| ModelError::Field {
+            path: path.to_path_buf(),
+            resource: self.service_name.clone(),
+            field: "ServiceId".to_string(),
+            message: "missing; describe-vpc-endpoint-services always gives it, so re-run it"
+                .to_string(),
+        })?;
+        let mut private_dns_names: Vec<String> = self.private_dns_name.into_iter().collect();
+        for n in self.private_dns_names.into_iter().flatten() {
+            if let Some(n) = n.private_dns_name {
+                if !private_dns_names.contains(&n) {
+                    private_dns_names.push(n);
+                }
+            }
+        }
+        let region = region.map(str::to_string).or_else(|| {
+            let rest = self.service_name.strip_prefix("com.amazonaws.")?;
+            let rest = rest.strip_prefix("vpce.").unwrap_or(rest);
+            let r = rest.split('.').next()?;
+            r.contains('-').then(|| r.to_string())
+        });
+        Ok(VpcEndpointService {
+            service_id,
+            service_types: self
+                .service_type
+                .into_iter()
+                .flatten()
+                .map(|t| t.service_type)
+                .collect(),
+            availability_zones: self.availability_zones.unwrap_or_default(),
+            private_dns_names,
+            base_endpoint_dns_names: self.base_endpoint_dns_names.unwrap_or_default(),
+            owner: self.owner,
+            acceptance_required: self.acceptance_required,
+            region,
+            service_name: self.service_name,
+        })
+    }
+}

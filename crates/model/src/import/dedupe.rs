@@ -233,6 +233,13 @@ impl Accumulator {
             &mut dups,
         );
         dd(
+            "ServiceDetails",
+            &mut s.vpc_endpoint_services,
+            org("ServiceDetails"),
+            |x| Cow::from(&x.service_id),
+            &mut dups,
+        );
+        dd(
             "LoadBalancers",
             &mut s.load_balancers,
             org("LoadBalancers"),

@@ -28,6 +28,7 @@ mod transit_gateway;
 mod transit_gateway_peering;
 mod vpc;
 mod vpc_endpoint;
+mod vpc_endpoint_service;
 mod vpc_peering_connection;
 mod vpn;
 
@@ -66,6 +67,7 @@ pub use transit_gateway::{
 pub use transit_gateway_peering::{PeeringTgwInfo, TransitGatewayPeeringAttachment};
 pub use vpc::{Subnet, Vpc};
 pub use vpc_endpoint::{aws_service_of, VpcEndpoint};
+pub use vpc_endpoint_service::VpcEndpointService;
 pub use vpc_peering_connection::{
     PeeringVpcInfo, VpcPeeringConnection, VpcPeeringConnectionStateReasonCode,
 };
