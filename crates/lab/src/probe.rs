@@ -150,6 +150,10 @@ pub(crate) fn open(
     let to = SocketAddr::new(dst, port);
     let s = Socket::new(Domain::for_address(to), Type::STREAM, Some(Protocol::TCP))?;
     s.set_reuse_address(true)?;
+    // Closed with a reset, so no TIME_WAIT is left behind: two flows that
+    // name the same destination differently probe from the same fixed
+    // ports, and a lingering TIME_WAIT would refuse the second's bind.
+    s.set_linger(Some(Duration::ZERO))?;
     s.bind(&SocketAddr::new(src, sport).into())
         .with_context(|| format!("bind {src} port {sport}"))?;
     Ok(match s.connect_timeout(&to.into(), timeout) {
