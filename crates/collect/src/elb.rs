@@ -4,7 +4,9 @@
 //! (`DescribeLoadBalancerAttributes`), the target groups
 //! (`DescribeTargetGroups`, paginated) and per target group its targets'
 //! health (`DescribeTargetHealth`) and its attributes
-//! (`DescribeTargetGroupAttributes`: client IP preservation). A call per resource that fails is a gap
+//! (`DescribeTargetGroupAttributes`: client IP preservation), and per
+//! listener of an Application Load Balancer its rules (`DescribeRules`,
+//! following `NextMarker`). A call per resource that fails is a gap
 //! naming that resource; the rest completes.
 
 use netpath_model::Gap;
@@ -16,6 +18,7 @@ use crate::error_line;
 pub(crate) struct Elb {
     pub(crate) load_balancers: Vec<netpath_model::LoadBalancer>,
     pub(crate) listeners: Vec<netpath_model::Listener>,
+    pub(crate) rules: Vec<netpath_model::ListenerRule>,
     pub(crate) attributes: Vec<netpath_model::LoadBalancerAttributes>,
     pub(crate) target_groups: Vec<netpath_model::TargetGroup>,
     pub(crate) health: Vec<netpath_model::TargetGroupHealth>,
@@ -24,12 +27,13 @@ pub(crate) struct Elb {
 }
 
 /// The operations `collect` records as called besides `DescribeLoadBalancers`.
-pub(crate) const SUB_OPERATIONS: [&str; 5] = [
+pub(crate) const SUB_OPERATIONS: [&str; 6] = [
     "elasticloadbalancing:DescribeListeners",
     "elasticloadbalancing:DescribeLoadBalancerAttributes",
     "elasticloadbalancing:DescribeTargetGroups",
     "elasticloadbalancing:DescribeTargetHealth",
     "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeRules",
 ];
 
 /// Reads every load balancer and target group of the client's region.
@@ -65,6 +69,7 @@ pub(crate) async fn collect(
     let mut out = Elb {
         load_balancers: Vec::new(),
         listeners: Vec::new(),
+        rules: Vec::new(),
         attributes: Vec::new(),
         target_groups: Vec::new(),
         health: Vec::new(),
@@ -89,9 +94,18 @@ pub(crate) async fn collect(
             .collect::<Result<Vec<_>, _>>()
             .await;
         match listeners {
-            Ok(v) => out
-                .listeners
-                .extend(v.into_iter().filter_map(convert::listener)),
+            Ok(v) => {
+                let listeners: Vec<_> = v.into_iter().filter_map(convert::listener).collect();
+                if lb.is_application() {
+                    for l in &listeners {
+                        match rules(elb, &l.listener_arn).await {
+                            Ok(r) => out.rules.extend(r),
+                            Err(e) => out.gaps.push(gap(SUB_OPERATIONS[5], &l.listener_arn, e)),
+                        }
+                    }
+                }
+                out.listeners.extend(listeners);
+            }
             Err(e) => out.gaps.push(gap(SUB_OPERATIONS[0], arn, error_line(&e))),
         }
         let attributes = elb
@@ -139,4 +153,33 @@ pub(crate) async fn collect(
     out.load_balancers = lbs;
     out.target_groups = tgs;
     Ok(out)
+}
+
+/// Every rule of listener `arn`, the default rule included (the SDK has no
+/// paginator for `DescribeRules`: `NextMarker` is followed here).
+async fn rules(
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    arn: &str,
+) -> Result<Vec<netpath_model::ListenerRule>, String> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = elb
+            .describe_rules()
+            .listener_arn(arn)
+            .set_marker(marker.take())
+            .send()
+            .await
+            .map_err(|e| error_line(&e))?;
+        out.extend(
+            page.rules
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(convert::listener_rule),
+        );
+        match page.next_marker.filter(|m| !m.is_empty()) {
+            Some(m) => marker = Some(m),
+            None => return Ok(out),
+        }
+    }
 }

@@ -91,6 +91,7 @@ pub const OPERATIONS: &[&str] = &[
     "directconnect:DescribeDirectConnectGateways",
     "directconnect:DescribeDirectConnectGatewayAssociations",
     "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeRules",
     "sts:GetCallerIdentity",
 ];
 
@@ -472,6 +473,7 @@ pub(crate) async fn collect_as(
                         called.extend(crate::elb::SUB_OPERATIONS);
                         push(&mut snap.load_balancers, e.load_balancers);
                         push(&mut snap.load_balancer_listeners, e.listeners);
+                        push(&mut snap.load_balancer_rules, e.rules);
                         push(&mut snap.load_balancer_attributes, e.attributes);
                         push(&mut snap.target_groups, e.target_groups);
                         push(&mut snap.target_health, e.health);

@@ -211,7 +211,8 @@ async fn a_load_balancer_is_collected() {
         .send()
         .await
         .unwrap();
-    elb.create_listener()
+    let listener_arn = elb
+        .create_listener()
         .load_balancer_arn(&lb)
         .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
         .port(80)
@@ -219,6 +220,38 @@ async fn a_load_balancer_is_collected() {
             aws_sdk_elasticloadbalancingv2::types::Action::builder()
                 .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::Forward)
                 .target_group_arn(&tg)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .listeners
+        .unwrap()[0]
+        .listener_arn
+        .clone()
+        .unwrap();
+    // A listener rule: /old/* answers 404 itself (DescribeRules).
+    elb.create_rule()
+        .listener_arn(&listener_arn)
+        .priority(10)
+        .conditions(
+            aws_sdk_elasticloadbalancingv2::types::RuleCondition::builder()
+                .field("path-pattern")
+                .path_pattern_config(
+                    aws_sdk_elasticloadbalancingv2::types::PathPatternConditionConfig::builder()
+                        .values("/old/*")
+                        .build(),
+                )
+                .build(),
+        )
+        .actions(
+            aws_sdk_elasticloadbalancingv2::types::Action::builder()
+                .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::FixedResponse)
+                .fixed_response_config(
+                    aws_sdk_elasticloadbalancingv2::types::FixedResponseActionConfig::builder()
+                        .status_code("404")
+                        .build(),
+                )
                 .build(),
         )
         .send()
@@ -233,6 +266,7 @@ async fn a_load_balancer_is_collected() {
         "elasticloadbalancing:DescribeTargetGroups",
         "elasticloadbalancing:DescribeTargetHealth",
         "elasticloadbalancing:DescribeTargetGroupAttributes",
+        "elasticloadbalancing:DescribeRules",
     ] {
         assert!(snap.metadata.operations.iter().any(|o| o == op), "{op}");
     }
@@ -259,6 +293,23 @@ async fn a_load_balancer_is_collected() {
         listener.default_actions[0].target_group_arns,
         vec![tg.clone()]
     );
+    // Its rules: the one created, tied to the listener by its ARN, and the
+    // default rule that holds the default actions.
+    let rules: Vec<_> = snap
+        .load_balancer_rules
+        .iter()
+        .flatten()
+        .filter(|r| r.listener_arn == listener_arn)
+        .collect();
+    let old = rules
+        .iter()
+        .find(|r| r.priority == "10")
+        .unwrap_or_else(|| panic!("the rule is collected: {rules:?}"));
+    assert_eq!(old.conditions[0].field, "path-pattern");
+    assert_eq!(old.conditions[0].values, vec!["/old/*".to_string()]);
+    assert_eq!(old.actions[0].action_type, "fixed-response");
+    assert_eq!(old.actions[0].status_code.as_deref(), Some("404"));
+    assert!(rules.iter().any(|r| r.is_default), "{rules:?}");
     assert!(snap
         .load_balancer_attributes
         .iter()

@@ -83,6 +83,10 @@ pub enum ExplanationCode {
     /// connection (none registered, none reachable from the load balancer,
     /// or none answering); with only some, the connection is intermittent.
     NetpathLoadBalancerNoTarget,
+    /// netpath: an Application Load Balancer's listener rules send some
+    /// requests (by what they carry) where they pass and others where they
+    /// fail: the answer depends on the request.
+    NetpathLoadBalancerRuleDependent,
 }
 
 impl ExplanationCode {
@@ -150,6 +154,9 @@ impl ExplanationCode {
             }
             ExplanationCode::NetpathLoadBalancerNoTarget => {
                 "no target of the load balancer takes the connection (or only some do)"
+            }
+            ExplanationCode::NetpathLoadBalancerRuleDependent => {
+                "the listener's rules send some requests where they pass and others where they fail"
             }
         }
     }

@@ -17,7 +17,8 @@
 use std::collections::HashMap;
 
 use netpath_model::{
-    IpProtocol, Listener, LoadBalancer, NetworkInterface, Snapshot, TargetGroup, TargetGroupHealth,
+    IpProtocol, Listener, ListenerAction, ListenerRule, LoadBalancer, NetworkInterface, Snapshot,
+    TargetGroup, TargetGroupHealth,
 };
 
 /// The snapshot's load balancers, listeners, target groups and target
@@ -33,6 +34,10 @@ pub struct LoadBalancers<'a> {
     /// Each load balancer's nodes (its ENIs), by ARN.
     nodes: HashMap<&'a str, Vec<&'a NetworkInterface>>,
     listeners: HashMap<&'a str, Vec<&'a Listener>>,
+    /// Each listener's rules, the default one included.
+    rules: HashMap<&'a str, Vec<&'a ListenerRule>>,
+    /// `DescribeRules` output was read.
+    rules_present: bool,
     attributes: HashMap<&'a str, &'a std::collections::BTreeMap<String, String>>,
     target_groups: HashMap<&'a str, &'a TargetGroup>,
     health: HashMap<&'a str, &'a TargetGroupHealth>,
@@ -52,8 +57,15 @@ impl<'a> LoadBalancers<'a> {
                 s.target_groups.is_some(),
                 s.target_health.is_some(),
             ),
+            rules_present: s.load_balancer_rules.is_some(),
             ..LoadBalancers::default()
         };
+        for r in s.load_balancer_rules.iter().flatten() {
+            out.rules
+                .entry(r.listener_arn.as_str())
+                .or_default()
+                .push(r);
+        }
         for lb in s.load_balancers.iter().flatten() {
             out.by_arn.insert(lb.load_balancer_arn.as_str(), lb);
             if let Some(t) = lb.arn_tail() {
@@ -103,6 +115,50 @@ impl<'a> LoadBalancers<'a> {
                 .insert(a.target_group_arn.as_str(), &a.attributes);
         }
         out
+    }
+
+    /// The rules of `listener` other than its default one (any order), or
+    /// why they are not known: `DescribeRules` was not read, or not for this
+    /// listener (its output always holds the default rule).
+    /// Source: <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeRules.html>.
+    pub fn rules(&self, listener: &Listener) -> Result<Vec<&'a ListenerRule>, String> {
+        let arn = listener.listener_arn.as_str();
+        if !self.rules_present {
+            return Err("no DescribeRules output".to_string());
+        }
+        let all = self.rules.get(arn).map(Vec::as_slice).unwrap_or_default();
+        if !all.iter().any(|r| r.is_default) {
+            return Err(format!(
+                "DescribeRules output holds no default rule of listener {arn}, so its rules were not read"
+            ));
+        }
+        Ok(all.iter().filter(|r| !r.is_default).copied().collect())
+    }
+
+    /// Every action of `listener`: its default actions, then its rules'
+    /// (those read).
+    pub fn all_actions(&self, listener: &'a Listener) -> Vec<&'a ListenerAction> {
+        let mut out: Vec<&'a ListenerAction> = listener.default_actions.iter().collect();
+        for r in self
+            .rules
+            .get(listener.listener_arn.as_str())
+            .into_iter()
+            .flatten()
+            .filter(|r| !r.is_default)
+        {
+            out.extend(r.actions.iter());
+        }
+        out
+    }
+
+    /// The ARNs of `listener`'s rules (those read).
+    pub fn rule_arns(&self, listener: &Listener) -> Vec<&'a str> {
+        self.rules
+            .get(listener.listener_arn.as_str())
+            .into_iter()
+            .flatten()
+            .map(|r| r.rule_arn.as_str())
+            .collect()
     }
 
     /// The load balancer `arn`.

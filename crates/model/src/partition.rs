@@ -115,6 +115,11 @@ macro_rules! for_each_collection {
             |x| &x.listener_arn
         );
         $m!(
+            load_balancer_rules,
+            "elasticloadbalancing:DescribeRules",
+            |x| &x.rule_arn
+        );
+        $m!(
             load_balancer_attributes,
             "elasticloadbalancing:DescribeLoadBalancerAttributes",
             |x| &x.load_balancer_arn

@@ -127,6 +127,11 @@ pub struct Snapshot {
     /// `elbv2:DescribeListeners`, per load balancer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_balancer_listeners: Option<Vec<Listener>>,
+    /// `elbv2:DescribeRules`, per listener of an Application Load Balancer
+    /// (absent in snapshots from before rules were read: a request that
+    /// matches a rule may then go elsewhere than the default action).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancer_rules: Option<Vec<ListenerRule>>,
     /// `elbv2:DescribeLoadBalancerAttributes`, per load balancer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_balancer_attributes: Option<Vec<LoadBalancerAttributes>>,
@@ -221,6 +226,7 @@ impl Snapshot {
         by(&mut self.vpc_endpoint_services, |x| &x.service_id);
         by(&mut self.load_balancers, |x| &x.load_balancer_arn);
         by(&mut self.load_balancer_listeners, |x| &x.listener_arn);
+        by(&mut self.load_balancer_rules, |x| &x.rule_arn);
         by(&mut self.load_balancer_attributes, |x| &x.load_balancer_arn);
         by(&mut self.target_groups, |x| &x.target_group_arn);
         by(&mut self.target_health, |x| &x.target_group_arn);

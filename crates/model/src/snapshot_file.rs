@@ -66,6 +66,8 @@ pub(crate) struct SnapshotFile {
     #[serde(default)]
     load_balancer_listeners: Option<Vec<Listener>>,
     #[serde(default)]
+    load_balancer_rules: Option<Vec<ListenerRule>>,
+    #[serde(default)]
     load_balancer_attributes: Option<Vec<LoadBalancerAttributes>>,
     #[serde(default)]
     target_groups: Option<Vec<TargetGroup>>,
@@ -147,6 +149,7 @@ impl SnapshotFile {
             vpc_endpoint_services: file.vpc_endpoint_services,
             load_balancers: file.load_balancers,
             load_balancer_listeners: file.load_balancer_listeners,
+            load_balancer_rules: file.load_balancer_rules,
             load_balancer_attributes: file.load_balancer_attributes,
             target_groups: file.target_groups,
             target_health: file.target_health,

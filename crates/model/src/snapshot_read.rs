@@ -152,6 +152,7 @@ impl Snapshot {
         snap.load_balancers = collection(path, &mut obj, "load_balancers", "load_balancer_arn")?;
         snap.load_balancer_listeners =
             collection(path, &mut obj, "load_balancer_listeners", "listener_arn")?;
+        snap.load_balancer_rules = collection(path, &mut obj, "load_balancer_rules", "rule_arn")?;
         snap.load_balancer_attributes = collection(
             path,
             &mut obj,

@@ -5,7 +5,9 @@
 use std::fmt::Write;
 
 use anstyle::AnsiColor;
-use netpath_engine::{Decision, Explanation, PathLeg, Reconciliation, Symptom, Topology, Verdict};
+use netpath_engine::{
+    Decision, Explanation, HopKind, PathLeg, Reconciliation, Symptom, Topology, Verdict,
+};
 use tabled::builder::Builder;
 use tabled::settings::object::Columns;
 use tabled::settings::{Modify, Style, Width};
@@ -267,6 +269,22 @@ pub fn table(exp: &Explanation, topo: &Topology) -> String {
         }
         Symptom::Intermittent if exp.verdict == Verdict::Blocked => {
             "some attempts are refused and some time out, depending on the client's source port (the reset is dropped on the way back for part of the range)"
+        }
+        Symptom::Intermittent
+            if exp
+                .blocking
+                .as_ref()
+                .is_some_and(|b| b.kind == HopKind::LoadBalancer) =>
+        {
+            "the connection to the load balancer is established; whether the request gets an answer from a target or an HTTP 5xx from the load balancer depends on the request (the listener rule it matches)"
+        }
+        Symptom::Intermittent
+            if exp
+                .blocking
+                .as_ref()
+                .is_some_and(|b| b.kind == HopKind::LoadBalancerTarget) =>
+        {
+            "some connections work and some fail, depending on which target the load balancer picks"
         }
         Symptom::Intermittent => {
             "some connections work and some time out, depending on the client's source port"

@@ -5,8 +5,8 @@
 
 use aws_sdk_elasticloadbalancingv2::types as elb;
 use netpath_model::{
-    Listener, ListenerAction, LoadBalancer, LoadBalancerAttributes, LoadBalancerZone, TargetGroup,
-    TargetGroupAttributes, TargetGroupHealth, TargetHealth,
+    Listener, ListenerAction, ListenerRule, LoadBalancer, LoadBalancerAttributes, LoadBalancerZone,
+    RuleCondition, TargetGroup, TargetGroupAttributes, TargetGroupHealth, TargetHealth,
 };
 
 /// `DescribeLoadBalancers` item; `None` without its ARN, name, type, scheme or VPC.
@@ -47,33 +47,106 @@ pub fn load_balancer(l: elb::LoadBalancer) -> Option<LoadBalancer> {
     })
 }
 
-/// `DescribeListeners` item; `None` without its ARN, load balancer, port or protocol.
-pub fn listener(l: elb::Listener) -> Option<Listener> {
-    let mut actions: Vec<ListenerAction> = l
-        .default_actions
+/// Actions in `Order`; a forward's target groups are `ForwardConfig`'s of
+/// weight other than 0 (a group of weight 0 is sent nothing), else
+/// `TargetGroupArn`, as the import reads them.
+fn actions(raw: Option<Vec<elb::Action>>) -> Vec<ListenerAction> {
+    let mut out: Vec<ListenerAction> = raw
         .unwrap_or_default()
         .into_iter()
         .filter_map(|a| {
-            let mut tgs: Vec<String> = a.target_group_arn.into_iter().collect();
-            for t in a
+            let weighted = a
                 .forward_config
                 .and_then(|f| f.target_groups)
-                .unwrap_or_default()
-            {
-                if let Some(arn) = t.target_group_arn {
+                .unwrap_or_default();
+            let mut tgs: Vec<String> = Vec::new();
+            if weighted.is_empty() {
+                tgs.extend(a.target_group_arn);
+            }
+            for t in weighted {
+                if let Some(arn) = t.target_group_arn.filter(|_| t.weight != Some(0)) {
                     if !tgs.contains(&arn) {
                         tgs.push(arn);
                     }
                 }
             }
+            let status_code = a
+                .fixed_response_config
+                .and_then(|c| c.status_code)
+                .or_else(|| {
+                    a.redirect_config
+                        .and_then(|c| c.status_code)
+                        .map(|s| s.as_str().to_string())
+                });
             Some(ListenerAction {
                 action_type: a.r#type?.as_str().to_string(),
                 order: a.order,
                 target_group_arns: tgs,
+                status_code,
             })
         })
         .collect();
-    actions.sort_by_key(|a| a.order.unwrap_or(i32::MAX));
+    out.sort_by_key(|a| a.order.unwrap_or(i32::MAX));
+    out
+}
+
+/// `DescribeRules` item; `None` without its ARN, or with an ARN that names
+/// no listener.
+/// Shape: <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Rule.html>.
+pub fn listener_rule(r: elb::Rule) -> Option<ListenerRule> {
+    let rule_arn = r.rule_arn?;
+    let is_default = r.is_default.unwrap_or(false);
+    Some(ListenerRule {
+        listener_arn: ListenerRule::listener_of(&rule_arn)?,
+        priority: r
+            .priority
+            .unwrap_or_else(|| if is_default { "default" } else { "" }.to_string()),
+        is_default,
+        conditions: r
+            .conditions
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|c| {
+                let mut values = c.values.unwrap_or_default();
+                let configs = [
+                    c.host_header_config.and_then(|x| x.values),
+                    c.path_pattern_config.and_then(|x| x.values),
+                    c.http_request_method_config.and_then(|x| x.values),
+                    c.source_ip_config.and_then(|x| x.values),
+                ];
+                values.extend(configs.into_iter().flatten().flatten());
+                if let Some(h) = c.http_header_config {
+                    let name = h.http_header_name.unwrap_or_default();
+                    values.extend(
+                        h.values
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|v| format!("{name}: {v}")),
+                    );
+                }
+                if let Some(q) = c.query_string_config {
+                    values.extend(q.values.unwrap_or_default().into_iter().map(
+                        |kv| match kv.key {
+                            Some(k) => format!("{k}={}", kv.value.unwrap_or_default()),
+                            None => kv.value.unwrap_or_default(),
+                        },
+                    ));
+                }
+                values.dedup();
+                Some(RuleCondition {
+                    field: c.field?,
+                    values,
+                })
+            })
+            .collect(),
+        actions: actions(r.actions),
+        rule_arn,
+    })
+}
+
+/// `DescribeListeners` item; `None` without its ARN, load balancer, port or protocol.
+pub fn listener(l: elb::Listener) -> Option<Listener> {
+    let actions = actions(l.default_actions);
     Some(Listener {
         listener_arn: l.listener_arn?,
         load_balancer_arn: l.load_balancer_arn?,

@@ -183,7 +183,13 @@ fn lb_targets(
     let mut subnets = Vec::new();
     for l in lbs.listeners(lb) {
         ids.push(l.listener_arn.as_str().into());
-        for tg in l.default_actions.iter().flat_map(|a| &a.target_group_arns) {
+        ids.extend(lbs.rule_arns(l).into_iter().map(CompactString::from));
+        let groups: Vec<&String> = lbs
+            .all_actions(l)
+            .into_iter()
+            .flat_map(|a| &a.target_group_arns)
+            .collect();
+        for tg in groups {
             ids.push(tg.as_str().into());
             for t in lbs.health(tg).iter().flat_map(|h| h.targets.iter()) {
                 ids.push(t.id.as_str().into());

@@ -346,6 +346,31 @@ fn load_balancers(out: &mut Vec<Edit>, before: &Snapshot, after: &Snapshot) {
             e.touches.push(lb.to_string());
         }
     }
+    // A rule's edit matters where its listener's load balancer is.
+    let from = out.len();
+    whole(
+        out,
+        "load-balancer-listener-rule",
+        &before.load_balancer_rules,
+        &after.load_balancer_rules,
+        |x| &x.rule_arn,
+        |_| None,
+    );
+    let listener_of: BTreeMap<&str, &str> = before
+        .load_balancer_rules
+        .iter()
+        .chain(after.load_balancer_rules.iter())
+        .flatten()
+        .map(|r| (r.rule_arn.as_str(), r.listener_arn.as_str()))
+        .collect();
+    for e in &mut out[from..] {
+        if let Some(l) = listener_of.get(e.resource_id.as_str()) {
+            e.touches.push(l.to_string());
+            if let Some(lb) = owner.get(l) {
+                e.touches.push(lb.to_string());
+            }
+        }
+    }
     whole(
         out,
         "load-balancer-attributes",

@@ -96,7 +96,7 @@ impl FixContext<'_, '_> {
             .join(", ");
         let forwards = listeners
             .iter()
-            .flat_map(|l| l.default_actions.iter())
+            .flat_map(|l| lbs.all_actions(l))
             .any(|a| !a.target_group_arns.is_empty());
         let port = self.flow.port;
         // Advice only: a new listener is seen by every client, so netpath

@@ -416,6 +416,15 @@ impl FixContext<'_, '_> {
             (HopKind::LoadBalancer, ExplanationCode::NetpathLoadBalancerNoListener) => {
                 (self.no_listener_advice(h), None)
             }
+            // Which requests fail is the request's business: the fix is
+            // the failing rule's target group, or the rule.
+            (HopKind::LoadBalancer, ExplanationCode::NetpathLoadBalancerRuleDependent) => (
+                format!(
+                    "requests that match a rule that fails (above) fail at {}, the others pass: fix what blocks that rule's target group (named above, as for any target group), or point the rule at a target group that works",
+                    h.name.as_deref().unwrap_or(&h.component)
+                ),
+                None,
+            ),
             (HopKind::VpcEndpoint, ExplanationCode::NetpathVpcEndpointPortNotServed) => {
                 (self.endpoint_port_advice(h), None)
             }

@@ -188,9 +188,9 @@ pub(crate) fn in_front<'a>(topo: &Topology<'a>, ep: &Endpoint) -> Vec<Front<'a>>
     }
     for lb in lbs.all() {
         for l in lbs.listeners(lb) {
-            for tg in l
-                .default_actions
-                .iter()
+            for tg in lbs
+                .all_actions(l)
+                .into_iter()
                 .filter(|a| a.action_type == "forward")
                 .flat_map(|a| &a.target_group_arns)
             {

@@ -6,9 +6,11 @@
 //!
 //! 1. **The load balancer** must be `active`, and have a listener on the
 //!    flow's protocol and port; without one the packet is dropped (the
-//!    client times out). A listener's default action decides: `forward` to
-//!    target groups; an ALB's `redirect` and `fixed-response` are answered
-//!    by the ALB itself. Listener rules are not read.
+//!    client times out). An ALB's listener rules pick the action
+//!    (`load_balancer_rules.rs`: rules that read the request make the
+//!    answer depend on it); else the default action decides: `forward` to
+//!    target groups (those of weight 0 are sent nothing); an ALB's
+//!    `redirect` and `fixed-response` are answered by the ALB itself.
 //! 2. **The second leg**, from the node to each registered target on the
 //!    target group's port (or the target's own): the node's groups
 //!    outbound, both subnets' network ACLs, the route, the target's groups
@@ -35,7 +37,9 @@
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html>
 //! (fail open), <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/http-503-errors.html>.
 
-use netpath_model::{IpProtocol, LoadBalancer, PortRange, TargetGroup, TargetHealth};
+use netpath_model::{
+    IpProtocol, ListenerAction, LoadBalancer, PortRange, TargetGroup, TargetHealth,
+};
 
 use super::{hop, Walker};
 use crate::addr::AddrSet;
@@ -66,12 +70,12 @@ pub(super) struct Leg {
 }
 
 /// "test-lb (network)".
-fn name(lb: &LoadBalancer) -> String {
+pub(super) fn name(lb: &LoadBalancer) -> String {
     format!("{} ({})", lb.load_balancer_name, lb.load_balancer_type)
 }
 
 impl<'a> Walker<'_, 'a> {
-    fn lb_hop(&mut self, lb: &LoadBalancer, decision: Decision, detail: String) -> Hop {
+    pub(super) fn lb_hop(&mut self, lb: &LoadBalancer, decision: Decision, detail: String) -> Hop {
         let mut h = hop(
             PathLeg::Forward,
             HopKind::LoadBalancer,
@@ -162,45 +166,60 @@ impl<'a> Walker<'_, 'a> {
             return self.push(h, ExplanationCode::NetpathLoadBalancerNoListener);
         };
         let listener_text = format!("{} {}", listener.protocol, listener.port);
-        let Some(action) = listener.default_actions.iter().find(|a| {
+        self.listener(lb, ap, client, listener, &listener_text);
+    }
+
+    /// Follows `actions` (a rule's, or the listener's default ones) of
+    /// `lb`'s listener `listener_text` for a request reaching node `ap`:
+    /// one hop for the listener, whose detail ends with `via` (which rule
+    /// took the request, and what is not known), then the second leg to
+    /// every target group of a `forward`.
+    pub(super) fn follow(
+        &mut self,
+        lb: &'a LoadBalancer,
+        ap: &Placement<'a>,
+        client: &AddrSet,
+        listener_text: &str,
+        actions: &'a [ListenerAction],
+        via: &str,
+    ) {
+        let topo = self.topo;
+        let who = name(lb);
+        let Some(action) = actions.iter().find(|a| {
             a.action_type != "authenticate-oidc" && a.action_type != "authenticate-cognito"
         }) else {
             let mut h = self.lb_hop(
                 lb,
                 Decision::Unknown,
-                format!(
-                    "listener {listener_text} of {who} has no default action netpath can follow"
-                ),
+                format!("listener {listener_text} of {who} has no action netpath can follow{via}"),
             );
             h.missing.push(format!(
-                "the default action of listener {}",
-                listener.listener_arn
+                "the actions of listener {listener_text} of {who}{via}"
             ));
             return self.hops.push(h);
-        };
-        let rules = if lb.is_application() {
-            "; listener rules are not read: a request that matches one may go elsewhere"
-        } else {
-            ""
         };
         match action.action_type.as_str() {
             "forward" => {}
             "redirect" | "fixed-response" if lb.is_application() => {
+                let status = action
+                    .status_code
+                    .as_deref()
+                    .map(|c| format!(" with HTTP {}", c.trim_start_matches("HTTP_")))
+                    .unwrap_or_default();
                 let h = self.lb_hop(
                     lb,
                     Decision::Allow,
                     format!(
-                        "listener {listener_text} of {who} answers itself ({}){rules}",
+                        "listener {listener_text} of {who} answers itself ({}{status}){via}",
                         action.action_type
                     ),
                 );
                 return self.hops.push(h);
             }
             other => {
-                let mut h = self.lb_hop(lb, Decision::Unknown, format!("listener {listener_text} of {who} has a `{other}` default action, which netpath does not follow"));
+                let mut h = self.lb_hop(lb, Decision::Unknown, format!("listener {listener_text} of {who} has a `{other}` action, which netpath does not follow{via}"));
                 h.missing.push(format!(
-                    "what the `{other}` action of {} does",
-                    listener.listener_arn
+                    "what the `{other}` action of listener {listener_text} of {who} does"
                 ));
                 return self.hops.push(h);
             }
@@ -214,7 +233,7 @@ impl<'a> Walker<'_, 'a> {
             lb,
             Decision::Allow,
             format!(
-                "{who} is {} and its listener {listener_text} forwards to {}{rules}",
+                "{who} is {} and its listener {listener_text} forwards to {}{via}",
                 lb.state,
                 groups
                     .iter()

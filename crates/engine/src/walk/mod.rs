@@ -46,6 +46,7 @@ mod internet_gateway;
 mod layers;
 mod load_balancer;
 mod load_balancer_leg;
+mod load_balancer_rules;
 pub(crate) use layers::peer_cidr;
 use layers::{hop, unknown_hop};
 mod nat_gateway;

@@ -25,6 +25,7 @@ use super::aws_cli_transit::{
     RawTgwVpcAttachment, RawTransitGateway,
 };
 use super::aws_cli_vpn::{RawDxAssociation, RawOnPremNetwork, RawVpnConnection, RawVpnGateway};
+use super::elb_listeners::RawRule;
 use crate::error::{ModelError, Warning};
 use crate::raw::{deserialize_raw, each_item, raw_value, RawObject};
 use crate::resources::*;
@@ -58,7 +59,7 @@ type AddFn =
     fn(&mut Accumulator, &Path, &TopLevelKey, &str, Option<&str>) -> Result<(), ModelError>;
 
 /// How many top-level keys netpath reads.
-const KEY_COUNT: usize = 34;
+const KEY_COUNT: usize = 35;
 
 /// Every top-level key netpath reads, in the order the docs list them.
 /// `Reservations` nests instances and their interfaces, so it has its own
@@ -231,6 +232,12 @@ pub(super) const TOP_LEVEL_KEYS: [TopLevelKey; KEY_COUNT] = [
         "elasticloadbalancing:DescribeListeners",
         "ListenerArn",
         Accumulator::add_listeners,
+    ),
+    key(
+        "Rules",
+        "elasticloadbalancing:DescribeRules",
+        "RuleArn",
+        Accumulator::add_items::<RawRule>,
     ),
     key(
         "LoadBalancerAttributes",

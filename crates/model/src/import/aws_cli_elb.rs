@@ -125,12 +125,51 @@ pub(super) struct RawListener {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RawAction {
+pub(super) struct RawAction {
     #[serde(rename = "Type")]
     action_type: String,
     order: Option<i32>,
     target_group_arn: Option<String>,
     forward_config: Option<RawForward>,
+    fixed_response_config: Option<RawStatus>,
+    redirect_config: Option<RawStatus>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawStatus {
+    status_code: Option<String>,
+}
+
+impl RawAction {
+    /// The action: a forward's target groups are `ForwardConfig`'s of
+    /// weight other than 0 (a group of weight 0 is sent nothing), else
+    /// `TargetGroupArn`.
+    /// Source: <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html#forward-actions>.
+    pub(super) fn into_model(self) -> ListenerAction {
+        let weighted: Vec<RawWeighted> = self
+            .forward_config
+            .and_then(|f| f.target_groups)
+            .unwrap_or_default();
+        let mut tgs: Vec<String> = Vec::new();
+        if weighted.is_empty() {
+            tgs.extend(self.target_group_arn);
+        }
+        for w in weighted {
+            if w.weight != Some(0) && !tgs.contains(&w.target_group_arn) {
+                tgs.push(w.target_group_arn);
+            }
+        }
+        ListenerAction {
+            action_type: self.action_type,
+            order: self.order,
+            target_group_arns: tgs,
+            status_code: self
+                .fixed_response_config
+                .or(self.redirect_config)
+                .and_then(|c| c.status_code),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -143,6 +182,7 @@ struct RawForward {
 #[serde(rename_all = "PascalCase")]
 struct RawWeighted {
     target_group_arn: String,
+    weight: Option<i64>,
 }
 
 impl RawListenerGroup {
@@ -168,24 +208,7 @@ impl RawListener {
             .default_actions
             .into_iter()
             .flatten()
-            .map(|a| {
-                let mut tgs: Vec<String> = a.target_group_arn.into_iter().collect();
-                for w in a
-                    .forward_config
-                    .and_then(|f| f.target_groups)
-                    .into_iter()
-                    .flatten()
-                {
-                    if !tgs.contains(&w.target_group_arn) {
-                        tgs.push(w.target_group_arn);
-                    }
-                }
-                ListenerAction {
-                    action_type: a.action_type,
-                    order: a.order,
-                    target_group_arns: tgs,
-                }
-            })
+            .map(RawAction::into_model)
             .collect();
         actions.sort_by_key(|a| a.order.unwrap_or(i32::MAX));
         Ok(Listener {

@@ -254,6 +254,13 @@ impl Accumulator {
             &mut dups,
         );
         dd(
+            "Rules",
+            &mut s.load_balancer_rules,
+            org("Rules"),
+            |x| Cow::from(&x.rule_arn),
+            &mut dups,
+        );
+        dd(
             "LoadBalancerAttributes",
             &mut s.load_balancer_attributes,
             org("LoadBalancerAttributes"),

@@ -102,9 +102,67 @@ pub struct ListenerAction {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
     /// The target groups a `forward` action sends to (`TargetGroupArn`, or
-    /// every `ForwardConfig.TargetGroups[]`).
+    /// every `ForwardConfig.TargetGroups[]` whose `Weight` is not 0: a
+    /// group of weight 0 is sent nothing).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub target_group_arns: Vec<String>,
+    /// The HTTP status an ALB answers with itself: `FixedResponseConfig`'s
+    /// `StatusCode` (`404`) or `RedirectConfig`'s (`HTTP_301`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<String>,
+}
+
+/// A condition of a listener rule (`Conditions[]`): every condition of a
+/// rule must match a request for the rule to take it.
+/// Source: <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html>.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleCondition {
+    /// `host-header`, `path-pattern`, `http-header`, `http-request-method`,
+    /// `query-string` or `source-ip`.
+    pub field: String,
+    /// Its values (`Values`, or the field's `…Config.Values`), any of which
+    /// matches: CIDRs for `source-ip`; `Name: value` for `http-header`;
+    /// `key=value` (or `value`) for `query-string`.
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+/// A listener rule of an Application Load Balancer (`DescribeRules`).
+/// Source: <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Rule.html>.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListenerRule {
+    /// `RuleArn`.
+    pub rule_arn: String,
+    /// The listener it belongs to (from the rule's ARN:
+    /// `…:listener-rule/app/NAME/LB/LISTENER/RULE`).
+    pub listener_arn: String,
+    /// `Priority`: `1`-`50000` (lowest first), or `default`.
+    pub priority: String,
+    /// The listener's default rule, which holds its default actions.
+    #[serde(default)]
+    pub is_default: bool,
+    /// Its conditions, all of which must match.
+    #[serde(default)]
+    pub conditions: Vec<RuleCondition>,
+    /// Its actions, in `Order`.
+    #[serde(default)]
+    pub actions: Vec<ListenerAction>,
+}
+
+impl ListenerRule {
+    /// The listener ARN of rule ARN `rule_arn`; `None` when it is not of the
+    /// form `…:listener-rule/TYPE/NAME/LB/LISTENER/RULE`.
+    pub fn listener_of(rule_arn: &str) -> Option<String> {
+        let (head, tail) = rule_arn.split_once(":listener-rule/")?;
+        let (listener, rule) = tail.rsplit_once('/')?;
+        (!rule.is_empty() && listener.split('/').count() == 4)
+            .then(|| format!("{head}:listener/{listener}"))
+    }
+
+    /// The numeric priority; `None` for the default rule.
+    pub fn priority_number(&self) -> Option<u32> {
+        self.priority.parse().ok()
+    }
 }
 
 /// A listener (`DescribeListeners`).

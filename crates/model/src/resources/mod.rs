@@ -40,8 +40,8 @@ pub use gateway::{
 };
 pub use instance::{Instance, InstanceStateName};
 pub use load_balancer::{
-    Listener, ListenerAction, LoadBalancer, LoadBalancerAttributes, LoadBalancerZone, TargetGroup,
-    TargetGroupAttributes, TargetGroupHealth, TargetHealth,
+    Listener, ListenerAction, ListenerRule, LoadBalancer, LoadBalancerAttributes, LoadBalancerZone,
+    RuleCondition, TargetGroup, TargetGroupAttributes, TargetGroupHealth, TargetHealth,
 };
 pub use network_acl::{
     is_default_rule_number, NetworkAcl, NetworkAclEntry, RuleAction, DEFAULT_IPV6_RULE_NUMBER,
