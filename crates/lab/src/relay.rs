@@ -12,6 +12,11 @@
 //! `502 Bad Gateway` when the target resets the connection, `504 Gateway
 //! Timeout` when it does not answer, `503 Service Unavailable` when the
 //! node has no target to send to. Targets are taken in turn.
+//!
+//! A listener with rules has several ways, tried in order: the first whose
+//! source CIDR sets all hold the client's address takes the connection
+//! (the rest of each rule was read when the lab was built,
+//! `build/listener_rule.rs`).
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
@@ -21,6 +26,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
+use ipnet::IpNet;
 
 use crate::probe::Outcome;
 
@@ -28,6 +34,10 @@ use crate::probe::Outcome;
 /// An ALB waits longer (its idle timeout); the lab's probes wait
 /// [`crate::check`]'s read time, which is longer than this.
 pub const TARGET_CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// One way through the relay: the source CIDR sets that must all hold the
+/// client, the targets, and whose turn is next.
+type Way = (Vec<Vec<IpNet>>, Vec<SocketAddr>, AtomicUsize);
 
 /// A running relay; it stops, and its listening socket closes, on drop.
 pub struct Relay {
@@ -37,14 +47,16 @@ pub struct Relay {
 
 impl Relay {
     /// Starts a relay in namespace `ns` listening on `listen` that connects,
-    /// from address `source`, to `targets` in turn.
+    /// from address `source`, to the targets of the first of `ways` whose
+    /// source CIDR sets (each must hold the client's address; none: any
+    /// client) take the client, in turn.
     ///
     /// Errors: the namespace cannot be entered, or the bind fails.
     pub fn start(
         ns: &str,
         listen: SocketAddr,
         source: IpAddr,
-        targets: Vec<SocketAddr>,
+        ways: Vec<(Vec<Vec<IpNet>>, Vec<SocketAddr>)>,
     ) -> Result<Relay> {
         let ns = ns.to_string();
         let stop = Arc::new(AtomicBool::new(false));
@@ -66,17 +78,28 @@ impl Relay {
                     return;
                 }
             };
-            let next = Arc::new(AtomicUsize::new(0));
-            let targets = Arc::new(targets);
+            // One turn counter per way.
+            let ways: Arc<Vec<Way>> = Arc::new(
+                ways.into_iter()
+                    .map(|(s, t)| (s, t, AtomicUsize::new(0)))
+                    .collect(),
+            );
             while !flag.load(Ordering::Relaxed) {
                 match listener.accept() {
-                    Ok((client, _)) => {
-                        let (next, targets) = (next.clone(), targets.clone());
+                    Ok((client, peer)) => {
+                        let ways = ways.clone();
                         // Threads inherit the namespace of the thread that
                         // spawns them: the target connection leaves the node.
                         std::thread::spawn(move || {
-                            let target = (!targets.is_empty()).then(|| {
-                                targets[next.fetch_add(1, Ordering::Relaxed) % targets.len()]
+                            let way = ways.iter().find(|(sources, _, _)| {
+                                sources
+                                    .iter()
+                                    .all(|nets| nets.iter().any(|n| n.contains(&peer.ip())))
+                            });
+                            let target = way.and_then(|(_, targets, next)| {
+                                (!targets.is_empty()).then(|| {
+                                    targets[next.fetch_add(1, Ordering::Relaxed) % targets.len()]
+                                })
                             });
                             serve(client, source, target);
                         });

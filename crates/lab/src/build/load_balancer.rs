@@ -16,6 +16,9 @@
 //! 1024-65535, to the targets in turn (every zone's unless the target group
 //! turns cross-zone off), under the node's security groups; it answers the
 //! client with a 5xx status when the target does not take the connection.
+//! Its listener rules are read as the probe's request meets them
+//! (`listener_rule.rs`): the relay sends a client to the first rule whose
+//! `source-ip` conditions hold its address.
 //! Other ports of the node answer nothing.
 //! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html>,
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html>,
@@ -27,16 +30,19 @@
 //!
 //! Not built (their flows are not probed): Gateway and Classic load
 //! balancers, Network Load Balancers with security groups, UDP and TLS
-//! listeners, listeners whose default action does not forward to one
-//! target group, and target groups with a target that is not healthy.
+//! listeners, listeners whose default action (or a rule the probe's
+//! request meets) does not forward to one target group, and target groups
+//! with a target that is not healthy.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use anyhow::{Context, Result};
+use ipnet::IpNet;
 use netpath_model::{LoadBalancer, Snapshot};
 
+use super::listener_rule::{self, Route};
 use super::network_interface::LabEni;
 use super::snapshot_index::SnapshotIndex;
 use crate::netns::Namespaces;
@@ -77,9 +83,87 @@ fn target_eni<'l>(
         .map(|(k, e)| (k.clone(), e))
 }
 
-/// A listener as built: (listener port, [(target ENI id, target lab ENI,
-/// target port)], client address preserved, cross-zone).
-type Rule<'l> = (u16, Vec<(String, &'l LabEni, u16)>, bool, bool);
+/// Targets as built: (target ENI id, target lab ENI, target port).
+type Targets<'l> = Vec<(String, &'l LabEni, u16)>;
+
+/// One way through a listener as built: the client's source CIDR sets
+/// (it must be inside one of each; none: every client), the targets
+/// (target ENI id, target lab ENI, target port), and cross-zone.
+type Way<'l> = (Vec<Vec<IpNet>>, Targets<'l>, bool);
+
+/// A listener as built: its port, its ways in priority order (an NLB's
+/// one), and whether the client's address is preserved.
+type Rule<'l> = (u16, Vec<Way<'l>>, bool);
+
+/// Target group `arn` as built: its targets (ENI id, lab ENI, port), whether
+/// the client's address is preserved, and cross-zone load balancing (the
+/// load balancer's own is `lb_cross`).
+///
+/// Errors: a target group, its health or a target the lab does not build.
+fn target_group<'l>(
+    snap: &Snapshot,
+    enis: &'l HashMap<String, LabEni>,
+    arn: &str,
+    application: bool,
+    lb_cross: bool,
+) -> std::result::Result<(Targets<'l>, bool, bool), String> {
+    let tg = snap
+        .target_groups
+        .iter()
+        .flatten()
+        .find(|t| t.target_group_arn == arn)
+        .ok_or_else(|| format!("target group {arn} not listed"))?;
+    let health = snap
+        .target_health
+        .iter()
+        .flatten()
+        .find(|h| h.target_group_arn == arn)
+        .ok_or_else(|| format!("no target health of {}", tg.target_group_name))?;
+    // The target group's own attribute when read, else the default for
+    // instance targets over TCP; an IP target group's default (off for
+    // TCP) too.
+    let tg_attrs = snap
+        .target_group_attributes
+        .iter()
+        .flatten()
+        .find(|a| a.target_group_arn == tg.target_group_arn);
+    let attr = tg_attrs.and_then(|a| a.attributes.get("preserve_client_ip.enabled"));
+    // An ALB always opens its own connection to the target.
+    let preserve = !application
+        && match attr {
+            Some(v) => v == "true",
+            None => tg.target_type == "instance",
+        };
+    // The target group's cross-zone setting overrides the load balancer's
+    // unless it defers to it
+    // (<https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-cross-zone.html>).
+    let cross = match tg_attrs
+        .and_then(|a| a.attributes.get("load_balancing.cross_zone.enabled"))
+        .map(String::as_str)
+    {
+        Some("true") => true,
+        Some("false") => false,
+        // An ALB's own setting is always on.
+        _ => application || lb_cross,
+    };
+    let mut targets = Vec::new();
+    for t in &health.targets {
+        match t.state.as_str() {
+            "unused" | "draining" => continue,
+            "healthy" | "unavailable" => {}
+            other => return Err(format!("a target of {} is {other}", tg.target_group_name)),
+        }
+        let (Some((id, e)), Some(port)) = (target_eni(snap, enis, &t.id), t.port.or(tg.port))
+        else {
+            return Err(format!(
+                "target {} of {} has no lab ENI",
+                t.id, tg.target_group_name
+            ));
+        };
+        targets.push((id, e, port));
+    }
+    Ok((targets, preserve, cross))
+}
 
 /// Why `lb` is not built, or `None` when it is one the lab builds.
 fn unsupported_kind(lb: &LoadBalancer) -> Option<String> {
@@ -140,89 +224,60 @@ pub(super) fn build(
             .and_then(|a| a.attributes.get("load_balancing.cross_zone.enabled"))
             .is_some_and(|v| v == "true");
         let mut rules: Vec<Rule> = Vec::new();
-        let mut ok = true;
+        let mut why_not: Option<String> = None;
         for l in snap
             .load_balancer_listeners
             .iter()
             .flatten()
             .filter(|l| l.load_balancer_arn == lb.load_balancer_arn)
         {
-            let tgs: Vec<&String> = l
-                .default_actions
-                .iter()
-                .filter(|a| a.action_type == "forward")
-                .flat_map(|a| a.target_group_arns.iter())
-                .collect();
             let protocol_built = if application {
                 matches!(l.protocol.as_str(), "HTTP" | "HTTPS")
             } else {
                 l.protocol == "TCP"
             };
-            if !protocol_built || tgs.len() != 1 {
-                ok = false;
-                break;
-            }
-            let tg = snap
-                .target_groups
-                .iter()
-                .flatten()
-                .find(|t| &t.target_group_arn == tgs[0]);
-            let health = snap
-                .target_health
-                .iter()
-                .flatten()
-                .find(|h| &h.target_group_arn == tgs[0]);
-            let (Some(tg), Some(health)) = (tg, health) else {
-                ok = false;
-                break;
-            };
-            // The target group's own attribute when read, else the
-            // default for instance targets over TCP; an IP target group's
-            // default (off for TCP) too.
-            let tg_attrs = snap
-                .target_group_attributes
-                .iter()
-                .flatten()
-                .find(|a| a.target_group_arn == tg.target_group_arn);
-            let attr = tg_attrs.and_then(|a| a.attributes.get("preserve_client_ip.enabled"));
-            // An ALB always opens its own connection to the target.
-            let preserve = !application
-                && match attr {
-                    Some(v) => v == "true",
-                    None => tg.target_type == "instance",
-                };
-            // The target group's cross-zone setting overrides the load
-            // balancer's unless it defers to it
-            // (<https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-cross-zone.html>).
-            let cross = match tg_attrs
-                .and_then(|a| a.attributes.get("load_balancing.cross_zone.enabled"))
-                .map(String::as_str)
-            {
-                Some("true") => true,
-                Some("false") => false,
-                // An ALB's own setting is always on.
-                _ => application || cross,
-            };
-            let mut targets = Vec::new();
-            for t in &health.targets {
-                match t.state.as_str() {
-                    "unused" | "draining" => continue,
-                    "healthy" | "unavailable" => {}
-                    _ => ok = false,
+            let routes = if !protocol_built {
+                Err(format!("a {} listener", l.protocol))
+            } else if application {
+                let host = lb.dns_name.as_deref().unwrap_or_default();
+                listener_rule::routes(snap, l, host)
+            } else {
+                let tgs: Vec<&String> = l
+                    .default_actions
+                    .iter()
+                    .filter(|a| a.action_type == "forward")
+                    .flat_map(|a| a.target_group_arns.iter())
+                    .collect();
+                match tgs.as_slice() {
+                    [one] => Ok(vec![Route {
+                        sources: Vec::new(),
+                        target_group: one.to_string(),
+                    }]),
+                    _ => Err("a default action that does not forward to one target group".into()),
                 }
-                let (Some((id, e)), Some(port)) =
-                    (target_eni(snap, enis, &t.id), t.port.or(tg.port))
-                else {
-                    ok = false;
-                    continue;
-                };
-                targets.push((id, e, port));
+            };
+            let built = routes.and_then(|routes| {
+                let mut preserve = false;
+                let mut out = Vec::new();
+                for r in routes {
+                    let (targets, p, c) =
+                        target_group(snap, enis, &r.target_group, application, cross)?;
+                    preserve |= p;
+                    out.push((r.sources, targets, c));
+                }
+                Ok((out, preserve))
+            });
+            match built {
+                Ok((routes, preserve)) => rules.push((l.port, routes, preserve)),
+                Err(e) => {
+                    why_not = Some(e);
+                    break;
+                }
             }
-            rules.push((l.port, targets, preserve, cross));
         }
-        if !ok {
+        if let Some(why) = why_not {
             unsupported.insert(format!(
-                "load balancer {} (a listener, target group or target the lab does not build)",
+                "load balancer {} ({why}: a listener, target group or target the lab does not build)",
                 lb.load_balancer_name
             ));
             continue;
@@ -250,7 +305,11 @@ pub(super) fn build(
             );
             let mut post = String::new();
             let mut forwards = Vec::new();
-            for (port, targets, preserve, cross) in &rules {
+            for (port, ways, preserve) in &rules {
+                // An NLB has one way: its default action's target group.
+                let Some((_, targets, cross)) = ways.first() else {
+                    continue;
+                };
                 let here: Vec<&(String, &LabEni, u16)> = targets
                     .iter()
                     .filter(|(_, e, _)| *cross || zone(&e.subnet_id) == node_zone)
@@ -304,7 +363,7 @@ pub(super) fn build(
                 .with_context(|| format!("load balancer node {node_id}"))?;
             // Replies to what the node forwarded with the client's address
             // go back through the node.
-            if rules.iter().any(|(_, _, p, _)| *p) {
+            if rules.iter().any(|(_, _, p)| *p) {
                 let v = idx
                     .subnet_index
                     .get(node.subnet_id.as_str())
@@ -368,18 +427,26 @@ fn application_node(
     )
     .with_context(|| format!("load balancer node {node_id}"))?;
     let mut forwards = Vec::new();
-    for (port, targets, _, cross) in rules {
-        let here: Vec<SocketAddr> = targets
+    for (port, ways, _) in rules {
+        let ways: Vec<(Vec<Vec<IpNet>>, Vec<SocketAddr>)> = ways
             .iter()
-            .filter(|(_, e, _)| in_reach(e, *cross))
-            .map(|(id, e, p)| {
-                forwards.push((id.clone(), *p));
-                SocketAddr::new(IpAddr::V4(e.ip), *p)
+            .map(|(sources, targets, cross)| {
+                let here = targets
+                    .iter()
+                    .filter(|(_, e, _)| in_reach(e, *cross))
+                    .map(|(id, e, p)| {
+                        if !forwards.contains(&(id.clone(), *p)) {
+                            forwards.push((id.clone(), *p));
+                        }
+                        SocketAddr::new(IpAddr::V4(e.ip), *p)
+                    })
+                    .collect();
+                (sources.clone(), here)
             })
             .collect();
         let listen = SocketAddr::new(IpAddr::V4(node.ip), *port);
         out.relays.push(
-            Relay::start(&node.ns, listen, IpAddr::V4(node.ip), here)
+            Relay::start(&node.ns, listen, IpAddr::V4(node.ip), ways)
                 .with_context(|| format!("load balancer node {node_id}"))?,
         );
     }

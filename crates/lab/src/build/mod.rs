@@ -42,6 +42,7 @@ mod db_instance;
 mod gateway_load_balancer_endpoint;
 mod host;
 mod internet_gateway;
+mod listener_rule;
 mod load_balancer;
 mod network_acl;
 mod network_interface;

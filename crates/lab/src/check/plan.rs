@@ -124,6 +124,20 @@ pub(super) fn plan(
         );
         return skipped(fc, why);
     }
+    // Partial by request (an ALB's listener rules send some requests where
+    // they fail): the probe makes one kind of request, so it cannot show
+    // both; such flows are not probed.
+    if exp.verdict == Verdict::Partial
+        && exp
+            .blocking
+            .as_ref()
+            .is_some_and(|b| b.kind == HopKind::LoadBalancer)
+    {
+        return skipped(
+            fc,
+            "the answer depends on the HTTP request (the listener rule it matches), and the probe makes one kind".into(),
+        );
+    }
     // Partial by target, not by port: the load balancer takes its targets
     // in turn, so enough connections land on each.
     let by_target = exp.verdict == Verdict::Partial
