@@ -396,17 +396,25 @@ pub fn network_interface(e: ec2::NetworkInterface, is: &mut Issues) -> Option<Ne
             });
         }
     }
+    let top = e
+        .association
+        .and_then(|a| a.public_ip)
+        .and_then(|s| is.ip(&id, "Association.PublicIp", Some(&s)));
     if private_ip_addresses.is_empty() {
         if let Some(ip) = is.ip(&id, "PrivateIpAddress", e.private_ip_address.as_deref()) {
             private_ip_addresses.push(PrivateIpAddress {
                 private_ip_address: ip,
                 primary: true,
-                public_ip: e
-                    .association
-                    .and_then(|a| a.public_ip)
-                    .and_then(|s| is.ip(&id, "Association.PublicIp", Some(&s))),
+                public_ip: top,
             });
         }
+    } else if let Some(primary) = private_ip_addresses
+        .iter_mut()
+        .find(|p| p.primary && p.public_ip.is_none())
+    {
+        // The interface's own `Association` is its primary address's
+        // (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInterface.html>).
+        primary.public_ip = top;
     }
     Some(NetworkInterface {
         subnet_id: subnet_id.into(),

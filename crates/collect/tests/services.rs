@@ -150,11 +150,18 @@ async fn a_load_balancer_is_collected() {
     let conf = support::config(&m.url).await;
     let ec2 = aws_sdk_ec2::Client::new(&conf);
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(&conf);
-    let (vpc, sub_a, _rtb) = spoke(&ec2, "10.91.0.0/16", "10.91.1.0/24").await;
+    let (vpc, sub_a, rtb) = spoke(&ec2, "10.91.0.0/16", "10.91.1.0/24").await;
     let sub_b = subnet_b(&ec2, &vpc, "10.91.2.0/24").await;
     let sg_alb = support::create_group(&ec2, vpc.clone(), "alb").await;
     let sg_web = support::create_group(&ec2, vpc.clone(), "web").await;
-    support::run_instance(&ec2, sub_a.clone(), sg_web, "lb-web", "ami-785db401").await;
+    support::run_instance(
+        &ec2,
+        sub_a.clone(),
+        sg_web.clone(),
+        "lb-web",
+        "ami-785db401",
+    )
+    .await;
     let web = ec2
         .describe_instances()
         .filters(
@@ -279,7 +286,7 @@ async fn a_load_balancer_is_collected() {
         alb.is_application() && alb.is_internet_facing() && alb.is_active(),
         "{alb:?}"
     );
-    assert_eq!(alb.security_groups, vec![sg_alb]);
+    assert_eq!(alb.security_groups, vec![sg_alb.clone()]);
     assert_eq!(alb.availability_zones.len(), 2);
     let listener = snap
         .load_balancer_listeners
@@ -362,4 +369,131 @@ async fn a_load_balancer_is_collected() {
         err.to_string().contains("web-alb has no network interface"),
         "{err}"
     );
+
+    // What AWS does and moto does not: a node ENI per subnet, described
+    // `ELB app/NAME/ID`, with the ALB's group and (internet-facing) a
+    // public address. With them, an internet gateway route, the ALB's
+    // group open on 80 and the target's group open to the ALB's on 8080,
+    // `exposure` lists the target behind the ALB, though it has no public
+    // address of its own.
+    alb_nodes(&ec2, &lb, &[&sub_a, &sub_b], &sg_alb).await;
+    open_to_internet(&ec2, &vpc, &rtb).await;
+    allow(
+        &ec2,
+        &sg_alb,
+        80,
+        ec2t::IpRange::builder().cidr_ip("0.0.0.0/0").build(),
+        None,
+    )
+    .await;
+    let from_alb = ec2t::UserIdGroupPair::builder().group_id(&sg_alb).build();
+    allow(&ec2, &sg_web, 8080, None, Some(from_alb)).await;
+    let snap = collect_all(&m.url).await;
+    let exposure = netpath_engine::reach(
+        &netpath_engine::Topology::new(&snap),
+        &netpath_engine::ReachQuery::Exposure,
+        &netpath_engine::ReachOptions::default(),
+    )
+    .unwrap();
+    let through = exposure
+        .load_balancers
+        .iter()
+        .find(|l| l.load_balancer_arn == lb && l.port == 80)
+        .unwrap_or_else(|| panic!("exposure lists web-alb's listener: {exposure:#?}"));
+    assert_eq!(through.verdict, Verdict::Reachable, "{through:#?}");
+    assert!(
+        through
+            .exposed_targets
+            .iter()
+            .any(|t| t.contains(&web) && t.contains("8080")),
+        "{through:#?}"
+    );
+    // A request to /old/* is answered by the ALB itself; the rest reach
+    // web-1: both pass, so the answer is certain.
+    let e = ask(&snap, "internet", "web-alb", 80);
+    assert_eq!(e.verdict, Verdict::Reachable, "{e:#?}");
+}
+
+/// Creates what AWS creates for load balancer `lb_arn` and moto does not:
+/// in each of `subnets` a node ENI described `ELB <tail of the ARN>`, in
+/// group `sg`, with an Elastic IP (the nodes of an internet-facing one have
+/// public addresses).
+async fn alb_nodes(ec2: &aws_sdk_ec2::Client, lb_arn: &str, subnets: &[&String], sg: &str) {
+    let tail = lb_arn.split_once(":loadbalancer/").unwrap().1;
+    for s in subnets {
+        let eni = ec2
+            .create_network_interface()
+            .subnet_id(*s)
+            .groups(sg)
+            .description(format!("ELB {tail}"))
+            .send()
+            .await
+            .unwrap()
+            .network_interface
+            .unwrap()
+            .network_interface_id
+            .unwrap();
+        let eip = ec2
+            .allocate_address()
+            .domain(ec2t::DomainType::Vpc)
+            .send()
+            .await
+            .unwrap()
+            .allocation_id
+            .unwrap();
+        ec2.associate_address()
+            .allocation_id(eip)
+            .network_interface_id(eni)
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+/// An internet gateway on `vpc`, and the default route to it in `rtb`.
+async fn open_to_internet(ec2: &aws_sdk_ec2::Client, vpc: &str, rtb: &str) {
+    let igw = ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .unwrap()
+        .internet_gateway
+        .unwrap()
+        .internet_gateway_id
+        .unwrap();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .unwrap();
+    ec2.create_route()
+        .route_table_id(rtb)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id(&igw)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Opens TCP `port` of group `sg` to `cidr` or to group pair `group`.
+async fn allow(
+    ec2: &aws_sdk_ec2::Client,
+    sg: &str,
+    port: i32,
+    cidr: impl Into<Option<ec2t::IpRange>>,
+    group: Option<ec2t::UserIdGroupPair>,
+) {
+    let perm = ec2t::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(port)
+        .to_port(port)
+        .set_ip_ranges(cidr.into().map(|c| vec![c]))
+        .set_user_id_group_pairs(group.map(|g| vec![g]));
+    ec2.authorize_security_group_ingress()
+        .group_id(sg)
+        .ip_permissions(perm.build())
+        .send()
+        .await
+        .unwrap();
 }

@@ -105,14 +105,22 @@ impl RawNetworkInterface {
                 public_ip: p.association.and_then(|a| a.public_ip),
             })
             .collect();
+        let top = self.association.as_ref().and_then(|a| a.public_ip);
         if private_ip_addresses.is_empty() {
             if let Some(ip) = self.private_ip_address {
                 private_ip_addresses.push(PrivateIpAddress {
                     private_ip_address: ip,
                     primary: true,
-                    public_ip: self.association.as_ref().and_then(|a| a.public_ip),
+                    public_ip: top,
                 });
             }
+        } else if let Some(primary) = private_ip_addresses
+            .iter_mut()
+            .find(|p| p.primary && p.public_ip.is_none())
+        {
+            // The interface's own `Association` is its primary address's
+            // (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInterface.html>).
+            primary.public_ip = top;
         }
         let mut attachment = self.attachment.map(|a| NetworkInterfaceAttachment {
             instance_id: a.instance_id.map(Into::into),
