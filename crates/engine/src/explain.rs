@@ -257,6 +257,7 @@ fn explain_flow<'a>(
         ephemeral,
         lb_target: opts.lb_target,
         assume_appliance_allows: opts.assume_appliance_allows,
+        terse: opts.terse,
     };
 
     let sps: Vec<Option<&Placement>> = if src.placements.is_empty() {

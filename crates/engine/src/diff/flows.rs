@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use netpath_model::{CompactString, IpProtocol, PortRange};
 
@@ -271,11 +272,12 @@ pub(super) fn compare_flows(
     let keys_of = |members: &[CompactString]| -> Vec<String> {
         members.iter().map(|m| ends[m].key.to_string()).collect()
     };
-    let mut dst_cache: Vec<Option<(Vec<bool>, Vec<String>)>> = vec![None; lite.len()];
+    // Each source class: its hot set (a memo shared by all, so computed
+    // here, in order) and the flows it is compared on.
+    let mut work: Vec<(&Vec<CompactString>, Hot)> = Vec::new();
     for smembers in srcs.values() {
         let s0 = &ends[&smembers[0]];
         let src_hot = hot(s0, false);
-        let mut src_cache: Option<(Vec<bool>, Vec<String>)> = None;
         let (s_outside, s_internet) = (
             matches!(
                 s0.kind,
@@ -295,6 +297,27 @@ pub(super) fn compare_flows(
                 summary.flows_compared -= smembers.len() * lite[i].ranges;
             }
         }
+        work.push((smembers, src_hot));
+    }
+    let walked = AtomicUsize::new(summary.pairs_walked);
+    // One source class's pair walks: its changes, in the order the pieces
+    // were met, each told with names. `dst_cache` is the calling thread's
+    // memo of destination classes' touches and keys.
+    type DstCache = Vec<Option<(Vec<bool>, Vec<String>)>>;
+    let class_changes = |smembers: &Vec<CompactString>,
+                         src_hot: &Hot,
+                         dst_cache: &mut DstCache|
+     -> Result<Vec<FlowChange>, DiffError> {
+        let s0 = &ends[&smembers[0]];
+        let (s_outside, s_internet) = (
+            matches!(
+                s0.kind,
+                EndKind::Internet | EndKind::Address | EndKind::OnPrem
+            ),
+            s0.kind == EndKind::Internet,
+        );
+        let mut src_cache: Option<(Vec<bool>, Vec<String>)> = None;
+        let mut changes: Vec<FlowChange> = Vec::new();
         // Nothing on a pair's path changed unless one of its ends is hot.
         let visit = if src_hot.any() { &every_dst } else { &hot_dsts };
         for &i in visit {
@@ -337,35 +360,25 @@ pub(super) fn compare_flows(
                         }
                         continue;
                     }
+                    // Compared tersely (no names beside ids, no fixes: the
+                    // same verdicts, blockers and footprints); a change
+                    // found is told with names (`named`).
                     let opts = ExplainOptions {
                         assume_appliance_allows: opts.assume_appliance_allows,
+                        terse: true,
                         ..piece_options(proto, piece, v)
                     };
                     let run = |sd: usize| -> Option<Outcome> {
                         if !present(sd) {
                             return None;
                         }
-                        let (from, to) = (s.refs[sd].as_deref()?, d.refs[sd].as_deref()?);
-                        Some(match explain(topos[sd], from, to, &opts) {
-                            Ok(e) => outcome(&e),
-                            Err(err) => Outcome {
-                                verdict: Verdict::Unknown,
-                                symptom: Symptom::Unknown,
-                                blocking: None,
-                                blocked_ports: Vec::new(),
-                                allowed_by: Vec::new(),
-                                missing: vec![err.to_string()],
-                                footprint_ids: BTreeSet::new(),
-                                addrs: Vec::new(),
-                                ephemeral: PortRange::ALL,
-                            },
-                        })
+                        Some(walk(topos[sd], s, d, sd, &opts))
                     };
-                    if max_pairs.is_some_and(|m| summary.pairs_walked >= m) {
-                        return Err(DiffError::TooLarge(summary.pairs_walked));
+                    let n = walked.fetch_add(1, Ordering::Relaxed);
+                    if max_pairs.is_some_and(|m| n >= m) {
+                        return Err(DiffError::TooLarge(n));
                     }
                     let (ob, oa) = (run(0), run(1));
-                    summary.pairs_walked += 1;
                     let Some(oa) = oa else { continue };
                     // To the internet, a flow blocked on both sides (another
                     // blocker, say a route table without a default route
@@ -383,14 +396,13 @@ pub(super) fn compare_flows(
                     };
                     let fp = FlowFootprint {
                         ids: oa
-                            .footprint_ids
-                            .iter()
-                            .chain(ob.iter().flat_map(|o| o.footprint_ids.iter()))
-                            .cloned()
+                            .footprint_ids()
+                            .into_iter()
+                            .chain(ob.iter().flat_map(Outcome::footprint_ids))
                             .collect(),
                         protocol: Some(proto),
                         ports: vec![piece, oa.ephemeral],
-                        addrs: oa.addrs.clone(),
+                        addrs: oa.addrs(),
                     };
                     let (s_touch, s_keys) =
                         src_cache.get_or_insert_with(|| (touched_by(smembers), keys_of(smembers)));
@@ -442,7 +454,49 @@ pub(super) fn compare_flows(
                 }
             }
         }
+        for c in &mut changes {
+            named(topos[0], &mut c.before);
+            named(topos[1], &mut c.after);
+        }
+        Ok(changes)
+    };
+    // The classes on every core, taken in turn; their changes joined in
+    // class order, as one loop over them would give.
+    let n_dst = lite.len();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, work.len().max(1));
+    /// One thread's classes: (class index, its changes).
+    type Done = Vec<(usize, Vec<FlowChange>)>;
+    let per_thread: Vec<Result<Done, DiffError>> = std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (work, class_changes) = (&work, &class_changes);
+                sc.spawn(move || {
+                    let mut dst_cache: DstCache = vec![None; n_dst];
+                    let mut out = Vec::new();
+                    for (i, (smembers, src_hot)) in work.iter().enumerate().skip(t).step_by(threads)
+                    {
+                        out.push((i, class_changes(smembers, src_hot, &mut dst_cache)?));
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a diff thread panicked"))
+            .collect()
+    });
+    let mut per_class: Done = Vec::new();
+    for r in per_thread {
+        per_class.extend(r?);
     }
+    per_class.sort_by_key(|(i, _)| *i);
+    for (_, c) in per_class {
+        changes.extend(c);
+    }
+    summary.pairs_walked = walked.load(Ordering::Relaxed);
     for (k, e) in &ends {
         let selected = from_sel.as_ref().is_some_and(|s| s.contains(k))
             || to_sel.as_ref().is_some_and(|s| s.contains(k));
@@ -460,4 +514,43 @@ pub(super) fn compare_flows(
         }
     }
     Ok((changes, warnings))
+}
+
+/// Names beside ids in side `s` of a change, as a full (not terse)
+/// explain on `topo` says them: the blocking hop's name and sentence; the
+/// rest is the same either way.
+fn named(topo: &Topology, s: &mut super::FlowSide) {
+    if let Some(b) = &mut s.blocking {
+        b.name = topo
+            .name_of(&b.component)
+            .map(str::to_string)
+            .or_else(|| b.name.take());
+        b.detail = topo.with_names(&b.detail);
+    }
+}
+
+/// The outcome of the flow from end `s` to end `d` on side `sd` (0 BEFORE,
+/// 1 AFTER) of `topo`, asked with `opts`; an explain error is an unknown
+/// outcome carrying its message.
+fn walk(topo: &Topology, s: &End, d: &End, sd: usize, opts: &ExplainOptions) -> Outcome {
+    let (Some(from), Some(to)) = (s.refs[sd].as_deref(), d.refs[sd].as_deref()) else {
+        return failed("an end is missing on this side".to_string());
+    };
+    match explain(topo, from, to, opts) {
+        Ok(e) => outcome(e),
+        Err(err) => failed(err.to_string()),
+    }
+}
+
+/// An unknown outcome for an explain that failed with `why`.
+fn failed(why: String) -> Outcome {
+    Outcome {
+        verdict: Verdict::Unknown,
+        symptom: Symptom::Unknown,
+        blocking: None,
+        blocked_ports: Vec::new(),
+        missing: vec![why],
+        ephemeral: PortRange::ALL,
+        rest: None,
+    }
 }

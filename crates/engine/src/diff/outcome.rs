@@ -16,18 +16,19 @@ pub(super) type OutcomeKey<'a> = (
     &'a [PortRange],
 );
 
-/// What one walk gave, reduced to what the diff compares.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What one walk gave, reduced to what the diff compares; the rest of the
+/// explanation is kept, and read only for a flow that changed (most walks
+/// find none).
+#[derive(Debug, Clone)]
 pub(super) struct Outcome {
     pub(super) verdict: Verdict,
     pub(super) symptom: Symptom,
     pub(super) blocking: Option<Blocking>,
     pub(super) blocked_ports: Vec<PortRange>,
-    pub(super) allowed_by: Vec<String>,
     pub(super) missing: Vec<String>,
-    pub(super) footprint_ids: BTreeSet<String>,
-    pub(super) addrs: Vec<IpAddr>,
     pub(super) ephemeral: PortRange,
+    /// The explanation's hops and ends; `None` for an explain that failed.
+    pub(super) rest: Option<Box<Explanation>>,
 }
 
 impl Outcome {
@@ -43,7 +44,68 @@ impl Outcome {
     }
 }
 
-pub(super) fn outcome(e: &Explanation) -> Outcome {
+/// The outcome of explanation `e`.
+pub(super) fn outcome(mut e: Explanation) -> Outcome {
+    let blocking = e.blocking.take();
+    Outcome {
+        verdict: e.verdict,
+        symptom: e.symptom,
+        blocked_ports: blocking
+            .as_ref()
+            .map(|b| b.blocked_ports.clone())
+            .unwrap_or_default(),
+        blocking,
+        missing: std::mem::take(&mut e.missing),
+        ephemeral: e.ephemeral_ports,
+        rest: Some(Box::new(e)),
+    }
+}
+
+impl Outcome {
+    /// The ids on the walk's path and of its ends (what an edit must touch
+    /// to act on it).
+    pub(super) fn footprint_ids(&self) -> BTreeSet<String> {
+        self.rest.as_deref().map(footprint_ids).unwrap_or_default()
+    }
+
+    /// The addresses of the walk's ends.
+    pub(super) fn addrs(&self) -> Vec<IpAddr> {
+        let Some(e) = self.rest.as_deref() else {
+            return Vec::new();
+        };
+        [&e.source, &e.destination]
+            .iter()
+            .filter_map(|ep| ep.ip.as_deref().and_then(|ip| ip.parse().ok()))
+            .collect()
+    }
+
+    /// The rules and routes that let a reachable or partial flow through,
+    /// in path order.
+    pub(super) fn allowed_by(&self) -> Vec<String> {
+        match self.rest.as_deref() {
+            Some(e) if matches!(self.verdict, Verdict::Reachable | Verdict::Partial) => e
+                .hops
+                .iter()
+                .filter(|h| h.decision == Decision::Allow)
+                .filter_map(|h| {
+                    h.matched.as_ref().map(|m| {
+                        format!(
+                            "{} {} {}: {}",
+                            h.path.as_str(),
+                            h.kind.as_str(),
+                            h.component,
+                            m.text
+                        )
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// See [`Outcome::footprint_ids`].
+fn footprint_ids(e: &Explanation) -> BTreeSet<String> {
     let mut ids = BTreeSet::new();
     for h in &e.hops {
         ids.insert(h.component.clone());
@@ -61,44 +123,7 @@ pub(super) fn outcome(e: &Explanation) -> Outcome {
         ids.extend(ep.db_instance_identifier.iter().cloned());
         ids.extend(ep.security_groups.iter().cloned());
     }
-    let addrs = [&e.source, &e.destination]
-        .iter()
-        .filter_map(|ep| ep.ip.as_deref().and_then(|ip| ip.parse().ok()))
-        .collect();
-    let allowed_by = if matches!(e.verdict, Verdict::Reachable | Verdict::Partial) {
-        e.hops
-            .iter()
-            .filter(|h| h.decision == Decision::Allow)
-            .filter_map(|h| {
-                h.matched.as_ref().map(|m| {
-                    format!(
-                        "{} {} {}: {}",
-                        h.path.as_str(),
-                        h.kind.as_str(),
-                        h.component,
-                        m.text
-                    )
-                })
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Outcome {
-        verdict: e.verdict,
-        symptom: e.symptom,
-        blocked_ports: e
-            .blocking
-            .as_ref()
-            .map(|b| b.blocked_ports.clone())
-            .unwrap_or_default(),
-        blocking: e.blocking.clone(),
-        allowed_by,
-        missing: e.missing.clone(),
-        footprint_ids: ids,
-        addrs,
-        ephemeral: e.ephemeral_ports,
-    }
+    ids
 }
 
 pub(super) fn rank(v: Verdict) -> Option<u8> {
@@ -149,7 +174,7 @@ pub(super) fn side(o: Option<&Outcome>) -> FlowSide {
             verdict: Some(o.verdict),
             symptom: Some(o.symptom),
             blocking: o.blocking.clone(),
-            allowed_by: o.allowed_by.clone(),
+            allowed_by: o.allowed_by(),
             missing: o.missing.clone(),
         },
     }

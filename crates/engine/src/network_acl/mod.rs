@@ -277,6 +277,20 @@ pub(crate) fn judge(
     ports: PortRange,
     leg: PathLeg,
 ) -> (Evaluation, Vec<PortRange>) {
+    judge_with(acl, direction, peer, proto, ports, leg, true)
+}
+
+/// [`judge`], with the near miss of a deny looked for only when `near`
+/// (a terse walk, which says no near misses, skips it).
+pub(crate) fn judge_with(
+    acl: &NetworkAcl,
+    direction: Direction,
+    peer: &AddrSet,
+    proto: IpProtocol,
+    ports: PortRange,
+    leg: PathLeg,
+    near: bool,
+) -> (Evaluation, Vec<PortRange>) {
     let out = evaluate(acl, direction, peer, proto, ports);
     let egress = direction == Direction::Egress;
     let dir_word = if egress { "outbound" } else { "inbound" };
@@ -356,7 +370,7 @@ pub(crate) fn judge(
         ..Matched::default()
     });
     let near_miss = match (decision, rule) {
-        (Decision::Deny | Decision::Partial, Some(deny)) => near_miss(
+        (Decision::Deny | Decision::Partial, Some(deny)) if near => near_miss(
             acl,
             &sorted_entries(acl, direction),
             peer,

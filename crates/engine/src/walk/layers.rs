@@ -87,7 +87,8 @@ impl<'a> Walker<'_, 'a> {
             Ok(a) => a,
             Err(missing) => return self.unknown(path, HopKind::NetworkAcl, subnet_id, missing),
         };
-        let (eval, blocked) = network_acl::judge(acl, direction, peer, proto, ports, path);
+        let (eval, blocked) =
+            network_acl::judge_with(acl, direction, peer, proto, ports, path, !self.flow.terse);
         let mut h = hop(
             path,
             HopKind::NetworkAcl,

@@ -160,6 +160,7 @@ impl<'a> Walker<'_, 'a> {
             expects_reply: true,
             lb_target: None,
             assume_appliance_allows: self.flow.assume_appliance_allows,
+            terse: self.flow.terse,
         };
         let mut sp = ap.clone();
         if preserve {

@@ -92,6 +92,9 @@ pub struct Flow {
     /// Gateway Load Balancer endpoints pass packets on, by the route table
     /// of their subnet (see [`crate::ExplainOptions::assume_appliance_allows`]).
     pub assume_appliance_allows: bool,
+    /// Only what a verdict needs (see [`crate::ExplainOptions::terse`]):
+    /// no near misses of network ACL entries.
+    pub terse: bool,
 }
 
 /// Where the forward route lookup sent the packet.
