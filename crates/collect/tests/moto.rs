@@ -413,21 +413,7 @@ async fn a_dual_stack_vpc_loads_and_answers() {
         .route_table_id()
         .unwrap()
         .to_string();
-    let igw = ec2
-        .create_internet_gateway()
-        .send()
-        .await
-        .unwrap()
-        .internet_gateway
-        .unwrap()
-        .internet_gateway_id
-        .unwrap();
-    ec2.attach_internet_gateway()
-        .internet_gateway_id(&igw)
-        .vpc_id(&vpc_id)
-        .send()
-        .await
-        .unwrap();
+    let igw = support::net::internet_gateway(&ec2, &vpc_id).await;
     ec2.create_route()
         .route_table_id(&rtb)
         .destination_ipv6_cidr_block("::/0")

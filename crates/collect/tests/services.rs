@@ -452,21 +452,7 @@ async fn alb_nodes(ec2: &aws_sdk_ec2::Client, lb_arn: &str, subnets: &[&String],
 
 /// An internet gateway on `vpc`, and the default route to it in `rtb`.
 async fn open_to_internet(ec2: &aws_sdk_ec2::Client, vpc: &str, rtb: &str) {
-    let igw = ec2
-        .create_internet_gateway()
-        .send()
-        .await
-        .unwrap()
-        .internet_gateway
-        .unwrap()
-        .internet_gateway_id
-        .unwrap();
-    ec2.attach_internet_gateway()
-        .internet_gateway_id(&igw)
-        .vpc_id(vpc)
-        .send()
-        .await
-        .unwrap();
+    let igw = support::net::internet_gateway(ec2, vpc).await;
     ec2.create_route()
         .route_table_id(rtb)
         .destination_cidr_block("0.0.0.0/0")

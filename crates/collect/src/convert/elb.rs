@@ -117,20 +117,15 @@ pub fn listener_rule(r: elb::Rule) -> Option<ListenerRule> {
                 values.extend(configs.into_iter().flatten().flatten());
                 if let Some(h) = c.http_header_config {
                     let name = h.http_header_name.unwrap_or_default();
-                    values.extend(
-                        h.values
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|v| format!("{name}: {v}")),
-                    );
+                    let header = h.values.unwrap_or_default().into_iter();
+                    values.extend(header.map(|v| RuleCondition::header_value(&name, &v)));
                 }
                 if let Some(q) = c.query_string_config {
-                    values.extend(q.values.unwrap_or_default().into_iter().map(
-                        |kv| match kv.key {
-                            Some(k) => format!("{k}={}", kv.value.unwrap_or_default()),
-                            None => kv.value.unwrap_or_default(),
-                        },
-                    ));
+                    let pairs = q.values.unwrap_or_default().into_iter();
+                    values.extend(pairs.map(|kv| {
+                        let value = kv.value.unwrap_or_default();
+                        RuleCondition::query_value(kv.key.as_deref(), &value)
+                    }));
                 }
                 values.dedup();
                 Some(RuleCondition {

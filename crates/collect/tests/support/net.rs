@@ -119,3 +119,23 @@ pub fn ask(snap: &Snapshot, from: &str, to: &str, port: u16) -> netpath_engine::
     )
     .unwrap()
 }
+
+/// An internet gateway attached to `vpc`; returns its id.
+pub async fn internet_gateway(ec2: &aws_sdk_ec2::Client, vpc: &str) -> String {
+    let igw = ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .unwrap()
+        .internet_gateway
+        .unwrap()
+        .internet_gateway_id
+        .unwrap();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .unwrap();
+    igw
+}

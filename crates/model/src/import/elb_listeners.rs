@@ -131,23 +131,14 @@ impl RawCondition {
         }
         if let Some(h) = self.http_header_config {
             let name = h.http_header_name.unwrap_or_default();
-            values.extend(
-                h.values
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|v| format!("{name}: {v}")),
-            );
+            let header = h.values.unwrap_or_default().into_iter();
+            values.extend(header.map(|v| RuleCondition::header_value(&name, &v)));
         }
         if let Some(q) = self.query_string_config {
-            values.extend(
-                q.values
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|kv| match kv.key {
-                        Some(k) => format!("{k}={}", kv.value.unwrap_or_default()),
-                        None => kv.value.unwrap_or_default(),
-                    }),
-            );
+            let pairs = q.values.unwrap_or_default().into_iter();
+            values.extend(pairs.map(|kv| {
+                RuleCondition::query_value(kv.key.as_deref(), &kv.value.unwrap_or_default())
+            }));
         }
         values.dedup();
         Some(RuleCondition { field, values })

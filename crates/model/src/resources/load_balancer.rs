@@ -127,6 +127,22 @@ pub struct RuleCondition {
     pub values: Vec<String>,
 }
 
+impl RuleCondition {
+    /// An `http-header` condition's value as kept: `Name: value`.
+    pub fn header_value(name: &str, value: &str) -> String {
+        format!("{name}: {value}")
+    }
+
+    /// A `query-string` condition's value as kept: `key=value`, or `value`
+    /// for a pair without a key.
+    pub fn query_value(key: Option<&str>, value: &str) -> String {
+        match key {
+            Some(k) => format!("{k}={value}"),
+            None => value.to_string(),
+        }
+    }
+}
+
 /// A listener rule of an Application Load Balancer (`DescribeRules`).
 /// Source: <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Rule.html>.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
