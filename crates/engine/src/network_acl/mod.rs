@@ -268,21 +268,9 @@ pub fn evaluate(
 /// they are the request or the reply (which names the ports it was asked
 /// on). Output: the common [`Evaluation`] (allow when every port passes,
 /// deny when none does, partial when some do, unknown when the answer
-/// depends on an address the question leaves open) and the denied ports.
+/// depends on an address the question leaves open) and the denied ports;
+/// a deny's near miss only when `near`.
 pub(crate) fn judge(
-    acl: &NetworkAcl,
-    direction: Direction,
-    peer: &AddrSet,
-    proto: IpProtocol,
-    ports: PortRange,
-    leg: PathLeg,
-) -> (Evaluation, Vec<PortRange>) {
-    judge_with(acl, direction, peer, proto, ports, leg, true)
-}
-
-/// [`judge`], with the near miss of a deny looked for only when `near`
-/// (a terse walk, which says no near misses, skips it).
-pub(crate) fn judge_with(
     acl: &NetworkAcl,
     direction: Direction,
     peer: &AddrSet,

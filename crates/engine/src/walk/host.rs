@@ -315,8 +315,15 @@ impl<'a> Walker<'_, 'a> {
                 Some(k) => (IpProtocol::Icmp, PortRange::new(k, k)),
                 None => (IpProtocol::Tcp, *reply_ports),
             };
-            let (eval, _) =
-                network_acl::judge(acl, back, boundary_peer, proto, ports, PathLeg::Return);
+            let (eval, _) = network_acl::judge(
+                acl,
+                back,
+                boundary_peer,
+                proto,
+                ports,
+                PathLeg::Return,
+                false,
+            );
             match eval.decision {
                 Decision::Deny => return Symptom::Timeout,
                 Decision::Partial if worst == base => worst = Symptom::Intermittent,
@@ -555,6 +562,7 @@ impl Walker<'_, '_> {
             IpProtocol::Icmp,
             PortRange::new(key, key),
             PathLeg::Return,
+            false,
         );
         eval.decision == Decision::Deny
     }

@@ -88,7 +88,7 @@ impl<'a> Walker<'_, 'a> {
             Err(missing) => return self.unknown(path, HopKind::NetworkAcl, subnet_id, missing),
         };
         let (eval, blocked) =
-            network_acl::judge_with(acl, direction, peer, proto, ports, path, !self.flow.terse);
+            network_acl::judge(acl, direction, peer, proto, ports, path, !self.flow.terse);
         let mut h = hop(
             path,
             HopKind::NetworkAcl,

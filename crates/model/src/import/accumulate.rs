@@ -15,7 +15,8 @@ use super::aws_cli::{
     RawPrefixList, RawRouteTable, RawSubnet, RawVpc,
 };
 use super::aws_cli_elb::{
-    RawLbAttributes, RawLoadBalancer, RawTargetGroup, RawTargetGroupHealth, RawTgAttributes,
+    RawLbAttributes, RawLoadBalancer, RawRule, RawTargetGroup, RawTargetGroupHealth,
+    RawTgAttributes,
 };
 use super::aws_cli_endpoints::{RawServiceDetail, RawVpcEndpoint};
 use super::aws_cli_hosts::{reservations, RawDbInstance, RawNetworkInterface, RawReservation};
@@ -25,7 +26,6 @@ use super::aws_cli_transit::{
     RawTgwVpcAttachment, RawTransitGateway,
 };
 use super::aws_cli_vpn::{RawDxAssociation, RawOnPremNetwork, RawVpnConnection, RawVpnGateway};
-use super::elb_listeners::RawRule;
 use crate::error::{ModelError, Warning};
 use crate::raw::{deserialize_raw, each_item, raw_value, RawObject};
 use crate::resources::*;
