@@ -236,7 +236,7 @@ pub fn cached_or_collect(
             let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
         }
     }
-    crate::commands::write_private(&path, &snap.to_json())?;
+    crate::private_file::write_private(&path, &snap.to_json())?;
     report(&snap, &format!("cached {}", path.display()));
     Ok((
         Imported {

@@ -16,6 +16,7 @@ mod args;
 mod commands;
 mod live;
 mod live_org;
+mod private_file;
 mod render;
 
 use std::process::ExitCode;

@@ -26,6 +26,7 @@ mod iptables;
 mod listeners;
 mod names;
 mod nft_expr;
+mod nft_statement;
 mod nftables;
 
 pub use collect::{collect, CollectOptions};

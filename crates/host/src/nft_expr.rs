@@ -8,7 +8,7 @@ use netpath_model::host::{Action, Family, Match, Ports, L4};
 use serde_json::Value;
 
 use crate::names::{self, IcmpSpec, Proto};
-use crate::nftables::{render_statement, single, verdict_of};
+use crate::nft_statement::{render_statement, single, verdict_of};
 
 /// The most rules one nftables rule is expanded into.
 pub(crate) const MAX_ALTERNATIVES: usize = 256;

@@ -18,7 +18,7 @@ pub fn run(args: HostFactsArgs) -> anyhow::Result<u8> {
     if args.out.as_os_str() == "-" {
         super::print_stdout(&json)?;
     } else {
-        super::write_private(&args.out, &json)?;
+        crate::private_file::write_private(&args.out, &json)?;
         eprintln!(
             "netpath: wrote {} ({} listening sockets, firewall: {})",
             args.out.display(),

@@ -136,41 +136,14 @@ fn proto(p: Proto) -> IpProtocol {
 }
 
 /// Writes `text` to `path` (`-`: standard output), a file atomically with
-/// mode 0600 ([`write_private`]), and says so on stderr.
+/// mode 0600 ([`crate::private_file::write_private`]), and says so on stderr.
 fn write_output(path: &Path, text: &str) -> anyhow::Result<()> {
     if path.as_os_str() == "-" {
         print_stdout(text)?;
     } else {
-        write_private(path, text)?;
+        crate::private_file::write_private(path, text)?;
         eprintln!("netpath: wrote {}", path.display());
     }
-    Ok(())
-}
-
-/// Writes `text` to `path` atomically (a temporary file in the same folder,
-/// then a rename) with mode 0600: snapshots and host facts describe a network.
-pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".netpath-")
-        .tempfile_in(&dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("cannot set permissions on {}", tmp.path().display()))?;
-    }
-    tmp.write_all(text.as_bytes())
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot rename the file into {}", path.display()))?;
     Ok(())
 }
 

@@ -27,7 +27,7 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<u8> {
         super::print_stdout(&json)?;
         live::report(&snap, "collected");
     } else {
-        super::write_private(out, &json)?;
+        crate::private_file::write_private(out, &json)?;
         live::report(&snap, &format!("wrote {}", out.display()));
     }
     let gaps = snap.metadata.gaps.len();

@@ -30,24 +30,12 @@
 use netpath_model::host::{CtState, Hook, HostFacts, Listener, RejectWith, L4};
 use netpath_model::{Direction, IcmpMessage, Instance, IpProtocol, PortRange};
 
-use super::return_path::Step;
+use super::return_path::{HostReply, Step};
 use super::{hop, Walker};
 use crate::addr::AddrSet;
 use crate::answer::{Decision, ExplanationCode, HopKind, Matched, PathLeg, Symptom};
 use crate::host_firewall::{self, HostPacket, Verdict};
 use crate::network_acl;
-
-/// A host firewall check the reply must pass, recorded on the way there.
-pub(super) struct HostReply {
-    /// The instance.
-    pub instance_id: String,
-    /// Output (the destination answering) or input (the client receiving).
-    pub hook: Hook,
-    /// The host's own address.
-    pub local: AddrSet,
-    /// The far end.
-    pub remote: AddrSet,
-}
 
 /// The protocol as host facts name it; `None` for protocols netpath does
 /// not walk on hosts.

@@ -20,6 +20,7 @@
 //! Security groups are stateful and never see the reply
 //! (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html>).
 
+use netpath_model::host::Hook;
 use netpath_model::{Direction, PortRange};
 
 use super::transit_gateway::TgwOut;
@@ -42,7 +43,19 @@ pub(super) enum Step {
     /// The request was delivered; the reply needs a route back.
     RouteBack(RouteBack),
     /// The reply passes a host's own firewall (`host.rs`).
-    Host(super::host::HostReply),
+    Host(HostReply),
+}
+
+/// A host firewall check the reply must pass, recorded on the way there.
+pub(super) struct HostReply {
+    /// The instance.
+    pub instance_id: String,
+    /// Output (the destination answering) or input (the client receiving).
+    pub hook: Hook,
+    /// The host's own address.
+    pub local: AddrSet,
+    /// The far end.
+    pub remote: AddrSet,
 }
 
 /// The route a reply needs from the destination's subnet.
