@@ -139,8 +139,14 @@ impl NetworkInterface {
         };
         let kind = kind.or_else(|| {
             self.requester_managed.then(|| {
-                if self.description.starts_with("ELB ") {
-                    "a load balancer".to_string()
+                // `ELB app/NAME/ID` is an ELBv2 node; `ELB NAME` a Classic
+                // Load Balancer's, which netpath does not model.
+                if let Some(rest) = self.description.strip_prefix("ELB ") {
+                    if rest.contains('/') {
+                        "a load balancer".to_string()
+                    } else {
+                        "a Classic Load Balancer".to_string()
+                    }
                 } else {
                     format!(
                         "the AWS service {}",
@@ -196,4 +202,31 @@ pub struct NetworkInterfaceAttachment {
     /// Device index (0 is the primary interface).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_index: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A requester-managed ENI with `description`, as ELB creates them.
+    fn elb(description: &str) -> NetworkInterface {
+        serde_json::from_value(serde_json::json!({
+            "network_interface_id": "eni-1", "subnet_id": "subnet-1", "vpc_id": "vpc-1",
+            "description": description, "requester_id": "amazon-elb",
+            "requester_managed": true, "private_ip_addresses": []
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn classic_load_balancer_nodes_are_named_as_such() {
+        assert_eq!(
+            elb("ELB web-classic").managed_service().as_deref(),
+            Some("a Classic Load Balancer (ELB web-classic)")
+        );
+        assert_eq!(
+            elb("ELB app/web/0123").managed_service().as_deref(),
+            Some("a load balancer (ELB app/web/0123)")
+        );
+    }
 }
