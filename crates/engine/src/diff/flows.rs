@@ -348,7 +348,6 @@ pub(super) fn compare_flows(
                 port_cuts(topo, s, d, sd, &mut cuts);
             }
             // Sides where both ends exist.
-            let present = |sd: usize| s.refs[sd].is_some() && d.refs[sd].is_some();
             for &(proto, range) in ranges {
                 let mut last: Option<FlowChange> = None;
                 for piece in pieces(range, &cuts) {
@@ -368,12 +367,7 @@ pub(super) fn compare_flows(
                         terse: true,
                         ..piece_options(proto, piece, v)
                     };
-                    let run = |sd: usize| -> Option<Outcome> {
-                        if !present(sd) {
-                            return None;
-                        }
-                        Some(walk(topos[sd], s, d, sd, &opts))
-                    };
+                    let run = |sd: usize| walk(topos[sd], s, d, sd, &opts);
                     let n = walked.fetch_add(1, Ordering::Relaxed);
                     if max_pairs.is_some_and(|m| n >= m) {
                         return Err(DiffError::TooLarge(n));
@@ -530,27 +524,20 @@ fn named(topo: &Topology, s: &mut super::FlowSide) {
 }
 
 /// The outcome of the flow from end `s` to end `d` on side `sd` (0 BEFORE,
-/// 1 AFTER) of `topo`, asked with `opts`; an explain error is an unknown
-/// outcome carrying its message.
-fn walk(topo: &Topology, s: &End, d: &End, sd: usize, opts: &ExplainOptions) -> Outcome {
-    let (Some(from), Some(to)) = (s.refs[sd].as_deref(), d.refs[sd].as_deref()) else {
-        return failed("an end is missing on this side".to_string());
-    };
-    match explain(topo, from, to, opts) {
+/// 1 AFTER) of `topo`, asked with `opts`; `None` when an end does not exist
+/// on that side. An explain error is an unknown outcome carrying its message.
+fn walk(topo: &Topology, s: &End, d: &End, sd: usize, opts: &ExplainOptions) -> Option<Outcome> {
+    let (from, to) = (s.refs[sd].as_deref()?, d.refs[sd].as_deref()?);
+    Some(match explain(topo, from, to, opts) {
         Ok(e) => outcome(e),
-        Err(err) => failed(err.to_string()),
-    }
-}
-
-/// An unknown outcome for an explain that failed with `why`.
-fn failed(why: String) -> Outcome {
-    Outcome {
-        verdict: Verdict::Unknown,
-        symptom: Symptom::Unknown,
-        blocking: None,
-        blocked_ports: Vec::new(),
-        missing: vec![why],
-        ephemeral: PortRange::ALL,
-        rest: None,
-    }
+        Err(err) => Outcome {
+            verdict: Verdict::Unknown,
+            symptom: Symptom::Unknown,
+            blocking: None,
+            blocked_ports: Vec::new(),
+            missing: vec![err.to_string()],
+            ephemeral: PortRange::ALL,
+            rest: None,
+        },
+    })
 }

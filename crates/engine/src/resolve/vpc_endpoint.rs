@@ -113,7 +113,7 @@ pub(super) fn service_endpoint<'a>(
         named
             .first()
             .map(|e| e.service_name.clone())
-            .or_else(|| prefix_list_name(topo, &short, prefer_vpc))
+            .or_else(|| prefix_list_name(topo, &short, region))
     };
     match full {
         Some(name) if topo.snapshot.prefix_lists.iter().flatten().any(|p| p.prefix_list_name == name) => {
@@ -172,8 +172,8 @@ fn offered(s: &netpath_model::VpcEndpointService) -> String {
 }
 
 /// The AWS-managed prefix list of short service name `short` (`s3`) in the
-/// region of `prefer_vpc`, else the one region that has it.
-fn prefix_list_name(topo: &Topology, short: &str, prefer_vpc: Option<&str>) -> Option<String> {
+/// asking VPC's `region`, else the one region that has it.
+fn prefix_list_name(topo: &Topology, short: &str, region: Option<&str>) -> Option<String> {
     let suffix = format!(".{short}");
     let lists: Vec<&str> = topo
         .snapshot
@@ -184,9 +184,6 @@ fn prefix_list_name(topo: &Topology, short: &str, prefer_vpc: Option<&str>) -> O
         .filter(|n| n.starts_with("com.amazonaws.") && n.ends_with(&suffix))
         .filter(|n| netpath_model::aws_service_of(n) == Some(short))
         .collect();
-    let region = prefer_vpc
-        .and_then(|v| topo.vpc(v))
-        .and_then(|v| v.region.as_deref());
     if let Some(region) = region {
         let want = format!("com.amazonaws.{region}.{short}");
         if lists.contains(&want.as_str()) {
