@@ -403,8 +403,10 @@ pub(crate) async fn collect_as(
     let mut gaps: Vec<Gap> = Vec::new();
     let mut ok = 0usize;
     let mut first_error: Option<String> = None;
-    fn push<T>(slot: &mut Option<Vec<T>>, items: Vec<T>) {
-        slot.get_or_insert_with(Vec::new).extend(items);
+    fn push<C: netpath_model::Collection>(slot: &mut Option<C>, items: Vec<C::Item>) {
+        slot.get_or_insert_with(C::default)
+            .items_mut()
+            .extend(items);
     }
     while let Some(joined) = tasks.join_next().await {
         let (op, region, result, issues) = match joined {

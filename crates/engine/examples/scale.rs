@@ -75,7 +75,7 @@ fn main() {
     let exposure = t.elapsed().as_secs_f64();
 
     let mut out = serde_json::json!({
-        "enis": snap.network_interfaces.as_ref().map_or(0, Vec::len),
+        "enis": snap.network_interfaces.as_ref().map_or(0, |v| v.len()),
         "value_parse": value_parse,
         "load": load,
         "index": index,

@@ -203,15 +203,22 @@ pub(crate) fn subnet_cuts(snap: &Snapshot, v: IpVersion) -> HashMap<&str, Vec<Ip
     let all = rule_cidrs(snap, v);
     let mut out = HashMap::new();
     for s in snap.subnets.iter().flatten() {
-        let nets = subnet_nets(s, v);
-        let inner: Vec<_> = all
+        // A CIDR inside `n` has its address between `n`'s first and last
+        // (the set is ordered by address first): only those are looked at.
+        let mut inner: Vec<IpNet> = subnet_nets(s, v)
             .iter()
-            .filter(|c| {
-                nets.iter()
-                    .any(|n| c.prefix_len() > n.prefix_len() && n.contains(*c))
+            .flat_map(|n| {
+                // (address, prefix length) order: from `n`'s first address
+                // at any length to its last at any length.
+                let lo = IpNet::new(n.network(), 0).unwrap_or(*n);
+                let hi = IpNet::new(n.broadcast(), n.max_prefix_len()).unwrap_or(*n);
+                all.range(lo..=hi)
+                    .filter(|c| c.prefix_len() > n.prefix_len() && n.contains(*c))
             })
             .copied()
             .collect();
+        inner.sort();
+        inner.dedup();
         if !inner.is_empty() {
             out.insert(s.subnet_id.as_str(), inner);
         }
@@ -328,12 +335,11 @@ pub(crate) fn collect_ends(
             continue;
         }
         if let Some(keep) = keep {
-            let addrs: Vec<IpAddr> = v.eni_address(eni).into_iter().collect();
             if !keep(
                 &eni.vpc_id,
                 std::slice::from_ref(&eni.subnet_id),
                 &eni.groups,
-                &addrs,
+                v.eni_address(eni).as_slice(),
             ) {
                 continue;
             }

@@ -24,7 +24,10 @@ pub(crate) struct IdIndex<'a, T> {
 
 impl<'a, T> IdIndex<'a, T> {
     /// Indexes `items` (a snapshot collection; `None` is empty) by `id`.
-    pub(crate) fn new(items: &'a Option<Vec<T>>, id: fn(&T) -> &str) -> IdIndex<'a, T> {
+    pub(crate) fn new<C: std::ops::Deref<Target = [T]>>(
+        items: &'a Option<C>,
+        id: fn(&T) -> &str,
+    ) -> IdIndex<'a, T> {
         let items = items.as_deref().unwrap_or(&[]);
         let hasher = RandomState::new();
         let mut table = HashTable::with_capacity(items.len());

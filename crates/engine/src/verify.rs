@@ -79,7 +79,7 @@ fn verify(topo: &Topology, exp: &mut Explanation, ask: impl Fn(&Topology) -> Opt
         let choice = if last.is_none() {
             narrower_is_better(topo, &edit, &exp.fixes[i], exp)
         } else {
-            narrower_is_better(&Topology::new(&copy), &edit, &exp.fixes[i], exp)
+            narrower_is_better(&topo.patched(&copy), &edit, &exp.fixes[i], exp)
         };
         let edit = match choice {
             Some((narrower, chosen)) => {
@@ -97,7 +97,7 @@ fn verify(topo: &Topology, exp: &mut Explanation, ask: impl Fn(&Topology) -> Opt
         let edit = renumber(&copy, edit, &blocker, &mut exp.fixes[i]);
         let mut trial = copy.clone();
         let after = if edit.apply(&mut trial) {
-            ask(&Topology::new(&trial))
+            ask(&topo.patched(&trial))
         } else {
             None
         };
@@ -296,7 +296,7 @@ fn blast_radius_or_why(
     patched: &Snapshot,
     exp: &Explanation,
 ) -> Result<Radius, Option<String>> {
-    let after = Topology::new(patched);
+    let after = topo.patched(patched);
     // The fixes concern the asked protocol, port and address family: the
     // flows compared are those.
     let opts = DiffOptions {

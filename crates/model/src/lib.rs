@@ -16,6 +16,7 @@ mod metadata;
 pub mod partition;
 mod raw;
 pub mod resources;
+mod shared;
 pub mod snapshot;
 mod snapshot_file;
 mod snapshot_read;
@@ -25,6 +26,7 @@ pub use error::{ModelError, Warning};
 pub use import::{load, Imported};
 pub use partition::{merge, Merged};
 pub use resources::*;
+pub use shared::{Collection, Shared};
 pub use snapshot::{Gap, Metadata, Partition, Snapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
 
 /// The string type of the fields a snapshot holds once per network

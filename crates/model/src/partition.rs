@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::metadata::{Gap, Metadata, Partition};
 use crate::snapshot::Snapshot;
-use crate::CompactString;
+use crate::{Collection, CompactString};
 
 /// Calls `$m!(field, operation, |x| id)` for every resource collection
 /// of a snapshot, `operation` being the IAM action that reads it (the name
@@ -142,7 +142,11 @@ macro_rules! for_each_collection {
     };
 }
 
-fn ids_of<T>(v: &Option<Vec<T>>, id: impl Fn(&T) -> &str, out: &mut BTreeSet<CompactString>) {
+fn ids_of<C: Collection>(
+    v: &Option<C>,
+    id: impl Fn(&C::Item) -> &str,
+    out: &mut BTreeSet<CompactString>,
+) {
     if let Some(v) = v {
         out.extend(v.iter().map(|x| CompactString::from(id(x))));
     }
@@ -173,16 +177,18 @@ struct Tally {
 
 /// Adds `items` (from input `name`) to `slot`, one copy per id; `at` is
 /// the position of each id in `slot`, kept across inputs.
-fn merge_into<T: PartialEq + Serialize>(
-    slot: &mut Option<Vec<T>>,
+fn merge_into<C: Collection>(
+    slot: &mut Option<C>,
     at: &mut HashMap<String, usize>,
-    items: Vec<T>,
-    id: impl Fn(&T) -> &str,
+    items: Vec<C::Item>,
+    id: impl Fn(&C::Item) -> &str,
     field: &str,
     name: &str,
     tally: &mut Tally,
-) {
-    let slot = slot.get_or_insert_with(Vec::new);
+) where
+    C::Item: PartialEq + Serialize,
+{
+    let slot = slot.get_or_insert_with(C::default).items_mut();
     for x in items {
         let key = id(&x).to_string();
         match at.get(&key) {
@@ -386,7 +392,7 @@ pub fn merge(inputs: Vec<(String, Snapshot)>) -> Merged {
                     merge_into(
                         &mut out.$f,
                         at,
-                        items,
+                        items.into_items(),
                         $id,
                         stringify!($f),
                         &name,

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Warning};
 use crate::resources::*;
+use crate::shared::{Collection, Shared};
 
 pub use crate::metadata::{Gap, Metadata, Partition};
 pub use crate::raw::parse_json;
@@ -48,9 +49,9 @@ pub struct Snapshot {
     /// `DescribeRouteTables`.
     pub route_tables: Option<Vec<RouteTable>>,
     /// `DescribeNetworkInterfaces` (plus interfaces embedded in `DescribeInstances`).
-    pub network_interfaces: Option<Vec<NetworkInterface>>,
+    pub network_interfaces: Option<Shared<NetworkInterface>>,
     /// `DescribeInstances`.
-    pub instances: Option<Vec<Instance>>,
+    pub instances: Option<Shared<Instance>>,
     /// `DescribeVpcPeeringConnections`.
     pub vpc_peering_connections: Option<Vec<VpcPeeringConnection>>,
     /// `DescribeInternetGateways`.
@@ -175,9 +176,9 @@ impl Snapshot {
 
     /// Sorts every collection by resource id.
     pub fn sort(&mut self) {
-        fn by<T>(v: &mut Option<Vec<T>>, key: impl Fn(&T) -> &str) {
+        fn by<C: Collection>(v: &mut Option<C>, key: impl Fn(&C::Item) -> &str) {
             if let Some(v) = v {
-                v.sort_by(|a, b| key(a).cmp(key(b)));
+                v.items_mut().sort_by(|a, b| key(a).cmp(key(b)));
             }
         }
         by(&mut self.vpcs, |x| &x.vpc_id);

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::error::ModelError;
 use crate::resources::*;
+use crate::shared::Shared;
 use crate::snapshot::{version_readable, Metadata, Snapshot, SNAPSHOT_FORMAT};
 
 /// The on-disk file read in one typed pass (see
@@ -26,8 +27,8 @@ pub(crate) struct SnapshotFile {
     security_groups: Option<Vec<SecurityGroup>>,
     network_acls: Option<Vec<NetworkAcl>>,
     route_tables: Option<Vec<RouteTable>>,
-    network_interfaces: Option<Vec<NetworkInterface>>,
-    instances: Option<Vec<Instance>>,
+    network_interfaces: Option<Shared<NetworkInterface>>,
+    instances: Option<Shared<Instance>>,
     vpc_peering_connections: Option<Vec<VpcPeeringConnection>>,
     internet_gateways: Option<Vec<InternetGateway>>,
     #[serde(default)]

@@ -80,8 +80,9 @@ impl Snapshot {
         snap.network_acls = collection(path, &mut obj, "network_acls", "network_acl_id")?;
         snap.route_tables = collection(path, &mut obj, "route_tables", "route_table_id")?;
         snap.network_interfaces =
-            collection(path, &mut obj, "network_interfaces", "network_interface_id")?;
-        snap.instances = collection(path, &mut obj, "instances", "instance_id")?;
+            collection(path, &mut obj, "network_interfaces", "network_interface_id")?
+                .map(Into::into);
+        snap.instances = collection(path, &mut obj, "instances", "instance_id")?.map(Into::into);
         snap.vpc_peering_connections = collection(
             path,
             &mut obj,

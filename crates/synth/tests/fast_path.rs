@@ -44,6 +44,6 @@ fn same_params_same_bytes() {
     let (eb, lb) = perturb(&b, 10, 5);
     assert_eq!(la, lb);
     assert_eq!(ea.to_json(), eb.to_json());
-    let enis = a.network_interfaces.as_ref().map_or(0, Vec::len);
+    let enis = a.network_interfaces.as_ref().map_or(0, |v| v.len());
     assert_eq!(enis, 300);
 }

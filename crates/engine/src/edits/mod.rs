@@ -397,11 +397,15 @@ fn load_balancers(out: &mut Vec<Edit>, before: &Snapshot, after: &Snapshot) {
     );
 }
 
-pub(super) fn by_id<'a, T>(
-    v: &'a Option<Vec<T>>,
-    id: impl Fn(&'a T) -> &'a str,
-) -> BTreeMap<&'a str, &'a T> {
-    v.iter().flatten().map(|x| (id(x), x)).collect()
+pub(super) fn by_id<'a, C: netpath_model::Collection>(
+    v: &'a Option<C>,
+    id: impl Fn(&'a C::Item) -> &'a str,
+) -> BTreeMap<&'a str, &'a C::Item> {
+    v.as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|x| (id(x), x))
+        .collect()
 }
 
 /// Adds, removes, and (for resources without a finer comparison) modifies.

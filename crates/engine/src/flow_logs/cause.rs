@@ -10,7 +10,6 @@ use super::attribute::{self, at_interface, AtInterface, Placed};
 use super::report::{Cause, CauseBlocking, CauseFix, Leg};
 use super::{CauseAcc, FlowLogAnalysis};
 use crate::answer::{Blocking, Decision, HopKind};
-use crate::topology::Topology;
 
 impl<'a> FlowLogAnalysis<'_, 'a> {
     /// The cause a blocking hop stands for, created on first sight with the
@@ -110,7 +109,7 @@ impl<'a> FlowLogAnalysis<'_, 'a> {
             if !edit.apply(&mut copy) {
                 return false;
             }
-            let topo = Topology::new(&copy);
+            let topo = self.topo.patched(&copy);
             match attribute::ask(&topo, &p.key, None, &self.opts.explain) {
                 Ok(after) => match at_interface(&after, &p.key) {
                     AtInterface::Blocked(nb) => !nb.same_place(b),

@@ -100,7 +100,8 @@ fn key(e: &Edit) -> (String, String, String) {
 /// `--from`/`--to` filter that names nothing on either side.
 pub fn plan(before: &Snapshot, plan: &Plan, opts: &DiffOptions) -> Result<PlanReport, DiffError> {
     let overlay = terraform::overlay(before, plan);
-    let (tb, ta) = (Topology::new(before), Topology::new(&overlay.after));
+    let tb = Topology::new(before);
+    let ta = tb.patched(&overlay.after);
     let d = diff(&tb, &ta, opts)?;
 
     // Which addresses make each edit on their own.

@@ -178,7 +178,7 @@ pub(super) fn fix(
         if !edit.apply(&mut copy) {
             continue;
         }
-        let topo = Topology::new(&copy);
+        let topo = after.patched(&copy);
         let Ok(again) = explain(&topo, from, to, &opts) else {
             continue;
         };

@@ -350,8 +350,10 @@ pub(super) struct Accumulator {
     pub(super) prefix_list_entries: Vec<(String, Vec<ipnet::IpNet>)>,
 }
 
-pub(super) fn push_all<T>(slot: &mut Option<Vec<T>>, items: Vec<T>) {
-    slot.get_or_insert_with(Vec::new).extend(items);
+pub(super) fn push_all<C: crate::Collection>(slot: &mut Option<C>, items: Vec<C::Item>) {
+    slot.get_or_insert_with(C::default)
+        .items_mut()
+        .extend(items);
 }
 
 impl Accumulator {

@@ -23,8 +23,10 @@ use crate::snapshot::Snapshot;
 pub(super) trait AwsItem: DeserializeOwned {
     /// The model resource.
     type Model;
+    /// The type of the snapshot collection the converted items go to.
+    type Slot: crate::Collection<Item = Self::Model>;
     /// The snapshot collection the converted items go to.
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<Self::Model>>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot>;
     /// Converts one item. `path` names the file in errors; `region` is the
     /// region of the folder the file was in, if any.
     fn into_model(self, path: &Path, region: Option<&str>) -> Result<Self::Model, ModelError>;
@@ -83,7 +85,8 @@ pub(super) fn associated(state: &Option<RawState>) -> bool {
 
 impl AwsItem for RawVpc {
     type Model = Vpc;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<Vpc>> {
+    type Slot = Vec<Vpc>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.vpcs
     }
     fn into_model(self, _: &Path, region: Option<&str>) -> Result<Vpc, ModelError> {
@@ -130,7 +133,8 @@ pub(super) struct RawSubnet {
 
 impl AwsItem for RawSubnet {
     type Model = Subnet;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<Subnet>> {
+    type Slot = Vec<Subnet>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.subnets
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<Subnet, ModelError> {
@@ -192,7 +196,8 @@ struct RawRouteTableAssociation {
 
 impl AwsItem for RawRouteTable {
     type Model = RouteTable;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<RouteTable>> {
+    type Slot = Vec<RouteTable>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.route_tables
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<RouteTable, ModelError> {
@@ -368,7 +373,8 @@ pub(super) struct RawPrefixList {
 
 impl AwsItem for RawPeering {
     type Model = VpcPeeringConnection;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<VpcPeeringConnection>> {
+    type Slot = Vec<VpcPeeringConnection>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.vpc_peering_connections
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<VpcPeeringConnection, ModelError> {
@@ -384,7 +390,8 @@ impl AwsItem for RawPeering {
 
 impl AwsItem for RawInternetGateway {
     type Model = InternetGateway;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<InternetGateway>> {
+    type Slot = Vec<InternetGateway>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.internet_gateways
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<InternetGateway, ModelError> {
@@ -398,7 +405,8 @@ impl AwsItem for RawInternetGateway {
 
 impl AwsItem for RawEgressOnlyInternetGateway {
     type Model = EgressOnlyInternetGateway;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<EgressOnlyInternetGateway>> {
+    type Slot = Vec<EgressOnlyInternetGateway>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.egress_only_internet_gateways
     }
     fn into_model(
@@ -416,7 +424,8 @@ impl AwsItem for RawEgressOnlyInternetGateway {
 
 impl AwsItem for RawNatGateway {
     type Model = NatGateway;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<NatGateway>> {
+    type Slot = Vec<NatGateway>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.nat_gateways
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<NatGateway, ModelError> {
@@ -443,7 +452,8 @@ impl AwsItem for RawNatGateway {
 
 impl AwsItem for RawPrefixList {
     type Model = PrefixList;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<PrefixList>> {
+    type Slot = Vec<PrefixList>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.prefix_lists
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<PrefixList, ModelError> {

@@ -70,7 +70,8 @@ fn need<T>(path: &Path, id: &str, field: &str, v: Option<T>, call: &str) -> Resu
 
 impl AwsItem for RawLoadBalancer {
     type Model = LoadBalancer;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<LoadBalancer>> {
+    type Slot = Vec<LoadBalancer>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.load_balancers
     }
     fn into_model(self, path: &Path, _: Option<&str>) -> Result<LoadBalancer, ModelError> {
@@ -237,7 +238,8 @@ pub(super) struct RawTgAttributes {
 
 impl AwsItem for RawTgAttributes {
     type Model = TargetGroupAttributes;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<TargetGroupAttributes>> {
+    type Slot = Vec<TargetGroupAttributes>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.target_group_attributes
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<TargetGroupAttributes, ModelError> {
@@ -267,7 +269,8 @@ fn attribute_map(attrs: Option<Vec<RawAttribute>>) -> std::collections::BTreeMap
 
 impl AwsItem for RawLbAttributes {
     type Model = LoadBalancerAttributes;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<LoadBalancerAttributes>> {
+    type Slot = Vec<LoadBalancerAttributes>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.load_balancer_attributes
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<LoadBalancerAttributes, ModelError> {
@@ -293,7 +296,8 @@ pub(super) struct RawTargetGroup {
 
 impl AwsItem for RawTargetGroup {
     type Model = TargetGroup;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<TargetGroup>> {
+    type Slot = Vec<TargetGroup>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.target_groups
     }
     fn into_model(self, path: &Path, _: Option<&str>) -> Result<TargetGroup, ModelError> {
@@ -344,7 +348,8 @@ struct RawHealth {
 
 impl AwsItem for RawTargetGroupHealth {
     type Model = TargetGroupHealth;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<TargetGroupHealth>> {
+    type Slot = Vec<TargetGroupHealth>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.target_health
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<TargetGroupHealth, ModelError> {
@@ -456,7 +461,8 @@ impl RawCondition {
 
 impl AwsItem for RawRule {
     type Model = ListenerRule;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<ListenerRule>> {
+    type Slot = Vec<ListenerRule>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.load_balancer_rules
     }
     fn into_model(self, path: &Path, _: Option<&str>) -> Result<ListenerRule, ModelError> {

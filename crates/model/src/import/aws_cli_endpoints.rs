@@ -39,7 +39,8 @@ struct RawGroup {
 
 impl AwsItem for RawVpcEndpoint {
     type Model = VpcEndpoint;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<VpcEndpoint>> {
+    type Slot = Vec<VpcEndpoint>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.vpc_endpoints
     }
     fn into_model(self, path: &Path, _: Option<&str>) -> Result<VpcEndpoint, ModelError> {
@@ -105,7 +106,8 @@ struct RawPrivateDnsName {
 
 impl AwsItem for RawServiceDetail {
     type Model = VpcEndpointService;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<VpcEndpointService>> {
+    type Slot = Vec<VpcEndpointService>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.vpc_endpoint_services
     }
     /// `region` is the folder's; else the region in the service name

@@ -166,7 +166,8 @@ impl RawNetworkInterface {
 
 impl AwsItem for RawNetworkInterface {
     type Model = NetworkInterface;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<NetworkInterface>> {
+    type Slot = crate::Shared<NetworkInterface>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.network_interfaces
     }
     fn into_model(self, path: &Path, _: Option<&str>) -> Result<NetworkInterface, ModelError> {
@@ -254,7 +255,8 @@ struct RawVpcSecurityGroup {
 
 impl AwsItem for RawDbInstance {
     type Model = DbInstance;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<DbInstance>> {
+    type Slot = Vec<DbInstance>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.db_instances
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<DbInstance, ModelError> {

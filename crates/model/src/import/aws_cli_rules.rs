@@ -108,7 +108,8 @@ impl RawIpPermission {
 
 impl AwsItem for RawSecurityGroup {
     type Model = SecurityGroup;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<SecurityGroup>> {
+    type Slot = Vec<SecurityGroup>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.security_groups
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<SecurityGroup, ModelError> {
@@ -180,7 +181,8 @@ struct RawNetworkAclAssociation {
 
 impl AwsItem for RawNetworkAcl {
     type Model = NetworkAcl;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<NetworkAcl>> {
+    type Slot = Vec<NetworkAcl>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.network_acls
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<NetworkAcl, ModelError> {

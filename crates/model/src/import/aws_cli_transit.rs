@@ -47,7 +47,8 @@ struct RawTgwOptions {
 
 impl AwsItem for RawTransitGateway {
     type Model = TransitGateway;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<TransitGateway>> {
+    type Slot = Vec<TransitGateway>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.transit_gateways
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<TransitGateway, ModelError> {
@@ -90,7 +91,8 @@ struct RawTgwAssociation {
 
 impl AwsItem for RawTgwAttachment {
     type Model = TransitGatewayAttachment;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<TransitGatewayAttachment>> {
+    type Slot = Vec<TransitGatewayAttachment>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.transit_gateway_attachments
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<TransitGatewayAttachment, ModelError> {
@@ -135,7 +137,8 @@ struct RawVpcAttachmentOptions {
 
 impl AwsItem for RawTgwVpcAttachment {
     type Model = TransitGatewayVpcAttachment;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<TransitGatewayVpcAttachment>> {
+    type Slot = Vec<TransitGatewayVpcAttachment>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.transit_gateway_vpc_attachments
     }
     fn into_model(
@@ -199,7 +202,8 @@ impl From<RawPeeringTgwInfo> for PeeringTgwInfo {
 
 impl AwsItem for RawTgwPeeringAttachment {
     type Model = TransitGatewayPeeringAttachment;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<TransitGatewayPeeringAttachment>> {
+    type Slot = Vec<TransitGatewayPeeringAttachment>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.transit_gateway_peering_attachments
     }
     fn into_model(
@@ -232,7 +236,8 @@ pub(super) struct RawTgwRouteTable {
 
 impl AwsItem for RawTgwRouteTable {
     type Model = TransitGatewayRouteTable;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<TransitGatewayRouteTable>> {
+    type Slot = Vec<TransitGatewayRouteTable>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.transit_gateway_route_tables
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<TransitGatewayRouteTable, ModelError> {
@@ -276,7 +281,8 @@ struct RawTgwRouteAttachment {
 
 impl AwsItem for RawTgwRoutes {
     type Model = TransitGatewayRouteTableRoutes;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<TransitGatewayRouteTableRoutes>> {
+    type Slot = Vec<TransitGatewayRouteTableRoutes>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.transit_gateway_routes
     }
     fn into_model(
@@ -339,7 +345,8 @@ struct RawTgwPropagation {
 
 impl AwsItem for RawTgwPropagations {
     type Model = TransitGatewayRouteTablePropagations;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<TransitGatewayRouteTablePropagations>> {
+    type Slot = Vec<TransitGatewayRouteTablePropagations>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.transit_gateway_propagations
     }
     fn into_model(

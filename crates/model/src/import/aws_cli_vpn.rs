@@ -33,7 +33,8 @@ struct RawVgwAttachment {
 
 impl AwsItem for RawVpnGateway {
     type Model = VpnGateway;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<VpnGateway>> {
+    type Slot = Vec<VpnGateway>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.vpn_gateways
     }
     fn into_model(self, _: &Path, _: Option<&str>) -> Result<VpnGateway, ModelError> {
@@ -92,7 +93,8 @@ struct RawTelemetry {
 
 impl AwsItem for RawVpnConnection {
     type Model = VpnConnection;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<VpnConnection>> {
+    type Slot = Vec<VpnConnection>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.vpn_connections
     }
     fn into_model(self, path: &Path, _: Option<&str>) -> Result<VpnConnection, ModelError> {
@@ -174,7 +176,8 @@ struct RawDxPrefix {
 
 impl AwsItem for RawDxAssociation {
     type Model = DirectConnectGatewayAssociation;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<DirectConnectGatewayAssociation>> {
+    type Slot = Vec<DirectConnectGatewayAssociation>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.direct_connect_gateway_associations
     }
     fn into_model(
@@ -247,7 +250,8 @@ pub(super) struct RawOnPremNetwork {
 
 impl AwsItem for RawOnPremNetwork {
     type Model = OnPremNetwork;
-    fn slot(snap: &mut Snapshot) -> &mut Option<Vec<OnPremNetwork>> {
+    type Slot = Vec<OnPremNetwork>;
+    fn slot(snap: &mut Snapshot) -> &mut Option<Self::Slot> {
         &mut snap.onprem_networks
     }
     fn into_model(self, path: &Path, _: Option<&str>) -> Result<OnPremNetwork, ModelError> {

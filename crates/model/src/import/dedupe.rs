@@ -22,13 +22,15 @@ impl Accumulator {
             other: usize,
             same: bool,
         }
-        fn dd<T: PartialEq>(
+        fn dd<C: crate::Collection>(
             key: &'static str,
-            v: &mut Option<Vec<T>>,
+            v: &mut Option<C>,
             origins: &[usize],
-            id: impl Fn(&T) -> Cow<'_, str>,
+            id: impl Fn(&C::Item) -> Cow<'_, str>,
             dups: &mut Vec<Dup>,
-        ) {
+        ) where
+            C::Item: PartialEq,
+        {
             let Some(v) = v else { return };
             let mut first: std::collections::HashMap<String, usize> =
                 std::collections::HashMap::new();
@@ -51,7 +53,7 @@ impl Accumulator {
                 }
             }
             let mut k = keep.into_iter();
-            v.retain(|_| k.next().unwrap_or(true));
+            v.items_mut().retain(|_| k.next().unwrap_or(true));
         }
         let mut dups = Vec::new();
         let o = std::mem::take(&mut self.origins);

@@ -37,7 +37,10 @@ pub(crate) fn apply(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
 }
 
 fn enis<'a>(cx: &'a mut Ctx) -> &'a mut Vec<NetworkInterface> {
-    cx.snap.network_interfaces.get_or_insert_with(Vec::new)
+    cx.snap
+        .network_interfaces
+        .get_or_insert_default()
+        .make_mut()
 }
 
 /// The primary interface of instance `id`.
@@ -314,7 +317,8 @@ fn instance(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
     }
     cx.snap
         .instances
-        .get_or_insert_with(Vec::new)
+        .get_or_insert_default()
+        .make_mut()
         .push(Instance {
             instance_id: id.clone().into(),
             state: InstanceStateName::Running,

@@ -287,7 +287,7 @@ fn attachment(cx: &mut Ctx, rc: &ResourceChange) -> Option<Vec<String>> {
         let Some(eni) = cx
             .snap
             .network_interfaces
-            .get_or_insert_with(Vec::new)
+            .get_or_insert_default()
             .iter_mut()
             .find(|n| n.network_interface_id == e)
         else {

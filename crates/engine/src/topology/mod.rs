@@ -6,9 +6,13 @@
 //! already loaded.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
-use crate::index::{IdIndex, SortedIndex};
+use crate::index::IdIndex;
 use std::net::IpAddr;
+
+mod hosts;
+use hosts::Hosts;
 
 use netpath_model::*;
 use petgraph::graph::{NodeIndex, UnGraph};
@@ -31,9 +35,6 @@ pub enum Edge {
     Attachment(String),
 }
 
-/// ENIs by address.
-type AddrIndex<'a> = SortedIndex<IpAddr, &'a NetworkInterface>;
-
 /// Index over one snapshot. Borrowed from it; cheap to query.
 pub struct Topology<'a> {
     /// The snapshot.
@@ -50,14 +51,9 @@ pub struct Topology<'a> {
     route_tables: IdIndex<'a, RouteTable>,
     rt_by_subnet: HashMap<&'a str, &'a RouteTable>,
     main_rt_by_vpc: HashMap<&'a str, &'a RouteTable>,
-    enis: IdIndex<'a, NetworkInterface>,
-    enis_by_ip: AddrIndex<'a>,
-    enis_by_public_ip: AddrIndex<'a>,
-    group_members: HashMap<&'a str, Vec<&'a NetworkInterface>>,
-    rds_enis: Vec<&'a NetworkInterface>,
-    instances_by_name: SortedIndex<&'a str, &'a Instance>,
-    enis_by_name: SortedIndex<&'a str, &'a NetworkInterface>,
-    instances: IdIndex<'a, Instance>,
+    /// Network interfaces and instances by id, address, group and name:
+    /// shared with the topologies of copies that share those collections.
+    hosts: Arc<Hosts<'a>>,
     peerings: IdIndex<'a, VpcPeeringConnection>,
     igws: IdIndex<'a, InternetGateway>,
     nats: IdIndex<'a, NatGateway>,
@@ -108,6 +104,39 @@ impl<'a> Topology<'a> {
     /// Indexes `snapshot`. Never fails: inconsistencies are left for the walk
     /// to report as missing data.
     pub fn new(snapshot: &'a Snapshot) -> Topology<'a> {
+        Self::assemble(snapshot, Arc::new(Hosts::new(snapshot)))
+    }
+
+    /// Indexes `snapshot`, a copy of this topology's snapshot with some
+    /// changes (a fix applied, an edit tried), as [`Topology::new`] would.
+    /// When the copy still shares its network interfaces and instances with
+    /// this snapshot ([`netpath_model::Shared::ptr_eq`]: no change touched
+    /// them), their indexes, which are most of the work at 100,000 ENIs, are
+    /// this topology's own, shared rather than built again.
+    pub fn patched<'b>(&self, snapshot: &'b Snapshot) -> Topology<'b>
+    where
+        'a: 'b,
+    {
+        fn same<T>(a: &Option<Shared<T>>, b: &Option<Shared<T>>) -> bool {
+            match (a, b) {
+                (Some(a), Some(b)) => Shared::ptr_eq(a, b),
+                (a, b) => a.is_none() && b.is_none(),
+            }
+        }
+        let (was, now) = (self.snapshot, snapshot);
+        if same(&was.network_interfaces, &now.network_interfaces)
+            && same(&was.instances, &now.instances)
+        {
+            Topology::assemble(snapshot, self.hosts.clone())
+        } else {
+            Topology::new(snapshot)
+        }
+    }
+
+    /// The topology of `snapshot` around its host indexes `hosts` (built
+    /// from `snapshot`'s own network interfaces and instances, or from
+    /// identical shared ones).
+    fn assemble(snapshot: &'a Snapshot, hosts: Arc<Hosts<'a>>) -> Topology<'a> {
         let acls = IdIndex::new(&snapshot.network_acls, |a| a.network_acl_id.as_str());
         let mut acl_by_subnet = HashMap::new();
         let mut default_acl_by_vpc = HashMap::new();
@@ -134,59 +163,7 @@ impl<'a> Topology<'a> {
                 }
             }
         }
-        let mut enis_by_ip: Vec<(IpAddr, &NetworkInterface)> = Vec::new();
-        let mut enis_by_public_ip: Vec<(IpAddr, &NetworkInterface)> = Vec::new();
-        let mut group_members: HashMap<&str, Vec<&NetworkInterface>> = HashMap::new();
-        let rds_enis: Vec<&NetworkInterface> = snapshot
-            .network_interfaces
-            .iter()
-            .flatten()
-            .filter(|e| is_rds(e))
-            .collect();
-        // Instances by id and by name, and ENIs by name, on another core
-        // meanwhile: at a million ENIs they are a third of the indexing.
-        std::thread::scope(|sc| {
-            let by_name = sc.spawn(|| {
-                (
-                    IdIndex::new(&snapshot.instances, |i| i.instance_id.as_str()),
-                    SortedIndex::new(
-                        snapshot
-                            .instances
-                            .iter()
-                            .flatten()
-                            .filter_map(|i| Some((i.tags.get("Name")?, i)))
-                            .collect(),
-                    ),
-                    SortedIndex::new(
-                        snapshot
-                            .network_interfaces
-                            .iter()
-                            .flatten()
-                            .filter_map(|e| Some((e.tags.get("Name")?, e)))
-                            .collect(),
-                    ),
-                )
-            });
-            for eni in snapshot.network_interfaces.iter().flatten() {
-                for p in &eni.private_ip_addresses {
-                    enis_by_ip.push((p.private_ip_address.into(), eni));
-                    if let Some(pub_ip) = p.public_ip {
-                        enis_by_public_ip.push((pub_ip.into(), eni));
-                    }
-                }
-                // An IPv6 address is both the ENI's own address and, when it is
-                // global unicast, the one the internet reaches it by (no NAT:
-                // <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-ip-addressing.html>).
-                for a in &eni.ipv6_addresses {
-                    enis_by_ip.push(((*a).into(), eni));
-                    if !crate::addr::is_private_ip((*a).into()) {
-                        enis_by_public_ip.push(((*a).into(), eni));
-                    }
-                }
-                for g in &eni.groups {
-                    group_members.entry(g.as_str()).or_default().push(eni);
-                }
-            }
+        {
             let mut graph = UnGraph::new_undirected();
             let mut vpc_nodes = HashMap::new();
             let mut vpc_node = |graph: &mut UnGraph<Node, Edge>, id: &'a str| {
@@ -209,16 +186,6 @@ impl<'a> Topology<'a> {
                     graph.add_edge(v, n, Edge::Attachment(att.state.clone()));
                 }
             }
-            let enis = IdIndex::new(&snapshot.network_interfaces, |e| {
-                e.network_interface_id.as_str()
-            });
-            let (enis_by_ip, enis_by_public_ip) = (
-                AddrIndex::new(enis_by_ip),
-                AddrIndex::new(enis_by_public_ip),
-            );
-            let (instances, instances_by_name, enis_by_name) = by_name
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
             let mut topo = Topology {
                 snapshot,
                 vpcs: IdIndex::new(&snapshot.vpcs, |v| v.vpc_id.as_str()),
@@ -237,14 +204,7 @@ impl<'a> Topology<'a> {
                 route_tables: IdIndex::new(&snapshot.route_tables, |r| r.route_table_id.as_str()),
                 rt_by_subnet,
                 main_rt_by_vpc,
-                enis,
-                enis_by_ip,
-                enis_by_public_ip,
-                group_members,
-                rds_enis,
-                instances_by_name,
-                enis_by_name,
-                instances,
+                hosts,
                 peerings: IdIndex::new(&snapshot.vpc_peering_connections, |p| {
                     p.vpc_peering_connection_id.as_str()
                 }),
@@ -277,7 +237,7 @@ impl<'a> Topology<'a> {
                 .collect();
             topo.db_enis = db_enis;
             topo
-        })
+        }
     }
 
     /// True when some ENI of the snapshot has an IPv6 address: only then do
@@ -353,29 +313,32 @@ impl<'a> Topology<'a> {
     }
     /// An ENI by id.
     pub fn eni(&self, id: &str) -> Option<&'a NetworkInterface> {
-        self.enis.get(id)
+        self.hosts.enis.get(id)
     }
     /// ENIs holding `ip` as a private IPv4 address or an IPv6 address
     /// (several when VPC CIDRs overlap).
     pub fn enis_with_private_ip(&self, ip: impl Into<IpAddr>) -> &[&'a NetworkInterface] {
-        self.enis_by_ip.get(&ip.into())
+        self.hosts.enis_by_ip.get(&ip.into())
     }
     /// ENIs whose public IPv4 address is `ip`, or that hold `ip` as a global
     /// IPv6 address.
     pub fn enis_with_public_ip(&self, ip: impl Into<IpAddr>) -> &[&'a NetworkInterface] {
-        self.enis_by_public_ip.get(&ip.into())
+        self.hosts.enis_by_public_ip.get(&ip.into())
     }
     /// ENIs carrying a security group.
     pub fn group_members(&self, group_id: &str) -> &[&'a NetworkInterface] {
-        self.group_members.get(group_id).map_or(&[], Vec::as_slice)
+        self.hosts
+            .group_members
+            .get(group_id)
+            .map_or(&[], Vec::as_slice)
     }
     /// Instances whose `Name` tag is `name`, in snapshot order.
     pub fn instances_named(&self, name: &str) -> &[&'a Instance] {
-        self.instances_by_name.get(name)
+        self.hosts.instances_by_name.get(name)
     }
     /// ENIs whose `Name` tag is `name`, in snapshot order.
     pub fn enis_named(&self, name: &str) -> &[&'a NetworkInterface] {
-        self.enis_by_name.get(name)
+        self.hosts.enis_by_name.get(name)
     }
     /// What is missing to evaluate a layer, or `None` when its data is there.
     ///
@@ -463,11 +426,11 @@ impl<'a> Topology<'a> {
 
     /// The ENIs whose description is `RDSNetworkInterface` (created by RDS).
     pub fn rds_network_interfaces(&self) -> &[&'a NetworkInterface] {
-        &self.rds_enis
+        &self.hosts.rds_enis
     }
     /// An instance by id.
     pub fn instance(&self, id: &str) -> Option<&'a Instance> {
-        self.instances.get(id)
+        self.hosts.instances.get(id)
     }
     /// A peering connection by id.
     pub fn peering(&self, id: &str) -> Option<&'a VpcPeeringConnection> {
@@ -599,3 +562,6 @@ fn db_enis_uncached<'a>(topo: &Topology<'a>, db: &DbInstance) -> Vec<&'a Network
         .filter(|e| e.groups.iter().map(|g| g.as_str()).collect::<BTreeSet<_>>() == want)
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
