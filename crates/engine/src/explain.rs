@@ -310,14 +310,13 @@ fn explain_flow<'a>(
             warnings.push(format!("answer per placement: {}", summary.join("; ")));
         }
     }
-    let (sp, dp, hops, j) = &walks[rep];
+    let placements = walks.len();
+    let (sp, dp, hops, j) = walks.swap_remove(rep);
     // Names beside ids, in the hops and in every sentence the answer says.
-    let named: Vec<Hop>;
-    let hops: &Vec<Hop> = if opts.terse {
+    let hops: Vec<Hop> = if opts.terse {
         hops
     } else {
-        named = hops
-            .iter()
+        hops.into_iter()
             .map(|h| Hop {
                 name: topo
                     .name_of(&h.component)
@@ -325,13 +324,12 @@ fn explain_flow<'a>(
                     .or_else(|| h.name.clone()),
                 detail: topo.with_names(&h.detail),
                 near_miss: h.near_miss.as_ref().map(|n| topo.with_names(n)),
-                ..h.clone()
+                ..h
             })
-            .collect();
-        &named
+            .collect()
     };
-    warnings.extend(crate::walk::asymmetric_warnings(topo, hops));
-    for h in hops {
+    warnings.extend(crate::walk::asymmetric_warnings(topo, &hops));
+    for h in &hops {
         for m in &h.missing {
             if !missing.contains(m) {
                 missing.push(m.clone());
@@ -353,7 +351,7 @@ fn explain_flow<'a>(
             }
         }
     }
-    let blocking = if merged == Verdict::Unknown && walks.len() > 1 {
+    let blocking = if merged == Verdict::Unknown && placements > 1 {
         None
     } else {
         j.blocking.map(|i| Blocking::from_hop(&hops[i]))
@@ -435,9 +433,9 @@ fn explain_flow<'a>(
         topo,
         flow: &flow,
         src: &src,
-        sp: *sp,
+        sp,
         dst: &dst,
-        dp: *dp,
+        dp,
     };
     let mut fixes: Vec<crate::answer::Fix> = if opts.terse {
         Vec::new()
@@ -479,7 +477,7 @@ fn explain_flow<'a>(
         },
         ephemeral_ports: ephemeral,
         assume_appliance_allows: opts.assume_appliance_allows,
-        hops: hops.clone(),
+        hops,
         blocking,
         blockers,
         near_misses,

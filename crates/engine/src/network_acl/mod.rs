@@ -268,8 +268,13 @@ pub fn evaluate(
 /// they are the request or the reply (which names the ports it was asked
 /// on). Output: the common [`Evaluation`] (allow when every port passes,
 /// deny when none does, partial when some do, unknown when the answer
-/// depends on an address the question leaves open) and the denied ports;
-/// a deny's near miss only when `near`.
+/// depends on an address the question leaves open) and the denied ports.
+///
+/// `full` is false for a terse walk ([`crate::explain::ExplainOptions::terse`]):
+/// an allowing hop's sentence is then left empty (no reader of a terse walk
+/// reads it: its matched rule says what allowed) and a deny's near miss is
+/// not looked for. Building the sentence is most of a judgement's cost, and
+/// a `diff` of a large estate judges millions of allowing hops.
 pub(crate) fn judge(
     acl: &NetworkAcl,
     direction: Direction,
@@ -277,19 +282,21 @@ pub(crate) fn judge(
     proto: IpProtocol,
     ports: PortRange,
     leg: PathLeg,
-    near: bool,
+    full: bool,
 ) -> (Evaluation, Vec<PortRange>) {
     let out = evaluate(acl, direction, peer, proto, ports);
     let egress = direction == Direction::Egress;
     let dir_word = if egress { "outbound" } else { "inbound" };
     let peer_word = if egress { "to" } else { "from" };
-    let traffic = netpath_model::describe_traffic(proto, ports);
-    let what = match leg {
-        PathLeg::Return if proto.has_ports() => {
-            format!("the reply ({proto} to ports {ports}) {peer_word} {peer}")
+    let what = || {
+        let traffic = netpath_model::describe_traffic(proto, ports);
+        match leg {
+            PathLeg::Return if proto.has_ports() => {
+                format!("the reply ({proto} to ports {ports}) {peer_word} {peer}")
+            }
+            PathLeg::Return => format!("the reply ({traffic}) {peer_word} {peer}"),
+            PathLeg::Forward => format!("{traffic} {peer_word} {peer}"),
         }
-        PathLeg::Return => format!("the reply ({traffic}) {peer_word} {peer}"),
-        PathLeg::Forward => format!("{traffic} {peer_word} {peer}"),
     };
     let rule_text = |n: u16| {
         if netpath_model::is_default_rule_number(n) {
@@ -300,23 +307,26 @@ pub(crate) fn judge(
     };
     let (decision, detail, rule) = if out.denied.is_empty() && out.unknown.is_empty() {
         let r = out.first_allow_rule();
-        (
-            Decision::Allow,
+        let detail = if full {
             format!(
-                "{} {dir_word} rule {} allows {what}",
+                "{} {dir_word} rule {} allows {}",
                 acl.network_acl_id,
-                r.map_or("?".into(), rule_text)
-            ),
-            r,
-        )
+                r.map_or("?".into(), rule_text),
+                what()
+            )
+        } else {
+            String::new()
+        };
+        (Decision::Allow, detail, r)
     } else if out.allowed.is_empty() && out.unknown.is_empty() {
         let r = out.first_deny_rule();
         (
             Decision::Deny,
             format!(
-                "{} {dir_word} rule {} denies {what}",
+                "{} {dir_word} rule {} denies {}",
                 acl.network_acl_id,
-                r.map_or("?".into(), rule_text)
+                r.map_or("?".into(), rule_text),
+                what()
             ),
             r,
         )
@@ -325,8 +335,9 @@ pub(crate) fn judge(
         (
             Decision::Partial,
             format!(
-                "{} {dir_word} allows {what} only on ports {}; rule {} denies ports {}",
+                "{} {dir_word} allows {} only on ports {}; rule {} denies ports {}",
                 acl.network_acl_id,
+                what(),
                 out.allowed,
                 r.map_or("?".into(), rule_text),
                 out.denied
@@ -337,8 +348,9 @@ pub(crate) fn judge(
         (
             Decision::Unknown,
             format!(
-                "{} {dir_word}: whether it allows {what} depends on the exact address",
-                acl.network_acl_id
+                "{} {dir_word}: whether it allows {} depends on the exact address",
+                acl.network_acl_id,
+                what()
             ),
             None,
         )
@@ -358,7 +370,7 @@ pub(crate) fn judge(
         ..Matched::default()
     });
     let near_miss = match (decision, rule) {
-        (Decision::Deny | Decision::Partial, Some(deny)) if near => near_miss(
+        (Decision::Deny | Decision::Partial, Some(deny)) if full => near_miss(
             acl,
             &sorted_entries(acl, direction),
             peer,
@@ -412,190 +424,4 @@ pub fn free_rule_number(acl: &NetworkAcl, direction: Direction, blocking: u16) -
 }
 
 #[cfg(test)]
-mod tests {
-    //! Evaluation order, the `*` entry and rule-number choice, on hand-made
-    //! ACLs (<https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>).
-    use std::net::Ipv4Addr;
-
-    use netpath_model::{IpProtocol, NetworkAcl, NetworkAclEntry, PortRange, RuleAction};
-    use proptest::prelude::*;
-
-    use super::*;
-    use crate::addr::AddrSet;
-
-    fn acl_entry(
-        n: u16,
-        egress: bool,
-        action: RuleAction,
-        cidr: &str,
-        proto: IpProtocol,
-        ports: Option<(u16, u16)>,
-    ) -> NetworkAclEntry {
-        NetworkAclEntry {
-            rule_number: n,
-            egress,
-            protocol: proto,
-            rule_action: action,
-            cidr_block: Some(cidr.parse().unwrap()),
-            ipv6_cidr_block: None,
-            port_range: ports.map(|(a, b)| PortRange::new(a, b)),
-            icmp_type_code: None,
-        }
-    }
-
-    #[test]
-    fn nacl_first_match_in_rule_number_order_and_icmp_never_matches_tcp() {
-        let acl = NetworkAcl {
-            network_acl_id: "acl-1".into(),
-            vpc_id: "vpc-1".into(),
-            is_default: false,
-            entries: vec![
-                acl_entry(
-                    200,
-                    false,
-                    RuleAction::Allow,
-                    "0.0.0.0/0",
-                    IpProtocol::All,
-                    None,
-                ),
-                acl_entry(
-                    50,
-                    false,
-                    RuleAction::Deny,
-                    "10.0.0.0/8",
-                    IpProtocol::Icmp,
-                    None,
-                ),
-                acl_entry(
-                    100,
-                    false,
-                    RuleAction::Deny,
-                    "10.0.1.0/24",
-                    IpProtocol::Tcp,
-                    Some((5432, 5432)),
-                ),
-            ],
-            associated_subnet_ids: vec![],
-            tags: Default::default(),
-        };
-        let peer = AddrSet::single(Ipv4Addr::new(10, 0, 1, 5));
-        let out = evaluate(
-            &acl,
-            Direction::Ingress,
-            &peer,
-            IpProtocol::Tcp,
-            PortRange::new(5432, 5432),
-        );
-        assert_eq!(out.first_deny_rule(), Some(100));
-        let out = evaluate(
-            &acl,
-            Direction::Ingress,
-            &peer,
-            IpProtocol::Tcp,
-            PortRange::new(22, 22),
-        );
-        assert_eq!(out.first_allow_rule(), Some(200));
-        // No matching entry at all falls to the implicit `*` deny.
-        let out = evaluate(
-            &acl,
-            Direction::Egress,
-            &peer,
-            IpProtocol::Tcp,
-            PortRange::new(22, 22),
-        );
-        assert_eq!(out.first_deny_rule(), Some(DEFAULT_RULE_NUMBER));
-    }
-
-    #[test]
-    fn a_partial_match_splits_the_ports_at_the_entry_boundary() {
-        let acl = NetworkAcl {
-            network_acl_id: "acl-1".into(),
-            vpc_id: "vpc-1".into(),
-            is_default: false,
-            entries: vec![
-                acl_entry(
-                    100,
-                    false,
-                    RuleAction::Allow,
-                    "0.0.0.0/0",
-                    IpProtocol::Tcp,
-                    Some((1024, 49151)),
-                ),
-                acl_entry(
-                    200,
-                    false,
-                    RuleAction::Deny,
-                    "0.0.0.0/0",
-                    IpProtocol::All,
-                    None,
-                ),
-            ],
-            associated_subnet_ids: vec![],
-            tags: Default::default(),
-        };
-        let peer = AddrSet::single(Ipv4Addr::new(10, 0, 2, 20));
-        let out = evaluate(
-            &acl,
-            Direction::Ingress,
-            &peer,
-            IpProtocol::Tcp,
-            PortRange::new(32768, 60999),
-        );
-        assert_eq!(out.allowed.0, vec![PortRange::new(32768, 49151)]);
-        assert_eq!(out.denied.0, vec![PortRange::new(49152, 60999)]);
-        assert_eq!(out.first_deny_rule(), Some(200));
-    }
-
-    #[test]
-    fn a_free_rule_number_comes_before_the_blocking_rule() {
-        let acl = NetworkAcl {
-            network_acl_id: "acl-1".into(),
-            vpc_id: "vpc-1".into(),
-            is_default: false,
-            entries: vec![
-                acl_entry(
-                    90,
-                    false,
-                    RuleAction::Allow,
-                    "10.0.0.0/8",
-                    IpProtocol::Tcp,
-                    Some((22, 22)),
-                ),
-                acl_entry(
-                    100,
-                    false,
-                    RuleAction::Deny,
-                    "0.0.0.0/0",
-                    IpProtocol::All,
-                    None,
-                ),
-            ],
-            associated_subnet_ids: vec![],
-            tags: Default::default(),
-        };
-        let n = free_rule_number(&acl, Direction::Ingress, 100).unwrap();
-        assert!(n < 100 && n != 90, "{n}");
-    }
-
-    proptest! {
-        /// NACL evaluation does not depend on the order entries appear in the file.
-        #[test]
-        fn nacl_order_invariant(perm in Just((0..6usize).collect::<Vec<_>>()).prop_shuffle(), port in 1u16..65535, last in 0u8..=255) {
-            let entries = [
-                acl_entry(10, false, RuleAction::Deny, "10.0.1.0/28", IpProtocol::Tcp, Some((1000, 40000))),
-                acl_entry(20, false, RuleAction::Allow, "10.0.1.0/24", IpProtocol::Tcp, Some((30000, 65535))),
-                acl_entry(30, false, RuleAction::Deny, "10.0.0.0/16", IpProtocol::Udp, None),
-                acl_entry(40, false, RuleAction::Allow, "10.0.0.0/8", IpProtocol::All, None),
-                acl_entry(50, false, RuleAction::Deny, "0.0.0.0/0", IpProtocol::Icmp, None),
-                acl_entry(32767, false, RuleAction::Deny, "0.0.0.0/0", IpProtocol::All, None),
-            ];
-            let mk = |order: &[usize]| NetworkAcl { network_acl_id: "acl".into(), vpc_id: "v".into(), is_default: false,
-                entries: order.iter().map(|&i| entries[i].clone()).collect(), associated_subnet_ids: vec![], tags: Default::default() };
-            let peer = AddrSet::single(Ipv4Addr::new(10, 0, 1, last));
-            let a = evaluate(&mk(&[0, 1, 2, 3, 4, 5]), Direction::Ingress, &peer, IpProtocol::Tcp, PortRange::new(port, port));
-            let b = evaluate(&mk(&perm), Direction::Ingress, &peer, IpProtocol::Tcp, PortRange::new(port, port));
-            prop_assert_eq!(a.allowed, b.allowed);
-            prop_assert_eq!(a.denied, b.denied);
-        }
-    }
-}
+mod tests;
