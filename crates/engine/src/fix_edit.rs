@@ -90,6 +90,12 @@ pub enum FixEdit {
         /// The subnet added.
         subnet_id: String,
     },
+    /// `modify-transit-gateway-vpc-attachment --options Ipv6Support=enable`:
+    /// the attachment's VPC IPv6 CIDRs then propagate where it propagates.
+    TransitGatewayAttachmentIpv6Support {
+        /// `tgw-attach-…` (a VPC attachment).
+        transit_gateway_attachment_id: String,
+    },
     /// `associate-transit-gateway-route-table`.
     TransitGatewayAssociation {
         /// `tgw-attach-…`.
@@ -157,6 +163,7 @@ impl FixEdit {
                 | FixEdit::TransitGatewayRoute { .. }
                 | FixEdit::TransitGatewayAssociation { .. }
                 | FixEdit::TransitGatewayAttachmentSubnet { .. }
+                | FixEdit::TransitGatewayAttachmentIpv6Support { .. }
         )
     }
 
@@ -336,6 +343,20 @@ impl FixEdit {
                     return false;
                 };
                 a.subnet_ids.push(subnet_id.clone());
+                true
+            }
+            FixEdit::TransitGatewayAttachmentIpv6Support {
+                transit_gateway_attachment_id: id,
+            } => {
+                let Some(a) = snap
+                    .transit_gateway_vpc_attachments
+                    .iter_mut()
+                    .flatten()
+                    .find(|a| &a.transit_gateway_attachment_id == id)
+                else {
+                    return false;
+                };
+                a.ipv6_support = Some("enable".into());
                 true
             }
             FixEdit::TransitGatewayAssociation {

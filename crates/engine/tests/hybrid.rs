@@ -282,3 +282,76 @@ fn a_peering_side_without_association_is_fixed_on_its_own_gateway() {
         "{fix:#?}"
     );
 }
+
+#[test]
+fn ipv6_support_off_on_an_attachment_breaks_its_ipv6_flows_only() {
+    // The data attachment's IPv6 support turned off: its VPC's IPv6 CIDR no
+    // longer propagates, so app-1's IPv6 flow to orders-db breaks at the
+    // table; the IPv4 one is untouched (the option does not filter traffic).
+    let (b, a) = (
+        fixture("tgw-ipv6-hub-and-spoke"),
+        fixture("tgw-ipv6-support-off"),
+    );
+    let d = diff(
+        &Topology::new(&b),
+        &Topology::new(&a),
+        &DiffOptions::default(),
+    )
+    .expect("diff runs");
+    let got: Vec<_> = d
+        .changes
+        .iter()
+        .map(|c| {
+            (
+                c.change,
+                c.from.join(","),
+                c.to.join(","),
+                c.ports.from,
+                c.ip_version,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![(
+            ChangeKind::Broken,
+            APP1.into(),
+            DB.into(),
+            5432,
+            netpath_engine::IpVersion::Ipv6
+        )]
+    );
+}
+
+#[test]
+fn an_unread_ipv6_support_option_leaves_ipv6_through_the_gateway_unknown() {
+    // A snapshot without the attachment's options (an older capture): whether
+    // the data VPC's IPv6 CIDR propagates is not known, so the IPv6 answer is
+    // unknown and names the option; IPv4 does not depend on it.
+    let mut s = fixture("tgw-ipv6-hub-and-spoke");
+    for a in s.transit_gateway_vpc_attachments.iter_mut().flatten() {
+        a.ipv6_support = None;
+    }
+    let topo = Topology::new(&s);
+    let ask = |ipv6| {
+        netpath_engine::explain(
+            &topo,
+            "app-1",
+            "orders-db",
+            &netpath_engine::ExplainOptions {
+                port: Some(5432),
+                ipv6,
+                ..Default::default()
+            },
+        )
+        .expect("explain runs")
+    };
+    let v6 = ask(true);
+    assert_eq!(v6.verdict, netpath_engine::Verdict::Unknown);
+    assert!(
+        v6.missing.iter().any(|m| m.contains("Ipv6Support")),
+        "{:?}",
+        v6.missing
+    );
+    assert_eq!(ask(false).verdict, netpath_engine::Verdict::Reachable);
+}

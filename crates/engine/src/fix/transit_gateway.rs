@@ -5,6 +5,10 @@
 //!   <https://docs.aws.amazon.com/cli/latest/reference/ec2/modify-transit-gateway-vpc-attachment.html>);
 //! - an attachment with no route table is associated with the gateway's
 //!   default association table (`associate-transit-gateway-route-table`);
+//! - a table with no route for an IPv6 destination whose VPC attachment
+//!   propagates into it with IPv6 support disabled gets that support
+//!   (`modify-transit-gateway-vpc-attachment --options Ipv6Support=enable`:
+//!   <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayVpcAttachmentRequestOptions.html>);
 //! - a table with no route for the destination gets the destination VPC
 //!   attachment's propagation (`enable-transit-gateway-route-table-propagation`),
 //!   or, where its propagations were not read, a static route
@@ -104,6 +108,19 @@ impl FixContext<'_, '_> {
                     None => format!("{att_id} ({})", to.vpc_id),
                 };
                 let blackhole = h.matched.as_ref().and_then(|m| m.destination.clone());
+                if code == ExplanationCode::TgwRtbCannotRoute {
+                    if let Some((att, vpc, cidr)) = tgws.ipv6_not_propagated(id, &to.addr) {
+                        return (
+                            format!("enable IPv6 support on {att} ({vpc}): its propagation into {id} then installs {cidr}"),
+                            Some(format!(
+                                "aws ec2 modify-transit-gateway-vpc-attachment --transit-gateway-attachment-id {att} --options Ipv6Support=enable"
+                            )),
+                            Some(FixEdit::TransitGatewayAttachmentIpv6Support {
+                                transit_gateway_attachment_id: att,
+                            }),
+                        );
+                    }
+                }
                 if code == ExplanationCode::TgwRtbCannotRoute
                     && peer.is_none()
                     && tgws.has_propagations(id)

@@ -24,6 +24,7 @@ use netpath_model::{
 use crate::addr::AddrSet;
 
 mod customer;
+mod ipv6;
 
 /// Read-only index over the transit-gateway resources of one snapshot.
 pub struct TransitGateways<'a> {
@@ -497,6 +498,9 @@ impl<'a> TransitGateways<'a> {
                         ));
                     };
                     let cidrs: Vec<IpNet> = if v6 {
+                        if !self.propagates_ipv6(att, rtb, !vpc.ipv6_cidr_blocks.is_empty())? {
+                            continue;
+                        }
                         vpc.ipv6_cidr_blocks.iter().map(|&c| c.into()).collect()
                     } else {
                         vpc.cidr_blocks.iter().map(|&c| c.into()).collect()

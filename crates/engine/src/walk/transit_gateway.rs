@@ -263,7 +263,14 @@ impl Walker<'_, '_> {
                     HopKind::TransitGatewayRouteTable,
                     rtb,
                     Decision::Deny,
-                    format!("{rtb} (associated with {in_id}) has no route for {dest}"),
+                    format!(
+                        "{rtb} (associated with {in_id}) has no route for {dest}{}",
+                        tgws.ipv6_not_propagated(rtb, dest)
+                            .map(|(att, vpc, cidr)| format!(
+                                "; {att} propagates {vpc} into it, but with IPv6 support disabled on {att} its IPv6 CIDR {cidr} does not propagate"
+                            ))
+                            .unwrap_or_default()
+                    ),
                 );
                 self.push(h, ExplanationCode::TgwRtbCannotRoute);
                 return None;
