@@ -11,7 +11,7 @@
 //! | route table (`route_table`) | policy routing: `ip rule iif <subnet bridge> lookup <table of the subnet's route table>` (explicit association, else the main table); `local` becomes the VPC's subnet routes; blackhole routes become `blackhole` routes; no route means a silent drop |
 //! | VPC peering (`vpc_peering_connection`) | a veth between two VPC routers, only when `active`; traffic arriving over it is delivered by the VPC's local routes only (peering is not transitive) |
 //! | Site-to-Site VPN (`vpn_gateway`, IPv4) | a link from the VPC router to an "on premises" namespace holding the customer networks (the connections' static routes and the VGW's propagated routes); clients and servers there are added on demand; with every tunnel down it drops everything, both ways, silently |
-//! | transit gateway (`transit_gateway`, IPv4) | a forwarding namespace; each VPC attachment's interface in each attachment subnet is a namespace on that subnet's bridge with a veth to it; the VPC router sends `tgw-…` routes to the interface in the sender's zone (none: blackhole); the gateway picks the table by ingress link, and leaves through the target attachment's interface in the same zone |
+//! | transit gateway (`transit_gateway`, IPv4 and IPv6; peering, VPN and Direct Connect links IPv4) | a forwarding namespace; each VPC attachment's interface in each attachment subnet is a namespace on that subnet's bridge with a veth to it; the VPC router sends `tgw-…` routes to the interface in the sender's zone (none: blackhole); the gateway picks the table by ingress link, and leaves through the target attachment's interface in the same zone |
 //! | stopped instance, unavailable DB | the ENI's link stays down: nothing answers |
 //! | DB instance (`db_instance`) | a listener on its endpoint port only |
 //! | gateway VPC endpoint (`vpc_endpoint`, IPv4) | an `available` endpoint is a link from its VPC's router to an "aws-service" namespace holding every address of its service's prefix list (a `local` route per CIDR), answering TCP 80 and 443; its prefix-list routes become one route per CIDR over that link; replies are delivered by local routes |
@@ -29,7 +29,7 @@
 //! kernel world, where the lab would not see it.
 //!
 //! NAT gateways, transit gateway Connect attachments,
-//! IPv6 through transit gateways, and prefix-list routes to anything but a
+//! IPv6 over transit gateway peering, VPN and Direct Connect links, and prefix-list routes to anything but a
 //! gateway endpoint are not built; [`Lab::unsupported`] names them, and flows whose
 //! walk meets them are not probed. `internet` as a source is probed from
 //! one address ([`INTERNET_CLIENT`]).

@@ -238,8 +238,18 @@ pub(super) fn lines(
                 push(&dest, line);
                 continue;
             }
-            if let (Some(tgw), IpNet::V4(_)) = (&r.transit_gateway_id, dest) {
-                let line = match zone.and_then(|z| vpc.tgw.next_hop(tgw, vpc.vpc_id, z)) {
+            if let Some(tgw) = &r.transit_gateway_id {
+                let hop = zone.and_then(|z| match dest {
+                    IpNet::V4(_) => vpc
+                        .tgw
+                        .next_hop(tgw, vpc.vpc_id, z)
+                        .map(|(a, b)| (a.to_string(), b)),
+                    IpNet::V6(_) => vpc
+                        .tgw
+                        .next_hop6(tgw, vpc.vpc_id, z)
+                        .map(|(a, b)| (a.to_string(), b)),
+                });
+                let line = match hop {
                     Some((addr, b)) => {
                         format!("route replace {dest} via {addr} dev b{b} table {t}")
                     }

@@ -1,4 +1,4 @@
-//! Transit gateways (IPv4): one forwarding namespace per transit gateway,
+//! Transit gateways: one forwarding namespace per transit gateway,
 //! and for each VPC attachment one namespace per attachment subnet, the
 //! attachment's interface in that subnet (a port of the subnet's bridge,
 //! with the subnet's router as the way into the VPC, and a veth to the
@@ -21,20 +21,29 @@
 //!   subnet's inbound), or straight over the bridge when the destination is
 //!   in the attachment subnet itself, where no ACL sees it.
 //!
+//! - IPv6 the same way, by `ip -6` rules and tables: an attachment
+//!   interface in a subnet with an IPv6 CIDR also holds an IPv6 address
+//!   there. A VPC attachment propagates its VPC's IPv6 CIDRs only with its
+//!   `Ipv6Support` option `enable` ("IPv6 routes do not propagate" when
+//!   disabled, and the option "does not filter IPv6 traffic":
+//!   <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayVpcAttachmentRequestOptions.html>).
+//!   Peering, VPN and Direct Connect links stay IPv4: an IPv6 route to one
+//!   is noted as unsupported.
+//!
 //! Everything is read from the snapshot here, with the lab's own reading of
 //! <https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html>,
 //! <https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html> and
 //! <https://docs.aws.amazon.com/vpc/latest/tgw/tgw-nacls.html>.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use anyhow::Result;
-use ipnet::Ipv4Net;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use netpath_model::{Snapshot, Subnet, TransitGatewayVpcAttachment};
 
 use super::snapshot_index::SnapshotIndex;
-use super::vpc::first_host;
+use super::vpc::{first_host, first_host6};
 use crate::netns::Namespaces;
 
 /// The attachment interfaces of the transit gateways, by VPC, for the VPC
@@ -44,6 +53,8 @@ pub(super) struct TgwPorts {
     /// (transit gateway id, VPC id) → per Availability Zone, the
     /// interface's address and its subnet's bridge index.
     pub ports: HashMap<(String, String), BTreeMap<String, (Ipv4Addr, usize)>>,
+    /// The same for IPv6: the interfaces whose subnet has an IPv6 CIDR.
+    pub ports6: HashMap<(String, String), BTreeMap<String, (Ipv6Addr, usize)>>,
     /// The on-premises sides of VPN and Direct Connect attachments: the
     /// namespace and its customer networks (`transit_gateway_customer.rs`).
     pub customer: Vec<(String, Vec<Ipv4Net>)>,
@@ -65,6 +76,14 @@ impl TgwPorts {
     /// the attachment interface there, or `None` (the AZ rule: dropped).
     pub(super) fn next_hop(&self, tgw: &str, vpc: &str, zone: &str) -> Option<(Ipv4Addr, usize)> {
         self.ports
+            .get(&(tgw.to_string(), vpc.to_string()))
+            .and_then(|z| z.get(zone))
+            .copied()
+    }
+
+    /// [`TgwPorts::next_hop`] for an IPv6 route.
+    pub(super) fn next_hop6(&self, tgw: &str, vpc: &str, zone: &str) -> Option<(Ipv6Addr, usize)> {
+        self.ports6
             .get(&(tgw.to_string(), vpc.to_string()))
             .and_then(|z| z.get(zone))
             .copied()
@@ -99,6 +118,33 @@ fn port_address(snap: &Snapshot, subnet: &Subnet, attachment: &str) -> Option<Ip
         .find(|a| !used.contains(a) && net.contains(a) && *a != first_host(&net))
 }
 
+/// The IPv6 address of the attachment's interface in `subnet` (whose first
+/// IPv6 CIDR is `net`): the snapshot's own `transit_gateway` interface's,
+/// else the highest address of `net` no interface holds.
+fn port_address6(
+    snap: &Snapshot,
+    subnet: &Subnet,
+    net: &Ipv6Net,
+    attachment: &str,
+) -> Option<Ipv6Addr> {
+    let enis = || snap.network_interfaces.iter().flatten();
+    if let Some(ip) = enis()
+        .filter(|e| e.subnet_id == subnet.subnet_id)
+        .filter(|e| e.interface_type.as_deref() == Some("transit_gateway"))
+        .find(|e| e.description.contains(attachment))
+        .and_then(|e| e.ipv6_addresses.first().copied())
+    {
+        return Some(ip);
+    }
+    let used: BTreeSet<Ipv6Addr> = enis()
+        .flat_map(|e| e.ipv6_addresses.iter().copied())
+        .collect();
+    let last = u128::from(net.broadcast());
+    (1..=16)
+        .map(|d| Ipv6Addr::from(last - d))
+        .find(|a| !used.contains(a) && net.contains(a))
+}
+
 /// Builds every available transit gateway of the snapshot and its VPC
 /// attachments' interfaces. Output: the interfaces, for the VPC routers.
 ///
@@ -122,9 +168,7 @@ pub(super) fn build(
     let mut customer_links = 0usize;
     // Per built gateway: (id, namespace, links, first links); the tables
     // are written once the peering links exist.
-    type Links = BTreeMap<(String, String), (String, Ipv4Addr)>;
-    type FirstLinks = HashMap<String, (String, Ipv4Addr)>;
-    let mut gateways: Vec<(String, String, Links, FirstLinks)> = Vec::new();
+    let mut gateways: Vec<(String, String, Links, FirstLinks, Links6)> = Vec::new();
     for (t, tgw) in snap
         .transit_gateways
         .iter()
@@ -134,11 +178,13 @@ pub(super) fn build(
     {
         let tns = format!("{tag}t{t}");
         ns.add(&tns)?;
-        ns.sysctl(&tns, &["net.ipv4.ip_forward=1"])?;
+        ns.sysctl(&tns, FORWARD)?;
         // Per (attachment, zone): the link on the gateway and the
         // interface's address on it.
-        let mut links: BTreeMap<(String, String), (String, Ipv4Addr)> = BTreeMap::new();
-        let mut first_link: HashMap<String, (String, Ipv4Addr)> = HashMap::new();
+        let mut links: Links = BTreeMap::new();
+        let mut first_link: FirstLinks = HashMap::new();
+        // The same links' IPv6 addresses on the interface side.
+        let mut links6: Links6 = BTreeMap::new();
         for a in vpc_atts
             .iter()
             .filter(|a| a.transit_gateway_id == tgw.transit_gateway_id)
@@ -173,7 +219,7 @@ pub(super) fn build(
                 let (g, p) = tgw_link(k);
                 let pns = format!("{tag}x{k}");
                 ns.add(&pns)?;
-                ns.sysctl(&pns, &["net.ipv4.ip_forward=1"])?;
+                ns.sysctl(&pns, FORWARD)?;
                 // The interface in the subnet: a port of the bridge.
                 crate::netns::run(
                     "ip",
@@ -257,6 +303,33 @@ pub(super) fn build(
                         format!("link set a{k} up"),
                     ],
                 )?;
+                // IPv6, where the subnet has an IPv6 CIDR: the same ways,
+                // over a link of fd02:<k>::/64.
+                let v6 = subnet.ipv6_cidr_blocks.first().and_then(|net| {
+                    Some((
+                        net,
+                        port_address6(snap, subnet, net, &a.transit_gateway_attachment_id)?,
+                    ))
+                });
+                if let Some((net, addr6)) = v6 {
+                    let (g6, p6) = tgw_link6(k);
+                    let mut six = vec![
+                        format!("addr add {addr6}/{} dev eth0 nodad", net.prefix_len()),
+                        format!("addr add {p6}/64 dev t0 nodad"),
+                        format!("route add default via {g6} dev t0"),
+                    ];
+                    for c in vpc.ipv6_cidr_blocks.iter() {
+                        six.push(format!("route add {c} via {} dev eth0", first_host6(net)));
+                    }
+                    ns.ip_batch6(&pns, &six)?;
+                    ns.ip_batch6(&tns, &[format!("addr add {g6}/64 dev a{k} nodad")])?;
+                    out.ports6
+                        .entry((tgw.transit_gateway_id.clone(), a.vpc_id.clone()))
+                        .or_default()
+                        .entry(zone.clone())
+                        .or_insert((addr6, s));
+                    links6.insert((a.transit_gateway_attachment_id.clone(), zone.clone()), p6);
+                }
                 out.ports
                     .entry((tgw.transit_gateway_id.clone(), a.vpc_id.clone()))
                     .or_default()
@@ -282,23 +355,61 @@ pub(super) fn build(
         super::transit_gateway_customer::as_links(&customer, &mut links, &mut first_link);
         out.customer.extend(sides);
         out.direct_connect.extend(dx);
-        gateways.push((tgw.transit_gateway_id.clone(), tns, links, first_link));
+        gateways.push((
+            tgw.transit_gateway_id.clone(),
+            tns,
+            links,
+            first_link,
+            links6,
+        ));
     }
     let built: HashMap<String, String> = gateways
         .iter()
-        .map(|(id, tns, _, _)| (id.clone(), tns.clone()))
+        .map(|(id, tns, ..)| (id.clone(), tns.clone()))
         .collect();
     let ends = super::transit_gateway_peering::build(ns, snap, &built, unsupported)?;
-    for (id, tns, mut links, mut first_link) in gateways {
+    for (id, tns, mut links, mut first_link, links6) in gateways {
         // A peering end is an attachment link with no zone.
         for (_, att, dev, via) in ends.iter().filter(|e| e.0 == id) {
             links.insert((att.clone(), String::new()), (dev.clone(), *via));
             first_link.insert(att.clone(), (dev.clone(), *via));
         }
-        let lines = gateway_tables(snap, &id, &links, &first_link, unsupported);
+        let (lines, lines6) =
+            gateway_tables(snap, &id, (&links, &first_link), &links6, unsupported);
         ns.ip_batch(&tns, &lines)?;
+        ns.ip_batch6(&tns, &lines6)?;
     }
     Ok(out)
+}
+
+/// The sysctls of a transit gateway's and an attachment interface's
+/// namespace: forwarding both families, IPv6 addresses usable at once.
+const FORWARD: &[&str] = &[
+    "net.ipv4.ip_forward=1",
+    "net.ipv6.conf.all.forwarding=1",
+    "net.ipv6.conf.all.accept_dad=0",
+    "net.ipv6.conf.default.accept_dad=0",
+];
+
+/// Per (attachment, zone): the link on the gateway and the attachment
+/// side's IPv4 address on it (a peering or customer link has no zone).
+type Links = BTreeMap<(String, String), (String, Ipv4Addr)>;
+
+/// Per attachment: its first link, for a zone it has no link in.
+type FirstLinks = HashMap<String, (String, Ipv4Addr)>;
+
+/// Per (attachment, zone): the IPv6 address of the interface's side of its
+/// link to the gateway (VPC attachments with an IPv6 subnet only).
+type Links6 = BTreeMap<(String, String), Ipv6Addr>;
+
+/// The two IPv6 addresses of transit gateway link `k`: the gateway's and
+/// the attachment interface's (fd02:<k>::/64).
+fn tgw_link6(k: usize) -> (Ipv6Addr, Ipv6Addr) {
+    let k = u16::try_from(k).unwrap_or(u16::MAX);
+    (
+        Ipv6Addr::new(0xfd02, k, 0, 0, 0, 0, 0, 1),
+        Ipv6Addr::new(0xfd02, k, 0, 0, 0, 0, 0, 2),
+    )
 }
 
 /// The two addresses of transit gateway link `k`: the gateway's and the
@@ -310,15 +421,17 @@ fn tgw_link(k: usize) -> (Ipv4Addr, Ipv4Addr) {
 
 /// Gateway `tgw`'s policy routing: one table per (ingress link), holding the
 /// routes of the route table its attachment is associated with, out through
-/// the target attachment's link in the same zone (else its first).
+/// the target attachment's link in the same zone (else its first). Output:
+/// the `ip -batch` lines for IPv4 and for IPv6 (`links6`: the links with an
+/// IPv6 side; an IPv6 route to any other is unsupported and left out).
 fn gateway_tables(
     snap: &Snapshot,
     tgw: &str,
-    links: &BTreeMap<(String, String), (String, Ipv4Addr)>,
-    first_link: &HashMap<String, (String, Ipv4Addr)>,
+    (links, first_link): (&Links, &FirstLinks),
+    links6: &Links6,
     unsupported: &mut BTreeSet<String>,
-) -> Vec<String> {
-    let mut lines = Vec::new();
+) -> (Vec<String>, Vec<String>) {
+    let (mut lines, mut lines6) = (Vec::new(), Vec::new());
     let association: HashMap<&str, &str> = snap
         .transit_gateway_attachments
         .iter()
@@ -334,17 +447,26 @@ fn gateway_tables(
             ))
         })
         .collect();
+    // An attachment's first link with an IPv6 side.
+    let first6 = |att: &str| {
+        links6
+            .iter()
+            .find(|((a, _), _)| a == att)
+            .and_then(|((a, z), via)| Some((&links.get(&(a.clone(), z.clone()))?.0, *via)))
+    };
     for (n, ((att, zone), (dev, _))) in links.iter().enumerate() {
         let table = 200 + n;
         lines.push(format!("route add blackhole default table {table}"));
         lines.push(format!("rule add iif {dev} lookup {table} priority 100"));
+        lines6.push(format!("route add blackhole default table {table}"));
+        lines6.push(format!("rule add iif {dev} lookup {table} priority 100"));
         let Some(rtb) = association.get(att.as_str()) else {
             continue;
         };
-        for (cidr, target) in table_routes(snap, rtb, unsupported) {
-            let line = match target {
-                None => format!("route replace blackhole {cidr} table {table}"),
-                Some(to) => match links
+        for (cidr, target) in table_routes(snap, rtb) {
+            let line = match (cidr, target) {
+                (_, None) => format!("route replace blackhole {cidr} table {table}"),
+                (IpNet::V4(_), Some(to)) => match links
                     .get(&(to.clone(), zone.clone()))
                     .or_else(|| first_link.get(&to))
                 {
@@ -353,23 +475,41 @@ fn gateway_tables(
                     }
                     None => format!("route replace blackhole {cidr} table {table}"),
                 },
+                (IpNet::V6(_), Some(to)) => {
+                    let here = links6
+                        .get(&(to.clone(), zone.clone()))
+                        .and_then(|via| Some((&links.get(&(to.clone(), zone.clone()))?.0, *via)));
+                    match here.or_else(|| first6(&to)) {
+                        Some((out_dev, via)) => {
+                            format!("route replace {cidr} via {via} dev {out_dev} table {table}")
+                        }
+                        None if links.keys().any(|(a, _)| *a == to) => {
+                            unsupported.insert(format!(
+                                "IPv6 route {cidr} of {rtb} to {to} (a link without IPv6 in the lab)"
+                            ));
+                            continue;
+                        }
+                        None => format!("route replace blackhole {cidr} table {table}"),
+                    }
+                }
             };
-            lines.push(line);
+            match cidr {
+                IpNet::V4(_) => lines.push(line),
+                IpNet::V6(_) => lines6.push(line),
+            }
         }
     }
-    lines
+    (lines, lines6)
 }
 
-/// The IPv4 routes of transit gateway route table `rtb`: destination and
-/// target attachment (`None`: blackhole). Static routes, then the CIDRs of
-/// the VPCs whose attachments propagate into it where no static route has
-/// the same prefix.
-fn table_routes(
-    snap: &Snapshot,
-    rtb: &str,
-    unsupported: &mut BTreeSet<String>,
-) -> Vec<(Ipv4Net, Option<String>)> {
-    let mut out: BTreeMap<Ipv4Net, (bool, Option<String>)> = BTreeMap::new();
+/// The routes of transit gateway route table `rtb`, both families:
+/// destination and target attachment (`None`: blackhole). Its listed
+/// routes (static before propagated on the same prefix), then the CIDRs of
+/// the VPCs whose attachments propagate into it where no listed route has
+/// the same prefix: their IPv4 CIDRs, and their IPv6 CIDRs when the
+/// attachment's IPv6 support is enabled.
+fn table_routes(snap: &Snapshot, rtb: &str) -> Vec<(IpNet, Option<String>)> {
+    let mut out: BTreeMap<IpNet, (bool, Option<String>)> = BTreeMap::new();
     for t in snap
         .transit_gateway_routes
         .iter()
@@ -377,8 +517,7 @@ fn table_routes(
         .filter(|t| t.transit_gateway_route_table_id == rtb)
     {
         for r in &t.routes {
-            let Some(ipnet::IpNet::V4(c)) = r.destination_cidr_block else {
-                unsupported.insert(format!("a non-IPv4 route of {rtb}"));
+            let Some(c) = r.destination_cidr_block else {
                 continue;
             };
             let target = match r.state.as_str() {
@@ -414,8 +553,20 @@ fn table_routes(
         else {
             continue;
         };
-        for c in &vpc.cidr_blocks {
-            out.entry(*c)
+        let ipv6 = snap
+            .transit_gateway_vpc_attachments
+            .iter()
+            .flatten()
+            .find(|a| a.transit_gateway_attachment_id == p.transit_gateway_attachment_id)
+            .is_some_and(|a| a.ipv6_support.as_deref() == Some("enable"));
+        let cidrs = vpc.cidr_blocks.iter().map(|c| IpNet::V4(*c)).chain(
+            vpc.ipv6_cidr_blocks
+                .iter()
+                .filter(|_| ipv6)
+                .map(|c| IpNet::V6(*c)),
+        );
+        for c in cidrs {
+            out.entry(c)
                 .or_insert((false, Some(p.transit_gateway_attachment_id.clone())));
         }
     }

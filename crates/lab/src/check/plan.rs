@@ -147,6 +147,30 @@ pub(super) fn plan(
             .any(|h| h.kind == HopKind::LoadBalancerTarget);
     let mut fc = fc;
     fc.by_target = by_target;
+    // IPv6 is built through VPC attachments only: a transit gateway route
+    // to a peering, VPN or Direct Connect attachment is an IPv4 link here.
+    if v6 {
+        let not_vpc = |id: &str| {
+            topo.snapshot
+                .transit_gateway_attachments
+                .iter()
+                .flatten()
+                .find(|a| a.transit_gateway_attachment_id == id)
+                .is_some_and(|a| a.resource_type != "vpc")
+        };
+        if let Some(t) = exp
+            .hops
+            .iter()
+            .filter(|h| h.kind == HopKind::TransitGatewayRouteTable)
+            .filter_map(|h| h.matched.as_ref()?.target.as_deref())
+            .find(|t| not_vpc(t))
+        {
+            return skipped(
+                fc,
+                format!("IPv6 over transit gateway attachment {t} (the lab builds it IPv4 only)"),
+            );
+        }
+    }
     let has_internet = lab.internet().is_some();
     if let Some(h) = exp.hops.iter().find(|h| {
         h.kind == HopKind::NatGateway

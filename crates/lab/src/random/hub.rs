@@ -16,6 +16,14 @@
 //! (some missing, some for one subnet), each side usually associated with
 //! its own gateway's table, and the peering sometimes not yet accepted.
 //! <https://docs.aws.amazon.com/vpc/latest/tgw/tgw-peering.html>
+//!
+//! In a dual-stack world (from a generator of its own again) the hub
+//! carries IPv6 too: each attachment's IPv6 support on or off, the VPC
+//! route tables routing the other VPCs' IPv6 /56 (or one /64 of it)
+//! through the gateway (some missing), and sometimes a static IPv6 route
+//! for a VPC whose attachment does not propagate its IPv6 CIDR (the option
+//! stops the propagation, not the traffic).
+//! <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayVpcAttachmentRequestOptions.html>
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -192,6 +200,24 @@ pub(super) fn hub(
             "requester_tgw_info": { "transit_gateway_id": TGW },
             "accepter_tgw_info": { "transit_gateway_id": TGW2 }, "state": state }));
     }
+    let dual_stack = subnets.iter().any(|s| {
+        s["ipv6_cidr_blocks"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+    });
+    let mut rng6 = ChaCha8Rng::seed_from_u64(seed ^ 0x7467_7736);
+    if dual_stack {
+        for (v, a) in hub.vpc_attachments.iter_mut().enumerate() {
+            let on6 = rng6.gen_bool(0.7);
+            a["ipv6_support"] = json!(on(on6));
+            if !on6 && rng6.gen_bool(0.5) {
+                statics[v % gateways.len()].push(json!({
+                    "destination_cidr_block": super::ipv6::vpc6(v), "type": "static",
+                    "state": "active",
+                    "transit_gateway_attachments": [{ "transit_gateway_attachment_id": attachment_id(v) }] }));
+            }
+        }
+    }
     for (k, (_, t)) in gateways.iter().enumerate() {
         hub.routes.push(json!({ "transit_gateway_route_table_id": t,
             "routes": statics[k], "additional_routes_available": false }));
@@ -214,6 +240,19 @@ pub(super) fn hub(
             };
             if let Some(routes) = t["routes"].as_array_mut() {
                 routes.push(json!({ "destination_cidr_block": dest, "transit_gateway_id": gw(v).0, "state": "active" }));
+            }
+        }
+        if !dual_stack {
+            continue;
+        }
+        for other in (0..nv).filter(|o| *o != v) {
+            let dest = match rng6.gen_range(0..6) {
+                0 => continue,
+                1 => super::ipv6::subnet6(other, rng6.gen_range(0..2)),
+                _ => super::ipv6::vpc6(other),
+            };
+            if let Some(routes) = t["routes"].as_array_mut() {
+                routes.push(json!({ "destination_ipv6_cidr_block": dest, "transit_gateway_id": gw(v).0, "state": "active" }));
             }
         }
     }

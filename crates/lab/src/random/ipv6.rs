@@ -33,11 +33,11 @@ pub(super) struct World<'w> {
     pub peered: bool,
 }
 
-fn vpc6(v: usize) -> String {
+pub(super) fn vpc6(v: usize) -> String {
     format!("2600:1f18:{v}::/56")
 }
 
-fn subnet6(v: usize, s: usize) -> String {
+pub(super) fn subnet6(v: usize, s: usize) -> String {
     format!("2600:1f18:{v}:{s}::/64")
 }
 
