@@ -320,17 +320,28 @@ pub(crate) type KeepEnd<'a> =
 ///
 /// `keep`, when given, says which ENIs and DB instances to collect from
 /// their (VPC, subnets, sorted groups, addresses of family `v`); the
-/// internet and declared networks are always collected.
+/// internet and declared networks are always collected. `candidates`, when
+/// given, are the only ENIs `keep` can keep, in snapshot order: only they
+/// are looked at (a fix's blast radius keeps a few of 100,000).
 pub(crate) fn collect_ends(
     topo: &Topology,
     side: usize,
     ends: &mut BTreeMap<CompactString, End>,
     v: IpVersion,
     keep: Option<&KeepEnd<'_>>,
+    candidates: Option<&[&NetworkInterface]>,
 ) {
     let snap = topo.snapshot;
     let cuts = subnet_cuts(snap, v);
-    for eni in snap.network_interfaces.iter().flatten() {
+    let all: Vec<&NetworkInterface>;
+    let enis: &[&NetworkInterface] = match candidates {
+        Some(c) => c,
+        None => {
+            all = snap.network_interfaces.iter().flatten().collect();
+            &all
+        }
+    };
+    for &eni in enis {
         if is_rds(eni) || (v.is_v6() && v.eni_address(eni).is_none()) {
             continue;
         }

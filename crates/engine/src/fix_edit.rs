@@ -333,32 +333,14 @@ impl FixEdit {
             FixEdit::TransitGatewayAttachmentSubnet {
                 transit_gateway_attachment_id: id,
                 subnet_id,
-            } => {
-                let Some(a) = snap
-                    .transit_gateway_vpc_attachments
-                    .iter_mut()
-                    .flatten()
-                    .find(|a| &a.transit_gateway_attachment_id == id)
-                else {
-                    return false;
-                };
-                a.subnet_ids.push(subnet_id.clone());
-                true
-            }
+            } => vpc_attachment(snap, id)
+                .map(|a| a.subnet_ids.push(subnet_id.clone()))
+                .is_some(),
             FixEdit::TransitGatewayAttachmentIpv6Support {
                 transit_gateway_attachment_id: id,
-            } => {
-                let Some(a) = snap
-                    .transit_gateway_vpc_attachments
-                    .iter_mut()
-                    .flatten()
-                    .find(|a| &a.transit_gateway_attachment_id == id)
-                else {
-                    return false;
-                };
-                a.ipv6_support = Some("enable".into());
-                true
-            }
+            } => vpc_attachment(snap, id)
+                .map(|a| a.ipv6_support = Some("enable".into()))
+                .is_some(),
             FixEdit::TransitGatewayAssociation {
                 transit_gateway_attachment_id: id,
                 transit_gateway_route_table_id: rtb,
@@ -517,4 +499,15 @@ impl FixEdit {
             }
         }
     }
+}
+
+/// The VPC attachment `id` of `snap`, to change.
+fn vpc_attachment<'s>(
+    snap: &'s mut Snapshot,
+    id: &str,
+) -> Option<&'s mut netpath_model::TransitGatewayVpcAttachment> {
+    snap.transit_gateway_vpc_attachments
+        .iter_mut()
+        .flatten()
+        .find(|a| a.transit_gateway_attachment_id == id)
 }

@@ -87,6 +87,14 @@ impl<K: Ord + Copy, V> SortedIndex<K, V> {
         let hi = lo + self.keys[lo..].partition_point(|k| k.borrow() <= key);
         &self.values[lo..hi]
     }
+
+    /// Every value whose key is between `lo` and `hi` (both included), in
+    /// key order; empty when none.
+    pub(crate) fn range(&self, lo: &K, hi: &K) -> &[V] {
+        let a = self.keys.partition_point(|k| k < lo);
+        let b = a + self.keys[a..].partition_point(|k| k <= hi);
+        &self.values[a..b]
+    }
 }
 
 #[cfg(test)]

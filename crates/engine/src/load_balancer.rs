@@ -192,6 +192,9 @@ impl<'a> LoadBalancers<'a> {
 
     /// The load balancer whose node `eni` is (its description names it).
     pub fn of_network_interface(&self, eni: &NetworkInterface) -> Option<&'a LoadBalancer> {
+        if self.by_tail.is_empty() {
+            return None; // no load balancer: nothing to look for
+        }
         let tail = eni.description.strip_prefix("ELB ")?;
         self.by_tail.get(tail).copied()
     }

@@ -60,8 +60,12 @@ pub(super) fn compare_flows(
         }
     });
     let keep_ref = keep.as_ref().map(|k| k as &KeepEnd<'_>);
-    collect_ends(before, 0, &mut ends, v, keep_ref);
-    collect_ends(after, 1, &mut ends, v, keep_ref);
+    let (cb, ca) = match &scope {
+        Some(sc) => (sc.candidates(before, v), sc.candidates(after, v)),
+        None => (None, None),
+    };
+    collect_ends(before, 0, &mut ends, v, keep_ref, cb.as_deref());
+    collect_ends(after, 1, &mut ends, v, keep_ref, ca.as_deref());
     outbound::set_internet_ports(topos, &mut ends);
     let protocol = opts.protocol.unwrap_or(IpProtocol::Tcp);
     if !protocol.has_ports() {

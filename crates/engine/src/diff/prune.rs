@@ -312,6 +312,54 @@ impl Scope {
         Some(Scope { edits: out })
     }
 
+    /// The only ENIs of `topo` that [`Scope::keeps`] can keep for flows of
+    /// family `v`, in snapshot order, found by index: the members of the
+    /// edited groups, of the peer groups, and the holders of an address in
+    /// a peer CIDR (with, for IPv4, the ENIs without an IPv4 address, whose
+    /// unknown address may match). `None` (look at every ENI) when an edit
+    /// touches something else than a group, has no peer or any peer, or
+    /// when a peer CIDR holds a quarter of the ENIs or more.
+    pub(super) fn candidates<'a>(
+        &self,
+        topo: &Topology<'a>,
+        v: crate::addr::IpVersion,
+    ) -> Option<Vec<&'a netpath_model::NetworkInterface>> {
+        let total = topo
+            .snapshot
+            .network_interfaces
+            .as_deref()
+            .map_or(0, <[_]>::len);
+        let mut out: Vec<&netpath_model::NetworkInterface> = Vec::new();
+        for (touches, peers) in &self.edits {
+            if peers.is_empty() || !touches.iter().all(|t| t.starts_with("sg-")) {
+                return None;
+            }
+            for t in touches {
+                out.extend_from_slice(topo.group_members(t));
+            }
+            for p in peers {
+                match p {
+                    EditPeer::Any => return None,
+                    EditPeer::Group(g) => out.extend_from_slice(topo.group_members(g)),
+                    EditPeer::Cidr(c) => {
+                        let held = topo.enis_with_private_ip_in(c);
+                        if held.len() * 4 >= total.max(1) {
+                            return None;
+                        }
+                        out.extend_from_slice(held);
+                        if !v.is_v6() {
+                            out.extend_from_slice(topo.enis_without_ipv4());
+                        }
+                    }
+                }
+            }
+        }
+        // Snapshot order: the ENIs are all in the snapshot's one vector.
+        out.sort_by_key(|e| std::ptr::from_ref(*e));
+        out.dedup_by(|a, b| std::ptr::eq(*a, *b));
+        Some(out)
+    }
+
     /// Whether an end in `vpc` and `subnets`, with `groups` and private
     /// `addrs`, is one an edit can act on.
     pub(super) fn keeps(
@@ -334,5 +382,119 @@ impl Scope {
                 });
             carries || matched
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! [`Scope::candidates`] finds by index exactly what a scan with
+    //! [`Scope::keeps`] keeps (a superset, so the scan over them keeps the
+    //! same ENIs): on every fixture, for a rule added to each group from
+    //! another group, from a /32, from a /8 and from `::/0`.
+    use netpath_model::{IpPermission, IpProtocol, UserIdGroupPair};
+
+    use super::*;
+    use crate::addr::IpVersion;
+    use crate::fix_edit::FixEdit;
+
+    fn fixtures() -> Vec<(String, netpath_model::Snapshot)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut out = Vec::new();
+        for d in std::fs::read_dir(&root).unwrap().flatten() {
+            let aws = d.path().join("aws");
+            if let Ok(i) = netpath_model::load(&aws) {
+                out.push((d.file_name().to_string_lossy().into_owned(), i.snapshot));
+            }
+        }
+        assert!(out.len() > 50, "only {} fixtures", out.len());
+        out
+    }
+
+    #[test]
+    fn candidates_hold_every_end_a_scope_keeps() {
+        let mut checked = 0;
+        for (name, snap) in fixtures() {
+            let groups: Vec<String> = snap
+                .security_groups
+                .iter()
+                .flatten()
+                .map(|g| g.group_id.clone())
+                .collect();
+            let first_ip = snap
+                .network_interfaces
+                .iter()
+                .flatten()
+                .find_map(|e| e.primary_ip());
+            for (i, g) in groups.iter().enumerate() {
+                let other = &groups[(i + 1) % groups.len()];
+                let perm = |v4: Vec<ipnet::Ipv4Net>,
+                            v6: Vec<ipnet::Ipv6Net>,
+                            pairs: Vec<UserIdGroupPair>| {
+                    IpPermission {
+                        ip_protocol: IpProtocol::Tcp,
+                        from_port: Some(5432),
+                        to_port: Some(5432),
+                        ip_ranges: v4,
+                        ipv6_ranges: v6,
+                        prefix_list_ids: Vec::new(),
+                        user_id_group_pairs: pairs,
+                    }
+                };
+                let pair = UserIdGroupPair {
+                    group_id: other.clone(),
+                    user_id: None,
+                    vpc_id: None,
+                    vpc_peering_connection_id: None,
+                    peering_status: None,
+                };
+                let perms = [
+                    perm(Vec::new(), Vec::new(), vec![pair]),
+                    perm(
+                        first_ip.map(ipnet::Ipv4Net::from).into_iter().collect(),
+                        Vec::new(),
+                        Vec::new(),
+                    ),
+                    perm(vec!["10.0.0.0/8".parse().unwrap()], Vec::new(), Vec::new()),
+                    perm(Vec::new(), vec!["::/0".parse().unwrap()], Vec::new()),
+                ];
+                for permission in perms {
+                    let mut after = snap.clone();
+                    let edit = FixEdit::SecurityGroupRule {
+                        group_id: g.clone(),
+                        direction: netpath_model::Direction::Ingress,
+                        permission,
+                    };
+                    assert!(edit.apply(&mut after));
+                    let Some(scope) = Scope::of(&crate::edits::compare(&snap, &after)) else {
+                        continue;
+                    };
+                    let topo = Topology::new(&after);
+                    for v in [IpVersion::Ipv4, IpVersion::Ipv6] {
+                        let Some(c) = scope.candidates(&topo, v) else {
+                            continue;
+                        };
+                        for e in after.network_interfaces.iter().flatten() {
+                            let addr = v.eni_address(e);
+                            if v.is_v6() && addr.is_none() {
+                                continue;
+                            }
+                            let kept = scope.keeps(
+                                &e.vpc_id,
+                                std::slice::from_ref(&e.subnet_id),
+                                &e.groups,
+                                addr.as_slice(),
+                            );
+                            assert!(
+                                !kept || c.iter().any(|x| std::ptr::eq(*x, e)),
+                                "{name}: {} kept but not a candidate",
+                                e.network_interface_id
+                            );
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} scopes checked");
     }
 }

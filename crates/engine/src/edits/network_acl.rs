@@ -75,6 +75,9 @@ pub(super) fn network_acls(out: &mut Vec<Edit>, before: &Snapshot, after: &Snaps
             );
             continue;
         };
+        if old == acl {
+            continue; // unchanged
+        }
         let key = |x: &NetworkAcl| -> BTreeMap<(bool, u16), NetworkAclEntry> {
             x.entries
                 .iter()

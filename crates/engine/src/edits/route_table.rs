@@ -46,6 +46,9 @@ pub(super) fn route_tables(out: &mut Vec<Edit>, before: &Snapshot, after: &Snaps
             );
             continue;
         };
+        if old == rt {
+            continue; // unchanged
+        }
         let key = |x: &RouteTable| -> BTreeMap<String, Route> {
             x.routes.iter().map(|r| (route_key(r), r.clone())).collect()
         };

@@ -85,6 +85,9 @@ pub(super) fn security_groups(out: &mut Vec<Edit>, before: &Snapshot, after: &Sn
             );
             continue;
         };
+        if old == g {
+            continue; // the same group: no rule changed
+        }
         let (rb, ra) = (atomic_rules(old), atomic_rules(g));
         let rule_edit = |change, r: &AtomicRule| {
             let mut e = Edit::new(change, "security-group-rule", id, r.text.clone())

@@ -25,6 +25,8 @@ pub(super) struct Hosts<'a> {
     pub(super) instances: IdIndex<'a, Instance>,
     pub(super) instances_by_name: SortedIndex<&'a str, &'a Instance>,
     pub(super) enis_by_name: SortedIndex<&'a str, &'a NetworkInterface>,
+    /// ENIs without a primary private IPv4 address (IPv6-only subnets).
+    pub(super) without_ipv4: Vec<&'a NetworkInterface>,
 }
 
 impl<'a> Hosts<'a> {
@@ -77,6 +79,10 @@ impl<'a> Hosts<'a> {
                 }
             }
             let rds_enis = enis_list.iter().filter(|e| super::is_rds(e)).collect();
+            let without_ipv4 = enis_list
+                .iter()
+                .filter(|e| e.primary_ip().is_none())
+                .collect();
             let enis = IdIndex::new(&snapshot.network_interfaces, |e| {
                 e.network_interface_id.as_str()
             });
@@ -92,6 +98,7 @@ impl<'a> Hosts<'a> {
                 instances,
                 instances_by_name,
                 enis_by_name,
+                without_ipv4,
             }
         })
     }

@@ -104,7 +104,7 @@ impl<'a> Topology<'a> {
     /// Indexes `snapshot`. Never fails: inconsistencies are left for the walk
     /// to report as missing data.
     pub fn new(snapshot: &'a Snapshot) -> Topology<'a> {
-        Self::assemble(snapshot, Arc::new(Hosts::new(snapshot)))
+        Self::assemble(snapshot, Arc::new(Hosts::new(snapshot)), None)
     }
 
     /// Indexes `snapshot`, a copy of this topology's snapshot with some
@@ -112,7 +112,8 @@ impl<'a> Topology<'a> {
     /// When the copy still shares its network interfaces and instances with
     /// this snapshot ([`netpath_model::Shared::ptr_eq`]: no change touched
     /// them), their indexes, which are most of the work at 100,000 ENIs, are
-    /// this topology's own, shared rather than built again.
+    /// this topology's own, shared rather than built again; so are the DB
+    /// instances' ENIs when the DB instances are unchanged too.
     pub fn patched<'b>(&self, snapshot: &'b Snapshot) -> Topology<'b>
     where
         'a: 'b,
@@ -127,7 +128,8 @@ impl<'a> Topology<'a> {
         if same(&was.network_interfaces, &now.network_interfaces)
             && same(&was.instances, &now.instances)
         {
-            Topology::assemble(snapshot, self.hosts.clone())
+            let db_enis = (was.db_instances == now.db_instances).then(|| self.db_enis.clone());
+            Topology::assemble(snapshot, self.hosts.clone(), db_enis)
         } else {
             Topology::new(snapshot)
         }
@@ -135,8 +137,13 @@ impl<'a> Topology<'a> {
 
     /// The topology of `snapshot` around its host indexes `hosts` (built
     /// from `snapshot`'s own network interfaces and instances, or from
-    /// identical shared ones).
-    fn assemble(snapshot: &'a Snapshot, hosts: Arc<Hosts<'a>>) -> Topology<'a> {
+    /// identical shared ones), and its DB instances' ENIs when known
+    /// already (`db_enis`: found on the same hosts and DB instances).
+    fn assemble(
+        snapshot: &'a Snapshot,
+        hosts: Arc<Hosts<'a>>,
+        db_enis: Option<HashMap<&'a str, Vec<&'a NetworkInterface>>>,
+    ) -> Topology<'a> {
         let acls = IdIndex::new(&snapshot.network_acls, |a| a.network_acl_id.as_str());
         let mut acl_by_subnet = HashMap::new();
         let mut default_acl_by_vpc = HashMap::new();
@@ -223,6 +230,10 @@ impl<'a> Topology<'a> {
                 endpoints: crate::vpc_endpoint::VpcEndpoints::new(snapshot),
                 load_balancers: crate::load_balancer::LoadBalancers::new(snapshot),
             };
+            if let Some(db_enis) = db_enis {
+                topo.db_enis = db_enis;
+                return topo;
+            }
             // The ENIs of each DB instance, found once (every DB question needs them).
             let db_enis = snapshot
                 .db_instances
@@ -324,6 +335,17 @@ impl<'a> Topology<'a> {
     /// IPv6 address.
     pub fn enis_with_public_ip(&self, ip: impl Into<IpAddr>) -> &[&'a NetworkInterface] {
         self.hosts.enis_by_public_ip.get(&ip.into())
+    }
+    /// ENIs holding a private IPv4 address or an IPv6 address inside `net`,
+    /// in address order (an ENI with several such addresses more than once).
+    pub(crate) fn enis_with_private_ip_in(&self, net: &ipnet::IpNet) -> &[&'a NetworkInterface] {
+        self.hosts
+            .enis_by_ip
+            .range(&net.network(), &net.broadcast())
+    }
+    /// ENIs without a primary private IPv4 address.
+    pub(crate) fn enis_without_ipv4(&self) -> &[&'a NetworkInterface] {
+        &self.hosts.without_ipv4
     }
     /// ENIs carrying a security group.
     pub fn group_members(&self, group_id: &str) -> &[&'a NetworkInterface] {
