@@ -170,72 +170,68 @@ impl<'a> Topology<'a> {
                 }
             }
         }
-        {
-            let mut graph = UnGraph::new_undirected();
-            let mut vpc_nodes = HashMap::new();
-            let mut vpc_node = |graph: &mut UnGraph<Node, Edge>, id: &'a str| {
-                *vpc_nodes
-                    .entry(id)
-                    .or_insert_with(|| graph.add_node(Node::Vpc(id.to_string())))
-            };
-            for v in snapshot.vpcs.iter().flatten() {
-                vpc_node(&mut graph, &v.vpc_id);
+        let mut graph = UnGraph::new_undirected();
+        let mut vpc_nodes = HashMap::new();
+        let mut vpc_node = |graph: &mut UnGraph<Node, Edge>, id: &'a str| {
+            *vpc_nodes
+                .entry(id)
+                .or_insert_with(|| graph.add_node(Node::Vpc(id.to_string())))
+        };
+        for v in snapshot.vpcs.iter().flatten() {
+            vpc_node(&mut graph, &v.vpc_id);
+        }
+        for p in snapshot.vpc_peering_connections.iter().flatten() {
+            let a = vpc_node(&mut graph, &p.requester_vpc_info.vpc_id);
+            let b = vpc_node(&mut graph, &p.accepter_vpc_info.vpc_id);
+            graph.add_edge(a, b, Edge::Peering(p.vpc_peering_connection_id.clone()));
+        }
+        for g in snapshot.internet_gateways.iter().flatten() {
+            let n = graph.add_node(Node::InternetGateway(g.internet_gateway_id.clone()));
+            for att in &g.attachments {
+                let v = vpc_node(&mut graph, &att.vpc_id);
+                graph.add_edge(v, n, Edge::Attachment(att.state.clone()));
             }
-            for p in snapshot.vpc_peering_connections.iter().flatten() {
-                let a = vpc_node(&mut graph, &p.requester_vpc_info.vpc_id);
-                let b = vpc_node(&mut graph, &p.accepter_vpc_info.vpc_id);
-                graph.add_edge(a, b, Edge::Peering(p.vpc_peering_connection_id.clone()));
-            }
-            for g in snapshot.internet_gateways.iter().flatten() {
-                let n = graph.add_node(Node::InternetGateway(g.internet_gateway_id.clone()));
-                for att in &g.attachments {
-                    let v = vpc_node(&mut graph, &att.vpc_id);
-                    graph.add_edge(v, n, Edge::Attachment(att.state.clone()));
+        }
+        let mut topo = Topology {
+            snapshot,
+            vpcs: IdIndex::new(&snapshot.vpcs, |v| v.vpc_id.as_str()),
+            subnets: IdIndex::new(&snapshot.subnets, |s| s.subnet_id.as_str()),
+            subnets_by_vpc: {
+                let mut m: HashMap<&str, Vec<&Subnet>> = HashMap::new();
+                for s in snapshot.subnets.iter().flatten() {
+                    m.entry(s.vpc_id.as_str()).or_default().push(s);
                 }
-            }
-            let mut topo = Topology {
-                snapshot,
-                vpcs: IdIndex::new(&snapshot.vpcs, |v| v.vpc_id.as_str()),
-                subnets: IdIndex::new(&snapshot.subnets, |s| s.subnet_id.as_str()),
-                subnets_by_vpc: {
-                    let mut m: HashMap<&str, Vec<&Subnet>> = HashMap::new();
-                    for s in snapshot.subnets.iter().flatten() {
-                        m.entry(s.vpc_id.as_str()).or_default().push(s);
-                    }
-                    m
-                },
-                groups: IdIndex::new(&snapshot.security_groups, |g| g.group_id.as_str()),
-                acls,
-                acl_by_subnet,
-                default_acl_by_vpc,
-                route_tables: IdIndex::new(&snapshot.route_tables, |r| r.route_table_id.as_str()),
-                rt_by_subnet,
-                main_rt_by_vpc,
-                hosts,
-                peerings: IdIndex::new(&snapshot.vpc_peering_connections, |p| {
-                    p.vpc_peering_connection_id.as_str()
-                }),
-                igws: IdIndex::new(&snapshot.internet_gateways, |g| {
-                    g.internet_gateway_id.as_str()
-                }),
-                nats: IdIndex::new(&snapshot.nat_gateways, |n| n.nat_gateway_id.as_str()),
-                prefix_lists: IdIndex::new(&snapshot.prefix_lists, |p| p.prefix_list_id.as_str()),
-                dbs: IdIndex::new(&snapshot.db_instances, |d| {
-                    d.db_instance_identifier.as_str()
-                }),
-                graph,
-                vpc_nodes,
-                db_enis: HashMap::new(),
-                tgw: crate::transit_gateway::TransitGateways::new(snapshot),
-                endpoints: crate::vpc_endpoint::VpcEndpoints::new(snapshot),
-                load_balancers: crate::load_balancer::LoadBalancers::new(snapshot),
-            };
-            if let Some(db_enis) = db_enis {
-                topo.db_enis = db_enis;
-                return topo;
-            }
-            // The ENIs of each DB instance, found once (every DB question needs them).
-            let db_enis = snapshot
+                m
+            },
+            groups: IdIndex::new(&snapshot.security_groups, |g| g.group_id.as_str()),
+            acls,
+            acl_by_subnet,
+            default_acl_by_vpc,
+            route_tables: IdIndex::new(&snapshot.route_tables, |r| r.route_table_id.as_str()),
+            rt_by_subnet,
+            main_rt_by_vpc,
+            hosts,
+            peerings: IdIndex::new(&snapshot.vpc_peering_connections, |p| {
+                p.vpc_peering_connection_id.as_str()
+            }),
+            igws: IdIndex::new(&snapshot.internet_gateways, |g| {
+                g.internet_gateway_id.as_str()
+            }),
+            nats: IdIndex::new(&snapshot.nat_gateways, |n| n.nat_gateway_id.as_str()),
+            prefix_lists: IdIndex::new(&snapshot.prefix_lists, |p| p.prefix_list_id.as_str()),
+            dbs: IdIndex::new(&snapshot.db_instances, |d| {
+                d.db_instance_identifier.as_str()
+            }),
+            graph,
+            vpc_nodes,
+            db_enis: HashMap::new(),
+            tgw: crate::transit_gateway::TransitGateways::new(snapshot),
+            endpoints: crate::vpc_endpoint::VpcEndpoints::new(snapshot),
+            load_balancers: crate::load_balancer::LoadBalancers::new(snapshot),
+        };
+        // The ENIs of each DB instance, found once (every DB question needs them).
+        topo.db_enis = db_enis.unwrap_or_else(|| {
+            snapshot
                 .db_instances
                 .iter()
                 .flatten()
@@ -245,10 +241,9 @@ impl<'a> Topology<'a> {
                         db_enis_uncached(&topo, d),
                     )
                 })
-                .collect();
-            topo.db_enis = db_enis;
-            topo
-        }
+                .collect()
+        });
+        topo
     }
 
     /// True when some ENI of the snapshot has an IPv6 address: only then do
