@@ -84,6 +84,22 @@ impl FixContext<'_, '_> {
                 let Some(tgw) = tgws.route_table(id).map(|t| t.transit_gateway_id.clone()) else {
                     return advice();
                 };
+                // The destination VPC's attachment propagates here, but not
+                // its IPv6 CIDRs: IPv6 support is off on it.
+                let ipv6_off = (code == ExplanationCode::TgwRtbCannotRoute)
+                    .then(|| tgws.ipv6_not_propagated(id, &to.addr))
+                    .flatten();
+                if let Some((att, vpc, cidr)) = ipv6_off {
+                    return (
+                        format!("enable IPv6 support on {att} ({vpc}): its propagation into {id} then installs {cidr}"),
+                        Some(format!(
+                            "aws ec2 modify-transit-gateway-vpc-attachment --transit-gateway-attachment-id {att} --options Ipv6Support=enable"
+                        )),
+                        Some(FixEdit::TransitGatewayAttachmentIpv6Support {
+                            transit_gateway_attachment_id: att,
+                        }),
+                    );
+                }
                 // The destination VPC's attachment to this gateway, else a
                 // peering toward a gateway it is attached to (routes across a
                 // peering are static only).
@@ -108,19 +124,6 @@ impl FixContext<'_, '_> {
                     None => format!("{att_id} ({})", to.vpc_id),
                 };
                 let blackhole = h.matched.as_ref().and_then(|m| m.destination.clone());
-                if code == ExplanationCode::TgwRtbCannotRoute {
-                    if let Some((att, vpc, cidr)) = tgws.ipv6_not_propagated(id, &to.addr) {
-                        return (
-                            format!("enable IPv6 support on {att} ({vpc}): its propagation into {id} then installs {cidr}"),
-                            Some(format!(
-                                "aws ec2 modify-transit-gateway-vpc-attachment --transit-gateway-attachment-id {att} --options Ipv6Support=enable"
-                            )),
-                            Some(FixEdit::TransitGatewayAttachmentIpv6Support {
-                                transit_gateway_attachment_id: att,
-                            }),
-                        );
-                    }
-                }
                 if code == ExplanationCode::TgwRtbCannotRoute
                     && peer.is_none()
                     && tgws.has_propagations(id)
