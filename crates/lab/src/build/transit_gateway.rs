@@ -40,7 +40,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use anyhow::Result;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
-use netpath_model::{Snapshot, Subnet, TransitGatewayVpcAttachment};
+use netpath_model::{NetworkInterface, Snapshot, Subnet, TransitGatewayVpcAttachment};
 
 use super::snapshot_index::SnapshotIndex;
 use super::vpc::{first_host, first_host6};
@@ -95,19 +95,29 @@ fn available(a: &TransitGatewayVpcAttachment) -> bool {
     a.state == "available"
 }
 
-/// An address for the attachment's interface in `subnet`: the snapshot's
-/// own `transit_gateway` interface of that attachment there, else the
-/// highest host address no interface holds (AWS reserves the last one).
-fn port_address(snap: &Snapshot, subnet: &Subnet, attachment: &str) -> Option<Ipv4Addr> {
-    let enis = || snap.network_interfaces.iter().flatten();
-    if let Some(ip) = enis()
+/// The snapshot's own `transit_gateway` interface of `attachment` in
+/// `subnet`, if it lists one.
+fn own_interface<'s>(
+    snap: &'s Snapshot,
+    subnet: &Subnet,
+    attachment: &str,
+) -> Option<&'s NetworkInterface> {
+    snap.network_interfaces
+        .iter()
+        .flatten()
         .filter(|e| e.subnet_id == subnet.subnet_id)
         .filter(|e| e.interface_type.as_deref() == Some("transit_gateway"))
         .find(|e| e.description.contains(attachment))
-        .and_then(|e| e.primary_ip())
-    {
+}
+
+/// An address for the attachment's interface in `subnet`: its own
+/// interface's ([`own_interface`]), else the highest host address no
+/// interface holds (AWS reserves the last one).
+fn port_address(snap: &Snapshot, subnet: &Subnet, attachment: &str) -> Option<Ipv4Addr> {
+    if let Some(ip) = own_interface(snap, subnet, attachment).and_then(|e| e.primary_ip()) {
         return Some(ip);
     }
+    let enis = || snap.network_interfaces.iter().flatten();
     let used: BTreeSet<Ipv4Addr> = enis()
         .flat_map(|e| e.private_ip_addresses.iter().map(|p| p.private_ip_address))
         .collect();
@@ -119,24 +129,23 @@ fn port_address(snap: &Snapshot, subnet: &Subnet, attachment: &str) -> Option<Ip
 }
 
 /// The IPv6 address of the attachment's interface in `subnet` (whose first
-/// IPv6 CIDR is `net`): the snapshot's own `transit_gateway` interface's,
-/// else the highest address of `net` no interface holds.
+/// IPv6 CIDR is `net`): its own interface's ([`own_interface`]), else the
+/// highest address of `net` no interface holds.
 fn port_address6(
     snap: &Snapshot,
     subnet: &Subnet,
     net: &Ipv6Net,
     attachment: &str,
 ) -> Option<Ipv6Addr> {
-    let enis = || snap.network_interfaces.iter().flatten();
-    if let Some(ip) = enis()
-        .filter(|e| e.subnet_id == subnet.subnet_id)
-        .filter(|e| e.interface_type.as_deref() == Some("transit_gateway"))
-        .find(|e| e.description.contains(attachment))
-        .and_then(|e| e.ipv6_addresses.first().copied())
+    if let Some(ip) =
+        own_interface(snap, subnet, attachment).and_then(|e| e.ipv6_addresses.first().copied())
     {
         return Some(ip);
     }
-    let used: BTreeSet<Ipv6Addr> = enis()
+    let used: BTreeSet<Ipv6Addr> = snap
+        .network_interfaces
+        .iter()
+        .flatten()
         .flat_map(|e| e.ipv6_addresses.iter().copied())
         .collect();
     let last = u128::from(net.broadcast());
@@ -328,7 +337,10 @@ pub(super) fn build(
                         .or_default()
                         .entry(zone.clone())
                         .or_insert((addr6, s));
-                    links6.insert((a.transit_gateway_attachment_id.clone(), zone.clone()), p6);
+                    links6.insert(
+                        (a.transit_gateway_attachment_id.clone(), zone.clone()),
+                        (format!("a{k}"), p6),
+                    );
                 }
                 out.ports
                     .entry((tgw.transit_gateway_id.clone(), a.vpc_id.clone()))
@@ -374,8 +386,7 @@ pub(super) fn build(
             links.insert((att.clone(), String::new()), (dev.clone(), *via));
             first_link.insert(att.clone(), (dev.clone(), *via));
         }
-        let (lines, lines6) =
-            gateway_tables(snap, &id, (&links, &first_link), &links6, unsupported);
+        let (lines, lines6) = gateway_tables(snap, &id, &links, &first_link, &links6, unsupported);
         ns.ip_batch(&tns, &lines)?;
         ns.ip_batch6(&tns, &lines6)?;
     }
@@ -398,9 +409,9 @@ type Links = BTreeMap<(String, String), (String, Ipv4Addr)>;
 /// Per attachment: its first link, for a zone it has no link in.
 type FirstLinks = HashMap<String, (String, Ipv4Addr)>;
 
-/// Per (attachment, zone): the IPv6 address of the interface's side of its
-/// link to the gateway (VPC attachments with an IPv6 subnet only).
-type Links6 = BTreeMap<(String, String), Ipv6Addr>;
+/// [`Links`] with the attachment side's IPv6 address: VPC attachments'
+/// links in a subnet with an IPv6 CIDR only.
+type Links6 = BTreeMap<(String, String), (String, Ipv6Addr)>;
 
 /// The two IPv6 addresses of transit gateway link `k`: the gateway's and
 /// the attachment interface's (fd02:<k>::/64).
@@ -427,7 +438,8 @@ fn tgw_link(k: usize) -> (Ipv4Addr, Ipv4Addr) {
 fn gateway_tables(
     snap: &Snapshot,
     tgw: &str,
-    (links, first_link): (&Links, &FirstLinks),
+    links: &Links,
+    first_link: &FirstLinks,
     links6: &Links6,
     unsupported: &mut BTreeSet<String>,
 ) -> (Vec<String>, Vec<String>) {
@@ -448,12 +460,7 @@ fn gateway_tables(
         })
         .collect();
     // An attachment's first link with an IPv6 side.
-    let first6 = |att: &str| {
-        links6
-            .iter()
-            .find(|((a, _), _)| a == att)
-            .and_then(|((a, z), via)| Some((&links.get(&(a.clone(), z.clone()))?.0, *via)))
-    };
+    let first6 = |att: &str| links6.iter().find(|((a, _), _)| a == att).map(|(_, l)| l);
     for (n, ((att, zone), (dev, _))) in links.iter().enumerate() {
         let table = 200 + n;
         lines.push(format!("route add blackhole default table {table}"));
@@ -476,10 +483,10 @@ fn gateway_tables(
                     None => format!("route replace blackhole {cidr} table {table}"),
                 },
                 (IpNet::V6(_), Some(to)) => {
-                    let here = links6
+                    match links6
                         .get(&(to.clone(), zone.clone()))
-                        .and_then(|via| Some((&links.get(&(to.clone(), zone.clone()))?.0, *via)));
-                    match here.or_else(|| first6(&to)) {
+                        .or_else(|| first6(&to))
+                    {
                         Some((out_dev, via)) => {
                             format!("route replace {cidr} via {via} dev {out_dev} table {table}")
                         }
